@@ -1,0 +1,464 @@
+"""The estimator core shared by the classifier and the regressor.
+
+Data flows one way: validation -> target encoding -> tensors -> trainer ->
+fitted attributes. Subclasses only say how targets are encoded, which loss and
+score apply, and how raw outputs are decoded.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import warnings
+import weakref
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from sknn.nn import ACTIVATIONS, MLP
+from sknn.training import (
+    Callback,
+    EarlyStopping,
+    History,
+    ProgressBar,
+    Trainer,
+    TrainingData,
+    recommended_threads,
+    resolve_device,
+    torch_threads,
+)
+from sknn.training.schedules import SCHEDULES, Schedule
+from sknn.training.trainer import predict_in_chunks
+
+OPTIMIZERS = {
+    "adamw": torch.optim.AdamW,
+    "adam": torch.optim.Adam,
+    "sgd": torch.optim.SGD,
+}
+
+# "auto" early stopping holds out a validation set only when it would have at
+# least this many rows: fewer make the stopping decision mostly noise.
+_MIN_AUTO_VALIDATION = 50
+# predictions on at most this many CPU rows are computed in float64 (see _forward)
+_EXACT_ROWS = 4096
+_FLOAT64_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _make_optimizer(name: str, params, lr: float, weight_decay: float, device: torch.device):
+    """Build an optimizer, fused into one kernel where the backend supports it."""
+    cls = OPTIMIZERS[name]
+    kwargs = {"lr": lr, "weight_decay": weight_decay}
+    if name == "sgd":
+        kwargs["momentum"] = 0.9
+    params = list(params)
+    if device.type in ("cpu", "cuda"):
+        try:
+            return cls(params, fused=True, **kwargs)
+        except (RuntimeError, TypeError, ValueError):
+            pass
+    return cls(params, **kwargs)
+
+
+def _auto_batch_size(n_train: int) -> int:
+    """About 1% of the rows, as a power of two between 32 and 256."""
+    size = 2 ** round(math.log2(max(n_train, 1) / 100)) if n_train > 100 else 32
+    return int(min(n_train, min(256, max(32, size))))
+
+
+class BaseNeuralNet(BaseEstimator):
+    """Shared parameters, validation and the fit/predict plumbing."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "optimizer": [StrOptions(set(OPTIMIZERS))],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "lr_schedule": [StrOptions(set(SCHEDULES))],
+        "early_stopping": ["boolean", StrOptions({"auto"})],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "shuffle": ["boolean"],
+        "device": [str, torch.device],
+        "callbacks": [list, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(256, 256),
+        activation="relu",
+        *,
+        dropout=0.0,
+        optimizer="adamw",
+        learning_rate=1e-3,
+        weight_decay=1e-4,
+        batch_size="auto",
+        max_iter=200,
+        lr_schedule="cosine",
+        early_stopping="auto",
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        shuffle=True,
+        device="auto",
+        callbacks=None,
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.dropout = dropout
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.lr_schedule = lr_schedule
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.shuffle = shuffle
+        self.device = device
+        self.callbacks = callbacks
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    # ----------------------------------------------------------------- hooks
+    # Subclasses implement these five.
+    def _encode_targets(self, y, *, reset: bool, classes=None, sample_weight=None):
+        raise NotImplementedError
+
+    def _target_weights(self, sample_weight: np.ndarray, y_encoded: np.ndarray) -> np.ndarray:
+        return sample_weight
+
+    def _stratify(self, y_encoded: np.ndarray):
+        return None
+
+    def _loss_fn(self):
+        raise NotImplementedError
+
+    def _score_fn(self):
+        raise NotImplementedError
+
+    # ------------------------------------------------------------ validation
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.multi_output = True
+        tags.non_deterministic = False
+        return tags
+
+    def _check_hidden_layer_sizes(self) -> tuple[int, ...]:
+        sizes = self.hidden_layer_sizes
+        sizes = (sizes,) if isinstance(sizes, Integral) else tuple(sizes)
+        if not all(isinstance(s, Integral) and s > 0 for s in sizes):
+            raise ValueError(
+                "hidden_layer_sizes must be a positive int or a sequence of positive "
+                f"ints, got {self.hidden_layer_sizes!r}."
+            )
+        return tuple(int(s) for s in sizes)
+
+    def _validate_X(self, X, y=None, *, reset: bool):
+        kwargs = {
+            "accept_sparse": ("csr", "csc", "coo"),
+            "dtype": (np.float32, np.float64),
+        }
+        if y is None:
+            X = validate_data(self, X, reset=reset, **kwargs)
+        else:
+            X, y = validate_data(
+                self, X, y, reset=reset, multi_output=True, y_numeric=self._y_numeric, **kwargs
+            )
+        if sp.issparse(X):
+            X = X.toarray()
+        X = np.ascontiguousarray(X, dtype=np.float32)
+        if not np.isfinite(X).all():
+            raise ValueError(
+                "Input X has values too large for float32 (they overflow to inf); "
+                "rescale the features."
+            )
+        return X, y
+
+    _y_numeric = False
+
+    # -------------------------------------------------------------- fitting
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights, applied to the training loss and to the
+            validation loss and score.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    def _fit(self, X, y, sample_weight, *, incremental: bool, classes=None):
+        reuse = hasattr(self, "module_") and (incremental or self.warm_start)
+        hidden = self._check_hidden_layer_sizes()
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        X, y = self._validate_X(X, y, reset=not reuse)
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        )
+        if not sample_weight.sum() > 0:
+            raise ValueError("sample_weight sums to zero; at least one sample needs a positive weight.")
+        y_enc = self._encode_targets(
+            y, reset=not reuse, classes=classes, sample_weight=sample_weight
+        )
+        sample_weight = self._target_weights(sample_weight, y_enc)
+        if not reuse:
+            self._rng = check_random_state(self.random_state)
+
+        train_idx, valid_idx = self._split(len(X), y_enc, incremental)
+        device = resolve_device(self.device)
+        seed = int(self._rng.randint(np.iinfo(np.int32).max))
+        fork_devices = [device.index or 0] if device.type == "cuda" else []
+        with torch.random.fork_rng(devices=fork_devices):
+            torch.manual_seed(seed)
+            if not reuse:
+                self.module_ = MLP(
+                    X.shape[1], self._n_model_outputs, hidden, self.activation, self.dropout
+                ).to(device)
+                self.optimizer_ = _make_optimizer(
+                    self.optimizer,
+                    self.module_.parameters(),
+                    self.learning_rate,
+                    self.weight_decay,
+                    device,
+                )
+                self.history_ = History()
+            elif next(self.module_.parameters()).device != device:
+                self._move_to(device)
+            self.device_ = device
+            train = self._to_tensors(X, y_enc, sample_weight, train_idx, device)
+            valid = None if valid_idx is None else self._to_tensors(
+                X, y_enc, sample_weight, valid_idx, device
+            )
+            batch_size = (
+                _auto_batch_size(len(train)) if self.batch_size == "auto" else self.batch_size
+            )
+            batch_size = min(batch_size, len(train))
+            max_epochs = 1 if incremental else self.max_iter
+            stopper = EarlyStopping(
+                None if incremental else self.n_iter_no_change, self.tol, higher_is_better=False
+            )
+            callbacks: list[Callback] = list(self.callbacks or [])
+            if self.verbose and not incremental:
+                callbacks.insert(0, ProgressBar(print_epochs=self.verbose >= 2))
+            generator = torch.Generator().manual_seed(seed)
+            trainer = Trainer(
+                self.module_,
+                self._loss_fn(),
+                self.optimizer_,
+                batch_size=batch_size,
+                max_epochs=max_epochs,
+                schedule=Schedule(self.lr_schedule, max_epochs, patience=max(1, self.n_iter_no_change // 2)),
+                stopper=stopper,
+                score_fn=self._score_fn(),
+                callbacks=callbacks,
+                generator=generator,
+                shuffle=self.shuffle,
+            )
+            n_threads = recommended_threads(3 * batch_size * self._n_weights(), device)
+            with torch_threads(n_threads):
+                trainer.fit(train, valid, self.history_)
+        self._finish(trainer, stopper, has_valid=valid is not None)
+        return self
+
+    def _split(self, n_samples: int, y_enc: np.ndarray, incremental: bool):
+        """Indices of the training and (optional) validation rows."""
+        all_idx = np.arange(n_samples)
+        if incremental or self.early_stopping is False:
+            return all_idx, None
+        n_valid = math.ceil(self.validation_fraction * n_samples)
+        if self.early_stopping == "auto" and n_valid < _MIN_AUTO_VALIDATION:
+            return all_idx, None
+        if n_samples - n_valid < 1:
+            raise ValueError(
+                f"early_stopping=True holds out validation_fraction="
+                f"{self.validation_fraction} of the {n_samples} samples, leaving none to "
+                "train on; pass more samples or set early_stopping=False."
+            )
+        stratify = self._stratify(y_enc)
+        if stratify is not None:
+            counts = np.bincount(stratify)
+            counts = counts[counts > 0]
+            if counts.min() < 2 or n_valid < len(counts) or n_samples - n_valid < len(counts):
+                stratify = None
+        return train_test_split(
+            all_idx,
+            test_size=n_valid,
+            random_state=self._rng.randint(np.iinfo(np.int32).max),
+            stratify=stratify,
+        )
+
+    @staticmethod
+    def _to_tensors(X, y_enc, weight, idx, device) -> TrainingData:
+        w = weight[idx]
+        w_t = None
+        if not np.all(w == w[0]):
+            w_t = torch.as_tensor(w / w.mean(), dtype=torch.float32, device=device)
+        return TrainingData(
+            X=torch.as_tensor(X[idx], device=device),
+            y=torch.as_tensor(y_enc[idx], device=device),
+            weight=w_t,
+        )
+
+    def _n_weights(self) -> int:
+        return sum(p.numel() for p in self.module_.parameters())
+
+    def _finish(self, trainer: Trainer, stopper: EarlyStopping, *, has_valid: bool) -> None:
+        """Restore the right weights, warn about anything unusual, set attributes."""
+        last = self.history_[-1]["epoch"] if self.history_ else 0
+        if trainer.diverged:
+            if not stopper.restore(self.module_):
+                del self.module_
+                raise ValueError(
+                    f"Training diverged in epoch {last} (the loss became NaN or inf) before "
+                    "any finite epoch was recorded; lower learning_rate, or check X and y "
+                    "for extreme values."
+                )
+            warnings.warn(
+                f"Training diverged in epoch {last} (non-finite loss); the weights of "
+                f"epoch {stopper.best_epoch} were restored. Consider a lower learning_rate.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        elif has_valid:
+            stopper.restore(self.module_)
+        if trainer.interrupted:
+            kept = f"the best epoch ({stopper.best_epoch})" if has_valid else "the last epoch"
+            warnings.warn(
+                f"Training interrupted by KeyboardInterrupt in epoch {last + 1}; keeping the "
+                f"weights of {kept}.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        self.n_iter_ = len(self.history_)
+        self.loss_curve_ = self.history_.column("train_loss")
+        self.best_epoch_ = stopper.best_epoch
+        if has_valid:
+            self.validation_scores_ = self.history_.column("valid_score")
+            best = [r for r in self.history_ if r["epoch"] == stopper.best_epoch]
+            self.best_validation_score_ = best[0]["valid_score"] if best else None
+        else:
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+
+    # ----------------------------------------------------------- prediction
+    def _forward(self, X) -> torch.Tensor:
+        """Raw network outputs for ``X``, on the CPU.
+
+        Up to ``_EXACT_ROWS`` rows on the CPU are computed in float64: a float32
+        matrix product rounds a row differently depending on how many rows share
+        the call, and in float64 that difference stays far below 1e-7, so a row
+        predicted alone or in a small batch gets the same answer. Larger inputs
+        use float32, about twice as fast.
+        """
+        check_is_fitted(self, "module_")
+        X, _ = self._validate_X(X, reset=False)
+        Xt = torch.from_numpy(X)
+        module = self.module_
+        if self.device_.type != "cpu":
+            Xt = Xt.to(self.device_)
+        elif len(X) <= _EXACT_ROWS:
+            module, Xt = self._float64_module(), Xt.double()
+        n_threads = recommended_threads(len(X) * self._n_weights(), self.device_)
+        with torch_threads(n_threads):
+            out = predict_in_chunks(module, Xt)
+        return out.cpu() if out.device.type != "cpu" else out
+
+    def _float64_module(self) -> torch.nn.Module:
+        """A float64 copy of the fitted module, rebuilt when its weights change.
+
+        Kept outside the estimator's ``__dict__`` so predicting never mutates
+        the estimator.
+        """
+        version = sum(p._version for p in self.module_.parameters())
+        cached = _FLOAT64_CACHE.get(self.module_)
+        if cached is None or cached[0] != version:
+            cached = (version, copy.deepcopy(self.module_).double().eval())
+            _FLOAT64_CACHE[self.module_] = cached
+        return cached[1]
+
+    # ---------------------------------------------------------- persistence
+    def _move_to(self, device: torch.device) -> None:
+        self.module_.to(device)
+        if getattr(self, "optimizer_", None) is not None:
+            state = self.optimizer_.state_dict()
+            self.optimizer_ = _make_optimizer(
+                self.optimizer, self.module_.parameters(), self.learning_rate,
+                self.weight_decay, device,
+            )
+            self.optimizer_.load_state_dict(state)
+        self.device_ = device
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        if "module_" in state:
+            # store on the CPU so that a model fitted on a GPU loads anywhere
+            module = copy.deepcopy(self.module_).cpu()
+            state["module_"] = module
+            opt_state = self.optimizer_.state_dict()
+            state["optimizer_"] = _state_to_cpu(opt_state)
+            state["device_"] = str(self.device_)
+        return state
+
+    def __setstate__(self, state):
+        module = state.get("module_")
+        opt_state = state.get("optimizer_")
+        super().__setstate__(state)
+        if module is None:
+            return
+        saved = torch.device(state["device_"])
+        usable = saved.type == "cpu" or (saved.type == "cuda" and torch.cuda.is_available())
+        device = saved if usable else torch.device("cpu")
+        self.module_ = module.to(device)
+        self.optimizer_ = _make_optimizer(
+            self.optimizer, self.module_.parameters(), self.learning_rate,
+            self.weight_decay, device,
+        )
+        if isinstance(opt_state, dict):
+            self.optimizer_.load_state_dict(opt_state)
+        self.device_ = device
+
+
+def _state_to_cpu(obj):
+    if isinstance(obj, torch.Tensor):
+        return obj.detach().cpu()
+    if isinstance(obj, dict):
+        return {k: _state_to_cpu(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_state_to_cpu(v) for v in obj]
+    return obj

@@ -1,0 +1,309 @@
+"""Classification: label encoding, cross-entropy, probabilities."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import column_or_1d
+
+from sknn._base import BaseNeuralNet
+
+
+class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
+    """A neural-network classifier with scikit-learn's estimator API.
+
+    Binary, multiclass (labels of any type) and multilabel (a 2-D 0/1 ``y``)
+    classification with a PyTorch multilayer perceptron, trained by AdamW on
+    minibatches with early stopping that restores the best epoch's weights.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int, default=(256, 256)
+        Width of each hidden layer.
+    activation : {"relu", "gelu", "silu", "selu", "tanh", "logistic", "identity"}, \
+            default="relu"
+        Activation between layers.
+    dropout : float, default=0.0
+        Dropout probability after each hidden layer.
+    optimizer : {"adamw", "adam", "sgd"}, default="adamw"
+        Optimizer; fused into one kernel per step where torch supports it.
+        ``"sgd"`` uses momentum 0.9.
+    learning_rate : float, default=1e-3
+        Base learning rate.
+    weight_decay : float, default=1e-4
+        Weight decay (decoupled for AdamW, L2 for Adam and SGD).
+    batch_size : int or "auto", default="auto"
+        Rows per gradient step; ``"auto"`` uses about 1% of the training rows,
+        rounded to a power of two between 32 and 256.
+    max_iter : int, default=200
+        Maximum number of epochs (and the length of the cosine schedule).
+    lr_schedule : {"cosine", "constant", "plateau"}, default="cosine"
+        Per-epoch learning-rate schedule. ``"plateau"`` halves the rate after
+        ``n_iter_no_change // 2`` epochs without improvement.
+    early_stopping : bool or "auto", default="auto"
+        Hold out ``validation_fraction`` of the data (stratified), stop after
+        ``n_iter_no_change`` epochs without a validation-loss improvement of
+        ``tol``, and restore the weights of the best epoch. ``"auto"`` does so
+        whenever the validation set would have at least 50 rows; otherwise
+        training stops when the training loss stalls.
+    validation_fraction : float, default=0.1
+        Share of the data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    tol : float, default=1e-4
+        Minimum improvement of the monitored loss.
+    shuffle : bool, default=True
+        Reshuffle the training rows every epoch.
+    device : str or torch.device, default="auto"
+        ``"auto"`` uses CUDA or MPS when present, else the CPU.
+    callbacks : list of sknn.training.Callback, default=None
+        Extra hooks called at the start, after each epoch and at the end.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling, dropout and the validation
+        split; an int makes fits reproducible.
+    verbose : int, default=0
+        0 prints nothing, 1 shows a progress bar, 2 also prints every epoch.
+    warm_start : bool, default=False
+        Continue from the previous fit's weights and optimizer state.
+    class_weight : dict, "balanced" or None, default=None
+        Weights per class, multiplied into ``sample_weight``.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (for multilabel ``y``, the column indices).
+    module_ : torch.nn.Module
+        The fitted network; outputs logits.
+    history_ : sknn.training.History
+        One dict per epoch: ``train_loss``, ``valid_loss``, ``valid_score``,
+        ``lr``, ``seconds``.
+    loss_curve_ : list of float
+        Training loss per epoch.
+    validation_scores_ : list of float or None
+        Validation accuracy per epoch, when early stopping is active.
+    best_validation_score_ : float or None
+        Validation accuracy of the restored epoch.
+    best_epoch_ : int or None
+        The epoch whose weights the model holds when early stopping is active.
+    n_iter_ : int
+        Epochs trained so far.
+    n_features_in_ : int
+        Number of input features.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when ``X`` had string column names.
+
+    See Also
+    --------
+    NeuralNetRegressor : The regression counterpart.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sknn import NeuralNetClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = NeuralNetClassifier(max_iter=50, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 3)
+    """
+
+    _parameter_constraints = {
+        **BaseNeuralNet._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(256, 256),
+        activation="relu",
+        *,
+        dropout=0.0,
+        optimizer="adamw",
+        learning_rate=1e-3,
+        weight_decay=1e-4,
+        batch_size="auto",
+        max_iter=200,
+        lr_schedule="cosine",
+        early_stopping="auto",
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        shuffle=True,
+        device="auto",
+        callbacks=None,
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+        class_weight=None,
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            dropout=dropout,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            weight_decay=weight_decay,
+            batch_size=batch_size,
+            max_iter=max_iter,
+            lr_schedule=lr_schedule,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            shuffle=shuffle,
+            device=device,
+            callbacks=callbacks,
+            random_state=random_state,
+            verbose=verbose,
+            warm_start=warm_start,
+        )
+        self.class_weight = class_weight
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+    # --------------------------------------------------------------- targets
+    def _encode_targets(self, y, *, reset: bool, classes=None, sample_weight=None):
+        if reset:
+            check_classification_targets(y)
+            kind = type_of_target(y, input_name="y")
+            if kind == "multilabel-indicator":
+                self._multilabel = True
+                self.classes_ = np.arange(y.shape[1])
+                self._n_model_outputs = y.shape[1]
+                return np.asarray(y, dtype=np.float32)
+            if kind not in ("binary", "multiclass"):
+                raise ValueError(
+                    f"{type(self).__name__} supports binary, multiclass and multilabel "
+                    f"targets, got {kind!r} targets."
+                )
+            self._multilabel = False
+            y = column_or_1d(y, warn=True)
+            self.classes_ = np.unique(y if classes is None else np.asarray(classes))
+            if len(self.classes_) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes, but the "
+                    f"data contains only one class: {self.classes_[0]!r}."
+                )
+            self._n_model_outputs = len(self.classes_)
+        elif self._multilabel:
+            y = np.asarray(y)
+            if y.ndim != 2 or y.shape[1] != len(self.classes_):
+                raise ValueError(
+                    f"y has shape {y.shape} but this model was fitted on multilabel "
+                    f"targets with {len(self.classes_)} columns."
+                )
+            return np.asarray(y, dtype=np.float32)
+        else:
+            y = column_or_1d(y, warn=True)
+        unseen = np.setdiff1d(np.unique(y), self.classes_)
+        if len(unseen):
+            raise ValueError(
+                f"y contains labels not seen in the first fit / the `classes` argument: "
+                f"{unseen.tolist()}; known classes are {self.classes_.tolist()}."
+            )
+        return np.searchsorted(self.classes_, y).astype(np.int64)
+
+    def _target_weights(self, sample_weight, y_encoded):
+        if self.class_weight is None:
+            return sample_weight
+        if self._multilabel:
+            raise ValueError("class_weight is not supported for multilabel targets.")
+        if self.class_weight == "balanced":
+            present = np.unique(y_encoded)
+            per_class = np.ones(len(self.classes_))
+            per_class[present] = compute_class_weight(
+                "balanced", classes=self.classes_[present], y=self.classes_[y_encoded]
+            )
+        else:
+            unknown = set(self.class_weight) - set(self.classes_.tolist())
+            if unknown:
+                raise ValueError(
+                    f"class_weight names labels {sorted(unknown, key=str)} that are not in "
+                    f"the classes {self.classes_.tolist()}."
+                )
+            per_class = np.array([self.class_weight.get(c, 1.0) for c in self.classes_.tolist()])
+        return sample_weight * per_class[y_encoded]
+
+    def _stratify(self, y_encoded):
+        return None if self._multilabel else y_encoded
+
+    def _loss_fn(self):
+        if self._multilabel:
+            return lambda out, y: F.binary_cross_entropy_with_logits(
+                out, y, reduction="none"
+            ).mean(dim=1)
+        return lambda out, y: F.cross_entropy(out, y, reduction="none")
+
+    def _score_fn(self):
+        multilabel = self._multilabel
+
+        def accuracy(out: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | None) -> float:
+            if multilabel:
+                correct = ((out > 0).float() == y).all(dim=1).float()
+            else:
+                correct = (out.argmax(dim=1) == y).float()
+            if weight is None:
+                return correct.mean().item()
+            return ((correct * weight).sum() / weight.sum()).item()
+
+        return accuracy
+
+    # ------------------------------------------------------------- training
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train for one epoch on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            Targets.
+        classes : array-like of shape (n_classes,), default=None
+            All labels that will ever appear; required on the first call for
+            single-label targets, ignored afterwards.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        if not hasattr(self, "module_"):
+            if classes is None and np.ndim(y) == 1:
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit, e.g. "
+                    "partial_fit(X, y, classes=np.unique(y_all))."
+                )
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    # ----------------------------------------------------------- prediction
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, shape (n_samples, n_classes)."""
+        out = self._forward(X)
+        if self._multilabel:
+            return torch.sigmoid(out).double().numpy()
+        proba = torch.softmax(out.double(), dim=1).numpy()
+        return proba
+
+    def predict_log_proba(self, X) -> np.ndarray:
+        """Logarithm of :meth:`predict_proba`."""
+        out = self._forward(X)
+        if self._multilabel:
+            return F.logsigmoid(out.double()).numpy()
+        return torch.log_softmax(out.double(), dim=1).numpy()
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted labels (a 0/1 matrix for multilabel targets)."""
+        out = self._forward(X)
+        if self._multilabel:
+            return (out > 0).numpy().astype(int)
+        return self.classes_[out.argmax(dim=1).numpy()]

@@ -1,0 +1,159 @@
+"""Regression: standardized targets, squared error, R^2."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from sklearn.base import RegressorMixin, _fit_context
+
+from sknn._base import BaseNeuralNet
+
+
+class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
+    """A neural-network regressor with scikit-learn's estimator API.
+
+    Single- and multi-output regression with a PyTorch multilayer perceptron.
+    Targets are standardized internally (with the sample weights) and mapped
+    back at prediction time, so their scale never affects training.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int, default=(256, 256)
+        Width of each hidden layer.
+    activation : {"relu", "gelu", "silu", "selu", "tanh", "logistic", "identity"}, \
+            default="relu"
+        Activation between layers.
+    dropout : float, default=0.0
+        Dropout probability after each hidden layer.
+    optimizer : {"adamw", "adam", "sgd"}, default="adamw"
+        Optimizer; fused into one kernel per step where torch supports it.
+    learning_rate : float, default=1e-3
+        Base learning rate.
+    weight_decay : float, default=1e-4
+        Weight decay (decoupled for AdamW, L2 for Adam and SGD).
+    batch_size : int or "auto", default="auto"
+        Rows per gradient step; ``"auto"`` uses about 1% of the training rows,
+        rounded to a power of two between 32 and 256.
+    max_iter : int, default=200
+        Maximum number of epochs (and the length of the cosine schedule).
+    lr_schedule : {"cosine", "constant", "plateau"}, default="cosine"
+        Per-epoch learning-rate schedule.
+    early_stopping : bool or "auto", default="auto"
+        Hold out ``validation_fraction`` of the data, stop after
+        ``n_iter_no_change`` epochs without a validation-loss improvement of
+        ``tol``, and restore the best epoch's weights. ``"auto"`` does so
+        whenever the validation set would have at least 50 rows.
+    validation_fraction : float, default=0.1
+        Share of the data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    tol : float, default=1e-4
+        Minimum improvement of the monitored loss.
+    shuffle : bool, default=True
+        Reshuffle the training rows every epoch.
+    device : str or torch.device, default="auto"
+        ``"auto"`` uses CUDA or MPS when present, else the CPU.
+    callbacks : list of sknn.training.Callback, default=None
+        Extra hooks called at the start, after each epoch and at the end.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, shuffling, dropout and the validation split.
+    verbose : int, default=0
+        0 prints nothing, 1 shows a progress bar, 2 also prints every epoch.
+    warm_start : bool, default=False
+        Continue from the previous fit's weights and optimizer state.
+
+    Attributes
+    ----------
+    module_ : torch.nn.Module
+        The fitted network; outputs standardized targets.
+    history_ : sknn.training.History
+        One dict per epoch.
+    loss_curve_ : list of float
+        Training loss (mean squared error on standardized targets) per epoch.
+    validation_scores_ : list of float or None
+        Validation R^2 per epoch, when early stopping is active.
+    best_validation_score_ : float or None
+        Validation R^2 of the restored epoch.
+    best_epoch_ : int or None
+        Epoch of the restored weights.
+    n_iter_ : int
+        Epochs trained so far.
+    n_outputs_ : int
+        Number of targets.
+    n_features_in_ : int
+        Number of input features.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when ``X`` had string column names.
+
+    See Also
+    --------
+    NeuralNetClassifier : The classification counterpart.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sknn import NeuralNetRegressor
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> reg = NeuralNetRegressor(max_iter=20, random_state=0).fit(X, y)
+    >>> reg.predict(X[:3]).shape
+    (3,)
+    """
+
+    _y_numeric = True
+
+    def _encode_targets(self, y, *, reset: bool, classes=None, sample_weight=None):
+        y = np.asarray(y, dtype=np.float64)
+        y2 = y.reshape(-1, 1) if y.ndim == 1 else y
+        if reset:
+            self.n_outputs_ = y2.shape[1]
+            self._n_model_outputs = self.n_outputs_
+            self._y_mean = np.average(y2, axis=0, weights=sample_weight)
+            scale = np.sqrt(np.average((y2 - self._y_mean) ** 2, axis=0, weights=sample_weight))
+            self._y_scale = np.where(scale > 1e-12 * np.maximum(1.0, np.abs(self._y_mean)), scale, 1.0)
+        elif y2.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {y2.shape[1]} target columns but this model was fitted on "
+                f"{self.n_outputs_}."
+            )
+        return ((y2 - self._y_mean) / self._y_scale).astype(np.float32)
+
+    def _loss_fn(self):
+        return lambda out, y: (out - y).square().mean(dim=1)
+
+    def _score_fn(self):
+        def r2(out: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | None) -> float:
+            w = torch.ones(len(y), device=y.device) if weight is None else weight
+            w = w[:, None] / w.sum()
+            mean = (w * y).sum(dim=0)
+            ss_res = (w * (y - out).square()).sum(dim=0)
+            ss_tot = (w * (y - mean).square()).sum(dim=0)
+            r2 = torch.where(ss_tot > 0, 1 - ss_res / ss_tot.clamp_min(1e-12), 1 - ss_res)
+            return r2.mean().item()
+
+        return r2
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train for one epoch on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets. The first call sets the target standardization.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted targets, shape (n_samples,) or (n_samples, n_outputs)."""
+        out = self._forward(X).double().numpy()
+        pred = out * self._y_scale + self._y_mean
+        return pred.ravel() if pred.shape[1] == 1 else pred

@@ -1,0 +1,65 @@
+"""Training callbacks: small hooks the trainer calls at fixed points."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+
+class Callback:
+    """Base class; override the hooks you need.
+
+    ``on_train_begin(info)`` gets a dict with ``max_epochs`` and ``n_samples``;
+    ``on_epoch_end(record)`` gets the epoch's history row;
+    ``on_train_end(info)`` gets a dict with ``best_epoch`` and ``stopped_early``.
+    """
+
+    def on_train_begin(self, info: dict[str, Any]) -> None:
+        """Called once before the first epoch."""
+
+    def on_epoch_end(self, record: dict[str, Any]) -> None:
+        """Called after each epoch with its history row."""
+
+    def on_train_end(self, info: dict[str, Any]) -> None:
+        """Called once after the last epoch."""
+
+
+class ProgressBar(Callback):
+    """A live tqdm bar over epochs showing the latest losses.
+
+    Parameters
+    ----------
+    print_epochs : bool
+        Also print one line per epoch (``verbose >= 2``).
+    """
+
+    def __init__(self, print_epochs: bool = False):
+        self.print_epochs = print_epochs
+        self._bar = None
+
+    def on_train_begin(self, info: dict[str, Any]) -> None:
+        from tqdm.auto import tqdm
+
+        self._bar = tqdm(total=info["max_epochs"], unit="epoch", file=sys.stderr, leave=True)
+
+    def on_epoch_end(self, record: dict[str, Any]) -> None:
+        shown = {
+            key: f"{record[key]:.4f}"
+            for key in ("train_loss", "valid_loss", "valid_score")
+            if record.get(key) is not None
+        }
+        if self._bar is not None:
+            self._bar.set_postfix(shown, refresh=False)
+            self._bar.update(1)
+        if self.print_epochs:
+            text = ", ".join(f"{k}={v}" for k, v in shown.items())
+            line = f"epoch {record['epoch']}: {text}, {record['seconds']:.2f}s"
+            if self._bar is not None:
+                self._bar.write(line, file=sys.stderr)
+            else:  # pragma: no cover
+                print(line, file=sys.stderr)
+
+    def on_train_end(self, info: dict[str, Any]) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None

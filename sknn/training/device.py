@@ -1,0 +1,34 @@
+"""Choosing the torch device."""
+
+from __future__ import annotations
+
+import torch
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    """Turn ``"auto"`` (or any torch device spec) into a :class:`torch.device`.
+
+    ``"auto"`` picks CUDA when available, then Apple's MPS, else the CPU.
+    """
+    if isinstance(device, torch.device):
+        return device
+    if device == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(
+            f"device={device!r} is not a torch device; use 'auto', 'cpu', 'cuda', "
+            "'cuda:0' or 'mps'."
+        ) from exc
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was requested but CUDA is not available on this "
+            "machine; use device='auto' or 'cpu'."
+        )
+    return resolved

@@ -1,0 +1,192 @@
+"""The training loop: whole tensors on the device, batches sliced by index."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from sknn.training.callbacks import Callback
+from sknn.training.early_stopping import EarlyStopping
+from sknn.training.history import History
+from sknn.training.schedules import Schedule
+
+# rows per forward pass when evaluating; bounds memory, keeps matmuls large
+EVAL_CHUNK = 65_536
+
+LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+ScoreFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor | None], float]
+
+
+@dataclass
+class TrainingData:
+    """Inputs, targets and optional per-sample weights, already on the device.
+
+    ``weight`` must be normalised to mean 1 so that batch losses stay comparable.
+    """
+
+    X: torch.Tensor
+    y: torch.Tensor
+    weight: torch.Tensor | None = None
+
+    def __len__(self) -> int:
+        return self.X.shape[0]
+
+
+def predict_in_chunks(module: nn.Module, X: torch.Tensor, chunk: int = EVAL_CHUNK) -> torch.Tensor:
+    """Forward ``X`` through ``module`` in eval mode, without autograd."""
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.inference_mode():
+            if X.shape[0] <= chunk:
+                return module(X)
+            return torch.cat([module(X[i : i + chunk]) for i in range(0, X.shape[0], chunk)])
+    finally:
+        module.train(was_training)
+
+
+def _weighted_mean(values: torch.Tensor, weight: torch.Tensor | None) -> torch.Tensor:
+    if weight is None:
+        return values.mean()
+    return (values * weight).sum() / weight.sum()
+
+
+class Trainer:
+    """Fit a module by minibatch gradient descent.
+
+    Parameters
+    ----------
+    module : nn.Module
+        The network; trained in place.
+    loss_fn : callable
+        ``loss_fn(outputs, targets)`` returning one loss per sample.
+    optimizer : torch.optim.Optimizer
+        Already built over ``module``'s parameters.
+    batch_size : int
+        Rows per gradient step.
+    max_epochs : int
+        Upper bound on passes over the training data.
+    schedule : Schedule
+        Per-epoch learning-rate schedule.
+    stopper : EarlyStopping
+        Watches the validation loss when validation data is given, else the
+        training loss.
+    score_fn : callable, optional
+        ``score_fn(outputs, targets, weight)`` for the validation score.
+    callbacks : sequence of Callback
+        Hooks called at the start, after each epoch and at the end.
+    generator : torch.Generator
+        Source of the shuffling permutations.
+    shuffle : bool
+        Reshuffle the training rows every epoch.
+    """
+
+    def __init__(
+        self,
+        module: nn.Module,
+        loss_fn: LossFn,
+        optimizer: torch.optim.Optimizer,
+        *,
+        batch_size: int,
+        max_epochs: int,
+        schedule: Schedule,
+        stopper: EarlyStopping,
+        score_fn: ScoreFn | None = None,
+        callbacks: Sequence[Callback] = (),
+        generator: torch.Generator | None = None,
+        shuffle: bool = True,
+    ):
+        self.module = module
+        self.loss_fn = loss_fn
+        self.optimizer = optimizer
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.schedule = schedule
+        self.stopper = stopper
+        self.score_fn = score_fn
+        self.callbacks = list(callbacks)
+        self.generator = generator
+        self.shuffle = shuffle
+        self.stopped_early = False
+        self.interrupted = False
+        self.diverged = False
+
+    def _epoch(self, train: TrainingData) -> torch.Tensor:
+        """One pass over ``train``; returns the sample-weighted mean loss (a tensor)."""
+        n = len(train)
+        X, y, w = train.X, train.y, train.weight
+        if self.shuffle:
+            perm = torch.randperm(n, generator=self.generator).to(X.device, non_blocking=True)
+            # one gather per epoch, then every batch is a free contiguous view
+            X, y = X[perm], y[perm]
+            w = None if w is None else w[perm]
+        module, loss_fn, opt, bs = self.module, self.loss_fn, self.optimizer, self.batch_size
+        losses = []
+        for start in range(0, n, bs):
+            stop = start + bs
+            per_sample = loss_fn(module(X[start:stop]), y[start:stop])
+            loss = per_sample.mean() if w is None else (per_sample * w[start:stop]).mean()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            losses.append(loss.detach())
+        sizes = torch.full((len(losses),), float(bs), device=X.device)
+        sizes[-1] = n - bs * (len(losses) - 1)
+        return (torch.stack(losses) * sizes).sum() / n
+
+    def evaluate(self, data: TrainingData) -> tuple[float, float | None]:
+        """Return the weighted mean loss and the score on ``data``."""
+        outputs = predict_in_chunks(self.module, data.X)
+        with torch.inference_mode():
+            loss = _weighted_mean(self.loss_fn(outputs, data.y), data.weight).item()
+            score = None if self.score_fn is None else self.score_fn(outputs, data.y, data.weight)
+        return loss, score
+
+    def fit(self, train: TrainingData, valid: TrainingData | None, history: History) -> None:
+        """Train until ``max_epochs``, early stopping, divergence or Ctrl-C."""
+        self.schedule.start(self.optimizer)
+        first_epoch = len(history) + 1
+        for cb in self.callbacks:
+            cb.on_train_begin({"max_epochs": self.max_epochs, "n_samples": len(train)})
+        self.module.train()
+        try:
+            for offset in range(self.max_epochs):
+                tic = time.perf_counter()
+                lr = self.optimizer.param_groups[0]["lr"]
+                train_loss = self._epoch(train).item()
+                valid_loss = valid_score = None
+                if valid is not None:
+                    valid_loss, valid_score = self.evaluate(valid)
+                    self.module.train()
+                record = {
+                    "epoch": first_epoch + offset,
+                    "train_loss": train_loss,
+                    "valid_loss": valid_loss,
+                    "valid_score": valid_score,
+                    "lr": lr,
+                    "seconds": time.perf_counter() - tic,
+                }
+                history.append(record)
+                for cb in self.callbacks:
+                    cb.on_epoch_end(record)
+                monitored = train_loss if valid is None else valid_loss
+                if not math.isfinite(train_loss) or not math.isfinite(monitored):
+                    self.diverged = True
+                    break
+                if self.stopper.update(monitored, record["epoch"], self.module):
+                    self.stopped_early = True
+                    break
+                self.schedule.step(self.optimizer, offset, monitored)
+        except KeyboardInterrupt:
+            self.interrupted = True
+        finally:
+            self.module.eval()
+            for cb in self.callbacks:
+                cb.on_train_end(
+                    {"best_epoch": self.stopper.best_epoch, "stopped_early": self.stopped_early}
+                )
