@@ -20,7 +20,11 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 from sknn.nn import ACTIVATIONS, MLP
 from sknn.training import (
@@ -34,14 +38,9 @@ from sknn.training import (
     resolve_device,
     torch_threads,
 )
+from sknn.training.optim import OPTIMIZERS, make_optimizer
 from sknn.training.schedules import SCHEDULES, Schedule
 from sknn.training.trainer import predict_in_chunks
-
-OPTIMIZERS = {
-    "adamw": torch.optim.AdamW,
-    "adam": torch.optim.Adam,
-    "sgd": torch.optim.SGD,
-}
 
 # "auto" early stopping holds out a validation set only when it would have at
 # least this many rows: fewer make the stopping decision mostly noise.
@@ -49,21 +48,6 @@ _MIN_AUTO_VALIDATION = 50
 # predictions on at most this many CPU rows are computed in float64 (see _forward)
 _EXACT_ROWS = 4096
 _FLOAT64_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _make_optimizer(name: str, params, lr: float, weight_decay: float, device: torch.device):
-    """Build an optimizer, fused into one kernel where the backend supports it."""
-    cls = OPTIMIZERS[name]
-    kwargs = {"lr": lr, "weight_decay": weight_decay}
-    if name == "sgd":
-        kwargs["momentum"] = 0.9
-    params = list(params)
-    if device.type in ("cpu", "cuda"):
-        try:
-            return cls(params, fused=True, **kwargs)
-        except (RuntimeError, TypeError, ValueError):
-            pass
-    return cls(params, **kwargs)
 
 
 def _auto_batch_size(n_train: int) -> int:
@@ -232,7 +216,9 @@ class BaseNeuralNet(BaseEstimator):
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
         )
         if not sample_weight.sum() > 0:
-            raise ValueError("sample_weight sums to zero; at least one sample needs a positive weight.")
+            raise ValueError(
+                "sample_weight sums to zero; at least one sample needs a positive weight."
+            )
         y_enc = self._encode_targets(
             y, reset=not reuse, classes=classes, sample_weight=sample_weight
         )
@@ -250,7 +236,7 @@ class BaseNeuralNet(BaseEstimator):
                 self.module_ = MLP(
                     X.shape[1], self._n_model_outputs, hidden, self.activation, self.dropout
                 ).to(device)
-                self.optimizer_ = _make_optimizer(
+                self.optimizer_ = make_optimizer(
                     self.optimizer,
                     self.module_.parameters(),
                     self.learning_rate,
@@ -262,8 +248,10 @@ class BaseNeuralNet(BaseEstimator):
                 self._move_to(device)
             self.device_ = device
             train = self._to_tensors(X, y_enc, sample_weight, train_idx, device)
-            valid = None if valid_idx is None else self._to_tensors(
-                X, y_enc, sample_weight, valid_idx, device
+            valid = (
+                None
+                if valid_idx is None
+                else self._to_tensors(X, y_enc, sample_weight, valid_idx, device)
             )
             batch_size = (
                 _auto_batch_size(len(train)) if self.batch_size == "auto" else self.batch_size
@@ -283,7 +271,9 @@ class BaseNeuralNet(BaseEstimator):
                 self.optimizer_,
                 batch_size=batch_size,
                 max_epochs=max_epochs,
-                schedule=Schedule(self.lr_schedule, max_epochs, patience=max(1, self.n_iter_no_change // 2)),
+                schedule=Schedule(
+                    self.lr_schedule, max_epochs, patience=max(1, self.n_iter_no_change // 2)
+                ),
                 stopper=stopper,
                 score_fn=self._score_fn(),
                 callbacks=callbacks,
@@ -417,9 +407,12 @@ class BaseNeuralNet(BaseEstimator):
         self.module_.to(device)
         if getattr(self, "optimizer_", None) is not None:
             state = self.optimizer_.state_dict()
-            self.optimizer_ = _make_optimizer(
-                self.optimizer, self.module_.parameters(), self.learning_rate,
-                self.weight_decay, device,
+            self.optimizer_ = make_optimizer(
+                self.optimizer,
+                self.module_.parameters(),
+                self.learning_rate,
+                self.weight_decay,
+                device,
             )
             self.optimizer_.load_state_dict(state)
         self.device_ = device
@@ -445,9 +438,12 @@ class BaseNeuralNet(BaseEstimator):
         usable = saved.type == "cpu" or (saved.type == "cuda" and torch.cuda.is_available())
         device = saved if usable else torch.device("cpu")
         self.module_ = module.to(device)
-        self.optimizer_ = _make_optimizer(
-            self.optimizer, self.module_.parameters(), self.learning_rate,
-            self.weight_decay, device,
+        self.optimizer_ = make_optimizer(
+            self.optimizer,
+            self.module_.parameters(),
+            self.learning_rate,
+            self.weight_decay,
+            device,
         )
         if isinstance(opt_state, dict):
             self.optimizer_.load_state_dict(opt_state)

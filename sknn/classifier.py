@@ -12,6 +12,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import column_or_1d
 
 from sknn._base import BaseNeuralNet
+from sknn.training.trainer import weighted_mean
 
 
 class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
@@ -236,10 +237,21 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
 
     def _loss_fn(self):
         if self._multilabel:
-            return lambda out, y: F.binary_cross_entropy_with_logits(
-                out, y, reduction="none"
-            ).mean(dim=1)
-        return lambda out, y: F.cross_entropy(out, y, reduction="none")
+
+            def multilabel_loss(out, y, weight):
+                if weight is None:
+                    return F.binary_cross_entropy_with_logits(out, y)
+                per_sample = F.binary_cross_entropy_with_logits(out, y, reduction="none")
+                return weighted_mean(per_sample.mean(dim=1), weight)
+
+            return multilabel_loss
+
+        def cross_entropy(out, y, weight):
+            if weight is None:
+                return F.cross_entropy(out, y)
+            return weighted_mean(F.cross_entropy(out, y, reduction="none"), weight)
+
+        return cross_entropy
 
     def _score_fn(self):
         multilabel = self._multilabel
@@ -249,9 +261,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
                 correct = ((out > 0).float() == y).all(dim=1).float()
             else:
                 correct = (out.argmax(dim=1) == y).float()
-            if weight is None:
-                return correct.mean().item()
-            return ((correct * weight).sum() / weight.sum()).item()
+            return weighted_mean(correct, weight).item()
 
         return accuracy
 

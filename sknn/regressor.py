@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from sklearn.base import RegressorMixin, _fit_context
 
 from sknn._base import BaseNeuralNet
+from sknn.training.trainer import weighted_mean
 
 
 class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
@@ -109,7 +111,9 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
             self._n_model_outputs = self.n_outputs_
             self._y_mean = np.average(y2, axis=0, weights=sample_weight)
             scale = np.sqrt(np.average((y2 - self._y_mean) ** 2, axis=0, weights=sample_weight))
-            self._y_scale = np.where(scale > 1e-12 * np.maximum(1.0, np.abs(self._y_mean)), scale, 1.0)
+            self._y_scale = np.where(
+                scale > 1e-12 * np.maximum(1.0, np.abs(self._y_mean)), scale, 1.0
+            )
         elif y2.shape[1] != self.n_outputs_:
             raise ValueError(
                 f"y has {y2.shape[1]} target columns but this model was fitted on "
@@ -118,7 +122,12 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         return ((y2 - self._y_mean) / self._y_scale).astype(np.float32)
 
     def _loss_fn(self):
-        return lambda out, y: (out - y).square().mean(dim=1)
+        def squared_error(out, y, weight):
+            if weight is None:
+                return F.mse_loss(out, y)
+            return weighted_mean((out - y).square().mean(dim=1), weight)
+
+        return squared_error
 
     def _score_fn(self):
         def r2(out: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | None) -> float:

@@ -13,12 +13,13 @@ from torch import nn
 from sknn.training.callbacks import Callback
 from sknn.training.early_stopping import EarlyStopping
 from sknn.training.history import History
+from sknn.training.optim import Stepper
 from sknn.training.schedules import Schedule
 
 # rows per forward pass when evaluating; bounds memory, keeps matmuls large
 EVAL_CHUNK = 65_536
 
-LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+LossFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor | None], torch.Tensor]
 ScoreFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor | None], float]
 
 
@@ -50,7 +51,8 @@ def predict_in_chunks(module: nn.Module, X: torch.Tensor, chunk: int = EVAL_CHUN
         module.train(was_training)
 
 
-def _weighted_mean(values: torch.Tensor, weight: torch.Tensor | None) -> torch.Tensor:
+def weighted_mean(values: torch.Tensor, weight: torch.Tensor | None) -> torch.Tensor:
+    """Mean of ``values`` along the first axis, weighted when ``weight`` is given."""
     if weight is None:
         return values.mean()
     return (values * weight).sum() / weight.sum()
@@ -64,7 +66,7 @@ class Trainer:
     module : nn.Module
         The network; trained in place.
     loss_fn : callable
-        ``loss_fn(outputs, targets)`` returning one loss per sample.
+        ``loss_fn(outputs, targets, weight)`` returning the (weighted) mean loss.
     optimizer : torch.optim.Optimizer
         Already built over ``module``'s parameters.
     batch_size : int
@@ -104,6 +106,7 @@ class Trainer:
         self.module = module
         self.loss_fn = loss_fn
         self.optimizer = optimizer
+        self.stepper = Stepper(optimizer)
         self.batch_size = batch_size
         self.max_epochs = max_epochs
         self.schedule = schedule
@@ -125,15 +128,14 @@ class Trainer:
             # one gather per epoch, then every batch is a free contiguous view
             X, y = X[perm], y[perm]
             w = None if w is None else w[perm]
-        module, loss_fn, opt, bs = self.module, self.loss_fn, self.optimizer, self.batch_size
+        module, loss_fn, step, bs = self.module, self.loss_fn, self.stepper, self.batch_size
         losses = []
         for start in range(0, n, bs):
             stop = start + bs
-            per_sample = loss_fn(module(X[start:stop]), y[start:stop])
-            loss = per_sample.mean() if w is None else (per_sample * w[start:stop]).mean()
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
+            loss = loss_fn(
+                module(X[start:stop]), y[start:stop], None if w is None else w[start:stop]
+            )
+            step(loss)
             losses.append(loss.detach())
         sizes = torch.full((len(losses),), float(bs), device=X.device)
         sizes[-1] = n - bs * (len(losses) - 1)
@@ -143,7 +145,7 @@ class Trainer:
         """Return the weighted mean loss and the score on ``data``."""
         outputs = predict_in_chunks(self.module, data.X)
         with torch.inference_mode():
-            loss = _weighted_mean(self.loss_fn(outputs, data.y), data.weight).item()
+            loss = self.loss_fn(outputs, data.y, data.weight).item()
             score = None if self.score_fn is None else self.score_fn(outputs, data.y, data.weight)
         return loss, score
 

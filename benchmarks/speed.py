@@ -1,0 +1,380 @@
+"""Training and prediction speed: sknn against its peers, in one run.
+
+Every tool trains the same plain MLP (ReLU, Adam at 1e-3, no weight decay, no
+validation split, fixed batch size) on the same data. Tools run alternately,
+repeat after repeat, so a noisy machine slows all of them alike; the table
+reports medians of seconds per epoch and the sknn/peer ratios.
+
+    python benchmarks/speed.py            # full run, writes benchmarks/results/speed.md
+    python benchmarks/speed.py --quick    # fewer repeats, for a smoke test
+
+Peers: a minimal hand-written torch loop, skorch (``pip install skorch``) and
+scikit-learn's ``MLPClassifier``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import sklearn
+import torch
+from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV
+from sklearn.neural_network import MLPClassifier
+from torch import nn
+
+from sknn import NeuralNetClassifier
+
+RESULTS = Path(__file__).parent / "results"
+
+try:
+    import skorch
+except ImportError:  # the table says so instead of failing
+    skorch = None
+
+
+def mlp(n_in: int, hidden: tuple[int, ...], n_out: int) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    for h in hidden:
+        layers += [nn.Linear(n_in, h), nn.ReLU()]
+        n_in = h
+    return nn.Sequential(*layers, nn.Linear(n_in, n_out))
+
+
+# --------------------------------------------------------------- the tools
+def fit_sknn(X, y, hidden, batch, epochs):
+    clf = NeuralNetClassifier(
+        hidden_layer_sizes=hidden,
+        optimizer="adam",
+        learning_rate=1e-3,
+        weight_decay=0.0,
+        batch_size=batch,
+        max_iter=epochs,
+        lr_schedule="constant",
+        early_stopping=False,
+        tol=0.0,
+        n_iter_no_change=epochs + 1,
+        random_state=0,
+    )
+    return clf.fit(X, y)
+
+
+def fit_handwritten(X, y, hidden, batch, epochs):
+    """The loop a PyTorch user writes by hand: tensors indexed by a permutation."""
+    torch.manual_seed(0)
+    Xt, yt = torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y, dtype=torch.long)
+    model = mlp(X.shape[1], hidden, int(y.max()) + 1)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    for _ in range(epochs):
+        perm = torch.randperm(len(Xt))
+        for i in range(0, len(Xt), batch):
+            idx = perm[i : i + batch]
+            opt.zero_grad()
+            loss_fn(model(Xt[idx]), yt[idx]).backward()
+            opt.step()
+    return model
+
+
+def fit_skorch(X, y, hidden, batch, epochs):
+    net = skorch.NeuralNetClassifier(
+        mlp,
+        module__n_in=X.shape[1],
+        module__hidden=hidden,
+        module__n_out=int(y.max()) + 1,
+        criterion=nn.CrossEntropyLoss,
+        optimizer=torch.optim.Adam,
+        lr=1e-3,
+        max_epochs=epochs,
+        batch_size=batch,
+        train_split=None,
+        iterator_train__shuffle=True,
+        verbose=0,
+    )
+    return net.fit(X.astype(np.float32), y.astype(np.int64))
+
+
+def fit_sklearn(X, y, hidden, batch, epochs):
+    clf = MLPClassifier(
+        hidden_layer_sizes=hidden,
+        solver="adam",
+        learning_rate_init=1e-3,
+        alpha=0.0,
+        batch_size=batch,
+        max_iter=epochs,
+        tol=0.0,
+        n_iter_no_change=epochs + 1,
+        early_stopping=False,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return clf.fit(X, y)
+
+
+TOOLS = {
+    "sknn": fit_sknn,
+    "handwritten": fit_handwritten,
+    "skorch": fit_skorch,
+    "sklearn": fit_sklearn,
+}
+
+# name: (n_samples, n_features, n_classes, hidden, batch, epochs, targets sknn/peer)
+WORKLOADS = {
+    "compute-bound": (
+        50_000,
+        64,
+        4,
+        (256, 256, 256),
+        256,
+        2,
+        {"handwritten": 1.0, "skorch": 0.7, "sklearn": 0.6},
+    ),
+    "per-batch overhead": (
+        100_000,
+        10,
+        2,
+        (64, 64),
+        128,
+        2,
+        {"handwritten": None, "skorch": 0.4, "sklearn": 1.0},
+    ),
+    "small data": (
+        2_000,
+        64,
+        4,
+        (256, 256, 256),
+        64,
+        10,
+        {"handwritten": None, "skorch": 0.8, "sklearn": 0.7},
+    ),
+}
+
+
+def make_data(n, d, k, seed=0):
+    X, y = make_classification(
+        n_samples=n,
+        n_features=d,
+        n_informative=max(2, d // 2),
+        n_classes=k,
+        random_state=seed,
+    )
+    return X.astype(np.float32), y
+
+
+def time_call(fn, *args) -> float:
+    tic = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - tic
+
+
+def time_calls(fn, arg, times: int) -> float:
+    """Mean seconds of ``fn(arg)`` over ``times`` back-to-back calls."""
+    tic = time.perf_counter()
+    for _ in range(times):
+        fn(arg)
+    return (time.perf_counter() - tic) / times
+
+
+def bench_training(repeats: int) -> list[dict]:
+    rows = []
+    tools = [t for t in TOOLS if t != "skorch" or skorch is not None]
+    for name, (n, d, k, hidden, batch, epochs, targets) in WORKLOADS.items():
+        X, y = make_data(n, d, k)
+        for tool in tools:  # warm-up: imports, allocator, first-call costs
+            TOOLS[tool](X[:2000], y[:2000], hidden, batch, 1)
+        times: dict[str, list[float]] = {t: [] for t in tools}
+        for _ in range(repeats):
+            for tool in tools:
+                times[tool].append(time_call(TOOLS[tool], X, y, hidden, batch, epochs) / epochs)
+        med = {t: statistics.median(v) for t, v in times.items()}
+        for tool in tools:
+            target = targets.get(tool)
+            ratio = med["sknn"] / med[tool]
+            rows.append(
+                {
+                    "workload": name,
+                    "peer": tool,
+                    "s_per_epoch": med[tool],
+                    "sknn_over_peer": ratio if tool != "sknn" else None,
+                    "target": target,
+                    "ok": None if target is None or tool == "sknn" else ratio <= target,
+                }
+            )
+        print_rows(rows[-len(tools) :])
+    return rows
+
+
+def bench_grid_search(repeats: int) -> list[dict]:
+    X, y = make_data(20_000, 20, 2, seed=1)
+    est = NeuralNetClassifier(
+        hidden_layer_sizes=(64, 64),
+        batch_size=128,
+        max_iter=4,
+        early_stopping=False,
+        tol=0.0,
+        n_iter_no_change=10,
+        random_state=0,
+    )
+    grid = {"learning_rate": [1e-3, 3e-3], "hidden_layer_sizes": [(64,), (64, 64)]}
+    times = {1: [], 2: []}
+    for _ in range(repeats):
+        for n_jobs in (1, 2):
+            search = GridSearchCV(est, grid, cv=2, n_jobs=n_jobs)
+            times[n_jobs].append(time_call(search.fit, X, y))
+    t1, t2 = statistics.median(times[1]), statistics.median(times[2])
+    rows = [
+        {
+            "workload": "GridSearchCV 4 candidates x 2 folds",
+            "peer": "n_jobs=1",
+            "s_per_epoch": None,
+            "wall_n_jobs_1": t1,
+            "wall_n_jobs_2": t2,
+            "sknn_over_peer": t2 / t1,
+            "target": 0.75,
+            "ok": t2 / t1 <= 0.75,
+        }
+    ]
+    print(f"GridSearchCV: n_jobs=1 {t1:.2f}s, n_jobs=2 {t2:.2f}s, ratio {t2 / t1:.2f}")
+    return rows
+
+
+def bench_predict(repeats: int) -> list[dict]:
+    X, y = make_data(100_000, 64, 4, seed=2)
+    hidden = (256, 256, 256)
+    ours = fit_sknn(X[:5000], y[:5000], hidden, 256, 1)
+    theirs = fit_sklearn(X[:5000], y[:5000], hidden, 256, 1)
+    X64 = X.astype(np.float64)  # what a user's data usually is
+    rows = []
+    for label, data, inner in (("1 row", X64[:1], 200), ("100,000 rows", X64, 1)):
+        ours.predict_proba(data)
+        theirs.predict_proba(data)
+        t_ours, t_theirs = [], []
+        for _ in range(max(repeats, 5)):
+            t_ours.append(time_calls(ours.predict_proba, data, inner))
+            t_theirs.append(time_calls(theirs.predict_proba, data, inner))
+        mo, mt = statistics.median(t_ours), statistics.median(t_theirs)
+        target = 1.0 if label == "1 row" else 0.9
+        rows.append(
+            {
+                "workload": f"predict_proba {label} (3x256 net)",
+                "peer": "sklearn",
+                "s_per_epoch": None,
+                "sknn_seconds": mo,
+                "peer_seconds": mt,
+                "sknn_over_peer": mo / mt,
+                "target": target,
+                "ok": mo / mt <= target,
+            }
+        )
+        print(
+            f"predict_proba {label}: sknn {mo * 1e3:.3f} ms, "
+            f"sklearn {mt * 1e3:.3f} ms, ratio {mo / mt:.2f}"
+        )
+    return rows
+
+
+def print_rows(rows):
+    for r in rows:
+        ratio = "" if r["sknn_over_peer"] is None else f"{r['sknn_over_peer']:.2f}"
+        print(
+            f"{r['workload']:<20} {r['peer']:<12} {r['s_per_epoch']:.4f} s/epoch  sknn/peer {ratio}"
+        )
+
+
+def to_markdown(rows: list[dict], meta: dict) -> str:
+    lines = [
+        "# Speed: sknn against its peers",
+        "",
+        f"Measured {meta['date']} on {meta['machine']} ({meta['cores']} cores), torch "
+        f"{meta['torch']}, scikit-learn {meta['sklearn']}, skorch {meta['skorch']}; "
+        f"median of {meta['repeats']} alternating repeats. Command: `{meta['command']}`.",
+        "",
+        "## Training (seconds per epoch)",
+        "",
+        "| workload | tool | s/epoch | sknn/tool | target | met |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        if r["s_per_epoch"] is None:
+            continue
+        ratio = "" if r["sknn_over_peer"] is None else f"{r['sknn_over_peer']:.2f}x"
+        target = "" if r["target"] is None or r["peer"] == "sknn" else f"<= {r['target']}x"
+        met = "" if r["ok"] is None else ("yes" if r["ok"] else "**no**")
+        lines.append(
+            f"| {r['workload']} | {r['peer']} | {r['s_per_epoch']:.4f} "
+            f"| {ratio} | {target} | {met} |"
+        )
+    lines += [
+        "",
+        "## Grid search and prediction",
+        "",
+        "| workload | sknn | peer | ratio | target | met |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        if r["s_per_epoch"] is not None:
+            continue
+        if "wall_n_jobs_1" in r:
+            a, b = (
+                f"{r['wall_n_jobs_2']:.2f} s (n_jobs=2)",
+                f"{r['wall_n_jobs_1']:.2f} s (n_jobs=1)",
+            )
+        else:
+            a, b = (
+                f"{r['sknn_seconds'] * 1e3:.3f} ms",
+                f"{r['peer_seconds'] * 1e3:.3f} ms (sklearn)",
+            )
+        met = "yes" if r["ok"] else "**no**"
+        lines.append(
+            f"| {r['workload']} | {a} | {b} | {r['sknn_over_peer']:.2f}x "
+            f"| <= {r['target']}x | {met} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--only", choices=["training", "grid", "predict"], default=None)
+    args = parser.parse_args(argv)
+    repeats = 1 if args.quick else args.repeats
+    rows = []
+    if args.only in (None, "training"):
+        rows += bench_training(repeats)
+    if args.only in (None, "grid"):
+        rows += bench_grid_search(max(1, repeats // 2))
+    if args.only in (None, "predict"):
+        rows += bench_predict(repeats)
+    meta = {
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": platform.processor() or platform.machine(),
+        "cores": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "sklearn": sklearn.__version__,
+        "skorch": getattr(skorch, "__version__", "not installed"),
+        "repeats": repeats,
+        "command": "python benchmarks/speed.py" + (" --quick" if args.quick else ""),
+    }
+    RESULTS.mkdir(exist_ok=True)
+    if args.only is None and not args.quick:
+        (RESULTS / "speed.md").write_text(to_markdown(rows, meta))
+        (RESULTS / "speed.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
+        print(f"wrote {RESULTS / 'speed.md'}")
+    else:
+        print(to_markdown(rows, meta))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
