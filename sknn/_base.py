@@ -56,6 +56,17 @@ def _auto_batch_size(n_train: int) -> int:
     return int(min(n_train, min(256, max(32, size))))
 
 
+def _as_float32(X: np.ndarray) -> np.ndarray:
+    """C-contiguous float32 copy of validated ``X``; refuses values that overflow."""
+    X32 = np.ascontiguousarray(X, dtype=np.float32)
+    if X.dtype != np.float32 and not np.isfinite(X32).all():
+        raise ValueError(
+            "Input X has values too large for float32 (they overflow to inf); "
+            "rescale the features."
+        )
+    return X32
+
+
 class BaseNeuralNet(BaseEstimator):
     """Shared parameters, validation and the fit/predict plumbing."""
 
@@ -172,12 +183,6 @@ class BaseNeuralNet(BaseEstimator):
             )
         if sp.issparse(X):
             X = X.toarray()
-        X = np.ascontiguousarray(X, dtype=np.float32)
-        if not np.isfinite(X).all():
-            raise ValueError(
-                "Input X has values too large for float32 (they overflow to inf); "
-                "rescale the features."
-            )
         return X, y
 
     _y_numeric = False
@@ -212,6 +217,7 @@ class BaseNeuralNet(BaseEstimator):
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
         X, y = self._validate_X(X, y, reset=not reuse)
+        X = _as_float32(X)
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
         )
@@ -378,29 +384,35 @@ class BaseNeuralNet(BaseEstimator):
         """
         check_is_fitted(self, "module_")
         X, _ = self._validate_X(X, reset=False)
-        Xt = torch.from_numpy(X)
-        module = self.module_
-        if self.device_.type != "cpu":
-            Xt = Xt.to(self.device_)
-        elif len(X) <= _EXACT_ROWS:
-            module, Xt = self._float64_module(), Xt.double()
-        n_threads = recommended_threads(len(X) * self._n_weights(), self.device_)
-        with torch_threads(n_threads):
+        if self.device_.type == "cpu" and len(X) <= _EXACT_ROWS:
+            module = self._float64_module()
+            Xt = torch.from_numpy(np.asarray(X, dtype=np.float64))
+        else:
+            module = self.module_
+            Xt = torch.from_numpy(_as_float32(X)).to(self.device_)
+        if len(X) <= _EXACT_ROWS:  # too little work for a second thread to pay off
             out = predict_in_chunks(module, Xt)
+        else:
+            n_threads = recommended_threads(len(X) * self._n_weights(), self.device_)
+            with torch_threads(n_threads):
+                out = predict_in_chunks(module, Xt)
         return out.cpu() if out.device.type != "cpu" else out
 
     def _float64_module(self) -> torch.nn.Module:
         """A float64 copy of the fitted module, rebuilt when its weights change.
 
         Kept outside the estimator's ``__dict__`` so predicting never mutates
-        the estimator.
+        the estimator; in-place weight updates bump the tensors' version counters.
         """
-        version = sum(p._version for p in self.module_.parameters())
         cached = _FLOAT64_CACHE.get(self.module_)
-        if cached is None or cached[0] != version:
-            cached = (version, copy.deepcopy(self.module_).double().eval())
-            _FLOAT64_CACHE[self.module_] = cached
-        return cached[1]
+        if cached is not None:
+            params, versions, module64 = cached
+            if [p._version for p in params] == versions:
+                return module64
+        params = list(self.module_.parameters())
+        module64 = copy.deepcopy(self.module_).double().eval()
+        _FLOAT64_CACHE[self.module_] = (params, [p._version for p in params], module64)
+        return module64
 
     # ---------------------------------------------------------- persistence
     def _move_to(self, device: torch.device) -> None:

@@ -41,14 +41,16 @@ class TrainingData:
 def predict_in_chunks(module: nn.Module, X: torch.Tensor, chunk: int = EVAL_CHUNK) -> torch.Tensor:
     """Forward ``X`` through ``module`` in eval mode, without autograd."""
     was_training = module.training
-    module.eval()
+    if was_training:
+        module.eval()
     try:
         with torch.inference_mode():
             if X.shape[0] <= chunk:
                 return module(X)
             return torch.cat([module(X[i : i + chunk]) for i in range(0, X.shape[0], chunk)])
     finally:
-        module.train(was_training)
+        if was_training:
+            module.train()
 
 
 def weighted_mean(values: torch.Tensor, weight: torch.Tensor | None) -> torch.Tensor:
