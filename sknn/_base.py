@@ -26,7 +26,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from sknn.nn import ACTIVATIONS, MLP
+from sknn.nn import ACTIVATIONS, MLP, Standardize
 from sknn.training import (
     Callback,
     EarlyStopping,
@@ -44,7 +44,7 @@ from sknn.training.trainer import predict_in_chunks
 
 # "auto" early stopping holds out a validation set only when it would have at
 # least this many rows: fewer make the stopping decision mostly noise.
-_MIN_AUTO_VALIDATION = 50
+_MIN_AUTO_VALIDATION = 10
 # predictions on at most this many CPU rows are computed in float64 (see _forward)
 _EXACT_ROWS = 4096
 _FLOAT64_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -65,6 +65,16 @@ def _as_float32(X: np.ndarray) -> np.ndarray:
             "rescale the features."
         )
     return X32
+
+
+def _standardizer(X: np.ndarray) -> Standardize:
+    """Per-feature standardization fitted on the training rows (constant columns kept)."""
+    mean = X.mean(axis=0, dtype=np.float64)
+    scale = X.std(axis=0, dtype=np.float64)
+    scale[scale < 1e-12 * np.maximum(1.0, np.abs(mean))] = 1.0
+    return Standardize(
+        torch.as_tensor(mean, dtype=torch.float32), torch.as_tensor(scale, dtype=torch.float32)
+    )
 
 
 class BaseNeuralNet(BaseEstimator):
@@ -239,8 +249,9 @@ class BaseNeuralNet(BaseEstimator):
         with torch.random.fork_rng(devices=fork_devices):
             torch.manual_seed(seed)
             if not reuse:
-                self.module_ = MLP(
-                    X.shape[1], self._n_model_outputs, hidden, self.activation, self.dropout
+                self.module_ = torch.nn.Sequential(
+                    _standardizer(X[train_idx]),
+                    MLP(X.shape[1], self._n_model_outputs, hidden, self.activation, self.dropout),
                 ).to(device)
                 self.optimizer_ = make_optimizer(
                     self.optimizer,

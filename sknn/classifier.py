@@ -50,7 +50,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         Hold out ``validation_fraction`` of the data (stratified), stop after
         ``n_iter_no_change`` epochs without a validation-loss improvement of
         ``tol``, and restore the weights of the best epoch. ``"auto"`` does so
-        whenever the validation set would have at least 50 rows; otherwise
+        whenever the validation set would have at least 10 rows; otherwise
         training stops when the training loss stalls.
     validation_fraction : float, default=0.1
         Share of the data held out for early stopping.

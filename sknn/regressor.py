@@ -44,7 +44,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         Hold out ``validation_fraction`` of the data, stop after
         ``n_iter_no_change`` epochs without a validation-loss improvement of
         ``tol``, and restore the best epoch's weights. ``"auto"`` does so
-        whenever the validation set would have at least 50 rows.
+        whenever the validation set would have at least 10 rows.
     validation_fraction : float, default=0.1
         Share of the data held out for early stopping.
     n_iter_no_change : int, default=10

@@ -17,7 +17,7 @@ import torch
 # Multiply-adds per step below which one thread wins (measured on 2 cores:
 # a 64-64 MLP at batch 128 runs ~1.5x faster on 1 thread; a 3x256 MLP at
 # batch 256 runs faster on 2).
-_SINGLE_THREAD_MACS = 2_000_000
+_SINGLE_THREAD_MACS = 20_000_000
 
 
 def recommended_threads(macs_per_step: float, device: torch.device | None = None) -> int:
