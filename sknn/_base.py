@@ -58,19 +58,19 @@ def _auto_batch_size(n_train: int) -> int:
 
 def _as_float32(X: np.ndarray) -> np.ndarray:
     """C-contiguous float32 copy of validated ``X``; refuses values that overflow."""
-    X32 = np.ascontiguousarray(X, dtype=np.float32)
+    with np.errstate(over="ignore"):
+        X32 = np.ascontiguousarray(X, dtype=np.float32)
     if X.dtype != np.float32 and not np.isfinite(X32).all():
         raise ValueError(
-            "Input X has values too large for float32 (they overflow to inf); "
-            "rescale the features."
+            "Input X has values too large for float32 (they overflow to inf); rescale the features."
         )
     return X32
 
 
-def _standardizer(X: np.ndarray) -> Standardize:
-    """Per-feature standardization fitted on the training rows (constant columns kept)."""
-    mean = X.mean(axis=0, dtype=np.float64)
-    scale = X.std(axis=0, dtype=np.float64)
+def _standardizer(X: np.ndarray, weight: np.ndarray) -> Standardize:
+    """Per-feature standardization from the (weighted) training rows."""
+    mean = np.average(X, axis=0, weights=weight).astype(np.float64)
+    scale = np.sqrt(np.average((X - mean) ** 2, axis=0, weights=weight))
     scale[scale < 1e-12 * np.maximum(1.0, np.abs(mean))] = 1.0
     return Standardize(
         torch.as_tensor(mean, dtype=torch.float32), torch.as_tensor(scale, dtype=torch.float32)
@@ -250,7 +250,7 @@ class BaseNeuralNet(BaseEstimator):
             torch.manual_seed(seed)
             if not reuse:
                 self.module_ = torch.nn.Sequential(
-                    _standardizer(X[train_idx]),
+                    _standardizer(X[train_idx], sample_weight[train_idx]),
                     MLP(X.shape[1], self._n_model_outputs, hidden, self.activation, self.dropout),
                 ).to(device)
                 self.optimizer_ = make_optimizer(
@@ -275,6 +275,15 @@ class BaseNeuralNet(BaseEstimator):
             )
             batch_size = min(batch_size, len(train))
             max_epochs = 1 if incremental else self.max_iter
+            for group in self.optimizer_.param_groups:
+                # every fit starts from the current learning_rate; a schedule is
+                # per fit, and partial_fit (one epoch a call) keeps it constant
+                group["lr"] = group["initial_lr"] = self.learning_rate
+            schedule = Schedule(
+                "constant" if incremental else self.lr_schedule,
+                max_epochs,
+                patience=max(1, self.n_iter_no_change // 2),
+            )
             stopper = EarlyStopping(
                 None if incremental else self.n_iter_no_change, self.tol, higher_is_better=False
             )
@@ -288,9 +297,7 @@ class BaseNeuralNet(BaseEstimator):
                 self.optimizer_,
                 batch_size=batch_size,
                 max_epochs=max_epochs,
-                schedule=Schedule(
-                    self.lr_schedule, max_epochs, patience=max(1, self.n_iter_no_change // 2)
-                ),
+                schedule=schedule,
                 stopper=stopper,
                 score_fn=self._score_fn(),
                 callbacks=callbacks,
@@ -397,7 +404,8 @@ class BaseNeuralNet(BaseEstimator):
         X, _ = self._validate_X(X, reset=False)
         if self.device_.type == "cpu" and len(X) <= _EXACT_ROWS:
             module = self._float64_module()
-            Xt = torch.from_numpy(np.asarray(X, dtype=np.float64))
+            X = np.asarray(X, dtype=np.float64)
+            Xt = torch.from_numpy(X if X.flags.writeable else X.copy())
         else:
             module = self.module_
             Xt = torch.from_numpy(_as_float32(X)).to(self.device_)
@@ -413,16 +421,19 @@ class BaseNeuralNet(BaseEstimator):
         """A float64 copy of the fitted module, rebuilt when its weights change.
 
         Kept outside the estimator's ``__dict__`` so predicting never mutates
-        the estimator; in-place weight updates bump the tensors' version counters.
+        the estimator.
         """
+        # fused optimizer kernels update weights without bumping the tensors'
+        # version counters, so every fit also counts as a change
         cached = _FLOAT64_CACHE.get(self.module_)
         if cached is not None:
-            params, versions, module64 = cached
-            if [p._version for p in params] == versions:
+            n_iter, params, versions, module64 = cached
+            if n_iter == self.n_iter_ and [p._version for p in params] == versions:
                 return module64
         params = list(self.module_.parameters())
         module64 = copy.deepcopy(self.module_).double().eval()
-        _FLOAT64_CACHE[self.module_] = (params, [p._version for p in params], module64)
+        versions = [p._version for p in params]
+        _FLOAT64_CACHE[self.module_] = (self.n_iter_, params, versions, module64)
         return module64
 
     # ---------------------------------------------------------- persistence

@@ -33,7 +33,9 @@ def main() -> None:
         ("digits", load_digits, NeuralNetClassifier, MLPClassifier, "accuracy"),
         ("diabetes", load_diabetes, NeuralNetRegressor, MLPRegressor, "R^2"),
     ]
-    print(f"{'data set':<14} {'metric':<9} {'sknn':>7} {'sklearn MLP':>12} {'sknn s':>7} {'MLP s':>7}")
+    print(
+        f"{'data set':<14} {'metric':<9} {'sknn':>7} {'sklearn MLP':>12} {'sknn s':>7} {'MLP s':>7}"
+    )
     for name, load, ours, theirs, metric in tasks:
         X, y = load(return_X_y=True)
         split = train_test_split(X, y, test_size=0.25, random_state=0)

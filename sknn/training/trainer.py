@@ -143,6 +143,11 @@ class Trainer:
         sizes[-1] = n - bs * (len(losses) - 1)
         return (torch.stack(losses) * sizes).sum() / n
 
+    def _weights_finite(self) -> bool:
+        """Whether every parameter is finite (the last step can overflow them)."""
+        flags = [p.isfinite().all() for p in self.module.parameters()]
+        return bool(torch.stack(flags).all()) if flags else True
+
     def evaluate(self, data: TrainingData) -> tuple[float, float | None]:
         """Return the weighted mean loss and the score on ``data``."""
         outputs = predict_in_chunks(self.module, data.X)
@@ -179,7 +184,7 @@ class Trainer:
                 for cb in self.callbacks:
                     cb.on_epoch_end(record)
                 monitored = train_loss if valid is None else valid_loss
-                if not math.isfinite(train_loss) or not math.isfinite(monitored):
+                if not (math.isfinite(monitored) and self._weights_finite()):
                     self.diverged = True
                     break
                 if self.stopper.update(monitored, record["epoch"], self.module):
