@@ -1,0 +1,118 @@
+"""The training engine's building blocks: fused step, threads, schedules, stopping."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from sknn.nn import MLP
+from sknn.training import EarlyStopping, recommended_threads, resolve_device, torch_threads
+from sknn.training.optim import Stepper, make_optimizer
+from sknn.training.schedules import Schedule
+
+
+@pytest.mark.parametrize("name", ["adam", "adamw"])
+def test_fused_stepper_matches_optimizer_step(name):
+    torch.manual_seed(0)
+    a, b = MLP(5, 3, (8,)), MLP(5, 3, (8,))
+    b.load_state_dict(a.state_dict())
+    cpu = torch.device("cpu")
+    opt_a = make_optimizer(name, a.parameters(), 1e-2, 1e-2, cpu)
+    opt_b = make_optimizer(name, b.parameters(), 1e-2, 1e-2, cpu)
+    step = Stepper(opt_a)
+    assert step._kernel is not None, "the fused fast path should apply on the CPU"
+    X, y = torch.randn(40, 5), torch.randint(0, 3, (40,))
+    for _ in range(20):
+        step(F.cross_entropy(a(X), y))
+        opt_b.zero_grad()
+        F.cross_entropy(b(X), y).backward()
+        opt_b.step()
+    for p, q in zip(a.parameters(), b.parameters(), strict=True):
+        torch.testing.assert_close(p, q, rtol=1e-6, atol=1e-7)
+    # the optimizer's state is kept by the fast path (warm starts, pickling)
+    assert float(opt_a.state_dict()["state"][0]["step"]) == 20.0
+
+
+def test_stepper_falls_back_for_sgd():
+    model = MLP(3, 2, (4,))
+    opt = make_optimizer("sgd", model.parameters(), 0.1, 0.0, torch.device("cpu"))
+    step = Stepper(opt)
+    assert step._kernel is None
+    before = [p.detach().clone() for p in model.parameters()]
+    step(model(torch.randn(8, 3)).square().mean())
+    assert any(not torch.equal(p, q) for p, q in zip(model.parameters(), before, strict=True))
+
+
+def test_recommended_threads_single_thread_for_small_steps():
+    assert recommended_threads(1_000) == 1
+    assert recommended_threads(1e12) == torch.get_num_threads()
+
+
+def test_torch_threads_restores_setting():
+    before = torch.get_num_threads()
+    with torch_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+
+
+def test_resolve_device():
+    assert resolve_device("cpu") == torch.device("cpu")
+    assert resolve_device("auto").type in {"cpu", "cuda", "mps"}
+    with pytest.raises(ValueError, match="not a torch device"):
+        resolve_device("gpu-please")
+
+
+def test_cosine_schedule_reaches_zero_and_constant_stays():
+    param = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.SGD([param], lr=1.0)
+    sched = Schedule("cosine", max_epochs=4)
+    sched.start(opt)
+    lrs = []
+    for epoch in range(4):
+        sched.step(opt, epoch)
+        lrs.append(opt.param_groups[0]["lr"])
+    assert lrs == sorted(lrs, reverse=True) and lrs[-1] == pytest.approx(0.0)
+    opt2 = torch.optim.SGD([param], lr=1.0)
+    const = Schedule("constant", max_epochs=4)
+    const.start(opt2)
+    const.step(opt2, 0)
+    assert opt2.param_groups[0]["lr"] == 1.0
+
+
+def test_plateau_schedule_halves_after_patience():
+    param = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.SGD([param], lr=1.0)
+    sched = Schedule("plateau", max_epochs=10, patience=2)
+    sched.start(opt)
+    for epoch, value in enumerate([1.0, 1.0, 1.0]):
+        sched.step(opt, epoch, value)
+    assert opt.param_groups[0]["lr"] == 0.5
+
+
+def test_early_stopping_keeps_best_weights():
+    model = torch.nn.Linear(2, 1)
+    stop = EarlyStopping(patience=2, tol=0.0)
+    values = [3.0, 1.0, 2.0, 2.5]
+    best_weight = None
+    stopped_at = None
+    for epoch, value in enumerate(values, start=1):
+        with torch.no_grad():
+            model.weight.fill_(epoch)
+        if value == 1.0:
+            best_weight = model.weight.detach().clone()
+        if stop.update(value, epoch, model):
+            stopped_at = epoch
+            break
+    assert stopped_at == 4 and stop.best_epoch == 2
+    assert stop.restore(model)
+    torch.testing.assert_close(model.weight, best_weight)
+
+
+def test_early_stopping_ignores_gains_below_tol():
+    model = torch.nn.Linear(2, 1)
+    stop = EarlyStopping(patience=2, tol=0.1)
+    assert not stop.update(1.0, 1, model)
+    assert not stop.update(0.95, 2, model)  # better but by less than tol
+    assert stop.update(0.93, 3, model)
+    assert stop.best_epoch == 3  # the best weights still follow the best value
+    assert np.isclose(stop.best_value, 0.93)
