@@ -374,11 +374,12 @@ class BaseNeuralNet(BaseEstimator):
         if trainer.interrupted:
             kept = f"the best epoch ({stopper.best_epoch})" if has_valid else "the last epoch"
             warnings.warn(
-                f"Training interrupted by KeyboardInterrupt in epoch {last + 1}; keeping the "
+                f"Training interrupted by KeyboardInterrupt in epoch {trainer.epoch}; keeping the "
                 f"weights of {kept}.",
                 RuntimeWarning,
                 stacklevel=3,
             )
+        self._fit_count = getattr(self, "_fit_count", 0) + 1
         self.n_iter_ = len(self.history_)
         self.loss_curve_ = self.history_.column("train_loss")
         self.best_epoch_ = stopper.best_epoch
@@ -424,16 +425,16 @@ class BaseNeuralNet(BaseEstimator):
         the estimator.
         """
         # fused optimizer kernels update weights without bumping the tensors'
-        # version counters, so every fit also counts as a change
+        # version counters, so every (partial) fit also counts as a change
         cached = _FLOAT64_CACHE.get(self.module_)
         if cached is not None:
             n_iter, params, versions, module64 = cached
-            if n_iter == self.n_iter_ and [p._version for p in params] == versions:
+            if n_iter == self._fit_count and [p._version for p in params] == versions:
                 return module64
         params = list(self.module_.parameters())
         module64 = copy.deepcopy(self.module_).double().eval()
         versions = [p._version for p in params]
-        _FLOAT64_CACHE[self.module_] = (self.n_iter_, params, versions, module64)
+        _FLOAT64_CACHE[self.module_] = (self._fit_count, params, versions, module64)
         return module64
 
     # ---------------------------------------------------------- persistence

@@ -21,6 +21,9 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
     Binary, multiclass (labels of any type) and multilabel (a 2-D 0/1 ``y``)
     classification with a PyTorch multilayer perceptron, trained by AdamW on
     minibatches with early stopping that restores the best epoch's weights.
+    Inputs are standardized inside the network (per-feature mean and standard
+    deviation of the training rows, weighted by ``sample_weight``), so no
+    scaler is needed in front.
 
     Parameters
     ----------
@@ -90,7 +93,9 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
     best_validation_score_ : float or None
         Validation accuracy of the restored epoch.
     best_epoch_ : int or None
-        The epoch whose weights the model holds when early stopping is active.
+        Epoch with the lowest monitored loss (the validation loss with early
+        stopping, else the training loss); with early stopping the model holds
+        its weights.
     n_iter_ : int
         Epochs trained so far.
     n_features_in_ : int

@@ -17,6 +17,9 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
     Single- and multi-output regression with a PyTorch multilayer perceptron.
     Targets are standardized internally (with the sample weights) and mapped
     back at prediction time, so their scale never affects training.
+    Inputs are standardized inside the network (per-feature mean and standard
+    deviation of the training rows, weighted by ``sample_weight``), so no
+    scaler is needed in front.
 
     Parameters
     ----------
@@ -77,7 +80,9 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
     best_validation_score_ : float or None
         Validation R^2 of the restored epoch.
     best_epoch_ : int or None
-        Epoch of the restored weights.
+        Epoch with the lowest monitored loss (the validation loss with early
+        stopping, else the training loss); with early stopping the model holds
+        its weights.
     n_iter_ : int
         Epochs trained so far.
     n_outputs_ : int

@@ -120,6 +120,7 @@ class Trainer:
         self.stopped_early = False
         self.interrupted = False
         self.diverged = False
+        self.epoch = 0  # the epoch running (or last run)
 
     def _epoch(self, train: TrainingData) -> torch.Tensor:
         """One pass over ``train``; returns the sample-weighted mean loss (a tensor)."""
@@ -165,6 +166,7 @@ class Trainer:
         self.module.train()
         try:
             for offset in range(self.max_epochs):
+                self.epoch = first_epoch + offset
                 tic = time.perf_counter()
                 lr = self.optimizer.param_groups[0]["lr"]
                 train_loss = self._epoch(train).item()

@@ -1,0 +1,393 @@
+"""The training loop: early stopping, history, verbosity, seeds, callbacks."""
+
+import copy
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.datasets import make_classification
+
+from sknn import NeuralNetClassifier, NeuralNetRegressor, _base
+from sknn.training import Callback
+
+HISTORY_KEYS = {"epoch", "train_loss", "valid_loss", "valid_score", "lr", "seconds"}
+
+
+def small_clf(**kwargs):
+    params = {
+        "hidden_layer_sizes": (32,),
+        "max_iter": 10,
+        "learning_rate": 1e-2,
+        "random_state": 0,
+    }
+    params.update(kwargs)
+    return NeuralNetClassifier(**params)
+
+
+class Recorder(Callback):
+    """Records every hook call, and optionally the module weights per epoch."""
+
+    def __init__(self, estimator=None):
+        self.estimator = estimator
+        self.calls = []
+        self.begin_info = None
+        self.end_info = None
+        self.records = []
+        self.states = {}
+
+    def on_train_begin(self, info):
+        self.calls.append("begin")
+        self.begin_info = dict(info)
+
+    def on_epoch_end(self, record):
+        self.calls.append("epoch")
+        self.records.append(dict(record))
+        if self.estimator is not None:
+            self.states[record["epoch"]] = copy.deepcopy(self.estimator.module_.state_dict())
+
+    def on_train_end(self, info):
+        self.calls.append("end")
+        self.end_info = dict(info)
+
+
+class InterruptAt(Callback):
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_epoch_end(self, record):
+        if record["epoch"] == self.epoch:
+            raise KeyboardInterrupt
+
+
+@pytest.fixture(scope="module")
+def overfitting_data():
+    """Few informative features, noisy labels: a wide net overfits fast."""
+    X, y = make_classification(
+        n_samples=600,
+        n_features=30,
+        n_informative=3,
+        n_redundant=0,
+        flip_y=0.3,
+        random_state=0,
+    )
+    return X, y
+
+
+# ---------------------------------------------------------------- early stopping
+def test_early_stopping_auto_threshold(large_binary_data):
+    """ "auto" holds out a validation set exactly when it would have at least
+    the documented minimum number of rows (``validation_fraction=0.1``)."""
+    minimum = _base._MIN_AUTO_VALIDATION
+    X, y = large_binary_data
+    n_on = 10 * minimum  # 10% of it is exactly `minimum` rows
+    n_off = 10 * (minimum - 1)  # one validation row too few
+    assert n_on <= len(X)
+
+    on = small_clf(max_iter=2).fit(X[:n_on], y[:n_on])
+    assert on.validation_scores_ is not None
+    assert len(on.validation_scores_) == on.n_iter_
+    assert on.best_validation_score_ is not None
+    assert on.history_[0]["valid_loss"] is not None
+
+    off = small_clf(max_iter=2).fit(X[:n_off], y[:n_off])
+    assert off.validation_scores_ is None
+    assert off.best_validation_score_ is None
+    assert off.history_[0]["valid_loss"] is None
+
+
+def test_early_stopping_true_forces_validation_on_small_data(binary_data):
+    X, y = binary_data
+    clf = small_clf(max_iter=3, early_stopping=True, validation_fraction=0.2).fit(X[:100], y[:100])
+    assert clf.validation_scores_ is not None
+    assert all(0.0 <= s <= 1.0 for s in clf.validation_scores_)
+
+
+def test_early_stopping_stops_and_restores_best_epoch(overfitting_data):
+    X, y = overfitting_data
+    clf = NeuralNetClassifier(
+        hidden_layer_sizes=(64, 64),
+        learning_rate=1e-3,
+        lr_schedule="constant",
+        max_iter=200,
+        n_iter_no_change=5,
+        random_state=0,
+    )
+    recorder = Recorder(clf)
+    clf.set_params(callbacks=[recorder])
+    clf.fit(X, y)
+
+    assert clf.validation_scores_ is not None
+    assert clf.best_epoch_ is not None
+    assert clf.n_iter_ < 200
+    assert 1 < clf.best_epoch_ < clf.n_iter_
+    assert clf.n_iter_ - clf.best_epoch_ <= clf.n_iter_no_change
+    assert recorder.end_info["stopped_early"] is True
+    assert recorder.end_info["best_epoch"] == clf.best_epoch_
+
+    valid_loss = clf.history_.column("valid_loss")
+    best_row = clf.history_[clf.best_epoch_ - 1]
+    assert best_row["epoch"] == clf.best_epoch_
+    assert best_row["valid_loss"] == min(valid_loss)
+    assert clf.best_validation_score_ == best_row["valid_score"]
+    assert clf.validation_scores_ == clf.history_.column("valid_score")
+
+    # the final weights are exactly the ones the best epoch ended with,
+    # not those of the last epoch
+    best_state = recorder.states[clf.best_epoch_]
+    last_state = recorder.states[clf.n_iter_]
+    final_state = clf.module_.state_dict()
+    for name, tensor in final_state.items():
+        torch.testing.assert_close(tensor, best_state[name], rtol=0, atol=0)
+    assert any(not torch.equal(final_state[name], last_state[name]) for name in final_state)
+
+
+def test_early_stopping_false_runs_exactly_max_iter(binary_data):
+    X, y = binary_data
+    clf = small_clf(max_iter=12, early_stopping=False, tol=0.0, n_iter_no_change=1000).fit(X, y)
+    assert clf.n_iter_ == 12
+    assert len(clf.history_) == 12
+    assert clf.validation_scores_ is None
+    assert clf.best_validation_score_ is None
+
+
+def test_training_loss_stall_stops_without_validation(binary_data):
+    """Without a validation set, a huge tol means no epoch counts as progress."""
+    X, y = binary_data
+    clf = small_clf(max_iter=50, early_stopping=False, tol=1e6, n_iter_no_change=3)
+    clf.fit(X, y)
+    assert clf.n_iter_ < 50
+
+
+# ------------------------------------------------------------------- history
+def test_history_rows_and_loss_curve(large_binary_data):
+    X, y = large_binary_data
+    clf = small_clf(max_iter=6, n_iter_no_change=100).fit(X, y)
+    assert len(clf.history_) == clf.n_iter_ == 6
+    for i, row in enumerate(clf.history_, start=1):
+        assert set(row) == HISTORY_KEYS
+        assert row["epoch"] == i
+        assert np.isfinite(row["train_loss"]) and row["train_loss"] > 0
+        assert np.isfinite(row["valid_loss"]) and row["valid_loss"] > 0
+        assert 0.0 <= row["valid_score"] <= 1.0
+        assert row["seconds"] >= 0
+        assert row["lr"] > 0
+    assert clf.loss_curve_ == clf.history_.column("train_loss")
+    assert clf.history_.column("epoch") == list(range(1, 7))
+    frame = clf.history_.to_frame()
+    assert isinstance(frame, pd.DataFrame)
+    assert frame.shape == (6, len(HISTORY_KEYS))
+    assert set(frame.columns) == HISTORY_KEYS
+    np.testing.assert_allclose(frame["train_loss"], clf.loss_curve_)
+    # training makes progress
+    assert clf.loss_curve_[-1] < clf.loss_curve_[0]
+
+
+def test_history_without_validation_has_none_entries(binary_data):
+    X, y = binary_data
+    clf = small_clf(max_iter=3, early_stopping=False).fit(X, y)
+    assert clf.history_.column("valid_loss") == [None, None, None]
+    assert clf.history_.column("valid_score") == [None, None, None]
+
+
+# ------------------------------------------------------------------- verbose
+def test_verbose_zero_prints_nothing(binary_data, capsys):
+    X, y = binary_data
+    small_clf(max_iter=3, verbose=0).fit(X, y)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == ""
+
+
+def test_verbose_one_shows_a_progress_bar_on_stderr(binary_data, capsys):
+    X, y = binary_data
+    small_clf(max_iter=4, early_stopping=False, verbose=1).fit(X, y)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "4/4" in captured.err
+    assert "epoch" in captured.err
+    assert not re.search(r"epoch \d+: ", captured.err)
+
+
+def test_verbose_two_prints_one_line_per_epoch(binary_data, capsys):
+    X, y = binary_data
+    clf = small_clf(max_iter=4, early_stopping=False, verbose=2).fit(X, y)
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    epochs = [int(e) for e in re.findall(r"epoch (\d+): train_loss=", text)]
+    assert epochs == list(range(1, clf.n_iter_ + 1))
+
+
+# --------------------------------------------------------------------- seeds
+def test_same_random_state_gives_identical_models(large_binary_data):
+    X, y = large_binary_data
+    a = small_clf(max_iter=5, random_state=42).fit(X, y)
+    b = small_clf(max_iter=5, random_state=42).fit(X, y)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    assert a.history_.column("valid_loss") == b.history_.column("valid_loss")
+
+
+def test_different_random_states_give_different_models(large_binary_data):
+    X, y = large_binary_data
+    a = small_clf(max_iter=5, random_state=1).fit(X, y)
+    b = small_clf(max_iter=5, random_state=2).fit(X, y)
+    assert not np.allclose(a.predict_proba(X), b.predict_proba(X))
+
+
+def test_same_random_state_regressor_reproducible(regression_data):
+    X, y = regression_data
+    a = NeuralNetRegressor((16,), max_iter=5, dropout=0.2, random_state=3).fit(X, y)
+    b = NeuralNetRegressor((16,), max_iter=5, dropout=0.2, random_state=3).fit(X, y)
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+
+
+# ----------------------------------------------------------------- callbacks
+def test_callback_hooks_are_called_in_order(large_binary_data):
+    X, y = large_binary_data
+    recorder = Recorder()
+    clf = small_clf(max_iter=7, n_iter_no_change=100, callbacks=[recorder]).fit(X, y)
+    assert recorder.calls == ["begin"] + ["epoch"] * clf.n_iter_ + ["end"]
+    assert recorder.begin_info["max_epochs"] == 7
+    assert recorder.begin_info["n_samples"] == len(X) - 60  # 10% held out
+    assert [r["epoch"] for r in recorder.records] == list(range(1, clf.n_iter_ + 1))
+    assert recorder.records == list(clf.history_)
+    assert recorder.end_info["best_epoch"] == clf.best_epoch_
+
+
+def test_keyboard_interrupt_in_callback_keeps_a_fitted_model(binary_data):
+    X, y = binary_data
+    clf = small_clf(max_iter=20, early_stopping=False, callbacks=[InterruptAt(3)])
+    with pytest.warns(RuntimeWarning, match="interrupted"):
+        clf.fit(X, y)
+    assert clf.n_iter_ == 3
+    assert len(clf.loss_curve_) == 3
+    pred = clf.predict(X)
+    assert pred.shape == (len(X),)
+    assert np.all(np.isfinite(clf.predict_proba(X)))
+
+
+def test_keyboard_interrupt_with_early_stopping(large_binary_data):
+    X, y = large_binary_data
+    clf = small_clf(max_iter=20, callbacks=[InterruptAt(3)])
+    with pytest.warns(RuntimeWarning, match="interrupted"):
+        clf.fit(X, y)
+    assert clf.n_iter_ == 3
+    assert clf.best_epoch_ is not None and clf.best_epoch_ <= 3
+    assert clf.predict(X).shape == (len(X),)
+
+
+# ---------------------------------------------------------------- divergence
+@pytest.mark.parametrize(
+    "estimator_cls, learning_rate, batch_size, random_state",
+    [
+        (NeuralNetClassifier, 1e6, 32, 0),
+        (NeuralNetClassifier, 1e6, 1000, 0),
+        (NeuralNetRegressor, 1e6, 1000, 0),
+        # two batches per epoch (299 + 1 rows): the step after the last batch
+        # of epoch 1 already overflows the weights
+        (NeuralNetRegressor, 1e10, 299, 1),
+        (NeuralNetClassifier, 1e20, 299, 1),
+    ],
+)
+def test_huge_learning_rate_warns_or_raises(estimator_cls, learning_rate, batch_size, random_state):
+    X, y = make_classification(n_samples=300, n_features=10, random_state=0)
+    est = estimator_cls(
+        hidden_layer_sizes=(32,),
+        optimizer="sgd",
+        learning_rate=learning_rate,
+        batch_size=batch_size,
+        max_iter=10,
+        early_stopping=False,
+        random_state=random_state,
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            est.fit(X, y)
+        except ValueError as exc:
+            assert "diverged" in str(exc)
+            return
+    messages = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+    assert any("diverged" in m for m in messages), messages
+    pred = est.predict_proba(X) if hasattr(est, "classes_") else est.predict(X)
+    assert np.all(np.isfinite(pred)), "fit returned but predictions are not finite"
+
+
+# ----------------------------------------------------------------- schedules
+def test_cosine_schedule_decreases_learning_rate(binary_data):
+    X, y = binary_data
+    clf = small_clf(
+        max_iter=8, early_stopping=False, lr_schedule="cosine", n_iter_no_change=100
+    ).fit(X, y)
+    lrs = clf.history_.column("lr")
+    assert lrs[0] == pytest.approx(1e-2)
+    assert all(np.diff(lrs) < 0)
+    assert lrs[-1] > 0
+
+
+def test_constant_schedule_keeps_learning_rate(binary_data):
+    X, y = binary_data
+    clf = small_clf(
+        max_iter=8, early_stopping=False, lr_schedule="constant", n_iter_no_change=100
+    ).fit(X, y)
+    assert clf.history_.column("lr") == [pytest.approx(1e-2)] * 8
+
+
+def test_plateau_schedule_halves_on_stalls(binary_data):
+    X, y = binary_data
+    clf = small_clf(
+        max_iter=30,
+        early_stopping=False,
+        lr_schedule="plateau",
+        n_iter_no_change=4,
+        tol=0.0,
+        learning_rate=0.1,
+        optimizer="sgd",
+    ).fit(X, y)
+    lrs = np.array(clf.history_.column("lr"))
+    assert lrs[0] == pytest.approx(0.1)
+    assert lrs[-1] < lrs[0]
+    assert np.all(np.diff(lrs) <= 0)
+    ratios = np.log2(0.1 / lrs)
+    np.testing.assert_allclose(ratios, np.round(ratios), atol=1e-9)
+
+
+# ------------------------------------------- predictions after further training
+@pytest.mark.parametrize("estimator_cls", [NeuralNetClassifier, NeuralNetRegressor])
+@pytest.mark.parametrize("continuation", ["partial_fit", "warm_start"])
+def test_predictions_follow_further_training(binary_data, estimator_cls, continuation):
+    """Calling predict between two trainings must not freeze the predictions.
+
+    Two identically seeded models are trained the same way; only one of them
+    is asked for predictions before training continues. Afterwards both must
+    predict the same thing.
+    """
+    X, y = binary_data
+    params = {
+        "hidden_layer_sizes": (16,),
+        "max_iter": 5,
+        "learning_rate": 1e-2,
+        "lr_schedule": "constant",
+        "early_stopping": False,
+        "random_state": 0,
+        "warm_start": continuation == "warm_start",
+    }
+    peeked = estimator_cls(**params).fit(X, y)
+    blind = estimator_cls(**params).fit(X, y)
+
+    def outputs(est):
+        if isinstance(est, NeuralNetClassifier):
+            return est.predict_proba(X)
+        return est.predict(X)
+
+    before = outputs(peeked)
+    for est in (peeked, blind):
+        if continuation == "partial_fit":
+            est.partial_fit(X, y)
+        else:
+            est.fit(X, y)
+    assert peeked.n_iter_ == blind.n_iter_ > 5
+    np.testing.assert_array_equal(outputs(peeked), outputs(blind))
+    assert not np.allclose(outputs(peeked), before)

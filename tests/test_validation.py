@@ -1,0 +1,236 @@
+"""Input and parameter validation: clear errors, raised before any training."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.exceptions import NotFittedError
+from sklearn.utils._param_validation import InvalidParameterError
+
+from sknn import NeuralNetClassifier, NeuralNetRegressor
+from sknn.training import Callback
+
+ESTIMATORS = pytest.mark.parametrize("estimator_cls", [NeuralNetClassifier, NeuralNetRegressor])
+
+
+class MustNotTrain(Callback):
+    """Fails the test if training ever starts."""
+
+    def on_train_begin(self, info):
+        raise AssertionError("training started although the input was invalid")
+
+    def on_epoch_end(self, record):
+        raise AssertionError("an epoch ran although the input was invalid")
+
+
+def make(estimator_cls, **kwargs):
+    params = {
+        "hidden_layer_sizes": (8,),
+        "max_iter": 2,
+        "random_state": 0,
+        "callbacks": [MustNotTrain()],
+    }
+    params.update(kwargs)
+    return estimator_cls(**params)
+
+
+@pytest.fixture
+def data():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 4))
+    y = np.array([0, 1] * 20)
+    return X, y
+
+
+@ESTIMATORS
+def test_nan_in_X_raises(estimator_cls, data):
+    X, y = data
+    X = X.copy()
+    X[3, 2] = np.nan
+    est = make(estimator_cls)
+    with pytest.raises(ValueError, match="NaN"):
+        est.fit(X, y)
+    assert not hasattr(est, "module_")
+
+
+@ESTIMATORS
+def test_inf_in_X_raises(estimator_cls, data):
+    X, y = data
+    X = X.copy()
+    X[0, 0] = np.inf
+    with pytest.raises(ValueError, match="(?i)inf"):
+        make(estimator_cls).fit(X, y)
+
+
+@ESTIMATORS
+def test_float32_overflow_in_X_raises(estimator_cls, data):
+    X, y = data
+    X = X.copy()
+    X[0, 0] = 1e300  # finite in float64, inf in float32
+    with pytest.raises(ValueError, match="(?i)float32|too large|inf"):
+        make(estimator_cls).fit(X, y)
+
+
+@ESTIMATORS
+def test_nan_in_X_at_predict_raises(estimator_cls, data):
+    X, y = data
+    est = make(estimator_cls, callbacks=None).fit(X, y)
+    X_bad = X.copy()
+    X_bad[1, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        est.predict(X_bad)
+
+
+def test_nan_in_y_raises(data):
+    X, _ = data
+    y = np.linspace(0, 1, len(X))
+    y[5] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        make(NeuralNetRegressor).fit(X, y)
+
+
+@ESTIMATORS
+def test_wrong_number_of_features_at_predict(estimator_cls, data):
+    X, y = data
+    est = make(estimator_cls, callbacks=None).fit(X, y)
+    with pytest.raises(ValueError, match="features"):
+        est.predict(X[:, :3])
+    if estimator_cls is NeuralNetClassifier:
+        with pytest.raises(ValueError, match="features"):
+            est.predict_proba(np.hstack([X, X]))
+
+
+@ESTIMATORS
+def test_wrong_number_of_features_at_partial_fit(estimator_cls, data):
+    X, y = data
+    est = make(estimator_cls, callbacks=None).fit(X, y)
+    with pytest.raises(ValueError, match="features"):
+        est.partial_fit(X[:, :3], y)
+
+
+@ESTIMATORS
+def test_empty_X_raises(estimator_cls):
+    with pytest.raises(ValueError, match="(?i)0 sample|empty"):
+        make(estimator_cls).fit(np.empty((0, 4)), np.empty(0))
+
+
+@ESTIMATORS
+def test_mismatched_lengths_raise(estimator_cls, data):
+    X, y = data
+    with pytest.raises(ValueError, match="(?i)inconsistent|samples"):
+        make(estimator_cls).fit(X, y[:-1])
+
+
+@ESTIMATORS
+def test_y_none_raises(estimator_cls, data):
+    X, _ = data
+    with pytest.raises(ValueError, match="y"):
+        make(estimator_cls).fit(X, None)
+
+
+def test_single_class_raises(data):
+    X, _ = data
+    with pytest.raises(ValueError, match="class"):
+        make(NeuralNetClassifier).fit(X, np.zeros(len(X), dtype=int))
+
+
+def test_continuous_y_for_classifier_raises(data):
+    X, _ = data
+    y = np.linspace(0.0, 1.0, len(X))
+    with pytest.raises(ValueError, match="Unknown label type"):
+        make(NeuralNetClassifier).fit(X, y)
+
+
+@ESTIMATORS
+@pytest.mark.parametrize(
+    "param, value",
+    [
+        ("learning_rate", -1.0),
+        ("learning_rate", 0.0),
+        ("batch_size", 0),
+        ("batch_size", "big"),
+        ("activation", "foo"),
+        ("early_stopping", "yes"),
+        ("hidden_layer_sizes", (0,)),
+        ("hidden_layer_sizes", (8, -3)),
+        ("optimizer", "lion"),
+        ("lr_schedule", "linear"),
+        ("max_iter", 0),
+        ("dropout", 1.0),
+        ("validation_fraction", 0.0),
+        ("validation_fraction", 1.0),
+        ("n_iter_no_change", 0),
+        ("tol", -1e-3),
+        ("weight_decay", -0.1),
+    ],
+)
+def test_invalid_parameters_raise_naming_the_parameter(estimator_cls, param, value, data):
+    X, y = data
+    est = make(estimator_cls, **{param: value})
+    with pytest.raises(ValueError, match=param) as excinfo:
+        est.fit(X, y)
+    assert isinstance(excinfo.value, ValueError)
+    assert not hasattr(est, "module_")
+
+
+def test_invalid_parameter_is_sklearn_error(data):
+    X, y = data
+    with pytest.raises(InvalidParameterError, match="optimizer"):
+        make(NeuralNetClassifier, optimizer="lion").fit(X, y)
+
+
+def test_invalid_class_weight_raises(data):
+    X, y = data
+    with pytest.raises(ValueError, match="class_weight"):
+        make(NeuralNetClassifier, class_weight="auto").fit(X, y)
+
+
+@ESTIMATORS
+def test_predict_before_fit_raises_not_fitted(estimator_cls, data):
+    X, _ = data
+    est = make(estimator_cls)
+    with pytest.raises(NotFittedError):
+        est.predict(X)
+    if estimator_cls is NeuralNetClassifier:
+        with pytest.raises(NotFittedError):
+            est.predict_proba(X)
+        with pytest.raises(NotFittedError):
+            est.predict_log_proba(X)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is available here")
+@ESTIMATORS
+def test_cuda_device_without_cuda_raises(estimator_cls, data):
+    X, y = data
+    est = make(estimator_cls, device="cuda")
+    with pytest.raises(ValueError, match="CUDA"):
+        est.fit(X, y)
+    assert not hasattr(est, "module_")
+
+
+@ESTIMATORS
+def test_unknown_device_raises(estimator_cls, data):
+    X, y = data
+    with pytest.raises(ValueError, match="device"):
+        make(estimator_cls, device="tpu9").fit(X, y)
+
+
+def test_early_stopping_with_too_few_samples_raises():
+    X = np.arange(4.0).reshape(2, 2)
+    y = np.array([0, 1])
+    with pytest.raises(ValueError, match="early_stopping"):
+        make(NeuralNetClassifier, early_stopping=True, validation_fraction=0.9).fit(X, y)
+
+
+def test_multilabel_with_class_weight_raises(data):
+    X, y = data
+    Y = np.column_stack([y, 1 - y, y])
+    with pytest.raises(ValueError, match="class_weight"):
+        make(NeuralNetClassifier, class_weight="balanced").fit(X, Y)
+
+
+def test_partial_fit_multilabel_wrong_width_raises(data):
+    X, y = data
+    Y = np.column_stack([y, 1 - y, y])
+    clf = make(NeuralNetClassifier, callbacks=None).partial_fit(X, Y)
+    with pytest.raises(ValueError, match="multilabel"):
+        clf.partial_fit(X, Y[:, :2])
