@@ -370,12 +370,20 @@ def main(argv=None) -> int:
         "command": "python benchmarks/speed.py" + (" --quick" if args.quick else ""),
     }
     RESULTS.mkdir(exist_ok=True)
-    if args.only is None and not args.quick:
-        (RESULTS / "speed.md").write_text(to_markdown(rows, meta))
-        (RESULTS / "speed.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
-        print(f"wrote {RESULTS / 'speed.md'}")
-    else:
+    saved = RESULTS / "speed.json"
+    if args.quick:
         print(to_markdown(rows, meta))
+        return 0
+    if args.only is not None and saved.exists():
+        # re-measure one section, keep the others from the last full run
+        previous = json.loads(saved.read_text())
+        fresh = {r["workload"] for r in rows}
+        rows = [r for r in previous["rows"] if r["workload"] not in fresh] + rows
+        meta["command"] += f" --only {args.only} (other sections from {previous['meta']['date']})"
+    saved.write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
+    (RESULTS / "speed.md").write_text(to_markdown(rows, meta))
+    print(to_markdown(rows, meta))
+    print(f"wrote {RESULTS / 'speed.md'}")
     return 0
 
 

@@ -249,17 +249,10 @@ class BaseNeuralNet(BaseEstimator):
         with torch.random.fork_rng(devices=fork_devices):
             torch.manual_seed(seed)
             if not reuse:
-                self.module_ = torch.nn.Sequential(
-                    _standardizer(X[train_idx], sample_weight[train_idx]),
-                    MLP(X.shape[1], self._n_model_outputs, hidden, self.activation, self.dropout),
+                self.module_ = self._build_module(
+                    X[train_idx], sample_weight[train_idx], hidden
                 ).to(device)
-                self.optimizer_ = make_optimizer(
-                    self.optimizer,
-                    self.module_.parameters(),
-                    self.learning_rate,
-                    self.weight_decay,
-                    device,
-                )
+                self.optimizer_ = self._build_optimizer(self.module_, device)
                 self.history_ = History()
             elif next(self.module_.parameters()).device != device:
                 self._move_to(device)
@@ -270,38 +263,24 @@ class BaseNeuralNet(BaseEstimator):
                 if valid_idx is None
                 else self._to_tensors(X, y_enc, sample_weight, valid_idx, device)
             )
-            batch_size = (
-                _auto_batch_size(len(train)) if self.batch_size == "auto" else self.batch_size
-            )
-            batch_size = min(batch_size, len(train))
+            batch_size = min(self._resolve_batch_size(len(train)), len(train))
             max_epochs = 1 if incremental else self.max_iter
             for group in self.optimizer_.param_groups:
-                # every fit starts from the current learning_rate; a schedule is
+                # every fit starts from the base learning rate; a schedule is
                 # per fit, and partial_fit (one epoch a call) keeps it constant
-                group["lr"] = group["initial_lr"] = self.learning_rate
-            schedule = Schedule(
-                "constant" if incremental else self.lr_schedule,
-                max_epochs,
-                patience=max(1, self.n_iter_no_change // 2),
-            )
-            stopper = EarlyStopping(
-                None if incremental else self.n_iter_no_change, self.tol, higher_is_better=False
-            )
-            callbacks: list[Callback] = list(self.callbacks or [])
-            if self.verbose and not incremental:
-                callbacks.insert(0, ProgressBar(print_epochs=self.verbose >= 2))
-            generator = torch.Generator().manual_seed(seed)
+                group["lr"] = group["initial_lr"] = self._base_learning_rate()
+            stopper = self._build_stopper(incremental, has_valid=valid is not None)
             trainer = Trainer(
                 self.module_,
                 self._loss_fn(),
                 self.optimizer_,
                 batch_size=batch_size,
                 max_epochs=max_epochs,
-                schedule=schedule,
+                schedule=self._build_schedule(max_epochs, len(train), incremental),
                 stopper=stopper,
                 score_fn=self._score_fn(),
-                callbacks=callbacks,
-                generator=generator,
+                callbacks=self._training_callbacks(incremental),
+                generator=torch.Generator().manual_seed(seed),
                 shuffle=self.shuffle,
             )
             n_threads = recommended_threads(3 * batch_size * self._n_weights(), device)
@@ -309,6 +288,46 @@ class BaseNeuralNet(BaseEstimator):
                 trainer.fit(train, valid, self.history_)
         self._finish(trainer, stopper, has_valid=valid is not None)
         return self
+
+    # ------------------------------------------------- training components
+    # The drop-in MLP estimators override these to reproduce scikit-learn's MLP.
+    def _build_module(self, X_train, w_train, hidden: tuple[int, ...]) -> torch.nn.Module:
+        """The network: input standardization, then the MLP."""
+        return torch.nn.Sequential(
+            _standardizer(X_train, w_train),
+            MLP(X_train.shape[1], self._n_model_outputs, hidden, self.activation, self.dropout),
+        )
+
+    def _build_optimizer(self, module: torch.nn.Module, device: torch.device):
+        return make_optimizer(
+            self.optimizer, module.parameters(), self.learning_rate, self.weight_decay, device
+        )
+
+    def _base_learning_rate(self) -> float:
+        return self.learning_rate
+
+    def _resolve_batch_size(self, n_train: int) -> int:
+        return _auto_batch_size(n_train) if self.batch_size == "auto" else self.batch_size
+
+    def _build_schedule(self, max_epochs: int, n_train: int, incremental: bool):
+        return Schedule(
+            "constant" if incremental else self.lr_schedule,
+            max_epochs,
+            patience=max(1, self.n_iter_no_change // 2),
+        )
+
+    def _build_stopper(self, incremental: bool, *, has_valid: bool) -> EarlyStopping:
+        return EarlyStopping(
+            None if incremental else self.n_iter_no_change,
+            self.tol,
+            monitor="valid_loss" if has_valid else "train_loss",
+        )
+
+    def _training_callbacks(self, incremental: bool) -> list[Callback]:
+        callbacks: list[Callback] = list(self.callbacks or [])
+        if self.verbose and not incremental:
+            callbacks.insert(0, ProgressBar(print_epochs=self.verbose >= 2))
+        return callbacks
 
     def _split(self, n_samples: int, y_enc: np.ndarray, incremental: bool):
         """Indices of the training and (optional) validation rows."""
@@ -350,7 +369,11 @@ class BaseNeuralNet(BaseEstimator):
         )
 
     def _n_weights(self) -> int:
-        return sum(p.numel() for p in self.module_.parameters())
+        """Number of parameters (multiply-adds per row), cached per fit."""
+        cached = self.__dict__.get("_n_params")
+        if cached is None or cached[0] is not self.module_:
+            return sum(p.numel() for p in self.module_.parameters())
+        return cached[1]
 
     def _finish(self, trainer: Trainer, stopper: EarlyStopping, *, has_valid: bool) -> None:
         """Restore the right weights, warn about anything unusual, set attributes."""
@@ -380,6 +403,7 @@ class BaseNeuralNet(BaseEstimator):
                 stacklevel=3,
             )
         self._fit_count = getattr(self, "_fit_count", 0) + 1
+        self._n_params = (self.module_, sum(p.numel() for p in self.module_.parameters()))
         self.n_iter_ = len(self.history_)
         self.loss_curve_ = self.history_.column("train_loss")
         self.best_epoch_ = stopper.best_epoch
@@ -410,12 +434,11 @@ class BaseNeuralNet(BaseEstimator):
         else:
             module = self.module_
             Xt = torch.from_numpy(_as_float32(X)).to(self.device_)
-        if len(X) <= _EXACT_ROWS:  # too little work for a second thread to pay off
+        # small inputs run on one thread: a spare thread only adds a spin-wait,
+        # which stalls badly when another process holds a core
+        n_threads = recommended_threads(len(X) * self._n_weights(), self.device_)
+        with torch_threads(n_threads):
             out = predict_in_chunks(module, Xt)
-        else:
-            n_threads = recommended_threads(len(X) * self._n_weights(), self.device_)
-            with torch_threads(n_threads):
-                out = predict_in_chunks(module, Xt)
         return out.cpu() if out.device.type != "cpu" else out
 
     def _float64_module(self) -> torch.nn.Module:
@@ -454,6 +477,7 @@ class BaseNeuralNet(BaseEstimator):
 
     def __getstate__(self):
         state = dict(super().__getstate__())
+        state.pop("_n_params", None)  # refers to the live module; recomputed on demand
         if "module_" in state:
             # store on the CPU so that a model fitted on a GPU loads anywhere
             module = copy.deepcopy(self.module_).cpu()

@@ -91,7 +91,7 @@ def test_plateau_schedule_halves_after_patience():
 
 def test_early_stopping_keeps_best_weights():
     model = torch.nn.Linear(2, 1)
-    stop = EarlyStopping(patience=2, tol=0.0)
+    stop = EarlyStopping(patience=2, tol=0.0, monitor="valid_loss")
     values = [3.0, 1.0, 2.0, 2.5]
     best_weight = None
     stopped_at = None

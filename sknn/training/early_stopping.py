@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -18,14 +19,25 @@ class EarlyStopping:
         ``None`` never stops (the best weights are still tracked).
     tol : float
         Minimum improvement that resets the patience counter.
-    higher_is_better : bool
-        ``True`` for scores, ``False`` for losses.
+    monitor : {"valid_loss", "valid_score", "train_loss"}
+        The history key to watch; scores are better when higher, losses lower.
+    on_exhausted : callable, optional
+        Called when patience runs out; returning ``False`` resets the patience
+        and continues (e.g. after lowering the learning rate) instead of stopping.
     """
 
-    def __init__(self, patience: int | None, tol: float, higher_is_better: bool = False):
+    def __init__(
+        self,
+        patience: int | None,
+        tol: float,
+        monitor: str = "valid_loss",
+        on_exhausted: Callable[[], bool] | None = None,
+    ):
         self.patience = patience
         self.tol = tol
-        self.sign = 1.0 if higher_is_better else -1.0
+        self.monitor = monitor
+        self.on_exhausted = on_exhausted
+        self.sign = 1.0 if monitor.endswith("score") else -1.0
         self.best_value: float | None = None
         self.best_epoch: int | None = None
         self.best_state: dict[str, torch.Tensor] | None = None
@@ -35,22 +47,18 @@ class EarlyStopping:
         """Record an epoch's value; return ``True`` when training should stop."""
         if not math.isfinite(value):
             return True
-        if self.best_value is None:
-            improved_by_tol = True
-        else:
-            gain = self.sign * (value - self.best_value)
-            improved_by_tol = gain > self.tol
-            if gain <= 0:
-                self.bad_epochs += 1
-                return self.patience is not None and self.bad_epochs >= self.patience
-        if improved_by_tol:
+        gain = math.inf if self.best_value is None else self.sign * (value - self.best_value)
+        self.bad_epochs = 0 if gain > self.tol else self.bad_epochs + 1
+        if gain > 0:
+            self.best_value = value
+            self.best_epoch = epoch
+            self.best_state = {k: v.detach().clone() for k, v in module.state_dict().items()}
+        if self.patience is None or self.bad_epochs < self.patience:
+            return False
+        if self.on_exhausted is not None and not self.on_exhausted():
             self.bad_epochs = 0
-        else:
-            self.bad_epochs += 1
-        self.best_value = value
-        self.best_epoch = epoch
-        self.best_state = {k: v.detach().clone() for k, v in module.state_dict().items()}
-        return self.patience is not None and self.bad_epochs >= self.patience
+            return False
+        return True
 
     def restore(self, module: nn.Module) -> bool:
         """Load the best weights into ``module``; ``False`` if none were recorded."""

@@ -185,14 +185,15 @@ class Trainer:
                 history.append(record)
                 for cb in self.callbacks:
                     cb.on_epoch_end(record)
-                monitored = train_loss if valid is None else valid_loss
-                if not (math.isfinite(monitored) and self._weights_finite()):
+                loss = train_loss if valid is None else valid_loss
+                if not (math.isfinite(loss) and self._weights_finite()):
                     self.diverged = True
                     break
+                monitored = record[self.stopper.monitor]
                 if self.stopper.update(monitored, record["epoch"], self.module):
                     self.stopped_early = True
                     break
-                self.schedule.step(self.optimizer, offset, monitored)
+                self.schedule.step(self.optimizer, offset, loss)
         except KeyboardInterrupt:
             self.interrupted = True
         finally:
