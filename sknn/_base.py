@@ -47,6 +47,8 @@ from sknn.training.trainer import predict_in_chunks
 _MIN_AUTO_VALIDATION = 10
 # predictions on at most this many CPU rows are computed in float64 (see _forward)
 _EXACT_ROWS = 4096
+# below this many multiply-adds a prediction runs with the caller's thread setting
+_TINY_MACS = 1_000_000
 _FLOAT64_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -75,6 +77,31 @@ def _standardizer(X: np.ndarray, weight: np.ndarray) -> Standardize:
     return Standardize(
         torch.as_tensor(mean, dtype=torch.float32), torch.as_tensor(scale, dtype=torch.float32)
     )
+
+
+class _Chain(torch.nn.Module):
+    """A private inference copy of a module with nested ``Sequential``s flattened.
+
+    Calling each leaf's ``forward`` directly skips ``Module.__call__``'s hook
+    machinery, a large share of a one-row prediction's time. Only used on
+    copies that no user code holds, so there are no hooks to skip.
+    """
+
+    def __init__(self, module: torch.nn.Module):
+        super().__init__()
+        self.module = module
+        self.steps = [leaf.forward for leaf in _sequential_leaves(module)]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for step in self.steps:
+            x = step(x)
+        return x
+
+
+def _sequential_leaves(module: torch.nn.Module) -> list[torch.nn.Module]:
+    if type(module).forward is torch.nn.Sequential.forward:
+        return [leaf for child in module for leaf in _sequential_leaves(child)]
+    return [module]
 
 
 class BaseNeuralNet(BaseEstimator):
@@ -434,11 +461,16 @@ class BaseNeuralNet(BaseEstimator):
         else:
             module = self.module_
             Xt = torch.from_numpy(_as_float32(X)).to(self.device_)
-        # small inputs run on one thread: a spare thread only adds a spin-wait,
-        # which stalls badly when another process holds a core
-        n_threads = recommended_threads(len(X) * self._n_weights(), self.device_)
-        with torch_threads(n_threads):
+        macs = len(X) * self._n_weights()
+        if macs < _TINY_MACS:
+            # too small for torch to parallelise; changing the thread count
+            # would cost more (~45 us) than the whole forward pass
             out = predict_in_chunks(module, Xt)
+        else:
+            # mid-size inputs run on one thread: a spare thread only adds a
+            # spin-wait, which stalls badly when another process holds a core
+            with torch_threads(recommended_threads(macs, self.device_)):
+                out = predict_in_chunks(module, Xt)
         return out.cpu() if out.device.type != "cpu" else out
 
     def _float64_module(self) -> torch.nn.Module:
@@ -455,7 +487,7 @@ class BaseNeuralNet(BaseEstimator):
             if n_iter == self._fit_count and [p._version for p in params] == versions:
                 return module64
         params = list(self.module_.parameters())
-        module64 = copy.deepcopy(self.module_).double().eval()
+        module64 = _Chain(copy.deepcopy(self.module_).double()).eval()
         versions = [p._version for p in params]
         _FLOAT64_CACHE[self.module_] = (self._fit_count, params, versions, module64)
         return module64
