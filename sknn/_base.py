@@ -292,10 +292,7 @@ class BaseNeuralNet(BaseEstimator):
             )
             batch_size = min(self._resolve_batch_size(len(train)), len(train))
             max_epochs = 1 if incremental else self.max_iter
-            for group in self.optimizer_.param_groups:
-                # every fit starts from the base learning rate; a schedule is
-                # per fit, and partial_fit (one epoch a call) keeps it constant
-                group["lr"] = group["initial_lr"] = self._base_learning_rate()
+            self._prepare_optimizer(batch_size)
             stopper = self._build_stopper(incremental, has_valid=valid is not None)
             trainer = Trainer(
                 self.module_,
@@ -309,6 +306,7 @@ class BaseNeuralNet(BaseEstimator):
                 callbacks=self._training_callbacks(incremental),
                 generator=torch.Generator().manual_seed(seed),
                 shuffle=self.shuffle,
+                penalty=self._loss_penalty(batch_size),
             )
             n_threads = recommended_threads(3 * batch_size * self._n_weights(), device)
             with torch_threads(n_threads):
@@ -330,8 +328,13 @@ class BaseNeuralNet(BaseEstimator):
             self.optimizer, module.parameters(), self.learning_rate, self.weight_decay, device
         )
 
-    def _base_learning_rate(self) -> float:
-        return self.learning_rate
+    def _prepare_optimizer(self, batch_size: int) -> None:
+        """Reset the learning rate: a schedule is per fit, and partial_fit keeps it."""
+        for group in self.optimizer_.param_groups:
+            group["lr"] = group["initial_lr"] = self.learning_rate
+
+    def _loss_penalty(self, batch_size: int):
+        return None
 
     def _resolve_batch_size(self, n_train: int) -> int:
         return _auto_batch_size(n_train) if self.batch_size == "auto" else self.batch_size

@@ -169,6 +169,9 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         )
         self.class_weight = class_weight
 
+    # scikit-learn's MLP uses one logistic output for binary targets
+    _binary_single_logit = False
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
@@ -180,7 +183,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
             check_classification_targets(y)
             kind = type_of_target(y, input_name="y")
             if kind == "multilabel-indicator":
-                self._multilabel = True
+                self._multilabel = self._logistic = True
                 self.classes_ = np.arange(y.shape[1])
                 self._n_model_outputs = y.shape[1]
                 return np.asarray(y, dtype=np.float32)
@@ -197,7 +200,9 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
                     f"{type(self).__name__} needs samples of at least 2 classes, but the "
                     f"data contains only one class: {self.classes_[0]!r}."
                 )
-            self._n_model_outputs = len(self.classes_)
+            # binary: one logit (as scikit-learn's MLP) or two softmax logits
+            self._logistic = self._binary_single_logit and len(self.classes_) == 2
+            self._n_model_outputs = 1 if self._logistic else len(self.classes_)
         elif self._multilabel:
             y = np.asarray(y)
             if y.ndim != 2 or y.shape[1] != len(self.classes_):
@@ -214,11 +219,16 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
                 f"y contains labels not seen in the first fit / the `classes` argument: "
                 f"{unseen.tolist()}; known classes are {self.classes_.tolist()}."
             )
-        return np.searchsorted(self.classes_, y).astype(np.int64)
+        codes = np.searchsorted(self.classes_, y)
+        if self._logistic:
+            return codes.astype(np.float32)[:, None]
+        return codes.astype(np.int64)
 
     def _target_weights(self, sample_weight, y_encoded):
         if self.class_weight is None:
             return sample_weight
+        if self._logistic and not self._multilabel:
+            y_encoded = y_encoded[:, 0].astype(np.int64)
         if self._multilabel:
             raise ValueError("class_weight is not supported for multilabel targets.")
         if self.class_weight == "balanced":
@@ -238,10 +248,12 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         return sample_weight * per_class[y_encoded]
 
     def _stratify(self, y_encoded):
-        return None if self._multilabel else y_encoded
+        if self._multilabel:
+            return None
+        return y_encoded[:, 0].astype(np.int64) if self._logistic else y_encoded
 
     def _loss_fn(self):
-        if self._multilabel:
+        if self._logistic:
 
             def multilabel_loss(out, y, weight):
                 if weight is None:
@@ -259,10 +271,10 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         return cross_entropy
 
     def _score_fn(self):
-        multilabel = self._multilabel
+        logistic = self._logistic
 
         def accuracy(out: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | None) -> float:
-            if multilabel:
+            if logistic:
                 correct = ((out > 0).float() == y).all(dim=1).float()
             else:
                 correct = (out.argmax(dim=1) == y).float()
@@ -303,22 +315,27 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
     # ----------------------------------------------------------- prediction
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes)."""
-        out = self._forward(X)
+        out = self._forward(X).double()
         if self._multilabel:
-            return torch.sigmoid(out).double().numpy()
-        proba = torch.softmax(out.double(), dim=1).numpy()
-        return proba
+            return torch.sigmoid(out).numpy()
+        if self._logistic:
+            return torch.sigmoid(torch.cat([-out, out], dim=1)).numpy()
+        return torch.softmax(out, dim=1).numpy()
 
     def predict_log_proba(self, X) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`."""
-        out = self._forward(X)
+        out = self._forward(X).double()
         if self._multilabel:
-            return F.logsigmoid(out.double()).numpy()
-        return torch.log_softmax(out.double(), dim=1).numpy()
+            return F.logsigmoid(out).numpy()
+        if self._logistic:
+            return F.logsigmoid(torch.cat([-out, out], dim=1)).numpy()
+        return torch.log_softmax(out, dim=1).numpy()
 
     def predict(self, X) -> np.ndarray:
         """Predicted labels (a 0/1 matrix for multilabel targets)."""
         out = self._forward(X)
         if self._multilabel:
             return (out > 0).numpy().astype(int)
+        if self._logistic:
+            return self.classes_[(out[:, 0] > 0).numpy().astype(np.int64)]
         return self.classes_[out.argmax(dim=1).numpy()]

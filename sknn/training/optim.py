@@ -37,7 +37,7 @@ def make_optimizer(
 class Stepper:
     """Apply one gradient step for a loss.
 
-    For a fused Adam/AdamW over one parameter group, the step computes the
+    For a fused Adam/AdamW, the step computes the
     gradients with :func:`torch.autograd.grad` and calls the fused kernel on the
     optimizer's own state tensors. That skips ``zero_grad``, gradient
     accumulation and ``Optimizer.step``'s bookkeeping, which together cost more
@@ -49,33 +49,43 @@ class Stepper:
     def __init__(self, optimizer: torch.optim.Optimizer):
         self.optimizer = optimizer
         self._kernel = self._fused_kernel(optimizer)
-        if self._kernel is not None:
-            group = optimizer.param_groups[0]
-            self._group = group
-            self._params = list(group["params"])
-            for p in self._params:
+        if self._kernel is None:
+            return
+        self._params = [p for group in optimizer.param_groups for p in group["params"]]
+        self._groups = []  # per group: (group, params, steps, exp_avgs, exp_avg_sqs, slice)
+        start = 0
+        for group in optimizer.param_groups:
+            params = list(group["params"])
+            for p in params:
                 state = optimizer.state[p]
                 if not state:
                     state["step"] = torch.tensor(0.0, dtype=torch.float32, device=p.device)
                     state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
                     state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-            states = [optimizer.state[p] for p in self._params]
-            self._steps = [s["step"] for s in states]
-            self._exp_avgs = [s["exp_avg"] for s in states]
-            self._exp_avg_sqs = [s["exp_avg_sq"] for s in states]
+            states = [optimizer.state[p] for p in params]
+            self._groups.append(
+                (
+                    group,
+                    params,
+                    [s["step"] for s in states],
+                    [s["exp_avg"] for s in states],
+                    [s["exp_avg_sq"] for s in states],
+                    slice(start, start + len(params)),
+                )
+            )
+            start += len(params)
 
     @staticmethod
     def _fused_kernel(optimizer):
         if type(optimizer) not in (torch.optim.Adam, torch.optim.AdamW):
             return None
-        if len(optimizer.param_groups) != 1:
-            return None
-        group = optimizer.param_groups[0]
-        if not group.get("fused") or group.get("amsgrad") or group.get("maximize"):
-            return None
-        if group.get("capturable") or group.get("differentiable"):
-            return None
-        params = group["params"]
+        params = []
+        for group in optimizer.param_groups:
+            if not group.get("fused") or group.get("amsgrad") or group.get("maximize"):
+                return None
+            if group.get("capturable") or group.get("differentiable"):
+                return None
+            params += group["params"]
         if not params or any(not p.requires_grad or p.dtype != torch.float32 for p in params):
             return None
         if len({p.device for p in params}) != 1:
@@ -97,23 +107,23 @@ class Stepper:
             self.optimizer.step()
             return
         grads = torch.autograd.grad(loss, self._params)
-        group = self._group
-        beta1, beta2 = group["betas"]
-        torch._foreach_add_(self._steps, 1)
-        self._kernel(
-            self._params,
-            list(grads),
-            self._exp_avgs,
-            self._exp_avg_sqs,
-            [],
-            self._steps,
-            amsgrad=False,
-            lr=group["lr"],
-            beta1=beta1,
-            beta2=beta2,
-            weight_decay=group["weight_decay"],
-            eps=group["eps"],
-            maximize=False,
-            grad_scale=None,
-            found_inf=None,
-        )
+        for group, params, steps, exp_avgs, exp_avg_sqs, part in self._groups:
+            beta1, beta2 = group["betas"]
+            torch._foreach_add_(steps, 1)
+            self._kernel(
+                params,
+                list(grads[part]),
+                exp_avgs,
+                exp_avg_sqs,
+                [],
+                steps,
+                amsgrad=False,
+                lr=group["lr"],
+                beta1=beta1,
+                beta2=beta2,
+                weight_decay=group["weight_decay"],
+                eps=group["eps"],
+                maximize=False,
+                grad_scale=None,
+                found_inf=None,
+            )

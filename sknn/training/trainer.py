@@ -88,6 +88,9 @@ class Trainer:
         Source of the shuffling permutations.
     shuffle : bool
         Reshuffle the training rows every epoch.
+    penalty : callable, optional
+        Returns a regularization term to add to each epoch's reported training
+        loss when the optimizer applies it as weight decay.
     """
 
     def __init__(
@@ -104,6 +107,7 @@ class Trainer:
         callbacks: Sequence[Callback] = (),
         generator: torch.Generator | None = None,
         shuffle: bool = True,
+        penalty: Callable[[], float] | None = None,
     ):
         self.module = module
         self.loss_fn = loss_fn
@@ -117,6 +121,9 @@ class Trainer:
         self.callbacks = list(callbacks)
         self.generator = generator
         self.shuffle = shuffle
+        # added to the reported training loss (e.g. an L2 term the optimizer
+        # applies as weight decay rather than through the loss)
+        self.penalty = penalty or (lambda: 0.0)
         self.stopped_early = False
         self.interrupted = False
         self.diverged = False
@@ -169,7 +176,7 @@ class Trainer:
                 self.epoch = first_epoch + offset
                 tic = time.perf_counter()
                 lr = self.optimizer.param_groups[0]["lr"]
-                train_loss = self._epoch(train).item()
+                train_loss = self._epoch(train).item() + self.penalty()
                 valid_loss = valid_score = None
                 if valid is not None:
                     valid_loss, valid_score = self.evaluate(valid)
