@@ -499,48 +499,36 @@ class BaseNeuralNet(BaseEstimator):
     def _move_to(self, device: torch.device) -> None:
         self.module_.to(device)
         if getattr(self, "optimizer_", None) is not None:
-            state = self.optimizer_.state_dict()
-            self.optimizer_ = make_optimizer(
-                self.optimizer,
-                self.module_.parameters(),
-                self.learning_rate,
-                self.weight_decay,
-                device,
-            )
-            self.optimizer_.load_state_dict(state)
+            self.optimizer_ = self._rebuild_optimizer(self.optimizer_.state_dict(), device)
         self.device_ = device
+
+    def _rebuild_optimizer(self, state: dict, device: torch.device):
+        """A fresh optimizer over ``module_`` carrying over ``state``."""
+        optimizer = self._build_optimizer(self.module_, device)
+        optimizer.load_state_dict(state)
+        return optimizer
 
     def __getstate__(self):
         state = dict(super().__getstate__())
         state.pop("_n_params", None)  # refers to the live module; recomputed on demand
         if "module_" in state:
             # store on the CPU so that a model fitted on a GPU loads anywhere
-            module = copy.deepcopy(self.module_).cpu()
-            state["module_"] = module
-            opt_state = self.optimizer_.state_dict()
-            state["optimizer_"] = _state_to_cpu(opt_state)
+            state["module_"] = copy.deepcopy(self.module_).cpu()
+            if getattr(self, "optimizer_", None) is not None:
+                state["optimizer_"] = _state_to_cpu(self.optimizer_.state_dict())
             state["device_"] = str(self.device_)
         return state
 
     def __setstate__(self, state):
-        module = state.get("module_")
-        opt_state = state.get("optimizer_")
         super().__setstate__(state)
-        if module is None:
+        if "module_" not in state:
             return
         saved = torch.device(state["device_"])
         usable = saved.type == "cpu" or (saved.type == "cuda" and torch.cuda.is_available())
         device = saved if usable else torch.device("cpu")
-        self.module_ = module.to(device)
-        self.optimizer_ = make_optimizer(
-            self.optimizer,
-            self.module_.parameters(),
-            self.learning_rate,
-            self.weight_decay,
-            device,
-        )
-        if isinstance(opt_state, dict):
-            self.optimizer_.load_state_dict(opt_state)
+        self.module_ = state["module_"].to(device)
+        if isinstance(state.get("optimizer_"), dict):
+            self.optimizer_ = self._rebuild_optimizer(state["optimizer_"], device)
         self.device_ = device
 
 

@@ -9,6 +9,7 @@ code columns last, so a network can split it with ``n_numeric_out_``.
 
 from __future__ import annotations
 
+import sys
 import warnings
 from dataclasses import dataclass
 from numbers import Integral
@@ -32,9 +33,10 @@ _CLIP_BOUND = 3.0  # clip_numeric squashes scaled values into (-3, 3)
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 # pandas.api.types.infer_dtype results of an object column that holds...
 _NUMBER_VALUES = frozenset({"integer", "floating", "mixed-integer-float", "decimal"})
-_STRING_VALUES = frozenset({"string", "bytes", "empty", "categorical"})
+_STRING_VALUES = frozenset({"string", "bytes", "empty"})  # "empty": all missing
 _DATETIME_VALUES = frozenset({"datetime", "datetime64", "date"})
 _TIMEDELTA_VALUES = frozenset({"timedelta", "timedelta64"})
+_LIBRARIES = frozenset({"sknn", "sklearn"})  # warnings point at the first frame outside these
 
 
 @dataclass
@@ -118,20 +120,30 @@ def _dtype_kind(series: pd.Series, name: str) -> str:
     return "categorical" if values in _STRING_VALUES else "mixed"
 
 
+def _caller_stacklevel() -> int:
+    """``stacklevel`` that points a warning at the first frame outside sknn and sklearn."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] in _LIBRARIES:
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def _warn_mixed(name: str) -> None:
     warnings.warn(
         f"Column {name!r} mixes strings with numbers or other objects; it is encoded as "
         "categorical, with every value converted to str. Convert it to one type to silence "
         "this warning.",
         UserWarning,
-        stacklevel=4,
+        stacklevel=_caller_stacklevel(),
     )
 
 
 # ------------------------------------------------------- numeric features
 def _as_float(series: pd.Series, name: str) -> np.ndarray:
     """Column values as float64, missing values as NaN."""
-    if pdt.is_object_dtype(series.dtype) or isinstance(series.dtype, pd.CategoricalDtype):
+    if pdt.is_complex_dtype(series.dtype):
+        raise ValueError(f"Complex data not supported: column {name!r} has dtype {series.dtype}.")
+    if not pdt.is_numeric_dtype(series.dtype):  # object, str or category columns
         try:
             series = pd.to_numeric(series.astype(object))
         except (ValueError, TypeError) as exc:
@@ -139,12 +151,7 @@ def _as_float(series: pd.Series, name: str) -> np.ndarray:
                 f"Column {name!r} was numeric at fit but now holds non-numeric values ({exc}); "
                 "pass the same kind of data as at fit."
             ) from exc
-    try:
-        return series.to_numpy(dtype=np.float64, na_value=np.nan)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(
-            f"Column {name!r} (dtype {series.dtype}) cannot be converted to numbers: {exc}"
-        ) from exc
+    return series.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def _to_datetime(series: pd.Series, name: str) -> pd.Series:
@@ -206,13 +213,15 @@ def _robust_stats(raw: np.ndarray, is_bool: np.ndarray):
     frame = pd.DataFrame(raw)
     with np.errstate(over="ignore", invalid="ignore"):
         q25, median, q75 = frame.quantile([0.25, 0.5, 0.75]).to_numpy()
+        # interpolating between two huge values can overflow; fall back to a data value
+        median = np.where(np.isinf(median), frame.quantile(0.5, interpolation="lower"), median)
         scale = (q75 - q25) / _IQR_PER_STD
         std = frame.std(ddof=0).to_numpy()
         tiny = 1e-12 * np.maximum(1.0, np.abs(np.nan_to_num(median)))
         scale = np.where(np.isfinite(scale) & (scale > tiny), scale, std)
         scale = np.where(np.isfinite(scale) & (scale > tiny), scale, 1.0)
-    fill = np.where(is_bool, frame.mean().to_numpy(), median)
-    fill = np.nan_to_num(fill, nan=0.0)
+        share_true = frame.mean().to_numpy()
+    fill = np.nan_to_num(np.where(is_bool, share_true, median), nan=0.0)
     center = np.where(is_bool, 0.0, fill)
     scale = np.where(is_bool, 1.0, scale)
     return fill, center, scale
@@ -548,8 +557,8 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
         categorical = [c for c in self._columns if c.kind in ("onehot", "code")]
         self.column_kinds_ = [c.kind for c in self._columns]
-        self.categorical_features_ = np.isin(
-            np.arange(len(self._columns)), [c.index for c in categorical]
+        self.categorical_features_ = np.array(
+            [c.kind in ("onehot", "code") for c in self._columns], dtype=bool
         )
         self.categories_ = [list(c.categories) for c in categorical]
         self.cardinalities_ = [

@@ -54,3 +54,26 @@ class Schedule:
                     self._bad = 0
         for group in optimizer.param_groups:
             group["lr"] = group["initial_lr"] * self.factor
+
+
+class InvScaling:
+    """scikit-learn's ``invscaling``: ``lr = lr0 / (t + 1) ** power_t`` per epoch.
+
+    ``t`` counts training samples seen, starting from ``samples_seen``.
+    """
+
+    def __init__(self, samples_per_epoch: int, power_t: float, samples_seen: int = 0):
+        self.samples_per_epoch = samples_per_epoch
+        self.power_t = power_t
+        self.samples_seen = samples_seen
+
+    def start(self, optimizer) -> None:
+        """Remember each group's base learning rate."""
+        for group in optimizer.param_groups:
+            group.setdefault("initial_lr", group["lr"])
+
+    def step(self, optimizer, epoch: int, monitored: float | None = None) -> None:
+        """Set the learning rate after ``epoch`` (0-based) of this fit."""
+        t = self.samples_seen + (epoch + 1) * self.samples_per_epoch
+        for group in optimizer.param_groups:
+            group["lr"] = group["initial_lr"] / (t + 1) ** self.power_t
