@@ -27,6 +27,7 @@ from sknn.classifier import NeuralNetClassifier
 from sknn.nn import MLP
 from sknn.regressor import NeuralNetRegressor
 from sknn.training import Callback, EarlyStopping, History, resolve_device
+from sknn.training.optim import make_optimizer
 from sknn.training.schedules import InvScaling, Schedule
 from sknn.training.trainer import weighted_mean
 
@@ -130,29 +131,15 @@ class _SklearnMLPMixin:
         return [{"params": weights}, {"params": biases, "weight_decay": 0.0}]
 
     def _build_optimizer(self, module, device):
-        groups = self._param_groups(module)
-        fused = {"fused": True} if device.type in ("cpu", "cuda") else {}
         if self.solver == "adam":
-            cls, kwargs = (
-                torch.optim.Adam,
-                {
-                    "betas": (self.beta_1, self.beta_2),
-                    "eps": self.epsilon,
-                },
-            )
+            kwargs = {"betas": (self.beta_1, self.beta_2), "eps": self.epsilon}
         else:
-            cls, kwargs = (
-                torch.optim.SGD,
-                {
-                    "momentum": self.momentum,
-                    "nesterov": self.nesterovs_momentum and self.momentum > 0,
-                },
-            )
-        kwargs["lr"] = self.learning_rate_init
-        try:
-            return cls(groups, **kwargs, **fused)
-        except (RuntimeError, TypeError, ValueError):
-            return cls(groups, **kwargs)
+            kwargs = {
+                "momentum": self.momentum,
+                "nesterov": self.nesterovs_momentum and self.momentum > 0,
+            }
+        groups = self._param_groups(module)
+        return make_optimizer(self.solver, groups, self.learning_rate_init, 0.0, device, **kwargs)
 
     def _prepare_optimizer(self, batch_size: int) -> None:
         lr = self.learning_rate_init

@@ -7,37 +7,66 @@ import torch.nn.functional as F
 
 from sknn.nn import MLP
 from sknn.training import EarlyStopping, recommended_threads, resolve_device, torch_threads
-from sknn.training.optim import Stepper, make_optimizer
+from sknn.training.optim import FusedAdam, Stepper, make_optimizer
 from sknn.training.schedules import Schedule
 
 
 @pytest.mark.parametrize("name", ["adam", "adamw"])
-def test_fused_stepper_matches_optimizer_step(name):
+def test_fused_adam_matches_torch_optim(name):
     torch.manual_seed(0)
     a, b = MLP(5, 3, (8,)), MLP(5, 3, (8,))
     b.load_state_dict(a.state_dict())
     cpu = torch.device("cpu")
-    opt_a = make_optimizer(name, a.parameters(), 1e-2, 1e-2, cpu)
-    opt_b = make_optimizer(name, b.parameters(), 1e-2, 1e-2, cpu)
-    step = Stepper(opt_a)
-    assert step._kernel is not None, "the fused fast path should apply on the CPU"
+    ours = make_optimizer(name, a.parameters(), 1e-2, 1e-2, cpu)
+    assert isinstance(ours, FusedAdam)
+    reference = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}[name](
+        b.parameters(), lr=1e-2, weight_decay=1e-2
+    )
+    step = Stepper(ours)
     X, y = torch.randn(40, 5), torch.randint(0, 3, (40,))
     for _ in range(20):
         step(F.cross_entropy(a(X), y))
-        opt_b.zero_grad()
+        reference.zero_grad()
         F.cross_entropy(b(X), y).backward()
-        opt_b.step()
+        reference.step()
     for p, q in zip(a.parameters(), b.parameters(), strict=True):
-        torch.testing.assert_close(p, q, rtol=1e-6, atol=1e-7)
-    # the optimizer's state is kept by the fast path (warm starts, pickling)
-    assert float(opt_a.state_dict()["state"][0]["step"]) == 20.0
+        torch.testing.assert_close(p, q, rtol=1e-5, atol=1e-6)
+    # same state_dict layout as torch.optim, so either can load the other's
+    theirs = reference.state_dict()
+    mine = ours.state_dict()
+    assert mine["state"].keys() == theirs["state"].keys()
+    assert float(mine["state"][0]["step"]) == 20.0
+    reloaded = make_optimizer(name, a.parameters(), 1e-2, 1e-2, cpu)
+    reloaded.load_state_dict(mine)
+    torch.testing.assert_close(
+        reloaded.state[next(a.parameters())]["exp_avg"], mine["state"][0]["exp_avg"]
+    )
 
 
-def test_stepper_falls_back_for_sgd():
+def test_fused_adam_parameter_groups_and_step_protocol():
+    model = MLP(3, 2, (4,))
+    weights = [m.weight for m in model if isinstance(m, torch.nn.Linear)]
+    biases = [m.bias for m in model if isinstance(m, torch.nn.Linear)]
+    opt = FusedAdam(
+        [{"params": weights}, {"params": biases, "weight_decay": 0.0}],
+        lr=0.1,
+        weight_decay=0.5,
+        decoupled=False,
+    )
+    assert [g["weight_decay"] for g in opt.param_groups] == [0.5, 0.0]
+    before = [p.detach().clone() for p in model.parameters()]
+    model(torch.randn(8, 3)).square().mean().backward()
+    opt.step()
+    assert all(not torch.equal(p, q) for p, q in zip(model.parameters(), before, strict=True))
+    opt.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_stepper_uses_backward_for_other_optimizers():
     model = MLP(3, 2, (4,))
     opt = make_optimizer("sgd", model.parameters(), 0.1, 0.0, torch.device("cpu"))
+    assert isinstance(opt, torch.optim.SGD)
     step = Stepper(opt)
-    assert step._kernel is None
     before = [p.detach().clone() for p in model.parameters()]
     step(model(torch.randn(8, 3)).square().mean())
     assert any(not torch.equal(p, q) for p, q in zip(model.parameters(), before, strict=True))
