@@ -19,7 +19,12 @@ import pandas as pd
 from pandas.api import types as pdt
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 # Numeric features a datetime column expands into, in output order.
 DATETIME_PARTS = ("year", "month", "day", "weekday", "hour", "epoch_days")
@@ -202,25 +207,38 @@ def _raw_features(series: pd.Series, column: _Column) -> np.ndarray:
     return values[:, None]
 
 
-def _robust_stats(raw: np.ndarray, is_bool: np.ndarray):
+def _column_stats(values: np.ndarray, weight: np.ndarray) -> tuple[float, ...]:
+    """q25, median, q75, std and mean of one raw feature's observed values.
+
+    Quantiles use the inverted-CDF definition, which has an exact weighted form:
+    integer sample weights give the same statistics as repeated rows.
+    """
+    observed = ~np.isnan(values)
+    x, w = values[observed], weight[observed]
+    if not len(x) or not w.sum() > 0:
+        return (np.nan,) * 5
+    q25, median, q75 = np.quantile(x, [0.25, 0.5, 0.75], method="inverted_cdf", weights=w)
+    mean = np.average(x, weights=w)
+    std = np.sqrt(np.average((x - mean) ** 2, weights=w))
+    return q25, median, q75, std, mean
+
+
+def _robust_stats(raw: np.ndarray, is_bool: np.ndarray, weight: np.ndarray):
     """Fill value, center and scale of each raw feature.
 
-    Numeric features are filled and centered by their median and divided by
-    the interquartile range / 1.349, or the standard deviation when that is
-    zero, or 1 for constant columns. Booleans are filled by the share of True
-    values and left unscaled. All-missing features get fill 0 and scale 1.
+    Numeric features are filled and centered by their (weighted) median and
+    divided by the interquartile range / 1.349, or the standard deviation when
+    that is zero, or 1 for constant columns. Booleans are filled by the share of
+    True values and left unscaled. All-missing features get fill 0 and scale 1.
     """
-    frame = pd.DataFrame(raw)
     with np.errstate(over="ignore", invalid="ignore"):
-        q25, median, q75 = frame.quantile([0.25, 0.5, 0.75]).to_numpy()
-        # interpolating between two huge values can overflow; fall back to a data value
-        median = np.where(np.isinf(median), frame.quantile(0.5, interpolation="lower"), median)
+        stats = np.array([_column_stats(raw[:, j], weight) for j in range(raw.shape[1])])
+        stats = stats.reshape(raw.shape[1], 5).T
+        q25, median, q75, std, share_true = stats
         scale = (q75 - q25) / _IQR_PER_STD
-        std = frame.std(ddof=0).to_numpy()
         tiny = 1e-12 * np.maximum(1.0, np.abs(np.nan_to_num(median)))
         scale = np.where(np.isfinite(scale) & (scale > tiny), scale, std)
         scale = np.where(np.isfinite(scale) & (scale > tiny), scale, 1.0)
-        share_true = frame.mean().to_numpy()
     fill = np.nan_to_num(np.where(is_bool, share_true, median), nan=0.0)
     center = np.where(is_bool, 0.0, fill)
     scale = np.where(is_bool, 1.0, scale)
@@ -228,9 +246,18 @@ def _robust_stats(raw: np.ndarray, is_bool: np.ndarray):
 
 
 def _smooth_clip(z: np.ndarray) -> np.ndarray:
-    """``z / sqrt(1 + (z/3)**2)``: about ``z`` near 0, tending to +-3; no overflow."""
-    t = np.clip(z / _CLIP_BOUND, -1e150, 1e150)
-    return _CLIP_BOUND * t / np.sqrt(1.0 + t * t)
+    """``z / sqrt(1 + (z/3)**2)``: about ``z`` near 0, tending to +-3; no overflow.
+
+    Overwrites ``z`` and returns float32 (the output's precision), computed
+    with ``hypot``, which is several times faster here than a float64 ``sqrt``.
+    """
+    z /= _CLIP_BOUND
+    np.clip(z, -1e18, 1e18, out=z)
+    t = z.astype(np.float32)
+    scale = np.hypot(np.float32(1.0), t)
+    t /= scale
+    t *= _CLIP_BOUND
+    return t
 
 
 # --------------------------------------------------- categorical features
@@ -371,7 +398,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------ public API
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None) -> TabularEncoder:
+    def fit(self, X, y=None, sample_weight=None) -> TabularEncoder:
         """Learn each column's encoding and statistics.
 
         Parameters
@@ -381,17 +408,21 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             polars DataFrame) is converted first.
         y : None
             Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights for the fitted statistics (medians, quantiles, shares);
+            integer weights give the same result as repeated rows.
 
         Returns
         -------
         self : TabularEncoder
             The fitted encoder.
         """
-        self._fit_frame(self._validate_frame(X, reset=True))
+        frame = self._validate_frame(X, reset=True)
+        self._fit_frame(frame, _check_sample_weight(sample_weight, frame, dtype=np.float64))
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit_transform(self, X, y=None) -> np.ndarray:
+    def fit_transform(self, X, y=None, sample_weight=None) -> np.ndarray:
         """Fit to ``X`` and return its encoding (same as ``fit(X).transform(X)``).
 
         Parameters
@@ -400,6 +431,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             Training data.
         y : None
             Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights for the fitted statistics (medians, quantiles, shares);
+            integer weights give the same result as repeated rows.
 
         Returns
         -------
@@ -407,7 +441,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             The encoded data.
         """
         frame = self._validate_frame(X, reset=True)
-        self._fit_frame(frame)
+        self._fit_frame(frame, _check_sample_weight(sample_weight, frame, dtype=np.float64))
         return self._encode(frame)
 
     def transform(self, X) -> np.ndarray:
@@ -425,7 +459,39 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             integer codes (see the class description).
         """
         check_is_fitted(self)
+        fast = self._transform_numeric_array(X)
+        if fast is not None:
+            return fast
         return self._encode(self._validate_frame(X, reset=False))
+
+    def _transform_numeric_array(self, X) -> np.ndarray | None:
+        """Fast path: plain numeric input to an all-numeric encoder.
+
+        One vectorised pass over the array, without building a DataFrame or
+        touching columns one by one (a one-row prediction is ~10x faster).
+        Returns None when the input needs the general path.
+        """
+        if not self._all_numeric:
+            return None
+        if isinstance(X, pd.DataFrame):
+            if not all(dtype.kind in "iuf" for dtype in X.dtypes):
+                return None
+        elif not (isinstance(X, np.ndarray) and X.dtype.kind in "iuf"):
+            return None
+        raw = validate_data(
+            self, X, reset=False, dtype=np.float64, ensure_all_finite=False, copy=False
+        )
+        infinite = np.isinf(raw)
+        if infinite.any():
+            cols = self._names(self._columns_where(infinite))
+            raise ValueError(
+                f"Columns {cols} contain inf or -inf; replace those values "
+                "(for example with NaN, which is imputed) before passing them."
+            )
+        missing = np.isnan(raw)
+        z = self._scaled_numeric(raw, missing)
+        indicators = missing[:, self._indicator_index]
+        return np.hstack([z, indicators], dtype=np.float32)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Names of the output columns.
@@ -541,7 +607,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         encoding = "onehot" if len(categories) <= self.max_onehot_cardinality else "code"
         return _Column(index, name, encoding, as_str=as_str, categories=categories)
 
-    def _fit_frame(self, frame: pd.DataFrame) -> None:
+    def _fit_frame(self, frame: pd.DataFrame, sample_weight=None) -> None:
         names = _check_feature_names_in(self, None)
         explicit = self._explicit_categorical(names)
         self._columns = [
@@ -553,8 +619,12 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         raw = self._raw_numeric(frame)
         for j in self._columns_where(np.isnan(raw)):
             self._columns[j].has_missing = True
-        self._fill, self._center, self._scale = _robust_stats(raw, self._feature_mask("bool"))
+        self._bool_features = self._feature_mask("bool")
+        weight = np.ones(len(raw)) if sample_weight is None else sample_weight
+        self._fill, self._center, self._scale = _robust_stats(raw, self._bool_features, weight)
+        self._indicator_index = self._indicator_features()
 
+        self._all_numeric = all(c.kind == "numeric" for c in self._columns)
         categorical = [c for c in self._columns if c.kind in ("onehot", "code")]
         self.column_kinds_ = [c.kind for c in self._columns]
         self.categorical_features_ = np.array(
@@ -612,14 +682,26 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             )
         return raw
 
-    def _scaled_numeric(self, raw: np.ndarray) -> np.ndarray:
-        """Imputed, robustly scaled and (optionally) smoothly clipped numeric features."""
+    def _scaled_numeric(self, raw: np.ndarray, missing: np.ndarray) -> np.ndarray:
+        """Imputed, robustly scaled and (optionally) smoothly clipped numeric features.
+
+        Works in place on one buffer: fresh large arrays cost more in page
+        faults than the arithmetic on them.
+        """
+        z = np.array(raw, dtype=np.float64, copy=True)
+        if missing.any():
+            np.copyto(z, np.broadcast_to(self._fill, z.shape), where=missing)
         with np.errstate(over="ignore", invalid="ignore"):
-            z = (np.where(np.isnan(raw), self._fill, raw) - self._center) / self._scale
-        if self.clip_numeric:
-            scaled = ~self._feature_mask("bool")
-            z[:, scaled] = _smooth_clip(z[:, scaled])
-        too_large = self._columns_where(~(np.abs(z) <= _FLOAT32_MAX))
+            z -= self._center
+            z /= self._scale
+            if self.clip_numeric and z.size:
+                if self._bool_features.any():
+                    scaled = ~self._bool_features
+                    z[:, scaled] = _smooth_clip(z[:, scaled])
+                else:
+                    z = _smooth_clip(z)
+            bad = ~(np.abs(z) <= _FLOAT32_MAX)
+        too_large = self._columns_where(bad) if bad.any() else []
         if too_large:
             raise ValueError(
                 f"Columns {self._names(too_large)} have values too large for float32 after "
@@ -630,13 +712,14 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
     def _encode(self, frame: pd.DataFrame) -> np.ndarray:
         """The output matrix: numeric, one-hot, missing indicators, codes."""
         raw = self._raw_numeric(frame)
-        blocks = [self._scaled_numeric(raw)]
+        missing = np.isnan(raw)
+        blocks = [self._scaled_numeric(raw, missing)]
         for col in self._columns:
             if col.kind == "onehot":
                 codes = _category_codes(frame.iloc[:, col.index], col)
                 seen = np.arange(len(col.categories)) + _FIRST_SEEN_CODE
                 blocks.append(codes[:, None] == seen)
-        blocks.append(np.isnan(raw[:, self._indicator_features()]))
+        blocks.append(missing[:, self._indicator_index])
         for col in self._columns:
             if col.kind == "code":
                 blocks.append(_category_codes(frame.iloc[:, col.index], col)[:, None])

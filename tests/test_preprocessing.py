@@ -54,11 +54,22 @@ def mixed_frame():
 
 
 # ----------------------------------------------------------------- numeric
+def test_integer_sample_weights_equal_repeated_rows():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=30), "b": rng.exponential(size=30)})
+    X.loc[::5, "a"] = np.nan
+    weight = rng.integers(0, 4, size=30)
+    repeated = X.loc[X.index.repeat(weight)]
+    weighted = TabularEncoder().fit(X, sample_weight=weight)
+    plain = TabularEncoder().fit(repeated)
+    np.testing.assert_allclose(weighted.transform(X), plain.transform(X), rtol=1e-6)
+
+
 def test_numeric_robust_scaling_and_smooth_clip():
     x = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 100.0])
     X = pd.DataFrame({"x": x})
-    median = np.median(x)
-    q25, q75 = np.percentile(x, [25, 75])
+    # inverted-CDF quantiles: the definition with an exact weighted form
+    q25, median, q75 = np.quantile(x, [0.25, 0.5, 0.75], method="inverted_cdf")
     z = (x - median) / ((q75 - q25) / 1.349)
 
     _, plain = _encode_df(X, clip_numeric=False)
