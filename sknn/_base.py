@@ -22,11 +22,14 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
+    _check_y,
+    check_consistent_length,
     check_is_fitted,
     validate_data,
 )
 
-from sknn.nn import ACTIVATIONS, MLP, Standardize
+from sknn.nn import ACTIVATIONS, TabularMLP
+from sknn.preprocessing import TabularEncoder
 from sknn.training import (
     Callback,
     EarlyStopping,
@@ -69,16 +72,6 @@ def _as_float32(X: np.ndarray) -> np.ndarray:
     return X32
 
 
-def _standardizer(X: np.ndarray, weight: np.ndarray) -> Standardize:
-    """Per-feature standardization from the (weighted) training rows."""
-    mean = np.average(X, axis=0, weights=weight).astype(np.float64)
-    scale = np.sqrt(np.average((X - mean) ** 2, axis=0, weights=weight))
-    scale[scale < 1e-12 * np.maximum(1.0, np.abs(mean))] = 1.0
-    return Standardize(
-        torch.as_tensor(mean, dtype=torch.float32), torch.as_tensor(scale, dtype=torch.float32)
-    )
-
-
 class _Chain(torch.nn.Module):
     """A private inference copy of a module with nested ``Sequential``s flattened.
 
@@ -109,6 +102,7 @@ class BaseNeuralNet(BaseEstimator):
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "optimizer": [StrOptions(set(OPTIMIZERS))],
@@ -151,6 +145,7 @@ class BaseNeuralNet(BaseEstimator):
         random_state=None,
         verbose=0,
         warm_start=False,
+        categorical_features="from_dtype",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -171,6 +166,7 @@ class BaseNeuralNet(BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
+        self.categorical_features = categorical_features
 
     # ----------------------------------------------------------------- hooks
     # Subclasses implement these five.
@@ -193,6 +189,9 @@ class BaseNeuralNet(BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.input_tags.allow_nan = True
+        tags.input_tags.categorical = True
+        tags.input_tags.string = True
         tags.target_tags.multi_output = True
         tags.non_deterministic = False
         return tags
@@ -221,6 +220,32 @@ class BaseNeuralNet(BaseEstimator):
         if sp.issparse(X):
             X = X.toarray()
         return X, y
+
+    def _check_X_y(self, X, y=None, *, reset: bool):
+        """Check feature names and counts, ``y`` and their lengths; ``X`` stays raw."""
+        if sp.issparse(X):
+            X = X.toarray()
+        if getattr(X, "ndim", 2) == 2:
+            # feature names and counts, with this estimator's own messages
+            validate_data(self, X, reset=reset, skip_check_array=True)
+        if y is not None:
+            y = _check_y(y, multi_output=True, y_numeric=self._y_numeric, estimator=self)
+            check_consistent_length(X, y)
+        return X, y
+
+    def _encode_X(self, X, *, reset: bool, sample_weight=None) -> np.ndarray:
+        """Encode a checked ``X`` into the network's float32 input.
+
+        The flagship estimators run every table through a
+        :class:`~sknn.preprocessing.TabularEncoder` fitted on the first fit (with
+        the final sample and class weights): robust scaling and smooth clipping
+        of numeric columns, imputation with missing indicators, one-hot or
+        embedded categorical columns.
+        """
+        if not reset:
+            return self.encoder_.transform(X)
+        self.encoder_ = TabularEncoder(categorical_features=self.categorical_features)
+        return self.encoder_.fit_transform(X, sample_weight=sample_weight)
 
     _y_numeric = False
 
@@ -253,8 +278,7 @@ class BaseNeuralNet(BaseEstimator):
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
-        X, y = self._validate_X(X, y, reset=not reuse)
-        X = _as_float32(X)
+        X, y = self._check_X_y(X, y, reset=not reuse)
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
         )
@@ -266,6 +290,7 @@ class BaseNeuralNet(BaseEstimator):
             y, reset=not reuse, classes=classes, sample_weight=sample_weight
         )
         sample_weight = self._target_weights(sample_weight, y_enc)
+        X = self._encode_X(X, reset=not reuse, sample_weight=sample_weight)
         if not reuse:
             self._rng = check_random_state(self.random_state)
 
@@ -317,10 +342,14 @@ class BaseNeuralNet(BaseEstimator):
     # ------------------------------------------------- training components
     # The drop-in MLP estimators override these to reproduce scikit-learn's MLP.
     def _build_module(self, X_train, w_train, hidden: tuple[int, ...]) -> torch.nn.Module:
-        """The network: input standardization, then the MLP."""
-        return torch.nn.Sequential(
-            _standardizer(X_train, w_train),
-            MLP(X_train.shape[1], self._n_model_outputs, hidden, self.activation, self.dropout),
+        """The network: embeddings for the encoder's code columns, then the MLP."""
+        return TabularMLP(
+            self.encoder_.n_numeric_out_,
+            self.encoder_.cardinalities_,
+            self._n_model_outputs,
+            hidden,
+            self.activation,
+            self.dropout,
         )
 
     def _build_optimizer(self, module: torch.nn.Module, device: torch.device):
@@ -456,14 +485,13 @@ class BaseNeuralNet(BaseEstimator):
         use float32, about twice as fast.
         """
         check_is_fitted(self, "module_")
-        X, _ = self._validate_X(X, reset=False)
+        X = self._encode_X(self._check_X_y(X, reset=False)[0], reset=False)
         if self.device_.type == "cpu" and len(X) <= _EXACT_ROWS:
             module = self._float64_module()
-            X = np.asarray(X, dtype=np.float64)
-            Xt = torch.from_numpy(X if X.flags.writeable else X.copy())
+            Xt = torch.from_numpy(X.astype(np.float64))
         else:
             module = self.module_
-            Xt = torch.from_numpy(_as_float32(X)).to(self.device_)
+            Xt = torch.from_numpy(X).to(self.device_)
         macs = len(X) * self._n_weights()
         if macs < _TINY_MACS:
             # too small for torch to parallelise; changing the thread count

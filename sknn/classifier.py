@@ -21,9 +21,11 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
     Binary, multiclass (labels of any type) and multilabel (a 2-D 0/1 ``y``)
     classification with a PyTorch multilayer perceptron, trained by AdamW on
     minibatches with early stopping that restores the best epoch's weights.
-    Inputs are standardized inside the network (per-feature mean and standard
-    deviation of the training rows, weighted by ``sample_weight``), so no
-    scaler is needed in front.
+    ``X`` may be a numpy array or a pandas DataFrame with numeric, boolean,
+    categorical, string and datetime columns and missing values: every table
+    goes through a :class:`~sknn.preprocessing.TabularEncoder` (robust scaling
+    with smooth clipping, imputation plus missing indicators, one-hot or
+    embedded categories), so no preprocessing is needed in front.
 
     Parameters
     ----------
@@ -74,6 +76,15 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         0 prints nothing, 1 shows a progress bar, 2 also prints every epoch.
     warm_start : bool, default=False
         Continue from the previous fit's weights and optimizer state.
+    categorical_features : "from_dtype", array-like of str, int or bool, or None, \
+            default="from_dtype"
+        Which columns are categorical: ``"from_dtype"`` takes ``category``,
+        ``object`` and string columns of a DataFrame; or a list of column names,
+        indices, or a boolean mask (integer-coded categoricals can be named
+        here); ``None`` treats every column as numeric. Categories with at most
+        8 levels are one-hot encoded, larger ones get learned embeddings; missing
+        and unseen categories have their own codes. See
+        :class:`~sknn.preprocessing.TabularEncoder`.
     class_weight : dict, "balanced" or None, default=None
         Weights per class, multiplied into ``sample_weight``.
 
@@ -144,6 +155,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         random_state=None,
         verbose=0,
         warm_start=False,
+        categorical_features="from_dtype",
         class_weight=None,
     ):
         super().__init__(
@@ -166,6 +178,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
             random_state=random_state,
             verbose=verbose,
             warm_start=warm_start,
+            categorical_features=categorical_features,
         )
         self.class_weight = class_weight
 

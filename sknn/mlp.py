@@ -23,6 +23,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_sample_weight
 
+from sknn._base import _as_float32
 from sknn.classifier import NeuralNetClassifier
 from sknn.nn import MLP
 from sknn.regressor import NeuralNetRegressor
@@ -70,6 +71,20 @@ class _SklearnMLPMixin:
                 "is not stochastic."
             )
         return True
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # numeric input only, as scikit-learn's MLP
+        tags.input_tags.allow_nan = False
+        tags.input_tags.categorical = False
+        tags.input_tags.string = False
+        return tags
+
+    def _check_X_y(self, X, y=None, *, reset: bool):
+        return self._validate_X(X, y, reset=reset)
+
+    def _encode_X(self, X, *, reset: bool, sample_weight=None) -> np.ndarray:
+        return _as_float32(X)
 
     # -------------------------------------------------------------- fitting
     def _fit(self, X, y, sample_weight, *, incremental: bool, classes=None):

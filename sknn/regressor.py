@@ -17,9 +17,10 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
     Single- and multi-output regression with a PyTorch multilayer perceptron.
     Targets are standardized internally (with the sample weights) and mapped
     back at prediction time, so their scale never affects training.
-    Inputs are standardized inside the network (per-feature mean and standard
-    deviation of the training rows, weighted by ``sample_weight``), so no
-    scaler is needed in front.
+    ``X`` may be a numpy array or a pandas DataFrame with numeric, boolean,
+    categorical, string and datetime columns and missing values: every table
+    goes through a :class:`~sknn.preprocessing.TabularEncoder`, so no
+    preprocessing is needed in front.
 
     Parameters
     ----------
@@ -66,6 +67,15 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         0 prints nothing, 1 shows a progress bar, 2 also prints every epoch.
     warm_start : bool, default=False
         Continue from the previous fit's weights and optimizer state.
+    categorical_features : "from_dtype", array-like of str, int or bool, or None, \
+            default="from_dtype"
+        Which columns are categorical: ``"from_dtype"`` takes ``category``,
+        ``object`` and string columns of a DataFrame; or a list of column names,
+        indices, or a boolean mask (integer-coded categoricals can be named
+        here); ``None`` treats every column as numeric. Categories with at most
+        8 levels are one-hot encoded, larger ones get learned embeddings; missing
+        and unseen categories have their own codes. See
+        :class:`~sknn.preprocessing.TabularEncoder`.
 
     Attributes
     ----------

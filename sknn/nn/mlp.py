@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import torch
 from torch import nn
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
@@ -16,18 +15,6 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
     "logistic": nn.Sigmoid,
     "identity": nn.Identity,
 }
-
-
-class Standardize(nn.Module):
-    """Fixed per-feature affine map ``(x - mean) / scale``, stored as buffers."""
-
-    def __init__(self, mean: torch.Tensor, scale: torch.Tensor) -> None:
-        super().__init__()
-        self.register_buffer("mean", mean.clone())
-        self.register_buffer("scale", scale.clone())
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return (x - self.mean) / self.scale
 
 
 class MLP(nn.Sequential):
