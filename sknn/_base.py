@@ -454,13 +454,7 @@ class BaseNeuralNet(BaseEstimator):
         elif has_valid:
             stopper.restore(self.module_)
         if trainer.interrupted:
-            kept = f"the best epoch ({stopper.best_epoch})" if has_valid else "the last epoch"
-            warnings.warn(
-                f"Training interrupted by KeyboardInterrupt in epoch {trainer.epoch}; keeping the "
-                f"weights of {kept}.",
-                RuntimeWarning,
-                stacklevel=3,
-            )
+            self._warn_interrupted(trainer, stopper, has_valid=has_valid)
         self._fit_count = getattr(self, "_fit_count", 0) + 1
         self._n_params = (self.module_, sum(p.numel() for p in self.module_.parameters()))
         self.n_iter_ = len(self.history_)
@@ -473,6 +467,15 @@ class BaseNeuralNet(BaseEstimator):
         else:
             self.validation_scores_ = None
             self.best_validation_score_ = None
+
+    def _warn_interrupted(self, trainer: Trainer, stopper: EarlyStopping, *, has_valid: bool):
+        kept = f"the best epoch ({stopper.best_epoch})" if has_valid else "the last epoch"
+        warnings.warn(
+            f"Training interrupted by KeyboardInterrupt in epoch {trainer.epoch}; keeping the "
+            f"weights of {kept}.",
+            RuntimeWarning,
+            stacklevel=4,
+        )
 
     # ----------------------------------------------------------- prediction
     def _forward(self, X) -> torch.Tensor:

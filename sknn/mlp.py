@@ -27,9 +27,16 @@ from sknn._base import _as_float32
 from sknn.classifier import NeuralNetClassifier
 from sknn.nn import MLP
 from sknn.regressor import NeuralNetRegressor
-from sknn.training import Callback, EarlyStopping, History, resolve_device
+from sknn.training import (
+    Callback,
+    EarlyStopping,
+    History,
+    recommended_threads,
+    resolve_device,
+    torch_threads,
+)
 from sknn.training.optim import make_optimizer
-from sknn.training.schedules import InvScaling, Schedule
+from sknn.training.schedules import InvScaling, Schedule, set_learning_rate
 from sknn.training.trainer import weighted_mean
 
 _STOCHASTIC = ("sgd", "adam")
@@ -93,9 +100,11 @@ class _SklearnMLPMixin:
         self._incremental = incremental
         self._input_dtype = np.float32 if getattr(X, "dtype", None) == np.float32 else np.float64
         if self.solver == "lbfgs":
+            self._input_dtype = np.float64  # scikit-learn's L-BFGS works in float64
             return self._fit_lbfgs(X, y, sample_weight)
         first_fit = not hasattr(self, "module_") or not (incremental or self.warm_start)
         epochs_before = 0 if first_fit else len(self.history_)
+        self._epochs_before = epochs_before
         if first_fit:
             self.t_ = 0
         super()._fit(X, y, sample_weight, incremental=incremental, classes=classes)
@@ -157,6 +166,9 @@ class _SklearnMLPMixin:
         return make_optimizer(self.solver, groups, self.learning_rate_init, 0.0, device, **kwargs)
 
     def _prepare_optimizer(self, batch_size: int) -> None:
+        if not self._incremental and self._epochs_before > 0:
+            # like scikit-learn, every (warm-started) fit starts a fresh optimizer
+            self.optimizer_ = self._build_optimizer(self.module_, self.device_)
         lr = self.learning_rate_init
         if self.solver == "sgd" and self._incremental and self.t_ > 0:
             if self.learning_rate == "invscaling":
@@ -167,8 +179,9 @@ class _SklearnMLPMixin:
         # scikit-learn adds alpha * W / batch_size to the weight gradients: an L2
         # term the optimizer applies as (non-decoupled) weight decay
         weights["weight_decay"] = self.alpha / batch_size
+        set_learning_rate(self.optimizer_, lr)
         for group in (weights, biases):
-            group["lr"] = group["initial_lr"] = lr
+            group["initial_lr"] = lr
 
     def _loss_penalty(self, batch_size: int):
         alpha = self.alpha
@@ -201,31 +214,49 @@ class _SklearnMLPMixin:
         patience = None if self.n_iter_no_change == np.inf else int(self.n_iter_no_change) + 1
         self._stopped = False
 
+        what = "Validation score" if has_valid else "Training loss"
+        message = (
+            f"{what} did not improve more than tol={self.tol:f} for "
+            f"{self.n_iter_no_change} consecutive epochs."
+        )
+
         def exhausted() -> bool:
             # scikit-learn's "adaptive" sgd divides the rate by 5 instead of stopping
             if self.solver == "sgd" and self.learning_rate == "adaptive":
-                groups = self.optimizer_.param_groups
-                if groups[0]["lr"] > 1e-6:
-                    for group in groups:
-                        group["lr"] /= 5.0
+                lr = self.optimizer_.param_groups[0]["lr"]
+                if lr > 1e-6:
+                    set_learning_rate(self.optimizer_, lr / 5.0)
+                    if self.verbose:
+                        print(f"{message} Setting learning rate to {lr / 5.0:f}")
                     return False
+                if self.verbose:
+                    print(f"{message} Learning rate too small. Stopping.")
+            elif self.verbose:
+                print(f"{message} Stopping.")
             self._stopped = True
             return True
 
-        return EarlyStopping(
-            None if incremental else patience,
+        stopper = EarlyStopping(
+            patience,
             self.tol,
             monitor="valid_score" if has_valid else "train_loss",
             on_exhausted=exhausted,
         )
+        if self._epochs_before and getattr(self, "_stopping_state", None) is not None:
+            # scikit-learn keeps its best loss and no-improvement count across
+            # warm-started fits and partial_fit calls
+            stopper.best_value, stopper.bad_epochs = self._stopping_state
+        return stopper
 
     def _training_callbacks(self, incremental):
         return [_VerboseLines()] if self.verbose else []
 
     def _finish(self, trainer, stopper, *, has_valid):
         super()._finish(trainer, stopper, has_valid=has_valid)
-        if trainer.interrupted:
-            warnings.warn("Training interrupted by user.", stacklevel=4)
+        self._stopping_state = (stopper.best_value, stopper.bad_epochs)
+
+    def _warn_interrupted(self, trainer, stopper, *, has_valid):
+        warnings.warn("Training interrupted by user.", stacklevel=5)
 
     # ---------------------------------------------------------------- lbfgs
     def _fit_lbfgs(self, X, y, sample_weight):
@@ -259,7 +290,7 @@ class _SklearnMLPMixin:
                 yt = yt.double()
             w = sample_weight / sample_weight.mean()
             wt = None if np.all(w == 1.0) else torch.as_tensor(w, device=device)
-            n = len(X)
+            weight_sum = float(sample_weight.sum())  # scikit-learn divides the L2 term by it
             optimizer = torch.optim.LBFGS(
                 module.parameters(),
                 lr=1.0,
@@ -276,11 +307,13 @@ class _SklearnMLPMixin:
             def closure():
                 optimizer.zero_grad()
                 penalty = sum(layer.weight.square().sum() for layer in layers)
-                loss = loss_fn(module(Xt), yt, wt) + 0.5 * self.alpha * penalty / n
+                loss = loss_fn(module(Xt), yt, wt) + 0.5 * self.alpha * penalty / weight_sum
                 loss.backward()
                 return loss
 
-            loss = float(optimizer.step(closure).detach())
+            n_params = sum(p.numel() for p in module.parameters())
+            with torch_threads(recommended_threads(3 * len(X) * n_params, device)):
+                loss = float(optimizer.step(closure).detach())
             state = optimizer.state[next(iter(module.parameters()))]
             self.n_iter_ = int(state.get("n_iter", 0))
             evals = int(state.get("func_evals", 0))
@@ -294,10 +327,15 @@ class _SklearnMLPMixin:
                 "large values and need to be preprocessed."
             )
         if self.n_iter_ >= self.max_iter or evals >= self.max_fun:
+            reason = (
+                "TOTAL NO. OF F,G EVALUATIONS EXCEEDS LIMIT"
+                if evals >= self.max_fun
+                else "TOTAL NO. OF ITERATIONS REACHED LIMIT"
+            )
             warnings.warn(
                 f"lbfgs failed to converge after {self.n_iter_} iteration(s) "
-                f"({evals} function evaluations): STOP: TOTAL NO. OF ITERATIONS REACHED "
-                "LIMIT.\n\nIncrease the number of iterations (max_iter) or scale the data "
+                f"({evals} function evaluations): STOP: {reason}."
+                "\n\nIncrease the number of iterations (max_iter) or scale the data "
                 "as shown in:\n    https://scikit-learn.org/stable/modules/"
                 "preprocessing.html",
                 ConvergenceWarning,
@@ -416,6 +454,16 @@ class MLPClassifier(_SklearnMLPMixin, NeuralNetClassifier):
     def _out_activation(self) -> str:
         return "logistic" if self._logistic else "softmax"
 
+    def _encode_targets(self, y, *, reset: bool, classes=None, sample_weight=None):
+        if not reset and not self._incremental and not self._multilabel:
+            present = np.unique(np.asarray(y).ravel())
+            if not np.array_equal(present, self.classes_):
+                raise ValueError(
+                    "warm_start can only be used where `y` has the same classes as in the "
+                    f"previous call to fit. Previously got {self.classes_}, `y` has {present}"
+                )
+        return super()._encode_targets(y, reset=reset, classes=classes, sample_weight=sample_weight)
+
     def _loss_fn(self):
         if self._multilabel:
             # scikit-learn sums the binary log-loss over labels
@@ -425,6 +473,14 @@ class MLPClassifier(_SklearnMLPMixin, NeuralNetClassifier):
 
             return multilabel_log_loss
         return super()._loss_fn()
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Probability estimates, in the dtype of ``coefs_`` (as scikit-learn)."""
+        return super().predict_proba(X).astype(self._input_dtype, copy=False)
+
+    def predict_log_proba(self, X) -> np.ndarray:
+        """Logarithm of :meth:`predict_proba`."""
+        return super().predict_log_proba(X).astype(self._input_dtype, copy=False)
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
@@ -597,5 +653,5 @@ class MLPRegressor(_SklearnMLPMixin, NeuralNetRegressor):
         """Predict using the multi-layer perceptron model."""
         out = self._forward(X).double()
         pred = torch.exp(out) if self.loss == "poisson" else out
-        pred = pred.numpy()
+        pred = pred.numpy().astype(self._input_dtype, copy=False)
         return pred.ravel() if pred.shape[1] == 1 else pred

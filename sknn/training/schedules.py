@@ -75,5 +75,24 @@ class InvScaling:
     def step(self, optimizer, epoch: int, monitored: float | None = None) -> None:
         """Set the learning rate after ``epoch`` (0-based) of this fit."""
         t = self.samples_seen + (epoch + 1) * self.samples_per_epoch
-        for group in optimizer.param_groups:
-            group["lr"] = group["initial_lr"] / (t + 1) ** self.power_t
+        set_learning_rate(
+            optimizer, optimizer.param_groups[0]["initial_lr"] / (t + 1) ** self.power_t
+        )
+
+
+def set_learning_rate(optimizer, lr: float) -> None:
+    """Set every group's rate, keeping momentum steps as scikit-learn's SGD does.
+
+    scikit-learn's SGD stores its velocity already scaled by the rate
+    (``v = momentum * v - lr * grad``); torch's stores the unscaled sum and
+    multiplies by the current rate. Rescaling torch's buffers by
+    ``old_lr / lr`` makes the two agree when the rate changes.
+    """
+    for group in optimizer.param_groups:
+        old = group["lr"]
+        group["lr"] = lr
+        if lr > 0 and old != lr:
+            for p in group["params"]:
+                buffer = optimizer.state.get(p, {}).get("momentum_buffer")
+                if buffer is not None:
+                    buffer.mul_(old / lr)
