@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import math
 import warnings
-import weakref
 from numbers import Integral, Real
 
 import numpy as np
@@ -28,6 +27,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from sknn._inference import inference_copy
 from sknn.nn import ACTIVATIONS, TabularMLP
 from sknn.preprocessing import TabularEncoder
 from sknn.training import (
@@ -52,7 +52,6 @@ _MIN_AUTO_VALIDATION = 10
 _EXACT_ROWS = 4096
 # below this many multiply-adds a prediction runs with the caller's thread setting
 _TINY_MACS = 1_000_000
-_FLOAT64_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _auto_batch_size(n_train: int) -> int:
@@ -70,31 +69,6 @@ def _as_float32(X: np.ndarray) -> np.ndarray:
             "Input X has values too large for float32 (they overflow to inf); rescale the features."
         )
     return X32
-
-
-class _Chain(torch.nn.Module):
-    """A private inference copy of a module with nested ``Sequential``s flattened.
-
-    Calling each leaf's ``forward`` directly skips ``Module.__call__``'s hook
-    machinery, a large share of a one-row prediction's time. Only used on
-    copies that no user code holds, so there are no hooks to skip.
-    """
-
-    def __init__(self, module: torch.nn.Module):
-        super().__init__()
-        self.module = module
-        self.steps = [leaf.forward for leaf in _sequential_leaves(module)]
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        for step in self.steps:
-            x = step(x)
-        return x
-
-
-def _sequential_leaves(module: torch.nn.Module) -> list[torch.nn.Module]:
-    if type(module).forward is torch.nn.Sequential.forward:
-        return [leaf for child in module for leaf in _sequential_leaves(child)]
-    return [module]
 
 
 class BaseNeuralNet(BaseEstimator):
@@ -232,6 +206,12 @@ class BaseNeuralNet(BaseEstimator):
             y = _check_y(y, multi_output=True, y_numeric=self._y_numeric, estimator=self)
             check_consistent_length(X, y)
         return X, y
+
+    def _encode_new_X(self, X) -> np.ndarray:
+        """Check and encode ``X`` at prediction time (one validation pass)."""
+        if sp.issparse(X):
+            X = X.toarray()
+        return self.encoder_._transform(X, owner=self)
 
     def _encode_X(self, X, *, reset: bool, sample_weight=None) -> np.ndarray:
         """Encode a checked ``X`` into the network's float32 input.
@@ -481,20 +461,21 @@ class BaseNeuralNet(BaseEstimator):
     def _forward(self, X) -> torch.Tensor:
         """Raw network outputs for ``X``, on the CPU.
 
-        Up to ``_EXACT_ROWS`` rows on the CPU are computed in float64: a float32
-        matrix product rounds a row differently depending on how many rows share
-        the call, and in float64 that difference stays far below 1e-7, so a row
-        predicted alone or in a small batch gets the same answer. Larger inputs
-        use float32, about twice as fast.
+        Up to ``_EXACT_ROWS`` rows on the CPU are computed in float64, by a
+        cached copy of the network (in numpy when every layer allows it; see
+        :mod:`sknn._inference`), so a row predicted alone or in a small batch
+        gets the same answer. Larger inputs use float32, about twice as fast.
         """
         check_is_fitted(self, "module_")
-        X = self._encode_X(self._check_X_y(X, reset=False)[0], reset=False)
+        X = self._encode_new_X(X)
         if self.device_.type == "cpu" and len(X) <= _EXACT_ROWS:
-            module = self._float64_module()
-            Xt = torch.from_numpy(X.astype(np.float64))
+            copied = inference_copy(self.module_, self._fit_count)
+            X64 = X.astype(np.float64)
+            if copied.numpy is not None:
+                return torch.from_numpy(copied.numpy(X64))
+            module, Xt = copied.torch, torch.from_numpy(X64)
         else:
-            module = self.module_
-            Xt = torch.from_numpy(X).to(self.device_)
+            module, Xt = self.module_, torch.from_numpy(X).to(self.device_)
         macs = len(X) * self._n_weights()
         if macs < _TINY_MACS:
             # too small for torch to parallelise; changing the thread count
@@ -506,25 +487,6 @@ class BaseNeuralNet(BaseEstimator):
             with torch_threads(recommended_threads(macs, self.device_)):
                 out = predict_in_chunks(module, Xt)
         return out.cpu() if out.device.type != "cpu" else out
-
-    def _float64_module(self) -> torch.nn.Module:
-        """A float64 copy of the fitted module, rebuilt when its weights change.
-
-        Kept outside the estimator's ``__dict__`` so predicting never mutates
-        the estimator.
-        """
-        # fused optimizer kernels update weights without bumping the tensors'
-        # version counters, so every (partial) fit also counts as a change
-        cached = _FLOAT64_CACHE.get(self.module_)
-        if cached is not None:
-            n_iter, params, versions, module64 = cached
-            if n_iter == self._fit_count and [p._version for p in params] == versions:
-                return module64
-        params = list(self.module_.parameters())
-        module64 = _Chain(copy.deepcopy(self.module_).double()).eval()
-        versions = [p._version for p in params]
-        _FLOAT64_CACHE[self.module_] = (self._fit_count, params, versions, module64)
-        return module64
 
     # ---------------------------------------------------------- persistence
     def _move_to(self, device: torch.device) -> None:

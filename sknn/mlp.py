@@ -93,6 +93,9 @@ class _SklearnMLPMixin:
     def _encode_X(self, X, *, reset: bool, sample_weight=None) -> np.ndarray:
         return _as_float32(X)
 
+    def _encode_new_X(self, X) -> np.ndarray:
+        return _as_float32(self._validate_X(X, reset=False)[0])
+
     # -------------------------------------------------------------- fitting
     def _fit(self, X, y, sample_weight, *, incremental: bool, classes=None):
         if incremental and self.early_stopping:

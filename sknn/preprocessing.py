@@ -459,12 +459,20 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             integer codes (see the class description).
         """
         check_is_fitted(self)
-        fast = self._transform_numeric_array(X)
+        return self._transform(X, owner=self)
+
+    def _transform(self, X, owner: BaseEstimator) -> np.ndarray:
+        """:meth:`transform`, checking feature names and counts against ``owner``.
+
+        An estimator that embeds this encoder passes itself, so that a wrong
+        column gets an error naming the estimator the user called.
+        """
+        fast = self._transform_numeric_array(X, owner)
         if fast is not None:
             return fast
-        return self._encode(self._validate_frame(X, reset=False))
+        return self._encode(self._validate_frame(X, reset=False, owner=owner))
 
-    def _transform_numeric_array(self, X) -> np.ndarray | None:
+    def _transform_numeric_array(self, X, owner: BaseEstimator) -> np.ndarray | None:
         """Fast path: plain numeric input to an all-numeric encoder.
 
         One vectorised pass over the array, without building a DataFrame or
@@ -479,19 +487,19 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         elif not (isinstance(X, np.ndarray) and X.dtype.kind in "iuf"):
             return None
         raw = validate_data(
-            self, X, reset=False, dtype=np.float64, ensure_all_finite=False, copy=False
+            owner, X, reset=False, dtype=np.float64, ensure_all_finite=False, copy=False
         )
-        infinite = np.isinf(raw)
-        if infinite.any():
-            cols = self._names(self._columns_where(infinite))
+        missing = np.isnan(raw)
+        if np.isinf(raw).any():
+            cols = self._names(self._columns_where(np.isinf(raw)))
             raise ValueError(
                 f"Columns {cols} contain inf or -inf; replace those values "
                 "(for example with NaN, which is imputed) before passing them."
             )
-        missing = np.isnan(raw)
         z = self._scaled_numeric(raw, missing)
-        indicators = missing[:, self._indicator_index]
-        return np.hstack([z, indicators], dtype=np.float32)
+        if len(self._indicator_index):
+            z = np.concatenate([z, missing[:, self._indicator_index]], axis=1)
+        return z.astype(np.float32, copy=False)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Names of the output columns.
@@ -527,19 +535,20 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         return np.asarray(numeric + onehot + missing + codes, dtype=object)
 
     # ------------------------------------------------------------ validation
-    def _validate_frame(self, X, *, reset: bool) -> pd.DataFrame:
+    def _validate_frame(self, X, *, reset: bool, owner=None) -> pd.DataFrame:
         """Check the shape and column names of ``X`` and return it as a DataFrame."""
+        owner = self if owner is None else owner
         if not isinstance(X, (pd.DataFrame, np.ndarray)) and callable(
             getattr(X, "to_pandas", None)
         ):
             X = X.to_pandas()  # polars, pyarrow
         if isinstance(X, pd.DataFrame):
-            validate_data(self, X, reset=reset, skip_check_array=True)
-            _check_not_empty(X, self)
+            validate_data(owner, X, reset=reset, skip_check_array=True)
+            _check_not_empty(X, owner)
             return X
         if isinstance(X, list):
             X = _array_from_list(X)
-        X = validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=False)
+        X = validate_data(owner, X, reset=reset, dtype=None, ensure_all_finite=False)
         return pd.DataFrame(X)
 
     def _explicit_categorical(self, names: np.ndarray) -> np.ndarray | None:
@@ -700,7 +709,8 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                     z[:, scaled] = _smooth_clip(z[:, scaled])
                 else:
                     z = _smooth_clip(z)
-            bad = ~(np.abs(z) <= _FLOAT32_MAX)
+            # clipped features are bounded by 3, bools by 1: only NaN could be bad
+            bad = np.isnan(z) if self.clip_numeric else ~(np.abs(z) <= _FLOAT32_MAX)
         too_large = self._columns_where(bad) if bad.any() else []
         if too_large:
             raise ValueError(

@@ -1,0 +1,164 @@
+"""Float64 inference copies of a fitted network, for small CPU predictions.
+
+Predictions on up to a few thousand CPU rows run in float64 (a float32 matrix
+product rounds a row differently depending on how many rows share the call;
+in float64 that difference stays far below 1e-7). When every layer is a known
+kind, the copy runs in numpy: on tiny inputs torch's per-op dispatch costs more
+than the arithmetic, and its OpenMP threads stall for milliseconds when another
+process holds a core, while numpy's small matrix products stay single-threaded.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import weakref
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from scipy.special import erf, expit
+from torch import nn
+
+from sknn.nn import TabularMLP
+
+NumpyForward = Callable[[np.ndarray], np.ndarray]
+
+
+class _Chain(nn.Module):
+    """A module with nested ``Sequential``s flattened, leaves called directly.
+
+    Calling each leaf's ``forward`` skips ``Module.__call__``'s hook machinery;
+    only used on private copies, so there are no user hooks to skip.
+    """
+
+    def __init__(self, module: nn.Module):
+        super().__init__()
+        self.module = module
+        self.steps = [leaf.forward for leaf in _sequential_leaves(module)]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for step in self.steps:
+            x = step(x)
+        return x
+
+
+def _sequential_leaves(module: nn.Module) -> list[nn.Module]:
+    if type(module).forward is nn.Sequential.forward:
+        return [leaf for child in module for leaf in _sequential_leaves(child)]
+    return [module]
+
+
+def _numpy(t: torch.Tensor) -> np.ndarray:
+    return t.detach().cpu().numpy().copy()
+
+
+def _affine(weight: np.ndarray, bias: np.ndarray | None) -> NumpyForward:
+    def step(x):
+        out = x @ weight
+        if bias is not None:
+            out += bias
+        return out
+
+    return step
+
+
+def _relu(x):
+    return np.maximum(x, 0.0, out=x)
+
+
+def _gelu(x):
+    return 0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))
+
+
+def _selu(x):
+    alpha, scale = 1.6732632423543772, 1.0507009873554805
+    return scale * np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0)))
+
+
+_ELEMENTWISE = {
+    nn.ReLU: _relu,
+    nn.Tanh: np.tanh,
+    nn.Sigmoid: expit,
+    nn.SiLU: lambda x: x * expit(x),
+    nn.SELU: _selu,
+}
+
+
+def _numpy_steps(module: nn.Module) -> list[NumpyForward] | None:
+    """numpy functions equal to ``module``'s forward, or None if a layer is unknown."""
+    steps: list[NumpyForward] = []
+    for leaf in _sequential_leaves(module):
+        if type(leaf) is nn.Linear:
+            bias = None if leaf.bias is None else _numpy(leaf.bias)
+            steps.append(_affine(_numpy(leaf.weight).T.copy(), bias))
+        elif type(leaf) in _ELEMENTWISE:
+            steps.append(_ELEMENTWISE[type(leaf)])
+        elif type(leaf) is nn.GELU and leaf.approximate == "none":
+            steps.append(_gelu)
+        elif type(leaf) in (nn.Dropout, nn.Identity):
+            continue
+        elif type(leaf) is TabularMLP:
+            inner = _numpy_steps(leaf.mlp)
+            if inner is None:
+                return None
+            steps.append(_tabular_step(leaf, inner))
+        else:
+            return None
+    return steps
+
+
+def _tabular_step(module: TabularMLP, inner: list[NumpyForward]) -> NumpyForward:
+    tables = [_numpy(e.weight) for e in module.embeddings]
+    n_dense = module.n_dense
+
+    def step(x):
+        if tables:
+            codes = x[:, n_dense:].astype(np.int64)
+            parts = [x[:, :n_dense]] + [t[codes[:, i]] for i, t in enumerate(tables)]
+            x = np.concatenate(parts, axis=1)
+        for f in inner:
+            x = f(x)
+        return x
+
+    return step
+
+
+class InferenceCopy:
+    """The float64 torch copy of a module and, when possible, its numpy twin."""
+
+    def __init__(self, module: nn.Module):
+        self.torch = _Chain(copy.deepcopy(module).double()).eval()
+        steps = _numpy_steps(self.torch.module)
+        self.numpy: NumpyForward | None = None if steps is None else _run_all(steps)
+
+
+def _run_all(steps: list[NumpyForward]) -> NumpyForward:
+    def forward(x: np.ndarray) -> np.ndarray:
+        for step in steps:
+            x = step(x)
+        return x
+
+    return forward
+
+
+# per fitted module: (fit count, its parameters, their versions, the copy)
+_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def inference_copy(module: nn.Module, fit_count: int) -> InferenceCopy:
+    """The cached copy of ``module``, rebuilt after a fit or any in-place weight change.
+
+    Kept outside the estimator so predicting never mutates it. Fused optimizer
+    kernels update weights without bumping the tensors' version counters, so
+    every (partial) fit also counts as a change.
+    """
+    cached = _CACHE.get(module)
+    if cached is not None:
+        count, params, versions, copied = cached
+        if count == fit_count and [p._version for p in params] == versions:
+            return copied
+    params = list(module.parameters())
+    copied = InferenceCopy(module)
+    _CACHE[module] = (fit_count, params, [p._version for p in params], copied)
+    return copied
