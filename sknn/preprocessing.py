@@ -95,8 +95,8 @@ def _dtype_kind(series: pd.Series, name: str) -> str:
     """Kind of a column judged by its dtype, and for object columns by its values.
 
     Returns "numeric", "bool", "datetime", "timedelta", "categorical" (category
-    dtype, strings) or "mixed" (an object column mixing strings, numbers or
-    other objects).
+    dtype, strings), "mixed" (an object column mixing strings, numbers or other
+    objects) or "empty" (an object column with only missing values).
     """
     dtype = series.dtype
     if pdt.is_complex_dtype(dtype):
@@ -113,7 +113,10 @@ def _dtype_kind(series: pd.Series, name: str) -> str:
         return "numeric"
     if not pdt.is_object_dtype(dtype):
         return "categorical"  # str, pyarrow strings, period, interval...
-    values = pdt.infer_dtype(series, skipna=True)
+    observed = series[series.notna()]  # infer_dtype skips None/NaN/NA but not NaT
+    if not len(observed):
+        return "empty"
+    values = pdt.infer_dtype(observed, skipna=True)
     if values in _NUMBER_VALUES:
         return "numeric"
     if values == "boolean":
@@ -149,8 +152,10 @@ def _as_float(series: pd.Series, name: str) -> np.ndarray:
     if pdt.is_complex_dtype(series.dtype):
         raise ValueError(f"Complex data not supported: column {name!r} has dtype {series.dtype}.")
     if not pdt.is_numeric_dtype(series.dtype):  # object, str or category columns
+        series = series.astype(object)
+        series = series.where(series.notna(), np.nan)  # None, NA, NaT -> NaN
         try:
-            series = pd.to_numeric(series.astype(object))
+            series = pd.to_numeric(series)
         except (ValueError, TypeError) as exc:
             raise ValueError(
                 f"Column {name!r} was numeric at fit but now holds non-numeric values ({exc}); "
@@ -217,7 +222,10 @@ def _column_stats(values: np.ndarray, weight: np.ndarray) -> tuple[float, ...]:
     x, w = values[observed], weight[observed]
     if not len(x) or not w.sum() > 0:
         return (np.nan,) * 5
-    q25, median, q75 = np.quantile(x, [0.25, 0.5, 0.75], method="inverted_cdf", weights=w)
+    if np.all(w == w[0]):  # unweighted: a partition instead of a full sort
+        q25, median, q75 = np.quantile(x, [0.25, 0.5, 0.75], method="inverted_cdf")
+    else:
+        q25, median, q75 = np.quantile(x, [0.25, 0.5, 0.75], method="inverted_cdf", weights=w)
     mean = np.average(x, weights=w)
     std = np.sqrt(np.average((x - mean) ** 2, weights=w))
     return q25, median, q75, std, mean
@@ -599,6 +607,8 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
     def _plan_column(self, series: pd.Series, index: int, name: str, categorical) -> _Column:
         """Decide how one column is encoded; learn its categories or time zone."""
         kind = _dtype_kind(series, name)
+        if kind == "empty":  # all missing: nothing says what it holds
+            kind = "numeric" if categorical is False else "categorical"
         if categorical is False and kind in ("categorical", "mixed"):
             raise ValueError(
                 f"Column {name!r} holds strings or categories but is not in "
