@@ -27,6 +27,16 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from sknn._custom import (
+    build_module,
+    check_inputs,
+    check_nested,
+    extra_params,
+    freeze,
+    n_samples,
+    nested,
+    to_tensors,
+)
 from sknn._inference import inference_copy
 from sknn.nn import ACTIVATIONS, TabularMLP
 from sknn.preprocessing import TabularEncoder
@@ -79,7 +89,9 @@ class BaseNeuralNet(BaseEstimator):
         "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "dropout": [Interval(Real, 0, 1, closed="left")],
-        "optimizer": [StrOptions(set(OPTIMIZERS))],
+        "optimizer": [StrOptions(set(OPTIMIZERS)), type],
+        "module": [None, callable],
+        "frozen": [list, tuple, None],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -120,6 +132,9 @@ class BaseNeuralNet(BaseEstimator):
         verbose=0,
         warm_start=False,
         categorical_features="from_dtype",
+        module=None,
+        frozen=None,
+        **kwargs,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -141,6 +156,29 @@ class BaseNeuralNet(BaseEstimator):
         self.verbose = verbose
         self.warm_start = warm_start
         self.categorical_features = categorical_features
+        self.module = module
+        self.frozen = frozen
+        for key, value in kwargs.items():  # module__*/optimizer__*; checked in fit
+            setattr(self, key, value)
+
+    # ------------------------------------------------------ nested parameters
+    def get_params(self, deep=True):
+        """Parameters, including nested ``module__*`` and ``optimizer__*`` ones."""
+        params = super().get_params(deep=deep)
+        params.update(extra_params(self))
+        return params
+
+    def set_params(self, **params):
+        """Set parameters; ``module__*``/``optimizer__*`` reach the module/optimizer.
+
+        Nested names are checked when fitting (scikit-learn requires ``__init__``
+        and ``set_params`` never to raise).
+        """
+        declared = set(self._get_param_names())
+        extra = {k: v for k, v in params.items() if k not in declared and "__" in k}
+        for key, value in extra.items():
+            setattr(self, key, value)
+        return super().set_params(**{k: v for k, v in params.items() if k not in extra})
 
     # ----------------------------------------------------------------- hooks
     # Subclasses implement these five.
@@ -197,6 +235,17 @@ class BaseNeuralNet(BaseEstimator):
 
     def _check_X_y(self, X, y=None, *, reset: bool):
         """Check feature names and counts, ``y`` and their lengths; ``X`` stays raw."""
+        if self.module is not None:
+            X = check_inputs(X)
+            if reset and isinstance(X, np.ndarray) and X.ndim == 2:
+                self.n_features_in_ = X.shape[1]
+            if y is not None:
+                y = _check_y(y, multi_output=True, y_numeric=self._y_numeric, estimator=self)
+                if len(y) != n_samples(X):
+                    raise ValueError(
+                        f"X has {n_samples(X)} samples but y has {len(y)}; they must match."
+                    )
+            return X, y
         if sp.issparse(X):
             X = X.toarray()
         if getattr(X, "ndim", 2) == 2:
@@ -209,6 +258,8 @@ class BaseNeuralNet(BaseEstimator):
 
     def _encode_new_X(self, X) -> np.ndarray:
         """Check and encode ``X`` at prediction time (one validation pass)."""
+        if self.module is not None:
+            return self._check_X_y(X, reset=False)[0]
         if sp.issparse(X):
             X = X.toarray()
         return self.encoder_._transform(X, owner=self)
@@ -222,6 +273,8 @@ class BaseNeuralNet(BaseEstimator):
         of numeric columns, imputation with missing indicators, one-hot or
         embedded categorical columns.
         """
+        if self.module is not None:
+            return X  # a user's module takes its input as given
         if not reset:
             return self.encoder_.transform(X)
         self.encoder_ = TabularEncoder(categorical_features=self.categorical_features)
@@ -253,6 +306,7 @@ class BaseNeuralNet(BaseEstimator):
 
     def _fit(self, X, y, sample_weight, *, incremental: bool, classes=None):
         reuse = hasattr(self, "module_") and (incremental or self.warm_start)
+        check_nested(self)
         hidden = self._check_hidden_layer_sizes()
         if y is None:
             raise ValueError(
@@ -260,7 +314,10 @@ class BaseNeuralNet(BaseEstimator):
             )
         X, y = self._check_X_y(X, y, reset=not reuse)
         sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            sample_weight,
+            np.empty((n_samples(X), 0)) if isinstance(X, dict) else X,
+            dtype=np.float64,
+            ensure_non_negative=True,
         )
         if not sample_weight.sum() > 0:
             raise ValueError(
@@ -274,7 +331,7 @@ class BaseNeuralNet(BaseEstimator):
         if not reuse:
             self._rng = check_random_state(self.random_state)
 
-        train_idx, valid_idx = self._split(len(X), y_enc, incremental)
+        train_idx, valid_idx = self._split(n_samples(X), y_enc, incremental)
         device = resolve_device(self.device)
         seed = int(self._rng.randint(np.iinfo(np.int32).max))
         fork_devices = [device.index or 0] if device.type == "cuda" else []
@@ -322,7 +379,16 @@ class BaseNeuralNet(BaseEstimator):
     # ------------------------------------------------- training components
     # The drop-in MLP estimators override these to reproduce scikit-learn's MLP.
     def _build_module(self, X_train, w_train, hidden: tuple[int, ...]) -> torch.nn.Module:
-        """The network: embeddings for the encoder's code columns, then the MLP."""
+        """The network: the user's module, or embeddings for the encoder's codes + MLP."""
+        if self.module is not None:
+            inferred = {"n_outputs": self._n_model_outputs}
+            if isinstance(X_train, np.ndarray) and X_train.ndim == 2:
+                inferred["n_features_in"] = X_train.shape[1]
+            if hasattr(self, "classes_"):
+                inferred["n_classes"] = len(self.classes_)
+            module = build_module(self.module, inferred, nested(self, "module__"))
+            freeze(module, self.frozen or ())
+            return module
         return TabularMLP(
             self.encoder_.n_numeric_out_,
             self.encoder_.cardinalities_,
@@ -333,8 +399,15 @@ class BaseNeuralNet(BaseEstimator):
         )
 
     def _build_optimizer(self, module: torch.nn.Module, device: torch.device):
+        params = [p for p in module.parameters() if p.requires_grad]
+        if not params:
+            raise ValueError("Every parameter of the module is frozen; nothing would train.")
+        kwargs = nested(self, "optimizer__")
+        if isinstance(self.optimizer, type):
+            kwargs.setdefault("weight_decay", self.weight_decay)
+            return self.optimizer(params, lr=self.learning_rate, **kwargs)
         return make_optimizer(
-            self.optimizer, module.parameters(), self.learning_rate, self.weight_decay, device
+            self.optimizer, params, self.learning_rate, self.weight_decay, device, **kwargs
         )
 
     def _prepare_optimizer(self, batch_size: int) -> None:
@@ -402,7 +475,7 @@ class BaseNeuralNet(BaseEstimator):
         if not np.all(w == w[0]):
             w_t = torch.as_tensor(w / w.mean(), dtype=torch.float32, device=device)
         return TrainingData(
-            X=torch.as_tensor(X[idx], device=device),
+            X=to_tensors(X, idx, device),
             y=torch.as_tensor(y_enc[idx], device=device),
             weight=w_t,
         )
@@ -468,6 +541,11 @@ class BaseNeuralNet(BaseEstimator):
         """
         check_is_fitted(self, "module_")
         X = self._encode_new_X(X)
+        if self.module is not None:  # a user's module runs as built, in float32
+            module, Xt = self.module_, to_tensors(X, slice(None), self.device_)
+            with torch_threads(recommended_threads(n_samples(X) * self._n_weights(), self.device_)):
+                out = predict_in_chunks(module, Xt)
+            return out.cpu() if out.device.type != "cpu" else out
         if self.device_.type == "cpu" and len(X) <= _EXACT_ROWS:
             copied = inference_copy(self.module_, self._fit_count)
             X64 = X.astype(np.float64)

@@ -85,6 +85,20 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         8 levels are one-hot encoded, larger ones get learned embeddings; missing
         and unseen categories have their own codes. See
         :class:`~sknn.preprocessing.TabularEncoder`.
+    module : torch.nn.Module class, factory or instance, default=None
+        Your own network instead of the built-in tabular MLP. A class or factory
+        is called with ``module__*`` parameters and, for the arguments its
+        signature names, the sizes inferred from the data (``n_features_in``,
+        ``n_outputs``, ``n_classes``); an instance is copied, never trained in
+        place. It must return logits (sknn applies softmax/sigmoid). ``X`` may
+        then be any numeric array whose first axis is samples (images, token
+        ids) or a dict of arrays passed to ``forward`` as keyword arguments.
+    frozen : list of str, default=None
+        Glob patterns of parameter names to freeze (e.g. ``["backbone.*"]``).
+    **kwargs : ``module__*`` and ``optimizer__*`` parameters
+        Passed to the module's constructor and to the optimizer (``optimizer``
+        may also be a ``torch.optim`` class); visible to ``get_params``,
+        ``set_params`` and ``GridSearchCV``.
     class_weight : dict, "balanced" or None, default=None
         Weights per class, multiplied into ``sample_weight``.
 
@@ -156,7 +170,10 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         verbose=0,
         warm_start=False,
         categorical_features="from_dtype",
+        module=None,
+        frozen=None,
         class_weight=None,
+        **kwargs,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -179,6 +196,9 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
             verbose=verbose,
             warm_start=warm_start,
             categorical_features=categorical_features,
+            module=module,
+            frozen=frozen,
+            **kwargs,
         )
         self.class_weight = class_weight
 

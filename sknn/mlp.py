@@ -70,6 +70,8 @@ class _SklearnMLPMixin:
     """Overrides of the sknn engine's hooks that reproduce scikit-learn's MLP."""
 
     _y_dtype = np.float64
+    module = None  # the drop-in MLPs always train their own network
+    frozen = None
 
     def _check_solver(self):
         if self.solver not in _STOCHASTIC:

@@ -76,6 +76,14 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         8 levels are one-hot encoded, larger ones get learned embeddings; missing
         and unseen categories have their own codes. See
         :class:`~sknn.preprocessing.TabularEncoder`.
+    module : torch.nn.Module class, factory or instance, default=None
+        Your own network instead of the built-in tabular MLP, returning one
+        value per target (in standardized units); see
+        :class:`NeuralNetClassifier` for how it is built and fed.
+    frozen : list of str, default=None
+        Glob patterns of parameter names to freeze.
+    **kwargs : ``module__*`` and ``optimizer__*`` parameters
+        Passed to the module's constructor and to the optimizer.
 
     Attributes
     ----------

@@ -23,6 +23,26 @@ LossFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor | None], torch.Tenso
 ScoreFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor | None], float]
 
 
+Inputs = torch.Tensor | dict[str, torch.Tensor]
+
+
+def n_rows(X: Inputs) -> int:
+    """Number of samples of a tensor or of a dict of tensors (first axis)."""
+    return next(iter(X.values())).shape[0] if isinstance(X, dict) else X.shape[0]
+
+
+def take(X: Inputs, rows) -> Inputs:
+    """Rows of a tensor or of every tensor in a dict (an index tensor or a slice)."""
+    if isinstance(X, dict):
+        return {key: value[rows] for key, value in X.items()}
+    return X[rows]
+
+
+def call(module: nn.Module, X: Inputs) -> torch.Tensor:
+    """Run ``module`` on a tensor, or on a dict of tensors as keyword arguments."""
+    return module(**X) if isinstance(X, dict) else module(X)
+
+
 @dataclass
 class TrainingData:
     """Inputs, targets and optional per-sample weights, already on the device.
@@ -30,24 +50,27 @@ class TrainingData:
     ``weight`` must be normalised to mean 1 so that batch losses stay comparable.
     """
 
-    X: torch.Tensor
+    X: Inputs
     y: torch.Tensor
     weight: torch.Tensor | None = None
 
     def __len__(self) -> int:
-        return self.X.shape[0]
+        return n_rows(self.X)
 
 
-def predict_in_chunks(module: nn.Module, X: torch.Tensor, chunk: int = EVAL_CHUNK) -> torch.Tensor:
+def predict_in_chunks(module: nn.Module, X: Inputs, chunk: int = EVAL_CHUNK) -> torch.Tensor:
     """Forward ``X`` through ``module`` in eval mode, without autograd."""
     was_training = module.training
     if was_training:
         module.eval()
     try:
         with torch.inference_mode():
-            if X.shape[0] <= chunk:
-                return module(X)
-            return torch.cat([module(X[i : i + chunk]) for i in range(0, X.shape[0], chunk)])
+            n = n_rows(X)
+            if n <= chunk:
+                return call(module, X)
+            return torch.cat(
+                [call(module, take(X, slice(i, i + chunk))) for i in range(0, n, chunk)]
+            )
     finally:
         if was_training:
             module.train()
@@ -134,20 +157,22 @@ class Trainer:
         n = len(train)
         X, y, w = train.X, train.y, train.weight
         if self.shuffle:
-            perm = torch.randperm(n, generator=self.generator).to(X.device, non_blocking=True)
+            perm = torch.randperm(n, generator=self.generator).to(y.device, non_blocking=True)
             # one gather per epoch, then every batch is a free contiguous view
-            X, y = X[perm], y[perm]
+            X, y = take(X, perm), y[perm]
             w = None if w is None else w[perm]
         module, loss_fn, step, bs = self.module, self.loss_fn, self.stepper, self.batch_size
         losses = []
         for start in range(0, n, bs):
             stop = start + bs
             loss = loss_fn(
-                module(X[start:stop]), y[start:stop], None if w is None else w[start:stop]
+                call(module, take(X, slice(start, stop))),
+                y[start:stop],
+                None if w is None else w[start:stop],
             )
             step(loss)
             losses.append(loss.detach())
-        sizes = torch.full((len(losses),), float(bs), device=X.device)
+        sizes = torch.full((len(losses),), float(bs), device=y.device)
         sizes[-1] = n - bs * (len(losses) - 1)
         return (torch.stack(losses) * sizes).sum() / n
 

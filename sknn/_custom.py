@@ -1,0 +1,143 @@
+"""A user's own torch module: nested parameters, building, inputs of any shape."""
+
+from __future__ import annotations
+
+import copy
+import fnmatch
+import inspect
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+NESTED_PREFIXES = ("module__", "optimizer__")
+
+Inputs = np.ndarray | dict[str, np.ndarray]
+
+
+def extra_params(estimator) -> dict:
+    """Attributes that are neither declared parameters nor fitted/private state.
+
+    These come from ``**kwargs`` in ``__init__`` or from ``set_params``; they are
+    accepted there without checks (scikit-learn requires both to never raise)
+    and checked by :func:`check_nested` when fitting.
+    """
+    declared = set(estimator._get_param_names())
+    return {
+        key: value
+        for key, value in vars(estimator).items()
+        if key not in declared and not key.startswith("_") and not key.endswith("_")
+    }
+
+
+def check_nested(estimator) -> None:
+    """Refuse extra parameters that are not ``module__*`` or ``optimizer__*``."""
+    for key in extra_params(estimator):
+        if not key.startswith(NESTED_PREFIXES) or key in NESTED_PREFIXES:
+            raise TypeError(
+                f"{type(estimator).__name__} got an unexpected parameter {key!r}; nested "
+                "parameters start with 'module__' (passed to the module's constructor) "
+                "or 'optimizer__' (passed to the optimizer)."
+            )
+
+
+def nested(estimator, prefix: str) -> dict:
+    """The estimator's ``prefix*`` parameters, with the prefix removed."""
+    return {
+        key[len(prefix) :]: value
+        for key, value in vars(estimator).items()
+        if key.startswith(prefix)
+    }
+
+
+def build_module(spec, inferred: dict, params: dict) -> nn.Module:
+    """Instantiate a module class or factory, or copy a module instance.
+
+    ``inferred`` sizes (``n_features_in``, ``n_outputs``, ``n_classes``) are passed
+    only for the arguments the constructor names; ``params`` (the user's
+    ``module__*``) always win. An instance is deep-copied, never trained in place.
+    """
+    if isinstance(spec, nn.Module):
+        if params:
+            raise ValueError(
+                f"module__ parameters {sorted(params)} cannot be applied to a module "
+                "instance; pass the module's class (or a factory) instead."
+            )
+        return copy.deepcopy(spec)
+    try:
+        signature = inspect.signature(spec)
+    except (TypeError, ValueError):
+        signature = None
+    names = set() if signature is None else set(signature.parameters)
+    kwargs = {key: value for key, value in inferred.items() if key in names}
+    kwargs.update(params)
+    try:
+        module = spec(**kwargs)
+    except TypeError as exc:
+        raise TypeError(
+            f"Could not build the module {getattr(spec, '__name__', spec)!r} with arguments "
+            f"{sorted(kwargs)}: {exc}. Pass missing constructor arguments as "
+            "module__<name>=value."
+        ) from exc
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"module must build a torch.nn.Module, got {type(module).__name__}.")
+    return module
+
+
+def freeze(module: nn.Module, patterns) -> list[str]:
+    """Turn off gradients of parameters whose names match a glob pattern."""
+    frozen = []
+    for name, param in module.named_parameters():
+        if any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns):
+            param.requires_grad_(False)
+            frozen.append(name)
+    if patterns and not frozen:
+        names = [name for name, _ in module.named_parameters()]
+        raise ValueError(
+            f"frozen={list(patterns)!r} matches no parameter; parameter names are {names}."
+        )
+    return frozen
+
+
+def check_inputs(X) -> Inputs:
+    """Any array-like whose first axis is samples, or a dict of them, as numpy."""
+    if isinstance(X, dict):
+        if not X:
+            raise ValueError("X is an empty dict; pass at least one input array.")
+        arrays = {str(key): _as_array(value, f"X[{key!r}]") for key, value in X.items()}
+        sizes = {key: len(value) for key, value in arrays.items()}
+        if len(set(sizes.values())) != 1:
+            raise ValueError(f"The arrays in X have different numbers of samples: {sizes}.")
+        return arrays
+    return _as_array(X, "X")
+
+
+def _as_array(value, name: str) -> np.ndarray:
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().numpy()
+    array = np.asarray(value)
+    if array.ndim == 0 or len(array) == 0:
+        raise ValueError(f"{name} has no samples; its first axis must index samples.")
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name} has dtype {array.dtype}; a custom module takes numeric arrays "
+            "(floats, or integers such as token ids)."
+        )
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise ValueError(f"{name} contains NaN or infinity; clean or impute it first.")
+    return array
+
+
+def n_samples(X: Inputs) -> int:
+    return len(next(iter(X.values()))) if isinstance(X, dict) else len(X)
+
+
+def to_tensors(X: Inputs, rows, device: torch.device):
+    """Selected rows as tensors: floats as float32, integers (token ids) as int64."""
+    convert: Callable[[np.ndarray], torch.Tensor] = lambda a: torch.as_tensor(  # noqa: E731
+        a[rows], dtype=torch.float32 if a.dtype.kind == "f" else torch.int64, device=device
+    )
+    if isinstance(X, dict):
+        return {key: convert(value) for key, value in X.items()}
+    return convert(X)
