@@ -338,9 +338,12 @@ class BaseNeuralNet(BaseEstimator):
         with torch.random.fork_rng(devices=fork_devices):
             torch.manual_seed(seed)
             if not reuse:
-                self.module_ = self._build_module(
-                    X[train_idx], sample_weight[train_idx], hidden
-                ).to(device)
+                X_train = (
+                    {k: v[train_idx] for k, v in X.items()} if isinstance(X, dict) else X[train_idx]
+                )
+                self.module_ = self._build_module(X_train, sample_weight[train_idx], hidden).to(
+                    device
+                )
                 self.optimizer_ = self._build_optimizer(self.module_, device)
                 self.history_ = History()
             elif next(self.module_.parameters()).device != device:

@@ -1,0 +1,199 @@
+"""A user's own torch.nn.Module trained through the estimator API."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.datasets import load_digits, make_regression
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
+from torch import nn
+
+from sknn import NeuralNetClassifier, NeuralNetRegressor
+
+
+class DigitsCNN(nn.Module):
+    """A small CNN for 1x8x8 images; sized by hand apart from n_classes."""
+
+    def __init__(self, n_classes: int, channels: int = 16):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, channels, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(channels, 2 * channels, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+        )
+        self.head = nn.Linear(2 * channels * 2 * 2, n_classes)
+
+    def forward(self, x):
+        return self.head(self.features(x).flatten(1))
+
+
+class TwoInputs(nn.Module):
+    """Multi-input network: dense features plus token ids (dict X)."""
+
+    def __init__(self, n_outputs: int, vocab: int = 20, dim: int = 4):
+        super().__init__()
+        self.embed = nn.EmbeddingBag(vocab, dim)
+        self.out = nn.Linear(3 + dim, n_outputs)
+
+    def forward(self, dense, tokens):
+        return self.out(torch.cat([dense, self.embed(tokens)], dim=1))
+
+
+@pytest.fixture(scope="module")
+def digits_images():
+    X, y = load_digits(return_X_y=True)
+    return (X / 16.0).reshape(-1, 1, 8, 8).astype(np.float32), y
+
+
+def cnn(**kwargs):
+    params = {
+        "module": DigitsCNN,
+        "module__channels": 8,
+        "max_iter": 30,
+        "batch_size": 64,
+        "learning_rate": 3e-3,
+        "random_state": 0,
+    }
+    params.update(kwargs)
+    return NeuralNetClassifier(**params)
+
+
+def test_cnn_on_digit_images_cross_validates_above_95_percent(digits_images):
+    X, y = digits_images
+    scores = cross_val_score(cnn(), X, y, cv=StratifiedKFold(3, shuffle=True, random_state=0))
+    assert scores.mean() >= 0.95, scores
+
+
+def test_grid_search_reaches_module_and_learning_rate(digits_images):
+    X, y = digits_images
+    X, y = X[:600], y[:600]
+    grid = {"module__channels": [4, 8], "learning_rate": [1e-3, 3e-3]}
+    search = GridSearchCV(cnn(max_iter=5), grid, cv=2).fit(X, y)
+    assert set(search.cv_results_["param_module__channels"]) == {4, 8}
+    assert (
+        search.best_estimator_.module_.features[0].out_channels
+        == (search.best_params_["module__channels"])
+    )
+    assert search.best_estimator_.get_params()["module__channels"] in (4, 8)
+
+
+def test_nested_parameters_round_trip_through_get_set_params_and_clone():
+    est = cnn()
+    assert est.get_params()["module__channels"] == 8
+    est.set_params(module__channels=4, optimizer__betas=(0.9, 0.95))
+    copied = clone(est)
+    assert copied.get_params()["module__channels"] == 4
+    assert copied.get_params()["optimizer__betas"] == (0.9, 0.95)
+
+
+def test_unknown_nested_parameter_is_refused_at_fit(digits_images):
+    X, y = digits_images
+    est = cnn(modul__channels=4)  # a typo: accepted by __init__, refused before training
+    with pytest.raises(TypeError, match="modul__channels"):
+        est.fit(X[:50], y[:50])
+
+
+def test_inferred_sizes_only_reach_named_arguments():
+    class Sized(nn.Module):
+        def __init__(self, n_features_in, n_outputs):
+            super().__init__()
+            self.layer = nn.Linear(n_features_in, n_outputs)
+
+        def forward(self, x):
+            return self.layer(x)
+
+    X, y = make_regression(n_samples=200, n_features=5, n_targets=2, random_state=0)
+    reg = NeuralNetRegressor(module=Sized, max_iter=100, learning_rate=1e-2, random_state=0)
+    reg.fit(X, y)
+    assert reg.module_.layer.in_features == 5 and reg.module_.layer.out_features == 2
+    assert reg.predict(X).shape == (200, 2)
+    assert reg.score(X, y) > 0.8  # a linear model on linear data
+
+
+def test_regression_module_with_a_factory():
+    X, y = make_regression(n_samples=300, n_features=8, noise=5.0, random_state=0)
+
+    def factory(n_features_in, width=16):
+        return nn.Sequential(nn.Linear(n_features_in, width), nn.ReLU(), nn.Linear(width, 1))
+
+    reg = NeuralNetRegressor(module=factory, module__width=32, max_iter=60, random_state=0)
+    reg.fit(X, y)
+    assert reg.module_[0].out_features == 32
+    assert reg.score(X, y) > 0.9
+
+
+def test_dict_input_for_a_multi_input_network():
+    rng = np.random.default_rng(0)
+    n = 400
+    tokens = rng.integers(0, 20, size=(n, 6))
+    dense = rng.normal(size=(n, 3)).astype(np.float32)
+    y = ((tokens < 5).sum(axis=1) + dense[:, 0] > 1.5).astype(int)
+    X = {"dense": dense, "tokens": tokens}
+    clf = NeuralNetClassifier(
+        module=TwoInputs, max_iter=100, learning_rate=1e-2, random_state=0
+    ).fit(X, y)
+    assert clf.predict_proba(X).shape == (n, 2)
+    assert clf.score(X, y) > 0.8
+    with pytest.raises(ValueError, match="different numbers of samples"):
+        clf.predict({"dense": dense[:10], "tokens": tokens[:11]})
+
+
+def test_module_instance_is_copied_and_never_mutated(digits_images):
+    X, y = digits_images
+    torch.manual_seed(0)
+    instance = DigitsCNN(n_classes=10, channels=4)
+    before = {k: v.clone() for k, v in instance.state_dict().items()}
+    clf = NeuralNetClassifier(module=instance, max_iter=3, random_state=0).fit(X[:300], y[:300])
+    for key, value in instance.state_dict().items():
+        assert torch.equal(value, before[key]), key
+    assert clf.module_ is not instance
+    # the instance's weights were the starting point
+    assert any(not torch.equal(v, before[k]) for k, v in clf.module_.state_dict().items())
+
+
+def test_frozen_parameters_keep_their_weights(digits_images):
+    X, y = digits_images
+    torch.manual_seed(0)
+    pretrained = DigitsCNN(n_classes=10, channels=4)
+    clf = NeuralNetClassifier(
+        module=pretrained, frozen=["features.*"], max_iter=3, random_state=0
+    ).fit(X[:300], y[:300])
+    for name, value in clf.module_.state_dict().items():
+        same = torch.equal(value, pretrained.state_dict()[name])
+        assert same == name.startswith("features."), name
+    with pytest.raises(ValueError, match="matches no parameter"):
+        NeuralNetClassifier(module=pretrained, frozen=["backbone.*"], max_iter=1).fit(
+            X[:50], y[:50]
+        )
+
+
+def test_torch_optimizer_class_with_nested_arguments(digits_images):
+    X, y = digits_images
+    clf = cnn(optimizer=torch.optim.SGD, optimizer__momentum=0.9, max_iter=2)
+    clf.fit(X[:200], y[:200])
+    assert isinstance(clf.optimizer_, torch.optim.SGD)
+    assert clf.optimizer_.param_groups[0]["momentum"] == 0.9
+
+
+def test_custom_module_pickles_and_predicts_the_same(digits_images):
+    X, y = digits_images
+    clf = cnn(max_iter=2).fit(X[:200], y[:200])
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict_proba(X[:50]), clf.predict_proba(X[:50]))
+
+
+def test_bad_inputs_for_a_custom_module_are_refused_clearly():
+    clf = NeuralNetClassifier(module=TwoInputs, max_iter=1)
+    with pytest.raises(ValueError, match="NaN"):
+        clf.fit({"dense": np.full((4, 3), np.nan), "tokens": np.zeros((4, 2), int)}, [0, 1, 0, 1])
+    with pytest.raises(TypeError, match="dtype"):
+        clf.fit({"dense": np.array([["a"] * 3] * 4), "tokens": np.zeros((4, 2), int)}, [0, 1] * 2)
+    with pytest.raises(TypeError, match="Could not build"):
+        NeuralNetClassifier(module=DigitsCNN, module__nope=1, max_iter=1).fit(
+            np.zeros((4, 1, 8, 8), np.float32), [0, 1, 0, 1]
+        )
