@@ -35,6 +35,7 @@ from sknn._custom import (
     freeze,
     n_samples,
     nested,
+    param_groups,
     to_tensors,
 )
 from sknn._inference import inference_copy
@@ -92,6 +93,7 @@ class BaseNeuralNet(BaseEstimator):
         "optimizer": [StrOptions(set(OPTIMIZERS)), type],
         "module": [None, callable],
         "frozen": [list, tuple, None],
+        "lr_multipliers": [dict, None],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -134,6 +136,7 @@ class BaseNeuralNet(BaseEstimator):
         categorical_features="from_dtype",
         module=None,
         frozen=None,
+        lr_multipliers=None,
         **kwargs,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -158,6 +161,7 @@ class BaseNeuralNet(BaseEstimator):
         self.categorical_features = categorical_features
         self.module = module
         self.frozen = frozen
+        self.lr_multipliers = lr_multipliers
         for key, value in kwargs.items():  # module__*/optimizer__*; checked in fit
             setattr(self, key, value)
 
@@ -402,7 +406,7 @@ class BaseNeuralNet(BaseEstimator):
         )
 
     def _build_optimizer(self, module: torch.nn.Module, device: torch.device):
-        params = [p for p in module.parameters() if p.requires_grad]
+        params = param_groups(module, self.lr_multipliers or {})
         if not params:
             raise ValueError("Every parameter of the module is frozen; nothing would train.")
         kwargs = nested(self, "optimizer__")
@@ -416,7 +420,8 @@ class BaseNeuralNet(BaseEstimator):
     def _prepare_optimizer(self, batch_size: int) -> None:
         """Reset the learning rate: a schedule is per fit, and partial_fit keeps it."""
         for group in self.optimizer_.param_groups:
-            group["lr"] = group["initial_lr"] = self.learning_rate
+            scaled = self.learning_rate * group.get("lr_multiplier", 1.0)
+            group["lr"] = group["initial_lr"] = scaled
 
     def _loss_penalty(self, batch_size: int):
         return None

@@ -100,6 +100,32 @@ def freeze(module: nn.Module, patterns) -> list[str]:
     return frozen
 
 
+def param_groups(module: nn.Module, multipliers: dict[str, float]) -> list:
+    """Trainable parameters, grouped by the first glob pattern their name matches.
+
+    Returns a plain parameter list without ``multipliers``, else groups whose
+    ``lr_multiplier`` scales the estimator's ``learning_rate`` (e.g. 0.1 for a
+    pretrained backbone).
+    """
+    named = [(name, p) for name, p in module.named_parameters() if p.requires_grad]
+    if not multipliers:
+        return [p for _, p in named]
+    groups: dict[object, list] = {}
+    for name, param in named:
+        pattern = next((pat for pat in multipliers if fnmatch.fnmatchcase(name, pat)), None)
+        groups.setdefault(pattern, []).append(param)
+    unused = set(multipliers) - set(groups)
+    if unused:
+        raise ValueError(
+            f"lr_multipliers patterns {sorted(unused)} match no trainable parameter; "
+            f"parameter names are {[name for name, _ in named]}."
+        )
+    return [
+        {"params": params, "lr_multiplier": 1.0 if pattern is None else float(multipliers[pattern])}
+        for pattern, params in groups.items()
+    ]
+
+
 def check_inputs(X) -> Inputs:
     """Any array-like whose first axis is samples, or a dict of them, as numpy."""
     if isinstance(X, dict):

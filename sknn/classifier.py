@@ -95,6 +95,9 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         ids) or a dict of arrays passed to ``forward`` as keyword arguments.
     frozen : list of str, default=None
         Glob patterns of parameter names to freeze (e.g. ``["backbone.*"]``).
+    lr_multipliers : dict of str to float, default=None
+        Glob pattern of parameter names -> factor on ``learning_rate`` for them
+        (e.g. ``{"backbone.*": 0.1}`` to fine-tune a pretrained part gently).
     **kwargs : ``module__*`` and ``optimizer__*`` parameters
         Passed to the module's constructor and to the optimizer (``optimizer``
         may also be a ``torch.optim`` class); visible to ``get_params``,
@@ -172,6 +175,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         categorical_features="from_dtype",
         module=None,
         frozen=None,
+        lr_multipliers=None,
         class_weight=None,
         **kwargs,
     ):
@@ -198,6 +202,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
             categorical_features=categorical_features,
             module=module,
             frozen=frozen,
+            lr_multipliers=lr_multipliers,
             **kwargs,
         )
         self.class_weight = class_weight

@@ -72,6 +72,7 @@ class _SklearnMLPMixin:
     _y_dtype = np.float64
     module = None  # the drop-in MLPs always train their own network
     frozen = None
+    lr_multipliers = None
 
     def _check_solver(self):
         if self.solver not in _STOCHASTIC:

@@ -82,6 +82,8 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         :class:`NeuralNetClassifier` for how it is built and fed.
     frozen : list of str, default=None
         Glob patterns of parameter names to freeze.
+    lr_multipliers : dict of str to float, default=None
+        Glob pattern of parameter names -> factor on ``learning_rate``.
     **kwargs : ``module__*`` and ``optimizer__*`` parameters
         Passed to the module's constructor and to the optimizer.
 

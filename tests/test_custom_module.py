@@ -197,3 +197,26 @@ def test_bad_inputs_for_a_custom_module_are_refused_clearly():
         NeuralNetClassifier(module=DigitsCNN, module__nope=1, max_iter=1).fit(
             np.zeros((4, 1, 8, 8), np.float32), [0, 1, 0, 1]
         )
+
+
+def test_lr_multipliers_scale_chosen_groups(digits_images):
+    X, y = digits_images
+    torch.manual_seed(0)
+    pretrained = DigitsCNN(n_classes=10, channels=4)
+    clf = NeuralNetClassifier(
+        module=pretrained,
+        lr_multipliers={"features.*": 0.0},
+        learning_rate=1e-2,
+        lr_schedule="constant",
+        max_iter=2,
+        random_state=0,
+    ).fit(X[:300], y[:300])
+    rates = sorted(group["lr"] for group in clf.optimizer_.param_groups)
+    assert rates == [0.0, 1e-2]
+    for name, value in clf.module_.state_dict().items():
+        same = torch.equal(value, pretrained.state_dict()[name])
+        assert same == name.startswith("features."), name
+    with pytest.raises(ValueError, match="match no trainable parameter"):
+        NeuralNetClassifier(module=pretrained, lr_multipliers={"nope.*": 0.1}, max_iter=1).fit(
+            X[:50], y[:50]
+        )
