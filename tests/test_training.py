@@ -391,3 +391,40 @@ def test_predictions_follow_further_training(binary_data, estimator_cls, continu
     assert peeked.n_iter_ == blind.n_iter_ > 5
     np.testing.assert_array_equal(outputs(peeked), outputs(blind))
     assert not np.allclose(outputs(peeked), before)
+
+
+class BatchCounter(Callback):
+    def __init__(self):
+        self.epochs_begun = []
+        self.batches = []
+
+    def on_epoch_begin(self, epoch):
+        self.epochs_begun.append(epoch)
+
+    def on_batch_end(self, info):
+        self.batches.append((info["epoch"], info["batch"], float(info["loss"])))
+
+
+def test_epoch_begin_and_batch_end_hooks(binary_data):
+    X, y = binary_data
+    counter = BatchCounter()
+    clf = NeuralNetClassifier(
+        hidden_layer_sizes=(8,),
+        batch_size=50,
+        max_iter=3,
+        early_stopping=False,
+        n_iter_no_change=100,
+        tol=0.0,
+        callbacks=[counter],
+        random_state=0,
+    ).fit(X, y)
+    batches_per_epoch = -(-len(X) // 50)
+    assert counter.epochs_begun == [1, 2, 3]
+    assert len(counter.batches) == 3 * batches_per_epoch
+    assert [b for e, b, _ in counter.batches if e == 2] == list(range(1, batches_per_epoch + 1))
+    # the epoch's recorded loss is the size-weighted mean of its batch losses
+    first = [loss for e, _, loss in counter.batches if e == 1]
+    sizes = [50] * (batches_per_epoch - 1) + [len(X) - 50 * (batches_per_epoch - 1)]
+    np.testing.assert_allclose(
+        clf.history_[0]["train_loss"], np.average(first, weights=sizes), rtol=1e-5
+    )

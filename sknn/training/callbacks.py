@@ -10,12 +10,25 @@ class Callback:
     """Base class; override the hooks you need.
 
     ``on_train_begin(info)`` gets a dict with ``max_epochs`` and ``n_samples``;
-    ``on_epoch_end(record)`` gets the epoch's history row;
-    ``on_train_end(info)`` gets a dict with ``best_epoch`` and ``stopped_early``.
+    ``on_epoch_begin(epoch)`` the 1-based epoch number;
+    ``on_batch_end(info)`` a dict with ``epoch``, ``batch`` and ``loss`` (a
+    detached 0-d tensor: call ``.item()`` only if you need the number, it
+    waits for the device);
+    ``on_epoch_end(record)`` the epoch's history row;
+    ``on_train_end(info)`` a dict with ``best_epoch`` and ``stopped_early``.
+    A ``KeyboardInterrupt`` raised from a hook stops training like Ctrl-C.
+    Batch hooks are only called when a callback overrides ``on_batch_end``,
+    so the fast path pays nothing for them.
     """
 
     def on_train_begin(self, info: dict[str, Any]) -> None:
         """Called once before the first epoch."""
+
+    def on_epoch_begin(self, epoch: int) -> None:
+        """Called at the start of each epoch."""
+
+    def on_batch_end(self, info: dict[str, Any]) -> None:
+        """Called after each gradient step."""
 
     def on_epoch_end(self, record: dict[str, Any]) -> None:
         """Called after each epoch with its history row."""

@@ -142,6 +142,11 @@ class Trainer:
         self.stopper = stopper
         self.score_fn = score_fn
         self.callbacks = list(callbacks)
+        self._batch_hooks = [
+            cb.on_batch_end
+            for cb in self.callbacks
+            if type(cb).on_batch_end is not Callback.on_batch_end
+        ]
         self.generator = generator
         self.shuffle = shuffle
         # added to the reported training loss (e.g. an L2 term the optimizer
@@ -162,6 +167,7 @@ class Trainer:
             X, y = take(X, perm), y[perm]
             w = None if w is None else w[perm]
         module, loss_fn, step, bs = self.module, self.loss_fn, self.stepper, self.batch_size
+        batch_hooks = self._batch_hooks
         losses = []
         for start in range(0, n, bs):
             stop = start + bs
@@ -172,6 +178,10 @@ class Trainer:
             )
             step(loss)
             losses.append(loss.detach())
+            if batch_hooks:
+                info = {"epoch": self.epoch, "batch": len(losses), "loss": losses[-1]}
+                for hook in batch_hooks:
+                    hook(info)
         sizes = torch.full((len(losses),), float(bs), device=y.device)
         sizes[-1] = n - bs * (len(losses) - 1)
         return (torch.stack(losses) * sizes).sum() / n
@@ -199,6 +209,8 @@ class Trainer:
         try:
             for offset in range(self.max_epochs):
                 self.epoch = first_epoch + offset
+                for cb in self.callbacks:
+                    cb.on_epoch_begin(self.epoch)
                 tic = time.perf_counter()
                 lr = self.optimizer.param_groups[0]["lr"]
                 train_loss = self._epoch(train).item() + self.penalty()
