@@ -1,0 +1,24 @@
+"""The README's examples run as written and print their scores."""
+
+import re
+from pathlib import Path
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def _examples() -> list[str]:
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    return [block for block in blocks if block.startswith("# example")]
+
+
+def test_readme_examples_run_and_print_scores(capsys):
+    examples = _examples()
+    assert len(examples) >= 2
+    namespace: dict = {}
+    for code in examples:  # later examples reuse names from earlier ones
+        exec(compile(code, str(README), "exec"), namespace)
+    out = capsys.readouterr().out
+    cnn = float(re.search(r"digits CNN, 3-fold accuracy: ([0-9.]+)", out).group(1))
+    tuned = float(re.search(r"held-out accuracy: ([0-9.]+)", out).group(1))
+    assert cnn >= 0.95, out
+    assert tuned >= 0.8, out
