@@ -37,6 +37,7 @@ from sknn._custom import (
     nested,
     param_groups,
     to_tensors,
+    user_loss,
 )
 from sknn._inference import inference_copy
 from sknn.nn import ACTIVATIONS, TabularMLP
@@ -94,6 +95,7 @@ class BaseNeuralNet(BaseEstimator):
         "module": [None, callable],
         "frozen": [list, tuple, None],
         "lr_multipliers": [dict, None],
+        "criterion": [None, callable],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -137,6 +139,7 @@ class BaseNeuralNet(BaseEstimator):
         module=None,
         frozen=None,
         lr_multipliers=None,
+        criterion=None,
         **kwargs,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -162,6 +165,7 @@ class BaseNeuralNet(BaseEstimator):
         self.module = module
         self.frozen = frozen
         self.lr_multipliers = lr_multipliers
+        self.criterion = criterion
         for key, value in kwargs.items():  # module__*/optimizer__*; checked in fit
             setattr(self, key, value)
 
@@ -365,7 +369,7 @@ class BaseNeuralNet(BaseEstimator):
             stopper = self._build_stopper(incremental, has_valid=valid is not None)
             trainer = Trainer(
                 self.module_,
-                self._loss_fn(),
+                self._training_loss(),
                 self.optimizer_,
                 batch_size=batch_size,
                 max_epochs=max_epochs,
@@ -416,6 +420,12 @@ class BaseNeuralNet(BaseEstimator):
         return make_optimizer(
             self.optimizer, params, self.learning_rate, self.weight_decay, device, **kwargs
         )
+
+    def _training_loss(self):
+        """The task's loss, or the user's ``criterion`` (with ``criterion__*``)."""
+        if self.criterion is None:
+            return self._loss_fn()
+        return user_loss(self.criterion, nested(self, "criterion__"))
 
     def _prepare_optimizer(self, batch_size: int) -> None:
         """Reset the learning rate: a schedule is per fit, and partial_fit keeps it."""

@@ -98,10 +98,14 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
     lr_multipliers : dict of str to float, default=None
         Glob pattern of parameter names -> factor on ``learning_rate`` for them
         (e.g. ``{"backbone.*": 0.1}`` to fine-tune a pretrained part gently).
-    **kwargs : ``module__*`` and ``optimizer__*`` parameters
-        Passed to the module's constructor and to the optimizer (``optimizer``
-        may also be a ``torch.optim`` class); visible to ``get_params``,
-        ``set_params`` and ``GridSearchCV``.
+    criterion : torch loss class or callable, default=None
+        Another loss than cross-entropy; a class is built with
+        ``reduction="none"`` and ``criterion__*`` so sample weights apply. It
+        gets the logits and the class indices.
+    **kwargs : ``module__*``, ``optimizer__*`` and ``criterion__*`` parameters
+        Passed to the module's constructor, the optimizer (``optimizer`` may
+        also be a ``torch.optim`` class) and the criterion; visible to
+        ``get_params``, ``set_params`` and ``GridSearchCV``.
     class_weight : dict, "balanced" or None, default=None
         Weights per class, multiplied into ``sample_weight``.
 
@@ -176,6 +180,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         module=None,
         frozen=None,
         lr_multipliers=None,
+        criterion=None,
         class_weight=None,
         **kwargs,
     ):
@@ -203,6 +208,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
             module=module,
             frozen=frozen,
             lr_multipliers=lr_multipliers,
+            criterion=criterion,
             **kwargs,
         )
         self.class_weight = class_weight

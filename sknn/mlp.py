@@ -73,6 +73,7 @@ class _SklearnMLPMixin:
     module = None  # the drop-in MLPs always train their own network
     frozen = None
     lr_multipliers = None
+    criterion = None
 
     def _check_solver(self):
         if self.solver not in _STOCHASTIC:

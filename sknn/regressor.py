@@ -84,8 +84,12 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         Glob patterns of parameter names to freeze.
     lr_multipliers : dict of str to float, default=None
         Glob pattern of parameter names -> factor on ``learning_rate``.
-    **kwargs : ``module__*`` and ``optimizer__*`` parameters
-        Passed to the module's constructor and to the optimizer.
+    criterion : torch loss class or callable, default=None
+        Another loss than squared error (e.g. ``torch.nn.HuberLoss``), built
+        with ``reduction="none"`` and ``criterion__*``; it compares outputs
+        with the standardized targets.
+    **kwargs : ``module__*``, ``optimizer__*`` and ``criterion__*`` parameters
+        Passed to the module's constructor, the optimizer and the criterion.
 
     Attributes
     ----------

@@ -220,3 +220,23 @@ def test_lr_multipliers_scale_chosen_groups(digits_images):
         NeuralNetClassifier(module=pretrained, lr_multipliers={"nope.*": 0.1}, max_iter=1).fit(
             X[:50], y[:50]
         )
+
+
+def test_criterion_class_with_nested_parameters_and_sample_weight():
+    X, y = make_regression(n_samples=300, n_features=6, noise=5.0, random_state=0)
+    y[:10] += 1e4  # outliers: a Huber loss should care less about them
+    params = {"hidden_layer_sizes": (16,), "max_iter": 40, "random_state": 0}
+    huber = NeuralNetRegressor(criterion=nn.HuberLoss, criterion__delta=0.1, **params)
+    assert huber.get_params()["criterion__delta"] == 0.1
+    huber.fit(X, y, sample_weight=np.r_[np.ones(150), np.full(150, 2.0)])  # weighted path
+    squared = NeuralNetRegressor(**params).fit(X, y)
+    clean = slice(10, None)
+    assert huber.score(X[clean], y[clean]) > squared.score(X[clean], y[clean])
+
+
+def test_criterion_callable_returning_a_scalar_refuses_sample_weights(digits_images):
+    X, y = digits_images
+    clf = cnn(criterion=lambda out, target: nn.functional.cross_entropy(out, target), max_iter=2)
+    clf.fit(X[:100], y[:100])  # no weights: a scalar loss is fine
+    with pytest.raises(ValueError, match="sample weights"):
+        clf.fit(X[:100], y[:100], sample_weight=np.arange(100) % 3 + 1.0)

@@ -397,6 +397,10 @@ class BatchCounter(Callback):
     def __init__(self):
         self.epochs_begun = []
         self.batches = []
+        self.begun = []
+
+    def on_batch_begin(self, info):
+        self.begun.append((info["epoch"], info["batch"]))
 
     def on_epoch_begin(self, epoch):
         self.epochs_begun.append(epoch)
@@ -421,6 +425,7 @@ def test_epoch_begin_and_batch_end_hooks(binary_data):
     batches_per_epoch = -(-len(X) // 50)
     assert counter.epochs_begun == [1, 2, 3]
     assert len(counter.batches) == 3 * batches_per_epoch
+    assert counter.begun == [(e, b) for e, b, _ in counter.batches]
     assert [b for e, b, _ in counter.batches if e == 2] == list(range(1, batches_per_epoch + 1))
     # the epoch's recorded loss is the size-weighted mean of its batch losses
     first = [loss for e, _, loss in counter.batches if e == 1]

@@ -11,14 +11,15 @@ class Callback:
 
     ``on_train_begin(info)`` gets a dict with ``max_epochs`` and ``n_samples``;
     ``on_epoch_begin(epoch)`` the 1-based epoch number;
+    ``on_batch_begin(info)`` a dict with ``epoch`` and ``batch``;
     ``on_batch_end(info)`` a dict with ``epoch``, ``batch`` and ``loss`` (a
     detached 0-d tensor: call ``.item()`` only if you need the number, it
     waits for the device);
     ``on_epoch_end(record)`` the epoch's history row;
     ``on_train_end(info)`` a dict with ``best_epoch`` and ``stopped_early``.
     A ``KeyboardInterrupt`` raised from a hook stops training like Ctrl-C.
-    Batch hooks are only called when a callback overrides ``on_batch_end``,
-    so the fast path pays nothing for them.
+    Batch hooks are only called when a callback overrides them, so the fast
+    path pays nothing for them.
     """
 
     def on_train_begin(self, info: dict[str, Any]) -> None:
@@ -26,6 +27,9 @@ class Callback:
 
     def on_epoch_begin(self, epoch: int) -> None:
         """Called at the start of each epoch."""
+
+    def on_batch_begin(self, info: dict[str, Any]) -> None:
+        """Called before each gradient step."""
 
     def on_batch_end(self, info: dict[str, Any]) -> None:
         """Called after each gradient step."""

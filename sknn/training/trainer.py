@@ -142,6 +142,11 @@ class Trainer:
         self.stopper = stopper
         self.score_fn = score_fn
         self.callbacks = list(callbacks)
+        self._batch_begin_hooks = [
+            cb.on_batch_begin
+            for cb in self.callbacks
+            if type(cb).on_batch_begin is not Callback.on_batch_begin
+        ]
         self._batch_hooks = [
             cb.on_batch_end
             for cb in self.callbacks
@@ -167,9 +172,13 @@ class Trainer:
             X, y = take(X, perm), y[perm]
             w = None if w is None else w[perm]
         module, loss_fn, step, bs = self.module, self.loss_fn, self.stepper, self.batch_size
-        batch_hooks = self._batch_hooks
+        begin_hooks, batch_hooks = self._batch_begin_hooks, self._batch_hooks
         losses = []
         for start in range(0, n, bs):
+            if begin_hooks:
+                begin = {"epoch": self.epoch, "batch": len(losses) + 1}
+                for hook in begin_hooks:
+                    hook(begin)
             stop = start + bs
             loss = loss_fn(
                 call(module, take(X, slice(start, stop))),
