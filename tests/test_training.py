@@ -433,3 +433,16 @@ def test_epoch_begin_and_batch_end_hooks(binary_data):
     np.testing.assert_allclose(
         clf.history_[0]["train_loss"], np.average(first, weights=sizes), rtol=1e-5
     )
+
+
+def test_history_plot_draws_train_and_validation_loss(large_binary_data):
+    matplotlib = pytest.importorskip("matplotlib", reason="History.plot needs matplotlib")
+    matplotlib.use("Agg")
+    X, y = large_binary_data
+    clf = NeuralNetClassifier(hidden_layer_sizes=(8,), max_iter=4, random_state=0).fit(X, y)
+    ax = clf.history_.plot()
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels == ["train loss", "validation loss"]
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), clf.loss_curve_)
+    frame = clf.history_.to_frame()
+    assert list(frame["epoch"]) == list(range(1, clf.n_iter_ + 1))
