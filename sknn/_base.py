@@ -7,6 +7,7 @@ score apply, and how raw outputs are decoded.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import warnings
@@ -33,7 +34,6 @@ from sknn._custom import (
     check_nested,
     extra_params,
     freeze,
-    n_samples,
     nested,
     param_groups,
     to_tensors,
@@ -55,7 +55,7 @@ from sknn.training import (
 )
 from sknn.training.optim import OPTIMIZERS, make_optimizer
 from sknn.training.schedules import SCHEDULES, Schedule
-from sknn.training.trainer import predict_in_chunks
+from sknn.training.trainer import n_rows, predict_in_chunks, take
 
 # "auto" early stopping holds out a validation set only when it would have at
 # least this many rows: fewer make the stopping decision mostly noise.
@@ -249,9 +249,9 @@ class BaseNeuralNet(BaseEstimator):
                 self.n_features_in_ = X.shape[1]
             if y is not None:
                 y = _check_y(y, multi_output=True, y_numeric=self._y_numeric, estimator=self)
-                if len(y) != n_samples(X):
+                if len(y) != n_rows(X):
                     raise ValueError(
-                        f"X has {n_samples(X)} samples but y has {len(y)}; they must match."
+                        f"X has {n_rows(X)} samples but y has {len(y)}; they must match."
                     )
             return X, y
         if sp.issparse(X):
@@ -323,7 +323,7 @@ class BaseNeuralNet(BaseEstimator):
         X, y = self._check_X_y(X, y, reset=not reuse)
         sample_weight = _check_sample_weight(
             sample_weight,
-            np.empty((n_samples(X), 0)) if isinstance(X, dict) else X,
+            np.empty((n_rows(X), 0)) if isinstance(X, dict) else X,
             dtype=np.float64,
             ensure_non_negative=True,
         )
@@ -339,19 +339,13 @@ class BaseNeuralNet(BaseEstimator):
         if not reuse:
             self._rng = check_random_state(self.random_state)
 
-        train_idx, valid_idx = self._split(n_samples(X), y_enc, incremental)
+        train_idx, valid_idx = self._split(n_rows(X), y_enc, incremental)
         device = resolve_device(self.device)
-        seed = int(self._rng.randint(np.iinfo(np.int32).max))
-        fork_devices = [device.index or 0] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=fork_devices):
-            torch.manual_seed(seed)
+        with self._seeded_torch(device) as seed:
             if not reuse:
-                X_train = (
-                    {k: v[train_idx] for k, v in X.items()} if isinstance(X, dict) else X[train_idx]
-                )
-                self.module_ = self._build_module(X_train, sample_weight[train_idx], hidden).to(
-                    device
-                )
+                self.module_ = self._build_module(
+                    take(X, train_idx), sample_weight[train_idx], hidden
+                ).to(device)
                 self.optimizer_ = self._build_optimizer(self.module_, device)
                 self.history_ = History()
             elif next(self.module_.parameters()).device != device:
@@ -459,6 +453,18 @@ class BaseNeuralNet(BaseEstimator):
             callbacks.insert(0, ProgressBar(print_epochs=self.verbose >= 2))
         return callbacks
 
+    @contextlib.contextmanager
+    def _seeded_torch(self, device: torch.device):
+        """Seed torch from the estimator's RNG without touching the caller's RNG state.
+
+        Yields the seed, for generators that need their own copy.
+        """
+        seed = int(self._rng.randint(np.iinfo(np.int32).max))
+        fork_devices = [device.index or 0] if device.type == "cuda" else []
+        with torch.random.fork_rng(devices=fork_devices):
+            torch.manual_seed(seed)
+            yield seed
+
     def _split(self, n_samples: int, y_enc: np.ndarray, incremental: bool):
         """Indices of the training and (optional) validation rows."""
         all_idx = np.arange(n_samples)
@@ -561,10 +567,7 @@ class BaseNeuralNet(BaseEstimator):
         X = self._encode_new_X(X)
         if self.module is not None:  # a user's module runs as built, in float32
             module, Xt = self.module_, to_tensors(X, slice(None), self.device_)
-            with torch_threads(recommended_threads(n_samples(X) * self._n_weights(), self.device_)):
-                out = predict_in_chunks(module, Xt)
-            return out.cpu() if out.device.type != "cpu" else out
-        if self.device_.type == "cpu" and len(X) <= _EXACT_ROWS:
+        elif self.device_.type == "cpu" and len(X) <= _EXACT_ROWS:
             copied = inference_copy(self.module_, self._fit_count)
             X64 = X.astype(np.float64)
             if copied.numpy is not None:
@@ -572,7 +575,7 @@ class BaseNeuralNet(BaseEstimator):
             module, Xt = copied.torch, torch.from_numpy(X64)
         else:
             module, Xt = self.module_, torch.from_numpy(X).to(self.device_)
-        macs = len(X) * self._n_weights()
+        macs = n_rows(X) * self._n_weights()
         if macs < _TINY_MACS:
             # too small for torch to parallelise; changing the thread count
             # would cost more (~45 us) than the whole forward pass

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import fnmatch
 import inspect
-from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -188,15 +187,13 @@ def _as_array(value, name: str) -> np.ndarray:
     return array
 
 
-def n_samples(X: Inputs) -> int:
-    return len(next(iter(X.values()))) if isinstance(X, dict) else len(X)
-
-
 def to_tensors(X: Inputs, rows, device: torch.device):
     """Selected rows as tensors: floats as float32, integers (token ids) as int64."""
-    convert: Callable[[np.ndarray], torch.Tensor] = lambda a: torch.as_tensor(  # noqa: E731
-        a[rows], dtype=torch.float32 if a.dtype.kind == "f" else torch.int64, device=device
-    )
+
+    def convert(a: np.ndarray) -> torch.Tensor:
+        dtype = torch.float32 if a.dtype.kind == "f" else torch.int64
+        return torch.as_tensor(a[rows], dtype=dtype, device=device)
+
     if isinstance(X, dict):
         return {key: convert(value) for key, value in X.items()}
     return convert(X)

@@ -69,7 +69,6 @@ class _VerboseLines(Callback):
 class _SklearnMLPMixin:
     """Overrides of the sknn engine's hooks that reproduce scikit-learn's MLP."""
 
-    _y_dtype = np.float64
     module = None  # the drop-in MLPs always train their own network
     frozen = None
     lr_multipliers = None
@@ -283,10 +282,7 @@ class _SklearnMLPMixin:
             self._rng = check_random_state(self.random_state)
             self.t_ = 0
         device = resolve_device(self.device)
-        seed = int(self._rng.randint(np.iinfo(np.int32).max))
-        fork_devices = [device.index or 0] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=fork_devices):
-            torch.manual_seed(seed)
+        with self._seeded_torch(device):
             if not reuse:
                 self.module_ = self._build_module(X, sample_weight, hidden)
                 self.history_ = History()
