@@ -91,6 +91,8 @@ class BaseNeuralNet(BaseEstimator):
         "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "dropout": [Interval(Real, 0, 1, closed="left")],
+        "numeric_embedding": [StrOptions({"periodic"}), None],
+        "n_ensemble": [Interval(Integral, 1, None, closed="left")],
         "optimizer": [StrOptions(set(OPTIMIZERS)), type],
         "module": [None, callable],
         "frozen": [list, tuple, None],
@@ -119,6 +121,8 @@ class BaseNeuralNet(BaseEstimator):
         activation="relu",
         *,
         dropout=0.0,
+        numeric_embedding="periodic",
+        n_ensemble=1,
         optimizer="adamw",
         learning_rate=1e-3,
         weight_decay=1e-4,
@@ -145,6 +149,8 @@ class BaseNeuralNet(BaseEstimator):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.dropout = dropout
+        self.numeric_embedding = numeric_embedding
+        self.n_ensemble = n_ensemble
         self.optimizer = optimizer
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
@@ -361,9 +367,10 @@ class BaseNeuralNet(BaseEstimator):
             max_epochs = 1 if incremental else self.max_iter
             self._prepare_optimizer(batch_size)
             stopper = self._build_stopper(incremental, has_valid=valid is not None)
+            train_loss, eval_loss = self._training_loss()
             trainer = Trainer(
                 self.module_,
-                self._training_loss(),
+                train_loss,
                 self.optimizer_,
                 batch_size=batch_size,
                 max_epochs=max_epochs,
@@ -374,6 +381,7 @@ class BaseNeuralNet(BaseEstimator):
                 generator=torch.Generator().manual_seed(seed),
                 shuffle=self.shuffle,
                 penalty=self._loss_penalty(batch_size),
+                eval_loss_fn=eval_loss,
             )
             n_threads = recommended_threads(3 * batch_size * self._n_weights(), device)
             with torch_threads(n_threads):
@@ -394,17 +402,31 @@ class BaseNeuralNet(BaseEstimator):
             module = build_module(self.module, inferred, nested(self, "module__"))
             freeze(module, self.frozen or ())
             return module
+        encoder = self.encoder_
         return TabularMLP(
-            self.encoder_.n_numeric_out_,
-            self.encoder_.cardinalities_,
+            encoder.n_numeric_out_,
+            encoder.cardinalities_,
             self._n_model_outputs,
             hidden,
             self.activation,
             self.dropout,
+            n_periodic=encoder.n_continuous_out_ if self.numeric_embedding == "periodic" else 0,
+            feature_scale=self._feature_scale,
+            n_ensemble=self.n_ensemble,
+            combine=self._combine,
         )
 
+    # the built-in network's diagonal first layer (RealMLP's "front scale")
+    _feature_scale = True
+    # how an ensemble's members are combined at prediction (see TabularMLP)
+    _combine = "mean"
+
     def _build_optimizer(self, module: torch.nn.Module, device: torch.device):
-        params = param_groups(module, self.lr_multipliers or {})
+        multipliers = dict(self.lr_multipliers or {})
+        if self.module is None and hasattr(module, "lr_multipliers"):
+            for pattern, factor in module.lr_multipliers().items():
+                multipliers.setdefault(pattern, factor)
+        params = param_groups(module, multipliers)
         if not params:
             raise ValueError("Every parameter of the module is frozen; nothing would train.")
         kwargs = nested(self, "optimizer__")
@@ -416,10 +438,19 @@ class BaseNeuralNet(BaseEstimator):
         )
 
     def _training_loss(self):
-        """The task's loss, or the user's ``criterion`` (with ``criterion__*``)."""
-        if self.criterion is None:
-            return self._loss_fn()
-        return user_loss(self.criterion, nested(self, "criterion__"))
+        """The losses to train on and to evaluate with.
+
+        The task's loss (the training one may add label smoothing), or the
+        user's ``criterion`` (with ``criterion__*``); ensemble outputs train
+        every member on the mean of their losses.
+        """
+        if self.criterion is not None:
+            loss = user_loss(self.criterion, nested(self, "criterion__"))
+            return per_member(loss), loss
+        return per_member(self._train_loss_fn()), self._loss_fn()
+
+    def _train_loss_fn(self):
+        return self._loss_fn()
 
     def _prepare_optimizer(self, batch_size: int) -> None:
         """Reset the learning rate: a schedule is per fit, and partial_fit keeps it."""
@@ -622,6 +653,24 @@ class BaseNeuralNet(BaseEstimator):
         if isinstance(state.get("optimizer_"), dict):
             self.optimizer_ = self._rebuild_optimizer(state["optimizer_"], device)
         self.device_ = device
+
+
+def per_member(loss):
+    """Apply ``loss`` to every member of an ensemble output ``(batch, k, n)``.
+
+    The mean over the ``k * batch`` rows is the mean of the members' losses;
+    plain ``(batch, n)`` outputs pass through unchanged.
+    """
+
+    def loss_fn(out, y, weight):
+        if out.ndim == 3 and y.ndim < 3:
+            k = out.shape[1]
+            out = out.flatten(0, 1)
+            y = y.repeat_interleave(k, dim=0)
+            weight = None if weight is None else weight.repeat_interleave(k)
+        return loss(out, y, weight)
+
+    return loss_fn
 
 
 def _state_to_cpu(obj):

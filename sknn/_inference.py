@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 import torch
-from scipy.special import erf, expit
+from scipy.special import erf, expit, log_softmax, logsumexp
 from torch import nn
 
 from sknn.nn import TabularMLP
@@ -110,18 +110,55 @@ def _numpy_steps(module: nn.Module) -> list[NumpyForward] | None:
 
 def _tabular_step(module: TabularMLP, inner: list[NumpyForward]) -> NumpyForward:
     tables = [_numpy(e.weight) for e in module.embeddings]
-    n_dense = module.n_dense
+    n_dense, n_periodic = module.n_dense, module.n_periodic
+    periodic = module.periodic
+    if periodic is not None:
+        freq, phase = _numpy(periodic.frequencies), _numpy(periodic.phases)
+        mix_w, mix_b = _numpy(periodic.weight), _numpy(periodic.bias)
+    scale = None if module.scale is None else _numpy(module.scale.weight)
+    k = module.n_ensemble
+    if k > 1:
+        adapter = _numpy(module.adapter)
+        head_w, head_b = _numpy(module.head_weight), _numpy(module.head_bias)
 
-    def step(x):
+    def embed(x):
+        parts = []
+        if periodic is not None:
+            xp = x[:, :n_periodic, None]
+            wave = np.cos(2 * math.pi * (xp * freq + phase))
+            mixed = np.einsum("bfk,fko->bfo", wave, mix_w) + mix_b
+            parts.append(np.concatenate([xp, mixed], axis=2).reshape(len(x), -1))
+        if n_dense > n_periodic or not parts:
+            parts.append(x[:, n_periodic:n_dense])
         if tables:
             codes = x[:, n_dense:].astype(np.int64)
-            parts = [x[:, :n_dense]] + [t[codes[:, i]] for i, t in enumerate(tables)]
-            x = np.concatenate(parts, axis=1)
+            parts += [t[codes[:, i]] for i, t in enumerate(tables)]
+        z = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+        return z if scale is None else z * scale
+
+    def step(x):
+        x = embed(x)
+        if k > 1:
+            x = x[:, None, :] * adapter
         for f in inner:
             x = f(x)
+        if k > 1:
+            x = _combine(np.einsum("bkh,kho->bko", x, head_w) + head_b, module.combine)
         return x
 
     return step
+
+
+def _combine(out: np.ndarray, how: str) -> np.ndarray:
+    """numpy twin of :func:`sknn.nn.combine_members`."""
+    if how == "mean":
+        return out.mean(axis=1)
+    log_k = math.log(out.shape[1])
+    if how == "softmax":
+        return logsumexp(log_softmax(out, axis=-1), axis=1) - log_k
+    log_p = logsumexp(-np.logaddexp(0.0, -out), axis=1) - log_k
+    log_not_p = logsumexp(-np.logaddexp(0.0, out), axis=1) - log_k
+    return log_p - log_not_p
 
 
 class InferenceCopy:

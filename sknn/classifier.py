@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 from sklearn.base import ClassifierMixin, _fit_context
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
@@ -152,6 +154,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
     _parameter_constraints = {
         **BaseNeuralNet._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     }
 
     def __init__(
@@ -160,6 +163,8 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         activation="relu",
         *,
         dropout=0.0,
+        numeric_embedding="periodic",
+        n_ensemble=1,
         optimizer="adamw",
         learning_rate=1e-3,
         weight_decay=1e-4,
@@ -182,12 +187,15 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         lr_multipliers=None,
         criterion=None,
         class_weight=None,
+        label_smoothing=0.1,
         **kwargs,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
             activation=activation,
             dropout=dropout,
+            numeric_embedding=numeric_embedding,
+            n_ensemble=n_ensemble,
             optimizer=optimizer,
             learning_rate=learning_rate,
             weight_decay=weight_decay,
@@ -212,6 +220,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
             **kwargs,
         )
         self.class_weight = class_weight
+        self.label_smoothing = label_smoothing
 
     # scikit-learn's MLP uses one logistic output for binary targets
     _binary_single_logit = False
@@ -295,6 +304,25 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         if self._multilabel:
             return None
         return y_encoded[:, 0].astype(np.int64) if self._logistic else y_encoded
+
+    @property
+    def _combine(self):
+        return "sigmoid" if self._logistic else "softmax"
+
+    def _train_loss_fn(self):
+        """Cross-entropy against smoothed labels (``label_smoothing``)."""
+        smoothing = self.label_smoothing
+        if not smoothing:
+            return self._loss_fn()
+        if self._logistic:
+            plain = self._loss_fn()
+            return lambda out, y, weight: plain(out, y * (1 - smoothing) + smoothing / 2, weight)
+
+        def smoothed_cross_entropy(out, y, weight):
+            per_sample = F.cross_entropy(out, y, reduction="none", label_smoothing=smoothing)
+            return weighted_mean(per_sample, weight)
+
+        return smoothed_cross_entropy
 
     def _loss_fn(self):
         if self._logistic:

@@ -326,6 +326,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
     at transform are imputed silently. The output is laid out as::
 
         [numeric features | one-hot columns | missing indicators | code columns]
+        <- n_continuous_out_ ->
         <---------------- n_numeric_out_ ----------------------> <- cardinalities_ ->
 
     with columns in input order inside each block, so a network can feed the
@@ -349,6 +350,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
+    n_continuous_out_ : int
+        Number of leading output columns that hold scaled numeric features
+        (the ones a network may embed periodically).
     n_numeric_out_ : int
         Number of output columns before the code columns.
     cardinalities_ : list of int
@@ -653,6 +657,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         self.cardinalities_ = [
             len(c.categories) + _FIRST_SEEN_CODE for c in categorical if c.kind == "code"
         ]
+        self.n_continuous_out_ = raw.shape[1]
         self.n_numeric_out_ = (
             raw.shape[1]
             + sum(len(c.categories) for c in categorical if c.kind == "onehot")

@@ -55,3 +55,30 @@ def test_copy_follows_further_training(table):
     with torch.no_grad():  # an in-place change by the user is seen too
         next(reg.module_.parameters()).add_(1.0)
     assert not np.allclose(reg.predict(df[:5]), after_fit)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"numeric_embedding": "periodic"},
+        {"numeric_embedding": None, "n_ensemble": 3},
+        {"numeric_embedding": "periodic", "n_ensemble": 4},
+    ],
+)
+@pytest.mark.parametrize("target", ["binary", "multilabel", "regression"])
+def test_numpy_copy_of_embeddings_and_ensembles(table, params, target):
+    df, y = table
+    if target == "regression":
+        est = NeuralNetRegressor((16, 16), max_iter=3, random_state=0, **params)
+    else:
+        est = NeuralNetClassifier((16, 16), max_iter=3, random_state=0, **params)
+        if target == "multilabel":
+            y = np.column_stack([y, 1 - y, df["few"] == "x"]).astype(int)
+    est.fit(df, y)
+    copied = inference_copy(est.module_, est._fit_count)
+    assert copied.numpy is not None
+    X = est.encoder_.transform(df).astype(np.float64)
+    with torch.inference_mode():
+        expected = est.module_.double().eval()(torch.from_numpy(X)).numpy()
+    est.module_.float()
+    np.testing.assert_allclose(copied.numpy(X), expected, rtol=1e-10, atol=1e-10)

@@ -1,13 +1,17 @@
-"""An MLP over encoded tables: dense features plus embedded categorical codes."""
+"""The network for encoded tables: embeddings, a shared MLP, one head per member."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
 from torch import nn
 
+from sknn.nn.embeddings import FeatureScale, PeriodicEmbedding
 from sknn.nn.mlp import MLP
+
+COMBINE = ("softmax", "sigmoid", "mean")
 
 
 def embedding_dim(cardinality: int) -> int:
@@ -16,7 +20,23 @@ def embedding_dim(cardinality: int) -> int:
 
 
 class TabularMLP(nn.Module):
-    """Embed the trailing code columns, concatenate with the dense ones, run an MLP.
+    """Embed the inputs of an encoded table and run an MLP (or an ensemble of them).
+
+    The input's columns are ``n_dense`` dense features (the first ``n_periodic``
+    of them continuous) followed by one integer code column per entry of
+    ``cardinalities``. The continuous features get periodic embeddings, the
+    codes learned embeddings; everything is concatenated, scaled per feature
+    and fed to the hidden layers.
+
+    With ``n_ensemble=k > 1`` the network is an implicit ensemble in the style
+    of TabM-mini (Gorishniy et al., 2024): each of ``k`` members multiplies the
+    embedded input by its own vector (initialized to random signs), then all
+    share the hidden layers, and each has its own output layer. In training
+    mode the output has shape ``(batch, k, n_outputs)``, so a loss can train
+    every member; in eval mode the members are combined into one output of
+    shape ``(batch, n_outputs)``: the log of the mean softmax probability
+    (``combine="softmax"``), the logit of the mean sigmoid probability
+    (``"sigmoid"``) or the mean (``"mean"``).
 
     Parameters
     ----------
@@ -28,6 +48,15 @@ class TabularMLP(nn.Module):
         Width of the output.
     hidden_layer_sizes, activation, dropout :
         As in :class:`~sknn.nn.MLP`.
+    n_periodic : int
+        How many of the leading dense columns get a
+        :class:`~sknn.nn.PeriodicEmbedding` (0 for none).
+    feature_scale : bool
+        Put a :class:`~sknn.nn.FeatureScale` before the hidden layers.
+    n_ensemble : int
+        Number of ensemble members.
+    combine : {"softmax", "sigmoid", "mean"}
+        How eval mode combines the members' outputs.
     """
 
     def __init__(
@@ -38,19 +67,83 @@ class TabularMLP(nn.Module):
         hidden_layer_sizes: Sequence[int] = (256, 256),
         activation: str = "relu",
         dropout: float = 0.0,
+        *,
+        n_periodic: int = 0,
+        feature_scale: bool = False,
+        n_ensemble: int = 1,
+        combine: str = "mean",
     ) -> None:
         super().__init__()
+        if combine not in COMBINE:
+            raise ValueError(f"combine must be one of {COMBINE}, got {combine!r}.")
+        if not 0 <= n_periodic <= n_dense:
+            raise ValueError(f"n_periodic must be in [0, n_dense={n_dense}], got {n_periodic}.")
         self.n_dense = n_dense
+        self.n_periodic = n_periodic
+        self.n_ensemble = n_ensemble
+        self.combine = combine
+        self.periodic = PeriodicEmbedding(n_periodic) if n_periodic else None
         self.embeddings = nn.ModuleList(
             nn.Embedding(size, embedding_dim(size)) for size in cardinalities
         )
-        width = n_dense + sum(e.embedding_dim for e in self.embeddings)
-        self.mlp = MLP(width, n_outputs, hidden_layer_sizes, activation, dropout)
+        width = (
+            (self.periodic.out_features if self.periodic else 0)
+            + (n_dense - n_periodic)
+            + sum(e.embedding_dim for e in self.embeddings)
+        )
+        self.scale = FeatureScale(width) if feature_scale else None
+        if n_ensemble == 1:
+            self.mlp = MLP(width, n_outputs, hidden_layer_sizes, activation, dropout)
+            return
+        backbone = MLP(width, 1, hidden_layer_sizes, activation, dropout)
+        self.mlp = nn.Sequential(*list(backbone)[:-1])  # the hidden layers, shared
+        self.adapter = nn.Parameter(torch.randint(0, 2, (n_ensemble, width)) * 2.0 - 1.0)
+        last = hidden_layer_sizes[-1] if len(hidden_layer_sizes) else width
+        bound = 1 / math.sqrt(last)
+        self.head_weight = nn.Parameter(
+            torch.empty(n_ensemble, last, n_outputs).uniform_(-bound, bound)
+        )
+        self.head_bias = nn.Parameter(torch.empty(n_ensemble, n_outputs).uniform_(-bound, bound))
+
+    def lr_multipliers(self) -> dict[str, float]:
+        """Learning-rate factors RealMLP found best for the input layers."""
+        factors = {}
+        if self.scale is not None:
+            factors["scale.*"] = 6.0
+        if self.periodic is not None:
+            factors["periodic.*"] = 0.1
+        return factors
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """The concatenated, scaled input of the hidden layers."""
+        n_periodic, n_dense = self.n_periodic, self.n_dense
+        parts = []
+        if self.periodic is not None:
+            parts.append(self.periodic(x[:, :n_periodic]))
+        if n_dense > n_periodic or not parts:
+            parts.append(x[:, n_periodic:n_dense])
+        if len(self.embeddings):
+            codes = x[:, n_dense:].long()
+            parts += [emb(codes[:, i]) for i, emb in enumerate(self.embeddings)]
+        z = parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
+        return z if self.scale is None else self.scale(z)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not len(self.embeddings):
-            return self.mlp(x)
-        codes = x[:, self.n_dense :].long()
-        parts = [x[:, : self.n_dense]]
-        parts += [emb(codes[:, i]) for i, emb in enumerate(self.embeddings)]
-        return self.mlp(torch.cat(parts, dim=1))
+        z = self.embed(x)
+        if self.n_ensemble == 1:
+            return self.mlp(z)
+        hidden = self.mlp(z.unsqueeze(1) * self.adapter)  # (B, k, H)
+        out = torch.einsum("bkh,kho->bko", hidden, self.head_weight) + self.head_bias
+        return out if self.training else combine_members(out, self.combine)
+
+
+def combine_members(out: torch.Tensor, how: str) -> torch.Tensor:
+    """Combine ensemble outputs ``(batch, k, n)`` into ``(batch, n)`` (see TabularMLP)."""
+    if how == "mean":
+        return out.mean(dim=1)
+    log_k = math.log(out.shape[1])
+    if how == "softmax":
+        return torch.logsumexp(torch.log_softmax(out, dim=-1), dim=1) - log_k
+    log_p = torch.logsumexp(nn.functional.logsigmoid(out), dim=1) - log_k
+    log_not_p = torch.logsumexp(nn.functional.logsigmoid(-out), dim=1) - log_k
+    return log_p - log_not_p

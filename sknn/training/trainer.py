@@ -114,6 +114,9 @@ class Trainer:
     penalty : callable, optional
         Returns a regularization term to add to each epoch's reported training
         loss when the optimizer applies it as weight decay.
+    eval_loss_fn : callable, optional
+        The loss reported on validation data (default: ``loss_fn``), e.g.
+        without the label smoothing of the training loss.
     """
 
     def __init__(
@@ -131,9 +134,11 @@ class Trainer:
         generator: torch.Generator | None = None,
         shuffle: bool = True,
         penalty: Callable[[], float] | None = None,
+        eval_loss_fn: LossFn | None = None,
     ):
         self.module = module
         self.loss_fn = loss_fn
+        self.eval_loss_fn = eval_loss_fn or loss_fn
         self.optimizer = optimizer
         self.stepper = Stepper(optimizer)
         self.batch_size = batch_size
@@ -204,7 +209,7 @@ class Trainer:
         """Return the weighted mean loss and the score on ``data``."""
         outputs = predict_in_chunks(self.module, data.X)
         with torch.inference_mode():
-            loss = self.loss_fn(outputs, data.y, data.weight).item()
+            loss = self.eval_loss_fn(outputs, data.y, data.weight).item()
             score = None if self.score_fn is None else self.score_fn(outputs, data.y, data.weight)
         return loss, score
 

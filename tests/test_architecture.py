@@ -1,0 +1,125 @@
+"""The flagship estimators' architecture switches: embeddings, ensembles, smoothing."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import make_classification, make_regression
+from sklearn.model_selection import GridSearchCV
+
+from sknn import NeuralNetClassifier, NeuralNetRegressor
+from sknn._base import per_member
+from sknn.nn import PeriodicEmbedding
+
+
+@pytest.fixture
+def clf_data():
+    return make_classification(n_samples=300, n_features=6, n_informative=4, random_state=0)
+
+
+def test_defaults_use_periodic_embeddings_and_a_feature_scale(clf_data):
+    X, y = clf_data
+    clf = NeuralNetClassifier(max_iter=2, random_state=0).fit(X, y)
+    assert isinstance(clf.module_.periodic, PeriodicEmbedding)
+    assert clf.module_.periodic.n_features == 6
+    assert clf.module_.scale is not None
+    plain = NeuralNetClassifier(numeric_embedding=None, max_iter=2, random_state=0).fit(X, y)
+    assert plain.module_.periodic is None
+
+
+def test_input_layers_get_their_own_learning_rates(clf_data):
+    X, y = clf_data
+    clf = NeuralNetClassifier(max_iter=1, learning_rate=0.01, random_state=0).fit(X, y)
+    rates = {}
+    for group in clf.optimizer_.param_groups:
+        for p in group["params"]:
+            rates[id(p)] = group["lr_multiplier"]
+    assert rates[id(clf.module_.scale.weight)] == 6.0
+    assert rates[id(clf.module_.periodic.frequencies)] == 0.1
+    # the user's multipliers win over the built-in ones
+    clf = NeuralNetClassifier(max_iter=1, lr_multipliers={"scale.*": 1.0}, random_state=0)
+    clf.fit(X, y)
+    scale = clf.module_.scale.weight
+    groups = [g for g in clf.optimizer_.param_groups if any(p is scale for p in g["params"])]
+    assert groups[0]["lr_multiplier"] == 1.0
+
+
+@pytest.mark.parametrize("Est", [NeuralNetClassifier, NeuralNetRegressor])
+def test_ensemble_members_are_trained_and_averaged(Est, clf_data):
+    X, y = clf_data
+    est = Est(n_ensemble=4, max_iter=5, random_state=0).fit(X, y)
+    module = est.module_
+    assert module.n_ensemble == 4 and module.head_weight.shape[0] == 4
+    module.train()
+    with torch.no_grad():
+        members = module(torch.as_tensor(est.encoder_.transform(X[:20])))
+    module.eval()
+    assert members.shape[:2] == (20, 4)
+    spread = members.std(dim=1).mean().item()
+    assert spread > 1e-3  # members differ after training
+    if Est is NeuralNetClassifier:
+        expected = torch.softmax(members.double(), dim=-1).mean(dim=1).numpy()
+        np.testing.assert_allclose(est.predict_proba(X[:20]), expected, rtol=1e-5, atol=1e-6)
+    else:
+        expected = members.double().mean(dim=1).numpy()[:, 0] * est._y_scale + est._y_mean
+        np.testing.assert_allclose(est.predict(X[:20]), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_per_member_loss_is_the_mean_of_the_members_losses():
+    out = torch.randn(6, 3, 4)
+    y = torch.randint(0, 4, (6,))
+    w = torch.rand(6)
+
+    def loss(o, t, weight):
+        per = torch.nn.functional.cross_entropy(o, t, reduction="none")
+        return (per * weight).sum() / weight.sum()
+
+    expected = torch.stack([loss(out[:, j], y, w) for j in range(3)]).mean()
+    torch.testing.assert_close(per_member(loss)(out, y, w), expected)
+    flat = torch.randn(6, 4)
+    torch.testing.assert_close(per_member(loss)(flat, y, w), loss(flat, y, w))
+
+
+def test_label_smoothing_trains_on_soft_targets_and_reports_the_plain_loss():
+    X, y = make_classification(n_samples=400, n_features=4, class_sep=4, random_state=0)
+    smooth = NeuralNetClassifier(label_smoothing=0.2, max_iter=60, random_state=0).fit(X, y)
+    sharp = NeuralNetClassifier(label_smoothing=0.0, max_iter=60, random_state=0).fit(X, y)
+    # the smoothed targets (0.9 / 0.1) have entropy 0.325: the training loss cannot go below
+    assert min(smooth.loss_curve_) > 0.32
+    assert min(sharp.loss_curve_) < 0.1
+    confidence = np.median(smooth.predict_proba(X).max(axis=1))
+    assert confidence < 0.95 < np.median(sharp.predict_proba(X).max(axis=1))
+    # validation loss is plain cross-entropy, comparable across settings
+    valid = [r["valid_loss"] for r in smooth.history_]
+    assert min(valid) < 0.32
+
+
+def test_smoothing_applies_to_binary_logistic_targets_too():
+    X, y = make_classification(n_samples=200, n_features=4, class_sep=4, random_state=0)
+    Y = np.column_stack([y, 1 - y])  # multilabel: sigmoid outputs
+    clf = NeuralNetClassifier(label_smoothing=0.2, max_iter=40, random_state=0).fit(X, Y)
+    assert min(clf.loss_curve_) > 0.32
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"n_ensemble": 0}, "n_ensemble"),
+        ({"numeric_embedding": "linear"}, "numeric_embedding"),
+        ({"label_smoothing": 1.0}, "label_smoothing"),
+    ],
+)
+def test_bad_switches_are_refused_before_training(params, match, clf_data):
+    X, y = clf_data
+    with pytest.raises(ValueError, match=match):
+        NeuralNetClassifier(**params).fit(X, y)
+
+
+def test_switches_work_in_a_grid_search():
+    X, y = make_regression(n_samples=200, n_features=5, noise=5, random_state=0)
+    grid = GridSearchCV(
+        NeuralNetRegressor(max_iter=10, random_state=0),
+        {"n_ensemble": [1, 2], "numeric_embedding": [None, "periodic"]},
+        cv=2,
+    ).fit(X, y)
+    assert len(grid.cv_results_["params"]) == 4
+    assert grid.best_estimator_.module_.n_ensemble in (1, 2)

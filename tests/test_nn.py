@@ -1,0 +1,79 @@
+"""The torch modules of sknn.nn: embeddings, the tabular network and its ensembles."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch.nn import functional as F
+
+from sknn.nn import FeatureScale, PeriodicEmbedding, TabularMLP, combine_members
+
+
+def test_periodic_embedding_keeps_each_feature_beside_its_periodic_part():
+    torch.manual_seed(0)
+    emb = PeriodicEmbedding(3, dim=4, n_frequencies=8)
+    x = torch.randn(5, 3)
+    out = emb(x)
+    assert out.shape == (5, 12) == (5, emb.out_features)
+    torch.testing.assert_close(out.view(5, 3, 4)[:, :, 0], x)
+    # feature j's embedding depends on x_j only
+    x2 = x.clone()
+    x2[:, 1] += 1.0
+    changed = (emb(x2) - out).view(5, 3, 4).abs().sum(dim=(0, 2))
+    assert changed[0] == 0 and changed[2] == 0 and changed[1] > 0
+
+
+def test_periodic_embedding_refuses_a_width_below_two():
+    with pytest.raises(ValueError, match="dim must be at least 2"):
+        PeriodicEmbedding(3, dim=1)
+
+
+def test_feature_scale_starts_as_identity():
+    x = torch.randn(4, 6)
+    torch.testing.assert_close(FeatureScale(6)(x), x)
+
+
+def test_ensemble_outputs_every_member_in_training_and_combines_in_eval():
+    torch.manual_seed(0)
+    net = TabularMLP(4, [5], 3, (8,), n_periodic=2, n_ensemble=6, combine="softmax")
+    x = torch.cat([torch.randn(10, 4), torch.randint(0, 5, (10, 1)).float()], dim=1)
+    members = net.train()(x)
+    assert members.shape == (10, 6, 3)
+    assert not torch.allclose(members[:, 0], members[:, 1])  # members differ
+    combined = net.eval()(x)
+    assert combined.shape == (10, 3)
+    expected = torch.softmax(members, dim=-1).mean(dim=1)  # no dropout: same members
+    torch.testing.assert_close(torch.softmax(combined, dim=1), expected)
+
+
+@pytest.mark.parametrize("how", ["sigmoid", "mean"])
+def test_combine_members_averages_probabilities_or_values(how):
+    out = torch.randn(7, 5, 2, dtype=torch.float64)
+    combined = combine_members(out, how)
+    if how == "mean":
+        torch.testing.assert_close(combined, out.mean(dim=1))
+    else:
+        torch.testing.assert_close(torch.sigmoid(combined), torch.sigmoid(out).mean(dim=1))
+
+
+def test_single_network_has_no_ensemble_parameters():
+    net = TabularMLP(3, [], 2, (8,))
+    names = {name for name, _ in net.named_parameters()}
+    assert not any(n.startswith(("adapter", "head_")) for n in names)
+    assert net.lr_multipliers() == {}
+    net = TabularMLP(3, [], 2, (8,), n_periodic=3, feature_scale=True)
+    assert net.lr_multipliers() == {"scale.*": 6.0, "periodic.*": 0.1}
+
+
+def test_tabular_mlp_checks_its_arguments():
+    with pytest.raises(ValueError, match="combine"):
+        TabularMLP(3, [], 2, combine="median")
+    with pytest.raises(ValueError, match="n_periodic"):
+        TabularMLP(3, [], 2, n_periodic=4)
+
+
+def test_log_of_mean_probability_is_a_valid_logit():
+    out = torch.tensor([[[0.0, math.log(3.0)], [0.0, 0.0]]])  # p1 = 0.75 and 0.5
+    combined = combine_members(out, "softmax")
+    np.testing.assert_allclose(F.softmax(combined, dim=1)[0, 1].item(), 0.625)
