@@ -21,9 +21,9 @@ left in). Every model gets the same stratified (classification) or plain
 Every library runs on one thread (``OMP_NUM_THREADS=1``, set before torch
 and numpy load, unless already set): on a shared machine a second thread
 turns into stalls whenever another process holds a core, and one thread each
-makes the fit times comparable. Scores: accuracy and log-loss (classification), R^2 and RMSE (regression),
-plus fit and predict seconds. ``--ablation`` fits sknn with one default
-changed at a time. Raw results accumulate in
+makes the fit times comparable. Scores: accuracy and log-loss
+(classification), R^2 and RMSE (regression), plus fit and predict seconds.
+``--ablation`` fits sknn with one default changed at a time. Raw results accumulate in
 ``benchmarks/results/accuracy_raw.json`` (one entry per model, data set and
 seed), so models can be (re)run separately; every run rewrites
 ``accuracy.md``, ``accuracy.png`` and ``accuracy_ablation.md`` from it.
