@@ -212,8 +212,6 @@ def make_sknn(task: str, seed: int, n_classes: int, **params):
     cls = NeuralNetClassifier if task == "clf" else NeuralNetRegressor
     if task == "reg":
         params.pop("label_smoothing", None)
-    if params.pop("_feature_scale", True) is False:  # not a parameter: an ablation only
-        cls = type(cls.__name__, (cls,), {"_feature_scale": False})
     return cls(random_state=seed, **params)
 
 
@@ -235,7 +233,7 @@ ABLATIONS = {
     "no label smoothing": ({"label_smoothing": 0.0}, "label_smoothing=0.1 (classification)"),
     "beta2 0.999": ({"optimizer__betas": (0.9, 0.999)}, "Adam beta2=0.95"),
     "constant lr": ({"lr_schedule": "constant"}, "lr_schedule='cosine'"),
-    "no feature scale": ({"_feature_scale": False}, "the diagonal scale layer"),
+    "no feature scale": ({"feature_scale": False}, "feature_scale=True"),
 }
 
 

@@ -50,10 +50,20 @@ def mlp(n_in: int, hidden: tuple[int, ...], n_out: int) -> nn.Sequential:
     return nn.Sequential(*layers, nn.Linear(n_in, n_out))
 
 
+# sknn's tabular extras off: the same plain MLP as the other tools train
+PLAIN_MLP = {
+    "numeric_embedding": None,
+    "feature_scale": False,
+    "n_ensemble": 1,
+    "label_smoothing": 0.0,
+}
+
+
 # --------------------------------------------------------------- the tools
 def fit_sknn(X, y, hidden, batch, epochs):
     clf = NeuralNetClassifier(
         hidden_layer_sizes=hidden,
+        **PLAIN_MLP,
         optimizer="adam",
         learning_rate=1e-3,
         weight_decay=0.0,
@@ -231,6 +241,7 @@ def bench_grid_search(repeats: int) -> list[dict]:
     X, y = make_data(60_000, 20, 2, seed=1)
     est = NeuralNetClassifier(
         hidden_layer_sizes=(64, 64),
+        **PLAIN_MLP,
         batch_size=128,
         max_iter=40,
         early_stopping=False,

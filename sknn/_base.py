@@ -92,6 +92,7 @@ class BaseNeuralNet(BaseEstimator):
         "activation": [StrOptions(set(ACTIVATIONS))],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "numeric_embedding": [StrOptions({"periodic"}), None],
+        "feature_scale": ["boolean"],
         "n_ensemble": [Interval(Integral, 1, None, closed="left")],
         "optimizer": [StrOptions(set(OPTIMIZERS)), type],
         "module": [None, callable],
@@ -122,7 +123,8 @@ class BaseNeuralNet(BaseEstimator):
         *,
         dropout=0.0,
         numeric_embedding="periodic",
-        n_ensemble=1,
+        feature_scale=True,
+        n_ensemble=8,
         optimizer="adamw",
         learning_rate=1e-3,
         weight_decay=1e-4,
@@ -150,6 +152,7 @@ class BaseNeuralNet(BaseEstimator):
         self.activation = activation
         self.dropout = dropout
         self.numeric_embedding = numeric_embedding
+        self.feature_scale = feature_scale
         self.n_ensemble = n_ensemble
         self.optimizer = optimizer
         self.learning_rate = learning_rate
@@ -411,13 +414,11 @@ class BaseNeuralNet(BaseEstimator):
             self.activation,
             self.dropout,
             n_periodic=encoder.n_continuous_out_ if self.numeric_embedding == "periodic" else 0,
-            feature_scale=self._feature_scale,
+            feature_scale=self.feature_scale,
             n_ensemble=self.n_ensemble,
             combine=self._combine,
         )
 
-    # the built-in network's diagonal first layer (RealMLP's "front scale")
-    _feature_scale = True
     # how an ensemble's members are combined at prediction (see TabularMLP)
     _combine = "mean"
 
@@ -430,6 +431,9 @@ class BaseNeuralNet(BaseEstimator):
         if not params:
             raise ValueError("Every parameter of the module is frozen; nothing would train.")
         kwargs = nested(self, "optimizer__")
+        if self.optimizer in ("adam", "adamw"):
+            # a shorter second-moment memory adapts faster as the rate changes
+            kwargs.setdefault("betas", (0.9, 0.95))
         if isinstance(self.optimizer, type):
             kwargs.setdefault("weight_decay", self.weight_decay)
             return self.optimizer(params, lr=self.learning_rate, **kwargs)

@@ -23,6 +23,10 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
     Binary, multiclass (labels of any type) and multilabel (a 2-D 0/1 ``y``)
     classification with a PyTorch multilayer perceptron, trained by AdamW on
     minibatches with early stopping that restores the best epoch's weights.
+    The defaults follow published tabular deep-learning recipes (RealMLP and
+    TabM; see ``benchmarks/results/accuracy.md`` for how they score): periodic
+    numeric embeddings, a learned per-feature scale, an implicit ensemble of 8
+    networks and label smoothing.
     ``X`` may be a numpy array or a pandas DataFrame with numeric, boolean,
     categorical, string and datetime columns and missing values: every table
     goes through a :class:`~sknn.preprocessing.TabularEncoder` (robust scaling
@@ -38,9 +42,26 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         Activation between layers.
     dropout : float, default=0.0
         Dropout probability after each hidden layer.
+    numeric_embedding : {"periodic"} or None, default="periodic"
+        ``"periodic"`` embeds each scaled numeric feature as itself plus
+        learned periodic functions of it (RealMLP's PBLD embedding, 4 values
+        per feature), which lets the network fit sharp, non-monotone effects
+        of single features; ``None`` feeds the scaled values directly.
+    feature_scale : bool, default=True
+        Multiply the embedded input by a learned per-feature factor before the
+        hidden layers (RealMLP's "front scale", trained at 6 times the
+        learning rate), so the network can quickly mute uninformative columns.
+    n_ensemble : int, default=8
+        Members of an implicit ensemble (TabM-mini): each member multiplies
+        the embedded input by its own vector, all share the hidden layers,
+        each has its own output layer; training minimizes the mean of the
+        members' losses and predictions average their probabilities (their
+        values, for regression). Training and prediction cost grow about
+        linearly with it; 1 gives a single network.
     optimizer : {"adamw", "adam", "sgd"}, default="adamw"
         Optimizer; fused into one kernel per step where torch supports it.
-        ``"sgd"`` uses momentum 0.9.
+        Adam and AdamW use ``betas=(0.9, 0.95)`` unless ``optimizer__betas``
+        says otherwise; ``"sgd"`` uses momentum 0.9.
     learning_rate : float, default=1e-3
         Base learning rate.
     weight_decay : float, default=1e-4
@@ -110,6 +131,11 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         ``get_params``, ``set_params`` and ``GridSearchCV``.
     class_weight : dict, "balanced" or None, default=None
         Weights per class, multiplied into ``sample_weight``.
+    label_smoothing : float in [0, 1), default=0.1
+        Train against targets that put this much probability mass evenly on
+        all classes; it keeps the network from growing overconfident and
+        usually raises accuracy. The validation loss (and ``valid_loss`` in
+        ``history_``) is the plain cross-entropy. Ignored with a ``criterion``.
 
     Attributes
     ----------
@@ -164,7 +190,8 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         *,
         dropout=0.0,
         numeric_embedding="periodic",
-        n_ensemble=1,
+        feature_scale=True,
+        n_ensemble=8,
         optimizer="adamw",
         learning_rate=1e-3,
         weight_decay=1e-4,
@@ -195,6 +222,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
             activation=activation,
             dropout=dropout,
             numeric_embedding=numeric_embedding,
+            feature_scale=feature_scale,
             n_ensemble=n_ensemble,
             optimizer=optimizer,
             learning_rate=learning_rate,
