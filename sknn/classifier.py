@@ -57,7 +57,9 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         each has its own output layer; training minimizes the mean of the
         members' losses and predictions average their probabilities (their
         values, for regression). Training and prediction cost grow about
-        linearly with it; 1 gives a single network.
+        linearly with it; 1 gives a single network. ``numeric_embedding``,
+        ``feature_scale`` and ``n_ensemble`` shape the built-in network only:
+        a custom ``module`` is used as given.
     optimizer : {"adamw", "adam", "sgd"}, default="adamw"
         Optimizer; fused into one kernel per step where torch supports it.
         Adam and AdamW use ``betas=(0.9, 0.95)`` unless ``optimizer__betas``
