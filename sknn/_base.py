@@ -540,10 +540,10 @@ class BaseNeuralNet(BaseEstimator):
         )
 
     def _n_weights(self) -> int:
-        """Number of parameters (multiply-adds per row), cached per fit."""
+        """Multiply-adds per row (about the parameter count), cached per fit."""
         cached = self.__dict__.get("_n_params")
         if cached is None or cached[0] is not self.module_:
-            return sum(p.numel() for p in self.module_.parameters())
+            return _macs_per_row(self.module_)
         return cached[1]
 
     def _finish(self, trainer: Trainer, stopper: EarlyStopping, *, has_valid: bool) -> None:
@@ -568,7 +568,7 @@ class BaseNeuralNet(BaseEstimator):
         if trainer.interrupted:
             self._warn_interrupted(trainer, stopper, has_valid=has_valid)
         self._fit_count = getattr(self, "_fit_count", 0) + 1
-        self._n_params = (self.module_, sum(p.numel() for p in self.module_.parameters()))
+        self._n_params = (self.module_, _macs_per_row(self.module_))
         self.n_iter_ = len(self.history_)
         self.loss_curve_ = self.history_.column("train_loss")
         self.best_epoch_ = stopper.best_epoch
@@ -657,6 +657,13 @@ class BaseNeuralNet(BaseEstimator):
         if isinstance(state.get("optimizer_"), dict):
             self.optimizer_ = self._rebuild_optimizer(state["optimizer_"], device)
         self.device_ = device
+
+
+def _macs_per_row(module: torch.nn.Module) -> int:
+    """The module's own estimate when it has one (ensembles reuse weights), else its size."""
+    if hasattr(module, "macs_per_row"):
+        return int(module.macs_per_row())
+    return sum(p.numel() for p in module.parameters())
 
 
 def per_member(loss):

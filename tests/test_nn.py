@@ -77,3 +77,12 @@ def test_log_of_mean_probability_is_a_valid_logit():
     out = torch.tensor([[[0.0, math.log(3.0)], [0.0, 0.0]]])  # p1 = 0.75 and 0.5
     combined = combine_members(out, "softmax")
     np.testing.assert_allclose(F.softmax(combined, dim=1)[0, 1].item(), 0.625)
+
+
+def test_cost_estimate_counts_the_shared_layers_once_per_member():
+    single = TabularMLP(10, [], 2, (32, 32))
+    ensemble = TabularMLP(10, [], 2, (32, 32), n_ensemble=4)
+    shared = sum(p.numel() for p in ensemble.mlp.parameters())
+    assert single.macs_per_row() == sum(p.numel() for p in single.parameters())
+    assert ensemble.macs_per_row() > 4 * shared
+    assert ensemble.macs_per_row() < 4 * shared + 4 * 40 * 2 + 100

@@ -114,6 +114,16 @@ class TabularMLP(nn.Module):
             factors["periodic.*"] = 0.1
         return factors
 
+    def macs_per_row(self) -> int:
+        """Approximate multiply-adds of one row's forward pass.
+
+        The shared hidden layers run once per ensemble member, and each
+        periodic frequency costs about one multiply-add per output value.
+        """
+        shared = sum(p.numel() for p in self.mlp.parameters())
+        others = sum(p.numel() for p in self.parameters()) - shared
+        return self.n_ensemble * shared + others
+
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         """The concatenated, scaled input of the hidden layers."""
         n_periodic, n_dense = self.n_periodic, self.n_dense
