@@ -390,6 +390,8 @@ class BaseNeuralNet(BaseEstimator):
             with torch_threads(n_threads):
                 trainer.fit(train, valid, self.history_)
         self._finish(trainer, stopper, has_valid=valid is not None)
+        if not incremental:
+            self._calibrate(trainer, valid)
         return self
 
     # ------------------------------------------------- training components
@@ -579,6 +581,9 @@ class BaseNeuralNet(BaseEstimator):
         else:
             self.validation_scores_ = None
             self.best_validation_score_ = None
+
+    def _calibrate(self, trainer: Trainer, valid: TrainingData | None) -> None:
+        """Adjust outputs on the validation data (if any) after a fit; classifiers do."""
 
     def _warn_interrupted(self, trainer: Trainer, stopper: EarlyStopping, *, has_valid: bool):
         kept = f"the best epoch ({stopper.best_epoch})" if has_valid else "the last epoch"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from numbers import Real
 
 import numpy as np
@@ -14,7 +15,10 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import column_or_1d
 
 from sknn._base import BaseNeuralNet
-from sknn.training.trainer import weighted_mean
+from sknn.training.trainer import predict_in_chunks, weighted_mean
+
+# temperature scaling needs at least this many validation rows
+_MIN_CALIBRATION_ROWS = 100
 
 
 class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
@@ -154,6 +158,11 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         Validation accuracy per epoch, when early stopping is active.
     best_validation_score_ : float or None
         Validation accuracy of the restored epoch.
+    temperature_ : float
+        Divides the logits in :meth:`predict_proba` (temperature scaling):
+        fitted to minimize the validation log-loss when the validation split
+        has at least 100 rows, else 1. It never changes :meth:`predict`;
+        ``partial_fit`` keeps it.
     best_epoch_ : int or None
         Epoch with the lowest monitored loss (the validation loss with early
         stopping, else the training loss); with early stopping the model holds
@@ -385,6 +394,29 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         return accuracy
 
     # ------------------------------------------------------------- training
+    def _calibrate(self, trainer, valid) -> None:
+        """Fit ``temperature_`` on the validation split (temperature scaling).
+
+        Label smoothing and early stopping leave probabilities too cautious or
+        too confident; one scalar dividing the logits, chosen to minimize the
+        validation log-loss, fixes most of that without changing a single
+        predicted label. Needs at least ``_MIN_CALIBRATION_ROWS`` validation
+        rows (fewer would make the fitted scalar noise); otherwise 1.
+        """
+        self.temperature_ = 1.0
+        if valid is None or self.criterion is not None or len(valid) < _MIN_CALIBRATION_ROWS:
+            return
+        logits = predict_in_chunks(self.module_, valid.X).double()
+        loss = self._loss_fn()
+        y = valid.y.double() if self._logistic else valid.y
+        weight = None if valid.weight is None else valid.weight.double()
+        grid = torch.linspace(math.log(0.2), math.log(5.0), 161, dtype=torch.float64).exp()
+        with torch.inference_mode():
+            losses = torch.stack([loss(logits / t, y, weight) for t in grid])
+        best = losses.argmin()
+        if torch.isfinite(losses[best]) and losses[best] < losses[80]:  # grid[80] is 1.0
+            self.temperature_ = float(grid[best])
+
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch on ``(X, y)``.
@@ -415,9 +447,13 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     # ----------------------------------------------------------- prediction
+    def _logits(self, X) -> torch.Tensor:
+        """Network outputs divided by the fitted temperature, in float64."""
+        return self._forward(X).double() / getattr(self, "temperature_", 1.0)
+
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes)."""
-        out = self._forward(X).double()
+        out = self._logits(X)
         if self._multilabel:
             return torch.sigmoid(out).numpy()
         if self._logistic:
@@ -426,7 +462,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
 
     def predict_log_proba(self, X) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`."""
-        out = self._forward(X).double()
+        out = self._logits(X)
         if self._multilabel:
             return F.logsigmoid(out).numpy()
         if self._logistic:

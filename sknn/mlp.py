@@ -153,6 +153,9 @@ class _SklearnMLPMixin:
     def _train_loss_fn(self):
         return self._loss_fn()  # no label smoothing, as in scikit-learn
 
+    def _calibrate(self, trainer, valid):
+        pass  # probabilities as scikit-learn's MLP computes them
+
     def _build_module(self, X_train, w_train, hidden):
         module = MLP(X_train.shape[1], self._n_model_outputs, hidden, self.activation)
         _glorot_(module, self.activation)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 from sklearn.datasets import make_classification, make_regression
+from sklearn.metrics import log_loss
 from sklearn.model_selection import GridSearchCV
 
 from sknn import NeuralNetClassifier, NeuralNetRegressor
@@ -123,3 +124,25 @@ def test_switches_work_in_a_grid_search():
     ).fit(X, y)
     assert len(grid.cv_results_["params"]) == 4
     assert grid.best_estimator_.module_.n_ensemble in (1, 2)
+
+
+def test_temperature_is_fitted_on_validation_and_never_changes_labels():
+    X, y = make_classification(
+        n_samples=4000, n_features=8, n_informative=5, n_classes=3, random_state=0
+    )
+    X_train, y_train, X_test, y_test = X[:3000], y[:3000], X[3000:], y[3000:]
+    clf = NeuralNetClassifier(n_ensemble=2, max_iter=30, random_state=0).fit(X_train, y_train)
+    assert 0.2 <= clf.temperature_ <= 5.0 and clf.temperature_ != 1.0
+    raw = torch.softmax(clf._forward(X_test).double(), dim=1).numpy()
+    calibrated = clf.predict_proba(X_test)
+    assert np.array_equal(raw.argmax(axis=1), calibrated.argmax(axis=1))
+    assert np.array_equal(clf.classes_[raw.argmax(axis=1)], clf.predict(X_test))
+    # label smoothing leaves the raw probabilities too cautious: T < 1 sharpens
+    # them, and the held-out log-loss improves
+    assert clf.temperature_ < 1.0
+    assert log_loss(y_test, calibrated) < log_loss(y_test, raw)
+    # small validation splits and fits without one keep temperature 1
+    small = NeuralNetClassifier(max_iter=5, random_state=0).fit(X[:500], y[:500])
+    assert small.temperature_ == 1.0
+    no_valid = NeuralNetClassifier(early_stopping=False, max_iter=5, random_state=0).fit(X, y)
+    assert no_valid.temperature_ == 1.0
