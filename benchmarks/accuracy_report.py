@@ -197,7 +197,7 @@ def ablation_table(results: dict) -> str | None:
     variants = [v for v in ABLATIONS if v != "sknn" and v in results]
     if not variants or "sknn" not in results:
         return None
-    datasets = _datasets(results)
+    datasets = [d for d in _datasets(results) if d in results["sknn"]]
     lines = [
         "# Ablations: sknn with one default undone",
         "",
@@ -216,7 +216,7 @@ def ablation_table(results: dict) -> str | None:
         cells, changes, better = [], [], 0
         for d in datasets:
             if d not in results[v]:
-                cells.append("n/a")
+                cells.append("n/a")  # e.g. no label smoothing in regression
                 continue
             metric = PRIMARY[_task(next(iter(results["sknn"][d].values())))]
             mean, _, _ = _paired(results, v, "sknn", d, metric)
@@ -224,6 +224,8 @@ def ablation_table(results: dict) -> str | None:
             better += mean < 0
             cells.append(f"{mean:+.4f}")
         shared = [d for d in datasets if d in results[v]]
+        if not shared:
+            continue
         fit_v = sum(np.median(_values(results, v, d, "fit_s")) for d in shared)
         fit_s = sum(np.median(_values(results, "sknn", d, "fit_s")) for d in shared)
         lines.append(
