@@ -119,7 +119,8 @@ def make_lightgbm(task: str, seed: int, n_classes: int):
     import lightgbm
 
     cls = lightgbm.LGBMClassifier if task == "clf" else lightgbm.LGBMRegressor
-    return cls(random_state=seed, verbose=-1)
+    # LightGBM takes every core unless told (it ignores OMP_NUM_THREADS)
+    return cls(random_state=seed, verbose=-1, n_jobs=int(os.environ["OMP_NUM_THREADS"]))
 
 
 def make_skorch(task: str, seed: int, n_classes: int):
