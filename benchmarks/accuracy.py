@@ -304,10 +304,11 @@ def run(models: list[str], names: list[str], splits: int | None, raw: dict, path
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     result = evaluate(model, X_train, y_train, X_test, y_test, ds.task)
-                raw["runs"][f"{model_name}|{ds.name}|{seed}"] = result
+                key = f"{model_name}|{ds.name}|{seed}"
+                raw["runs"][key] = result
                 shown = ", ".join(f"{k} {v:.4g}" for k, v in result.items())
                 print(f"{ds.name:14s} {model_name:22s} seed {seed}: {shown}", flush=True)
-                save_raw(raw, path)
+                save_raw(raw, path, {key: result})
 
 
 def load_raw(path: str) -> dict:
@@ -317,10 +318,16 @@ def load_raw(path: str) -> dict:
     return {"runs": {}}
 
 
-def save_raw(raw: dict, path: str) -> None:
+def save_raw(raw: dict, path: str, new: dict) -> None:
+    """Add ``new`` runs to the file, keeping what other runs wrote meanwhile."""
     os.makedirs(RESULTS, exist_ok=True)
-    with open(path, "w") as f:
-        json.dump(raw, f, indent=0, sort_keys=True)
+    merged = load_raw(path)
+    merged.setdefault("runs", {}).update(new)
+    merged["meta"] = raw.get("meta", {})
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w") as f:
+        json.dump(merged, f, indent=0, sort_keys=True)
+    os.replace(tmp, path)
 
 
 def main(argv=None) -> int:
