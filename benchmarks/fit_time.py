@@ -28,7 +28,7 @@ RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 CASES = [
     ("defaults (early stopping, n_ensemble=8)", {}),
     ("n_ensemble=1", {"n_ensemble": 1}),
-    ("early_stopping=False (all 200 epochs)", {"early_stopping": False}),
+    ("early_stopping=False (stops when the training loss stalls)", {"early_stopping": False}),
     ("early_stopping=False, max_iter=50", {"early_stopping": False, "max_iter": 50}),
 ]
 
