@@ -57,6 +57,26 @@ def _ranks(results, models, datasets, task_of) -> dict:
     return ranks
 
 
+def _score_rows(results, models, datasets, task_of, metrics, *, higher_is_better) -> list:
+    """One table row per data set, the best mean in bold.
+
+    Primary scores show mean +- standard deviation, secondary ones the mean.
+    """
+    rows = []
+    for data in datasets:
+        metric = metrics[task_of[data]]
+        values = [_values(results, m, data, metric) for m in models]
+        means = [v.mean() for v in values]
+        best = int(np.argmax(means) if higher_is_better else np.argmin(means))
+        if higher_is_better:
+            cells = [f"{v.mean():.4f} +- {v.std():.4f}" for v in values]
+        else:
+            cells = [f"{mean:.4g}" for mean in means]
+        cells[best] = f"**{cells[best]}**"
+        rows.append(f"| {data} | {metric} | " + " | ".join(cells) + " |")
+    return rows
+
+
 def main_tables(results: dict, meta: dict) -> tuple[str, dict]:
     models = [m for m in PEERS if m in results]
     datasets = [d for d in _datasets(results) if all(d in results[m] for m in models)]
@@ -78,16 +98,7 @@ def main_tables(results: dict, meta: dict) -> tuple[str, dict]:
         "| data set | metric | " + " | ".join(models) + " |",
         "|---|---|" + "---|" * len(models),
     ]
-    for data in datasets:
-        metric = PRIMARY[task_of[data]]
-        means = [_values(results, m, data, metric).mean() for m in models]
-        best = int(np.argmax(means))
-        cells = []
-        for i, m in enumerate(models):
-            v = _values(results, m, data, metric)
-            cell = f"{v.mean():.4f} +- {v.std():.4f}"
-            cells.append(f"**{cell}**" if i == best else cell)
-        lines.append(f"| {data} | {metric} | " + " | ".join(cells) + " |")
+    lines += _score_rows(results, models, datasets, task_of, PRIMARY, higher_is_better=True)
     mean_rank = {m: np.mean([ranks[d][m] for d in datasets]) for m in models}
     lines.append("| mean rank | | " + " | ".join(f"{mean_rank[m]:.2f}" for m in models) + " |")
     lines += [
@@ -99,12 +110,7 @@ def main_tables(results: dict, meta: dict) -> tuple[str, dict]:
         "| data set | metric | " + " | ".join(models) + " |",
         "|---|---|" + "---|" * len(models),
     ]
-    for data in datasets:
-        metric = SECONDARY[task_of[data]]
-        means = [_values(results, m, data, metric).mean() for m in models]
-        best = int(np.argmin(means))
-        cells = [f"**{v:.4g}**" if i == best else f"{v:.4g}" for i, v in enumerate(means)]
-        lines.append(f"| {data} | {metric} | " + " | ".join(cells) + " |")
+    lines += _score_rows(results, models, datasets, task_of, SECONDARY, higher_is_better=False)
     lines += [
         "",
         "## Seconds: fit / predict (test set)",
