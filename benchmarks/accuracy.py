@@ -166,8 +166,8 @@ def make_skorch(task: str, seed: int, n_classes: int):
     to32 = FunctionTransformer(lambda X: np.asarray(X, dtype=np.float32))
     if task == "clf":
         net = skorch.NeuralNetClassifier(criterion=torch.nn.CrossEntropyLoss, **kwargs)
-        return _SkorchPipeline(standard_preprocessing(), to32, Seeded(net), task)
-    net = skorch.NeuralNetRegressor(**kwargs)
+    else:
+        net = skorch.NeuralNetRegressor(**kwargs)
     return _SkorchPipeline(standard_preprocessing(), to32, Seeded(net), task)
 
 

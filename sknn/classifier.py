@@ -413,8 +413,9 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         grid = torch.linspace(math.log(0.2), math.log(5.0), 161, dtype=torch.float64).exp()
         with torch.inference_mode():
             losses = torch.stack([loss(logits / t, y, weight) for t in grid])
+            untouched = loss(logits, y, weight)
         best = losses.argmin()
-        if torch.isfinite(losses[best]) and losses[best] < losses[80]:  # grid[80] is 1.0
+        if torch.isfinite(losses[best]) and losses[best] < untouched:
             self.temperature_ = float(grid[best])
 
     @_fit_context(prefer_skip_nested_validation=True)

@@ -23,7 +23,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_sample_weight
 
-from sknn._base import _as_float32
+from sknn._base import _as_float32, _macs_per_row
 from sknn.classifier import NeuralNetClassifier
 from sknn.nn import MLP
 from sknn.regressor import NeuralNetRegressor
@@ -362,7 +362,7 @@ class _SklearnMLPMixin:
         self.n_layers_ = len(layers) + 1
         self.n_outputs_ = layers[-1].out_features
         self.out_activation_ = self._out_activation()
-        self._n_params = (self.module_, sum(p.numel() for p in self.module_.parameters()))
+        self._n_params = (self.module_, _macs_per_row(self.module_))
 
     def _check_hidden_layer_sizes(self):
         sizes = self.hidden_layer_sizes
