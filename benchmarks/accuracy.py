@@ -40,6 +40,7 @@ models can be (re)run separately; every run rewrites
     python benchmarks/accuracy.py                     # every model, every data set
     python benchmarks/accuracy.py --models sknn       # rerun one model
     python benchmarks/accuracy.py --ablation          # the ablation variants
+    python benchmarks/accuracy.py --ablation --models "single network"   # one of them
     python benchmarks/accuracy.py --report            # only rewrite the reports
 """
 
@@ -346,7 +347,9 @@ def main(argv=None) -> int:
     for name in ("lightning.pytorch", "pytorch_lightning", "lightning.fabric"):
         logging.getLogger(name).setLevel(logging.ERROR)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", help="comma-separated subset of " + ", ".join(MODELS))
+    parser.add_argument(
+        "--models", help="comma-separated subset of the models (of the variants with --ablation)"
+    )
     parser.add_argument("--datasets", help="comma-separated subset of the data set names")
     parser.add_argument("--splits", type=int, help="run only the first N splits (default: all)")
     parser.add_argument("--ablation", action="store_true", help="run the sknn ablations")
@@ -355,10 +358,14 @@ def main(argv=None) -> int:
     names = [d.name for d in ACCURACY_SETS]
     if args.datasets:
         names = args.datasets.split(",")
-    if args.ablation:
-        models = [m for m in ABLATIONS if m != "sknn"]
-    elif args.models:
+    if args.models:
         models = args.models.split(",")
+        known = ABLATIONS if args.ablation else MODELS
+        unknown = [m for m in models if m not in known]
+        if unknown:
+            parser.error(f"unknown models {unknown}; choose from {', '.join(known)}")
+    elif args.ablation:
+        models = [m for m in ABLATIONS if m != "sknn"]
     else:
         models = [m for m in MODELS if m not in NEEDS or _installed(NEEDS[m])]
     path = RAW_ABLATION if args.ablation else RAW

@@ -60,11 +60,6 @@ from sknn.training.trainer import n_rows, predict_in_chunks, take
 # "auto" early stopping holds out a validation set only when it would have at
 # least this many rows: fewer make the stopping decision mostly noise.
 _MIN_AUTO_VALIDATION = 10
-# n_iter_no_change="auto": 10 epochs, or enough epochs for this many optimizer
-# steps when an epoch is short (small data: a tiny validation set needs more
-# updates before its loss shows a trend)
-_AUTO_PATIENCE_EPOCHS = 10
-_AUTO_PATIENCE_STEPS = 200
 # predictions on at most this many CPU rows are computed in float64 (see _forward)
 _EXACT_ROWS = 4096
 # below this many multiply-adds a prediction runs with the caller's thread setting
@@ -111,7 +106,7 @@ class BaseNeuralNet(BaseEstimator):
         "lr_schedule": [StrOptions(set(SCHEDULES))],
         "early_stopping": ["boolean", StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "shuffle": ["boolean"],
         "device": [str, torch.device],
@@ -138,7 +133,7 @@ class BaseNeuralNet(BaseEstimator):
         lr_schedule="cosine",
         early_stopping="auto",
         validation_fraction=0.1,
-        n_iter_no_change="auto",
+        n_iter_no_change=10,
         tol=1e-4,
         shuffle=True,
         device="auto",
@@ -374,9 +369,7 @@ class BaseNeuralNet(BaseEstimator):
             batch_size = min(self._resolve_batch_size(len(train)), len(train))
             max_epochs = 1 if incremental else self.max_iter
             self._prepare_optimizer(batch_size)
-            stopper = self._build_stopper(
-                incremental, has_valid=valid is not None, n_train=len(train)
-            )
+            stopper = self._build_stopper(incremental, has_valid=valid is not None)
             train_loss, eval_loss = self._training_loss()
             trainer = Trainer(
                 self.module_,
@@ -477,24 +470,16 @@ class BaseNeuralNet(BaseEstimator):
     def _resolve_batch_size(self, n_train: int) -> int:
         return _auto_batch_size(n_train) if self.batch_size == "auto" else self.batch_size
 
-    def _patience(self, n_train: int) -> int:
-        """Epochs without improvement before stopping: ``n_iter_no_change`` resolved."""
-        if self.n_iter_no_change != "auto":
-            return self.n_iter_no_change
-        batch_size = min(self._resolve_batch_size(n_train), n_train)
-        steps_per_epoch = math.ceil(n_train / batch_size)
-        return max(_AUTO_PATIENCE_EPOCHS, math.ceil(_AUTO_PATIENCE_STEPS / steps_per_epoch))
-
     def _build_schedule(self, max_epochs: int, n_train: int, incremental: bool):
         return Schedule(
             "constant" if incremental else self.lr_schedule,
             max_epochs,
-            patience=max(1, self._patience(n_train) // 2),
+            patience=max(1, self.n_iter_no_change // 2),
         )
 
-    def _build_stopper(self, incremental: bool, *, has_valid: bool, n_train: int) -> EarlyStopping:
+    def _build_stopper(self, incremental: bool, *, has_valid: bool) -> EarlyStopping:
         return EarlyStopping(
-            None if incremental else self._patience(n_train),
+            None if incremental else self.n_iter_no_change,
             self.tol,
             monitor="valid_loss" if has_valid else "train_loss",
         )

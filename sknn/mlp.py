@@ -222,7 +222,7 @@ class _SklearnMLPMixin:
             return InvScaling(n_train, self.power_t, samples_seen=self.t_)
         return Schedule("constant", max_epochs)
 
-    def _build_stopper(self, incremental, *, has_valid, n_train):
+    def _build_stopper(self, incremental, *, has_valid):
         patience = None if self.n_iter_no_change == np.inf else int(self.n_iter_no_change) + 1
         self._stopped = False
 

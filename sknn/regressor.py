@@ -53,10 +53,8 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         whenever the validation set would have at least 10 rows.
     validation_fraction : float, default=0.1
         Share of the data held out for early stopping.
-    n_iter_no_change : int or "auto", default="auto"
-        Patience of early stopping, in epochs. ``"auto"``: 10, or more when an
-        epoch has under 20 batches (small data), so that the patience spans at
-        least 200 optimizer steps.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
     tol : float, default=1e-4
         Minimum improvement of the monitored loss.
     shuffle : bool, default=True

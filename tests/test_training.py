@@ -1,7 +1,6 @@
 """The training loop: early stopping, history, verbosity, seeds, callbacks."""
 
 import copy
-import math
 import re
 import warnings
 
@@ -447,22 +446,3 @@ def test_history_plot_draws_train_and_validation_loss(large_binary_data):
     np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), clf.loss_curve_)
     frame = clf.history_.to_frame()
     assert list(frame["epoch"]) == list(range(1, clf.n_iter_ + 1))
-
-
-def test_auto_patience_spans_200_steps_when_epochs_are_short():
-    # n_iter_no_change="auto": 10 epochs, or enough for 200 optimizer steps
-    clf = NeuralNetClassifier(batch_size=32)
-    assert clf._patience(20_000) == 10  # 625 batches an epoch
-    assert clf._patience(640) == 10  # 20 batches
-    assert clf._patience(128) == 50  # 4 batches: 50 epochs = 200 steps
-    assert clf._patience(10) == 200  # one batch an epoch
-    assert NeuralNetClassifier(batch_size=32, n_iter_no_change=3)._patience(128) == 3
-
-
-def test_auto_patience_is_what_early_stopping_waits(overfitting_data):
-    X, y = overfitting_data  # 540 training rows, auto batch 32: 17 batches an epoch
-    clf = NeuralNetClassifier(
-        hidden_layer_sizes=(64, 64), n_ensemble=1, lr_schedule="constant", random_state=0
-    ).fit(X, y)
-    assert clf.n_iter_ < clf.max_iter
-    assert clf.n_iter_ - clf.best_epoch_ == math.ceil(200 / 17)  # 12, not 10
