@@ -33,7 +33,7 @@ makes the fit times comparable. Scores: accuracy and log-loss
 (classification), R^2 and RMSE (regression), plus fit and predict seconds.
 ``--ablation`` fits sknn with one default changed at a time. Raw results accumulate in
 ``benchmarks/results/accuracy_raw.json`` (the ablations in
-``accuracy_ablation_raw.json``; one entry per model, data set and seed), so
+``accuracy_ablation_raw.json``; one entry per model, data set and split), so
 models can be (re)run separately; every run rewrites
 ``accuracy.md``, ``accuracy.png`` and ``accuracy_ablation.md`` from it.
 
