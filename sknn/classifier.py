@@ -17,8 +17,9 @@ from sklearn.utils.validation import column_or_1d
 from sknn._base import BaseNeuralNet
 from sknn.training.trainer import predict_in_chunks, weighted_mean
 
-# temperature scaling needs at least this many validation rows
-_MIN_CALIBRATION_ROWS = 100
+# temperature scaling: a Gaussian prior on log(T) weighing as much as this many
+# validation rows, so a small validation split moves T only part of the way
+_TEMPERATURE_PRIOR_ROWS = 3.0
 
 
 class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
@@ -160,9 +161,9 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         Validation accuracy of the restored epoch.
     temperature_ : float
         Divides the logits in :meth:`predict_proba` (temperature scaling):
-        fitted to minimize the validation log-loss when the validation split
-        has at least 100 rows, else 1. It never changes :meth:`predict`;
-        ``partial_fit`` keeps it.
+        fitted on the validation split to minimize its log-loss, shrunk
+        towards 1 when that split is small; 1 without a validation split. It
+        never changes :meth:`predict`; ``partial_fit`` keeps it.
     best_epoch_ : int or None
         Epoch with the lowest monitored loss (the validation loss with early
         stopping, else the training loss); with early stopping the model holds
@@ -400,19 +401,22 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         Label smoothing and early stopping leave probabilities too cautious or
         too confident; one scalar dividing the logits, chosen to minimize the
         validation log-loss, fixes most of that without changing a single
-        predicted label. Needs at least ``_MIN_CALIBRATION_ROWS`` validation
-        rows (fewer would make the fitted scalar noise); otherwise 1.
+        predicted label. A Gaussian prior on ``log(T)``, worth
+        ``_TEMPERATURE_PRIOR_ROWS`` validation rows, keeps a small validation
+        split (where every row may be right) from driving ``T`` to an
+        overconfident extreme; on a large one the data decide.
         """
         self.temperature_ = 1.0
-        if valid is None or self.criterion is not None or len(valid) < _MIN_CALIBRATION_ROWS:
+        if valid is None or self.criterion is not None:
             return
         logits = predict_in_chunks(self.module_, valid.X).double()
         loss = self._loss_fn()
         y = valid.y.double() if self._logistic else valid.y
         weight = None if valid.weight is None else valid.weight.double()
         grid = torch.linspace(math.log(0.2), math.log(5.0), 161, dtype=torch.float64).exp()
+        prior = _TEMPERATURE_PRIOR_ROWS / len(valid) * grid.log() ** 2
         with torch.inference_mode():
-            losses = torch.stack([loss(logits / t, y, weight) for t in grid])
+            losses = torch.stack([loss(logits / t, y, weight) for t in grid]) + prior
             untouched = loss(logits, y, weight)
         best = losses.argmin()
         if torch.isfinite(losses[best]) and losses[best] < untouched:

@@ -1,5 +1,7 @@
 """The flagship estimators' architecture switches: embeddings, ensembles, smoothing."""
 
+from unittest import mock
+
 import numpy as np
 import pytest
 import torch
@@ -7,7 +9,7 @@ from sklearn.datasets import make_classification, make_regression
 from sklearn.metrics import log_loss
 from sklearn.model_selection import GridSearchCV
 
-from sknn import NeuralNetClassifier, NeuralNetRegressor
+from sknn import NeuralNetClassifier, NeuralNetRegressor, classifier
 from sknn._base import per_member
 from sknn.nn import PeriodicEmbedding
 
@@ -58,7 +60,9 @@ def test_ensemble_members_are_trained_and_averaged(Est, clf_data):
     spread = members.std(dim=1).mean().item()
     assert spread > 1e-3  # members differ after training
     if Est is NeuralNetClassifier:
-        expected = torch.softmax(members.double(), dim=-1).mean(dim=1).numpy()
+        mean_proba = torch.softmax(members.double(), dim=-1).mean(dim=1)
+        # temperature scaling divides the combined log-probabilities
+        expected = torch.softmax(mean_proba.log() / est.temperature_, dim=-1).numpy()
         np.testing.assert_allclose(est.predict_proba(X[:20]), expected, rtol=1e-5, atol=1e-6)
     else:
         expected = members.double().mean(dim=1).numpy()[:, 0] * est._y_scale + est._y_mean
@@ -87,8 +91,12 @@ def test_label_smoothing_trains_on_soft_targets_and_reports_the_plain_loss():
     # the smoothed targets (0.9 / 0.1) have entropy 0.325: the training loss cannot go below
     assert min(smooth.loss_curve_) > 0.32
     assert min(sharp.loss_curve_) < 0.1
-    confidence = np.median(smooth.predict_proba(X).max(axis=1))
-    assert confidence < 0.95 < np.median(sharp.predict_proba(X).max(axis=1))
+
+    # the network's own probabilities, before temperature scaling sharpens them
+    def raw_confidence(clf):
+        return np.median(torch.softmax(clf._forward(X).double(), dim=1).numpy().max(axis=1))
+
+    assert raw_confidence(smooth) < 0.95 < raw_confidence(sharp)
     # validation loss is plain cross-entropy, comparable across settings
     valid = [r["valid_loss"] for r in smooth.history_]
     assert min(valid) < 0.32
@@ -141,8 +149,19 @@ def test_temperature_is_fitted_on_validation_and_never_changes_labels():
     # them, and the held-out log-loss improves
     assert clf.temperature_ < 1.0
     assert log_loss(y_test, calibrated) < log_loss(y_test, raw)
-    # small validation splits and fits without one keep temperature 1
-    small = NeuralNetClassifier(max_iter=5, random_state=0).fit(X[:500], y[:500])
-    assert small.temperature_ == 1.0
+    # fits without a validation split keep temperature 1
     no_valid = NeuralNetClassifier(early_stopping=False, max_iter=5, random_state=0).fit(X, y)
     assert no_valid.temperature_ == 1.0
+
+
+def test_temperature_prior_shrinks_towards_one_on_small_validation_splits():
+    # every validation row right: the bare log-loss always prefers a lower
+    # temperature, down to the grid's end; the prior stops it part of the way
+    X, y = make_classification(n_samples=300, n_features=6, class_sep=3.0, random_state=0)
+    temperatures = {}
+    for rows in (None, 3.0):
+        with mock.patch.object(classifier, "_TEMPERATURE_PRIOR_ROWS", rows or 0.0):
+            clf = NeuralNetClassifier(n_ensemble=2, max_iter=10, random_state=0).fit(X, y)
+        assert clf.best_validation_score_ == 1.0
+        temperatures[rows] = clf.temperature_
+    assert temperatures[None] < temperatures[3.0] < 1.0
