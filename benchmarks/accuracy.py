@@ -307,8 +307,9 @@ def run(models: list[str], names: list[str], max_splits: int | None, raw: dict, 
             continue
         X, y = ds.load()
         n_classes = len(np.unique(y)) if ds.task == "clf" else 1
+        chosen = splits(X, y, ds.task)[:max_splits]
         for model_name in models:
-            for seed, (train, test) in enumerate(splits(X, y, ds.task)[:max_splits]):
+            for seed, (train, test) in enumerate(chosen):
                 if ds.task == "reg" and model_name == "no label smoothing":
                     continue  # the regressors have no label smoothing
                 model = build(model_name, ds.task, seed, n_classes)

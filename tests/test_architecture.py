@@ -159,9 +159,9 @@ def test_temperature_prior_shrinks_towards_one_on_small_validation_splits():
     # temperature, down to the grid's end; the prior stops it part of the way
     X, y = make_classification(n_samples=300, n_features=6, class_sep=3.0, random_state=0)
     temperatures = {}
-    for rows in (None, 3.0):
-        with mock.patch.object(classifier, "_TEMPERATURE_PRIOR_ROWS", rows or 0.0):
+    for rows in (0.0, 3.0):
+        with mock.patch.object(classifier, "_TEMPERATURE_PRIOR_ROWS", rows):
             clf = NeuralNetClassifier(n_ensemble=2, max_iter=10, random_state=0).fit(X, y)
         assert clf.best_validation_score_ == 1.0
         temperatures[rows] = clf.temperature_
-    assert temperatures[None] < temperatures[3.0] < 1.0
+    assert temperatures[0.0] < temperatures[3.0] < 1.0
