@@ -72,17 +72,6 @@ def _auto_batch_size(n_train: int) -> int:
     return int(min(n_train, min(256, max(32, size))))
 
 
-def _as_float32(X: np.ndarray) -> np.ndarray:
-    """C-contiguous float32 copy of validated ``X``; refuses values that overflow."""
-    with np.errstate(over="ignore"):
-        X32 = np.ascontiguousarray(X, dtype=np.float32)
-    if X.dtype != np.float32 and not np.isfinite(X32).all():
-        raise ValueError(
-            "Input X has values too large for float32 (they overflow to inf); rescale the features."
-        )
-    return X32
-
-
 class BaseNeuralNet(BaseEstimator):
     """Shared parameters, validation and the fit/predict plumbing."""
 
@@ -235,21 +224,6 @@ class BaseNeuralNet(BaseEstimator):
             )
         return tuple(int(s) for s in sizes)
 
-    def _validate_X(self, X, y=None, *, reset: bool):
-        kwargs = {
-            "accept_sparse": ("csr", "csc", "coo"),
-            "dtype": (np.float32, np.float64),
-        }
-        if y is None:
-            X = validate_data(self, X, reset=reset, **kwargs)
-        else:
-            X, y = validate_data(
-                self, X, y, reset=reset, multi_output=True, y_numeric=self._y_numeric, **kwargs
-            )
-        if sp.issparse(X):
-            X = X.toarray()
-        return X, y
-
     def _check_X_y(self, X, y=None, *, reset: bool):
         """Check feature names and counts, ``y`` and their lengths; ``X`` stays raw."""
         if self.module is not None:
@@ -366,9 +340,9 @@ class BaseNeuralNet(BaseEstimator):
                 if valid_idx is None
                 else self._to_tensors(X, y_enc, sample_weight, valid_idx, device)
             )
-            batch_size = min(self._resolve_batch_size(len(train)), len(train))
+            batch_size = self._batch_size(len(train))
             max_epochs = 1 if incremental else self.max_iter
-            self._prepare_optimizer(batch_size)
+            self._reset_learning_rate()
             stopper = self._build_stopper(incremental, has_valid=valid is not None)
             train_loss, eval_loss = self._training_loss()
             trainer = Trainer(
@@ -377,13 +351,12 @@ class BaseNeuralNet(BaseEstimator):
                 self.optimizer_,
                 batch_size=batch_size,
                 max_epochs=max_epochs,
-                schedule=self._build_schedule(max_epochs, len(train), incremental),
+                schedule=self._build_schedule(max_epochs, incremental),
                 stopper=stopper,
                 score_fn=self._score_fn(),
                 callbacks=self._training_callbacks(incremental),
                 generator=torch.Generator().manual_seed(seed),
                 shuffle=self.shuffle,
-                penalty=self._loss_penalty(batch_size),
                 eval_loss_fn=eval_loss,
             )
             n_threads = recommended_threads(3 * batch_size * self._n_weights(), device)
@@ -395,7 +368,6 @@ class BaseNeuralNet(BaseEstimator):
         return self
 
     # ------------------------------------------------- training components
-    # The drop-in MLP estimators override these to reproduce scikit-learn's MLP.
     def _build_module(self, X_train, w_train, hidden: tuple[int, ...]) -> torch.nn.Module:
         """The network: the user's module, or embeddings for the encoder's codes + MLP."""
         if self.module is not None:
@@ -458,19 +430,17 @@ class BaseNeuralNet(BaseEstimator):
     def _train_loss_fn(self):
         return self._loss_fn()
 
-    def _prepare_optimizer(self, batch_size: int) -> None:
+    def _reset_learning_rate(self) -> None:
         """Reset the learning rate: a schedule is per fit, and partial_fit keeps it."""
         for group in self.optimizer_.param_groups:
             scaled = self.learning_rate * group.get("lr_multiplier", 1.0)
             group["lr"] = group["initial_lr"] = scaled
 
-    def _loss_penalty(self, batch_size: int):
-        return None
+    def _batch_size(self, n_train: int) -> int:
+        size = _auto_batch_size(n_train) if self.batch_size == "auto" else self.batch_size
+        return min(size, n_train)
 
-    def _resolve_batch_size(self, n_train: int) -> int:
-        return _auto_batch_size(n_train) if self.batch_size == "auto" else self.batch_size
-
-    def _build_schedule(self, max_epochs: int, n_train: int, incremental: bool):
+    def _build_schedule(self, max_epochs: int, incremental: bool):
         return Schedule(
             "constant" if incremental else self.lr_schedule,
             max_epochs,
@@ -568,7 +538,13 @@ class BaseNeuralNet(BaseEstimator):
         elif has_valid:
             stopper.restore(self.module_)
         if trainer.interrupted:
-            self._warn_interrupted(trainer, stopper, has_valid=has_valid)
+            kept = f"the best epoch ({stopper.best_epoch})" if has_valid else "the last epoch"
+            warnings.warn(
+                f"Training interrupted by KeyboardInterrupt in epoch {trainer.epoch}; keeping "
+                f"the weights of {kept}.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
         self._fit_count = getattr(self, "_fit_count", 0) + 1
         self._n_params = (self.module_, _macs_per_row(self.module_))
         self.n_iter_ = len(self.history_)
@@ -584,15 +560,6 @@ class BaseNeuralNet(BaseEstimator):
 
     def _calibrate(self, trainer: Trainer, valid: TrainingData | None) -> None:
         """Adjust outputs on the validation data (if any) after a fit; classifiers do."""
-
-    def _warn_interrupted(self, trainer: Trainer, stopper: EarlyStopping, *, has_valid: bool):
-        kept = f"the best epoch ({stopper.best_epoch})" if has_valid else "the last epoch"
-        warnings.warn(
-            f"Training interrupted by KeyboardInterrupt in epoch {trainer.epoch}; keeping the "
-            f"weights of {kept}.",
-            RuntimeWarning,
-            stacklevel=4,
-        )
 
     # ----------------------------------------------------------- prediction
     def _forward(self, X) -> torch.Tensor:

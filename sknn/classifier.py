@@ -262,9 +262,6 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         self.class_weight = class_weight
         self.label_smoothing = label_smoothing
 
-    # scikit-learn's MLP uses one logistic output for binary targets
-    _binary_single_logit = False
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
@@ -276,7 +273,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
             check_classification_targets(y)
             kind = type_of_target(y, input_name="y")
             if kind == "multilabel-indicator":
-                self._multilabel = self._logistic = True
+                self._multilabel = True
                 self.classes_ = np.arange(y.shape[1])
                 self._n_model_outputs = y.shape[1]
                 return np.asarray(y, dtype=np.float32)
@@ -293,9 +290,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
                     f"{type(self).__name__} needs samples of at least 2 classes, but the "
                     f"data contains only one class: {self.classes_[0]!r}."
                 )
-            # binary: one logit (as scikit-learn's MLP) or two softmax logits
-            self._logistic = self._binary_single_logit and len(self.classes_) == 2
-            self._n_model_outputs = 1 if self._logistic else len(self.classes_)
+            self._n_model_outputs = len(self.classes_)
         elif self._multilabel:
             y = np.asarray(y)
             if y.ndim != 2 or y.shape[1] != len(self.classes_):
@@ -312,16 +307,11 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
                 f"y contains labels not seen in the first fit / the `classes` argument: "
                 f"{unseen.tolist()}; known classes are {self.classes_.tolist()}."
             )
-        codes = np.searchsorted(self.classes_, y)
-        if self._logistic:
-            return codes.astype(np.float32)[:, None]
-        return codes.astype(np.int64)
+        return np.searchsorted(self.classes_, y).astype(np.int64)
 
     def _target_weights(self, sample_weight, y_encoded):
         if self.class_weight is None:
             return sample_weight
-        if self._logistic and not self._multilabel:
-            y_encoded = y_encoded[:, 0].astype(np.int64)
         if self._multilabel:
             raise ValueError("class_weight is not supported for multilabel targets.")
         if self.class_weight == "balanced":
@@ -341,20 +331,18 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         return sample_weight * per_class[y_encoded]
 
     def _stratify(self, y_encoded):
-        if self._multilabel:
-            return None
-        return y_encoded[:, 0].astype(np.int64) if self._logistic else y_encoded
+        return None if self._multilabel else y_encoded
 
     @property
     def _combine(self):
-        return "sigmoid" if self._logistic else "softmax"
+        return "sigmoid" if self._multilabel else "softmax"
 
     def _train_loss_fn(self):
         """Cross-entropy against smoothed labels (``label_smoothing``)."""
         smoothing = self.label_smoothing
         if not smoothing:
             return self._loss_fn()
-        if self._logistic:
+        if self._multilabel:
             plain = self._loss_fn()
             return lambda out, y, weight: plain(out, y * (1 - smoothing) + smoothing / 2, weight)
 
@@ -365,7 +353,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         return smoothed_cross_entropy
 
     def _loss_fn(self):
-        if self._logistic:
+        if self._multilabel:
 
             def multilabel_loss(out, y, weight):
                 if weight is None:
@@ -383,10 +371,10 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         return cross_entropy
 
     def _score_fn(self):
-        logistic = self._logistic
+        multilabel = self._multilabel
 
         def accuracy(out: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | None) -> float:
-            if logistic:
+            if multilabel:
                 correct = ((out > 0).float() == y).all(dim=1).float()
             else:
                 correct = (out.argmax(dim=1) == y).float()
@@ -411,7 +399,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
             return
         logits = predict_in_chunks(self.module_, valid.X).double()
         loss = self._loss_fn()
-        y = valid.y.double() if self._logistic else valid.y
+        y = valid.y.double() if self._multilabel else valid.y
         weight = None if valid.weight is None else valid.weight.double()
         grid = torch.linspace(math.log(0.2), math.log(5.0), 161, dtype=torch.float64).exp()
         prior = _TEMPERATURE_PRIOR_ROWS / len(valid) * grid.log() ** 2
@@ -461,8 +449,6 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         out = self._logits(X)
         if self._multilabel:
             return torch.sigmoid(out).numpy()
-        if self._logistic:
-            return torch.sigmoid(torch.cat([-out, out], dim=1)).numpy()
         return torch.softmax(out, dim=1).numpy()
 
     def predict_log_proba(self, X) -> np.ndarray:
@@ -470,8 +456,6 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         out = self._logits(X)
         if self._multilabel:
             return F.logsigmoid(out).numpy()
-        if self._logistic:
-            return F.logsigmoid(torch.cat([-out, out], dim=1)).numpy()
         return torch.log_softmax(out, dim=1).numpy()
 
     def predict(self, X) -> np.ndarray:
@@ -479,6 +463,4 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         out = self._forward(X)
         if self._multilabel:
             return (out > 0).numpy().astype(int)
-        if self._logistic:
-            return self.classes_[(out[:, 0] > 0).numpy().astype(np.int64)]
         return self.classes_[out.argmax(dim=1).numpy()]

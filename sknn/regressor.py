@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
 import torch.nn.functional as F
 from sklearn.base import RegressorMixin, _fit_context
 
 from sknn._base import BaseNeuralNet
+from sknn.training.metrics import r2_score
 from sknn.training.trainer import weighted_mean
 
 
@@ -161,16 +161,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         return squared_error
 
     def _score_fn(self):
-        def r2(out: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | None) -> float:
-            w = torch.ones(len(y), device=y.device) if weight is None else weight
-            w = w[:, None] / w.sum()
-            mean = (w * y).sum(dim=0)
-            ss_res = (w * (y - out).square()).sum(dim=0)
-            ss_tot = (w * (y - mean).square()).sum(dim=0)
-            r2 = torch.where(ss_tot > 0, 1 - ss_res / ss_tot.clamp_min(1e-12), 1 - ss_res)
-            return r2.mean().item()
-
-        return r2
+        return r2_score
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):

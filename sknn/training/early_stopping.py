@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -21,9 +20,6 @@ class EarlyStopping:
         Minimum improvement that resets the patience counter.
     monitor : {"valid_loss", "valid_score", "train_loss"}
         The history key to watch; scores are better when higher, losses lower.
-    on_exhausted : callable, optional
-        Called when patience runs out; returning ``False`` resets the patience
-        and continues (e.g. after lowering the learning rate) instead of stopping.
     """
 
     def __init__(
@@ -31,12 +27,10 @@ class EarlyStopping:
         patience: int | None,
         tol: float,
         monitor: str = "valid_loss",
-        on_exhausted: Callable[[], bool] | None = None,
     ):
         self.patience = patience
         self.tol = tol
         self.monitor = monitor
-        self.on_exhausted = on_exhausted
         self.sign = 1.0 if monitor.endswith("score") else -1.0
         self.best_value: float | None = None
         self.best_epoch: int | None = None
@@ -53,12 +47,7 @@ class EarlyStopping:
             self.best_value = value
             self.best_epoch = epoch
             self.best_state = {k: v.detach().clone() for k, v in module.state_dict().items()}
-        if self.patience is None or self.bad_epochs < self.patience:
-            return False
-        if self.on_exhausted is not None and not self.on_exhausted():
-            self.bad_epochs = 0
-            return False
-        return True
+        return self.patience is not None and self.bad_epochs >= self.patience
 
     def restore(self, module: nn.Module) -> bool:
         """Load the best weights into ``module``; ``False`` if none were recorded."""

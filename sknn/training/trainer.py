@@ -98,11 +98,13 @@ class Trainer:
         Rows per gradient step.
     max_epochs : int
         Upper bound on passes over the training data.
-    schedule : Schedule
-        Per-epoch learning-rate schedule.
+    schedule : Schedule or None
+        Per-epoch learning-rate schedule; ``None`` keeps the rate.
     stopper : EarlyStopping
-        Watches the validation loss when validation data is given, else the
-        training loss.
+        Watches the quantity named by its ``monitor`` attribute (a key of the
+        epoch record) through ``update(value, epoch, module)``, which returns
+        ``True`` to stop; any object with that interface and a ``best_epoch``
+        attribute will do.
     score_fn : callable, optional
         ``score_fn(outputs, targets, weight)`` for the validation score.
     callbacks : sequence of Callback
@@ -111,12 +113,18 @@ class Trainer:
         Source of the shuffling permutations.
     shuffle : bool
         Reshuffle the training rows every epoch.
+    order : callable, optional
+        ``order(n_rows)`` returns the row order (an index tensor) of each epoch
+        when shuffling; by default a fresh permutation drawn from ``generator``.
     penalty : callable, optional
         Returns a regularization term to add to each epoch's reported training
         loss when the optimizer applies it as weight decay.
     eval_loss_fn : callable, optional
         The loss reported on validation data (default: ``loss_fn``), e.g.
         without the label smoothing of the training loss.
+    stop_on_divergence : bool
+        Stop as soon as the monitored loss or a weight stops being finite
+        (``diverged`` is then set); ``False`` leaves the decision to the stopper.
     """
 
     def __init__(
@@ -127,14 +135,16 @@ class Trainer:
         *,
         batch_size: int,
         max_epochs: int,
-        schedule: Schedule,
+        schedule: Schedule | None = None,
         stopper: EarlyStopping,
         score_fn: ScoreFn | None = None,
         callbacks: Sequence[Callback] = (),
         generator: torch.Generator | None = None,
         shuffle: bool = True,
+        order: Callable[[int], torch.Tensor] | None = None,
         penalty: Callable[[], float] | None = None,
         eval_loss_fn: LossFn | None = None,
+        stop_on_divergence: bool = True,
     ):
         self.module = module
         self.loss_fn = loss_fn
@@ -159,6 +169,8 @@ class Trainer:
         ]
         self.generator = generator
         self.shuffle = shuffle
+        self.order = order
+        self.stop_on_divergence = stop_on_divergence
         # added to the reported training loss (e.g. an L2 term the optimizer
         # applies as weight decay rather than through the loss)
         self.penalty = penalty or (lambda: 0.0)
@@ -172,7 +184,11 @@ class Trainer:
         n = len(train)
         X, y, w = train.X, train.y, train.weight
         if self.shuffle:
-            perm = torch.randperm(n, generator=self.generator).to(y.device, non_blocking=True)
+            perm = (
+                self.order(n)
+                if self.order is not None
+                else torch.randperm(n, generator=self.generator)
+            ).to(y.device, non_blocking=True)
             # one gather per epoch, then every batch is a free contiguous view
             X, y = take(X, perm), y[perm]
             w = None if w is None else w[perm]
@@ -215,7 +231,8 @@ class Trainer:
 
     def fit(self, train: TrainingData, valid: TrainingData | None, history: History) -> None:
         """Train until ``max_epochs``, early stopping, divergence or Ctrl-C."""
-        self.schedule.start(self.optimizer)
+        if self.schedule is not None:
+            self.schedule.start(self.optimizer)
         first_epoch = len(history) + 1
         for cb in self.callbacks:
             cb.on_train_begin({"max_epochs": self.max_epochs, "n_samples": len(train)})
@@ -244,14 +261,15 @@ class Trainer:
                 for cb in self.callbacks:
                     cb.on_epoch_end(record)
                 loss = train_loss if valid is None else valid_loss
-                if not (math.isfinite(loss) and self._weights_finite()):
+                if self.stop_on_divergence and not (math.isfinite(loss) and self._weights_finite()):
                     self.diverged = True
                     break
                 monitored = record[self.stopper.monitor]
                 if self.stopper.update(monitored, record["epoch"], self.module):
                     self.stopped_early = True
                     break
-                self.schedule.step(self.optimizer, offset, loss)
+                if self.schedule is not None:
+                    self.schedule.step(self.optimizer, offset, loss)
         except KeyboardInterrupt:
             self.interrupted = True
         finally:

@@ -1,0 +1,478 @@
+"""What the drop-in ``MLPClassifier`` and ``MLPRegressor`` share: fitting and the forward pass.
+
+The estimators follow scikit-learn's ``BaseMultilayerPerceptron`` step by step
+(validation, initialisation from the same random stream, the same validation
+split and shuffling, the same stopping rule) so that the same ``random_state``
+gives the same model up to rounding; each epoch runs on sknn's
+:class:`~sknn.training.Trainer` in the input's float dtype.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from abc import ABCMeta, abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from sklearn.base import BaseEstimator, _fit_context, is_classifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.optimize import _check_optimize_result
+from sklearn.utils.validation import _check_sample_weight, validate_data
+
+from sknn.mlp._epoch_end import SklearnEpochEnd
+from sknn.mlp._lbfgs import LbfgsObjective, minimize_lbfgs, pack, unpack
+from sknn.mlp._losses import LOSS_FUNCTIONS
+from sknn.mlp._network import (
+    ACTIVATIONS,
+    build_module,
+    forward_numpy,
+    init_coefs,
+    linear_layers,
+    read_weights,
+)
+from sknn.mlp._optimizers import AdamOptimizer, SGDOptimizer
+from sknn.training import History, Trainer, TrainingData, resolve_device
+from sknn.training.threads import recommended_threads, torch_threads
+from sknn.training.trainer import predict_in_chunks
+
+_STOCHASTIC_SOLVERS = ("sgd", "adam")
+# predictions costing fewer multiply-adds run in numpy, straight from coefs_
+_NUMPY_MACS = 10_000_000
+
+
+class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
+    """Base class of the drop-in MLPs; use :class:`MLPClassifier` or :class:`MLPRegressor`."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "device": [str, torch.device],
+    }
+
+    @abstractmethod
+    def __init__(
+        self,
+        hidden_layer_sizes,
+        activation,
+        solver,
+        alpha,
+        batch_size,
+        learning_rate,
+        learning_rate_init,
+        power_t,
+        max_iter,
+        loss,
+        shuffle,
+        random_state,
+        tol,
+        verbose,
+        warm_start,
+        momentum,
+        nesterovs_momentum,
+        early_stopping,
+        validation_fraction,
+        beta_1,
+        beta_2,
+        epsilon,
+        n_iter_no_change,
+        max_fun,
+        device,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.loss = loss
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.device = device
+
+    # ------------------------------------------------------ subclass hooks
+    @abstractmethod
+    def _validate_input(self, X, y, incremental: bool, reset: bool):
+        """Validated ``X`` and the encoded targets (labels binarized for classifiers)."""
+
+    @abstractmethod
+    def _output_activation(self) -> str:
+        """scikit-learn's name of the output activation, once targets are encoded."""
+
+    @abstractmethod
+    def _validation_score(self):
+        """The score watched by early stopping, as ``score(outputs, y, weight)``."""
+
+    # ------------------------------------------------------------- fitting
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data matrix ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values (class labels in classification, real numbers in
+            regression).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        self : object
+            Returns a trained MLP model.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    def _check_solver(self) -> bool:
+        if self.solver not in _STOCHASTIC_SOLVERS:
+            raise AttributeError(
+                f"partial_fit is only available for stochastic optimizers. {self.solver} "
+                "is not stochastic."
+            )
+        return True
+
+    def _fit(self, X, y, sample_weight=None, incremental=False):
+        hidden = self.hidden_layer_sizes
+        hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
+        if np.any(np.array(hidden) <= 0):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden}.")
+        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        if sample_weight is not None:
+            # stricter than scikit-learn, which fits negative weights silently
+            sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+        if y.ndim == 1:
+            y = y.reshape((-1, 1))
+        self.n_outputs_ = y.shape[1]
+        layer_units = [X.shape[1], *hidden, self.n_outputs_]
+        self._random_state = check_random_state(self.random_state)
+        if first_pass:
+            self._initialize(y, layer_units, X.dtype)
+        device = resolve_device(self.device)
+        if self.solver in _STOCHASTIC_SOLVERS:
+            self._fit_stochastic(X, y, sample_weight, incremental, device)
+        else:
+            self._fit_lbfgs(X, y, sample_weight, device)
+        self.device_ = str(device)
+        weights = [*self.coefs_, *self.intercepts_]
+        if not all(np.isfinite(w).all() for w in weights):
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may contain "
+                "large values and need to be preprocessed."
+            )
+        return self
+
+    def _initialize(self, y, layer_units, dtype) -> None:
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.n_outputs_ = y.shape[1]
+        self.n_layers_ = len(layer_units)
+        self.out_activation_ = self._output_activation()
+        self.coefs_, self.intercepts_ = init_coefs(
+            layer_units, self.activation, self._random_state, dtype
+        )
+        self._best_coefs = [c.copy() for c in self.coefs_]
+        self._best_intercepts = [b.copy() for b in self.intercepts_]
+        if self.solver in _STOCHASTIC_SOLVERS:
+            self.loss_curve_ = []
+            self._no_improvement_count = 0
+            if self.early_stopping:
+                self.validation_scores_ = []
+                self.best_validation_score_ = -np.inf
+                self.best_loss_ = None
+            else:
+                self.best_loss_ = np.inf
+                self.validation_scores_ = None
+                self.best_validation_score_ = None
+
+    def _new_optimizer(self):
+        if self.solver == "sgd":
+            return SGDOptimizer(
+                self.learning_rate_init,
+                self.learning_rate,
+                self.momentum,
+                self.nesterovs_momentum,
+                self.power_t,
+            )
+        return AdamOptimizer(self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon)
+
+    def _split(self, X, y, sample_weight):
+        """scikit-learn's validation split: the same rows for the same random_state."""
+        # only binary targets are stratified, as in scikit-learn
+        stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
+        arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
+        parts = train_test_split(
+            *arrays,
+            random_state=self._random_state,
+            test_size=self.validation_fraction,
+            stratify=stratify,
+        )
+        if parts[1].shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' or the "
+                "size of your dataset."
+            )
+        train, valid = parts[0::2], parts[1::2]
+        if sample_weight is None:
+            train, valid = (*train, None), (*valid, None)
+        return train, valid
+
+    def _batch_size(self, n_samples: int) -> int:
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn(
+                "Got `batch_size` less than 1 or larger than sample size. It is going to "
+                "be clipped",
+                stacklevel=4,
+            )
+        return int(np.clip(self.batch_size, 1, n_samples))
+
+    def _fit_stochastic(self, X, y, sample_weight, incremental: bool, device) -> None:
+        if not incremental or not hasattr(self, "_optimizer"):
+            self._optimizer = self._new_optimizer()
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        if self.early_stopping:
+            train, valid = self._split(X, y, sample_weight)
+        else:
+            train, valid = (X, y, sample_weight), None
+        n_samples = train[0].shape[0]
+        batch_size = self._batch_size(n_samples)
+        dtype = self.coefs_[0].dtype
+        module = build_module(self.coefs_, self.intercepts_, self.activation, device)
+        # scikit-learn's L2 term adds alpha * W / batch_rows to the weights' gradients
+        optimizer = self._optimizer.start(module, self.alpha / batch_size, device)
+        epoch_end = SklearnEpochEnd(
+            self, self._optimizer, n_samples, early_stopping=self.early_stopping
+        )
+        n_batches = math.ceil(n_samples / batch_size)
+        mean_weight = 1.0 if train[2] is None else float(np.mean(train[2]))
+        trainer = Trainer(
+            module,
+            LOSS_FUNCTIONS[self.out_activation_],
+            optimizer,
+            batch_size=batch_size,
+            max_epochs=1 if incremental else self.max_iter,
+            stopper=epoch_end,
+            score_fn=self._validation_score(),
+            callbacks=[epoch_end],
+            shuffle=self.shuffle,
+            order=_SklearnOrder(n_samples, self._random_state) if self.shuffle else None,
+            penalty=_l2_penalty(module, self.alpha, n_batches / (n_samples * mean_weight)),
+            stop_on_divergence=False,
+        )
+        self.n_iter_ = 0
+        n_params = sum(p.numel() for p in module.parameters())
+        with torch_threads(recommended_threads(3 * batch_size * n_params, device)):
+            trainer.fit(
+                _tensors(*train, dtype, device),
+                None if valid is None else _tensors(*valid, dtype, device),
+                History(),
+            )
+        self._optimizer.finish()
+        if trainer.interrupted:
+            warnings.warn("Training interrupted by user.", stacklevel=4)
+        elif not incremental and not epoch_end.stopped and self.n_iter_ == self.max_iter:
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and "
+                "the optimization hasn't converged yet.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+        if self.early_stopping:
+            if epoch_end.best_state is not None:
+                module.load_state_dict(epoch_end.best_state)
+                self._best_coefs, self._best_intercepts = read_weights(module, dtype)
+            self.coefs_ = [c.copy() for c in self._best_coefs]
+            self.intercepts_ = [b.copy() for b in self._best_intercepts]
+        else:
+            self.coefs_, self.intercepts_ = read_weights(module, dtype)
+
+    def _fit_lbfgs(self, X, y, sample_weight, device) -> None:
+        X = X.toarray() if sp.issparse(X) else X
+        objective = LbfgsObjective(
+            self.coefs_,
+            self.intercepts_,
+            self.activation,
+            self.out_activation_,
+            self.alpha,
+            X,
+            y,
+            sample_weight,
+            device,
+        )
+        result = minimize_lbfgs(
+            objective,
+            pack(self.coefs_, self.intercepts_),
+            max_iter=self.max_iter,
+            max_fun=self.max_fun,
+            tol=self.tol,
+        )
+        self.n_iter_ = _check_optimize_result("lbfgs", result, self.max_iter)
+        self.loss_ = float(result.fun)
+        # float64, whatever the input's dtype: scipy works on a float64 vector
+        self.coefs_, self.intercepts_ = unpack(result.x, self.coefs_, self.intercepts_)
+
+    def _loss_grad_lbfgs(
+        self,
+        packed_coef_inter,
+        X,
+        y,
+        sample_weight,
+        activations,
+        deltas,
+        coef_grads,
+        intercept_grads,
+    ):
+        """The L-BFGS objective at ``packed_coef_inter``: ``(loss, packed gradient)``.
+
+        scikit-learn's signature; the last four arguments (its work buffers) are
+        not needed. Like scikit-learn, loads the packed weights into ``coefs_``
+        and ``intercepts_``.
+        """
+        y = np.asarray(y)
+        objective = LbfgsObjective(
+            self.coefs_,
+            self.intercepts_,
+            self.activation,
+            self.out_activation_,
+            self.alpha,
+            X.toarray() if sp.issparse(X) else X,
+            y.reshape(-1, 1) if y.ndim == 1 else y,
+            sample_weight,
+            torch.device("cpu"),
+        )
+        self.coefs_, self.intercepts_ = unpack(packed_coef_inter, self.coefs_, self.intercepts_)
+        return objective(packed_coef_inter)
+
+    # ---------------------------------------------------------- prediction
+    def _forward_pass_fast(self, X, check_input: bool = True) -> np.ndarray:
+        """The output activations for ``X`` (small inputs in numpy, large ones in torch)."""
+        if check_input:
+            X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+        macs = X.shape[0] * sum(W.size for W in self.coefs_)
+        device = _usable(getattr(self, "device_", "cpu"))
+        if sp.issparse(X) or (device.type == "cpu" and macs < _NUMPY_MACS):
+            return forward_numpy(
+                X, self.coefs_, self.intercepts_, self.activation, self.out_activation_
+            )
+        module = build_module(self.coefs_, self.intercepts_, self.activation, device)
+        dtype = linear_layers(module)[0].weight.dtype
+        with torch_threads(recommended_threads(macs, device)):
+            out = predict_in_chunks(module, torch.as_tensor(X, dtype=dtype, device=device))
+        out = out.cpu().numpy().astype(np.result_type(X.dtype, self.coefs_[0].dtype))
+        return ACTIVATIONS[self.out_activation_](out)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+class _SklearnOrder:
+    """Each epoch's row order, drawn as scikit-learn's MLP draws it.
+
+    scikit-learn reshuffles the previous epoch's order with
+    ``sklearn.utils.shuffle(order, random_state=rng)``, one permutation per epoch.
+    """
+
+    def __init__(self, n_samples: int, random_state: np.random.RandomState):
+        self.order = np.arange(n_samples)
+        self.random_state = random_state
+
+    def __call__(self, n_samples: int) -> torch.Tensor:
+        permutation = np.arange(n_samples)
+        self.random_state.shuffle(permutation)
+        self.order = self.order[permutation]
+        return torch.from_numpy(self.order)
+
+
+def _l2_penalty(module: torch.nn.Module, alpha: float, scale: float):
+    """The epoch's L2 term for ``loss_curve_``, from the epoch's final weights.
+
+    scikit-learn adds ``alpha / 2 * ||W||^2 / batch_rows`` to every batch's loss;
+    averaged over an epoch that is ``alpha / 2 * ||W||^2 * n_batches / n_rows``.
+    """
+    layers = linear_layers(module)
+
+    def penalty() -> float:
+        with torch.no_grad():
+            total = sum(layer.weight.square().sum() for layer in layers)
+        return float(0.5 * alpha * total * scale)
+
+    return penalty
+
+
+def _tensors(X, y, sample_weight, dtype, device) -> TrainingData:
+    torch_dtype = torch.float64 if dtype == np.float64 else torch.float32
+
+    def tensor(array):
+        array = np.asarray(array.toarray() if sp.issparse(array) else array)
+        if not array.flags.writeable:  # torch would share a read-only buffer
+            array = array.copy()
+        return torch.as_tensor(array, dtype=torch_dtype, device=device)
+
+    return TrainingData(
+        X=tensor(X),
+        y=tensor(y),
+        weight=None if sample_weight is None else tensor(sample_weight),
+    )
+
+
+def _usable(device: str) -> torch.device:
+    """The fitted device, or the CPU where it is not available (a model moved machines)."""
+    device = torch.device(device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        return torch.device("cpu")
+    if device.type == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            return torch.device("cpu")
+    return device
