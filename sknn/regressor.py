@@ -33,6 +33,24 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         Activation between layers.
     dropout : float, default=0.0
         Dropout probability after each hidden layer.
+    numeric_embedding : {"periodic"} or None, default="periodic"
+        ``"periodic"`` embeds each scaled numeric feature as itself plus
+        learned periodic functions of it (RealMLP's PBLD embedding, 4 values
+        per feature), which lets the network fit sharp, non-monotone effects
+        of single features; ``None`` feeds the scaled values directly.
+    feature_scale : bool, default=True
+        Multiply the embedded input by a learned per-feature factor before the
+        hidden layers (RealMLP's "front scale", trained at 6 times the
+        learning rate), so the network can quickly mute uninformative columns.
+    n_ensemble : int, default=8
+        Members of an implicit ensemble (TabM-mini): each member multiplies
+        the embedded input by its own vector, all share the hidden layers,
+        each has its own output layer; training minimizes the mean of the
+        members' losses and predictions average their probabilities (their
+        values, for regression). Training and prediction cost grow about
+        linearly with it; 1 gives a single network. ``numeric_embedding``,
+        ``feature_scale`` and ``n_ensemble`` shape the built-in network only:
+        a custom ``module`` is used as given.
     optimizer : {"adamw", "adam", "sgd"}, default="adamw"
         Optimizer; fused into one kernel per step where torch supports it.
     learning_rate : float, default=1e-3

@@ -9,35 +9,28 @@ gives the same model up to rounding; each epoch runs on sknn's
 
 from __future__ import annotations
 
-import math
-import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
 import torch
-from sklearn.base import BaseEstimator, _fit_context, is_classifier
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from sknn.mlp._epoch_end import SklearnEpochEnd
 from sknn.mlp._lbfgs import LbfgsObjective, minimize_lbfgs, pack, unpack
-from sknn.mlp._losses import LOSS_FUNCTIONS
 from sknn.mlp._network import (
     ACTIVATIONS,
     build_module,
     forward_numpy,
     init_coefs,
     linear_layers,
-    read_weights,
 )
-from sknn.mlp._optimizers import AdamOptimizer, SGDOptimizer
-from sknn.training import History, Trainer, TrainingData, resolve_device
+from sknn.mlp._stochastic import fit_stochastic
+from sknn.training import resolve_device
 from sknn.training.threads import recommended_threads, torch_threads
 from sknn.training.trainer import predict_in_chunks
 
@@ -231,109 +224,8 @@ class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
                 self.validation_scores_ = None
                 self.best_validation_score_ = None
 
-    def _new_optimizer(self):
-        if self.solver == "sgd":
-            return SGDOptimizer(
-                self.learning_rate_init,
-                self.learning_rate,
-                self.momentum,
-                self.nesterovs_momentum,
-                self.power_t,
-            )
-        return AdamOptimizer(self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon)
-
-    def _split(self, X, y, sample_weight):
-        """scikit-learn's validation split: the same rows for the same random_state."""
-        # only binary targets are stratified, as in scikit-learn
-        stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
-        arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
-        parts = train_test_split(
-            *arrays,
-            random_state=self._random_state,
-            test_size=self.validation_fraction,
-            stratify=stratify,
-        )
-        if parts[1].shape[0] < 2:
-            raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' or the "
-                "size of your dataset."
-            )
-        train, valid = parts[0::2], parts[1::2]
-        if sample_weight is None:
-            train, valid = (*train, None), (*valid, None)
-        return train, valid
-
-    def _batch_size(self, n_samples: int) -> int:
-        if self.batch_size == "auto":
-            return min(200, n_samples)
-        if self.batch_size > n_samples:
-            warnings.warn(
-                "Got `batch_size` less than 1 or larger than sample size. It is going to "
-                "be clipped",
-                stacklevel=4,
-            )
-        return int(np.clip(self.batch_size, 1, n_samples))
-
     def _fit_stochastic(self, X, y, sample_weight, incremental: bool, device) -> None:
-        if not incremental or not hasattr(self, "_optimizer"):
-            self._optimizer = self._new_optimizer()
-        if self.early_stopping and incremental:
-            raise ValueError("partial_fit does not support early_stopping=True")
-        if self.early_stopping:
-            train, valid = self._split(X, y, sample_weight)
-        else:
-            train, valid = (X, y, sample_weight), None
-        n_samples = train[0].shape[0]
-        batch_size = self._batch_size(n_samples)
-        dtype = self.coefs_[0].dtype
-        module = build_module(self.coefs_, self.intercepts_, self.activation, device)
-        # scikit-learn's L2 term adds alpha * W / batch_rows to the weights' gradients
-        optimizer = self._optimizer.start(module, self.alpha / batch_size, device)
-        epoch_end = SklearnEpochEnd(
-            self, self._optimizer, n_samples, early_stopping=self.early_stopping
-        )
-        n_batches = math.ceil(n_samples / batch_size)
-        mean_weight = 1.0 if train[2] is None else float(np.mean(train[2]))
-        trainer = Trainer(
-            module,
-            LOSS_FUNCTIONS[self.out_activation_],
-            optimizer,
-            batch_size=batch_size,
-            max_epochs=1 if incremental else self.max_iter,
-            stopper=epoch_end,
-            score_fn=self._validation_score(),
-            callbacks=[epoch_end],
-            shuffle=self.shuffle,
-            order=_SklearnOrder(n_samples, self._random_state) if self.shuffle else None,
-            penalty=_l2_penalty(module, self.alpha, n_batches / (n_samples * mean_weight)),
-            stop_on_divergence=False,
-        )
-        self.n_iter_ = 0
-        n_params = sum(p.numel() for p in module.parameters())
-        with torch_threads(recommended_threads(3 * batch_size * n_params, device)):
-            trainer.fit(
-                _tensors(*train, dtype, device),
-                None if valid is None else _tensors(*valid, dtype, device),
-                History(),
-            )
-        self._optimizer.finish()
-        if trainer.interrupted:
-            warnings.warn("Training interrupted by user.", stacklevel=4)
-        elif not incremental and not epoch_end.stopped and self.n_iter_ == self.max_iter:
-            warnings.warn(
-                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and "
-                "the optimization hasn't converged yet.",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
-        if self.early_stopping:
-            if epoch_end.best_state is not None:
-                module.load_state_dict(epoch_end.best_state)
-                self._best_coefs, self._best_intercepts = read_weights(module, dtype)
-            self.coefs_ = [c.copy() for c in self._best_coefs]
-            self.intercepts_ = [b.copy() for b in self._best_intercepts]
-        else:
-            self.coefs_, self.intercepts_ = read_weights(module, dtype)
+        fit_stochastic(self, X, y, sample_weight, incremental, device)
 
     def _fit_lbfgs(self, X, y, sample_weight, device) -> None:
         X = X.toarray() if sp.issparse(X) else X
@@ -414,56 +306,6 @@ class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
-
-
-class _SklearnOrder:
-    """Each epoch's row order, drawn as scikit-learn's MLP draws it.
-
-    scikit-learn reshuffles the previous epoch's order with
-    ``sklearn.utils.shuffle(order, random_state=rng)``, one permutation per epoch.
-    """
-
-    def __init__(self, n_samples: int, random_state: np.random.RandomState):
-        self.order = np.arange(n_samples)
-        self.random_state = random_state
-
-    def __call__(self, n_samples: int) -> torch.Tensor:
-        permutation = np.arange(n_samples)
-        self.random_state.shuffle(permutation)
-        self.order = self.order[permutation]
-        return torch.from_numpy(self.order)
-
-
-def _l2_penalty(module: torch.nn.Module, alpha: float, scale: float):
-    """The epoch's L2 term for ``loss_curve_``, from the epoch's final weights.
-
-    scikit-learn adds ``alpha / 2 * ||W||^2 / batch_rows`` to every batch's loss;
-    averaged over an epoch that is ``alpha / 2 * ||W||^2 * n_batches / n_rows``.
-    """
-    layers = linear_layers(module)
-
-    def penalty() -> float:
-        with torch.no_grad():
-            total = sum(layer.weight.square().sum() for layer in layers)
-        return float(0.5 * alpha * total * scale)
-
-    return penalty
-
-
-def _tensors(X, y, sample_weight, dtype, device) -> TrainingData:
-    torch_dtype = torch.float64 if dtype == np.float64 else torch.float32
-
-    def tensor(array):
-        array = np.asarray(array.toarray() if sp.issparse(array) else array)
-        if not array.flags.writeable:  # torch would share a read-only buffer
-            array = array.copy()
-        return torch.as_tensor(array, dtype=torch_dtype, device=device)
-
-    return TrainingData(
-        X=tensor(X),
-        y=tensor(y),
-        weight=None if sample_weight is None else tensor(sample_weight),
-    )
 
 
 def _usable(device: str) -> torch.device:

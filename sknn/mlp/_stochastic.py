@@ -1,0 +1,182 @@
+"""The stochastic solvers (``"sgd"``, ``"adam"``): scikit-learn's epoch loop on sknn's Trainer."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from sklearn.base import is_classifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+
+from sknn.mlp._epoch_end import SklearnEpochEnd
+from sknn.mlp._losses import LOSS_FUNCTIONS
+from sknn.mlp._network import build_module, linear_layers, read_weights
+from sknn.mlp._optimizers import AdamOptimizer, SGDOptimizer
+from sknn.training import History, Trainer, TrainingData
+from sknn.training.threads import recommended_threads, torch_threads
+
+
+def fit_stochastic(est, X, y, sample_weight, incremental: bool, device) -> None:
+    """Train the MLP ``est`` with its stochastic solver, as scikit-learn's ``_fit_stochastic``.
+
+    A fresh optimizer for every ``fit`` (the same one across ``partial_fit``
+    calls), scikit-learn's validation split, the epochs on sknn's
+    :class:`~sknn.training.Trainer`, then the best weights (early stopping) or
+    the last ones written back to ``coefs_`` and ``intercepts_``.
+    """
+    if not incremental or not hasattr(est, "_optimizer"):
+        est._optimizer = _new_optimizer(est)
+    if est.early_stopping and incremental:
+        raise ValueError("partial_fit does not support early_stopping=True")
+    if est.early_stopping:
+        train, valid = _split(est, X, y, sample_weight)
+    else:
+        train, valid = (X, y, sample_weight), None
+    n_samples = train[0].shape[0]
+    batch_size = _batch_size(est, n_samples)
+    dtype = est.coefs_[0].dtype
+    module = build_module(est.coefs_, est.intercepts_, est.activation, device)
+    # scikit-learn's L2 term adds alpha * W / batch_rows to the weights' gradients
+    optimizer = est._optimizer.start(module, est.alpha / batch_size, device)
+    epoch_end = SklearnEpochEnd(est, est._optimizer, n_samples, early_stopping=est.early_stopping)
+    n_batches = math.ceil(n_samples / batch_size)
+    mean_weight = 1.0 if train[2] is None else float(np.mean(train[2]))
+    trainer = Trainer(
+        module,
+        LOSS_FUNCTIONS[est.out_activation_],
+        optimizer,
+        batch_size=batch_size,
+        max_epochs=1 if incremental else est.max_iter,
+        stopper=epoch_end,
+        score_fn=est._validation_score(),
+        callbacks=[epoch_end],
+        shuffle=est.shuffle,
+        order=_SklearnOrder(n_samples, est._random_state) if est.shuffle else None,
+        penalty=_l2_penalty(module, est.alpha, n_batches / (n_samples * mean_weight)),
+        stop_on_divergence=False,
+    )
+    est.n_iter_ = 0
+    n_params = sum(p.numel() for p in module.parameters())
+    with torch_threads(recommended_threads(3 * batch_size * n_params, device)):
+        trainer.fit(
+            _tensors(*train, dtype, device),
+            None if valid is None else _tensors(*valid, dtype, device),
+            History(),
+        )
+    est._optimizer.finish()
+    if trainer.interrupted:
+        warnings.warn("Training interrupted by user.", stacklevel=4)
+    elif not incremental and not epoch_end.stopped and est.n_iter_ == est.max_iter:
+        warnings.warn(
+            f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached and "
+            "the optimization hasn't converged yet.",
+            ConvergenceWarning,
+            stacklevel=6,
+        )
+    if est.early_stopping:
+        if epoch_end.best_state is not None:
+            module.load_state_dict(epoch_end.best_state)
+            est._best_coefs, est._best_intercepts = read_weights(module, dtype)
+        est.coefs_ = [c.copy() for c in est._best_coefs]
+        est.intercepts_ = [b.copy() for b in est._best_intercepts]
+    else:
+        est.coefs_, est.intercepts_ = read_weights(module, dtype)
+
+
+def _new_optimizer(est):
+    if est.solver == "sgd":
+        return SGDOptimizer(
+            est.learning_rate_init,
+            est.learning_rate,
+            est.momentum,
+            est.nesterovs_momentum,
+            est.power_t,
+        )
+    return AdamOptimizer(est.learning_rate_init, est.beta_1, est.beta_2, est.epsilon)
+
+
+def _split(est, X, y, sample_weight):
+    """scikit-learn's validation split: the same rows for the same random_state."""
+    # only binary targets are stratified, as in scikit-learn
+    stratify = y if is_classifier(est) and est.n_outputs_ == 1 else None
+    arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
+    parts = train_test_split(
+        *arrays,
+        random_state=est._random_state,
+        test_size=est.validation_fraction,
+        stratify=stratify,
+    )
+    if parts[1].shape[0] < 2:
+        raise ValueError(
+            "The validation set is too small. Increase 'validation_fraction' or the "
+            "size of your dataset."
+        )
+    train, valid = parts[0::2], parts[1::2]
+    if sample_weight is None:
+        train, valid = (*train, None), (*valid, None)
+    return train, valid
+
+
+def _batch_size(est, n_samples: int) -> int:
+    if est.batch_size == "auto":
+        return min(200, n_samples)
+    if est.batch_size > n_samples:
+        warnings.warn(
+            "Got `batch_size` less than 1 or larger than sample size. It is going to be clipped",
+            stacklevel=7,
+        )
+    return int(np.clip(est.batch_size, 1, n_samples))
+
+
+class _SklearnOrder:
+    """Each epoch's row order, drawn as scikit-learn's MLP draws it.
+
+    scikit-learn reshuffles the previous epoch's order with
+    ``sklearn.utils.shuffle(order, random_state=rng)``, one permutation per epoch.
+    """
+
+    def __init__(self, n_samples: int, random_state: np.random.RandomState):
+        self.order = np.arange(n_samples)
+        self.random_state = random_state
+
+    def __call__(self, n_samples: int) -> torch.Tensor:
+        permutation = np.arange(n_samples)
+        self.random_state.shuffle(permutation)
+        self.order = self.order[permutation]
+        return torch.from_numpy(self.order)
+
+
+def _l2_penalty(module: torch.nn.Module, alpha: float, scale: float):
+    """The epoch's L2 term for ``loss_curve_``, from the epoch's final weights.
+
+    scikit-learn adds ``alpha / 2 * ||W||^2 / batch_rows`` to every batch's loss;
+    averaged over an epoch that is ``alpha / 2 * ||W||^2 * n_batches / n_rows``.
+    """
+    layers = linear_layers(module)
+
+    def penalty() -> float:
+        with torch.no_grad():
+            total = sum(layer.weight.square().sum() for layer in layers)
+        return float(0.5 * alpha * total * scale)
+
+    return penalty
+
+
+def _tensors(X, y, sample_weight, dtype, device) -> TrainingData:
+    torch_dtype = torch.float64 if dtype == np.float64 else torch.float32
+
+    def tensor(array):
+        array = np.asarray(array.toarray() if sp.issparse(array) else array)
+        if not array.flags.writeable:  # torch would share a read-only buffer
+            array = array.copy()
+        return torch.as_tensor(array, dtype=torch_dtype, device=device)
+
+    return TrainingData(
+        X=tensor(X),
+        y=tensor(y),
+        weight=None if sample_weight is None else tensor(sample_weight),
+    )

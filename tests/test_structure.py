@@ -1,0 +1,97 @@
+"""The package's shape: which layer may import what, siblings not children, docstrings."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+import sknn
+from sknn import MLPClassifier, MLPRegressor, NeuralNetClassifier, NeuralNetRegressor
+from sknn.discovery import all_estimators
+
+PACKAGE = Path(sknn.__file__).parent
+
+
+def _imported_modules(folder: str) -> dict[str, set[str]]:
+    """Top-level names of every module imported by each file under ``sknn/<folder>``."""
+    found = {}
+    for path in sorted((PACKAGE / folder).rglob("*.py")):
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.add(node.module)
+        found[str(path.relative_to(PACKAGE))] = names
+    return found
+
+
+def _violations(folder: str, forbidden: tuple[str, ...]) -> list[str]:
+    return [
+        f"{path} imports {name}"
+        for path, names in _imported_modules(folder).items()
+        for name in sorted(names)
+        if name.split(".")[0] in forbidden or name in forbidden
+    ]
+
+
+def test_nn_knows_only_torch():
+    assert not _violations("nn", ("sklearn", "pandas", "polars", "pyarrow"))
+
+
+def test_training_knows_no_estimators():
+    # (History.to_frame imports pandas on demand: a convenience for the user)
+    assert not _violations("training", ("sklearn",))
+
+
+def test_drop_ins_and_flagship_do_not_import_each_other():
+    flagship = ("sknn._base", "sknn.classifier", "sknn.regressor", "sknn._custom")
+    assert not _violations("mlp", flagship)
+    for module in ("_base.py", "classifier.py", "regressor.py"):
+        text = (PACKAGE / module).read_text()
+        assert "sknn.mlp" not in text, module
+
+
+@pytest.mark.parametrize(
+    ("drop_in", "flagship"),
+    [(MLPClassifier, NeuralNetClassifier), (MLPRegressor, NeuralNetRegressor)],
+)
+def test_drop_ins_are_siblings_not_children(drop_in, flagship):
+    assert not issubclass(drop_in, flagship)
+    assert not issubclass(flagship, drop_in)
+    assert not isinstance(drop_in(), flagship)
+    # nothing of the flagship's machinery is inherited
+    assert not set(flagship.__mro__[:-1]) & set(drop_in.__mro__[:-1]) - {
+        cls for cls in drop_in.__mro__ if cls.__module__.startswith("sklearn")
+    }
+
+
+def _documented_parameters(cls) -> list[str]:
+    doc = inspect.getdoc(cls) or ""
+    match = re.search(r"^Parameters\n-+\n(.*?)(?=^\w[\w ]*\n-+\n|\Z)", doc, re.S | re.M)
+    assert match, f"{cls.__name__} has no Parameters section"
+    names = []
+    for line in match.group(1).splitlines():
+        entry = re.match(r"^(\*{0,2}\w+) :", line)
+        if entry:
+            names.append(entry.group(1))
+    return names
+
+
+@pytest.mark.parametrize("name, cls", all_estimators())
+def test_docstring_lists_every_parameter(name, cls):
+    signature = inspect.signature(cls.__init__)
+    expected = [
+        ("**" + p.name) if p.kind is p.VAR_KEYWORD else p.name
+        for p in signature.parameters.values()
+        if p.name != "self"
+    ]
+    documented = _documented_parameters(cls)
+    assert sorted(documented) == sorted(expected), (
+        f"{name}: undocumented {sorted(set(expected) - set(documented))}, "
+        f"documented but absent {sorted(set(documented) - set(expected))}"
+    )
