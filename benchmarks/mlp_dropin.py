@@ -3,7 +3,9 @@
 Same data, same split, same parameters (scikit-learn's defaults unless noted),
 same seeds; both behind a StandardScaler, as scikit-learn's MLP needs. Reports
 test score and fit seconds (medians over seeds, run alternately), writing
-``benchmarks/results/mlp_dropin.md``.
+``benchmarks/results/mlp_dropin.md``. Every case runs twice: on the data as
+loaded (float64, so both train in float64) and cast to float32 (both train in
+float32).
 
     python benchmarks/mlp_dropin.py           # 3 seeds
     python benchmarks/mlp_dropin.py --quick   # 1 seed, prints only
@@ -75,8 +77,9 @@ CASES = [
 ]
 
 
-def run_case(loader, task, params, seed):
+def run_case(loader, task, params, seed, dtype):
     X, y = loader()
+    X = X.astype(dtype)
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=seed)
     out = {}
     for tool in ("sklearn", "sknn"):
@@ -97,22 +100,43 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
     seeds = [0] if args.quick else [0, 1, 2]
+    lines: list[str] = []
+    for dtype in (np.float64, np.float32):
+        lines += table(seeds, dtype)
+    text = "\n".join(
+        [
+            "# Drop-in MLP: sknn against scikit-learn at identical settings",
+            "",
+            f"Measured {time.strftime('%Y-%m-%d')}, torch {torch.__version__}, scikit-learn "
+            f"{sklearn.__version__}, {torch.get_num_threads()} cores; seeds {seeds} (split "
+            "and model); score = test accuracy (classification) or R^2 (regression), mean "
+            "over seeds; seconds = median fit time. Both behind a StandardScaler; "
+            "scikit-learn's defaults (hidden (100,), adam, alpha 1e-4, batch min(200, n)) "
+            "unless noted. Both train in the input's dtype. Command: "
+            "`python benchmarks/mlp_dropin.py`.",
+            *lines,
+        ]
+    )
+    text += "\n"
+    if not args.quick:
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "mlp_dropin.md").write_text(text)
+        print(f"wrote {RESULTS / 'mlp_dropin.md'}")
+    return 0
+
+
+def table(seeds, dtype) -> list[str]:
     lines = [
-        "# Drop-in MLP: sknn against scikit-learn at identical settings",
         "",
-        f"Measured {time.strftime('%Y-%m-%d')}, torch {torch.__version__}, scikit-learn "
-        f"{sklearn.__version__}, {torch.get_num_threads()} cores; seeds {seeds} (split and "
-        "model); score = test accuracy (classification) or R^2 (regression), mean over "
-        "seeds; seconds = median fit time. Both behind a StandardScaler; scikit-learn's "
-        "defaults (hidden (100,), adam, alpha 1e-4, batch min(200, n)) unless noted. "
-        "Command: `python benchmarks/mlp_dropin.py`.",
+        f"## {np.dtype(dtype).name} input",
         "",
         "| data set | params | sklearn score | sknn score | sklearn s | sknn s | sknn/sklearn "
         "time | epochs sklearn / sknn |",
         "|---|---|---|---|---|---|---|---|",
     ]
+    print(f"{np.dtype(dtype).name} input", flush=True)
     for name, loader, task, params in CASES:
-        runs = [run_case(loader, task, params, seed) for seed in seeds]
+        runs = [run_case(loader, task, params, seed, dtype) for seed in seeds]
         score = {t: float(np.mean([r[t][0] for r in runs])) for t in ("sklearn", "sknn")}
         secs = {t: statistics.median(r[t][1] for r in runs) for t in ("sklearn", "sknn")}
         iters = {t: statistics.median(r[t][2] for r in runs) for t in ("sklearn", "sknn")}
@@ -124,12 +148,7 @@ def main(argv=None) -> int:
         )
         print(row, flush=True)
         lines.append(row)
-    text = "\n".join(lines) + "\n"
-    if not args.quick:
-        RESULTS.mkdir(exist_ok=True)
-        (RESULTS / "mlp_dropin.md").write_text(text)
-        print(f"wrote {RESULTS / 'mlp_dropin.md'}")
-    return 0
+    return lines
 
 
 if __name__ == "__main__":

@@ -9,51 +9,35 @@ import torch
 OPTIMIZERS = ("adamw", "adam", "sgd")
 
 
-class FusedAdam:
-    """Adam or AdamW that calls torch's fused kernel directly.
+class _FusedOptimizer:
+    """Parameter groups, state and ``state_dict`` shared by the fused optimizers.
 
     ``torch.optim.Optimizer`` imports ``torch._dynamo`` the first time it is used
     (about 1.5 s per process, paid again in every ``GridSearchCV`` worker) and
     adds bookkeeping to every step; on small networks both cost more than the
-    arithmetic. This class keeps the same parameter groups, state and
-    ``state_dict`` layout as ``torch.optim.Adam``/``AdamW``, and takes its
-    gradients straight from :func:`torch.autograd.grad`.
-
-    Parameters
-    ----------
-    params : iterable of tensors or of dicts
-        Parameters, or parameter groups (dicts with ``"params"`` and overrides).
-    lr, betas, eps, weight_decay :
-        As in ``torch.optim.Adam``.
-    decoupled : bool
-        ``True`` for AdamW's decoupled weight decay, ``False`` for Adam's L2.
+    arithmetic. Subclasses call one of torch's fused kernels directly, keep the
+    same parameter groups, state and ``state_dict`` layout as their
+    ``torch.optim`` counterpart, and take gradients straight from
+    :func:`torch.autograd.grad` through :meth:`apply`.
     """
 
-    def __init__(
-        self,
-        params,
-        lr: float = 1e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 0.0,
-        decoupled: bool = True,
-    ):
+    _kernel_name = ""
+
+    def __init__(self, params, defaults: dict):
         groups = list(params)
         if groups and not isinstance(groups[0], dict):
             groups = [{"params": groups}]
-        self.defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay}
+        self.defaults = defaults
         self.param_groups = [
             {**self.defaults, **group, "params": list(group["params"])} for group in groups
         ]
-        self.decoupled = decoupled
         self.state: dict[torch.Tensor, dict[str, torch.Tensor]] = {}
-        self._kernel = torch._fused_adamw_ if decoupled else torch._fused_adam_
 
-    @staticmethod
-    def supports(params: Iterable[torch.Tensor]) -> bool:
+    @classmethod
+    def supports(cls, params: Iterable[torch.Tensor]) -> bool:
         """Whether the fused kernel can run on these parameters."""
         params = list(params)
-        if not params or not hasattr(torch, "_fused_adamw_"):
+        if not params or not hasattr(torch, cls._kernel_name):
             return False
         devices = {p.device.type for p in params}
         return (
@@ -66,52 +50,22 @@ class FusedAdam:
     def params(self) -> list[torch.Tensor]:
         return [p for group in self.param_groups for p in group["params"]]
 
-    def _group_state(self, group):
-        states = []
-        for p in group["params"]:
-            state = self.state.get(p)
-            if state is None:
-                state = self.state[p] = {
-                    "step": torch.zeros((), dtype=torch.float32, device=p.device),
-                    "exp_avg": torch.zeros_like(p, memory_format=torch.preserve_format),
-                    "exp_avg_sq": torch.zeros_like(p, memory_format=torch.preserve_format),
-                }
-            states.append(state)
-        return states
-
     def apply(self, grads: list[torch.Tensor]) -> None:
         """One update from ``grads``, ordered as :attr:`params`."""
         start = 0
         for group in self.param_groups:
-            params = group["params"]
-            states = self._group_state(group)
-            steps = [s["step"] for s in states]
-            torch._foreach_add_(steps, 1)
-            beta1, beta2 = group["betas"]
-            self._kernel(
-                params,
-                list(grads[start : start + len(params)]),
-                [s["exp_avg"] for s in states],
-                [s["exp_avg_sq"] for s in states],
-                [],
-                steps,
-                amsgrad=False,
-                lr=group["lr"],
-                beta1=beta1,
-                beta2=beta2,
-                weight_decay=group["weight_decay"],
-                eps=group["eps"],
-                maximize=False,
-                grad_scale=None,
-                found_inf=None,
-            )
-            start += len(params)
+            n = len(group["params"])
+            self._update(group, list(grads[start : start + n]))
+            start += n
+
+    def _update(self, group: dict, grads: list[torch.Tensor]) -> None:
+        raise NotImplementedError
 
     def step(self) -> None:
         """Update from the parameters' ``.grad`` (the usual optimizer protocol)."""
         params = self.params
         if any(p.grad is None for p in params):
-            raise RuntimeError("FusedAdam.step needs .grad on every parameter.")
+            raise RuntimeError(f"{type(self).__name__}.step needs .grad on every parameter.")
         self.apply([p.grad for p in params])
 
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -141,6 +95,128 @@ class FusedAdam:
         }
 
 
+class FusedAdam(_FusedOptimizer):
+    """Adam or AdamW on torch's fused kernel, as ``torch.optim.Adam``/``AdamW``.
+
+    Parameters
+    ----------
+    params : iterable of tensors or of dicts
+        Parameters, or parameter groups (dicts with ``"params"`` and overrides).
+    lr, betas, eps, weight_decay :
+        As in ``torch.optim.Adam``.
+    decoupled : bool
+        ``True`` for AdamW's decoupled weight decay, ``False`` for Adam's L2.
+    """
+
+    _kernel_name = "_fused_adamw_"
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        decoupled: bool = True,
+    ):
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay}
+        super().__init__(params, defaults)
+        self.decoupled = decoupled
+        self._kernel = torch._fused_adamw_ if decoupled else torch._fused_adam_
+
+    def _update(self, group: dict, grads: list[torch.Tensor]) -> None:
+        states = []
+        for p in group["params"]:
+            state = self.state.get(p)
+            if state is None:
+                state = self.state[p] = {
+                    "step": torch.zeros((), dtype=torch.float32, device=p.device),
+                    "exp_avg": torch.zeros_like(p, memory_format=torch.preserve_format),
+                    "exp_avg_sq": torch.zeros_like(p, memory_format=torch.preserve_format),
+                }
+            states.append(state)
+        steps = [s["step"] for s in states]
+        torch._foreach_add_(steps, 1)
+        beta1, beta2 = group["betas"]
+        self._kernel(
+            group["params"],
+            grads,
+            [s["exp_avg"] for s in states],
+            [s["exp_avg_sq"] for s in states],
+            [],
+            steps,
+            amsgrad=False,
+            lr=group["lr"],
+            beta1=beta1,
+            beta2=beta2,
+            weight_decay=group["weight_decay"],
+            eps=group["eps"],
+            maximize=False,
+            grad_scale=None,
+            found_inf=None,
+        )
+
+
+class FusedSGD(_FusedOptimizer):
+    """SGD with (Nesterov) momentum on torch's fused kernel, as ``torch.optim.SGD``.
+
+    Parameters
+    ----------
+    params : iterable of tensors or of dicts
+        Parameters, or parameter groups (dicts with ``"params"`` and overrides).
+    lr, momentum, weight_decay, nesterov :
+        As in ``torch.optim.SGD`` (no dampening).
+    """
+
+    _kernel_name = "_fused_sgd_"
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+    ):
+        if nesterov and momentum <= 0:
+            raise ValueError("Nesterov momentum requires a positive momentum.")
+        defaults = {
+            "lr": lr,
+            "momentum": momentum,
+            "weight_decay": weight_decay,
+            "nesterov": nesterov,
+            "dampening": 0.0,
+        }
+        super().__init__(params, defaults)
+
+    def _update(self, group: dict, grads: list[torch.Tensor]) -> None:
+        params = group["params"]
+        momentum = group["momentum"]
+        buffers: list[torch.Tensor] = []
+        first_step = False
+        if momentum != 0:
+            states = [self.state.setdefault(p, {}) for p in params]
+            first_step = any("momentum_buffer" not in s for s in states)
+            if first_step:  # the kernel copies the gradient into fresh buffers
+                for state, g in zip(states, grads, strict=True):
+                    state["momentum_buffer"] = torch.empty_like(g)
+            buffers = [s["momentum_buffer"] for s in states]
+        torch._fused_sgd_(
+            params,
+            grads,
+            buffers,
+            weight_decay=group["weight_decay"],
+            momentum=momentum,
+            lr=group["lr"],
+            dampening=group["dampening"],
+            nesterov=group["nesterov"],
+            maximize=False,
+            is_first_step=first_step,
+            grad_scale=None,
+            found_inf=None,
+        )
+
+
 def make_optimizer(
     name: str,
     params,
@@ -164,9 +240,11 @@ def make_optimizer(
         return FusedAdam(
             params, lr=lr, weight_decay=weight_decay, decoupled=name == "adamw", **kwargs
         )
-    cls = {"adamw": torch.optim.AdamW, "adam": torch.optim.Adam, "sgd": torch.optim.SGD}[name]
     if name == "sgd":
         kwargs.setdefault("momentum", 0.9)
+        if FusedSGD.supports(flat):
+            return FusedSGD(params, lr=lr, weight_decay=weight_decay, **kwargs)
+    cls = {"adamw": torch.optim.AdamW, "adam": torch.optim.Adam, "sgd": torch.optim.SGD}[name]
     if device.type in ("cpu", "cuda"):
         try:
             return cls(params, lr=lr, weight_decay=weight_decay, fused=True, **kwargs)
@@ -178,14 +256,15 @@ def make_optimizer(
 class Stepper:
     """Apply one gradient step for a loss.
 
-    A :class:`FusedAdam` gets its gradients from :func:`torch.autograd.grad`,
-    skipping ``zero_grad`` and gradient accumulation; any other optimizer takes
-    the usual ``zero_grad(); backward(); step()`` path.
+    A fused optimizer (:class:`FusedAdam`, :class:`FusedSGD`) gets its gradients
+    from :func:`torch.autograd.grad`, skipping ``zero_grad`` and gradient
+    accumulation; any other optimizer takes the usual ``zero_grad();
+    backward(); step()`` path.
     """
 
     def __init__(self, optimizer):
         self.optimizer = optimizer
-        self._fused = isinstance(optimizer, FusedAdam)
+        self._fused = isinstance(optimizer, _FusedOptimizer)
         self._params = optimizer.params if self._fused else None
 
     def __call__(self, loss: torch.Tensor) -> None:
