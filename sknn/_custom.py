@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import difflib
 import fnmatch
 import inspect
 
@@ -10,7 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
-NESTED_PREFIXES = ("module__", "optimizer__", "criterion__")
+NESTED_PREFIXES = ("module__", "optimizer__", "criterion__", "encoder__")
 
 Inputs = np.ndarray | dict[str, np.ndarray]
 
@@ -31,14 +32,45 @@ def extra_params(estimator) -> dict:
 
 
 def check_nested(estimator) -> None:
-    """Refuse extra parameters that are not ``module__*`` or ``optimizer__*``."""
+    """Refuse extra parameters that are not ``module__*``, ``optimizer__*``,
+    ``criterion__*`` or ``encoder__*`` (the latter must name an encoder parameter)."""
     for key in extra_params(estimator):
         if not key.startswith(NESTED_PREFIXES) or key in NESTED_PREFIXES:
+            hint = _did_you_mean(key, estimator._get_param_names())
             raise TypeError(
-                f"{type(estimator).__name__} got an unexpected parameter {key!r}; nested "
-                "parameters start with 'module__' (passed to the module's constructor), "
-                "'optimizer__' (to the optimizer) or 'criterion__' (to the loss)."
+                f"{type(estimator).__name__} got an unexpected parameter {key!r}{hint}; "
+                "nested parameters start with 'module__' (passed to the module's "
+                "constructor), 'optimizer__' (to the optimizer), 'criterion__' (to the "
+                "loss) or 'encoder__' (to the TabularEncoder)."
             )
+    encoder_params = nested(estimator, "encoder__")
+    if not encoder_params:
+        return
+    from sknn.preprocessing import TabularEncoder
+
+    known = TabularEncoder._get_param_names()
+    for name in encoder_params:
+        if name == "categorical_features":
+            raise ValueError(
+                "encoder__categorical_features conflicts with the estimator's own "
+                "categorical_features parameter; set categorical_features instead."
+            )
+        if name not in known:
+            hint = _did_you_mean(name, known)
+            raise ValueError(
+                f"encoder__{name} is not a TabularEncoder parameter{hint}; its parameters "
+                f"are {[k for k in known if k != 'categorical_features']}."
+            )
+    if estimator.module is not None:
+        raise ValueError(
+            f"encoder__ parameters {sorted(encoder_params)} apply to sknn's own network; "
+            "a custom module takes X as given, without the TabularEncoder."
+        )
+
+
+def _did_you_mean(name: str, candidates) -> str:
+    close = difflib.get_close_matches(name, list(candidates), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def nested(estimator, prefix: str) -> dict:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 import torch
-from scipy.special import erf, expit, log_softmax, logsumexp
+from scipy.special import erf, expit
 from torch import nn
 
 from sknn.nn import TabularMLP
@@ -143,22 +143,10 @@ def _tabular_step(module: TabularMLP, inner: list[NumpyForward]) -> NumpyForward
         for f in inner:
             x = f(x)
         if k > 1:
-            x = _combine(np.einsum("bkh,kho->bko", x, head_w) + head_b, module.combine)
-        return x
+            return np.einsum("bkh,kho->bko", x, head_w) + head_b
+        return x[:, None, :]
 
     return step
-
-
-def _combine(out: np.ndarray, how: str) -> np.ndarray:
-    """numpy twin of :func:`sknn.nn.combine_members`."""
-    if how == "mean":
-        return out.mean(axis=1)
-    log_k = math.log(out.shape[1])
-    if how == "softmax":
-        return logsumexp(log_softmax(out, axis=-1), axis=1) - log_k
-    log_p = logsumexp(-np.logaddexp(0.0, -out), axis=1) - log_k
-    log_not_p = logsumexp(-np.logaddexp(0.0, out), axis=1) - log_k
-    return log_p - log_not_p
 
 
 class InferenceCopy:

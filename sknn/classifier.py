@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from numbers import Real
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
@@ -15,11 +13,11 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import column_or_1d
 
 from sknn._base import BaseNeuralNet
+from sknn._links import ClassifierLink
+from sknn._outputs import as_members
+from sknn.training.calibration import fit_temperature
+from sknn.training.losses import combine, task_loss
 from sknn.training.trainer import predict_in_chunks, weighted_mean
-
-# temperature scaling: a Gaussian prior on log(T) weighing as much as this many
-# validation rows, so a small validation split moves T only part of the way
-_TEMPERATURE_PRIOR_ROWS = 3.0
 
 
 class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
@@ -333,48 +331,23 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
     def _stratify(self, y_encoded):
         return None if self._multilabel else y_encoded
 
-    @property
-    def _combine(self):
-        return "sigmoid" if self._multilabel else "softmax"
+    def _task(self) -> str:
+        return "multilabel" if self._multilabel else "multiclass"
 
-    def _train_loss_fn(self):
-        """Cross-entropy against smoothed labels (``label_smoothing``)."""
-        smoothing = self.label_smoothing
-        if not smoothing:
-            return self._loss_fn()
-        if self._multilabel:
-            plain = self._loss_fn()
-            return lambda out, y, weight: plain(out, y * (1 - smoothing) + smoothing / 2, weight)
+    def _adapt_targets(self, y_encoded):
+        # a custom module with one logit for two classes trains on 0/1 targets
+        if self._output_kind == "binary" and y_encoded.ndim == 1:
+            return y_encoded.astype(np.float32)[:, None]
+        return y_encoded
 
-        def smoothed_cross_entropy(out, y, weight):
-            per_sample = F.cross_entropy(out, y, reduction="none", label_smoothing=smoothing)
-            return weighted_mean(per_sample, weight)
-
-        return smoothed_cross_entropy
-
-    def _loss_fn(self):
-        if self._multilabel:
-
-            def multilabel_loss(out, y, weight):
-                if weight is None:
-                    return F.binary_cross_entropy_with_logits(out, y)
-                per_sample = F.binary_cross_entropy_with_logits(out, y, reduction="none")
-                return weighted_mean(per_sample.mean(dim=1), weight)
-
-            return multilabel_loss
-
-        def cross_entropy(out, y, weight):
-            if weight is None:
-                return F.cross_entropy(out, y)
-            return weighted_mean(F.cross_entropy(out, y, reduction="none"), weight)
-
-        return cross_entropy
+    def _label_smoothing(self) -> float:
+        return self.label_smoothing
 
     def _score_fn(self):
-        multilabel = self._multilabel
+        by_threshold = self._output_kind in ("binary", "multilabel")
 
         def accuracy(out: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | None) -> float:
-            if multilabel:
+            if by_threshold:
                 correct = ((out > 0).float() == y).all(dim=1).float()
             else:
                 correct = (out.argmax(dim=1) == y).float()
@@ -382,33 +355,20 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
 
         return accuracy
 
-    # ------------------------------------------------------------- training
-    def _calibrate(self, trainer, valid) -> None:
+    def _calibrate(self, valid) -> None:
         """Fit ``temperature_`` on the validation split (temperature scaling).
 
-        Label smoothing and early stopping leave probabilities too cautious or
-        too confident; one scalar dividing the logits, chosen to minimize the
-        validation log-loss, fixes most of that without changing a single
-        predicted label. A Gaussian prior on ``log(T)``, worth
-        ``_TEMPERATURE_PRIOR_ROWS`` validation rows, keeps a small validation
-        split (where every row may be right) from driving ``T`` to an
-        overconfident extreme; on a large one the data decide.
+        See :func:`sknn.training.calibration.fit_temperature`.
         """
         self.temperature_ = 1.0
         if valid is None or self.criterion is not None:
             return
-        logits = predict_in_chunks(self.module_, valid.X).double()
-        loss = self._loss_fn()
-        y = valid.y.double() if self._multilabel else valid.y
+        kind = self._output_kind
+        out = predict_in_chunks(self.module_, valid.X).double()
+        logits = combine(as_members(out, kind, self._n_model_outputs), kind)
+        y = valid.y.double() if valid.y.is_floating_point() else valid.y
         weight = None if valid.weight is None else valid.weight.double()
-        grid = torch.linspace(math.log(0.2), math.log(5.0), 161, dtype=torch.float64).exp()
-        prior = _TEMPERATURE_PRIOR_ROWS / len(valid) * grid.log() ** 2
-        with torch.inference_mode():
-            losses = torch.stack([loss(logits / t, y, weight) for t in grid]) + prior
-            untouched = loss(logits, y, weight)
-        best = losses.argmin()
-        if torch.isfinite(losses[best]) and losses[best] < untouched:
-            self.temperature_ = float(grid[best])
+        self.temperature_ = fit_temperature(logits, y, weight, task_loss(kind))
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -440,27 +400,54 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     # ----------------------------------------------------------- prediction
-    def _logits(self, X) -> torch.Tensor:
-        """Network outputs divided by the fitted temperature, in float64."""
-        return self._forward(X).double() / getattr(self, "temperature_", 1.0)
+    def _output_link(self) -> ClassifierLink:
+        return ClassifierLink(self.classes_, self._output_kind, getattr(self, "temperature_", 1.0))
 
     def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities, shape (n_samples, n_classes)."""
-        out = self._logits(X)
-        if self._multilabel:
-            return torch.sigmoid(out).numpy()
-        return torch.softmax(out, dim=1).numpy()
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix, DataFrame or dict of arrays
+            The samples, as given to :meth:`fit`.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities in the order of ``classes_`` (for multilabel targets,
+            each label's probability on its own).
+        """
+        logits = self._forward(X).double()
+        return self._output_link().proba(logits)
 
     def predict_log_proba(self, X) -> np.ndarray:
-        """Logarithm of :meth:`predict_proba`."""
-        out = self._logits(X)
-        if self._multilabel:
-            return F.logsigmoid(out).numpy()
-        return torch.log_softmax(out, dim=1).numpy()
+        """Logarithm of :meth:`predict_proba`, computed stably.
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix, DataFrame or dict of arrays
+            The samples, as given to :meth:`fit`.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities in the order of ``classes_``.
+        """
+        logits = self._forward(X).double()
+        return self._output_link().log_proba(logits)
 
     def predict(self, X) -> np.ndarray:
-        """Predicted labels (a 0/1 matrix for multilabel targets)."""
-        out = self._forward(X)
-        if self._multilabel:
-            return (out > 0).numpy().astype(int)
-        return self.classes_[out.argmax(dim=1).numpy()]
+        """Predicted labels.
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix, DataFrame or dict of arrays
+            The samples, as given to :meth:`fit`.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Labels from ``classes_`` (a 0/1 matrix for multilabel targets).
+        """
+        logits = self._forward(X)
+        return self._output_link().labels(logits)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-import torch.nn.functional as F
 from sklearn.base import RegressorMixin, _fit_context
 
 from sknn._base import BaseNeuralNet
+from sknn._links import RegressorLink
 from sknn.training.metrics import r2_score
-from sknn.training.trainer import weighted_mean
 
 
 class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
@@ -170,13 +169,8 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
             )
         return ((y2 - self._y_mean) / self._y_scale).astype(np.float32)
 
-    def _loss_fn(self):
-        def squared_error(out, y, weight):
-            if weight is None:
-                return F.mse_loss(out, y)
-            return weighted_mean((out - y).square().mean(dim=1), weight)
-
-        return squared_error
+    def _task(self) -> str:
+        return "regression"
 
     def _score_fn(self):
         return r2_score
@@ -202,7 +196,17 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         return self._fit(X, y, sample_weight, incremental=True)
 
     def predict(self, X) -> np.ndarray:
-        """Predicted targets, shape (n_samples,) or (n_samples, n_outputs)."""
-        out = self._forward(X).double().numpy()
-        pred = out * self._y_scale + self._y_mean
-        return pred.ravel() if pred.shape[1] == 1 else pred
+        """Predicted targets.
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix, DataFrame or dict of arrays
+            The samples, as given to :meth:`fit`.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predictions in the targets' own units.
+        """
+        out = self._forward(X)
+        return RegressorLink(self._y_mean, self._y_scale).values(out)

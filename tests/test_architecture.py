@@ -1,7 +1,5 @@
 """The flagship estimators' architecture switches: embeddings, ensembles, smoothing."""
 
-from unittest import mock
-
 import numpy as np
 import pytest
 import torch
@@ -9,9 +7,10 @@ from sklearn.datasets import make_classification, make_regression
 from sklearn.metrics import log_loss
 from sklearn.model_selection import GridSearchCV
 
-from sknn import NeuralNetClassifier, NeuralNetRegressor, classifier
-from sknn._base import per_member
+from sknn import NeuralNetClassifier, NeuralNetRegressor
 from sknn.nn import PeriodicEmbedding
+from sknn.training.calibration import fit_temperature
+from sknn.training.losses import cross_entropy, members_loss
 
 
 @pytest.fixture
@@ -52,10 +51,8 @@ def test_ensemble_members_are_trained_and_averaged(Est, clf_data):
     est = Est(n_ensemble=4, max_iter=5, random_state=0).fit(X, y)
     module = est.module_
     assert module.n_ensemble == 4 and module.head_weight.shape[0] == 4
-    module.train()
     with torch.no_grad():
         members = module(torch.as_tensor(est.encoder_.transform(X[:20])))
-    module.eval()
     assert members.shape[:2] == (20, 4)
     spread = members.std(dim=1).mean().item()
     assert spread > 1e-3  # members differ after training
@@ -65,36 +62,39 @@ def test_ensemble_members_are_trained_and_averaged(Est, clf_data):
         expected = torch.softmax(mean_proba.log() / est.temperature_, dim=-1).numpy()
         np.testing.assert_allclose(est.predict_proba(X[:20]), expected, rtol=1e-5, atol=1e-6)
     else:
-        expected = members.double().mean(dim=1).numpy()[:, 0] * est._y_scale + est._y_mean
-        np.testing.assert_allclose(est.predict(X[:20]), expected, rtol=1e-5, atol=1e-5)
+        # predictions are the members' mean value, mapped back to the targets' units
+        mean = members.double().mean(dim=1).numpy()[:, 0]
+        pred = est.predict(X[:20])
+        slope, intercept = np.polyfit(mean, pred, 1)
+        np.testing.assert_allclose(slope * mean + intercept, pred, rtol=1e-5, atol=1e-4)
 
 
 def test_per_member_loss_is_the_mean_of_the_members_losses():
     out = torch.randn(6, 3, 4)
     y = torch.randint(0, 4, (6,))
     w = torch.rand(6)
-
-    def loss(o, t, weight):
-        per = torch.nn.functional.cross_entropy(o, t, reduction="none")
-        return (per * weight).sum() / weight.sum()
-
+    loss = cross_entropy()
     expected = torch.stack([loss(out[:, j], y, w) for j in range(3)]).mean()
-    torch.testing.assert_close(per_member(loss)(out, y, w), expected)
-    flat = torch.randn(6, 4)
-    torch.testing.assert_close(per_member(loss)(flat, y, w), loss(flat, y, w))
+    torch.testing.assert_close(members_loss(loss)(out, y, w), expected)
+    single = torch.randn(6, 1, 4)
+    torch.testing.assert_close(members_loss(loss)(single, y, w), loss(single[:, 0], y, w))
 
 
 def test_label_smoothing_trains_on_soft_targets_and_reports_the_plain_loss():
     X, y = make_classification(n_samples=400, n_features=4, class_sep=4, random_state=0)
     smooth = NeuralNetClassifier(label_smoothing=0.2, max_iter=60, random_state=0).fit(X, y)
     sharp = NeuralNetClassifier(label_smoothing=0.0, max_iter=60, random_state=0).fit(X, y)
-    # the smoothed targets (0.9 / 0.1) have entropy 0.325: the training loss cannot go below
-    assert min(smooth.loss_curve_) > 0.32
+    # the smoothed targets (0.9 / 0.1) have entropy 0.325: the objective cannot go below;
+    # train_loss (and loss_curve_) is the plain cross-entropy, comparable with valid_loss
+    assert min(smooth.history_.column("train_objective")) > 0.32
+    assert min(smooth.loss_curve_) < 0.32
+    assert smooth.loss_curve_ == smooth.history_.column("train_loss")
     assert min(sharp.loss_curve_) < 0.1
+    assert "train_objective" not in sharp.history_[0]
 
     # the network's own probabilities, before temperature scaling sharpens them
     def raw_confidence(clf):
-        return np.median(torch.softmax(clf._forward(X).double(), dim=1).numpy().max(axis=1))
+        return np.median(_raw_proba(clf, X).max(axis=1))
 
     assert raw_confidence(smooth) < 0.95 < raw_confidence(sharp)
     # validation loss is plain cross-entropy, comparable across settings
@@ -106,7 +106,13 @@ def test_smoothing_applies_to_binary_logistic_targets_too():
     X, y = make_classification(n_samples=200, n_features=4, class_sep=4, random_state=0)
     Y = np.column_stack([y, 1 - y])  # multilabel: sigmoid outputs
     clf = NeuralNetClassifier(label_smoothing=0.2, max_iter=40, random_state=0).fit(X, Y)
-    assert min(clf.loss_curve_) > 0.32
+    assert min(clf.history_.column("train_objective")) > 0.32
+
+
+def _raw_proba(clf, X):
+    """Probabilities before temperature scaling: log_proba = log_softmax(log p / T)."""
+    log_proba = torch.from_numpy(clf.predict_log_proba(X))
+    return torch.softmax(log_proba * clf.temperature_, dim=1).numpy()
 
 
 @pytest.mark.parametrize(
@@ -141,7 +147,7 @@ def test_temperature_is_fitted_on_validation_and_never_changes_labels():
     X_train, y_train, X_test, y_test = X[:3000], y[:3000], X[3000:], y[3000:]
     clf = NeuralNetClassifier(n_ensemble=2, max_iter=30, random_state=0).fit(X_train, y_train)
     assert 0.2 <= clf.temperature_ <= 5.0 and clf.temperature_ != 1.0
-    raw = torch.softmax(clf._forward(X_test).double(), dim=1).numpy()
+    raw = _raw_proba(clf, X_test)
     calibrated = clf.predict_proba(X_test)
     assert np.array_equal(raw.argmax(axis=1), calibrated.argmax(axis=1))
     assert np.array_equal(clf.classes_[raw.argmax(axis=1)], clf.predict(X_test))
@@ -157,11 +163,15 @@ def test_temperature_is_fitted_on_validation_and_never_changes_labels():
 def test_temperature_prior_shrinks_towards_one_on_small_validation_splits():
     # every validation row right: the bare log-loss always prefers a lower
     # temperature, down to the grid's end; the prior stops it part of the way
+    logits = torch.tensor([[2.0, -1.0], [-1.5, 1.0], [1.0, -0.5]] * 5, dtype=torch.float64)
+    y = logits.argmax(dim=1)
+    loss = cross_entropy()
+    bare = fit_temperature(logits, y, None, loss, prior_rows=0.0)
+    shrunk = fit_temperature(logits, y, None, loss, prior_rows=3.0)
+    assert bare == pytest.approx(0.2)
+    assert bare < shrunk < 1.0
+    # on a fitted model: a perfect small validation split, T below 1 but not at the edge
     X, y = make_classification(n_samples=300, n_features=6, class_sep=3.0, random_state=0)
-    temperatures = {}
-    for rows in (0.0, 3.0):
-        with mock.patch.object(classifier, "_TEMPERATURE_PRIOR_ROWS", rows):
-            clf = NeuralNetClassifier(n_ensemble=2, max_iter=10, random_state=0).fit(X, y)
-        assert clf.best_validation_score_ == 1.0
-        temperatures[rows] = clf.temperature_
-    assert temperatures[0.0] < temperatures[3.0] < 1.0
+    clf = NeuralNetClassifier(n_ensemble=2, max_iter=10, random_state=0).fit(X, y)
+    assert clf.best_validation_score_ == 1.0
+    assert 0.2 < clf.temperature_ < 1.0

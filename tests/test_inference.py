@@ -1,4 +1,12 @@
-"""The float64 inference copies used for small CPU predictions."""
+"""Small predictions (float64, in numpy where possible) against large ones (float32, torch).
+
+Up to a few thousand CPU rows go through a float64 copy of the network, larger
+inputs through the torch network itself; both must give the same answers for
+every constructor option, and a row's answer must not depend on which other
+rows share the call.
+"""
+
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -6,15 +14,17 @@ import pytest
 import torch
 
 from sknn import NeuralNetClassifier, NeuralNetRegressor
-from sknn._inference import inference_copy
+
+LARGE = 4097  # rows: past the float64 path
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def table():
     rng = np.random.default_rng(0)
     df = pd.DataFrame(
         {
             "a": rng.normal(size=300),
+            "b": rng.uniform(size=300),
             "many": rng.choice(list("abcdefghijklmnop"), 300),  # embedded (> 8 levels)
             "few": rng.choice(["x", "y"], 300),  # one-hot
         }
@@ -22,30 +32,72 @@ def table():
     return df, (df["a"] > 0).astype(int)
 
 
-@pytest.mark.parametrize("activation", ["relu", "gelu", "silu", "selu", "tanh", "logistic"])
-def test_numpy_copy_equals_the_torch_network(table, activation):
-    df, y = table
-    clf = NeuralNetClassifier((16, 16), activation=activation, max_iter=3, random_state=0)
-    clf.fit(df, y)
-    copied = inference_copy(clf.module_, clf._fit_count)
-    assert copied.numpy is not None
-    X = clf.encoder_.transform(df).astype(np.float64)
-    with torch.inference_mode():
-        expected = clf.module_.double()(torch.from_numpy(X)).numpy()
-    clf.module_.float()
-    np.testing.assert_allclose(copied.numpy(X), expected, rtol=1e-12, atol=1e-12)
+def _large(df: pd.DataFrame) -> pd.DataFrame:
+    return pd.concat([df] * (LARGE // len(df) + 1), ignore_index=True)
 
 
-def test_small_and_large_predictions_agree(table):
+def _predictions(est, df):
+    return est.predict_proba(df) if hasattr(est, "predict_proba") else est.predict(df)
+
+
+OPTIONS = list(
+    itertools.product(
+        ["relu", "gelu", "silu", "selu", "tanh", "logistic", "identity"],
+        ["periodic", None],
+        [True, False],
+        [1, 3],
+    )
+)
+
+
+@pytest.mark.parametrize(("activation", "embedding", "scale", "members"), OPTIONS)
+def test_small_and_large_predictions_agree_for_every_option(
+    table, activation, embedding, scale, members
+):
     df, y = table
-    big = pd.concat([df] * 20, ignore_index=True)  # > 4096 rows: the float32 path
-    clf = NeuralNetClassifier((16,), max_iter=3, random_state=0).fit(df, y)
+    clf = NeuralNetClassifier(
+        (16, 16),
+        activation=activation,
+        numeric_embedding=embedding,
+        feature_scale=scale,
+        n_ensemble=members,
+        max_iter=3,
+        random_state=0,
+    ).fit(df, y)
+    small = clf.predict_proba(df)
+    large = clf.predict_proba(_large(df))[: len(df)]
+    np.testing.assert_allclose(large, small, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("target", ["binary", "multiclass", "multilabel", "regression"])
+@pytest.mark.parametrize("members", [1, 4])
+def test_small_and_large_predictions_agree_for_every_task(table, target, members):
+    df, y = table
+    params = {"hidden_layer_sizes": (16,), "n_ensemble": members, "max_iter": 3}
+    if target == "regression":
+        est = NeuralNetRegressor(random_state=0, **params)
+        y = df["a"] * 3 + df["b"]
+    else:
+        est = NeuralNetClassifier(random_state=0, dropout=0.1, **params)
+        if target == "multiclass":
+            y = pd.cut(df["a"], [-np.inf, -0.5, 0.5, np.inf], labels=False)
+        elif target == "multilabel":
+            y = np.column_stack([y, 1 - y, df["few"] == "x"]).astype(int)
+    est.fit(df, y)
     np.testing.assert_allclose(
-        clf.predict_proba(big)[: len(df)], clf.predict_proba(df), rtol=1e-5, atol=1e-6
+        _predictions(est, _large(df))[: len(df)], _predictions(est, df), rtol=1e-5, atol=1e-5
     )
 
 
-def test_copy_follows_further_training(table):
+def test_a_row_gets_the_same_answer_alone_or_in_company(table):
+    df, y = table
+    clf = NeuralNetClassifier((16,), max_iter=3, random_state=0).fit(df, y)
+    together = clf.predict_proba(df)
+    alone = np.vstack([clf.predict_proba(df.iloc[[i]]) for i in range(10)])
+    np.testing.assert_array_equal(alone, together[:10])
+
+
+def test_predictions_follow_further_training_and_edits(table):
     df, y = table
     reg = NeuralNetRegressor((8,), max_iter=2, random_state=0).fit(df, y)
     before = reg.predict(df[:5])
@@ -55,30 +107,3 @@ def test_copy_follows_further_training(table):
     with torch.no_grad():  # an in-place change by the user is seen too
         next(reg.module_.parameters()).add_(1.0)
     assert not np.allclose(reg.predict(df[:5]), after_fit)
-
-
-@pytest.mark.parametrize(
-    "params",
-    [
-        {"numeric_embedding": "periodic"},
-        {"numeric_embedding": None, "n_ensemble": 3},
-        {"numeric_embedding": "periodic", "n_ensemble": 4},
-    ],
-)
-@pytest.mark.parametrize("target", ["binary", "multilabel", "regression"])
-def test_numpy_copy_of_embeddings_and_ensembles(table, params, target):
-    df, y = table
-    if target == "regression":
-        est = NeuralNetRegressor((16, 16), max_iter=3, random_state=0, **params)
-    else:
-        est = NeuralNetClassifier((16, 16), max_iter=3, random_state=0, **params)
-        if target == "multilabel":
-            y = np.column_stack([y, 1 - y, df["few"] == "x"]).astype(int)
-    est.fit(df, y)
-    copied = inference_copy(est.module_, est._fit_count)
-    assert copied.numpy is not None
-    X = est.encoder_.transform(df).astype(np.float64)
-    with torch.inference_mode():
-        expected = est.module_.double().eval()(torch.from_numpy(X)).numpy()
-    est.module_.float()
-    np.testing.assert_allclose(copied.numpy(X), expected, rtol=1e-10, atol=1e-10)

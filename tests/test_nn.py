@@ -7,7 +7,8 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from sknn.nn import FeatureScale, PeriodicEmbedding, TabularMLP, combine_members
+from sknn.nn import FeatureScale, PeriodicEmbedding, TabularMLP
+from sknn.training.losses import combine
 
 
 def test_periodic_embedding_keeps_each_feature_beside_its_periodic_part():
@@ -36,22 +37,23 @@ def test_feature_scale_starts_as_identity():
 
 def test_ensemble_outputs_every_member_in_training_and_combines_in_eval():
     torch.manual_seed(0)
-    net = TabularMLP(4, [5], 3, (8,), n_periodic=2, n_ensemble=6, combine="softmax")
+    net = TabularMLP(4, [5], 3, (8,), n_periodic=2, n_ensemble=6)
     x = torch.cat([torch.randn(10, 4), torch.randint(0, 5, (10, 1)).float()], dim=1)
     members = net.train()(x)
     assert members.shape == (10, 6, 3)
     assert not torch.allclose(members[:, 0], members[:, 1])  # members differ
-    combined = net.eval()(x)
+    assert net.eval()(x).shape == (10, 6, 3)  # one shape in both modes
+    combined = combine(net(x), "softmax")
     assert combined.shape == (10, 3)
     expected = torch.softmax(members, dim=-1).mean(dim=1)  # no dropout: same members
     torch.testing.assert_close(torch.softmax(combined, dim=1), expected)
 
 
-@pytest.mark.parametrize("how", ["sigmoid", "mean"])
+@pytest.mark.parametrize("how", ["multilabel", "binary", "regression"])
 def test_combine_members_averages_probabilities_or_values(how):
     out = torch.randn(7, 5, 2, dtype=torch.float64)
-    combined = combine_members(out, how)
-    if how == "mean":
+    combined = combine(out, how)
+    if how == "regression":
         torch.testing.assert_close(combined, out.mean(dim=1))
     else:
         torch.testing.assert_close(torch.sigmoid(combined), torch.sigmoid(out).mean(dim=1))
@@ -67,15 +69,13 @@ def test_single_network_has_no_ensemble_parameters():
 
 
 def test_tabular_mlp_checks_its_arguments():
-    with pytest.raises(ValueError, match="combine"):
-        TabularMLP(3, [], 2, combine="median")
     with pytest.raises(ValueError, match="n_periodic"):
         TabularMLP(3, [], 2, n_periodic=4)
 
 
 def test_log_of_mean_probability_is_a_valid_logit():
     out = torch.tensor([[[0.0, math.log(3.0)], [0.0, 0.0]]])  # p1 = 0.75 and 0.5
-    combined = combine_members(out, "softmax")
+    combined = combine(out, "softmax")
     np.testing.assert_allclose(F.softmax(combined, dim=1)[0, 1].item(), 0.625)
 
 

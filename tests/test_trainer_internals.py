@@ -7,7 +7,7 @@ import torch.nn.functional as F
 
 from sknn.nn import MLP
 from sknn.training import EarlyStopping, recommended_threads, resolve_device, torch_threads
-from sknn.training.optim import FusedAdam, Stepper, make_optimizer
+from sknn.training.optim import FusedAdam, FusedSGD, Stepper, make_optimizer
 from sknn.training.schedules import Schedule
 
 
@@ -62,10 +62,28 @@ def test_fused_adam_parameter_groups_and_step_protocol():
     assert all(p.grad is None for p in model.parameters())
 
 
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_fused_sgd_steps_like_torch_sgd(nesterov):
+    torch.manual_seed(0)
+    ours_model, theirs_model = MLP(3, 2, (4,)), MLP(3, 2, (4,))
+    theirs_model.load_state_dict(ours_model.state_dict())
+    kwargs = {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.01, "nesterov": nesterov}
+    ours = make_optimizer("sgd", ours_model.parameters(), device=torch.device("cpu"), **kwargs)
+    assert isinstance(ours, FusedSGD)
+    theirs = torch.optim.SGD(theirs_model.parameters(), **kwargs)
+    x = torch.randn(8, 3)
+    for _ in range(3):
+        Stepper(ours)(ours_model(x).square().mean())
+        theirs.zero_grad()
+        theirs_model(x).square().mean().backward()
+        theirs.step()
+    for a, b in zip(ours_model.parameters(), theirs_model.parameters(), strict=True):
+        torch.testing.assert_close(a, b)
+
+
 def test_stepper_uses_backward_for_other_optimizers():
     model = MLP(3, 2, (4,))
-    opt = make_optimizer("sgd", model.parameters(), 0.1, 0.0, torch.device("cpu"))
-    assert isinstance(opt, torch.optim.SGD)
+    opt = torch.optim.RMSprop(model.parameters(), lr=0.1)
     step = Stepper(opt)
     before = [p.detach().clone() for p in model.parameters()]
     step(model(torch.randn(8, 3)).square().mean())

@@ -10,10 +10,12 @@ import pytest
 import torch
 from sklearn.datasets import make_classification
 
-from sknn import NeuralNetClassifier, NeuralNetRegressor, _base
+from sknn import NeuralNetClassifier, NeuralNetRegressor
 from sknn.training import Callback
 
 HISTORY_KEYS = {"epoch", "train_loss", "valid_loss", "valid_score", "lr", "seconds"}
+# documented: "auto" early stopping holds out a validation split of at least 10 rows
+MIN_AUTO_VALIDATION = 10
 
 
 def small_clf(**kwargs):
@@ -80,7 +82,7 @@ def overfitting_data():
 def test_early_stopping_auto_threshold(large_binary_data):
     """ "auto" holds out a validation set exactly when it would have at least
     the documented minimum number of rows (``validation_fraction=0.1``)."""
-    minimum = _base._MIN_AUTO_VALIDATION
+    minimum = MIN_AUTO_VALIDATION
     X, y = large_binary_data
     n_on = 10 * minimum  # 10% of it is exactly `minimum` rows
     n_off = 10 * (minimum - 1)  # one validation row too few
@@ -166,8 +168,9 @@ def test_history_rows_and_loss_curve(large_binary_data):
     X, y = large_binary_data
     clf = small_clf(max_iter=6, n_iter_no_change=100).fit(X, y)
     assert len(clf.history_) == clf.n_iter_ == 6
+    keys = HISTORY_KEYS | {"train_objective"}  # label smoothing: the objective differs
     for i, row in enumerate(clf.history_, start=1):
-        assert set(row) == HISTORY_KEYS
+        assert set(row) == keys
         assert row["epoch"] == i
         assert np.isfinite(row["train_loss"]) and row["train_loss"] > 0
         assert np.isfinite(row["valid_loss"]) and row["valid_loss"] > 0
@@ -178,8 +181,8 @@ def test_history_rows_and_loss_curve(large_binary_data):
     assert clf.history_.column("epoch") == list(range(1, 7))
     frame = clf.history_.to_frame()
     assert isinstance(frame, pd.DataFrame)
-    assert frame.shape == (6, len(HISTORY_KEYS))
-    assert set(frame.columns) == HISTORY_KEYS
+    assert frame.shape == (6, len(keys))
+    assert set(frame.columns) == keys
     np.testing.assert_allclose(frame["train_loss"], clf.loss_curve_)
     # training makes progress
     assert clf.loss_curve_[-1] < clf.loss_curve_[0]
@@ -427,11 +430,12 @@ def test_epoch_begin_and_batch_end_hooks(binary_data):
     assert len(counter.batches) == 3 * batches_per_epoch
     assert counter.begun == [(e, b) for e, b, _ in counter.batches]
     assert [b for e, b, _ in counter.batches if e == 2] == list(range(1, batches_per_epoch + 1))
-    # the epoch's recorded loss is the size-weighted mean of its batch losses
+    # the epoch's recorded objective is the size-weighted mean of its batch losses
+    # (train_loss is the same loss without label smoothing)
     first = [loss for e, _, loss in counter.batches if e == 1]
     sizes = [50] * (batches_per_epoch - 1) + [len(X) - 50 * (batches_per_epoch - 1)]
     np.testing.assert_allclose(
-        clf.history_[0]["train_loss"], np.average(first, weights=sizes), rtol=1e-5
+        clf.history_[0]["train_objective"], np.average(first, weights=sizes), rtol=1e-5
     )
 
 
@@ -441,8 +445,12 @@ def test_history_plot_draws_train_and_validation_loss(large_binary_data):
     X, y = large_binary_data
     clf = NeuralNetClassifier(hidden_layer_sizes=(8,), max_iter=4, random_state=0).fit(X, y)
     ax = clf.history_.plot()
-    labels = [line.get_label() for line in ax.get_lines()]
-    assert labels == ["train loss", "validation loss"]
+    labels = ax.get_legend_handles_labels()[1]
+    assert labels == ["train loss", "validation loss", f"best epoch ({clf.best_epoch_})"]
     np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), clf.loss_curve_)
+    best_row = clf.history_[clf.best_epoch_ - 1]
+    marker = ax.get_lines()[-1]
+    assert list(marker.get_xdata()) == [clf.best_epoch_]
+    assert list(marker.get_ydata()) == [best_row["valid_loss"]]
     frame = clf.history_.to_frame()
     assert list(frame["epoch"]) == list(range(1, clf.n_iter_ + 1))

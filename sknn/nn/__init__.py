@@ -2,7 +2,7 @@
 
 from sknn.nn.embeddings import FeatureScale, PeriodicEmbedding
 from sknn.nn.mlp import ACTIVATIONS, MLP
-from sknn.nn.tabular import TabularMLP, combine_members, embedding_dim
+from sknn.nn.tabular import TabularMLP, embedding_dim
 
 __all__ = [
     "ACTIVATIONS",
@@ -10,6 +10,5 @@ __all__ = [
     "FeatureScale",
     "PeriodicEmbedding",
     "TabularMLP",
-    "combine_members",
     "embedding_dim",
 ]

@@ -11,8 +11,6 @@ from torch import nn
 from sknn.nn.embeddings import FeatureScale, PeriodicEmbedding
 from sknn.nn.mlp import MLP
 
-COMBINE = ("softmax", "sigmoid", "mean")
-
 
 def embedding_dim(cardinality: int) -> int:
     """Embedding width for a categorical column: grows slowly, capped at 16."""
@@ -31,12 +29,11 @@ class TabularMLP(nn.Module):
     With ``n_ensemble=k > 1`` the network is an implicit ensemble in the style
     of TabM-mini (Gorishniy et al., 2024): each of ``k`` members multiplies the
     embedded input by its own vector (initialized to random signs), then all
-    share the hidden layers, and each has its own output layer. In training
-    mode the output has shape ``(batch, k, n_outputs)``, so a loss can train
-    every member; in eval mode the members are combined into one output of
-    shape ``(batch, n_outputs)``: the log of the mean softmax probability
-    (``combine="softmax"``), the logit of the mean sigmoid probability
-    (``"sigmoid"``) or the mean (``"mean"``).
+    share the hidden layers, and each has its own output layer. The output
+    always has shape ``(batch, k, n_outputs)``, in training and in eval mode
+    (``k = 1`` for a single network): training takes the mean of the members'
+    losses and prediction averages their probabilities, both in
+    :mod:`sknn.training.losses`.
 
     Parameters
     ----------
@@ -55,8 +52,18 @@ class TabularMLP(nn.Module):
         Put a :class:`~sknn.nn.FeatureScale` before the hidden layers.
     n_ensemble : int
         Number of ensemble members.
-    combine : {"softmax", "sigmoid", "mean"}
-        How eval mode combines the members' outputs.
+
+    Shape
+    -----
+    - Input: ``(batch, n_dense + len(cardinalities))``, codes as floats.
+    - Output: ``(batch, n_ensemble, n_outputs)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = TabularMLP(3, [5], n_outputs=2, hidden_layer_sizes=(8,), n_ensemble=4)
+    >>> net(torch.tensor([[0.1, -0.2, 0.3, 4.0]])).shape
+    torch.Size([1, 4, 2])
     """
 
     def __init__(
@@ -71,17 +78,13 @@ class TabularMLP(nn.Module):
         n_periodic: int = 0,
         feature_scale: bool = False,
         n_ensemble: int = 1,
-        combine: str = "mean",
     ) -> None:
         super().__init__()
-        if combine not in COMBINE:
-            raise ValueError(f"combine must be one of {COMBINE}, got {combine!r}.")
         if not 0 <= n_periodic <= n_dense:
             raise ValueError(f"n_periodic must be in [0, n_dense={n_dense}], got {n_periodic}.")
         self.n_dense = n_dense
         self.n_periodic = n_periodic
         self.n_ensemble = n_ensemble
-        self.combine = combine
         self.periodic = PeriodicEmbedding(n_periodic) if n_periodic else None
         self.embeddings = nn.ModuleList(
             nn.Embedding(size, embedding_dim(size)) for size in cardinalities
@@ -141,19 +144,6 @@ class TabularMLP(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         z = self.embed(x)
         if self.n_ensemble == 1:
-            return self.mlp(z)
+            return self.mlp(z).unsqueeze(1)
         hidden = self.mlp(z.unsqueeze(1) * self.adapter)  # (B, k, H)
-        out = torch.einsum("bkh,kho->bko", hidden, self.head_weight) + self.head_bias
-        return out if self.training else combine_members(out, self.combine)
-
-
-def combine_members(out: torch.Tensor, how: str) -> torch.Tensor:
-    """Combine ensemble outputs ``(batch, k, n)`` into ``(batch, n)`` (see TabularMLP)."""
-    if how == "mean":
-        return out.mean(dim=1)
-    log_k = math.log(out.shape[1])
-    if how == "softmax":
-        return torch.logsumexp(torch.log_softmax(out, dim=-1), dim=1) - log_k
-    log_p = torch.logsumexp(nn.functional.logsigmoid(out), dim=1) - log_k
-    log_not_p = torch.logsumexp(nn.functional.logsigmoid(-out), dim=1) - log_k
-    return log_p - log_not_p
+        return torch.einsum("bkh,kho->bko", hidden, self.head_weight) + self.head_bias

@@ -16,7 +16,8 @@ class Callback:
     detached 0-d tensor: call ``.item()`` only if you need the number, it
     waits for the device);
     ``on_epoch_end(record)`` the epoch's history row;
-    ``on_train_end(info)`` a dict with ``best_epoch`` and ``stopped_early``.
+    ``on_train_end(info)`` a dict with ``best_epoch``, ``stopped_early`` and
+    ``reason`` (why training ended, in words).
     A ``KeyboardInterrupt`` raised from a hook stops training like Ctrl-C.
     Batch hooks are only called when a callback overrides them, so the fast
     path pays nothing for them.
@@ -78,5 +79,7 @@ class ProgressBar(Callback):
 
     def on_train_end(self, info: dict[str, Any]) -> None:
         if self._bar is not None:
+            # a bar that ends part-way says why rather than looking stuck
+            self._bar.set_description_str(info.get("reason", ""), refresh=True)
             self._bar.close()
             self._bar = None

@@ -122,6 +122,11 @@ class Trainer:
     eval_loss_fn : callable, optional
         The loss reported on validation data (default: ``loss_fn``), e.g.
         without the label smoothing of the training loss.
+    report_loss_fn : callable, optional
+        The loss recorded as ``train_loss``, computed without gradients on each
+        batch's outputs, when it differs from the objective (e.g. the plain
+        cross-entropy when training on smoothed labels); the objective is then
+        recorded as ``train_objective``.
     stop_on_divergence : bool
         Stop as soon as the monitored loss or a weight stops being finite
         (``diverged`` is then set); ``False`` leaves the decision to the stopper.
@@ -144,11 +149,13 @@ class Trainer:
         order: Callable[[int], torch.Tensor] | None = None,
         penalty: Callable[[], float] | None = None,
         eval_loss_fn: LossFn | None = None,
+        report_loss_fn: LossFn | None = None,
         stop_on_divergence: bool = True,
     ):
         self.module = module
         self.loss_fn = loss_fn
         self.eval_loss_fn = eval_loss_fn or loss_fn
+        self.report_loss_fn = report_loss_fn
         self.optimizer = optimizer
         self.stepper = Stepper(optimizer)
         self.batch_size = batch_size
@@ -179,8 +186,8 @@ class Trainer:
         self.diverged = False
         self.epoch = 0  # the epoch running (or last run)
 
-    def _epoch(self, train: TrainingData) -> torch.Tensor:
-        """One pass over ``train``; returns the sample-weighted mean loss (a tensor)."""
+    def _epoch(self, train: TrainingData) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """One pass over ``train``: the mean objective and the mean reported loss (tensors)."""
         n = len(train)
         X, y, w = train.X, train.y, train.weight
         if self.shuffle:
@@ -193,19 +200,21 @@ class Trainer:
             X, y = take(X, perm), y[perm]
             w = None if w is None else w[perm]
         module, loss_fn, step, bs = self.module, self.loss_fn, self.stepper, self.batch_size
+        report_fn = self.report_loss_fn
         begin_hooks, batch_hooks = self._batch_begin_hooks, self._batch_hooks
-        losses = []
+        losses, reported = [], []
         for start in range(0, n, bs):
             if begin_hooks:
                 begin = {"epoch": self.epoch, "batch": len(losses) + 1}
                 for hook in begin_hooks:
                     hook(begin)
             stop = start + bs
-            loss = loss_fn(
-                call(module, take(X, slice(start, stop))),
-                y[start:stop],
-                None if w is None else w[start:stop],
-            )
+            out = call(module, take(X, slice(start, stop)))
+            y_batch, w_batch = y[start:stop], None if w is None else w[start:stop]
+            loss = loss_fn(out, y_batch, w_batch)
+            if report_fn is not None:
+                with torch.no_grad():
+                    reported.append(report_fn(out.detach(), y_batch, w_batch))
             step(loss)
             losses.append(loss.detach())
             if batch_hooks:
@@ -214,7 +223,10 @@ class Trainer:
                     hook(info)
         sizes = torch.full((len(losses),), float(bs), device=y.device)
         sizes[-1] = n - bs * (len(losses) - 1)
-        return (torch.stack(losses) * sizes).sum() / n
+        objective = (torch.stack(losses) * sizes).sum() / n
+        if not reported:
+            return objective, None
+        return objective, (torch.stack(reported) * sizes).sum() / n
 
     def _weights_finite(self) -> bool:
         """Whether every parameter is finite (the last step can overflow them)."""
@@ -243,8 +255,10 @@ class Trainer:
                 for cb in self.callbacks:
                     cb.on_epoch_begin(self.epoch)
                 tic = time.perf_counter()
-                lr = self.optimizer.param_groups[0]["lr"]
-                train_loss = self._epoch(train).item() + self.penalty()
+                lr = self._base_lr()
+                objective, reported = self._epoch(train)
+                train_loss = (objective if reported is None else reported).item()
+                train_loss += self.penalty()
                 valid_loss = valid_score = None
                 if valid is not None:
                     valid_loss, valid_score = self.evaluate(valid)
@@ -252,6 +266,7 @@ class Trainer:
                 record = {
                     "epoch": first_epoch + offset,
                     "train_loss": train_loss,
+                    **({} if reported is None else {"train_objective": objective.item()}),
                     "valid_loss": valid_loss,
                     "valid_score": valid_score,
                     "lr": lr,
@@ -274,7 +289,35 @@ class Trainer:
             self.interrupted = True
         finally:
             self.module.eval()
+            history.best_epoch = self.stopper.best_epoch
+            info = {
+                "best_epoch": self.stopper.best_epoch,
+                "stopped_early": self.stopped_early,
+                "reason": self.stop_reason(),
+            }
             for cb in self.callbacks:
-                cb.on_train_end(
-                    {"best_epoch": self.stopper.best_epoch, "stopped_early": self.stopped_early}
-                )
+                cb.on_train_end(info)
+
+    def stop_reason(self) -> str:
+        """Why training ended, in words (for progress bars and logs)."""
+        if self.interrupted:
+            return f"interrupted in epoch {self.epoch}"
+        if self.diverged:
+            return f"stopped: the loss diverged in epoch {self.epoch}"
+        if self.stopped_early:
+            what = self.stopper.monitor.replace("_", " ")
+            patience = getattr(self.stopper, "patience", None)
+            since = f" for {patience} epochs" if patience else ""
+            return (
+                f"stopped early in epoch {self.epoch}: no {what} improvement{since}; "
+                f"best epoch {self.stopper.best_epoch}"
+            )
+        return f"reached max_iter ({self.max_epochs} epochs)"
+
+    def _base_lr(self) -> float:
+        """The rate without per-group factors: the base learning rate x the schedule."""
+        for group in self.optimizer.param_groups:
+            factor = group.get("lr_multiplier", 1.0)
+            if factor:
+                return group["lr"] / factor
+        return 0.0

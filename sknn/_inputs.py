@@ -1,0 +1,151 @@
+"""Input paths: how ``X`` reaches the network, one object per kind of input.
+
+The estimator picks its path once (:func:`input_path`); nothing else asks
+whether the network is sknn's own or the user's. Each path checks ``X``,
+encodes it at fit and at predict, builds its network, turns rows into
+tensors and runs the fitted network for predictions.
+
+- :class:`TabularInput`: tables (numpy, pandas, pyarrow, sparse) through a
+  :class:`~sknn.preprocessing.TabularEncoder` into sknn's
+  :class:`~sknn.nn.TabularMLP`.
+- :class:`ModuleInput`: numeric arrays of any shape (images, token ids) or
+  dicts of them, fed as given to the user's ``module``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from sklearn.utils.validation import _check_y, check_consistent_length, validate_data
+
+from sknn._custom import build_module, check_inputs, freeze, nested, to_tensors
+from sknn._inference import inference_copy
+from sknn.nn import TabularMLP
+from sknn.preprocessing import TabularEncoder
+from sknn.training.trainer import n_rows
+
+# predictions on at most this many CPU rows are computed in float64: a float32
+# matrix product rounds a row differently depending on which rows share the call
+EXACT_ROWS = 4096
+
+
+def input_path(estimator) -> TabularInput | ModuleInput:
+    """The estimator's input path: its own network for tables, or the user's module."""
+    return TabularInput(estimator) if estimator.module is None else ModuleInput(estimator)
+
+
+class TabularInput:
+    """Tables through the fitted :class:`~sknn.preprocessing.TabularEncoder` (``encoder_``)."""
+
+    def __init__(self, estimator):
+        self.estimator = estimator
+
+    def check(self, X, y=None, *, reset: bool):
+        """Check feature names and counts, ``y`` and their lengths; ``X`` stays raw."""
+        est = self.estimator
+        if sp.issparse(X):
+            X = X.toarray()
+        if getattr(X, "ndim", 2) == 2:
+            # feature names and counts, with this estimator's own messages
+            validate_data(est, X, reset=reset, skip_check_array=True)
+        if y is not None:
+            y = _check_y(y, multi_output=True, y_numeric=est._y_numeric, estimator=est)
+            check_consistent_length(X, y)
+        return X, y
+
+    def encode(self, X, *, reset: bool, sample_weight=None) -> np.ndarray:
+        """The network's float32 input; ``reset`` fits a new encoder (with the final weights)."""
+        est = self.estimator
+        if not reset:
+            return est.encoder_.transform(X)
+        est.encoder_ = TabularEncoder(
+            categorical_features=est.categorical_features, **nested(est, "encoder__")
+        )
+        return est.encoder_.fit_transform(X, sample_weight=sample_weight)
+
+    def encode_new(self, X) -> np.ndarray:
+        """Check and encode ``X`` at prediction time (one validation pass)."""
+        if sp.issparse(X):
+            X = X.toarray()
+        return self.estimator.encoder_._transform(X, owner=self.estimator)
+
+    def build(self, X_train, n_outputs: int, hidden: tuple[int, ...]) -> torch.nn.Module:
+        """Embeddings for the encoder's codes and the MLP (or implicit ensemble)."""
+        est, encoder = self.estimator, self.estimator.encoder_
+        return TabularMLP(
+            encoder.n_numeric_out_,
+            encoder.cardinalities_,
+            n_outputs,
+            hidden,
+            est.activation,
+            est.dropout,
+            n_periodic=encoder.n_continuous_out_ if est.numeric_embedding == "periodic" else 0,
+            feature_scale=est.feature_scale,
+            n_ensemble=est.n_ensemble,
+        )
+
+    def lr_multipliers(self, module: torch.nn.Module) -> dict[str, float]:
+        """RealMLP's learning-rate factors for the network's input layers."""
+        return module.lr_multipliers()
+
+    def tensors(self, X: np.ndarray, rows, device: torch.device) -> torch.Tensor:
+        return torch.as_tensor(X[rows], device=device)
+
+    def prediction_inputs(self, X: np.ndarray, fit_count: int):
+        """The module to run and its input: a float64 copy for a few CPU rows."""
+        est = self.estimator
+        if est.device_.type == "cpu" and len(X) <= EXACT_ROWS:
+            copied = inference_copy(est.module_, fit_count)
+            X64 = X.astype(np.float64)
+            if copied.numpy is not None:
+                return copied.numpy, X64
+            return copied.torch, torch.from_numpy(X64)
+        return est.module_, torch.from_numpy(X).to(est.device_)
+
+
+class ModuleInput:
+    """Arrays (or dicts of arrays) fed as given to the user's ``module``."""
+
+    def __init__(self, estimator):
+        self.estimator = estimator
+
+    def check(self, X, y=None, *, reset: bool):
+        est = self.estimator
+        X = check_inputs(X)
+        if reset and isinstance(X, np.ndarray) and X.ndim == 2:
+            est.n_features_in_ = X.shape[1]
+        if y is not None:
+            y = _check_y(y, multi_output=True, y_numeric=est._y_numeric, estimator=est)
+            if len(y) != n_rows(X):
+                raise ValueError(f"X has {n_rows(X)} samples but y has {len(y)}; they must match.")
+        return X, y
+
+    def encode(self, X, *, reset: bool, sample_weight=None):
+        return X  # the user's module takes its input as given
+
+    def encode_new(self, X):
+        return self.check(X, reset=False)[0]
+
+    def build(self, X_train, n_outputs: int, hidden: tuple[int, ...]) -> torch.nn.Module:
+        """The user's module, built with the sizes its constructor names."""
+        est = self.estimator
+        inferred = {"n_outputs": n_outputs}
+        if isinstance(X_train, np.ndarray) and X_train.ndim == 2:
+            inferred["n_features_in"] = X_train.shape[1]
+        if hasattr(est, "classes_"):
+            inferred["n_classes"] = len(est.classes_)
+        module = build_module(est.module, inferred, nested(est, "module__"))
+        freeze(module, est.frozen or ())
+        return module
+
+    def lr_multipliers(self, module: torch.nn.Module) -> dict[str, float]:
+        return {}
+
+    def tensors(self, X, rows, device: torch.device):
+        return to_tensors(X, rows, device)
+
+    def prediction_inputs(self, X, fit_count: int):
+        """The fitted module as built, in float32."""
+        est = self.estimator
+        return est.module_, to_tensors(X, slice(None), est.device_)

@@ -1,0 +1,80 @@
+"""The output contract: what shape a network must return for the task, checked loudly.
+
+Any network, built-in or the user's, may return ``(n,)``, ``(n, width)`` or
+``(n, k, width)`` (a ``k``-member ensemble); everything downstream sees
+``(n, k, width)``. The width must fit the task:
+
+- regression: ``n_outputs`` (``(n,)`` also accepted for one target);
+- binary classification: 1 (the logit of the second class) or 2 (softmax);
+- multiclass: ``n_classes``; multilabel: ``n_labels``.
+
+A wrong width is a ``ValueError`` naming the expected and received shapes, at
+the first batch of ``fit`` and at every prediction: never a broadcast that
+trains silently wrong, never a torch ``IndexError``.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from sknn.training.losses import KINDS
+
+
+def output_kind(task: str, n_outputs: int, shape: tuple[int, ...]) -> str:
+    """The task kind a network's first output commits to (see :data:`KINDS`).
+
+    ``task`` is ``"multiclass"`` (binary included), ``"multilabel"`` or
+    ``"regression"``; only a binary task has a choice: one logit or two.
+    """
+    if task == "multiclass" and n_outputs == 2 and _width(shape) == 1:
+        kind = "binary"
+    else:
+        kind = {"multiclass": "softmax", "multilabel": "multilabel"}.get(task, "regression")
+    check_shape(shape, kind, n_outputs)
+    return kind
+
+
+def expected_width(kind: str, n_outputs: int) -> int:
+    """Outputs per member for a task kind: 1 for a binary logit, else ``n_outputs``."""
+    if kind not in KINDS:
+        raise ValueError(f"Unknown output kind {kind!r}; expected one of {KINDS}.")
+    return 1 if kind == "binary" else n_outputs
+
+
+def check_shape(shape: tuple[int, ...], kind: str, n_outputs: int) -> None:
+    """Raise a ``ValueError`` unless ``shape`` is an accepted output shape."""
+    width = expected_width(kind, n_outputs)
+    accepted = [f"(n, {width})", f"(n, k, {width})"]
+    if width == 1:
+        accepted.insert(0, "(n,)")
+    ok = len(shape) in (1, 2, 3) and _width(shape) == width
+    if not ok:
+        what = {
+            "softmax": f"one logit per class ({n_outputs} classes)",
+            "binary": "one logit for the second class",
+            "multilabel": f"one logit per label ({n_outputs} labels)",
+            "regression": f"one value per target ({n_outputs} target(s))",
+        }[kind]
+        hint = " or (n, 2)" if kind == "binary" else ""
+        raise ValueError(
+            f"The network returned outputs of shape {tuple(shape)}, but this task needs "
+            f"{what}: {' or '.join(accepted)}{hint}, where n is the number of rows and k "
+            "the members of an ensemble. Make the module's last layer that wide (the "
+            "module's constructor receives n_outputs and n_classes when it names them)."
+        )
+
+
+def as_members(out: torch.Tensor, kind: str, n_outputs: int) -> torch.Tensor:
+    """``out`` checked and viewed as ``(n, k, width)``."""
+    check_shape(tuple(out.shape), kind, n_outputs)
+    if out.ndim == 1:
+        return out[:, None, None]
+    if out.ndim == 2:
+        return out[:, None, :]
+    return out
+
+
+def _width(shape: tuple[int, ...]) -> int | None:
+    if len(shape) == 1:
+        return 1
+    return shape[-1] if len(shape) in (2, 3) else None

@@ -1,0 +1,138 @@
+"""The training plan of a flagship fit: split, tensors, optimizer, schedule, stopper.
+
+Functions of the estimator's parameters and the prepared data; the fit in
+:mod:`sknn._base` calls them in order and hands the result to the
+:class:`~sknn.training.Trainer`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator
+
+import numpy as np
+import torch
+from sklearn.model_selection import train_test_split
+
+from sknn._custom import nested, param_groups
+from sknn.training import Callback, EarlyStopping, ProgressBar, TrainingData
+from sknn.training.optim import make_optimizer
+from sknn.training.schedules import Schedule
+
+# "auto" early stopping holds out a validation set only when it would have at
+# least this many rows: fewer make the stopping decision mostly noise.
+MIN_AUTO_VALIDATION = 10
+# Adam's second-moment memory: shorter than torch's 0.999, it adapts faster as
+# the rate changes (RealMLP's choice)
+ADAM_BETAS = (0.9, 0.95)
+
+
+def auto_batch_size(n_train: int) -> int:
+    """About 1% of the rows, as a power of two between 32 and 256."""
+    size = 2 ** round(math.log2(max(n_train, 1) / 100)) if n_train > 100 else 32
+    return int(min(n_train, min(256, max(32, size))))
+
+
+def batch_size(est, n_train: int) -> int:
+    size = auto_batch_size(n_train) if est.batch_size == "auto" else est.batch_size
+    return min(size, n_train)
+
+
+def split(est, n_samples: int, stratify, incremental: bool):
+    """Indices of the training and (optional) validation rows."""
+    all_idx = np.arange(n_samples)
+    if incremental or est.early_stopping is False:
+        return all_idx, None
+    n_valid = math.ceil(est.validation_fraction * n_samples)
+    if est.early_stopping == "auto" and n_valid < MIN_AUTO_VALIDATION:
+        return all_idx, None
+    if n_samples - n_valid < 1:
+        raise ValueError(
+            f"early_stopping=True holds out validation_fraction="
+            f"{est.validation_fraction} of the {n_samples} samples, leaving none to "
+            "train on; pass more samples or set early_stopping=False."
+        )
+    if stratify is not None:
+        counts = np.bincount(stratify)
+        counts = counts[counts > 0]
+        if counts.min() < 2 or n_valid < len(counts) or n_samples - n_valid < len(counts):
+            stratify = None
+    return train_test_split(
+        all_idx,
+        test_size=n_valid,
+        random_state=est._rng.randint(np.iinfo(np.int32).max),
+        stratify=stratify,
+    )
+
+
+def training_data(path, X, y_enc, weight, idx, device) -> TrainingData:
+    """Rows ``idx`` as tensors on ``device``; weights normalized to mean 1."""
+    w = weight[idx]
+    w_t = None
+    if not np.all(w == w[0]):
+        w_t = torch.as_tensor(w / w.mean(), dtype=torch.float32, device=device)
+    return TrainingData(
+        X=path.tensors(X, idx, device),
+        y=torch.as_tensor(y_enc[idx], device=device),
+        weight=w_t,
+    )
+
+
+def build_optimizer(est, path, module: torch.nn.Module, device: torch.device):
+    """The optimizer over the trainable parameters, with per-pattern rate factors."""
+    multipliers = dict(est.lr_multipliers or {})
+    for pattern, factor in path.lr_multipliers(module).items():
+        multipliers.setdefault(pattern, factor)
+    params = param_groups(module, multipliers)
+    if not params:
+        raise ValueError("Every parameter of the module is frozen; nothing would train.")
+    kwargs = nested(est, "optimizer__")
+    if est.optimizer in ("adam", "adamw"):
+        kwargs.setdefault("betas", ADAM_BETAS)
+    if isinstance(est.optimizer, type):
+        kwargs.setdefault("weight_decay", est.weight_decay)
+        return est.optimizer(params, lr=est.learning_rate, **kwargs)
+    return make_optimizer(
+        est.optimizer, params, est.learning_rate, est.weight_decay, device, **kwargs
+    )
+
+
+def reset_learning_rate(est, optimizer) -> None:
+    """Every group back to ``learning_rate`` times its factor: a schedule is per fit."""
+    for group in optimizer.param_groups:
+        scaled = est.learning_rate * group.get("lr_multiplier", 1.0)
+        group["lr"] = group["initial_lr"] = scaled
+
+
+def schedule(est, max_epochs: int, incremental: bool) -> Schedule:
+    return Schedule(
+        "constant" if incremental else est.lr_schedule,
+        max_epochs,
+        patience=max(1, est.n_iter_no_change // 2),
+    )
+
+
+def stopper(est, incremental: bool, *, has_valid: bool) -> EarlyStopping:
+    return EarlyStopping(
+        None if incremental else est.n_iter_no_change,
+        est.tol,
+        monitor="valid_loss" if has_valid else "train_loss",
+    )
+
+
+def callbacks(est, incremental: bool) -> list[Callback]:
+    hooks: list[Callback] = list(est.callbacks or [])
+    if est.verbose and not incremental:
+        hooks.insert(0, ProgressBar(print_epochs=est.verbose >= 2))
+    return hooks
+
+
+@contextlib.contextmanager
+def seeded_torch(rng: np.random.RandomState, device: torch.device) -> Iterator[int]:
+    """Seed torch from ``rng`` without touching the caller's RNG state; yields the seed."""
+    seed = int(rng.randint(np.iinfo(np.int32).max))
+    fork_devices = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=fork_devices):
+        torch.manual_seed(seed)
+        yield seed

@@ -1,0 +1,122 @@
+"""Task losses and the ensemble contract: train every member, predict with their average.
+
+Every network output is handled in one shape, ``(batch, k, n_outputs)``: ``k``
+ensemble members (``k = 1`` for a single network), as TabM does. Training
+minimizes the mean of the members' losses (:func:`members_loss`); prediction
+averages the members' probabilities, or their values for regression
+(:func:`combine`). Losses take ``(outputs, targets, weight)`` and return the
+(weighted) mean over samples.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+
+from sknn.training.trainer import weighted_mean
+
+LossFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor | None], torch.Tensor]
+
+# how members combine, by the task's output: mean probability or mean value
+KINDS = ("softmax", "binary", "multilabel", "regression")
+
+
+def cross_entropy(label_smoothing: float = 0.0) -> LossFn:
+    """Softmax cross-entropy against class indices, optionally label-smoothed."""
+
+    def loss(out, y, weight):
+        if weight is None:
+            return F.cross_entropy(out, y, label_smoothing=label_smoothing)
+        per_sample = F.cross_entropy(out, y, reduction="none", label_smoothing=label_smoothing)
+        return weighted_mean(per_sample, weight)
+
+    return loss
+
+
+def logistic(label_smoothing: float = 0.0) -> LossFn:
+    """Sigmoid cross-entropy against 0/1 targets, averaged over the outputs.
+
+    For multilabel targets and binary targets with one logit; label smoothing
+    moves each target ``label_smoothing / 2`` towards the other label.
+    """
+
+    def loss(out, y, weight):
+        if label_smoothing:
+            y = y * (1 - label_smoothing) + label_smoothing / 2
+        if weight is None:
+            return F.binary_cross_entropy_with_logits(out, y)
+        per_output = F.binary_cross_entropy_with_logits(out, y, reduction="none")
+        return weighted_mean(per_output.mean(dim=1), weight)
+
+    return loss
+
+
+def squared_error() -> LossFn:
+    """Mean squared error, averaged over the outputs."""
+
+    def loss(out, y, weight):
+        if weight is None:
+            return F.mse_loss(out, y)
+        return weighted_mean((out - y).square().mean(dim=1), weight)
+
+    return loss
+
+
+def task_loss(kind: str, label_smoothing: float = 0.0) -> LossFn:
+    """The loss of a task kind (see :data:`KINDS`) on one member's outputs."""
+    if kind == "softmax":
+        return cross_entropy(label_smoothing)
+    if kind in ("binary", "multilabel"):
+        return logistic(label_smoothing)
+    return squared_error()
+
+
+def members_loss(loss: LossFn) -> LossFn:
+    """Train every member of ``(batch, k, n)`` outputs: the mean of their losses.
+
+    The ``k * batch`` rows are scored at once, each member against the same
+    targets and weights.
+    """
+
+    def each_member(out, y, weight):
+        k = out.shape[1]
+        if k == 1:
+            return loss(out[:, 0], y, weight)
+        out = out.flatten(0, 1)
+        y = y.repeat_interleave(k, dim=0)
+        weight = None if weight is None else weight.repeat_interleave(k)
+        return loss(out, y, weight)
+
+    return each_member
+
+
+def combine(out: torch.Tensor, kind: str) -> torch.Tensor:
+    """Combine ``(batch, k, n)`` member outputs into one ``(batch, n)`` output.
+
+    ``"softmax"``: the log of the members' mean probability (still valid
+    logits); ``"binary"``/``"multilabel"``: the logit of the mean sigmoid
+    probability; ``"regression"``: the mean value.
+    """
+    k = out.shape[1]
+    if k == 1:
+        return out[:, 0]
+    if kind == "regression":
+        return out.mean(dim=1)
+    log_k = math.log(k)
+    if kind == "softmax":
+        return torch.logsumexp(torch.log_softmax(out, dim=-1), dim=1) - log_k
+    log_p = torch.logsumexp(F.logsigmoid(out), dim=1) - log_k
+    log_not_p = torch.logsumexp(F.logsigmoid(-out), dim=1) - log_k
+    return log_p - log_not_p
+
+
+def combined_loss(loss: LossFn, kind: str) -> LossFn:
+    """``loss`` of the combined prediction: how the ensemble as a whole scores."""
+
+    def ensemble(out, y, weight):
+        return loss(combine(out, kind), y, weight)
+
+    return ensemble
