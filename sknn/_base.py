@@ -23,7 +23,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from sknn import _plan
-from sknn._custom import check_nested, extra_params, nested, user_loss
+from sknn._custom import NestedParamsMixin, check_nested, nested, user_loss
 from sknn._inputs import input_path
 from sknn._outputs import as_members, output_kind
 from sknn._persistence import TorchStateMixin
@@ -39,13 +39,14 @@ from sknn.training import (
 from sknn.training.losses import combine, combined_loss, members_loss, task_loss
 from sknn.training.optim import OPTIMIZERS
 from sknn.training.schedules import SCHEDULES
+from sknn.training.threads import macs_per_row
 from sknn.training.trainer import call, n_rows, predict_in_chunks, take
 
 # below this many multiply-adds a prediction runs with the caller's thread setting
 _TINY_MACS = 1_000_000
 
 
-class BaseNeuralNet(TorchStateMixin, BaseEstimator):
+class BaseNeuralNet(NestedParamsMixin, TorchStateMixin, BaseEstimator):
     """Shared parameters, validation and the fit/predict plumbing."""
 
     _parameter_constraints: dict = {
@@ -140,25 +141,6 @@ class BaseNeuralNet(TorchStateMixin, BaseEstimator):
         for key, value in kwargs.items():  # module__*/optimizer__*; checked in fit
             setattr(self, key, value)
 
-    # ------------------------------------------------------ nested parameters
-    def get_params(self, deep=True):
-        """Parameters, including nested ``module__*`` and ``optimizer__*`` ones."""
-        params = super().get_params(deep=deep)
-        params.update(extra_params(self))
-        return params
-
-    def set_params(self, **params):
-        """Set parameters; ``module__*``/``optimizer__*`` reach the module/optimizer.
-
-        Nested names are checked when fitting (scikit-learn requires ``__init__``
-        and ``set_params`` never to raise).
-        """
-        declared = set(self._get_param_names())
-        extra = {k: v for k, v in params.items() if k not in declared and "__" in k}
-        for key, value in extra.items():
-            setattr(self, key, value)
-        return super().set_params(**{k: v for k, v in params.items() if k not in extra})
-
     # ----------------------------------------------------------------- hooks
     # Subclasses say what the task is and how targets are encoded.
     _y_numeric = False
@@ -212,7 +194,7 @@ class BaseNeuralNet(TorchStateMixin, BaseEstimator):
 
     # -------------------------------------------------------------- fitting
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None) -> BaseNeuralNet:
         """Fit the network.
 
         Parameters
@@ -352,7 +334,7 @@ class BaseNeuralNet(TorchStateMixin, BaseEstimator):
         """Multiply-adds per row (about the parameter count), cached per fit."""
         cached = self.__dict__.get("_n_params")
         if cached is None or cached[0] is not self.module_:
-            return _macs_per_row(self.module_)
+            return macs_per_row(self.module_)
         return cached[1]
 
     def _finish(self, trainer: Trainer, stopper: EarlyStopping, *, has_valid: bool) -> None:
@@ -383,7 +365,7 @@ class BaseNeuralNet(TorchStateMixin, BaseEstimator):
                 stacklevel=3,
             )
         self._fit_count = getattr(self, "_fit_count", 0) + 1
-        self._n_params = (self.module_, _macs_per_row(self.module_))
+        self._n_params = (self.module_, macs_per_row(self.module_))
         self.n_iter_ = len(self.history_)
         self.loss_curve_ = self.history_.column("train_loss")
         self.best_epoch_ = stopper.best_epoch
@@ -425,10 +407,3 @@ class BaseNeuralNet(TorchStateMixin, BaseEstimator):
             out = out.cpu() if out.device.type != "cpu" else out
         kind = self._output_kind
         return combine(as_members(out, kind, self._n_model_outputs), kind)
-
-
-def _macs_per_row(module: torch.nn.Module) -> int:
-    """The module's own estimate when it has one (ensembles reuse weights), else its size."""
-    if hasattr(module, "macs_per_row"):
-        return int(module.macs_per_row())
-    return sum(p.numel() for p in module.parameters())

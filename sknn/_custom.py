@@ -31,6 +31,52 @@ def extra_params(estimator) -> dict:
     }
 
 
+class NestedParamsMixin:
+    """``get_params``/``set_params`` that include nested ``module__*``-style parameters."""
+
+    def get_params(self, deep: bool = True) -> dict:
+        """Get parameters, nested ones included.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            As in :meth:`sklearn.base.BaseEstimator.get_params`.
+
+        Returns
+        -------
+        params : dict
+            Declared parameters plus every ``module__*``, ``optimizer__*``,
+            ``criterion__*`` and ``encoder__*`` parameter that was set.
+        """
+        params = super().get_params(deep=deep)
+        params.update(extra_params(self))
+        return params
+
+    def set_params(self, **params):
+        """Set parameters, nested ones included.
+
+        ``module__*``, ``optimizer__*``, ``criterion__*`` and ``encoder__*``
+        names reach the module, optimizer, loss and encoder at the next fit,
+        where they are checked (scikit-learn requires ``__init__`` and
+        ``set_params`` never to raise).
+
+        Parameters
+        ----------
+        **params : dict
+            Parameter names and values.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        declared = set(self._get_param_names())
+        extra = {k: v for k, v in params.items() if k not in declared and "__" in k}
+        for key, value in extra.items():
+            setattr(self, key, value)
+        return super().set_params(**{k: v for k, v in params.items() if k not in extra})
+
+
 def check_nested(estimator) -> None:
     """Refuse extra parameters that are not ``module__*``, ``optimizer__*``,
     ``criterion__*`` or ``encoder__*`` (the latter must name an encoder parameter)."""

@@ -8,13 +8,12 @@ import numpy as np
 import torch
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
 
 from sknn._base import BaseNeuralNet
 from sknn._links import ClassifierLink
 from sknn._outputs import as_members
+from sknn._targets import class_codes, class_weight_factors, label_kind
 from sknn.training.calibration import fit_temperature
 from sknn.training.losses import combine, task_loss
 from sknn.training.trainer import predict_in_chunks, weighted_mean
@@ -147,12 +146,24 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
     classes_ : ndarray of shape (n_classes,)
         Class labels (for multilabel ``y``, the column indices).
     module_ : torch.nn.Module
-        The fitted network; outputs logits.
+        The fitted network; outputs logits, shaped ``(n, k, width)`` for the
+        built-in network (``k`` ensemble members).
+    encoder_ : sknn.TabularEncoder
+        The fitted table encoder (absent with a custom ``module``).
+    optimizer_ : torch.optim.Optimizer or sknn.training.optim.FusedAdam
+        The optimizer with its state, so that ``warm_start`` and
+        ``partial_fit`` continue where the last fit stopped.
+    device_ : torch.device
+        The device the network lives on.
     history_ : sknn.training.History
-        One dict per epoch: ``train_loss``, ``valid_loss``, ``valid_score``,
-        ``lr``, ``seconds``.
+        One dict per epoch: ``train_loss`` (the plain loss, comparable with
+        ``valid_loss``), ``valid_loss``, ``valid_score``, ``lr`` (the
+        learning rate of the epoch: ``learning_rate`` times the schedule),
+        ``seconds``, and ``train_objective`` when label smoothing changes
+        the loss being minimized; ``history_.plot()`` draws the losses and
+        marks the best epoch.
     loss_curve_ : list of float
-        Training loss per epoch.
+        ``train_loss`` per epoch.
     validation_scores_ : list of float or None
         Validation accuracy per epoch, when early stopping is active.
     best_validation_score_ : float or None
@@ -268,65 +279,34 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
     # --------------------------------------------------------------- targets
     def _encode_targets(self, y, *, reset: bool, classes=None, sample_weight=None):
         if reset:
-            check_classification_targets(y)
-            kind = type_of_target(y, input_name="y")
-            if kind == "multilabel-indicator":
-                self._multilabel = True
+            self._multilabel = label_kind(y, type(self).__name__) == "multilabel"
+            if self._multilabel:
                 self.classes_ = np.arange(y.shape[1])
-                self._n_model_outputs = y.shape[1]
-                return np.asarray(y, dtype=np.float32)
-            if kind not in ("binary", "multiclass"):
-                raise ValueError(
-                    f"{type(self).__name__} supports binary, multiclass and multilabel "
-                    f"targets, got {kind!r} targets."
-                )
-            self._multilabel = False
-            y = column_or_1d(y, warn=True)
-            self.classes_ = np.unique(y if classes is None else np.asarray(classes))
-            if len(self.classes_) < 2:
-                raise ValueError(
-                    f"{type(self).__name__} needs samples of at least 2 classes, but the "
-                    f"data contains only one class: {self.classes_[0]!r}."
-                )
+            else:
+                y = column_or_1d(y, warn=True)
+                self.classes_ = np.unique(y if classes is None else np.asarray(classes))
+                if len(self.classes_) < 2:
+                    raise ValueError(
+                        f"{type(self).__name__} needs samples of at least 2 classes, but the "
+                        f"data contains only one class: {self.classes_[0]!r}."
+                    )
             self._n_model_outputs = len(self.classes_)
-        elif self._multilabel:
-            y = np.asarray(y)
-            if y.ndim != 2 or y.shape[1] != len(self.classes_):
-                raise ValueError(
-                    f"y has shape {y.shape} but this model was fitted on multilabel "
-                    f"targets with {len(self.classes_)} columns."
-                )
-            return np.asarray(y, dtype=np.float32)
-        else:
-            y = column_or_1d(y, warn=True)
-        unseen = np.setdiff1d(np.unique(y), self.classes_)
-        if len(unseen):
+        if not self._multilabel:
+            return class_codes(column_or_1d(y, warn=True), self.classes_)
+        y = np.asarray(y)
+        if y.ndim != 2 or y.shape[1] != len(self.classes_):
             raise ValueError(
-                f"y contains labels not seen in the first fit / the `classes` argument: "
-                f"{unseen.tolist()}; known classes are {self.classes_.tolist()}."
+                f"y has shape {y.shape} but this model was fitted on multilabel "
+                f"targets with {len(self.classes_)} columns."
             )
-        return np.searchsorted(self.classes_, y).astype(np.int64)
+        return np.asarray(y, dtype=np.float32)
 
     def _target_weights(self, sample_weight, y_encoded):
         if self.class_weight is None:
             return sample_weight
         if self._multilabel:
             raise ValueError("class_weight is not supported for multilabel targets.")
-        if self.class_weight == "balanced":
-            present = np.unique(y_encoded)
-            per_class = np.ones(len(self.classes_))
-            per_class[present] = compute_class_weight(
-                "balanced", classes=self.classes_[present], y=self.classes_[y_encoded]
-            )
-        else:
-            unknown = set(self.class_weight) - set(self.classes_.tolist())
-            if unknown:
-                raise ValueError(
-                    f"class_weight names labels {sorted(unknown, key=str)} that are not in "
-                    f"the classes {self.classes_.tolist()}."
-                )
-            per_class = np.array([self.class_weight.get(c, 1.0) for c in self.classes_.tolist()])
-        return sample_weight * per_class[y_encoded]
+        return sample_weight * class_weight_factors(self.class_weight, self.classes_, y_encoded)
 
     def _stratify(self, y_encoded):
         return None if self._multilabel else y_encoded
@@ -371,7 +351,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         self.temperature_ = fit_temperature(logits, y, weight, task_loss(kind))
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
+    def partial_fit(self, X, y, classes=None, sample_weight=None) -> NeuralNetClassifier:
         """Train for one epoch on ``(X, y)``.
 
         Parameters

@@ -7,6 +7,7 @@ from sklearn.base import RegressorMixin, _fit_context
 
 from sknn._base import BaseNeuralNet
 from sknn._links import RegressorLink
+from sknn._targets import standardization
 from sknn.training.metrics import r2_score
 
 
@@ -113,11 +114,24 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
     Attributes
     ----------
     module_ : torch.nn.Module
-        The fitted network; outputs standardized targets.
+        The fitted network; outputs standardized targets, shaped ``(n, k, width)`` for the
+        built-in network (``k`` ensemble members).
+    encoder_ : sknn.TabularEncoder
+        The fitted table encoder (absent with a custom ``module``).
+    optimizer_ : torch.optim.Optimizer or sknn.training.optim.FusedAdam
+        The optimizer with its state, so that ``warm_start`` and
+        ``partial_fit`` continue where the last fit stopped.
+    device_ : torch.device
+        The device the network lives on.
     history_ : sknn.training.History
-        One dict per epoch.
+        One dict per epoch: ``train_loss`` (the plain loss, comparable with
+        ``valid_loss``), ``valid_loss``, ``valid_score``, ``lr`` (the
+        learning rate of the epoch: ``learning_rate`` times the schedule),
+        ``seconds``, and ``train_objective`` when label smoothing changes
+        the loss being minimized; ``history_.plot()`` draws the losses and
+        marks the best epoch.
     loss_curve_ : list of float
-        Training loss (mean squared error on standardized targets) per epoch.
+        ``train_loss`` per epoch.
     validation_scores_ : list of float or None
         Validation R^2 per epoch, when early stopping is active.
     best_validation_score_ : float or None
@@ -157,11 +171,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         if reset:
             self.n_outputs_ = y2.shape[1]
             self._n_model_outputs = self.n_outputs_
-            self._y_mean = np.average(y2, axis=0, weights=sample_weight)
-            scale = np.sqrt(np.average((y2 - self._y_mean) ** 2, axis=0, weights=sample_weight))
-            self._y_scale = np.where(
-                scale > 1e-12 * np.maximum(1.0, np.abs(self._y_mean)), scale, 1.0
-            )
+            self._y_mean, self._y_scale = standardization(y2, sample_weight)
         elif y2.shape[1] != self.n_outputs_:
             raise ValueError(
                 f"y has {y2.shape[1]} target columns but this model was fitted on "
@@ -176,7 +186,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         return r2_score
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None):
+    def partial_fit(self, X, y, sample_weight=None) -> NeuralNetRegressor:
         """Train for one epoch on ``(X, y)``.
 
         Parameters

@@ -95,3 +95,26 @@ def test_docstring_lists_every_parameter(name, cls):
         f"{name}: undocumented {sorted(set(expected) - set(documented))}, "
         f"documented but absent {sorted(set(documented) - set(expected))}"
     )
+
+
+def _documented_attributes(cls) -> set[str]:
+    doc = inspect.getdoc(cls) or ""
+    match = re.search(r"^Attributes\n-+\n(.*?)(?=^\w[\w ]*\n-+\n|\Z)", doc, re.S | re.M)
+    assert match, f"{cls.__name__} has no Attributes section"
+    return {m.group(1) for m in re.finditer(r"^(\w+) :", match.group(1), re.M)}
+
+
+@pytest.mark.parametrize("name, cls", all_estimators())
+def test_docstring_lists_every_fitted_attribute(name, cls):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=60), "b": rng.choice(["x", "y"], 60)})
+    y = (X["a"] > 0).astype(int)
+    est = cls(max_iter=2) if "max_iter" in cls().get_params() else cls()
+    if name.startswith("MLP"):
+        X = X[["a"]].to_numpy()
+    est.fit(X, y)
+    fitted = {a for a in vars(est) if a.endswith("_") and not a.startswith("_")}
+    assert fitted <= _documented_attributes(cls), sorted(fitted - _documented_attributes(cls))

@@ -454,3 +454,40 @@ def test_history_plot_draws_train_and_validation_loss(large_binary_data):
     assert list(marker.get_ydata()) == [best_row["valid_loss"]]
     frame = clf.history_.to_frame()
     assert list(frame["epoch"]) == list(range(1, clf.n_iter_ + 1))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"n_ensemble": 1}, {"numeric_embedding": None}, {"lr_multipliers": {"mlp.*": 0.5}}],
+)
+def test_lr_column_is_learning_rate_times_the_schedule(binary_data, params):
+    X, y = binary_data
+    max_iter = 8
+    clf = NeuralNetClassifier(
+        hidden_layer_sizes=(8,),
+        learning_rate=3e-3,
+        max_iter=max_iter,
+        early_stopping=False,
+        n_iter_no_change=100,
+        random_state=0,
+        **params,
+    ).fit(X, y)
+    # whatever the parameter groups and their factors, the column is the rate of the
+    # schedule: the cosine of epoch e (1-based) starts at 0.5 * (1 + cos(pi (e-1) / T))
+    expected = [
+        3e-3 * 0.5 * (1 + np.cos(np.pi * (e - 1) / max_iter)) for e in range(1, max_iter + 1)
+    ]
+    np.testing.assert_allclose(clf.history_.column("lr"), expected, rtol=1e-12)
+
+
+def test_progress_bar_says_why_training_stopped(binary_data, capsys):
+    X, y = binary_data
+    NeuralNetClassifier(
+        hidden_layer_sizes=(8,), max_iter=200, n_iter_no_change=2, verbose=1, random_state=0
+    ).fit(X, y)
+    err = capsys.readouterr().err
+    assert "stopped early in epoch" in err and "best epoch" in err
+    NeuralNetClassifier(
+        hidden_layer_sizes=(8,), max_iter=3, early_stopping=False, verbose=1, random_state=0
+    ).fit(X, y)
+    assert "reached max_iter (3 epochs)" in capsys.readouterr().err

@@ -142,7 +142,7 @@ class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
 
     # ------------------------------------------------------------- fitting
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None) -> BaseMultilayerPerceptron:
         """Fit the model to data matrix ``X`` and targets ``y``.
 
         Parameters

@@ -245,7 +245,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None, classes=None):
+    def partial_fit(self, X, y, sample_weight=None, classes=None) -> MLPClassifier:
         """Update the model with a single epoch over the given data.
 
         Parameters

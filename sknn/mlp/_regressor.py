@@ -225,7 +225,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None):
+    def partial_fit(self, X, y, sample_weight=None) -> MLPRegressor:
         """Update the model with a single epoch over the given data.
 
         Parameters

@@ -30,6 +30,17 @@ def recommended_threads(macs_per_step: float, device: torch.device | None = None
     return available
 
 
+def macs_per_row(module: torch.nn.Module) -> int:
+    """Multiply-adds of one row's forward pass, roughly.
+
+    The module's own ``macs_per_row()`` when it has one (an ensemble reuses its
+    shared layers once per member), else its parameter count.
+    """
+    if hasattr(module, "macs_per_row"):
+        return int(module.macs_per_row())
+    return sum(p.numel() for p in module.parameters())
+
+
 @contextlib.contextmanager
 def torch_threads(n_threads: int) -> Iterator[None]:
     """Run the block with ``n_threads`` intra-op threads, then restore."""
