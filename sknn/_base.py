@@ -280,7 +280,7 @@ class BaseNeuralNet(NestedParamsMixin, TorchStateMixin, BaseEstimator):
                 eval_loss_fn=ensemble,
                 report_loss_fn=plain,
             )
-            n_threads = recommended_threads(3 * batch_size * self._n_weights(), device)
+            n_threads = recommended_threads(3 * batch_size * self._macs_per_row(), device)
             with torch_threads(n_threads):
                 trainer.fit(train, valid, self.history_)
         self._finish(trainer, stopper, has_valid=valid is not None)
@@ -330,7 +330,7 @@ class BaseNeuralNet(NestedParamsMixin, TorchStateMixin, BaseEstimator):
         kind, n, score = self._output_kind, self._n_model_outputs, self._score_fn()
         return lambda out, y, weight: score(combine(as_members(out, kind, n), kind), y, weight)
 
-    def _n_weights(self) -> int:
+    def _macs_per_row(self) -> int:
         """Multiply-adds per row (about the parameter count), cached per fit."""
         cached = self.__dict__.get("_n_params")
         if cached is None or cached[0] is not self.module_:
@@ -384,7 +384,7 @@ class BaseNeuralNet(NestedParamsMixin, TorchStateMixin, BaseEstimator):
 
         Up to a few thousand CPU rows of sknn's own network are computed in
         float64 by a cached copy (in numpy when every layer allows it; see
-        :mod:`sknn._inference`), so a row predicted alone or in a small batch
+        :mod:`sknn.nn.inference`), so a row predicted alone or in a small batch
         gets the same answer; larger inputs use float32, about twice as fast.
         """
         check_is_fitted(self, "module_")
@@ -394,7 +394,7 @@ class BaseNeuralNet(NestedParamsMixin, TorchStateMixin, BaseEstimator):
         if not isinstance(module, torch.nn.Module):  # the numpy copy
             out = torch.from_numpy(module(Xt))
         else:
-            macs = n_rows(X) * self._n_weights()
+            macs = n_rows(X) * self._macs_per_row()
             if macs < _TINY_MACS:
                 # too small for torch to parallelise; changing the thread count
                 # would cost more (~45 us) than the whole forward pass

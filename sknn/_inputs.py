@@ -20,11 +20,14 @@ import torch
 from sklearn.utils.validation import _check_y, check_consistent_length, validate_data
 
 from sknn._custom import build_module, check_inputs, freeze, nested, to_tensors
-from sknn._inference import inference_copy
 from sknn.nn import TabularMLP
+from sknn.nn.inference import inference_copy
 from sknn.preprocessing import TabularEncoder
 from sknn.training.trainer import n_rows
 
+# RealMLP's learning-rate factors for the input layers of sknn's network: the
+# feature scale learns fast, the periodic embedding's frequencies slowly
+INPUT_LR_FACTORS = {"scale": 6.0, "periodic": 0.1}
 # predictions on at most this many CPU rows are computed in float64: a float32
 # matrix product rounds a row differently depending on which rows share the call
 EXACT_ROWS = 4096
@@ -86,8 +89,12 @@ class TabularInput:
         )
 
     def lr_multipliers(self, module: torch.nn.Module) -> dict[str, float]:
-        """RealMLP's learning-rate factors for the network's input layers."""
-        return module.lr_multipliers()
+        """RealMLP's learning-rate factors for the input layers the network has."""
+        return {
+            f"{name}.*": factor
+            for name, factor in INPUT_LR_FACTORS.items()
+            if getattr(module, name, None) is not None
+        }
 
     def tensors(self, X: np.ndarray, rows, device: torch.device) -> torch.Tensor:
         return torch.as_tensor(X[rows], device=device)

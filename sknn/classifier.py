@@ -11,6 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import column_or_1d
 
 from sknn._base import BaseNeuralNet
+from sknn._docs import document_parameters
 from sknn._links import ClassifierLink
 from sknn._outputs import as_members
 from sknn._targets import class_codes, class_weight_factors, label_kind
@@ -19,6 +20,42 @@ from sknn.training.losses import combine, task_loss
 from sknn.training.trainer import predict_in_chunks, weighted_mean
 
 
+@document_parameters(
+    early_stopping="""\
+early_stopping : bool or "auto", default="auto"
+    Hold out ``validation_fraction`` of the data (stratified), stop after
+    ``n_iter_no_change`` epochs without a validation-loss improvement of
+    ``tol``, and restore the weights of the best epoch. ``"auto"`` does so
+    whenever the validation set would have at least 10 rows; otherwise
+    training stops when the training loss stalls.""",
+    module="""\
+module : torch.nn.Module class, factory or instance, default=None
+    Your own network instead of the built-in tabular MLP. A class or factory
+    is called with ``module__*`` parameters and, for the arguments its
+    signature names, the sizes inferred from the data (``n_features_in``,
+    ``n_outputs``, ``n_classes``); an instance is copied, never trained in
+    place. It returns logits (sknn applies softmax/sigmoid): ``(n, n_classes)``
+    (for two classes also ``(n,)`` or ``(n, 1)``, the second class's logit),
+    ``(n, n_labels)`` for multilabel targets, or ``(n, k, ...)`` of those
+    for a k-member ensemble; any other shape is a ``ValueError`` at the first
+    batch of ``fit`` and at prediction. ``X`` may
+    then be any numeric array whose first axis is samples (images, token
+    ids) or a dict of arrays passed to ``forward`` as keyword arguments.""",
+    criterion="""\
+criterion : torch loss class or callable, default=None
+    Another loss than cross-entropy; a class is built with
+    ``reduction="none"`` and ``criterion__*`` so sample weights apply. It
+    gets the logits and the class indices.""",
+    class_weight="""\
+class_weight : dict, "balanced" or None, default=None
+    Weights per class, multiplied into ``sample_weight``.""",
+    label_smoothing="""\
+label_smoothing : float in [0, 1), default=0.1
+    Train against targets that put this much probability mass evenly on
+    all classes; it keeps the network from growing overconfident and
+    usually raises accuracy. The validation loss (and ``valid_loss`` in
+    ``history_``) is the plain cross-entropy. Ignored with a ``criterion``.""",
+)
 class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
     """A neural-network classifier with scikit-learn's estimator API.
 
@@ -35,111 +72,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
     with smooth clipping, imputation plus missing indicators, one-hot or
     embedded categories), so no preprocessing is needed in front.
 
-    Parameters
-    ----------
-    hidden_layer_sizes : int or tuple of int, default=(256, 256)
-        Width of each hidden layer.
-    activation : {"relu", "gelu", "silu", "selu", "tanh", "logistic", "identity"}, \
-            default="relu"
-        Activation between layers.
-    dropout : float, default=0.0
-        Dropout probability after each hidden layer.
-    numeric_embedding : {"periodic"} or None, default="periodic"
-        ``"periodic"`` embeds each scaled numeric feature as itself plus
-        learned periodic functions of it (RealMLP's PBLD embedding, 4 values
-        per feature), which lets the network fit sharp, non-monotone effects
-        of single features; ``None`` feeds the scaled values directly.
-    feature_scale : bool, default=True
-        Multiply the embedded input by a learned per-feature factor before the
-        hidden layers (RealMLP's "front scale", trained at 6 times the
-        learning rate), so the network can quickly mute uninformative columns.
-    n_ensemble : int, default=8
-        Members of an implicit ensemble (TabM-mini): each member multiplies
-        the embedded input by its own vector, all share the hidden layers,
-        each has its own output layer; training minimizes the mean of the
-        members' losses and predictions average their probabilities (their
-        values, for regression). Training and prediction cost grow about
-        linearly with it; 1 gives a single network. ``numeric_embedding``,
-        ``feature_scale`` and ``n_ensemble`` shape the built-in network only:
-        a custom ``module`` is used as given.
-    optimizer : {"adamw", "adam", "sgd"}, default="adamw"
-        Optimizer; fused into one kernel per step where torch supports it.
-        Adam and AdamW use ``betas=(0.9, 0.95)`` unless ``optimizer__betas``
-        says otherwise; ``"sgd"`` uses momentum 0.9.
-    learning_rate : float, default=1e-3
-        Base learning rate.
-    weight_decay : float, default=1e-4
-        Weight decay (decoupled for AdamW, L2 for Adam and SGD).
-    batch_size : int or "auto", default="auto"
-        Rows per gradient step; ``"auto"`` uses about 1% of the training rows,
-        rounded to a power of two between 32 and 256.
-    max_iter : int, default=200
-        Maximum number of epochs (and the length of the cosine schedule).
-    lr_schedule : {"cosine", "constant", "plateau"}, default="cosine"
-        Per-epoch learning-rate schedule. ``"plateau"`` halves the rate after
-        ``n_iter_no_change // 2`` epochs without improvement.
-    early_stopping : bool or "auto", default="auto"
-        Hold out ``validation_fraction`` of the data (stratified), stop after
-        ``n_iter_no_change`` epochs without a validation-loss improvement of
-        ``tol``, and restore the weights of the best epoch. ``"auto"`` does so
-        whenever the validation set would have at least 10 rows; otherwise
-        training stops when the training loss stalls.
-    validation_fraction : float, default=0.1
-        Share of the data held out for early stopping.
-    n_iter_no_change : int, default=10
-        Patience of early stopping, in epochs.
-    tol : float, default=1e-4
-        Minimum improvement of the monitored loss.
-    shuffle : bool, default=True
-        Reshuffle the training rows every epoch.
-    device : str or torch.device, default="auto"
-        ``"auto"`` uses CUDA or MPS when present, else the CPU.
-    callbacks : list of sknn.training.Callback, default=None
-        Extra hooks called at the start, after each epoch and at the end.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling, dropout and the validation
-        split; an int makes fits reproducible.
-    verbose : int, default=0
-        0 prints nothing, 1 shows a progress bar, 2 also prints every epoch.
-    warm_start : bool, default=False
-        Continue from the previous fit's weights and optimizer state.
-    categorical_features : "from_dtype", array-like of str, int or bool, or None, \
-            default="from_dtype"
-        Which columns are categorical: ``"from_dtype"`` takes ``category``,
-        ``object`` and string columns of a DataFrame; or a list of column names,
-        indices, or a boolean mask (integer-coded categoricals can be named
-        here); ``None`` treats every column as numeric. Categories with at most
-        8 levels are one-hot encoded, larger ones get learned embeddings; missing
-        and unseen categories have their own codes. See
-        :class:`~sknn.preprocessing.TabularEncoder`.
-    module : torch.nn.Module class, factory or instance, default=None
-        Your own network instead of the built-in tabular MLP. A class or factory
-        is called with ``module__*`` parameters and, for the arguments its
-        signature names, the sizes inferred from the data (``n_features_in``,
-        ``n_outputs``, ``n_classes``); an instance is copied, never trained in
-        place. It must return logits (sknn applies softmax/sigmoid). ``X`` may
-        then be any numeric array whose first axis is samples (images, token
-        ids) or a dict of arrays passed to ``forward`` as keyword arguments.
-    frozen : list of str, default=None
-        Glob patterns of parameter names to freeze (e.g. ``["backbone.*"]``).
-    lr_multipliers : dict of str to float, default=None
-        Glob pattern of parameter names -> factor on ``learning_rate`` for them
-        (e.g. ``{"backbone.*": 0.1}`` to fine-tune a pretrained part gently).
-    criterion : torch loss class or callable, default=None
-        Another loss than cross-entropy; a class is built with
-        ``reduction="none"`` and ``criterion__*`` so sample weights apply. It
-        gets the logits and the class indices.
-    **kwargs : ``module__*``, ``optimizer__*`` and ``criterion__*`` parameters
-        Passed to the module's constructor, the optimizer (``optimizer`` may
-        also be a ``torch.optim`` class) and the criterion; visible to
-        ``get_params``, ``set_params`` and ``GridSearchCV``.
-    class_weight : dict, "balanced" or None, default=None
-        Weights per class, multiplied into ``sample_weight``.
-    label_smoothing : float in [0, 1), default=0.1
-        Train against targets that put this much probability mass evenly on
-        all classes; it keeps the network from growing overconfident and
-        usually raises accuracy. The validation loss (and ``valid_loss`` in
-        ``history_``) is the plain cross-entropy. Ignored with a ``criterion``.
+    %(parameters)s
 
     Attributes
     ----------

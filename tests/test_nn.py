@@ -63,9 +63,6 @@ def test_single_network_has_no_ensemble_parameters():
     net = TabularMLP(3, [], 2, (8,))
     names = {name for name, _ in net.named_parameters()}
     assert not any(n.startswith(("adapter", "head_")) for n in names)
-    assert net.lr_multipliers() == {}
-    net = TabularMLP(3, [], 2, (8,), n_periodic=3, feature_scale=True)
-    assert net.lr_multipliers() == {"scale.*": 6.0, "periodic.*": 0.1}
 
 
 def test_tabular_mlp_checks_its_arguments():

@@ -108,15 +108,6 @@ class TabularMLP(nn.Module):
         )
         self.head_bias = nn.Parameter(torch.empty(n_ensemble, n_outputs).uniform_(-bound, bound))
 
-    def lr_multipliers(self) -> dict[str, float]:
-        """Learning-rate factors RealMLP found best for the input layers."""
-        factors = {}
-        if self.scale is not None:
-            factors["scale.*"] = 6.0
-        if self.periodic is not None:
-            factors["periodic.*"] = 0.1
-        return factors
-
     def macs_per_row(self) -> int:
         """Approximate multiply-adds of one row's forward pass.
 

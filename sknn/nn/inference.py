@@ -6,6 +6,10 @@ in float64 that difference stays far below 1e-7). When every layer is a known
 kind, the copy runs in numpy: on tiny inputs torch's per-op dispatch costs more
 than the arithmetic, and its OpenMP threads stall for milliseconds when another
 process holds a core, while numpy's small matrix products stay single-threaded.
+
+The numpy copy mirrors :class:`~sknn.nn.TabularMLP` layer by layer and returns
+the same ``(n, k, width)`` member outputs; ``tests/test_inference.py`` holds
+the two to the same predictions for every constructor option.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import torch
 from scipy.special import erf, expit
 from torch import nn
 
-from sknn.nn import TabularMLP
+from sknn.nn.tabular import TabularMLP
 
 NumpyForward = Callable[[np.ndarray], np.ndarray]
 

@@ -1,0 +1,161 @@
+"""Parameter documentation shared by the flagship estimators.
+
+The classifier and the regressor take the same parameters but a few; each
+entry is written once here, and :func:`document_parameters` assembles a
+class's ``Parameters`` section in the order of its signature, failing at
+import if a parameter has no entry.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+SHARED = {
+    "hidden_layer_sizes": """\
+hidden_layer_sizes : int or tuple of int, default=(256, 256)
+    Width of each hidden layer.""",
+    "activation": """\
+activation : {"relu", "gelu", "silu", "selu", "tanh", "logistic", "identity"}, \
+        default="relu"
+    Activation between layers.""",
+    "dropout": """\
+dropout : float, default=0.0
+    Dropout probability after each hidden layer.""",
+    "numeric_embedding": """\
+numeric_embedding : {"periodic"} or None, default="periodic"
+    ``"periodic"`` embeds each scaled numeric feature as itself plus
+    learned periodic functions of it (RealMLP's PBLD embedding, 4 values
+    per feature), which lets the network fit sharp, non-monotone effects
+    of single features; ``None`` feeds the scaled values directly.""",
+    "feature_scale": """\
+feature_scale : bool, default=True
+    Multiply the embedded input by a learned per-feature factor before the
+    hidden layers (RealMLP's "front scale", trained at 6 times the
+    learning rate), so the network can quickly mute uninformative columns.""",
+    "n_ensemble": """\
+n_ensemble : int, default=8
+    Members of an implicit ensemble (TabM-mini): each member multiplies
+    the embedded input by its own vector, all share the hidden layers,
+    each has its own output layer; training minimizes the mean of the
+    members' losses and predictions average their probabilities (their
+    values, for regression). Training and prediction cost grow about
+    linearly with it; 1 gives a single network. ``numeric_embedding``,
+    ``feature_scale`` and ``n_ensemble`` shape the built-in network only:
+    a custom ``module`` is used as given.""",
+    "optimizer": """\
+optimizer : {"adamw", "adam", "sgd"}, default="adamw"
+    Optimizer; fused into one kernel per step where torch supports it.
+    Adam and AdamW use ``betas=(0.9, 0.95)`` unless ``optimizer__betas``
+    says otherwise; ``"sgd"`` uses momentum 0.9.""",
+    "learning_rate": """\
+learning_rate : float, default=1e-3
+    Base learning rate.""",
+    "weight_decay": """\
+weight_decay : float, default=1e-4
+    Weight decay (decoupled for AdamW, L2 for Adam and SGD).""",
+    "batch_size": """\
+batch_size : int or "auto", default="auto"
+    Rows per gradient step; ``"auto"`` uses about 1% of the training rows,
+    rounded to a power of two between 32 and 256.""",
+    "max_iter": """\
+max_iter : int, default=200
+    Maximum number of epochs (and the length of the cosine schedule).""",
+    "lr_schedule": """\
+lr_schedule : {"cosine", "constant", "plateau"}, default="cosine"
+    Per-epoch learning-rate schedule. ``"plateau"`` halves the rate after
+    ``n_iter_no_change // 2`` epochs without improvement.""",
+    "validation_fraction": """\
+validation_fraction : float, default=0.1
+    Share of the data held out for early stopping.""",
+    "n_iter_no_change": """\
+n_iter_no_change : int, default=10
+    Patience of early stopping, in epochs.""",
+    "tol": """\
+tol : float, default=1e-4
+    Minimum improvement of the monitored loss.""",
+    "shuffle": """\
+shuffle : bool, default=True
+    Reshuffle the training rows every epoch.""",
+    "device": """\
+device : str or torch.device, default="auto"
+    ``"auto"`` uses CUDA or MPS when present, else the CPU.""",
+    "callbacks": """\
+callbacks : list of sknn.training.Callback, default=None
+    Extra hooks called at the start, after each epoch and at the end.""",
+    "random_state": """\
+random_state : int, RandomState instance or None, default=None
+    Seeds weight initialisation, shuffling, dropout and the validation
+    split; an int makes fits reproducible.""",
+    "verbose": """\
+verbose : int, default=0
+    0 prints nothing, 1 shows a progress bar, 2 also prints every epoch.""",
+    "warm_start": """\
+warm_start : bool, default=False
+    Continue from the previous fit's weights and optimizer state.""",
+    "categorical_features": """\
+categorical_features : "from_dtype", array-like of str, int or bool, or None, \
+        default="from_dtype"
+    Which columns are categorical: ``"from_dtype"`` takes ``category``,
+    ``object`` and string columns of a DataFrame; or a list of column names,
+    indices, or a boolean mask (integer-coded categoricals can be named
+    here); ``None`` treats every column as numeric. Categories with at most
+    8 levels are one-hot encoded, larger ones get learned embeddings; missing
+    and unseen categories have their own codes. See
+    :class:`~sknn.preprocessing.TabularEncoder`.""",
+    "frozen": """\
+frozen : list of str, default=None
+    Glob patterns of parameter names to freeze (e.g. ``["backbone.*"]``).""",
+    "lr_multipliers": """\
+lr_multipliers : dict of str to float, default=None
+    Glob pattern of parameter names -> factor on ``learning_rate`` for them
+    (e.g. ``{"backbone.*": 0.1}`` to fine-tune a pretrained part gently).""",
+    "**kwargs": """\
+**kwargs : ``module__*``, ``optimizer__*``, ``criterion__*`` and ``encoder__*`` parameters
+    Passed to the module's constructor, the optimizer (``optimizer`` may
+    also be a ``torch.optim`` class), the criterion and the
+    :class:`~sknn.preprocessing.TabularEncoder` (e.g.
+    ``encoder__max_onehot_cardinality``; ``categorical_features`` stays
+    the estimator's own parameter); visible to ``get_params``,
+    ``set_params`` and ``GridSearchCV``. A misspelt name is an error at fit.""",
+}
+
+
+def document_parameters(**task_specific: str):
+    """Fill a class docstring's ``%(parameters)s`` with its parameters' entries.
+
+    Parameters
+    ----------
+    **task_specific : str
+        Entries for parameters not in :data:`SHARED` (or that differ for this
+        class), by name; ``kwargs`` for ``**kwargs``.
+
+    Returns
+    -------
+    decorator : callable
+        Applies to the class and returns it.
+    """
+
+    def decorate(cls):
+        entries = {**SHARED, **{_key(k): v for k, v in task_specific.items()}}
+        signature = inspect.signature(cls.__init__)
+        parts = []
+        for p in signature.parameters.values():
+            if p.name == "self":
+                continue
+            name = "**kwargs" if p.kind is p.VAR_KEYWORD else p.name
+            if name not in entries:
+                raise TypeError(f"{cls.__name__}: no documentation for parameter {name!r}.")
+            parts.append(_indent(entries[name]))
+        section = "Parameters\n    ----------\n" + "\n".join(parts)
+        cls.__doc__ = cls.__doc__.replace("%(parameters)s", section)
+        return cls
+
+    return decorate
+
+
+def _key(name: str) -> str:
+    return "**kwargs" if name == "kwargs" else name
+
+
+def _indent(entry: str) -> str:
+    return "\n".join(("    " + line) if line else line for line in entry.strip("\n").split("\n"))
