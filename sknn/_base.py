@@ -25,7 +25,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from sknn import _plan
 from sknn._custom import NestedParamsMixin, check_nested, nested, user_loss
 from sknn._inputs import input_path
-from sknn._outputs import as_members, output_kind
+from sknn._outputs import as_members, probe_output_kind
 from sknn._persistence import TorchStateMixin
 from sknn.nn import ACTIVATIONS
 from sknn.training import (
@@ -40,7 +40,7 @@ from sknn.training.losses import combine, combined_loss, members_loss, task_loss
 from sknn.training.optim import OPTIMIZERS
 from sknn.training.schedules import SCHEDULES
 from sknn.training.threads import macs_per_row
-from sknn.training.trainer import call, n_rows, predict_in_chunks, take
+from sknn.training.trainer import n_rows, predict_in_chunks, take
 
 # below this many multiply-adds a prediction runs with the caller's thread setting
 _TINY_MACS = 1_000_000
@@ -247,7 +247,12 @@ class BaseNeuralNet(NestedParamsMixin, TorchStateMixin, BaseEstimator):
             if not reuse:
                 self.module_ = path.build(take(X, train_idx), self._n_model_outputs, hidden)
                 self.module_.to(device)
-                self._output_kind = self._probe_output(path.tensors(X, train_idx[:2], device))
+                self._output_kind = probe_output_kind(
+                    self.module_,
+                    path.tensors(X, train_idx[:2], device),
+                    self._task(),
+                    self._n_model_outputs,
+                )
                 self.optimizer_ = _plan.build_optimizer(self, path, self.module_, device)
                 self.history_ = History()
             elif next(self.module_.parameters()).device != device:
@@ -288,17 +293,6 @@ class BaseNeuralNet(NestedParamsMixin, TorchStateMixin, BaseEstimator):
             self._calibrate(valid)
         return self
 
-    def _probe_output(self, X_sample) -> str:
-        """Run the new network on a few rows and hold its output to the contract."""
-        was_training = self.module_.training
-        self.module_.eval()
-        try:
-            with torch.inference_mode():
-                shape = tuple(call(self.module_, X_sample).shape)
-        finally:
-            self.module_.train(was_training)
-        return output_kind(self._task(), self._n_model_outputs, shape)
-
     def _losses(self):
         """The objective, the same loss without label smoothing, and the ensemble's loss.
 
@@ -307,24 +301,18 @@ class BaseNeuralNet(NestedParamsMixin, TorchStateMixin, BaseEstimator):
         (and report) every member, the last scores the combined prediction.
         A ``criterion`` replaces the task's loss in all three.
         """
-        kind, n = self._output_kind, self._n_model_outputs
+        kind, n, smoothing = self._output_kind, self._n_model_outputs, self._label_smoothing()
         if self.criterion is not None:
-            plain = user_loss(self.criterion, nested(self, "criterion__"))
-            objective = plain
+            plain = objective = user_loss(self.criterion, nested(self, "criterion__"))
         else:
             plain = task_loss(kind)
-            smoothing = self._label_smoothing()
             objective = task_loss(kind, smoothing) if smoothing else plain
 
         def on_members(loss):
             return lambda out, y, weight: loss(as_members(out, kind, n), y, weight)
 
         report = None if objective is plain else on_members(members_loss(plain))
-        return (
-            on_members(members_loss(objective)),
-            report,
-            on_members(combined_loss(plain, kind)),
-        )
+        return on_members(members_loss(objective)), report, on_members(combined_loss(plain, kind))
 
     def _members_score(self):
         kind, n, score = self._output_kind, self._n_model_outputs, self._score_fn()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import torch
 
 from sknn.training.losses import KINDS
+from sknn.training.trainer import Inputs, call
 
 
 def output_kind(task: str, n_outputs: int, shape: tuple[int, ...]) -> str:
@@ -32,6 +33,22 @@ def output_kind(task: str, n_outputs: int, shape: tuple[int, ...]) -> str:
         kind = {"multiclass": "softmax", "multilabel": "multilabel"}.get(task, "regression")
     check_shape(shape, kind, n_outputs)
     return kind
+
+
+def probe_output_kind(module: torch.nn.Module, X_sample: Inputs, task: str, n_outputs: int) -> str:
+    """Run a new network on a few rows (eval mode, no gradients) and hold it to the contract.
+
+    Returns the output kind it commits to (see :func:`output_kind`); a wrong
+    shape is a ``ValueError`` before any training.
+    """
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.inference_mode():
+            shape = tuple(call(module, X_sample).shape)
+    finally:
+        module.train(was_training)
+    return output_kind(task, n_outputs, shape)
 
 
 def expected_width(kind: str, n_outputs: int) -> int:

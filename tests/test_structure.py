@@ -118,3 +118,12 @@ def test_docstring_lists_every_fitted_attribute(name, cls):
     est.fit(X, y)
     fitted = {a for a in vars(est) if a.endswith("_") and not a.startswith("_")}
     assert fitted <= _documented_attributes(cls), sorted(fitted - _documented_attributes(cls))
+
+
+def test_no_module_is_over_400_lines():
+    long = {
+        str(path.relative_to(PACKAGE)): n
+        for path in PACKAGE.rglob("*.py")
+        if (n := len(path.read_text().splitlines())) > 400
+    }
+    assert not long, f"split these by concept: {long}"
