@@ -1,0 +1,63 @@
+"""Categorical columns: their categories seen at fit, and integer codes.
+
+Categories are the distinct non-missing values at fit, sorted by their string
+form (columns mixing strings and numbers are compared by ``str``). A value
+becomes a code: :data:`MISSING_CODE` for missing, :data:`UNSEEN_CODE` for a
+category not seen at fit, and 2, 3, ... for the seen ones; one-hot columns and
+embedding-table code columns are both built from these codes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from sknn.preprocessing._columns import ColumnPlan
+
+# Codes of a high-cardinality categorical column; seen categories start at 2.
+MISSING_CODE = 0
+UNSEEN_CODE = 1
+FIRST_SEEN_CODE = 2
+
+
+def _categorical_values(series: pd.Series, as_str: bool) -> pd.Series:
+    return series.astype(object).astype(str) if as_str else series
+
+
+def seen_categories(series: pd.Series, as_str: bool) -> tuple:
+    """Distinct non-missing values, sorted by their str form."""
+    values = _categorical_values(series[series.notna()], as_str)
+    uniques = np.asarray(pd.unique(values), dtype=object).tolist()
+    return tuple(sorted(uniques, key=str))
+
+
+def category_codes(series: pd.Series, column: ColumnPlan) -> np.ndarray:
+    """0 for missing, 1 for categories not seen at fit, 2.. for the seen ones."""
+    index = pd.Index(list(column.categories), dtype=object)
+    codes = index.get_indexer(_categorical_values(series, column.as_str)) + FIRST_SEEN_CODE
+    codes[codes < FIRST_SEEN_CODE] = UNSEEN_CODE
+    codes[series.isna().to_numpy()] = MISSING_CODE
+    return codes
+
+
+def one_hot(series: pd.Series, column: ColumnPlan) -> np.ndarray:
+    """One boolean column per seen category; missing and unseen values give all False.
+
+    Parameters
+    ----------
+    series : pandas Series
+        The column's values.
+    column : ColumnPlan
+        Its plan, with the categories seen at fit.
+
+    Returns
+    -------
+    onehot : ndarray of shape (n_samples, n_categories), dtype=bool
+        Whether each value is each seen category.
+    """
+    codes = category_codes(series, column)
+    seen = np.arange(len(column.categories)) + FIRST_SEEN_CODE
+    return codes[:, None] == seen

@@ -1,0 +1,251 @@
+"""Column typing: decide how each input column is encoded.
+
+Each input column gets a :class:`ColumnPlan`, fixed at fit: its kind, judged
+by dtype (and for object columns by the values they hold) or named in
+``categorical_features``, plus what it needs at transform (categories, time
+zone, a missing indicator). Object columns mixing strings with numbers become
+categorical compared by ``str``, with a warning pointed at the user's code.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from pandas.api import types as pdt
+
+from sknn.preprocessing._categorical import seen_categories
+from sknn.preprocessing._datetime import DATETIME_PARTS, time_zone
+
+# pandas.api.types.infer_dtype results of an object column that holds...
+_NUMBER_VALUES = frozenset({"integer", "floating", "mixed-integer-float", "decimal"})
+_STRING_VALUES = frozenset({"string", "bytes", "empty"})  # "empty": all missing
+_DATETIME_VALUES = frozenset({"datetime", "datetime64", "date"})
+_TIMEDELTA_VALUES = frozenset({"timedelta", "timedelta64"})
+_LIBRARIES = frozenset({"sknn", "sklearn"})  # warnings point at the first frame outside these
+
+
+@dataclass
+class ColumnPlan:
+    """How one input column is encoded, fixed at fit.
+
+    ``kind`` is one of "numeric", "bool", "datetime", "timedelta" (these give
+    dense numeric features) or "onehot", "code" (categorical columns).
+    """
+
+    index: int
+    name: str
+    kind: str
+    as_str: bool = False  # categorical: values are compared by their str form
+    tz: object = None  # datetime: time zone at fit (None for tz-naive)
+    has_missing: bool = False  # numeric kinds: emit a missing indicator
+    categories: tuple = ()  # categorical: seen categories, sorted by str form
+
+    @property
+    def width(self) -> int:
+        """Number of raw numeric features (0 for categorical columns)."""
+        return {"datetime": len(DATETIME_PARTS), "onehot": 0, "code": 0}.get(self.kind, 1)
+
+
+# ------------------------------------------------------------ column kinds
+def _dtype_kind(series: pd.Series, name: str) -> str:
+    """Kind of a column judged by its dtype, and for object columns by its values.
+
+    Returns "numeric", "bool", "datetime", "timedelta", "categorical" (category
+    dtype, strings), "mixed" (an object column mixing strings, numbers or other
+    objects) or "empty" (an object column with only missing values).
+    """
+    dtype = series.dtype
+    if pdt.is_complex_dtype(dtype):
+        raise ValueError(f"Complex data not supported: column {name!r} has dtype {dtype}.")
+    if pdt.is_bool_dtype(dtype):
+        return "bool"
+    if pdt.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    if pdt.is_timedelta64_dtype(dtype):
+        return "timedelta"
+    if isinstance(dtype, pd.CategoricalDtype):
+        return "categorical"
+    if pdt.is_numeric_dtype(dtype):
+        return "numeric"
+    if not pdt.is_object_dtype(dtype):
+        return "categorical"  # str, pyarrow strings, period, interval...
+    observed = series[series.notna()]  # infer_dtype skips None/NaN/NA but not NaT
+    if not len(observed):
+        return "empty"
+    values = pdt.infer_dtype(observed, skipna=True)
+    if values in _NUMBER_VALUES:
+        return "numeric"
+    if values == "boolean":
+        return "bool"
+    if values in _DATETIME_VALUES:
+        return "datetime"
+    if values in _TIMEDELTA_VALUES:
+        return "timedelta"
+    return "categorical" if values in _STRING_VALUES else "mixed"
+
+
+def _caller_stacklevel() -> int:
+    """``stacklevel`` that points a warning at the first frame outside sknn and sklearn."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] in _LIBRARIES:
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _warn_mixed(name: str) -> None:
+    warnings.warn(
+        f"Column {name!r} mixes strings with numbers or other objects; it is encoded as "
+        "categorical, with every value converted to str. Convert it to one type to silence "
+        "this warning.",
+        UserWarning,
+        stacklevel=_caller_stacklevel(),
+    )
+
+
+# ------------------------------------------------------ categorical or not
+def explicit_categorical(
+    categorical_features, names: np.ndarray, has_names: bool
+) -> np.ndarray | None:
+    """Boolean mask from ``categorical_features``, or None for "from_dtype".
+
+    Parameters
+    ----------
+    categorical_features : "from_dtype", array-like of str, int or bool, or None
+        The encoder's parameter of that name.
+    names : ndarray of str
+        The input column names (``x0, x1, ...`` when ``X`` had none).
+    has_names : bool
+        Whether ``X`` had string column names.
+
+    Returns
+    -------
+    mask : ndarray of shape (n_features,), dtype=bool, or None
+        Which columns are categorical; None to judge by dtype.
+    """
+    spec = categorical_features
+    n_features = len(names)
+    if isinstance(spec, str):
+        return None
+    mask = np.zeros(n_features, dtype=bool)
+    if spec is None or len(spec) == 0:
+        return mask
+    spec = np.asarray(spec)
+    if spec.dtype.kind == "b":
+        if spec.shape != (n_features,):
+            raise ValueError(
+                f"categorical_features as a boolean mask must have one entry per column "
+                f"({n_features}), got shape {spec.shape}."
+            )
+        return spec.copy()
+    if spec.dtype.kind in "iu":
+        bad = [int(i) for i in spec if not 0 <= i < n_features]
+        if bad:
+            raise ValueError(
+                f"categorical_features has column indices {bad} outside [0, {n_features - 1}]."
+            )
+    elif spec.dtype.kind in "UO" and all(isinstance(s, str) for s in spec):
+        if not has_names:
+            raise ValueError(
+                "categorical_features names columns, but X has no string column names; "
+                "pass a DataFrame with string column names, or integer positions."
+            )
+        bad = [str(s) for s in spec if s not in set(names)]
+        if bad:
+            raise ValueError(
+                f"categorical_features names columns {bad} that are not in X; "
+                f"its columns are {list(names)}."
+            )
+        spec = [list(names).index(s) for s in spec]
+    else:
+        raise ValueError(
+            "categorical_features must be 'from_dtype', None, or an array-like of column "
+            f"names, integer positions or booleans; got {categorical_features!r}."
+        )
+    mask[spec] = True
+    return mask
+
+
+def plan_column(
+    series: pd.Series, index: int, name: str, categorical, max_onehot_cardinality: int
+) -> ColumnPlan:
+    """Decide how one column is encoded; learn its categories or time zone.
+
+    Parameters
+    ----------
+    series : pandas Series
+        The column's training values.
+    index : int
+        Its position in the input.
+    name : str
+        Its name, for feature names and messages.
+    categorical : bool or None
+        Whether ``categorical_features`` names it; None to judge by dtype.
+    max_onehot_cardinality : int
+        Categorical columns with at most this many categories are one-hot
+        encoded, the others become codes.
+
+    Returns
+    -------
+    plan : ColumnPlan
+        The column's encoding.
+    """
+    kind = _dtype_kind(series, name)
+    if kind == "empty":  # all missing: nothing says what it holds
+        kind = "numeric" if categorical is False else "categorical"
+    if categorical is False and kind in ("categorical", "mixed"):
+        raise ValueError(
+            f"Column {name!r} holds strings or categories but is not in "
+            "categorical_features; add it there, or convert it to numbers."
+        )
+    if categorical is None:  # "from_dtype"
+        categorical = kind in ("categorical", "mixed")
+    if not categorical:
+        tz = time_zone(series, name) if kind == "datetime" else None
+        return ColumnPlan(index, name, kind, tz=tz)
+    if kind == "mixed":
+        _warn_mixed(name)
+    as_str = kind == "mixed"
+    categories = seen_categories(series, as_str)
+    encoding = "onehot" if len(categories) <= max_onehot_cardinality else "code"
+    return ColumnPlan(index, name, encoding, as_str=as_str, categories=categories)
+
+
+def plan_columns(
+    frame: pd.DataFrame,
+    names: np.ndarray,
+    explicit: np.ndarray | None,
+    max_onehot_cardinality: int,
+) -> list[ColumnPlan]:
+    """:func:`plan_column` for every column of ``frame``, in input order.
+
+    Parameters
+    ----------
+    frame : pandas DataFrame
+        The training data.
+    names : ndarray of str
+        The input column names.
+    explicit : ndarray of shape (n_features,), dtype=bool, or None
+        Which columns are categorical, from :func:`explicit_categorical`;
+        None to judge by dtype.
+    max_onehot_cardinality : int
+        As in :func:`plan_column`.
+
+    Returns
+    -------
+    plans : list of ColumnPlan
+        One plan per input column.
+    """
+    return [
+        plan_column(
+            frame.iloc[:, j],
+            j,
+            str(names[j]),
+            None if explicit is None else bool(explicit[j]),
+            max_onehot_cardinality,
+        )
+        for j in range(frame.shape[1])
+    ]

@@ -1,0 +1,323 @@
+"""The :class:`TabularEncoder` estimator: scikit-learn's API over the column encoders.
+
+It reads the input as a DataFrame (``_frame``), plans each column at fit
+(``_columns``), learns and applies the numeric statistics (``_numeric``) and
+lays the output out as numeric features, one-hot columns, missing indicators,
+then category codes (``_layout``), recording the sizes a network needs to
+split it. The encoding logic lives in those modules; this one holds the
+estimator's parameters, fitted attributes and public methods.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from sknn.preprocessing._columns import explicit_categorical, plan_columns
+from sknn.preprocessing._frame import validate_frame
+from sknn.preprocessing._layout import assemble, cardinalities, feature_names_out, n_numeric_out
+from sknn.preprocessing._numeric import (
+    columns_where,
+    feature_mask,
+    indicator_features,
+    raw_numeric,
+    refuse_infinite,
+    robust_stats,
+    scaled_numeric,
+)
+
+
+class TabularEncoder(TransformerMixin, BaseEstimator):
+    """Encode a mixed-type table as one float32 matrix for a neural network.
+
+    Each input column is encoded by its kind:
+
+    - **numeric** (ints, floats, nullable ints, object columns holding only
+      numbers): missing values are replaced by the training median, then the
+      column is centered by that median and divided by a robust scale, the
+      interquartile range / 1.349 (the standard deviation when the range is
+      zero, 1 for constant columns). With ``clip_numeric=True`` the result is
+      then squashed smoothly into (-3, 3) by ``z / sqrt(1 + (z/3)**2)``, which
+      barely changes values near 0 and tames outliers. Infinite values raise
+      a ``ValueError``.
+    - **boolean** (``bool``, nullable ``"boolean"``, object columns of
+      ``True``/``False``): 0/1, missing values replaced by the training share
+      of ``True``; not scaled.
+    - **datetime** (tz-naive or tz-aware ``datetime64``): expanded into six
+      numeric features, ``year``, ``month``, ``day``, ``weekday`` (Monday=0)
+      and ``hour`` in the column's local time, and ``epoch_days``, days since
+      1970-01-01 UTC (fractional); these are then treated as numeric. A
+      tz-aware column is converted at transform to its time zone at fit.
+    - **timedelta**: total seconds, then treated as numeric.
+    - **categorical** (``category`` dtype, strings, or the columns named in
+      ``categorical_features``): a column with at most
+      ``max_onehot_cardinality`` distinct non-missing values at fit becomes
+      one 0/1 column per category (missing values and categories not seen at
+      fit give all zeros). A column with more becomes one integer code column
+      for an embedding table: 0 for missing, 1 for a category not seen at fit,
+      2, 3, ... for the seen categories sorted by their string form. Object
+      columns mixing strings with numbers are categorical with every value
+      converted to ``str``, with a ``UserWarning``.
+
+    Every numeric, boolean, datetime or timedelta column with a missing value
+    at fit also gets a 0/1 missing indicator; missing values in other columns
+    at transform are imputed silently. The output is laid out as::
+
+        [numeric features | one-hot columns | missing indicators | code columns]
+        <- n_continuous_out_ ->
+        <---------------- n_numeric_out_ ----------------------> <- cardinalities_ ->
+
+    with columns in input order inside each block, so a network can feed the
+    first ``n_numeric_out_`` columns to linear layers and each code column to
+    an embedding table of size ``cardinalities_[i]``.
+
+    Parameters
+    ----------
+    categorical_features : "from_dtype", array-like of str, int or bool, or None, \
+            default="from_dtype"
+        Which columns are categorical. ``"from_dtype"``: columns of
+        ``category`` dtype and string (or object) columns holding strings.
+        An array-like of column names, of integer positions, or a boolean mask
+        over the columns: exactly those columns; every other column must then
+        be numeric, boolean, datetime or timedelta. ``None``: no column.
+    max_onehot_cardinality : int, default=8
+        Categorical columns with at most this many distinct values at fit are
+        one-hot encoded, the others become integer codes.
+    clip_numeric : bool, default=True
+        Squash scaled numeric features smoothly into (-3, 3).
+
+    Attributes
+    ----------
+    n_continuous_out_ : int
+        Number of leading output columns that hold scaled numeric features
+        (the ones a network may embed periodically).
+    n_numeric_out_ : int
+        Number of output columns before the code columns.
+    cardinalities_ : list of int
+        For each code column, the size of its embedding table: the number of
+        categories seen at fit plus 2 (for missing and unseen).
+    categorical_features_ : ndarray of shape (n_features_in_,), dtype=bool
+        Which input columns were encoded as categorical.
+    categories_ : list of list
+        For each categorical input column, in input order, its categories seen
+        at fit, sorted by their string form.
+    column_kinds_ : list of str
+        The encoding of each input column: "numeric", "bool", "datetime",
+        "timedelta", "onehot" or "code".
+    n_features_in_ : int
+        Number of input columns.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when ``X`` had string column names.
+
+    See Also
+    --------
+    sklearn.compose.ColumnTransformer : Build such an encoding by hand.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sknn.preprocessing import TabularEncoder
+    >>> X = pd.DataFrame({"age": [20.0, None, 40.0], "color": ["red", "blue", "red"]})
+    >>> enc = TabularEncoder().fit(X)
+    >>> enc.get_feature_names_out().tolist()
+    ['num__age', 'cat__color_blue', 'cat__color_red', 'missing__age']
+    >>> enc.transform(X).shape
+    (3, 4)
+    """
+
+    _parameter_constraints: dict = {
+        "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
+        "max_onehot_cardinality": [Interval(Integral, 0, None, closed="left")],
+        "clip_numeric": ["boolean"],
+    }
+
+    def __init__(
+        self, categorical_features="from_dtype", max_onehot_cardinality=8, clip_numeric=True
+    ):
+        self.categorical_features = categorical_features
+        self.max_onehot_cardinality = max_onehot_cardinality
+        self.clip_numeric = clip_numeric
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.categorical = True
+        tags.input_tags.string = True
+        tags.transformer_tags.preserves_dtype = []  # always float32
+        return tags
+
+    # ------------------------------------------------------------ public API
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, sample_weight=None) -> TabularEncoder:
+        """Learn each column's encoding and statistics.
+
+        Parameters
+        ----------
+        X : pandas DataFrame, array-like of shape (n_samples, n_features)
+            Training data. Any object with a ``to_pandas`` method (such as a
+            polars DataFrame) is converted first.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights for the fitted statistics (medians, quantiles, shares);
+            integer weights give the same result as repeated rows.
+
+        Returns
+        -------
+        self : TabularEncoder
+            The fitted encoder.
+        """
+        frame = validate_frame(X, self, reset=True)
+        self._fit_frame(frame, _check_sample_weight(sample_weight, frame, dtype=np.float64))
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_transform(self, X, y=None, sample_weight=None) -> np.ndarray:
+        """Fit to ``X`` and return its encoding (same as ``fit(X).transform(X)``).
+
+        Parameters
+        ----------
+        X : pandas DataFrame, array-like of shape (n_samples, n_features)
+            Training data.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights for the fitted statistics (medians, quantiles, shares);
+            integer weights give the same result as repeated rows.
+
+        Returns
+        -------
+        X_out : ndarray of shape (n_samples, n_features_out), dtype=float32
+            The encoded data.
+        """
+        frame = validate_frame(X, self, reset=True)
+        self._fit_frame(frame, _check_sample_weight(sample_weight, frame, dtype=np.float64))
+        return self._encode(frame)
+
+    def transform(self, X) -> np.ndarray:
+        """Encode ``X`` with the fitted statistics.
+
+        Parameters
+        ----------
+        X : pandas DataFrame, array-like of shape (n_samples, n_features)
+            Data with the same columns as at fit.
+
+        Returns
+        -------
+        X_out : ndarray of shape (n_samples, n_features_out), dtype=float32
+            Numeric features, one-hot columns, missing indicators, then
+            integer codes (see the class description).
+        """
+        check_is_fitted(self)
+        return self._transform(X, owner=self)
+
+    def _transform(self, X, owner: BaseEstimator) -> np.ndarray:
+        """:meth:`transform`, checking feature names and counts against ``owner``.
+
+        An estimator that embeds this encoder passes itself, so that a wrong
+        column gets an error naming the estimator the user called.
+        """
+        fast = self._transform_numeric_array(X, owner)
+        if fast is not None:
+            return fast
+        return self._encode(validate_frame(X, owner, reset=False))
+
+    def _transform_numeric_array(self, X, owner: BaseEstimator) -> np.ndarray | None:
+        """Fast path: plain numeric input to an all-numeric encoder.
+
+        One vectorised pass over the array, without building a DataFrame or
+        touching columns one by one (a one-row prediction is ~10x faster).
+        Returns None when the input needs the general path.
+        """
+        if not self._all_numeric:
+            return None
+        if isinstance(X, pd.DataFrame):
+            if not all(dtype.kind in "iuf" for dtype in X.dtypes):
+                return None
+        elif not (isinstance(X, np.ndarray) and X.dtype.kind in "iuf"):
+            return None
+        raw = validate_data(
+            owner, X, reset=False, dtype=np.float64, ensure_all_finite=False, copy=False
+        )
+        missing = np.isnan(raw)
+        refuse_infinite(raw, self._columns)
+        z = self._scaled_numeric(raw, missing)
+        if len(self._indicator_index):
+            z = np.concatenate([z, missing[:, self._indicator_index]], axis=1)
+        return z.astype(np.float32, copy=False)
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Names of the output columns.
+
+        Parameters
+        ----------
+        input_features : array-like of str, default=None
+            Input column names; defaults to ``feature_names_in_``, or
+            ``x0, x1, ...`` when fitted without names.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            ``num__<col>`` (``num__<col>_<part>`` for datetime parts),
+            ``cat__<col>_<category>``, ``missing__<col>`` and ``code__<col>``,
+            in output order.
+        """
+        check_is_fitted(self)
+        return feature_names_out(self._columns, _check_feature_names_in(self, input_features))
+
+    # ---------------------------------------------------------------- fitting
+    def _fit_frame(self, frame: pd.DataFrame, sample_weight=None) -> None:
+        names = _check_feature_names_in(self, None)
+        explicit = explicit_categorical(
+            self.categorical_features, names, hasattr(self, "feature_names_in_")
+        )
+        self._columns = plan_columns(frame, names, explicit, self.max_onehot_cardinality)
+        raw = raw_numeric(frame, self._columns)
+        for j in columns_where(self._columns, np.isnan(raw)):
+            self._columns[j].has_missing = True
+        self._bool_features = feature_mask(self._columns, "bool")
+        weight = np.ones(len(raw)) if sample_weight is None else sample_weight
+        self._fill, self._center, self._scale = robust_stats(raw, self._bool_features, weight)
+        self._indicator_index = indicator_features(self._columns)
+
+        self._all_numeric = all(c.kind == "numeric" for c in self._columns)
+        categorical = [c for c in self._columns if c.kind in ("onehot", "code")]
+        self.column_kinds_ = [c.kind for c in self._columns]
+        self.categorical_features_ = np.array(
+            [c.kind in ("onehot", "code") for c in self._columns], dtype=bool
+        )
+        self.categories_ = [list(c.categories) for c in categorical]
+        self.cardinalities_ = cardinalities(self._columns)
+        self.n_continuous_out_ = raw.shape[1]
+        self.n_numeric_out_ = n_numeric_out(self._columns, raw.shape[1])
+
+    # ---------------------------------------------------------------- encoding
+    def _scaled_numeric(self, raw: np.ndarray, missing: np.ndarray) -> np.ndarray:
+        """Imputed, robustly scaled and (optionally) clipped features, with the fitted stats."""
+        return scaled_numeric(
+            raw,
+            missing,
+            self._columns,
+            fill=self._fill,
+            center=self._center,
+            scale=self._scale,
+            bool_features=self._bool_features,
+            clip=self.clip_numeric,
+        )
+
+    def _encode(self, frame: pd.DataFrame) -> np.ndarray:
+        """The output matrix: numeric, one-hot, missing indicators, codes."""
+        raw = raw_numeric(frame, self._columns)
+        missing = np.isnan(raw)
+        numeric = self._scaled_numeric(raw, missing)
+        return assemble(frame, self._columns, numeric, missing[:, self._indicator_index])
