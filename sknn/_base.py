@@ -32,18 +32,14 @@ from sknn.training import (
     EarlyStopping,
     History,
     Trainer,
-    recommended_threads,
     resolve_device,
     torch_threads,
 )
 from sknn.training.losses import combine, combined_loss, members_loss, task_loss
 from sknn.training.optim import OPTIMIZERS
 from sknn.training.schedules import SCHEDULES
-from sknn.training.threads import macs_per_row
-from sknn.training.trainer import n_rows, predict_in_chunks, take
-
-# below this many multiply-adds a prediction runs with the caller's thread setting
-_TINY_MACS = 1_000_000
+from sknn.training.threads import macs_per_row, plan_threads
+from sknn.training.trainer import n_rows, take
 
 
 class BaseNeuralNet(NestedParamsMixin, TorchStateMixin, BaseEstimator):
@@ -73,6 +69,7 @@ class BaseNeuralNet(NestedParamsMixin, TorchStateMixin, BaseEstimator):
         "tol": [Interval(Real, 0, None, closed="left")],
         "shuffle": ["boolean"],
         "device": [str, torch.device],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "callbacks": [list, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -100,6 +97,7 @@ class BaseNeuralNet(NestedParamsMixin, TorchStateMixin, BaseEstimator):
         tol=1e-4,
         shuffle=True,
         device="auto",
+        n_threads=None,
         callbacks=None,
         random_state=None,
         verbose=0,
@@ -129,6 +127,7 @@ class BaseNeuralNet(NestedParamsMixin, TorchStateMixin, BaseEstimator):
         self.tol = tol
         self.shuffle = shuffle
         self.device = device
+        self.n_threads = n_threads
         self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose
@@ -270,6 +269,9 @@ class BaseNeuralNet(NestedParamsMixin, TorchStateMixin, BaseEstimator):
             _plan.reset_learning_rate(self, self.optimizer_)
             stopper = _plan.stopper(self, incremental, has_valid=valid is not None)
             objective, plain, ensemble = self._losses()
+            n_threads, tuner = plan_threads(
+                3 * batch_size * self._macs_per_row(), device, self.n_threads
+            )
             trainer = Trainer(
                 self.module_,
                 objective,
@@ -279,15 +281,15 @@ class BaseNeuralNet(NestedParamsMixin, TorchStateMixin, BaseEstimator):
                 schedule=_plan.schedule(self, max_epochs, incremental),
                 stopper=stopper,
                 score_fn=self._members_score(),
-                callbacks=_plan.callbacks(self, incremental),
+                callbacks=[*tuner, *_plan.callbacks(self, incremental)],
                 generator=torch.Generator().manual_seed(seed),
                 shuffle=self.shuffle,
                 eval_loss_fn=ensemble,
                 report_loss_fn=plain,
             )
-            n_threads = recommended_threads(3 * batch_size * self._macs_per_row(), device)
             with torch_threads(n_threads):
                 trainer.fit(train, valid, self.history_)
+            self.n_threads_ = tuner[0].n_threads if tuner else n_threads
         self._finish(trainer, stopper, has_valid=valid is not None)
         if not incremental:
             self._calibrate(valid)
@@ -378,20 +380,6 @@ class BaseNeuralNet(NestedParamsMixin, TorchStateMixin, BaseEstimator):
         check_is_fitted(self, "module_")
         path = input_path(self)
         X = path.encode_new(X)
-        module, Xt = path.prediction_inputs(X, self._fit_count)
-        if not isinstance(module, torch.nn.Module):  # the numpy copy
-            out = torch.from_numpy(module(Xt))
-        else:
-            macs = n_rows(X) * self._macs_per_row()
-            if macs < _TINY_MACS:
-                # too small for torch to parallelise; changing the thread count
-                # would cost more (~45 us) than the whole forward pass
-                out = predict_in_chunks(module, Xt)
-            else:
-                # mid-size inputs run on one thread: a spare thread only adds a
-                # spin-wait, which stalls badly when another process holds a core
-                with torch_threads(recommended_threads(macs, self.device_)):
-                    out = predict_in_chunks(module, Xt)
-            out = out.cpu() if out.device.type != "cpu" else out
+        out = path.predict(X, self._fit_count, n_rows(X) * self._macs_per_row())
         kind = self._output_kind
         return combine(as_members(out, kind, self._n_model_outputs), kind)

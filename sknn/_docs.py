@@ -79,6 +79,15 @@ shuffle : bool, default=True
     "device": """\
 device : str or torch.device, default="auto"
     ``"auto"`` uses CUDA or MPS when present, else the CPU.""",
+    "n_threads": """\
+n_threads : int or None, default=None
+    CPU threads for training. ``None`` chooses: one thread for small
+    networks; for larger ones sknn times batches on one thread and on the
+    caller's limit (``torch.get_num_threads()``, which follows
+    ``OMP_NUM_THREADS``, threadpoolctl and joblib's workers) while it trains,
+    keeps the faster, and checks again every few seconds, so a busy machine
+    does not stall it. An int pins the count. The count never changes the
+    fitted model.""",
     "callbacks": """\
 callbacks : list of sknn.training.Callback, default=None
     Extra hooks called at the start, after each epoch and at the end.""",

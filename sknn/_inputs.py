@@ -23,14 +23,33 @@ from sknn._custom import build_module, check_inputs, freeze, nested, to_tensors
 from sknn.nn import TabularMLP
 from sknn.nn.inference import inference_copy
 from sknn.preprocessing import TabularEncoder
-from sknn.training.trainer import n_rows
+from sknn.training.threads import recommended_threads, torch_threads
+from sknn.training.trainer import n_rows, predict_in_chunks
 
 # RealMLP's learning-rate factors for the input layers of sknn's network: the
 # feature scale learns fast, the periodic embedding's frequencies slowly
 INPUT_LR_FACTORS = {"scale": 6.0, "periodic": 0.1}
+# below this many multiply-adds a prediction runs with the caller's thread setting
+TINY_MACS = 1_000_000
 # predictions on at most this many CPU rows are computed in float64: a float32
 # matrix product rounds a row differently depending on which rows share the call
 EXACT_ROWS = 4096
+
+
+def run_network(module, X, macs: int, device: torch.device) -> torch.Tensor:
+    """Run a fitted network (or its numpy copy) on prepared inputs; the output on the CPU."""
+    if not isinstance(module, torch.nn.Module):  # the numpy copy
+        return torch.from_numpy(module(X))
+    if macs < TINY_MACS:
+        # too small for torch to parallelise; changing the thread count
+        # would cost more (~45 us) than the whole forward pass
+        out = predict_in_chunks(module, X)
+    else:
+        # mid-size inputs run on one thread: a spare thread only adds a
+        # spin-wait, which stalls badly when another process holds a core
+        with torch_threads(recommended_threads(macs, device)):
+            out = predict_in_chunks(module, X)
+    return out.cpu() if out.device.type != "cpu" else out
 
 
 def input_path(estimator) -> TabularInput | ModuleInput:
@@ -38,11 +57,23 @@ def input_path(estimator) -> TabularInput | ModuleInput:
     return TabularInput(estimator) if estimator.module is None else ModuleInput(estimator)
 
 
-class TabularInput:
-    """Tables through the fitted :class:`~sknn.preprocessing.TabularEncoder` (``encoder_``)."""
+class _InputPath:
+    """What both paths share: the estimator they serve, and running the fitted network."""
 
     def __init__(self, estimator):
         self.estimator = estimator
+
+    def prediction_inputs(self, X, fit_count: int):
+        raise NotImplementedError
+
+    def predict(self, X, fit_count: int, macs: int) -> torch.Tensor:
+        """The network's raw output for encoded ``X``, on the CPU."""
+        module, Xt = self.prediction_inputs(X, fit_count)
+        return run_network(module, Xt, macs, self.estimator.device_)
+
+
+class TabularInput(_InputPath):
+    """Tables through the fitted :class:`~sknn.preprocessing.TabularEncoder` (``encoder_``)."""
 
     def check(self, X, y=None, *, reset: bool):
         """Check feature names and counts, ``y`` and their lengths; ``X`` stays raw."""
@@ -111,11 +142,8 @@ class TabularInput:
         return est.module_, torch.from_numpy(X).to(est.device_)
 
 
-class ModuleInput:
+class ModuleInput(_InputPath):
     """Arrays (or dicts of arrays) fed as given to the user's ``module``."""
-
-    def __init__(self, estimator):
-        self.estimator = estimator
 
     def check(self, X, y=None, *, reset: bool):
         est = self.estimator

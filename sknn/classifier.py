@@ -88,6 +88,8 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         ``partial_fit`` continue where the last fit stopped.
     device_ : torch.device
         The device the network lives on.
+    n_threads_ : int
+        The CPU thread count the last fit ended with (see ``n_threads``).
     history_ : sknn.training.History
         One dict per epoch: ``train_loss`` (the plain loss, comparable with
         ``valid_loss``), ``valid_loss``, ``valid_score``, ``lr`` (the
@@ -158,6 +160,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         tol=1e-4,
         shuffle=True,
         device="auto",
+        n_threads=None,
         callbacks=None,
         random_state=None,
         verbose=0,
@@ -190,6 +193,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
             tol=tol,
             shuffle=shuffle,
             device=device,
+            n_threads=n_threads,
             callbacks=callbacks,
             random_state=random_state,
             verbose=verbose,

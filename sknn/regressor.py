@@ -60,6 +60,8 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         ``partial_fit`` continue where the last fit stopped.
     device_ : torch.device
         The device the network lives on.
+    n_threads_ : int
+        The CPU thread count the last fit ended with (see ``n_threads``).
     history_ : sknn.training.History
         One dict per epoch: ``train_loss`` (the plain loss, comparable with
         ``valid_loss``), ``valid_loss``, ``valid_score``, ``lr`` (the

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from scipy.optimize import minimize
 
 from sknn.mlp._losses import LOSS_FUNCTIONS
 from sknn.mlp._network import build_module, linear_layers
@@ -98,6 +97,8 @@ class LbfgsObjective:
 
 def minimize_lbfgs(objective: LbfgsObjective, theta0: np.ndarray, *, max_iter, max_fun, tol):
     """Run scipy's L-BFGS-B from ``theta0`` with scikit-learn's options."""
+    from scipy.optimize import minimize  # imported when used: it slows every worker's start
+
     return minimize(
         objective,
         theta0,

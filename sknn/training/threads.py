@@ -14,6 +14,8 @@ from collections.abc import Iterator
 
 import torch
 
+from sknn.training.thread_tuner import ThreadTuner
+
 # Multiply-adds per step below which one thread wins (measured on 2 cores:
 # a 64-64 MLP at batch 128 runs ~1.5x faster on 1 thread; a 3x256 MLP at
 # batch 256 runs faster on 2).
@@ -39,6 +41,25 @@ def macs_per_row(module: torch.nn.Module) -> int:
     if hasattr(module, "macs_per_row"):
         return int(module.macs_per_row())
     return sum(p.numel() for p in module.parameters())
+
+
+def plan_threads(macs_per_step: float, device: torch.device, pinned: int | None = None):
+    """The thread count to start a fit with, and the tuner that adjusts it (if any).
+
+    Returns ``(n_threads, [tuner])`` or ``(n_threads, [])``: a pinned count as
+    given; the device's own count off the CPU; one thread for small steps
+    (more only add synchronisation); otherwise the caller's ceiling, with a
+    :class:`~sknn.training.thread_tuner.ThreadTuner` that times one thread
+    against it during training and keeps the faster.
+    """
+    ceiling = torch.get_num_threads()
+    if pinned is not None:
+        return int(pinned), []
+    if device.type != "cpu":
+        return ceiling, []
+    if macs_per_step < _SINGLE_THREAD_MACS or ceiling == 1:
+        return 1, []
+    return ceiling, [ThreadTuner(ceiling)]
 
 
 @contextlib.contextmanager
