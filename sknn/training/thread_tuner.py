@@ -41,9 +41,11 @@ class ThreadTuner(Callback):
         More threads must be at least this much faster (0.9: 10% faster) to
         win; ties go to one thread, which cannot stall behind a busy core.
     recheck_seconds : float
-        Training time between trials.
+        Training time between trials; the first decision, taken while the
+        process is still warming up, is checked again after a second.
     warmup : int
-        Batches skipped before the first trial (allocations, first calls).
+        Batches skipped before the first trial (allocations, first calls, the
+        thread pool's start).
     clock : callable
         Returns seconds; :func:`time.perf_counter` (replaceable in tests).
 
@@ -61,10 +63,10 @@ class ThreadTuner(Callback):
         ceiling: int,
         *,
         block: int = 4,
-        rounds: int = 2,
+        rounds: int = 3,
         margin: float = 0.9,
         recheck_seconds: float = 5.0,
-        warmup: int = 2,
+        warmup: int = 8,
         clock=time.perf_counter,
     ):
         self.ceiling = max(1, int(ceiling))
@@ -127,7 +129,8 @@ class ThreadTuner(Callback):
         self.trials.append({"one": one, "many": many, "chosen": chosen})
         self._set(chosen)
         self._times = None
-        self._next_trial = self.clock() + self.recheck_seconds
+        wait = min(1.0, self.recheck_seconds) if len(self.trials) == 1 else self.recheck_seconds
+        self._next_trial = self.clock() + wait
 
     def _set(self, n: int) -> None:
         if torch.get_num_threads() != n:
