@@ -227,21 +227,23 @@ class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
     def _fit_stochastic(self, X, y, sample_weight, incremental: bool, device) -> None:
         fit_stochastic(self, X, y, sample_weight, incremental, device)
 
-    def _fit_lbfgs(self, X, y, sample_weight, device) -> None:
-        X = X.toarray() if sp.issparse(X) else X
-        objective = LbfgsObjective(
+    def _lbfgs_objective(self, X, y, sample_weight, device) -> LbfgsObjective:
+        y = np.asarray(y)
+        return LbfgsObjective(
             self.coefs_,
             self.intercepts_,
             self.activation,
             self.out_activation_,
             self.alpha,
-            X,
-            y,
+            X.toarray() if sp.issparse(X) else X,
+            y.reshape(-1, 1) if y.ndim == 1 else y,
             sample_weight,
             device,
         )
+
+    def _fit_lbfgs(self, X, y, sample_weight, device) -> None:
         result = minimize_lbfgs(
-            objective,
+            self._lbfgs_objective(X, y, sample_weight, device),
             pack(self.coefs_, self.intercepts_),
             max_iter=self.max_iter,
             max_fun=self.max_fun,
@@ -269,18 +271,7 @@ class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
         not needed. Like scikit-learn, loads the packed weights into ``coefs_``
         and ``intercepts_``.
         """
-        y = np.asarray(y)
-        objective = LbfgsObjective(
-            self.coefs_,
-            self.intercepts_,
-            self.activation,
-            self.out_activation_,
-            self.alpha,
-            X.toarray() if sp.issparse(X) else X,
-            y.reshape(-1, 1) if y.ndim == 1 else y,
-            sample_weight,
-            torch.device("cpu"),
-        )
+        objective = self._lbfgs_objective(X, y, sample_weight, torch.device("cpu"))
         self.coefs_, self.intercepts_ = unpack(packed_coef_inter, self.coefs_, self.intercepts_)
         return objective(packed_coef_inter)
 

@@ -6,7 +6,7 @@ network, but 4-5x slower (up to 24x) when another process held a core, because
 an OpenMP thread spin-waits for a core it does not get. So the count is
 measured: during training, blocks of batches alternate between one thread and
 the ceiling (the caller's limit), the faster median batch time wins, and the
-trial is repeated every few seconds so that the choice follows the load.
+trial is repeated every ten seconds so that the choice follows the load.
 
 On the CPU the chosen count does not change the arithmetic of the networks
 sknn builds (matrix products split rows, not sums): fits with the same
@@ -34,7 +34,8 @@ class ThreadTuner(Callback):
         The most threads to use: the caller's limit (``torch.get_num_threads()``,
         which reflects ``OMP_NUM_THREADS``, threadpoolctl and joblib's workers).
     block : int
-        Batches per block of a trial; blocks alternate between the two counts.
+        Batches per block of a trial; blocks alternate between the two counts,
+        and all but a block's first batch are timed.
     rounds : int
         Blocks per count in a trial.
     margin : float
@@ -62,10 +63,10 @@ class ThreadTuner(Callback):
         self,
         ceiling: int,
         *,
-        block: int = 4,
+        block: int = 5,
         rounds: int = 3,
         margin: float = 0.9,
-        recheck_seconds: float = 5.0,
+        recheck_seconds: float = 10.0,
         warmup: int = 8,
         clock=time.perf_counter,
     ):
@@ -103,7 +104,9 @@ class ThreadTuner(Callback):
         if self._times is None:
             self._skip = max(0, self._skip - 1)
             return
-        self._times[self.n_threads].append(self.clock() - self._tic)
+        # the first batch after a switch pays for waking (or parking) threads: untimed
+        if self._in_trial % self.block:
+            self._times[self.n_threads].append(self.clock() - self._tic)
         self._in_trial += 1
         if self._decided():
             self._finish_trial()
@@ -115,12 +118,13 @@ class ThreadTuner(Callback):
 
     def _decided(self) -> bool:
         one, many = self._times[1], self._times[self.ceiling]
-        if len(one) >= self.block and len(many) >= self.block:
+        timed = self.block - 1  # per block
+        if len(one) >= timed and len(many) >= timed:
             # a lopsided first round needs no second (a busy core: many threads stall)
             ratio = statistics.median(many) / statistics.median(one)
             if ratio > 2.0 or ratio < 0.5:
                 return True
-        return len(one) >= self.rounds * self.block and len(many) >= self.rounds * self.block
+        return len(one) >= self.rounds * timed and len(many) >= self.rounds * timed
 
     def _finish_trial(self) -> None:
         one = statistics.median(self._times[1])
