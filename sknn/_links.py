@@ -37,7 +37,7 @@ class ClassifierLink:
 
     def log_proba(self, logits: torch.Tensor) -> np.ndarray:
         """Log-probabilities, ``(n, n_classes)``."""
-        z = logits / self.temperature
+        z = logits if self.temperature == 1.0 else logits / self.temperature
         if self.kind == "softmax":
             return torch.log_softmax(z, dim=1).numpy()
         if self.kind == "binary":
@@ -46,7 +46,7 @@ class ClassifierLink:
 
     def proba(self, logits: torch.Tensor) -> np.ndarray:
         """Probabilities, ``(n, n_classes)``; rows sum to 1 except for multilabel."""
-        z = logits / self.temperature
+        z = logits if self.temperature == 1.0 else logits / self.temperature
         if self.kind == "softmax":
             return torch.softmax(z, dim=1).numpy()
         if self.kind == "binary":

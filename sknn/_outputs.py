@@ -61,24 +61,24 @@ def expected_width(kind: str, n_outputs: int) -> int:
 def check_shape(shape: tuple[int, ...], kind: str, n_outputs: int) -> None:
     """Raise a ``ValueError`` unless ``shape`` is an accepted output shape."""
     width = expected_width(kind, n_outputs)
+    if len(shape) in (1, 2, 3) and _width(shape) == width:
+        return
     accepted = [f"(n, {width})", f"(n, k, {width})"]
     if width == 1:
         accepted.insert(0, "(n,)")
-    ok = len(shape) in (1, 2, 3) and _width(shape) == width
-    if not ok:
-        what = {
-            "softmax": f"one logit per class ({n_outputs} classes)",
-            "binary": "one logit for the second class",
-            "multilabel": f"one logit per label ({n_outputs} labels)",
-            "regression": f"one value per target ({n_outputs} target(s))",
-        }[kind]
-        hint = " or (n, 2)" if kind == "binary" else ""
-        raise ValueError(
-            f"The network returned outputs of shape {tuple(shape)}, but this task needs "
-            f"{what}: {' or '.join(accepted)}{hint}, where n is the number of rows and k "
-            "the members of an ensemble. Make the module's last layer that wide (the "
-            "module's constructor receives n_outputs and n_classes when it names them)."
-        )
+    what = {
+        "softmax": f"one logit per class ({n_outputs} classes)",
+        "binary": "one logit for the second class",
+        "multilabel": f"one logit per label ({n_outputs} labels)",
+        "regression": f"one value per target ({n_outputs} target(s))",
+    }[kind]
+    hint = " or (n, 2)" if kind == "binary" else ""
+    raise ValueError(
+        f"The network returned outputs of shape {tuple(shape)}, but this task needs "
+        f"{what}: {' or '.join(accepted)}{hint}, where n is the number of rows and k "
+        "the members of an ensemble. Make the module's last layer that wide (the "
+        "module's constructor receives n_outputs and n_classes when it names them)."
+    )
 
 
 def as_members(out: torch.Tensor, kind: str, n_outputs: int) -> torch.Tensor:

@@ -17,7 +17,9 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
+    _check_feature_names,
     _check_feature_names_in,
+    _check_n_features,
     _check_sample_weight,
     check_is_fitted,
     validate_data,
@@ -246,9 +248,16 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                 return None
         elif not (isinstance(X, np.ndarray) and X.dtype.kind in "iuf"):
             return None
-        raw = validate_data(
-            owner, X, reset=False, dtype=np.float64, ensure_all_finite=False, copy=False
-        )
+        if isinstance(X, np.ndarray) and X.ndim == 2 and len(X) and X.shape[1]:
+            # a plain 2-D array needs only the feature checks: scikit-learn's full
+            # validation costs more than the rest of a one-row prediction
+            _check_feature_names(owner, X, reset=False)
+            _check_n_features(owner, X, reset=False)
+            raw = np.asarray(X, dtype=np.float64)
+        else:
+            raw = validate_data(
+                owner, X, reset=False, dtype=np.float64, ensure_all_finite=False, copy=False
+            )
         missing = np.isnan(raw)
         refuse_infinite(raw, self._columns)
         z = self._scaled_numeric(raw, missing)
