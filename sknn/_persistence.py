@@ -8,6 +8,7 @@ import torch
 
 from sknn._inputs import input_path
 from sknn._plan import build_optimizer
+from sknn.training.device import available_or_cpu
 
 
 class TorchStateMixin:
@@ -44,9 +45,7 @@ class TorchStateMixin:
         super().__setstate__(state)
         if "module_" not in state:
             return
-        saved = torch.device(state["device_"])
-        usable = saved.type == "cpu" or (saved.type == "cuda" and torch.cuda.is_available())
-        device = saved if usable else torch.device("cpu")
+        device = available_or_cpu(state["device_"])
         self.module_ = state["module_"].to(device)
         if isinstance(state.get("optimizer_"), dict):
             self.optimizer_ = self._rebuild_optimizer(state["optimizer_"], device)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from numbers import Real
 
 import numpy as np
-import torch
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import column_or_1d
@@ -17,7 +17,8 @@ from sknn._outputs import as_members
 from sknn._targets import class_codes, class_weight_factors, label_kind
 from sknn.training.calibration import fit_temperature
 from sknn.training.losses import combine, task_loss
-from sknn.training.trainer import predict_in_chunks, weighted_mean
+from sknn.training.metrics import accuracy
+from sknn.training.trainer import predict_in_chunks
 
 
 @document_parameters(
@@ -261,16 +262,9 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         return self.label_smoothing
 
     def _score_fn(self):
-        by_threshold = self._output_kind in ("binary", "multilabel")
-
-        def accuracy(out: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | None) -> float:
-            if by_threshold:
-                correct = ((out > 0).float() == y).all(dim=1).float()
-            else:
-                correct = (out.argmax(dim=1) == y).float()
-            return weighted_mean(correct, weight).item()
-
-        return accuracy
+        return functools.partial(
+            accuracy, by_threshold=self._output_kind in ("binary", "multilabel")
+        )
 
     def _calibrate(self, valid) -> None:
         """Fit ``temperature_`` on the validation split (temperature scaling).

@@ -31,6 +31,7 @@ from sknn.mlp._network import (
 )
 from sknn.mlp._stochastic import fit_stochastic
 from sknn.training import resolve_device
+from sknn.training.device import available_or_cpu
 from sknn.training.threads import recommended_threads, torch_threads
 from sknn.training.trainer import predict_in_chunks
 
@@ -281,7 +282,7 @@ class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
         if check_input:
             X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
         macs = X.shape[0] * sum(W.size for W in self.coefs_)
-        device = _usable(getattr(self, "device_", "cpu"))
+        device = available_or_cpu(getattr(self, "device_", "cpu"))
         if sp.issparse(X) or (device.type == "cpu" and macs < _NUMPY_MACS):
             return forward_numpy(
                 X, self.coefs_, self.intercepts_, self.activation, self.out_activation_
@@ -297,15 +298,3 @@ class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
-
-
-def _usable(device: str) -> torch.device:
-    """The fitted device, or the CPU where it is not available (a model moved machines)."""
-    device = torch.device(device)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        return torch.device("cpu")
-    if device.type == "mps":
-        mps = getattr(torch.backends, "mps", None)
-        if mps is None or not mps.is_available():
-            return torch.device("cpu")
-    return device

@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from sknn.training.metrics import r2_score
+from sknn.training import metrics
 from sknn.training.trainer import weighted_mean
 
 # Unweighted batches take one fused op each: on small networks the number of
@@ -60,11 +60,12 @@ def accuracy(out_activation: str):
     """Accuracy of the labels ``predict`` would give (subset accuracy for multilabel)."""
 
     def score(out, y, weight) -> float:
-        if out_activation == "softmax":
-            correct = out.argmax(dim=1) == y.argmax(dim=1)
-        else:  # one logistic unit per label: a probability above 0.5 is a 1
-            correct = ((out > 0) == (y > 0.5)).all(dim=1)
-        return _finite_or_nan(out, lambda: weighted_mean(correct.to(out.dtype), weight).item())
+        if out_activation == "softmax":  # one-hot targets
+            return _finite_or_nan(
+                out, lambda: metrics.accuracy(out, y.argmax(dim=1), weight, by_threshold=False)
+            )
+        # one logistic unit per label: a probability above 0.5 is a 1
+        return _finite_or_nan(out, lambda: metrics.accuracy(out, y, weight, by_threshold=True))
 
     return score
 
@@ -74,7 +75,7 @@ def r2(out_activation: str):
 
     def score(out, y, weight) -> float:
         pred = torch.exp(out) if out_activation == "exp" else out
-        return _finite_or_nan(pred, lambda: r2_score(pred, y, weight))
+        return _finite_or_nan(pred, lambda: metrics.r2_score(pred, y, weight))
 
     return score
 

@@ -32,3 +32,18 @@ def resolve_device(device: str | torch.device) -> torch.device:
             "machine; use device='auto' or 'cpu'."
         )
     return resolved
+
+
+def available_or_cpu(device: str | torch.device) -> torch.device:
+    """``device`` where it exists on this machine, else the CPU.
+
+    For a model saved on a GPU (or Apple's MPS) and loaded where there is none.
+    """
+    device = torch.device(device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        return torch.device("cpu")
+    if device.type == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            return torch.device("cpu")
+    return device

@@ -52,14 +52,12 @@ def plan_threads(macs_per_step: float, device: torch.device, pinned: int | None 
     :class:`~sknn.training.thread_tuner.ThreadTuner` that times one thread
     against it during training and keeps the faster.
     """
-    ceiling = torch.get_num_threads()
     if pinned is not None:
         return int(pinned), []
-    if device.type != "cpu":
-        return ceiling, []
-    if macs_per_step < _SINGLE_THREAD_MACS or ceiling == 1:
-        return 1, []
-    return ceiling, [ThreadTuner(ceiling)]
+    n_threads = recommended_threads(macs_per_step, device)
+    if device.type != "cpu" or n_threads == 1:
+        return n_threads, []
+    return n_threads, [ThreadTuner(n_threads)]
 
 
 @contextlib.contextmanager
