@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
@@ -26,13 +27,14 @@ from pathlib import Path
 import numpy as np
 import sklearn
 import torch
-from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import GridSearchCV
 from sklearn.neural_network import MLPClassifier
 from torch import nn
 
 from sknn import NeuralNetClassifier
+
+sys.path.insert(0, str(Path(__file__).parent))
+from speed_search import bench_grid_search, bench_predict, make_data  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -170,29 +172,10 @@ WORKLOADS = {
 }
 
 
-def make_data(n, d, k, seed=0):
-    X, y = make_classification(
-        n_samples=n,
-        n_features=d,
-        n_informative=max(2, d // 2),
-        n_classes=k,
-        random_state=seed,
-    )
-    return X.astype(np.float32), y
-
-
 def time_call(fn, *args) -> float:
     tic = time.perf_counter()
     fn(*args)
     return time.perf_counter() - tic
-
-
-def time_calls(fn, arg, times: int) -> float:
-    """Mean seconds of ``fn(arg)`` over ``times`` back-to-back calls."""
-    tic = time.perf_counter()
-    for _ in range(times):
-        fn(arg)
-    return (time.perf_counter() - tic) / times
 
 
 def bench_training(repeats: int) -> list[dict]:
@@ -231,79 +214,6 @@ def bench_training(repeats: int) -> list[dict]:
                 }
             )
         print_rows(rows[-len(tools) :])
-    return rows
-
-
-def bench_grid_search(repeats: int) -> list[dict]:
-    # Fits of a few seconds each, as in real searches. Each worker process pays
-    # a fixed start-up (importing torch and sknn, ~2 s, and torch.optim's first
-    # use importing torch._dynamo, ~1.5 s); the final refit runs serially.
-    X, y = make_data(60_000, 20, 2, seed=1)
-    est = NeuralNetClassifier(
-        hidden_layer_sizes=(64, 64),
-        **PLAIN_MLP,
-        batch_size=128,
-        max_iter=40,
-        early_stopping=False,
-        tol=0.0,
-        n_iter_no_change=100,
-        random_state=0,
-    )
-    grid = {"learning_rate": [1e-3, 3e-3], "hidden_layer_sizes": [(64,), (64, 64)]}
-    times = {1: [], 2: []}
-    for _ in range(repeats):
-        for n_jobs in (1, 2):
-            search = GridSearchCV(est, grid, cv=2, n_jobs=n_jobs)
-            times[n_jobs].append(time_call(search.fit, X, y))
-    t1, t2 = statistics.median(times[1]), statistics.median(times[2])
-    rows = [
-        {
-            "workload": "GridSearchCV 4 candidates x 2 folds",
-            "peer": "n_jobs=1",
-            "s_per_epoch": None,
-            "wall_n_jobs_1": t1,
-            "wall_n_jobs_2": t2,
-            "sknn_over_peer": t2 / t1,
-            "target": 0.75,
-            "ok": t2 / t1 <= 0.75,
-        }
-    ]
-    print(f"GridSearchCV: n_jobs=1 {t1:.2f}s, n_jobs=2 {t2:.2f}s, ratio {t2 / t1:.2f}")
-    return rows
-
-
-def bench_predict(repeats: int) -> list[dict]:
-    X, y = make_data(100_000, 64, 4, seed=2)
-    hidden = (256, 256, 256)
-    ours = fit_sknn(X[:5000], y[:5000], hidden, 256, 1)
-    theirs = fit_sklearn(X[:5000], y[:5000], hidden, 256, 1)
-    X64 = X.astype(np.float64)  # what a user's data usually is
-    rows = []
-    for label, data, inner in (("1 row", X64[:1], 200), ("100,000 rows", X64, 1)):
-        ours.predict_proba(data)
-        theirs.predict_proba(data)
-        t_ours, t_theirs = [], []
-        for _ in range(max(repeats, 5)):
-            t_ours.append(time_calls(ours.predict_proba, data, inner))
-            t_theirs.append(time_calls(theirs.predict_proba, data, inner))
-        mo, mt = statistics.median(t_ours), statistics.median(t_theirs)
-        target = 1.0 if label == "1 row" else 0.9
-        rows.append(
-            {
-                "workload": f"predict_proba {label} (3x256 net)",
-                "peer": "sklearn",
-                "s_per_epoch": None,
-                "sknn_seconds": mo,
-                "peer_seconds": mt,
-                "sknn_over_peer": mo / mt,
-                "target": target,
-                "ok": mo / mt <= target,
-            }
-        )
-        print(
-            f"predict_proba {label}: sknn {mo * 1e3:.3f} ms, "
-            f"sklearn {mt * 1e3:.3f} ms, ratio {mo / mt:.2f}"
-        )
     return rows
 
 
@@ -387,7 +297,7 @@ def main(argv=None) -> int:
     meta = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": platform.processor() or platform.machine(),
-        "cores": torch.get_num_threads(),
+        "cores": os.cpu_count(),
         "torch": torch.__version__,
         "sklearn": sklearn.__version__,
         "skorch": getattr(skorch, "__version__", "not installed"),

@@ -19,7 +19,12 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.optimize import _check_optimize_result
-from sklearn.utils.validation import _check_sample_weight, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names,
+    _check_n_features,
+    _check_sample_weight,
+    validate_data,
+)
 
 from sknn.mlp._lbfgs import LbfgsObjective, minimize_lbfgs, pack, unpack
 from sknn.mlp._network import (
@@ -277,10 +282,29 @@ class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
         return objective(packed_coef_inter)
 
     # ---------------------------------------------------------- prediction
+    def _validate_for_predict(self, X):
+        """``X`` checked as scikit-learn's MLP checks it before predicting.
+
+        A finite float matrix needs only the feature checks: the full
+        validation costs more than the rest of a one-row prediction. Anything
+        else takes scikit-learn's path, which also raises its errors.
+        """
+        if (
+            isinstance(X, np.ndarray)
+            and X.ndim == 2
+            and X.size
+            and X.dtype in (np.float32, np.float64)
+            and np.isfinite(X).all()
+        ):
+            _check_feature_names(self, X, reset=False)
+            _check_n_features(self, X, reset=False)
+            return X
+        return validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+
     def _forward_pass_fast(self, X, check_input: bool = True) -> np.ndarray:
         """The output activations for ``X`` (small inputs in numpy, large ones in torch)."""
         if check_input:
-            X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+            X = self._validate_for_predict(X)
         macs = X.shape[0] * sum(W.size for W in self.coefs_)
         device = available_or_cpu(getattr(self, "device_", "cpu"))
         if sp.issparse(X) or (device.type == "cpu" and macs < _NUMPY_MACS):

@@ -16,8 +16,13 @@ from sknn.training.history import History
 from sknn.training.optim import Stepper
 from sknn.training.schedules import Schedule
 
-# rows per forward pass when evaluating; bounds memory, keeps matmuls large
-EVAL_CHUNK = 65_536
+# Rows per forward pass when evaluating. On a CPU, chunks of a few thousand
+# rows keep each layer's activations in cache: 100,000 rows through a 3x256
+# float64 net took 0.54-0.64 s (medians) in chunks of 1,024-4,096 rows against
+# 0.76-0.88 s in chunks of 65,536 and 0.85 s for numpy's unchunked products
+# (2 cores, torch 2.13). An accelerator wants large launches. Both bound memory.
+CPU_EVAL_CHUNK = 4_096
+ACCELERATOR_EVAL_CHUNK = 65_536
 
 LossFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor | None], torch.Tensor]
 ScoreFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor | None], float]
@@ -26,9 +31,14 @@ ScoreFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor | None], float]
 Inputs = torch.Tensor | dict[str, torch.Tensor]
 
 
+def first_tensor(X: Inputs) -> torch.Tensor:
+    """The tensor, or the first tensor of a dict of tensors."""
+    return next(iter(X.values())) if isinstance(X, dict) else X
+
+
 def n_rows(X: Inputs) -> int:
     """Number of samples of a tensor or of a dict of tensors (first axis)."""
-    return next(iter(X.values())).shape[0] if isinstance(X, dict) else X.shape[0]
+    return first_tensor(X).shape[0]
 
 
 def take(X: Inputs, rows) -> Inputs:
@@ -58,8 +68,14 @@ class TrainingData:
         return n_rows(self.X)
 
 
-def predict_in_chunks(module: nn.Module, X: Inputs, chunk: int = EVAL_CHUNK) -> torch.Tensor:
-    """Forward ``X`` through ``module`` in eval mode, without autograd."""
+def predict_in_chunks(module: nn.Module, X: Inputs, chunk: int | None = None) -> torch.Tensor:
+    """Forward ``X`` through ``module`` in eval mode, without autograd.
+
+    ``chunk`` rows at a time; by default a size suited to ``X``'s device.
+    """
+    if chunk is None:
+        on_cpu = first_tensor(X).device.type == "cpu"
+        chunk = CPU_EVAL_CHUNK if on_cpu else ACCELERATOR_EVAL_CHUNK
     was_training = module.training
     if was_training:
         module.eval()
