@@ -331,16 +331,16 @@ class BaseNeuralNet(NestedParamsMixin, TorchStateMixin, BaseEstimator):
         """Restore the right weights, warn about anything unusual, set attributes."""
         last = self.history_[-1]["epoch"] if self.history_ else 0
         if trainer.diverged:
+            lower = f"lower learning_rate (now {self.learning_rate:g})"
             if not stopper.restore(self.module_):
                 del self.module_
                 raise ValueError(
-                    f"Training diverged in epoch {last} (the loss became NaN or inf) before "
-                    "any finite epoch was recorded; lower learning_rate, or check X and y "
-                    "for extreme values."
+                    f"Training diverged in epoch {last} ({trainer.divergence}) before any "
+                    f"good epoch was recorded; {lower}, or check X and y for extreme values."
                 )
             warnings.warn(
-                f"Training diverged in epoch {last} (non-finite loss); the weights of "
-                f"epoch {stopper.best_epoch} were restored. Consider a lower learning_rate.",
+                f"Training diverged in epoch {last} ({trainer.divergence}); the weights of "
+                f"epoch {stopper.best_epoch} were restored. To train further, {lower}.",
                 RuntimeWarning,
                 stacklevel=3,
             )

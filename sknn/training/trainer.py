@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ import torch
 from torch import nn
 
 from sknn.training.callbacks import Callback
+from sknn.training.divergence import DivergenceGuard
 from sknn.training.early_stopping import EarlyStopping
 from sknn.training.history import History
 from sknn.training.optim import Stepper
@@ -144,8 +144,10 @@ class Trainer:
         cross-entropy when training on smoothed labels); the objective is then
         recorded as ``train_objective``.
     stop_on_divergence : bool
-        Stop as soon as the monitored loss or a weight stops being finite
-        (``diverged`` is then set); ``False`` leaves the decision to the stopper.
+        Stop as soon as a weight or an epoch's loss stops being finite, or a
+        loss explodes (see :class:`~sknn.training.divergence.DivergenceGuard`):
+        ``diverged`` is then set and ``divergence`` says why. ``False`` leaves
+        the decision to the stopper.
     """
 
     def __init__(
@@ -194,6 +196,8 @@ class Trainer:
         self.shuffle = shuffle
         self.order = order
         self.stop_on_divergence = stop_on_divergence
+        self.guard = DivergenceGuard()
+        self.divergence: str | None = None
         # added to the reported training loss (e.g. an L2 term the optimizer
         # applies as weight decay rather than through the loss)
         self.penalty = penalty or (lambda: 0.0)
@@ -249,6 +253,21 @@ class Trainer:
         flags = [p.isfinite().all() for p in self.module.parameters()]
         return bool(torch.stack(flags).all()) if flags else True
 
+    def _divergence(self, train_loss: float, valid_loss: float | None) -> str | None:
+        """Why the epoch just run diverged, in words, or ``None``."""
+        if not self._weights_finite():
+            return "a weight became NaN or inf"
+        return self.guard.check({"train_loss": train_loss, "valid_loss": valid_loss})
+
+    def _loss_before_training(self, train: TrainingData) -> float:
+        """The loss on the first rows of ``train`` before any step: the explosion baseline."""
+        rows = slice(0, CPU_EVAL_CHUNK)
+        weight = None if train.weight is None else train.weight[rows]
+        head = TrainingData(take(train.X, rows), train.y[rows], weight)
+        outputs = predict_in_chunks(self.module, head.X)
+        with torch.inference_mode():
+            return self.eval_loss_fn(outputs, head.y, head.weight).item()
+
     def evaluate(self, data: TrainingData) -> tuple[float, float | None]:
         """Return the weighted mean loss and the score on ``data``."""
         outputs = predict_in_chunks(self.module, data.X)
@@ -262,6 +281,8 @@ class Trainer:
         if self.schedule is not None:
             self.schedule.start(self.optimizer)
         first_epoch = len(history) + 1
+        if self.stop_on_divergence:
+            self.guard.begin(self._loss_before_training(train))
         for cb in self.callbacks:
             cb.on_train_begin({"max_epochs": self.max_epochs, "n_samples": len(train)})
         self.module.train()
@@ -292,9 +313,11 @@ class Trainer:
                 for cb in self.callbacks:
                     cb.on_epoch_end(record)
                 loss = train_loss if valid is None else valid_loss
-                if self.stop_on_divergence and not (math.isfinite(loss) and self._weights_finite()):
-                    self.diverged = True
-                    break
+                if self.stop_on_divergence:
+                    self.divergence = self._divergence(train_loss, valid_loss)
+                    if self.divergence is not None:
+                        self.diverged = True
+                        break
                 monitored = record[self.stopper.monitor]
                 if self.stopper.update(monitored, record["epoch"], self.module):
                     self.stopped_early = True
@@ -319,7 +342,7 @@ class Trainer:
         if self.interrupted:
             return f"interrupted in epoch {self.epoch}"
         if self.diverged:
-            return f"stopped: the loss diverged in epoch {self.epoch}"
+            return f"stopped in epoch {self.epoch}: {self.divergence}"
         if self.stopped_early:
             what = self.stopper.monitor.replace("_", " ")
             patience = getattr(self.stopper, "patience", None)
