@@ -311,7 +311,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         self.n_numeric_out_ = n_numeric_out(self._columns, raw.shape[1])
 
     # ---------------------------------------------------------------- encoding
-    def _scaled_numeric(self, raw: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    def _scaled_numeric(
+        self, raw: np.ndarray, missing: np.ndarray, copy: bool = True
+    ) -> np.ndarray:
         """Imputed, robustly scaled and (optionally) clipped features, with the fitted stats."""
         return scaled_numeric(
             raw,
@@ -322,11 +324,13 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             scale=self._scale,
             bool_features=self._bool_features,
             clip=self.clip_numeric,
+            copy=copy,
         )
 
     def _encode(self, frame: pd.DataFrame) -> np.ndarray:
         """The output matrix: numeric, one-hot, missing indicators, codes."""
         raw = raw_numeric(frame, self._columns)
         missing = np.isnan(raw)
-        numeric = self._scaled_numeric(raw, missing)
+        numeric = self._scaled_numeric(raw, missing, copy=False)
+        del raw  # overwritten in place; freed before the output is assembled
         return assemble(frame, self._columns, numeric, missing[:, self._indicator_index])

@@ -46,6 +46,11 @@ def assemble(
     for col in columns:
         if col.kind == "code":
             blocks.append(category_codes(frame.iloc[:, col.index], col)[:, None])
+    blocks = [b for b in blocks if b.shape[1]]
+    if len(blocks) == 1:  # numbers only: no second copy
+        return np.ascontiguousarray(blocks[0], dtype=np.float32)
+    if not blocks:
+        return np.empty((len(frame), 0), dtype=np.float32)
     return np.hstack([np.asarray(b, dtype=np.float32) for b in blocks])
 
 

@@ -104,9 +104,16 @@ def refuse_infinite(raw: np.ndarray, columns: list[ColumnPlan]) -> None:
 
 
 def raw_numeric(frame: pd.DataFrame, columns: list[ColumnPlan]) -> np.ndarray:
-    """Unscaled numeric features of all numeric-kind columns; refuses infinities."""
-    blocks = [_raw_features(frame.iloc[:, c.index], c) for c in _numeric_columns(columns)]
-    raw = np.hstack(blocks) if blocks else np.empty((len(frame), 0))
+    """Unscaled numeric features of all numeric-kind columns; refuses infinities.
+
+    Filled column by column into one array: no second copy of the table.
+    """
+    numeric = _numeric_columns(columns)
+    raw = np.empty((len(frame), sum(c.width for c in numeric)))
+    start = 0
+    for c in numeric:
+        raw[:, start : start + c.width] = _raw_features(frame.iloc[:, c.index], c)
+        start += c.width
     refuse_infinite(raw, columns)
     return raw
 
@@ -154,19 +161,26 @@ def robust_stats(raw: np.ndarray, is_bool: np.ndarray, weight: np.ndarray):
 
 
 # ------------------------------------------------------ scaling at transform
+# rows per block of the float32 clipping (a few MB of temporaries)
+_CLIP_BLOCK = 65_536
+
+
 def _smooth_clip(z: np.ndarray) -> np.ndarray:
     """``z / sqrt(1 + (z/3)**2)``: about ``z`` near 0, tending to +-3; no overflow.
 
     Overwrites ``z`` and returns float32 (the output's precision), computed
-    with ``hypot``, which is several times faster here than a float64 ``sqrt``.
+    with ``hypot``, which is several times faster here than a float64 ``sqrt``,
+    in blocks of rows so that its temporaries stay small.
     """
     z /= _CLIP_BOUND
     np.clip(z, -1e18, 1e18, out=z)
-    t = z.astype(np.float32)
-    scale = np.hypot(np.float32(1.0), t)
-    t /= scale
-    t *= _CLIP_BOUND
-    return t
+    out = np.empty(z.shape, dtype=np.float32)
+    for start in range(0, len(z), _CLIP_BLOCK):
+        t = out[start : start + _CLIP_BLOCK]
+        t[...] = z[start : start + _CLIP_BLOCK]
+        t /= np.hypot(np.float32(1.0), t)
+        t *= _CLIP_BOUND
+    return out
 
 
 def scaled_numeric(
@@ -179,6 +193,7 @@ def scaled_numeric(
     scale: np.ndarray,
     bool_features: np.ndarray,
     clip: bool,
+    copy: bool = True,
 ) -> np.ndarray:
     """Imputed, robustly scaled and (optionally) smoothly clipped numeric features.
 
@@ -199,13 +214,16 @@ def scaled_numeric(
         Features of boolean columns, which are never clipped.
     clip : bool
         Squash the scaled features smoothly into (-3, 3).
+    copy : bool, default=True
+        ``False`` lets the computation overwrite ``raw`` (a float64 array the
+        caller no longer needs) instead of copying it.
 
     Returns
     -------
     z : ndarray of shape (n_samples, n_raw_features)
         float64, or float32 when clipped.
     """
-    z = np.array(raw, dtype=np.float64, copy=True)
+    z = np.array(raw, dtype=np.float64, copy=copy or raw.dtype != np.float64)
     if missing.any():
         np.copyto(z, np.broadcast_to(fill, z.shape), where=missing)
     with np.errstate(over="ignore", invalid="ignore"):
