@@ -261,6 +261,10 @@ ABLATIONS = {
     "beta2 0.999": ({"optimizer__betas": (0.9, 0.999)}, "Adam beta2=0.95"),
     "constant lr": ({"lr_schedule": "constant"}, "lr_schedule='cosine'"),
     "no feature scale": ({"feature_scale": False}, "feature_scale=True"),
+    "previous defaults": (
+        {"max_iter": 200, "n_iter_no_change": 10},
+        "max_iter=40, n_iter_no_change=5 (the lean fit)",
+    ),
 }
 
 

@@ -58,8 +58,11 @@ batch_size : int or "auto", default="auto"
     Rows per gradient step; ``"auto"`` uses about 1% of the training rows,
     rounded to a power of two between 32 and 256.""",
     "max_iter": """\
-max_iter : int, default=200
-    Maximum number of epochs (and the length of the cosine schedule).""",
+max_iter : int, default=40
+    Maximum number of epochs, and the length of the cosine schedule: the rate
+    anneals to 0 within the epochs a fit runs. Early stopping ends most
+    default fits after 15-35 epochs; a longer schedule would stop them at
+    nearly the full rate.""",
     "lr_schedule": """\
 lr_schedule : {"cosine", "constant", "plateau"}, default="cosine"
     Per-epoch learning-rate schedule. ``"plateau"`` halves the rate after
@@ -68,8 +71,10 @@ lr_schedule : {"cosine", "constant", "plateau"}, default="cosine"
 validation_fraction : float, default=0.1
     Share of the data held out for early stopping.""",
     "n_iter_no_change": """\
-n_iter_no_change : int, default=10
-    Patience of early stopping, in epochs.""",
+n_iter_no_change : int, default=5
+    Patience of early stopping, in epochs. The best epoch's weights are
+    restored, so a longer patience only trains epochs that are thrown away
+    unless the loss improves again.""",
     "tol": """\
 tol : float, default=1e-4
     Minimum improvement of the monitored loss.""",

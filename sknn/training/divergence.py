@@ -13,6 +13,10 @@ import math
 
 # how far above its best (and above its start) a loss must rise to count as exploded
 EXPLOSION_FACTOR = 100.0
+# ... and never below this: sknn's own losses start near 1 (standardized
+# targets, cross-entropy), and a tiny loss that grows tiny-fold (one training
+# row, a perfect fit) has not exploded
+MIN_EXPLODED_LOSS = 1.0
 
 _NAMES = {"train_loss": "training loss", "valid_loss": "validation loss"}
 
@@ -24,7 +28,8 @@ class DivergenceGuard:
     ----------
     factor : float, default=100.0
         A loss diverges when it exceeds ``factor`` times its lowest value so
-        far (the value before training included) and its value before training.
+        far (the value before training included), its value before training
+        and ``MIN_EXPLODED_LOSS``.
     """
 
     def __init__(self, factor: float = EXPLOSION_FACTOR):
@@ -47,7 +52,8 @@ class DivergenceGuard:
                 return f"the {name} became {value}"
             floor = min(self.lowest.get(key, math.inf), self.start or math.inf)
             above_start = self.start is None or value > self.start
-            if 0 < floor < math.inf and value > self.factor * floor and above_start:
+            limit = max(self.factor * floor, MIN_EXPLODED_LOSS)
+            if 0 < floor < math.inf and value > limit and above_start:
                 return f"the {name} exploded to {value:.3g}, from a lowest of {floor:.3g}"
             self.lowest[key] = min(self.lowest.get(key, math.inf), value)
         return None
