@@ -244,7 +244,11 @@ class BaseNeuralNet(NestedParamsMixin, TorchStateMixin, BaseEstimator):
         device = resolve_device(self.device)
         with _plan.seeded_torch(self._rng, device) as seed:
             if not reuse:
-                self.module_ = path.build(take(X, train_idx), self._n_model_outputs, hidden)
+                X_build = take(X, train_idx)
+                self.module_ = path.build(X_build, self._n_model_outputs, hidden)
+                # what rebuilds the network when a saved model is loaded
+                two_d = isinstance(X_build, np.ndarray) and X_build.ndim == 2
+                self._n_build_features = X_build.shape[1] if two_d else 0
                 self.module_.to(device)
                 self._output_kind = probe_output_kind(
                     self.module_,

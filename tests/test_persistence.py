@@ -1,0 +1,187 @@
+"""Safe persistence: skops loads every fitted sknn estimator trusting only sknn's types.
+
+pickle and joblib keep round-tripping exactly; a model saved in an older
+layout fails with an error that says to refit, not a torch traceback.
+"""
+
+import copyreg
+import io
+import pickle
+import warnings
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.datasets import make_classification, make_regression
+from torch import nn
+
+from sknn import MLPClassifier, MLPRegressor, NeuralNetClassifier, NeuralNetRegressor
+
+sio = pytest.importorskip("skops.io", reason="the skops extra is not installed")
+
+
+class TinyNet(nn.Module):
+    """A user's network, trusted by name when loading with skops."""
+
+    def __init__(self, n_features_in, n_outputs, width=8):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_features_in, width), nn.ReLU())
+        self.head = nn.Linear(width, n_outputs)
+
+    def forward(self, X):
+        return self.head(self.body(X))
+
+
+def mixed_frame(n=120, seed=0):
+    rng = np.random.RandomState(seed)
+    X = pd.DataFrame(
+        {
+            "num": rng.randn(n),
+            "gappy": np.where(rng.rand(n) < 0.2, np.nan, rng.randn(n)),
+            "color": pd.Categorical(rng.choice(["red", "green", "blue"], n)),
+            "city": pd.Series(rng.choice(["a", "b", None], n), dtype="object"),
+        }
+    )
+    signal = X["num"].to_numpy() + (X["color"] == "red").to_numpy()
+    return X, signal
+
+
+def fitted_estimators():
+    X, signal = mixed_frame()
+    y_clf = (signal > 0.3).astype(int)
+    Xn, yn = make_classification(n_samples=120, n_features=6, random_state=0)
+    Xr, yr = make_regression(n_samples=120, n_features=6, n_targets=2, random_state=0)
+    multilabel = np.stack([yn, 1 - yn * (Xn[:, 0] > 0)], axis=1)
+    small = {"max_iter": 3, "random_state": 0}
+    dropin = {**small, "hidden_layer_sizes": (8,)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return {
+            "classifier on a DataFrame": (NeuralNetClassifier(**small).fit(X, y_clf), X, y_clf),
+            "regressor on a DataFrame": (NeuralNetRegressor(**small).fit(X, signal), X, signal),
+            "multilabel": (NeuralNetClassifier(**small).fit(Xn, multilabel), Xn, multilabel),
+            "multi-output": (NeuralNetRegressor(**small).fit(Xr, yr), Xr, yr),
+            "custom module": (
+                NeuralNetClassifier(module=TinyNet, module__width=4, **small).fit(Xn, yn),
+                Xn,
+                yn,
+            ),
+            "drop-in classifier": (MLPClassifier(**dropin).fit(Xn, yn), Xn, yn),
+            "drop-in regressor": (MLPRegressor(**dropin).fit(Xr, yr), Xr, yr),
+        }
+
+
+NAMES = [
+    "classifier on a DataFrame",
+    "regressor on a DataFrame",
+    "multilabel",
+    "multi-output",
+    "custom module",
+    "drop-in classifier",
+    "drop-in regressor",
+]
+
+
+@pytest.fixture(scope="module")
+def estimators():
+    fitted = fitted_estimators()
+    assert list(fitted) == NAMES
+    return fitted
+
+
+def outputs(est, X):
+    return est.predict_proba(X) if hasattr(est, "predict_proba") else est.predict(X)
+
+
+def skops_round_trip(est):
+    data = sio.dumps(est)
+    untrusted = sio.get_untrusted_types(data=data)
+    return sio.loads(data, trusted=untrusted), untrusted
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_skops_trusts_only_sknn_types_and_predicts_the_same(estimators, name):
+    est, X, _ = estimators[name]
+    loaded, untrusted = skops_round_trip(est)
+    user_types = {f"{TinyNet.__module__}.TinyNet"} if name == "custom module" else set()
+    foreign = set(untrusted) - user_types
+    assert all(t.startswith("sknn.") for t in foreign), untrusted
+    np.testing.assert_array_equal(outputs(loaded, X), outputs(est, X))
+
+
+def test_skops_refuses_an_untrusted_user_module_by_name(estimators):
+    est, _, _ = estimators["custom module"]
+    data = sio.dumps(est)
+    sknn_types = [t for t in sio.get_untrusted_types(data=data) if t.startswith("sknn.")]
+    with pytest.raises(Exception, match="TinyNet"):
+        sio.loads(data, trusted=sknn_types)
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if "drop-in" not in n])
+@pytest.mark.parametrize("save", ["skops", "pickle", "joblib"])
+def test_partial_fit_continues_after_loading(estimators, name, save):
+    est, X, y = estimators[name]
+    if save == "skops":
+        loaded, _ = skops_round_trip(est)
+    elif save == "pickle":
+        loaded = pickle.loads(pickle.dumps(est))
+    else:
+        buffer = io.BytesIO()
+        joblib.dump(est, buffer)
+        buffer.seek(0)
+        loaded = joblib.load(buffer)
+    original = pickle.loads(pickle.dumps(est))  # leave the shared fixture untouched
+    original.partial_fit(X, y)
+    loaded.partial_fit(X, y)
+    np.testing.assert_allclose(outputs(loaded, X), outputs(original, X), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
+def test_dropin_warm_start_continues_after_skops(cls):
+    X, y = make_classification(n_samples=100, n_features=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = cls(hidden_layer_sizes=(8,), max_iter=3, random_state=0, warm_start=True).fit(X, y)
+        loaded, _ = skops_round_trip(est)
+        est.fit(X, y)
+        loaded.fit(X, y)
+    np.testing.assert_allclose(outputs(loaded, X), outputs(est, X), rtol=1e-6)
+
+
+def test_flagship_warm_start_continues_after_skops():
+    X, signal = mixed_frame()
+    est = NeuralNetRegressor(max_iter=2, random_state=0, warm_start=True).fit(X, signal)
+    loaded, _ = skops_round_trip(est)
+    est.fit(X, signal)
+    loaded.fit(X, signal)
+    np.testing.assert_allclose(loaded.predict(X), est.predict(X), rtol=1e-5, atol=1e-6)
+
+
+def test_saved_state_holds_no_torch_objects(estimators):
+    est, _, _ = estimators["classifier on a DataFrame"]
+
+    def walk(obj):
+        assert not isinstance(obj, (torch.Tensor, nn.Module, torch.optim.Optimizer)), obj
+        if isinstance(obj, dict):
+            for value in obj.values():
+                walk(value)
+        elif isinstance(obj, (list, tuple)):
+            for value in obj:
+                walk(value)
+
+    walk(est.__getstate__())
+
+
+def test_an_old_format_pickle_says_to_refit(estimators):
+    est, _, _ = estimators["classifier on a DataFrame"]
+    # the layout before numpy state: the network itself in the pickled dict
+    old_state = {**est.__dict__, "module_": est.module_}
+
+    class OldPickle:
+        def __reduce__(self):
+            return copyreg._reconstructor, (type(est), object, None), old_state
+
+    with pytest.raises(ValueError, match="older version of sknn.*fit the model again"):
+        pickle.loads(pickle.dumps(OldPickle()))
