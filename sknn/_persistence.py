@@ -6,7 +6,9 @@ estimator's own parameters and fitted attributes. That is what lets
 ``skops.io`` load a model without trusting torch's types, and a model fitted
 on a GPU load on a machine without one. ``__setstate__`` rebuilds the
 network and the optimizer, on the saved device when it exists here, else on
-the CPU.
+the CPU. A module *instance* passed as ``module=`` is saved the same way, as
+its classes, plain attributes and numpy weights (:func:`module_to_plain`),
+so a skops file names those classes for the user to trust.
 """
 
 from __future__ import annotations
@@ -41,6 +43,11 @@ class TorchStateMixin:
         state = dict(super().__getstate__())
         state.pop("_n_params", None)  # refers to the live module; recomputed on demand
         state["_sknn_state_format"] = STATE_FORMAT
+        if isinstance(state.get("module"), torch.nn.Module):
+            try:
+                state["module"] = {"_sknn_module_instance": module_to_plain(state["module"])}
+            except TypeError:
+                pass  # hooks or odd attributes: pickle still saves the instance as it is
         module = state.pop("module_", None)
         if module is None:
             return state
@@ -61,6 +68,8 @@ class TorchStateMixin:
                 "version and save it anew."
             )
         state = dict(state)
+        if isinstance(state.get("module"), dict) and "_sknn_module_instance" in state["module"]:
+            state["module"] = plain_to_module(state["module"]["_sknn_module_instance"])
         weights = state.pop("module_state_", None)
         optimizer_state = state.pop("optimizer_state_", None)
         super().__setstate__(state)
@@ -104,3 +113,86 @@ def to_torch(obj):
     if isinstance(obj, (list, tuple)):
         return type(obj)(to_torch(v) for v in obj)
     return obj
+
+
+# -------------------------------------------- a module instance as a parameter
+_PLAIN = (bool, int, float, str, type(None))
+
+
+def _is_plain(value) -> bool:
+    if isinstance(value, (list, tuple)):
+        return all(_is_plain(v) for v in value)
+    return isinstance(value, _PLAIN)
+
+
+def module_to_plain(module: torch.nn.Module) -> dict:
+    """A module instance as its class, plain attributes and numpy weights, recursively.
+
+    What ``module=`` holds when the user passed an instance: saved this way a
+    skops file needs to trust only the module classes, by name. Modules with
+    hooks or attributes that are not plain values (functions, arrays, other
+    objects) are refused, naming the attribute.
+    """
+    internals = {"_parameters", "_buffers", "_modules", "_non_persistent_buffers_set", "training"}
+    attributes = {}
+    for key, value in vars(module).items():
+        if key in internals:
+            continue
+        if (
+            key.endswith("_hooks")
+            or key.endswith("_hooks_with_kwargs")
+            or key.endswith("_hooks_always_called")
+        ):
+            if value:
+                raise TypeError(
+                    f"The module instance passed as module= has {key} registered; hooks are "
+                    "code and cannot be saved safely. Pass the module's class (and module__ "
+                    "parameters) instead of an instance to save this estimator."
+                )
+            continue
+        if not _is_plain(value):
+            raise TypeError(
+                f"The module instance passed as module= holds {type(module).__name__}.{key} "
+                f"of type {type(value).__name__}, which cannot be saved safely. Pass the "
+                "module's class (and module__ parameters) instead of an instance."
+            )
+        attributes[key] = value
+    return {
+        "class": type(module),
+        "training": module.training,
+        "attributes": attributes,
+        "parameters": {
+            name: None if p is None else (p.detach().cpu().numpy(), p.requires_grad)
+            for name, p in module._parameters.items()
+        },
+        "buffers": {
+            name: None if b is None else b.detach().cpu().numpy()
+            for name, b in module._buffers.items()
+        },
+        "non_persistent": sorted(module._non_persistent_buffers_set),
+        "children": {
+            name: None if child is None else module_to_plain(child)
+            for name, child in module._modules.items()
+        },
+    }
+
+
+def plain_to_module(saved: dict) -> torch.nn.Module:
+    """The module instance :func:`module_to_plain` saved, without calling its ``__init__``."""
+    module = saved["class"].__new__(saved["class"])
+    torch.nn.Module.__init__(module)
+    for key, value in saved["attributes"].items():
+        object.__setattr__(module, key, value)
+    for name, entry in saved["parameters"].items():
+        module._parameters[name] = (
+            None
+            if entry is None
+            else torch.nn.Parameter(torch.from_numpy(np.array(entry[0])), requires_grad=entry[1])
+        )
+    for name, value in saved["buffers"].items():
+        tensor = None if value is None else torch.from_numpy(np.array(value))
+        module.register_buffer(name, tensor, persistent=name not in saved["non_persistent"])
+    for name, child in saved["children"].items():
+        module._modules[name] = None if child is None else plain_to_module(child)
+    module.train(saved["training"])
+    return module

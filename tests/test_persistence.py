@@ -185,3 +185,43 @@ def test_an_old_format_pickle_says_to_refit(estimators):
 
     with pytest.raises(ValueError, match="older version of sknn.*fit the model again"):
         pickle.loads(pickle.dumps(OldPickle()))
+
+
+def instance_net():
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(6, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 2))
+
+
+def test_a_module_instance_is_saved_as_its_classes_and_numpy_state():
+    from sklearn.base import clone
+
+    X, y = make_classification(n_samples=120, n_features=6, random_state=0)
+    est = NeuralNetClassifier(module=instance_net(), max_iter=3, random_state=0).fit(X, y)
+    loaded, untrusted = skops_round_trip(est)
+    foreign = {t for t in untrusted if not t.startswith("sknn.")}
+    assert foreign == {
+        "torch.nn.modules.container.Sequential",
+        "torch.nn.modules.linear.Linear",
+        "torch.nn.modules.batchnorm.BatchNorm1d",
+        "torch.nn.modules.activation.ReLU",
+    }
+    np.testing.assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
+    # the instance is the unfitted starting point: refitting either gives the same model
+    refit_loaded = clone(loaded).fit(X, y).predict_proba(X)
+    refit_original = clone(est).fit(X, y).predict_proba(X)
+    np.testing.assert_allclose(refit_loaded, refit_original, rtol=1e-6)
+
+
+def test_a_module_instance_with_a_hook_still_pickles():
+    # hooks are code: such an instance cannot be saved as classes and arrays,
+    # so it is kept as it is, which pickle handles (a lambda would not)
+    X, y = make_classification(n_samples=60, n_features=6, random_state=0)
+    net = instance_net()
+    net.register_forward_hook(print_nothing)
+    est = NeuralNetClassifier(module=net, max_iter=1, random_state=0).fit(X, y)
+    loaded = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
+
+
+def print_nothing(module, args, output):
+    return None
