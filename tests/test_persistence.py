@@ -225,3 +225,21 @@ def test_a_module_instance_with_a_hook_still_pickles():
 
 def print_nothing(module, args, output):
     return None
+
+
+def test_optimizer_and_criterion_classes_are_trusted_by_name():
+    X, y = make_regression(n_samples=100, n_features=5, random_state=0)
+    est = NeuralNetRegressor(
+        optimizer=torch.optim.SGD,
+        criterion=nn.HuberLoss,
+        criterion__delta=0.5,
+        max_iter=2,
+        random_state=0,
+    ).fit(X, y)
+    loaded, untrusted = skops_round_trip(est)
+    foreign = {t for t in untrusted if not t.startswith("sknn.")}
+    assert foreign == {"torch.optim.sgd.SGD", "torch.nn.modules.loss.HuberLoss"}
+    np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+    est.partial_fit(X, y)
+    loaded.partial_fit(X, y)
+    np.testing.assert_allclose(loaded.predict(X), est.predict(X), rtol=1e-6)
