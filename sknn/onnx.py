@@ -1,0 +1,145 @@
+"""Export a fitted flagship estimator as one ONNX graph: encoding, network, output link.
+
+The graph takes the raw feature matrix (float, NaN where missing) and returns
+what ``predict_proba``/``predict`` return, so a deployment needs onnxruntime
+only: no Python, torch or pickle. Needs the ``onnx`` extra
+(``pip install "sknn[onnx]"``).
+
+This first version covers tables of numeric columns (a numpy matrix or a
+DataFrame of numbers): median imputation with missing indicators, robust
+scaling and smooth clipping, sknn's network (periodic embeddings, feature
+scale, the implicit ensemble and its combination), and the output link
+(temperature and softmax/sigmoid for classifiers, de-standardization for
+regressors). Categorical, string, boolean and datetime columns, and user
+modules, are refused with an error naming what is not supported yet.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import warnings
+
+import numpy as np
+import torch
+from sklearn.utils.validation import check_is_fitted
+from torch import nn
+
+from sknn._outputs import as_members
+from sknn.training.losses import combine
+
+OPSET = 18
+_CLIP_BOUND = 3.0
+
+
+class _RawToAnswer(nn.Module):
+    """The estimator's prediction path in torch ops, from raw features to the answer."""
+
+    def __init__(self, est):
+        super().__init__()
+        enc = est.encoder_
+        as_tensor = lambda a: torch.as_tensor(np.asarray(a, dtype=np.float32))  # noqa: E731
+        self.register_buffer("fill", as_tensor(enc._fill))
+        self.register_buffer("center", as_tensor(enc._center))
+        self.register_buffer("scale", as_tensor(enc._scale))
+        self.register_buffer("indicators", torch.as_tensor(enc._indicator_index, dtype=torch.long))
+        self.clip = bool(enc.clip_numeric)
+        self.network = est.module_
+        self.kind = est._output_kind
+        self.n_outputs = est._n_model_outputs
+        self.classifier = hasattr(est, "classes_")
+        if self.classifier:
+            self.temperature = float(getattr(est, "temperature_", 1.0))
+        else:
+            self.register_buffer("y_mean", as_tensor(est._y_mean))
+            self.register_buffer("y_scale", as_tensor(est._y_scale))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        missing = torch.isnan(x)
+        z = (torch.where(missing, self.fill, x) - self.center) / self.scale
+        if self.clip:
+            t = torch.clamp(z / _CLIP_BOUND, -1e18, 1e18)
+            z = t / torch.sqrt(1.0 + t * t) * _CLIP_BOUND
+        if self.indicators.numel():
+            z = torch.cat([z, missing[:, self.indicators].to(z.dtype)], dim=1)
+        out = combine(as_members(self.network(z), self.kind, self.n_outputs), self.kind)
+        if not self.classifier:
+            return out * self.y_scale + self.y_mean
+        logits = out / self.temperature
+        if self.kind == "softmax":
+            return torch.softmax(logits, dim=1)
+        if self.kind == "binary":
+            return torch.sigmoid(torch.cat([-logits, logits], dim=1))
+        return torch.sigmoid(logits)
+
+
+def _refuse_unsupported(est) -> None:
+    if getattr(est, "module", None) is not None:
+        raise ValueError(
+            "to_onnx exports sknn's own tabular network; this estimator trains a user "
+            "module (module=...). Export it with torch.onnx.export(estimator.module_, ...)."
+        )
+    other = {c.name: c.kind for c in est.encoder_._columns if c.kind != "numeric"}
+    if other:
+        raise ValueError(
+            f"to_onnx supports numeric columns only so far; these columns are not: {other}. "
+            "Encode them as numbers before fitting, or keep the model in Python."
+        )
+
+
+def to_onnx(estimator, X_sample=None):
+    """The fitted estimator as one ONNX model, from raw features to its answer.
+
+    Parameters
+    ----------
+    estimator : NeuralNetClassifier or NeuralNetRegressor
+        Fitted, on numeric columns.
+    X_sample : array-like of shape (n_samples, n_features), default=None
+        A few rows to trace the graph with; by default one row of zeros.
+
+    Returns
+    -------
+    model : onnx.ModelProto
+        Input ``X`` (float32, shape ``(batch, n_features)``, NaN where
+        missing); output ``probabilities`` (classifiers, in the order of
+        ``classes_``) or ``predictions`` (regressors, ``(batch, n_outputs)``).
+        ``classes_`` and the feature names are in the model's metadata.
+    """
+    import onnx
+
+    check_is_fitted(estimator)
+    _refuse_unsupported(estimator)
+    n_features = estimator.n_features_in_
+    if X_sample is None:
+        sample = torch.zeros((1, n_features))
+    else:
+        sample = torch.as_tensor(np.asarray(X_sample, dtype=np.float32)[:8])
+    graph = _RawToAnswer(estimator).cpu().eval()
+    output = "probabilities" if graph.classifier else "predictions"
+    buffer = io.BytesIO()
+    with torch.no_grad(), warnings.catch_warnings():
+        # the tracer notes Python-side shape checks; the shapes it fixes are the
+        # network's widths, while the batch axis stays dynamic
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)
+        # the TorchScript exporter is deprecated but exact here (1e-7 against
+        # predict_proba); torch.export's needs onnxscript, not a dependency
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(
+            graph,
+            (sample,),
+            buffer,
+            input_names=["X"],
+            output_names=[output],
+            dynamic_axes={"X": {0: "batch"}, output: {0: "batch"}},
+            opset_version=OPSET,
+            dynamo=False,
+        )
+    model = onnx.load_from_string(buffer.getvalue())
+    meta = {"feature_names": [str(n) for n in getattr(estimator, "feature_names_in_", [])]}
+    if graph.classifier:
+        meta["classes"] = np.asarray(estimator.classes_).tolist()
+    for key, value in meta.items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, json.dumps(value)
+    onnx.checker.check_model(model)
+    return model
