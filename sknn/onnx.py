@@ -87,6 +87,34 @@ def _refuse_unsupported(est) -> None:
         )
 
 
+def _one_input_per_column(model, names, X_sample):
+    """Put a front graph before ``model``: one input per column, named after it.
+
+    As skl2onnx has it for DataFrames: integer columns are int64 inputs,
+    floating ones float32 (NaN where missing); each is ``(batch, 1)``.
+    """
+    import onnx
+    from onnx import TensorProto, compose, helper
+
+    dtypes = getattr(X_sample, "dtypes", None)
+    inputs, casts = [], []
+    for i, name in enumerate(names):
+        integer = dtypes is not None and dtypes.iloc[i].kind in "iu"
+        elem = TensorProto.INT64 if integer else TensorProto.FLOAT
+        inputs.append(helper.make_tensor_value_info(str(name), elem, ["batch", 1]))
+        casts.append(helper.make_node("Cast", [str(name)], [f"_col{i}"], to=TensorProto.FLOAT))
+    concat = helper.make_node("Concat", [f"_col{i}" for i in range(len(names))], ["X"], axis=1)
+    output = helper.make_tensor_value_info("X", TensorProto.FLOAT, ["batch", len(names)])
+    front = helper.make_model(
+        helper.make_graph([*casts, concat], "columns", inputs, [output]),
+        opset_imports=list(model.opset_import),
+        ir_version=model.ir_version,
+    )
+    merged = compose.merge_models(front, model, io_map=[("X", "X")])
+    onnx.checker.check_model(merged)
+    return merged
+
+
 def to_onnx(estimator, X_sample=None):
     """The fitted estimator as one ONNX model, from raw features to its answer.
 
@@ -100,9 +128,13 @@ def to_onnx(estimator, X_sample=None):
     Returns
     -------
     model : onnx.ModelProto
-        Input ``X`` (float32, shape ``(batch, n_features)``, NaN where
-        missing); output ``probabilities`` (classifiers, in the order of
-        ``classes_``) or ``predictions`` (regressors, ``(batch, n_outputs)``).
+        Inputs: for an estimator fitted on a DataFrame, one per column, named
+        after it, shape ``(batch, 1)``: int64 for integer columns (dtypes read
+        from ``X_sample`` when it is a DataFrame), else float32 with NaN where
+        missing; for one fitted on an array, ``X`` (float32, shape
+        ``(batch, n_features)``, NaN where missing). Output ``probabilities``
+        (classifiers, in the order of ``classes_``) or ``predictions``
+        (regressors, ``(batch, n_outputs)``).
         ``classes_`` and the feature names are in the model's metadata.
     """
     import onnx
@@ -113,7 +145,7 @@ def to_onnx(estimator, X_sample=None):
     if X_sample is None:
         sample = torch.zeros((1, n_features))
     else:
-        sample = torch.as_tensor(np.asarray(X_sample, dtype=np.float32)[:8])
+        sample = torch.as_tensor(np.asarray(X_sample, dtype=np.float32)[:8].copy())
     graph = _RawToAnswer(estimator).cpu().eval()
     output = "probabilities" if graph.classifier else "predictions"
     buffer = io.BytesIO()
@@ -135,6 +167,8 @@ def to_onnx(estimator, X_sample=None):
             dynamo=False,
         )
     model = onnx.load_from_string(buffer.getvalue())
+    if hasattr(estimator, "feature_names_in_"):
+        model = _one_input_per_column(model, estimator.feature_names_in_, X_sample)
     meta = {"feature_names": [str(n) for n in getattr(estimator, "feature_names_in_", [])]}
     if graph.classifier:
         meta["classes"] = np.asarray(estimator.classes_).tolist()
