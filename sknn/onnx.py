@@ -5,13 +5,13 @@ what ``predict_proba``/``predict`` return, so a deployment needs onnxruntime
 only: no Python, torch or pickle. Needs the ``onnx`` extra
 (``pip install "sknn[onnx]"``).
 
-This first version covers tables of numeric columns (a numpy matrix or a
-DataFrame of numbers): median imputation with missing indicators, robust
+This first version covers tables of numeric and boolean columns (a numpy
+matrix or a DataFrame): median imputation with missing indicators, robust
 scaling and smooth clipping, sknn's network (periodic embeddings, feature
 scale, the implicit ensemble and its combination), and the output link
 (temperature and softmax/sigmoid for classifiers, de-standardization for
-regressors). Categorical, string, boolean and datetime columns, and user
-modules, are refused with an error naming what is not supported yet.
+regressors). Categorical, string and datetime columns, and user modules, are
+refused with an error naming what is not supported yet.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ class _RawToAnswer(nn.Module):
         self.register_buffer("center", as_tensor(enc._center))
         self.register_buffer("scale", as_tensor(enc._scale))
         self.register_buffer("indicators", torch.as_tensor(enc._indicator_index, dtype=torch.long))
+        self.register_buffer("is_bool", torch.as_tensor(np.asarray(enc._bool_features, dtype=bool)))
         self.clip = bool(enc.clip_numeric)
         self.network = est.module_
         self.kind = est._output_kind
@@ -59,7 +60,7 @@ class _RawToAnswer(nn.Module):
         z = (torch.where(missing, self.fill, x) - self.center) / self.scale
         if self.clip:
             t = torch.clamp(z / _CLIP_BOUND, -1e18, 1e18)
-            z = t / torch.sqrt(1.0 + t * t) * _CLIP_BOUND
+            z = torch.where(self.is_bool, z, t / torch.sqrt(1.0 + t * t) * _CLIP_BOUND)
         if self.indicators.numel():
             z = torch.cat([z, missing[:, self.indicators].to(z.dtype)], dim=1)
         out = combine(as_members(self.network(z), self.kind, self.n_outputs), self.kind)
@@ -79,7 +80,7 @@ def _refuse_unsupported(est) -> None:
             "to_onnx exports sknn's own tabular network; this estimator trains a user "
             "module (module=...). Export it with torch.onnx.export(estimator.module_, ...)."
         )
-    other = {c.name: c.kind for c in est.encoder_._columns if c.kind != "numeric"}
+    other = {c.name: c.kind for c in est.encoder_._columns if c.kind not in ("numeric", "bool")}
     if other:
         raise ValueError(
             f"to_onnx supports numeric columns only so far; these columns are not: {other}. "
@@ -91,7 +92,8 @@ def _one_input_per_column(model, names, X_sample):
     """Put a front graph before ``model``: one input per column, named after it.
 
     As skl2onnx has it for DataFrames: integer columns are int64 inputs,
-    floating ones float32 (NaN where missing); each is ``(batch, 1)``.
+    boolean ones bool, floating ones float32 (NaN where missing); each is
+    ``(batch, 1)``.
     """
     import onnx
     from onnx import TensorProto, compose, helper
@@ -99,8 +101,10 @@ def _one_input_per_column(model, names, X_sample):
     dtypes = getattr(X_sample, "dtypes", None)
     inputs, casts = [], []
     for i, name in enumerate(names):
-        integer = dtypes is not None and dtypes.iloc[i].kind in "iu"
-        elem = TensorProto.INT64 if integer else TensorProto.FLOAT
+        kind = dtypes.iloc[i].kind if dtypes is not None else "f"
+        elem = {"i": TensorProto.INT64, "u": TensorProto.INT64, "b": TensorProto.BOOL}.get(
+            kind, TensorProto.FLOAT
+        )
         inputs.append(helper.make_tensor_value_info(str(name), elem, ["batch", 1]))
         casts.append(helper.make_node("Cast", [str(name)], [f"_col{i}"], to=TensorProto.FLOAT))
     concat = helper.make_node("Concat", [f"_col{i}" for i in range(len(names))], ["X"], axis=1)
@@ -129,8 +133,9 @@ def to_onnx(estimator, X_sample=None):
     -------
     model : onnx.ModelProto
         Inputs: for an estimator fitted on a DataFrame, one per column, named
-        after it, shape ``(batch, 1)``: int64 for integer columns (dtypes read
-        from ``X_sample`` when it is a DataFrame), else float32 with NaN where
+        after it, shape ``(batch, 1)``: int64 for integer columns, bool for
+        boolean ones (dtypes read from ``X_sample`` when it is a DataFrame),
+        else float32 with NaN where
         missing; for one fitted on an array, ``X`` (float32, shape
         ``(batch, n_features)``, NaN where missing). Output ``probabilities``
         (classifiers, in the order of ``classes_``) or ``predictions``

@@ -64,15 +64,16 @@ def test_a_dataframe_gives_one_input_per_column_typed_by_it():
     X, y = load_breast_cancer(return_X_y=True, as_frame=True)
     X["mean radius"] = X["mean radius"].where(X.index % 9 != 0)  # NaN where missing
     X["count"] = (X["mean area"] // 100).astype("int64")
+    X["big"] = X["mean area"] > 700
     est = NeuralNetClassifier(max_iter=2, random_state=0).fit(X, y)
     model = to_onnx(est, X.head())
     session = ort.InferenceSession(model.SerializeToString())
     inputs = {i.name: i.type for i in session.get_inputs()}
     assert list(inputs) == list(X.columns)
     assert inputs["count"] == "tensor(int64)" and inputs["mean radius"] == "tensor(float)"
-    feeds = {
-        c: X[[c]].to_numpy(np.int64 if X[c].dtype.kind == "i" else np.float32) for c in X.columns
-    }
+    assert inputs["big"] == "tensor(bool)"
+    dtype = {"i": np.int64, "b": np.bool_}
+    feeds = {c: X[[c]].to_numpy(dtype.get(X[c].dtype.kind, np.float32)) for c in X.columns}
     proba = session.run(None, feeds)[0]
     np.testing.assert_allclose(proba, est.predict_proba(X), atol=1e-5)
     meta = {p.key: p.value for p in model.metadata_props}
