@@ -88,6 +88,29 @@ def _refuse_unsupported(est) -> None:
         )
 
 
+def _add_label_output(model, classes) -> None:
+    """Add output ``label``: the class of highest probability, as ``predict`` gives it."""
+    from onnx import helper, numpy_helper
+
+    classes = np.asarray(classes)
+    if classes.dtype.kind in "iub":
+        values = classes.astype(np.int64)
+    elif classes.dtype.kind == "f":
+        values = classes.astype(np.float32)
+    else:
+        values = np.array([str(c) for c in classes], dtype=object)
+    table = numpy_helper.from_array(values, "classes")
+    graph = model.graph
+    graph.initializer.append(table)
+    graph.node.extend(
+        [
+            helper.make_node("ArgMax", ["probabilities"], ["_best"], axis=1, keepdims=0),
+            helper.make_node("Gather", ["classes", "_best"], ["label"], axis=0),
+        ]
+    )
+    graph.output.append(helper.make_tensor_value_info("label", table.data_type, ["batch"]))
+
+
 def _one_input_per_column(model, names, X_sample):
     """Put a front graph before ``model``: one input per column, named after it.
 
@@ -138,7 +161,8 @@ def to_onnx(estimator, X_sample=None):
         else float32 with NaN where
         missing; for one fitted on an array, ``X`` (float32, shape
         ``(batch, n_features)``, NaN where missing). Output ``probabilities``
-        (classifiers, in the order of ``classes_``) or ``predictions``
+        (classifiers, in the order of ``classes_``) and ``label`` (the
+        predicted class; not for multilabel targets), or ``predictions``
         (regressors, ``(batch, n_outputs)``).
         ``classes_`` and the feature names are in the model's metadata.
     """
@@ -172,6 +196,8 @@ def to_onnx(estimator, X_sample=None):
             dynamo=False,
         )
     model = onnx.load_from_string(buffer.getvalue())
+    if graph.classifier and graph.kind != "multilabel":
+        _add_label_output(model, estimator.classes_)
     if hasattr(estimator, "feature_names_in_"):
         model = _one_input_per_column(model, estimator.feature_names_in_, X_sample)
     meta = {"feature_names": [str(n) for n in getattr(estimator, "feature_names_in_", [])]}

@@ -38,8 +38,19 @@ def test_classifier_graph_gives_predict_proba(load, n_ensemble):
     proba = run(model, X)
     np.testing.assert_allclose(proba, est.predict_proba(X), atol=1e-5)
     meta = {p.key: p.value for p in model.metadata_props}
-    classes = np.array(json.loads(meta["classes"]))
-    np.testing.assert_array_equal(classes[proba.argmax(axis=1)], est.predict(X))
+    np.testing.assert_array_equal(json.loads(meta["classes"]), est.classes_)
+    session = ort.InferenceSession(model.SerializeToString())
+    label = session.run(["label"], {"X": X.astype(np.float32)})[0]
+    np.testing.assert_array_equal(label, est.predict(X))
+
+
+def test_string_classes_come_out_as_labels():
+    X, y = load_iris(return_X_y=True)
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    est = NeuralNetClassifier(max_iter=3, random_state=0).fit(X, names)
+    session = ort.InferenceSession(to_onnx(est).SerializeToString())
+    label = session.run(["label"], {"X": X.astype(np.float32)})[0]
+    np.testing.assert_array_equal(label, est.predict(X))
 
 
 def test_regressor_graph_gives_predict_in_target_units():
