@@ -22,14 +22,10 @@ from sklearn.datasets import load_breast_cancer
 from sknn import NeuralNetClassifier
 from sknn.onnx import to_onnx
 
+sys.path.insert(0, str(Path(__file__).parent))
+from speed_search import time_calls  # noqa: E402
+
 RESULTS = Path(__file__).parent / "results"
-
-
-def per_call(fn, arg, times: int) -> float:
-    tic = time.perf_counter()
-    for _ in range(times):
-        fn(arg)
-    return (time.perf_counter() - tic) / times
 
 
 def main(repeats: int = 7) -> int:
@@ -54,8 +50,8 @@ def main(repeats: int = 7) -> int:
         diff = np.abs(onnx_proba(rows) - model.predict_proba(rows)).max()
         ours, theirs = [], []
         for _ in range(repeats):
-            ours.append(per_call(model.predict_proba, rows, inner))
-            theirs.append(per_call(onnx_proba, rows, inner))
+            ours.append(time_calls(model.predict_proba, rows, inner))
+            theirs.append(time_calls(onnx_proba, rows, inner))
         a, b = statistics.median(ours), statistics.median(theirs)
         lines.append(
             f"| {len(rows):,} | {a * 1e3:.3f} | {b * 1e3:.3f} | {b / a:.2f}x | {diff:.1e} |"

@@ -46,12 +46,16 @@ class ClassifierLink:
 
     def proba(self, logits: torch.Tensor) -> np.ndarray:
         """Probabilities, ``(n, n_classes)``; rows sum to 1 except for multilabel."""
+        return self.proba_tensor(logits).numpy()
+
+    def proba_tensor(self, logits: torch.Tensor) -> torch.Tensor:
+        """:meth:`proba` in torch ops (traceable, as an ONNX export needs)."""
         z = logits if self.temperature == 1.0 else logits / self.temperature
         if self.kind == "softmax":
-            return torch.softmax(z, dim=1).numpy()
+            return torch.softmax(z, dim=1)
         if self.kind == "binary":
-            return torch.sigmoid(torch.cat([-z, z], dim=1)).numpy()
-        return torch.sigmoid(z).numpy()
+            return torch.sigmoid(torch.cat([-z, z], dim=1))
+        return torch.sigmoid(z)
 
     def labels(self, logits: torch.Tensor) -> np.ndarray:
         """Predicted labels (a 0/1 matrix for multilabel); the temperature never matters."""

@@ -26,10 +26,10 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from sknn._outputs import as_members
+from sknn.preprocessing._numeric import CLIP_BOUND
 from sknn.training.losses import combine
 
 OPSET = 18
-_CLIP_BOUND = 3.0
 
 
 class _RawToAnswer(nn.Module):
@@ -50,7 +50,7 @@ class _RawToAnswer(nn.Module):
         self.n_outputs = est._n_model_outputs
         self.classifier = hasattr(est, "classes_")
         if self.classifier:
-            self.temperature = float(getattr(est, "temperature_", 1.0))
+            self.link = est._output_link()
         else:
             self.register_buffer("y_mean", as_tensor(est._y_mean))
             self.register_buffer("y_scale", as_tensor(est._y_scale))
@@ -59,19 +59,14 @@ class _RawToAnswer(nn.Module):
         missing = torch.isnan(x)
         z = (torch.where(missing, self.fill, x) - self.center) / self.scale
         if self.clip:
-            t = torch.clamp(z / _CLIP_BOUND, -1e18, 1e18)
-            z = torch.where(self.is_bool, z, t / torch.sqrt(1.0 + t * t) * _CLIP_BOUND)
+            t = torch.clamp(z / CLIP_BOUND, -1e18, 1e18)
+            z = torch.where(self.is_bool, z, t / torch.sqrt(1.0 + t * t) * CLIP_BOUND)
         if self.indicators.numel():
             z = torch.cat([z, missing[:, self.indicators].to(z.dtype)], dim=1)
         out = combine(as_members(self.network(z), self.kind, self.n_outputs), self.kind)
         if not self.classifier:
             return out * self.y_scale + self.y_mean
-        logits = out / self.temperature
-        if self.kind == "softmax":
-            return torch.softmax(logits, dim=1)
-        if self.kind == "binary":
-            return torch.sigmoid(torch.cat([-logits, logits], dim=1))
-        return torch.sigmoid(logits)
+        return self.link.proba_tensor(out)
 
 
 def _refuse_unsupported(est) -> None:
@@ -83,7 +78,8 @@ def _refuse_unsupported(est) -> None:
     other = {c.name: c.kind for c in est.encoder_._columns if c.kind not in ("numeric", "bool")}
     if other:
         raise ValueError(
-            f"to_onnx supports numeric columns only so far; these columns are not: {other}. "
+            f"to_onnx supports numeric columns only so far (booleans included); these columns "
+            f"are not: {other}. "
             "Encode them as numbers before fitting, or keep the model in Python."
         )
 

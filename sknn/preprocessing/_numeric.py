@@ -17,7 +17,7 @@ from sknn.preprocessing._columns import ColumnPlan
 from sknn.preprocessing._datetime import as_datetime, datetime_features, timedelta_seconds
 
 _IQR_PER_STD = 1.349  # interquartile range of a standard normal distribution
-_CLIP_BOUND = 3.0  # clip_numeric squashes scaled values into (-3, 3)
+CLIP_BOUND = 3.0  # clip_numeric squashes scaled values into (-3, 3)
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
@@ -172,14 +172,14 @@ def _smooth_clip(z: np.ndarray) -> np.ndarray:
     with ``hypot``, which is several times faster here than a float64 ``sqrt``,
     in blocks of rows so that its temporaries stay small.
     """
-    z /= _CLIP_BOUND
+    z /= CLIP_BOUND
     np.clip(z, -1e18, 1e18, out=z)
     out = np.empty(z.shape, dtype=np.float32)
     for start in range(0, len(z), _CLIP_BLOCK):
         t = out[start : start + _CLIP_BLOCK]
         t[...] = z[start : start + _CLIP_BLOCK]
         t /= np.hypot(np.float32(1.0), t)
-        t *= _CLIP_BOUND
+        t *= CLIP_BOUND
     return out
 
 

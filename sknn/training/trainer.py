@@ -267,17 +267,16 @@ class Trainer:
         rows = slice(0, CPU_EVAL_CHUNK)
         weight = None if train.weight is None else train.weight[rows]
         head = TrainingData(take(train.X, rows), train.y[rows], weight)
-        outputs = predict_in_chunks(self.module, head.X)
-        with torch.inference_mode():
-            return self.eval_loss_fn(outputs, head.y, head.weight).item()
+        return self.evaluate(head, score=False)[0]
 
-    def evaluate(self, data: TrainingData) -> tuple[float, float | None]:
-        """Return the weighted mean loss and the score on ``data``."""
+    def evaluate(self, data: TrainingData, score: bool = True) -> tuple[float, float | None]:
+        """Return the weighted mean loss and (unless ``score=False``) the score on ``data``."""
         outputs = predict_in_chunks(self.module, data.X)
         with torch.inference_mode():
             loss = self.eval_loss_fn(outputs, data.y, data.weight).item()
-            score = None if self.score_fn is None else self.score_fn(outputs, data.y, data.weight)
-        return loss, score
+            if not score or self.score_fn is None:
+                return loss, None
+            return loss, self.score_fn(outputs, data.y, data.weight)
 
     def fit(self, train: TrainingData, valid: TrainingData | None, history: History) -> None:
         """Train until ``max_epochs``, early stopping, divergence or Ctrl-C."""
