@@ -1,4 +1,4 @@
-"""sknn.onnx.to_onnx: one ONNX graph from raw numeric features to the estimator's answer."""
+"""sknn.onnx.to_onnx: one ONNX graph from raw features to the estimator's answer."""
 
 import json
 import warnings
@@ -6,13 +6,14 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, make_regression
 
 from sknn import NeuralNetClassifier, NeuralNetRegressor
 
 onnx = pytest.importorskip("onnx", reason="the onnx extra is not installed")
 ort = pytest.importorskip("onnxruntime", reason="the onnx extra is not installed")
-from sknn.onnx import to_onnx  # noqa: E402
+from sknn.onnx import input_feed, to_onnx  # noqa: E402
 
 
 def with_gaps(X):
@@ -91,11 +92,198 @@ def test_a_dataframe_gives_one_input_per_column_typed_by_it():
     assert json.loads(meta["feature_names"]) == list(X.columns)
 
 
-def test_categorical_columns_are_refused_by_name():
-    X = pd.DataFrame({"num": np.arange(40.0), "color": pd.Categorical(["red", "blue"] * 20)})
-    y = np.arange(40) % 2
+def mixed_table(n=300, seed=0):
+    """Floats with NaN, integers, booleans, a one-hot and an embedded category with gaps."""
+    rng = np.random.default_rng(seed)
+    city = rng.choice([f"city{i:02d}" for i in range(20)], n).astype(object)
+    city[::11] = None
+    X = pd.DataFrame(
+        {
+            "income": np.where(rng.random(n) < 0.1, np.nan, rng.lognormal(3, 1, n)),
+            "age": rng.integers(18, 90, n),
+            "member": rng.random(n) < 0.3,
+            "color": pd.Categorical(rng.choice(["red", "green", "blue"], n)),
+            "city": city,
+        }
+    )
+    signal = (
+        np.nan_to_num(np.log(X["income"]))
+        + X["age"] / 30
+        + X["member"]
+        + (X["color"] == "red")
+        + X["city"].isin(["city01", "city02", "city03"])
+    )
+    return X, signal.to_numpy(float)
+
+
+def unseen_rows(X):
+    """Rows with categories never seen at fit, and missing categories."""
+    new = X.head(6).copy()
+    new["city"] = ["elsewhere", None, "city01", "nowhere", None, "city05"]
+    new["color"] = pd.Categorical(["purple", "red", None, "blue", "green", "red"])
+    return pd.concat([X, new], ignore_index=True)
+
+
+def answer(model, X):
+    session = ort.InferenceSession(model.SerializeToString())
+    names = [o.name for o in session.get_outputs()]
+    return dict(zip(names, session.run(None, input_feed(X)), strict=True))
+
+
+def mixed_target(task, signal):
+    if task == "binary":
+        return np.where(signal > np.median(signal), "yes", "no")
+    if task == "multiclass":
+        return np.digitize(signal, np.quantile(signal, [0.33, 0.66]))
+    if task == "multilabel":
+        high = [signal > np.median(signal), signal > np.quantile(signal, 0.8)]
+        return np.column_stack(high).astype(int)
+    if task == "regression":
+        return 1000 * signal
+    return np.column_stack([1000 * signal, -signal])
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass", "multilabel"])
+def test_classifier_on_a_mixed_table_matches_predict(task):
+    X, signal = mixed_table()
+    y = (
+        mixed_target(task, signal).astype(int)
+        if task == "multilabel"
+        else mixed_target(task, signal)
+    )
+    est = NeuralNetClassifier(max_iter=3, random_state=0).fit(X, y)
+    X_new = unseen_rows(X)
+    out = answer(to_onnx(est, X.head()), X_new)
+    np.testing.assert_allclose(out["probabilities"], est.predict_proba(X_new), atol=1e-4)
+    np.testing.assert_array_equal(out["label"], est.predict(X_new))
+
+
+@pytest.mark.parametrize("task", ["regression", "multi-output regression"])
+def test_regressor_on_a_mixed_table_matches_predict(task):
+    X, signal = mixed_table()
+    y = mixed_target(task, signal)
+    est = NeuralNetRegressor(max_iter=3, random_state=0).fit(X, y)
+    X_new = unseen_rows(X)
+    pred = answer(to_onnx(est, X.head()), X_new)["variable"]
+    expected = est.predict(X_new).reshape(len(X_new), -1)
+    assert pred.shape == expected.shape
+    scale = np.std(y, axis=0).reshape(1, -1)
+    assert (np.abs(pred - expected) <= 1e-4 * scale).all()
+
+
+def test_input_types_follow_the_columns_and_default_without_a_sample():
+    X, signal = mixed_table()
+    est = NeuralNetRegressor(max_iter=1, random_state=0).fit(X, signal)
+    session = ort.InferenceSession(to_onnx(est, X.head()).SerializeToString())
+    types = {i.name: i.type for i in session.get_inputs()}
+    assert types == {
+        "income": "tensor(float)",
+        "age": "tensor(int64)",
+        "member": "tensor(bool)",
+        "color": "tensor(string)",
+        "city": "tensor(string)",
+    }
+    # without X_sample, the column kinds seen at fit decide: numbers as float
+    pred = answer(to_onnx(est), X.astype({"age": float}))["variable"]
+    np.testing.assert_allclose(pred.ravel(), est.predict(X), atol=1e-4 * np.std(signal))
+
+
+def test_embedded_categories_on_an_array_with_categorical_features():
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.normal(size=400), rng.integers(0, 30, 400).astype(float)])
+    X[::13, 1] = np.nan
+    y = X[:, 0] + (np.nan_to_num(X[:, 1]) % 3)
+    est = NeuralNetRegressor(max_iter=2, categorical_features=[1], random_state=0).fit(X, y)
+    X_new = np.vstack([X, [[0.5, 99.0], [0.1, np.nan]]])  # an unseen and a missing category
+    pred = answer(to_onnx(est, X[:4]), X_new)["variable"]
+    np.testing.assert_allclose(pred.ravel(), est.predict(X_new), atol=1e-4 * np.std(y))
+
+
+def test_empty_string_category_is_refused_by_name():
+    X = pd.DataFrame({"num": np.arange(40.0), "code": ["", "a", "b", "c"] * 10})
+    est = NeuralNetClassifier(max_iter=1, random_state=0).fit(X, np.arange(40) % 2)
+    with pytest.raises(ValueError, match="'code'.*empty string"):
+        to_onnx(est, X.head())
+
+
+def test_datetime_columns_are_refused_by_name():
+    X = pd.DataFrame(
+        {"num": np.arange(40.0), "when": pd.date_range("2024-01-01", periods=40, freq="D")}
+    )
+    est = NeuralNetClassifier(max_iter=1, random_state=0).fit(X, np.arange(40) % 2)
+    with pytest.raises(ValueError, match="datetime.*when"):
+        to_onnx(est, X.head())
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass", "multilabel"])
+def test_drop_in_classifier(task):
+    from sknn import MLPClassifier
+
+    X, signal = mixed_table()
+    X = X[["income", "age"]].fillna(0).to_numpy() / 100
+    y = (
+        mixed_target(task, signal).astype(int)
+        if task == "multilabel"
+        else mixed_target(task, signal)
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # not converged in a few iterations
+        est = MLPClassifier(hidden_layer_sizes=(16, 8), max_iter=20, random_state=0).fit(X, y)
+    out = answer(to_onnx(est), X)
+    np.testing.assert_allclose(out["probabilities"], est.predict_proba(X), atol=1e-4)
+    np.testing.assert_array_equal(out["label"], est.predict(X))
+
+
+@pytest.mark.parametrize("n_targets", [1, 2])
+def test_drop_in_regressor(n_targets):
+    from sknn import MLPRegressor
+
+    X, y = make_regression(n_samples=200, n_features=5, n_targets=n_targets, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        est = NeuralNetClassifier(max_iter=1, random_state=0).fit(X, y)
-    with pytest.raises(ValueError, match="numeric columns only.*color"):
+        est = MLPRegressor(activation="tanh", max_iter=50, random_state=0).fit(X, y)
+    pred = answer(to_onnx(est), X)["variable"]
+    expected = est.predict(X).reshape(len(X), -1)
+    assert (np.abs(pred - expected) <= 1e-4 * np.std(y, axis=0).reshape(1, -1)).all()
+
+
+class TwoLayer(torch.nn.Module):
+    def __init__(self, n_features_in, n_outputs):
+        super().__init__()
+        self.layers = torch.nn.Sequential(
+            torch.nn.Linear(n_features_in, 16), torch.nn.ReLU(), torch.nn.Linear(16, n_outputs)
+        )
+
+    def forward(self, x):
+        return self.layers(x)
+
+
+def test_a_user_module_with_sknns_output_link():
+    X, y = load_iris(return_X_y=True)
+    est = NeuralNetClassifier(module=TwoLayer, max_iter=3, random_state=0).fit(X, y)
+    out = answer(to_onnx(est, X[:3]), X)
+    np.testing.assert_allclose(out["probabilities"], est.predict_proba(X), atol=1e-4)
+    np.testing.assert_array_equal(out["label"], est.predict(X))
+    with pytest.raises(ValueError, match="X_sample"):
         to_onnx(est)
+
+
+class DataDependent(TwoLayer):
+    def forward(self, x):
+        if x.sum() > 0:  # a branch on the data: not traceable
+            return self.layers(x)
+        return -self.layers(x)
+
+
+def test_a_user_module_regressor():
+    X, y = load_diabetes(return_X_y=True)
+    est = NeuralNetRegressor(module=TwoLayer, max_iter=1, random_state=0).fit(X, y)
+    pred = answer(to_onnx(est, X[:3]), X)["variable"]
+    np.testing.assert_allclose(pred.ravel(), est.predict(X), atol=1e-4 * np.std(y))
+
+
+def test_an_untraceable_user_module_gets_an_error_naming_the_cause():
+    X, y = load_diabetes(return_X_y=True)
+    est = NeuralNetRegressor(module=DataDependent, max_iter=1, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="reads a tensor.*test_onnx.py.*traceable"):
+        to_onnx(est, X[:3])

@@ -1,0 +1,126 @@
+"""Each estimator's prediction path as a torch module, ready for ``torch.onnx.export``.
+
+Three modules, one per kind of fitted estimator, all ending in the same output
+link: :class:`TabularAnswer` (sknn's own network behind the fitted
+``TabularEncoder``), :class:`ModuleAnswer` (a user's ``module`` fed the array
+as given) and :class:`DropInAnswer` (the drop-in ``MLPClassifier`` /
+``MLPRegressor``). Categorical columns arrive as integer codes (see
+:mod:`sknn.onnx._columns`), so no string ever reaches torch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from sknn._outputs import as_members
+from sknn.preprocessing._categorical import FIRST_SEEN_CODE
+from sknn.preprocessing._numeric import CLIP_BOUND
+from sknn.training.losses import combine
+
+
+def _float_buffer(values) -> torch.Tensor:
+    return torch.as_tensor(np.asarray(values, dtype=np.float32))
+
+
+class _Link(nn.Module):
+    """The flagship's output link: probabilities, or targets in their own units."""
+
+    def __init__(self, est):
+        super().__init__()
+        self.classifier = hasattr(est, "classes_")
+        self.kind = est._output_kind
+        self.n_outputs = est._n_model_outputs
+        if self.classifier:
+            self.link = est._output_link()
+        else:
+            self.register_buffer("y_mean", _float_buffer(est._y_mean))
+            self.register_buffer("y_scale", _float_buffer(est._y_scale))
+
+    def forward(self, out: torch.Tensor) -> torch.Tensor:
+        out = combine(as_members(out, self.kind, self.n_outputs), self.kind)
+        if not self.classifier:
+            return out * self.y_scale + self.y_mean
+        return self.link.proba_tensor(out)
+
+
+class TabularAnswer(nn.Module):
+    """Raw numeric features and category codes -> the flagship's answer.
+
+    Inputs, positionally: the numeric and boolean columns as float (NaN where
+    missing), if the table has any; then the categorical columns' codes as
+    int64 (0 missing, 1 unseen, 2.. the categories seen at fit), if it has any.
+    """
+
+    def __init__(self, est):
+        super().__init__()
+        enc = est.encoder_
+        self.register_buffer("fill", _float_buffer(enc._fill))
+        self.register_buffer("center", _float_buffer(enc._center))
+        self.register_buffer("scale", _float_buffer(enc._scale))
+        self.register_buffer("indicators", torch.as_tensor(enc._indicator_index, dtype=torch.long))
+        self.register_buffer("is_bool", torch.as_tensor(np.asarray(enc._bool_features, dtype=bool)))
+        self.clip = bool(enc.clip_numeric)
+        categorical = [c for c in enc._columns if c.kind in ("onehot", "code")]
+        self.n_numeric = len(enc._fill)
+        self.n_categorical = len(categorical)
+        # position among the code inputs and number of categories of each one-hot column
+        self.onehot = [
+            (k, len(c.categories)) for k, c in enumerate(categorical) if c.kind == "onehot"
+        ]
+        self.coded = [k for k, c in enumerate(categorical) if c.kind == "code"]
+        self.network = est.module_
+        self.link = _Link(est)
+
+    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+        parts = []
+        if self.n_numeric:
+            x = inputs[0]
+            missing = torch.isnan(x)
+            z = (torch.where(missing, self.fill, x) - self.center) / self.scale
+            if self.clip:
+                t = torch.clamp(z / CLIP_BOUND, -1e18, 1e18)
+                z = torch.where(self.is_bool, z, t / torch.sqrt(1.0 + t * t) * CLIP_BOUND)
+            parts.append(z)
+        if self.n_categorical:
+            codes = inputs[-1]
+            for k, n_categories in self.onehot:
+                seen = torch.arange(FIRST_SEEN_CODE, FIRST_SEEN_CODE + n_categories)
+                parts.append((codes[:, k : k + 1] == seen).float())
+        if self.indicators.numel():
+            parts.append(missing[:, self.indicators].float())
+        parts += [codes[:, k : k + 1].float() for k in self.coded]
+        return self.link(self.network(torch.cat(parts, dim=1)))
+
+
+class ModuleAnswer(nn.Module):
+    """A user's module fed the array as given, then sknn's output link."""
+
+    def __init__(self, est):
+        super().__init__()
+        self.network = est.module_
+        self.link = _Link(est)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.link(self.network(x))
+
+
+class DropInAnswer(nn.Module):
+    """The drop-in MLP: its layers, then its output activation."""
+
+    def __init__(self, est, network: nn.Module):
+        super().__init__()
+        self.network = network.float()
+        self.out_activation = est.out_activation_
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.network(x)
+        if self.out_activation == "softmax":
+            return torch.softmax(out, dim=1)
+        if self.out_activation == "logistic":
+            p = torch.sigmoid(out)
+            return torch.cat([1.0 - p, p], dim=1) if out.shape[1] == 1 else p
+        if self.out_activation == "exp":
+            return torch.exp(out)
+        return out

@@ -1,0 +1,182 @@
+"""The graph's inputs: one per DataFrame column, typed by it, as skl2onnx has it.
+
+A front graph turns the column inputs into what the torch part takes:
+``_numbers``, the numeric and boolean columns as float32 (NaN where missing), and
+``_codes``, each categorical column's integer code (0 missing, 1 a category not
+seen at fit, 2.. the seen ones) from an ``ai.onnx.ml`` ``LabelEncoder``.
+
+Input types: integer columns int64, boolean ones bool, floating ones float32
+(NaN where missing), everything else (strings, categoricals, objects) string,
+compared by each value's ``str`` form; a missing value of a string column is
+the empty string ``""``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sknn.preprocessing._categorical import FIRST_SEEN_CODE, MISSING_CODE, UNSEEN_CODE
+
+ML_DOMAIN = "ai.onnx.ml"
+ML_OPSET = 3
+MISSING_STRING = ""
+_INPUT_KINDS = {"i": "int64", "u": "int64", "b": "bool", "f": "float"}  # by dtype.kind
+
+
+def input_kinds(columns, X_sample) -> list[str]:
+    """Each column's input type: "float", "int64", "bool" or "string".
+
+    Read from ``X_sample``'s dtypes when it is a DataFrame, else from how the
+    column was encoded at fit (categorical columns as strings).
+    """
+    dtypes = getattr(X_sample, "dtypes", None)
+    kinds = []
+    for col in columns:
+        if dtypes is not None:
+            kind = dtypes.iloc[col.index].kind
+            kinds.append(
+                {"i": "int64", "u": "int64", "b": "bool", "f": "float"}.get(kind, "string")
+            )
+        elif col.kind in ("onehot", "code"):
+            kinds.append("string")
+        else:
+            kinds.append("bool" if col.kind == "bool" else "float")
+    return kinds
+
+
+def _category_keys(col, kind: str) -> dict:
+    """The LabelEncoder's keys for a categorical column read as ``kind``."""
+    categories = list(col.categories)
+    if kind == "string":
+        keys = [str(c) for c in categories]
+        if MISSING_STRING in keys:
+            raise ValueError(
+                f"Column {col.name!r} has the empty string as a category; the ONNX graph reads "
+                "'' as a missing value. Replace it (e.g. with 'empty') before fitting."
+            )
+        if len(set(keys)) != len(keys):
+            raise ValueError(
+                f"Column {col.name!r} has categories with the same str form; the ONNX graph "
+                "reads this column as strings. Make them distinct strings before fitting."
+            )
+        return {"keys_strings": [*keys, MISSING_STRING]}
+    try:
+        numbers = [float(c) for c in categories]
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"Column {col.name!r} holds {kind} values in X_sample but its categories at fit "
+            "were not numbers; pass X_sample with the column as at fit."
+        ) from None
+    if kind == "float":
+        return {"keys_floats": numbers}
+    if any(n != int(n) for n in numbers):
+        raise ValueError(
+            f"Column {col.name!r} holds integers in X_sample but its categories at fit were "
+            "not whole numbers; pass X_sample with the column as at fit."
+        )
+    return {"keys_int64s": [int(n) for n in numbers]}
+
+
+def _code_nodes(col, kind: str, source: str, target: str) -> list:
+    """Nodes mapping one categorical input to its codes, ``(batch, 1)`` int64."""
+    from onnx import TensorProto, helper
+
+    keys = _category_keys(col, kind)
+    values = list(range(FIRST_SEEN_CODE, FIRST_SEEN_CODE + len(col.categories)))
+    nodes = []
+    if kind == "bool":
+        nodes.append(helper.make_node("Cast", [source], [f"{source}_int"], to=TensorProto.INT64))
+        source = f"{source}_int"
+    if kind == "string":
+        values.append(MISSING_CODE)
+    encoded = target if kind != "float" else f"{target}_seen"
+    nodes.append(
+        helper.make_node(
+            "LabelEncoder",
+            [source],
+            [encoded],
+            domain=ML_DOMAIN,
+            values_int64s=values,
+            default_int64=UNSEEN_CODE,
+            **keys,
+        )
+    )
+    if kind == "float":  # NaN is missing
+        nodes += [
+            helper.make_node("IsNaN", [source], [f"{source}_nan"]),
+            helper.make_node(
+                "Where", [f"{source}_nan", "missing_code", encoded], [target], name=f"{target}_nan"
+            ),
+        ]
+    return nodes
+
+
+def front_graph(columns, names, kinds, from_matrix: bool, torch_inputs: list[str], opsets):
+    """The model mapping the column inputs to the torch part's ``_numbers`` and ``_codes``.
+
+    Parameters
+    ----------
+    columns : list of ColumnPlan
+        The fitted encoder's column plans.
+    names : sequence of str
+        The input column names.
+    kinds : list of str
+        Each column's input type, from :func:`input_kinds`.
+    from_matrix : bool
+        True for one float input ``X`` of all columns (an estimator fitted on
+        an array, NaN where missing), False for one input per column.
+    torch_inputs : list of str
+        The inputs the torch part takes, "_numbers" and/or "_codes".
+    opsets : list of OperatorSetIdProto
+        The torch part's opset imports.
+
+    Returns
+    -------
+    front : onnx.ModelProto
+    """
+    from onnx import TensorProto, helper, numpy_helper
+
+    elem = {
+        "float": TensorProto.FLOAT,
+        "int64": TensorProto.INT64,
+        "bool": TensorProto.BOOL,
+        "string": TensorProto.STRING,
+    }
+    nodes, numeric, codes, inputs = [], [], [], []
+    initializers = []
+    if any(
+        k == "float" and c.kind in ("onehot", "code") for c, k in zip(columns, kinds, strict=True)
+    ):
+        missing = np.array(MISSING_CODE, dtype=np.int64)
+        initializers.append(numpy_helper.from_array(missing, "missing_code"))
+    if from_matrix:
+        inputs.append(helper.make_tensor_value_info("X", TensorProto.FLOAT, ["batch", len(names)]))
+    for col, kind in zip(columns, kinds, strict=True):
+        i = col.index
+        if from_matrix:
+            initializers.append(numpy_helper.from_array(np.array([i], dtype=np.int64), f"_idx{i}"))
+            nodes.append(helper.make_node("Gather", ["X", f"_idx{i}"], [f"_in{i}"], axis=1))
+            source = f"_in{i}"
+        else:
+            source = str(names[i])
+            inputs.append(helper.make_tensor_value_info(source, elem[kind], ["batch", 1]))
+        if col.kind in ("onehot", "code"):
+            nodes += _code_nodes(col, kind, source, f"_code{i}")
+            codes.append(f"_code{i}")
+        else:
+            nodes.append(helper.make_node("Cast", [source], [f"_num{i}"], to=TensorProto.FLOAT))
+            numeric.append(f"_num{i}")
+    outputs = []
+    if "_numbers" in torch_inputs:
+        nodes.append(helper.make_node("Concat", numeric, ["_numbers"], axis=1))
+        outputs.append(
+            helper.make_tensor_value_info("_numbers", TensorProto.FLOAT, ["batch", len(numeric)])
+        )
+    if "_codes" in torch_inputs:
+        nodes.append(helper.make_node("Concat", codes, ["_codes"], axis=1))
+        outputs.append(
+            helper.make_tensor_value_info("_codes", TensorProto.INT64, ["batch", len(codes)])
+        )
+    opsets = [*opsets, helper.make_opsetid(ML_DOMAIN, ML_OPSET)]
+    graph = helper.make_graph(nodes, "columns", inputs, outputs, initializer=initializers)
+    return helper.make_model(graph, opset_imports=opsets)
