@@ -287,3 +287,80 @@ def test_an_untraceable_user_module_gets_an_error_naming_the_cause():
     est = NeuralNetRegressor(module=DataDependent, max_iter=1, random_state=0).fit(X, y)
     with pytest.raises(ValueError, match="reads a tensor.*test_onnx.py.*traceable"):
         to_onnx(est, X[:3])
+
+
+def test_skl2onnx_converts_a_column_transformer_ending_in_sknn():
+    skl2onnx = pytest.importorskip("skl2onnx", reason="the onnx extra is not installed")
+    from sklearn.compose import make_column_transformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    from sknn.onnx import initial_types
+
+    X, signal = mixed_table()
+    X = X.assign(city=X["city"].fillna("none").astype(object), color=X["color"].astype(object))
+    y = mixed_target("multiclass", signal)
+    numbers = make_pipeline(SimpleImputer(), StandardScaler())
+    columns = make_column_transformer(
+        (numbers, ["income", "age"]),
+        (OneHotEncoder(handle_unknown="ignore"), ["color", "city"]),
+        ("passthrough", ["member"]),
+    )
+    pipe = make_pipeline(columns, NeuralNetClassifier(max_iter=2, random_state=0)).fit(X, y)
+    model = skl2onnx.to_onnx(pipe, initial_types=initial_types(X), options={"zipmap": False})
+    out = answer(model, X)
+    np.testing.assert_allclose(out["probabilities"], pipe.predict_proba(X), atol=1e-4)
+    np.testing.assert_array_equal(out["label"], pipe.predict(X))
+    # skl2onnx's default ZipMap (a dict of probabilities per row) works too
+    zipped = answer(skl2onnx.to_onnx(pipe, initial_types=initial_types(X)), X)
+    assert zipped["output_probability"][0].keys() == set(pipe.classes_)
+
+
+def test_skl2onnx_converts_sknn_regressors_in_a_pipeline():
+    skl2onnx = pytest.importorskip("skl2onnx", reason="the onnx extra is not installed")
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from sknn import MLPRegressor
+
+    X, y = make_regression(n_samples=200, n_features=5, n_targets=2, random_state=0)
+    X = X.astype(np.float32)
+    for est in (NeuralNetRegressor(max_iter=2, random_state=0), MLPRegressor(max_iter=5)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the drop-in does not converge in 5 iterations
+            pipe = make_pipeline(StandardScaler(), est).fit(X, y)
+        pred = answer(skl2onnx.to_onnx(pipe, X[:3]), X)["variable"]
+        assert (np.abs(pred - pipe.predict(X)) <= 1e-4 * np.std(y, axis=0)).all()
+
+
+def test_skl2onnx_converts_tabular_encoder_before_a_scikit_learn_model():
+    skl2onnx = pytest.importorskip("skl2onnx", reason="the onnx extra is not installed")
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    from sknn.onnx import initial_types
+    from sknn.preprocessing import TabularEncoder
+
+    X, signal = mixed_table()
+    y = mixed_target("binary", signal)
+    pipe = make_pipeline(TabularEncoder(), LogisticRegression(max_iter=1000)).fit(X, y)
+    model = skl2onnx.to_onnx(pipe, initial_types=initial_types(X), options={"zipmap": False})
+    X_new = unseen_rows(X)
+    out = answer(model, X_new)
+    np.testing.assert_allclose(out["probabilities"], pipe.predict_proba(X_new), atol=1e-4)
+    np.testing.assert_array_equal(out["label"], pipe.predict(X_new))
+    # the encoder alone, through to_onnx, gives its transform
+    encoder = pipe[0]
+    encoded = answer(to_onnx(encoder, X.head()), X_new)["variable"]
+    np.testing.assert_allclose(encoded, encoder.transform(X_new), atol=1e-5)
+
+
+def test_without_the_extra_the_import_error_names_it():
+    import subprocess
+    import sys
+
+    code = "import sys; sys.modules['onnx'] = None; import sknn.onnx"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode != 0
+    assert 'pip install "sknn[onnx]"' in run.stderr

@@ -22,6 +22,9 @@ def test_readme_examples_run_and_print_scores(capsys):
     tuned = float(re.search(r"all digits, held-out accuracy: ([0-9.]+)", out).group(1))
     tweets = float(re.search(r"iPhone, held-out accuracy: ([0-9.]+)", out).group(1))
     assert "same predictions after loading: True" in out, out
+    assert "ONNX labels equal predict: True" in out, out
+    onnx_gap = float(re.search(r"largest probability difference: ([0-9.e-]+)", out).group(1))
+    assert onnx_gap <= 1e-4, out
     assert cnn >= 0.95, out
     assert tuned >= 0.75, out  # chance is 0.1; measured 0.812
     assert tweets >= 0.75, out  # majority class 0.54; measured 0.842

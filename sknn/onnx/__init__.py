@@ -29,7 +29,7 @@ import pandas as pd
 import torch
 from sklearn.utils.validation import check_is_fitted
 
-from sknn.onnx._answer import DropInAnswer, ModuleAnswer, TabularAnswer
+from sknn.onnx._answer import DropInAnswer, ModuleAnswer, TabularAnswer, TabularEncoding
 from sknn.onnx._columns import front_graph, input_kinds
 
 try:
@@ -58,10 +58,8 @@ def _is_multilabel(est) -> bool:
     return _is_classifier(est) and est._output_kind == "multilabel"
 
 
-def _refuse_columns(est) -> None:
-    unsupported = {
-        c.name: c.kind for c in est.encoder_._columns if c.kind in ("datetime", "timedelta")
-    }
+def _refuse_columns(encoder) -> None:
+    unsupported = {c.name: c.kind for c in encoder._columns if c.kind in ("datetime", "timedelta")}
     if unsupported:
         raise ValueError(
             f"to_onnx does not export datetime or timedelta columns; these are: {unsupported}. "
@@ -77,17 +75,22 @@ def _sample_tensor(X_sample, n_features, dtype) -> torch.Tensor:
 
 
 def _tabular_parts(est, X_sample):
-    """The torch module, its sample inputs and their names, for the flagship on a table."""
-    _refuse_columns(est)
-    answer = TabularAnswer(est)
-    columns = est.encoder_._columns
+    """The torch module, its sample inputs and their names, for an encoded table.
+
+    ``est`` is the flagship (encoding, network, link) or a ``TabularEncoder``.
+    """
+    encoder = getattr(est, "encoder_", est)
+    _refuse_columns(encoder)
+    answer = TabularEncoding(est) if encoder is est else TabularAnswer(est)
+    encoding = getattr(answer, "encoding", answer)
+    columns = encoder._columns
     n_rows = 1 if X_sample is None else min(len(X_sample), 8)
     sample, names = [], []
-    if answer.n_numeric:
-        sample.append(torch.zeros((n_rows, answer.n_numeric)))
+    if encoding.n_numeric:
+        sample.append(torch.zeros((n_rows, encoding.n_numeric)))
         names.append("_numbers")
-    if answer.n_categorical:
-        sample.append(torch.full((n_rows, answer.n_categorical), 2, dtype=torch.long))
+    if encoding.n_categorical:
+        sample.append(torch.full((n_rows, encoding.n_categorical), 2, dtype=torch.long))
         names.append("_codes")
     plain = all(c.kind in ("numeric", "bool") for c in columns)
     if plain and not hasattr(est, "feature_names_in_"):  # one float matrix, no front graph
@@ -209,9 +212,11 @@ def to_onnx(estimator, X_sample=None) -> onnx.ModelProto:
 
     Parameters
     ----------
-    estimator : NeuralNetClassifier, NeuralNetRegressor, MLPClassifier or MLPRegressor
-        Fitted. A flagship estimator on numeric, boolean and categorical
-        columns, or around a user's ``module`` fed one array.
+    estimator : fitted sknn estimator or TabularEncoder
+        ``NeuralNetClassifier``, ``NeuralNetRegressor``, ``MLPClassifier``,
+        ``MLPRegressor`` or ``TabularEncoder``. A flagship estimator on
+        numeric, boolean and categorical columns, or around a user's
+        ``module`` fed one array; a ``TabularEncoder`` gives its encoded matrix.
     X_sample : array-like or DataFrame, default=None
         A few rows as given to ``predict``: they fix each column's input type
         and trace the graph. By default one row of zeros and, for a model
@@ -232,8 +237,9 @@ def to_onnx(estimator, X_sample=None) -> onnx.ModelProto:
         Outputs as skl2onnx names them: ``probabilities`` (classifiers, in the
         order of ``classes_``) and ``label`` (what ``predict`` gives: a class,
         or a 0/1 row for multilabel targets), or ``variable`` (regressors,
-        ``(batch, n_outputs)``). ``classes_`` and the feature names are in
-        the model's metadata (JSON under "classes" and "feature_names").
+        ``(batch, n_outputs)``; a ``TabularEncoder``: its output matrix).
+        ``classes_`` and the feature names are in the model's metadata (JSON
+        under "classes" and "feature_names").
 
     Raises
     ------
@@ -242,6 +248,26 @@ def to_onnx(estimator, X_sample=None) -> onnx.ModelProto:
         network that torch.onnx cannot trace; the message names the cause.
     """
     check_is_fitted(estimator)
+    return build_model(estimator, X_sample)
+
+
+def build_model(estimator, X_sample=None, kinds=None) -> onnx.ModelProto:
+    """:func:`to_onnx`, with the input types of a table's columns given or read from X_sample.
+
+    Parameters
+    ----------
+    estimator : fitted sknn estimator or TabularEncoder
+        What to export.
+    X_sample : array-like or DataFrame, default=None
+        As in :func:`to_onnx`.
+    kinds : list of str, default=None
+        Each DataFrame column's input type ("float", "int64", "bool",
+        "string"); None to read them from ``X_sample``.
+
+    Returns
+    -------
+    model : onnx.ModelProto
+    """
     if _is_drop_in(estimator):
         parts = _drop_in_parts(estimator, X_sample)
     elif getattr(estimator, "module", None) is not None:
@@ -258,7 +284,10 @@ def to_onnx(estimator, X_sample=None) -> onnx.ModelProto:
         names = getattr(estimator, "feature_names_in_", None)
         from_matrix = names is None
         names = [f"x{i}" for i in range(len(columns))] if from_matrix else names
-        kinds = ["float"] * len(columns) if from_matrix else input_kinds(columns, X_sample)
+        if from_matrix:
+            kinds = ["float"] * len(columns)
+        elif kinds is None:
+            kinds = input_kinds(columns, X_sample)
         front = front_graph(columns, names, kinds, from_matrix, input_names, model.opset_import)
         front.ir_version = model.ir_version
         model = onnx.compose.merge_models(
@@ -309,3 +338,13 @@ def input_feed(X) -> dict[str, np.ndarray]:
             values = np.array(["" if pd.isna(v) else str(v) for v in column], dtype=object)
         feed[str(name)] = values.reshape(-1, 1)
     return feed
+
+
+try:  # skl2onnx is in the onnx extra; without it, to_onnx still works
+    from sknn.onnx._skl2onnx import initial_types
+    from sknn.onnx._skl2onnx import register as _register_skl2onnx
+except ImportError:  # pragma: no cover - exercised in a venv without skl2onnx
+    pass
+else:
+    _register_skl2onnx()
+    __all__ += ["initial_types"]

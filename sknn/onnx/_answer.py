@@ -1,10 +1,11 @@
 """Each estimator's prediction path as a torch module, ready for ``torch.onnx.export``.
 
-Three modules, one per kind of fitted estimator, all ending in the same output
-link: :class:`TabularAnswer` (sknn's own network behind the fitted
-``TabularEncoder``), :class:`ModuleAnswer` (a user's ``module`` fed the array
-as given) and :class:`DropInAnswer` (the drop-in ``MLPClassifier`` /
-``MLPRegressor``). Categorical columns arrive as integer codes (see
+Three modules, one per kind of fitted estimator: :class:`TabularAnswer`
+(sknn's own network behind the fitted ``TabularEncoder``, whose part
+:class:`TabularEncoding` also stands alone), :class:`ModuleAnswer` (a user's
+``module`` fed the array as given), both ending in sknn's output link, and
+:class:`DropInAnswer` (the drop-in ``MLPClassifier`` / ``MLPRegressor``).
+Categorical columns arrive as integer codes (see
 :mod:`sknn.onnx._columns`), so no string ever reaches torch.
 """
 
@@ -45,17 +46,16 @@ class _Link(nn.Module):
         return self.link.proba_tensor(out)
 
 
-class TabularAnswer(nn.Module):
-    """Raw numeric features and category codes -> the flagship's answer.
+class TabularEncoding(nn.Module):
+    """Raw numeric features and category codes -> the fitted ``TabularEncoder``'s output.
 
     Inputs, positionally: the numeric and boolean columns as float (NaN where
     missing), if the table has any; then the categorical columns' codes as
     int64 (0 missing, 1 unseen, 2.. the categories seen at fit), if it has any.
     """
 
-    def __init__(self, est):
+    def __init__(self, enc):
         super().__init__()
-        enc = est.encoder_
         self.register_buffer("fill", _float_buffer(enc._fill))
         self.register_buffer("center", _float_buffer(enc._center))
         self.register_buffer("scale", _float_buffer(enc._scale))
@@ -70,8 +70,6 @@ class TabularAnswer(nn.Module):
             (k, len(c.categories)) for k, c in enumerate(categorical) if c.kind == "onehot"
         ]
         self.coded = [k for k, c in enumerate(categorical) if c.kind == "code"]
-        self.network = est.module_
-        self.link = _Link(est)
 
     def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
         parts = []
@@ -91,7 +89,20 @@ class TabularAnswer(nn.Module):
         if self.indicators.numel():
             parts.append(missing[:, self.indicators].float())
         parts += [codes[:, k : k + 1].float() for k in self.coded]
-        return self.link(self.network(torch.cat(parts, dim=1)))
+        return torch.cat(parts, dim=1)
+
+
+class TabularAnswer(nn.Module):
+    """The flagship on a table: its encoding, network and output link."""
+
+    def __init__(self, est):
+        super().__init__()
+        self.encoding = TabularEncoding(est.encoder_)
+        self.network = est.module_
+        self.link = _Link(est)
+
+    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+        return self.link(self.network(self.encoding(*inputs)))
 
 
 class ModuleAnswer(nn.Module):

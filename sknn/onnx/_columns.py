@@ -84,9 +84,10 @@ def _code_nodes(col, kind: str, source: str, target: str) -> list:
     keys = _category_keys(col, kind)
     values = list(range(FIRST_SEEN_CODE, FIRST_SEEN_CODE + len(col.categories)))
     nodes = []
-    if kind == "bool":
-        nodes.append(helper.make_node("Cast", [source], [f"{source}_int"], to=TensorProto.INT64))
-        source = f"{source}_int"
+    if kind in ("bool", "float"):  # booleans as 0/1; doubles (from skl2onnx) as float32
+        to = TensorProto.INT64 if kind == "bool" else TensorProto.FLOAT
+        nodes.append(helper.make_node("Cast", [source], [f"{source}_cast"], to=to))
+        source = f"{source}_cast"
     if kind == "string":
         values.append(MISSING_CODE)
     encoded = target if kind != "float" else f"{target}_seen"

@@ -1,0 +1,188 @@
+"""skl2onnx converters for sknn's estimators and ``TabularEncoder``.
+
+Registered when :mod:`sknn.onnx` is imported and skl2onnx is installed, so
+``skl2onnx.to_onnx(pipeline, X)`` converts a ``Pipeline`` or
+``ColumnTransformer`` of scikit-learn steps ending in an sknn estimator, and a
+pipeline that starts with ``TabularEncoder`` (fed the DataFrame, one input per
+column) and ends in a scikit-learn estimator. Each converter inlines the graph
+:func:`sknn.onnx.to_onnx` builds, its inputs and outputs wired to skl2onnx's.
+Classifiers take skl2onnx's usual options (``zipmap``, ``nocl``); pass
+``options={"zipmap": False}`` for a multilabel classifier.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from onnx import helper
+from skl2onnx import update_registered_converter
+from skl2onnx.common.data_types import (
+    BooleanTensorType,
+    DoubleTensorType,
+    FloatTensorType,
+    Int64TensorType,
+    StringTensorType,
+)
+from skl2onnx.common.utils import check_input_and_output_numbers
+
+from sknn.classifier import NeuralNetClassifier
+from sknn.mlp import MLPClassifier, MLPRegressor
+from sknn.preprocessing import TabularEncoder
+from sknn.regressor import NeuralNetRegressor
+
+_KINDS = {
+    FloatTensorType: "float",
+    DoubleTensorType: "float",
+    Int64TensorType: "int64",
+    BooleanTensorType: "bool",
+    StringTensorType: "string",
+}
+
+
+def _input_kinds(operator) -> list[str] | None:
+    """Each input's type as :func:`sknn.onnx.build_model` names it (one input per column)."""
+    if len(operator.inputs) == 1:
+        return None
+    kinds = []
+    for variable in operator.inputs:
+        kind = _KINDS.get(type(variable.type))
+        if kind is None:
+            raise TypeError(
+                f"sknn's converter cannot read input {variable.onnx_name!r} of type "
+                f"{variable.type}; columns must be float, double, int64, bool or string."
+            )
+        kinds.append(kind)
+    return kinds
+
+
+def _n_rows(operator):
+    return operator.inputs[0].get_first_dimension()
+
+
+def _classifier_shapes(operator) -> None:
+    est = operator.raw_operator
+    n_rows = _n_rows(operator)
+    classes = est.classes_
+    multilabel = getattr(est, "_output_kind", None) == "multilabel" or (
+        getattr(est, "out_activation_", None) == "logistic" and getattr(est, "n_outputs_", 1) > 1
+    )
+    if multilabel:
+        operator.outputs[0].type = Int64TensorType([n_rows, len(classes)])
+    elif getattr(classes, "dtype", None) is not None and classes.dtype.kind in "iub":
+        operator.outputs[0].type = Int64TensorType([n_rows])
+    else:
+        operator.outputs[0].type = StringTensorType([n_rows])
+    operator.outputs[1].type = FloatTensorType([n_rows, len(classes)])
+
+
+def _regressor_shapes(operator) -> None:
+    check_input_and_output_numbers(operator, output_count_range=1)
+    est = operator.raw_operator
+    n_outputs = getattr(est, "n_outputs_", None) or len(getattr(est, "_y_mean", [0]))
+    operator.outputs[0].type = FloatTensorType([_n_rows(operator), n_outputs])
+
+
+def _encoder_shapes(operator) -> None:
+    check_input_and_output_numbers(operator, output_count_range=1)
+    width = len(operator.raw_operator.get_feature_names_out())
+    operator.outputs[0].type = FloatTensorType([_n_rows(operator), width])
+
+
+def _inline(scope, operator, container, model) -> None:
+    """Copy ``model``'s graph into skl2onnx's container, under names unique in its scope.
+
+    The graph's inputs and outputs become the operator's, by position.
+    """
+    graph = model.graph
+    names = {"": ""}  # an omitted optional input stays omitted
+    for value, variable in zip(graph.input, operator.inputs, strict=True):
+        names[value.name] = variable.onnx_name
+    for value, variable in zip(graph.output, operator.outputs, strict=True):
+        names[value.name] = variable.onnx_name
+
+    def renamed(name: str) -> str:
+        if name not in names:
+            names[name] = scope.get_unique_variable_name(f"sknn_{name.strip('/') or 'x'}")
+        return names[name]
+
+    for tensor in graph.initializer:
+        tensor = copy.deepcopy(tensor)
+        tensor.name = renamed(tensor.name)
+        container.initializers.append(tensor)
+    for node in graph.node:
+        copied = helper.make_node(
+            node.op_type,
+            [renamed(n) for n in node.input],
+            [renamed(n) for n in node.output],
+            name=scope.get_unique_operator_name(f"sknn_{node.op_type}"),
+            domain=node.domain or None,
+        )
+        copied.attribute.extend(node.attribute)
+        container.nodes.append(copied)
+    for opset in model.opset_import:
+        container.node_domain_version_pair_sets.add((opset.domain, opset.version))
+
+
+def _convert(scope, operator, container) -> None:
+    from sknn.onnx import build_model
+
+    model = build_model(operator.raw_operator, kinds=_input_kinds(operator))
+    if len(operator.outputs) == 2:  # skl2onnx's classifier order: label, probabilities
+        model = copy.deepcopy(model)
+        outputs = {o.name: copy.deepcopy(o) for o in model.graph.output}
+        del model.graph.output[:]
+        model.graph.output.extend([outputs["label"], outputs["probabilities"]])
+    _inline(scope, operator, container, model)
+
+
+def initial_types(X) -> list[tuple]:
+    """skl2onnx's ``initial_types`` for a DataFrame, by sknn's input convention.
+
+    skl2onnx cannot guess the types of pandas' categorical or string
+    columns; pass these to ``skl2onnx.to_onnx(model, initial_types=...)``.
+
+    Parameters
+    ----------
+    X : DataFrame
+        A few rows as given to ``predict``.
+
+    Returns
+    -------
+    types : list of (str, skl2onnx tensor type)
+        One ``(n, 1)`` input per column, named after it: int64 for integer
+        columns, bool for boolean ones, float for floating ones, string for
+        the others (see :func:`sknn.onnx.input_feed`).
+    """
+    from sknn.onnx._columns import _INPUT_KINDS
+
+    kinds = {
+        "float": FloatTensorType,
+        "int64": Int64TensorType,
+        "bool": BooleanTensorType,
+        "string": StringTensorType,
+    }
+    return [
+        (str(name), kinds[_INPUT_KINDS.get(dtype.kind, "string")]([None, 1]))
+        for name, dtype in zip(X.columns, X.dtypes, strict=True)
+    ]
+
+
+def register() -> None:
+    """Register the converters of sknn's estimators and ``TabularEncoder`` with skl2onnx."""
+    classifier_options = {"zipmap": [True, False, "columns"], "nocl": [True, False]}
+    for cls in (NeuralNetClassifier, MLPClassifier):
+        update_registered_converter(
+            cls,
+            f"Sknn{cls.__name__}",
+            _classifier_shapes,
+            _convert,
+            overwrite=True,
+            options=classifier_options,
+        )
+    for cls in (NeuralNetRegressor, MLPRegressor):
+        update_registered_converter(
+            cls, f"Sknn{cls.__name__}", _regressor_shapes, _convert, overwrite=True
+        )
+    update_registered_converter(
+        TabularEncoder, "SknnTabularEncoder", _encoder_shapes, _convert, overwrite=True
+    )
