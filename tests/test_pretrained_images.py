@@ -97,7 +97,7 @@ def test_other_inputs_get_an_error_naming_the_accepted_forms(images, message):
 
 def test_clone_pickle_and_pipeline_carry_no_weights(faces):
     X, y = faces
-    embedder = ImageEmbedder(batch_size=64)
+    embedder = ImageEmbedder()
     assert clone(embedder).get_params() == embedder.get_params()
     pipe = make_pipeline(embedder, LogisticRegression(max_iter=1000))
     pipe.fit(X[::4], y[::4])

@@ -23,6 +23,10 @@ def test_readme_examples_run_and_print_scores(capsys):
     tweets = float(re.search(r"iPhone, held-out accuracy: ([0-9.]+)", out).group(1))
     assert "same predictions after loading: True" in out, out
     assert "ONNX labels equal predict: True" in out, out
+    assert "ImageNet labels: ['Egyptian cat', 'espresso', 'missile']" in out, out
+    pretrained = float(re.search(r"pretrained features, 5-fold accuracy: ([0-9.]+)", out).group(1))
+    pixels = float(re.search(r"raw pixels, 5-fold accuracy: ([0-9.]+)", out).group(1))
+    assert pretrained > pixels, out  # measured 0.990 against 0.965
     onnx_gap = float(re.search(r"largest probability difference: ([0-9.e-]+)", out).group(1))
     assert onnx_gap <= 1e-4, out
     assert cnn >= 0.95, out

