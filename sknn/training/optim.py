@@ -50,23 +50,31 @@ class _FusedOptimizer:
     def params(self) -> list[torch.Tensor]:
         return [p for group in self.param_groups for p in group["params"]]
 
-    def apply(self, grads: list[torch.Tensor]) -> None:
-        """One update from ``grads``, ordered as :attr:`params`."""
+    def apply(self, grads: list[torch.Tensor | None]) -> None:
+        """One update from ``grads``, ordered as :attr:`params`.
+
+        A ``None`` gradient (a parameter the loss did not use, such as a
+        pretrained model's unused pooler) leaves that parameter and its state
+        alone, as torch's optimizers do.
+        """
         start = 0
         for group in self.param_groups:
             n = len(group["params"])
-            self._update(group, list(grads[start : start + n]))
+            chunk = list(grads[start : start + n])
             start += n
+            if all(g is not None for g in chunk):
+                self._update(group, chunk)
+                continue
+            used = [(p, g) for p, g in zip(group["params"], chunk, strict=True) if g is not None]
+            if used:
+                self._update({**group, "params": [p for p, _ in used]}, [g for _, g in used])
 
     def _update(self, group: dict, grads: list[torch.Tensor]) -> None:
         raise NotImplementedError
 
     def step(self) -> None:
         """Update from the parameters' ``.grad`` (the usual optimizer protocol)."""
-        params = self.params
-        if any(p.grad is None for p in params):
-            raise RuntimeError(f"{type(self).__name__}.step needs .grad on every parameter.")
-        self.apply([p.grad for p in params])
+        self.apply([p.grad for p in self.params])
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         for p in self.params:
@@ -270,7 +278,8 @@ class Stepper:
     def __call__(self, loss: torch.Tensor) -> None:
         """Backpropagate ``loss`` and update the parameters."""
         if self._fused:
-            self.optimizer.apply(list(torch.autograd.grad(loss, self._params)))
+            grads = torch.autograd.grad(loss, self._params, allow_unused=True)
+            self.optimizer.apply(list(grads))
             return
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
