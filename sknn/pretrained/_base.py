@@ -23,7 +23,8 @@ def batch_starts(n: int, batch_size: int, progress_bar: bool | None, desc: str):
     batch_size : int
         Inputs per batch.
     progress_bar : bool or None
-        Show a bar; None: for more than :data:`LONG_INPUT` inputs.
+        Show a bar; None: for more than :data:`LONG_INPUT` inputs, where
+        stderr is a terminal.
     desc : str
         The bar's label.
 
@@ -32,11 +33,13 @@ def batch_starts(n: int, batch_size: int, progress_bar: bool | None, desc: str):
     starts : iterable of int
     """
     starts = range(0, n, batch_size)
-    if not (n > LONG_INPUT if progress_bar is None else progress_bar):
+    if progress_bar is False or (progress_bar is None and n <= LONG_INPUT):
         return starts
     from tqdm.auto import tqdm
 
-    return tqdm(starts, unit="batch", file=sys.stderr, desc=desc)
+    # automatic bars only where stderr is a terminal or a notebook, never in logs
+    disable = None if progress_bar is None else False
+    return tqdm(starts, unit="batch", file=sys.stderr, desc=desc, disable=disable)
 
 
 class PretrainedEstimator(BaseEstimator):

