@@ -216,6 +216,7 @@ class BaseNeuralNet(NestedParamsMixin, TorchStateMixin, BaseEstimator):
     def _fit(self, X, y, sample_weight, *, incremental: bool, classes=None):
         reuse = hasattr(self, "module_") and (incremental or self.warm_start)
         check_nested(self)
+        _plan.check_callbacks(self)
         hidden = self._check_hidden_layer_sizes()
         if y is None:
             raise ValueError(

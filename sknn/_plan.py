@@ -121,6 +121,37 @@ def stopper(est, incremental: bool, *, has_valid: bool) -> EarlyStopping:
     )
 
 
+_HOOKS = (
+    "on_train_begin",
+    "on_epoch_begin",
+    "on_batch_begin",
+    "on_batch_end",
+    "on_epoch_end",
+    "on_train_end",
+)
+
+
+def check_callbacks(est) -> None:
+    """Refuse, before training, a ``callbacks`` entry that is not an sknn callback."""
+    given = est.callbacks
+    if given is None:
+        return
+    if isinstance(given, Callback) or not isinstance(given, (list, tuple)):
+        raise TypeError(
+            f"callbacks must be a list of sknn.training.Callback objects, got "
+            f"{type(given).__name__}; wrap it in a list: callbacks=[...]."
+        )
+    for i, hook in enumerate(given):
+        if isinstance(hook, Callback) or all(callable(getattr(hook, h, None)) for h in _HOOKS):
+            continue
+        kind = type(hook)
+        raise TypeError(
+            f"callbacks[{i}] is a {kind.__module__}.{kind.__qualname__}, not an "
+            "sknn.training.Callback (subclass it and override the hooks you need). "
+            "scikit-learn's own callbacks (sklearn.callback) are not sknn callbacks."
+        )
+
+
 def callbacks(est, incremental: bool) -> list[Callback]:
     hooks: list[Callback] = list(est.callbacks or [])
     if est.verbose and not incremental:

@@ -293,7 +293,8 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
             Targets.
         classes : array-like of shape (n_classes,), default=None
             All labels that will ever appear; required on the first call for
-            single-label targets, ignored afterwards.
+            single-label targets; later calls may repeat it (a different set
+            is a ``ValueError``) or leave it out.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights.
 
@@ -308,6 +309,12 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
                     "classes must be passed on the first call to partial_fit, e.g. "
                     "partial_fit(X, y, classes=np.unique(y_all))."
                 )
+        elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+            raise ValueError(
+                f"classes={list(np.unique(classes))!r} differs from the classes of the first "
+                f"call to partial_fit, {list(self.classes_)!r}. A model's classes are fixed "
+                "at its first partial_fit; call fit to start again with other classes."
+            )
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     # ----------------------------------------------------------- prediction

@@ -6,7 +6,7 @@ import torch
 from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
-from sknn import NeuralNetClassifier, NeuralNetRegressor
+from sknn import MLPClassifier, NeuralNetClassifier, NeuralNetRegressor
 from sknn.training import Callback
 
 ESTIMATORS = pytest.mark.parametrize("estimator_cls", [NeuralNetClassifier, NeuralNetRegressor])
@@ -232,3 +232,66 @@ def test_partial_fit_multilabel_wrong_width_raises(data):
     clf = make(NeuralNetClassifier, callbacks=None).partial_fit(X, Y)
     with pytest.raises(ValueError, match="multilabel"):
         clf.partial_fit(X, Y[:, :2])
+
+
+def _unservable_devices():
+    devices = [torch.device("cuda", 99), "cuda:99", "meta"]
+    mps = getattr(torch.backends, "mps", None)
+    if mps is None or not mps.is_available():
+        devices.append("mps")
+    return devices
+
+
+@pytest.mark.parametrize("device", _unservable_devices(), ids=str)
+@pytest.mark.parametrize("estimator_cls", [NeuralNetClassifier, MLPClassifier])
+def test_a_device_this_machine_cannot_serve_is_named_with_the_available_ones(
+    estimator_cls, device, data
+):
+    X, y = data
+    est = estimator_cls(device=device, max_iter=2)
+    with pytest.raises(ValueError, match=r"was requested but .*available here: 'cpu'"):
+        est.fit(X, y)
+    assert not hasattr(est, "coefs_") and not hasattr(est, "module_")
+
+
+def test_a_torch_device_object_is_accepted(data):
+    X, y = data
+    est = NeuralNetClassifier(device=torch.device("cpu"), max_iter=2, random_state=0).fit(X, y)
+    assert est.device_ == torch.device("cpu")
+
+
+@pytest.mark.parametrize("estimator_cls", [NeuralNetClassifier, MLPClassifier])
+def test_partial_fit_refuses_other_classes_on_a_later_call(estimator_cls, data):
+    X, y = data
+    est = estimator_cls(max_iter=2)
+    est.partial_fit(X, y, classes=np.unique(y))
+    est.partial_fit(X, y, classes=np.unique(y))  # the same classes again: fine
+    est.partial_fit(X, y)
+    with pytest.raises(ValueError, match="classes"):
+        est.partial_fit(X, y, classes=np.append(np.unique(y), 99))
+    assert len(est.classes_) == len(np.unique(y))
+
+
+@pytest.mark.parametrize(
+    ("callbacks", "message"),
+    [
+        ([object()], r"callbacks\[0\] is a builtins.object, not an sknn.training.Callback"),
+        (Callback(), "must be an instance of 'list'"),
+    ],
+)
+def test_callbacks_that_are_not_sknn_callbacks_are_refused_before_training(
+    callbacks, message, data
+):
+    X, y = data
+    est = NeuralNetClassifier(callbacks=callbacks, max_iter=2)
+    with pytest.raises(TypeError, match=message):
+        est.fit(X, y)
+    assert not hasattr(est, "module_")
+
+
+def test_scikit_learns_progress_bar_as_an_sknn_callback_is_refused_by_name(data):
+    callback = pytest.importorskip("sklearn.callback", reason="scikit-learn < 1.9")
+    X, y = data
+    est = NeuralNetClassifier(callbacks=[callback.ProgressBar()], max_iter=2)
+    with pytest.raises(TypeError, match="ProgressBar.*sklearn.callback"):
+        est.fit(X, y)

@@ -183,6 +183,7 @@ class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden}.")
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        device = resolve_device(self.device)  # before any fitted state: a bad device leaves none
         if sample_weight is not None:
             # stricter than scikit-learn, which fits negative weights silently
             sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
@@ -193,7 +194,6 @@ class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
         self._random_state = check_random_state(self.random_state)
         if first_pass:
             self._initialize(y, layer_units, X.dtype)
-        device = resolve_device(self.device)
         if self.solver in _STOCHASTIC_SOLVERS:
             self._fit_stochastic(X, y, sample_weight, incremental, device)
         else:

@@ -27,6 +27,11 @@ _CPU_BATCH, _GPU_BATCH = 8, 64
 class _PretrainedImageNetwork(PretrainedEstimator):
     """The batched forward pass of EfficientNet-Lite0 over checked images."""
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
+
     def _check(self, X) -> list:
         return check_images(X)
 

@@ -5,14 +5,27 @@ from __future__ import annotations
 import torch
 
 
+def _available() -> str:
+    """The devices this machine can serve, for error messages."""
+    names = ["'cpu'"]
+    if torch.cuda.is_available():
+        count = torch.cuda.device_count()
+        names.append("'cuda'" + (f" ('cuda:0' to 'cuda:{count - 1}')" if count > 1 else ""))
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        names.append("'mps'")
+    return ", ".join(names)
+
+
 def resolve_device(device: str | torch.device) -> torch.device:
     """Turn ``"auto"`` (or any torch device spec) into a :class:`torch.device`.
 
-    ``"auto"`` picks CUDA when available, then Apple's MPS, else the CPU.
+    ``"auto"`` picks CUDA when available, then Apple's MPS, else the CPU. A
+    device this machine cannot serve (no CUDA, a GPU index out of range, no
+    MPS, another backend) is a ``ValueError`` naming the ones it can, raised
+    before any training.
     """
-    if isinstance(device, torch.device):
-        return device
-    if device == "auto":
+    if isinstance(device, str) and device == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")
         mps = getattr(torch.backends, "mps", None)
@@ -26,10 +39,22 @@ def resolve_device(device: str | torch.device) -> torch.device:
             f"device={device!r} is not a torch device; use 'auto', 'cpu', 'cuda', "
             "'cuda:0' or 'mps'."
         ) from exc
-    if resolved.type == "cuda" and not torch.cuda.is_available():
+    problem = None
+    if resolved.type == "cuda":
+        if not torch.cuda.is_available():
+            problem = "CUDA is not available on this machine"
+        elif resolved.index is not None and resolved.index >= torch.cuda.device_count():
+            problem = f"this machine has {torch.cuda.device_count()} CUDA device(s)"
+    elif resolved.type == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            problem = "Apple's MPS is not available on this machine"
+    elif resolved.type != "cpu":
+        problem = f"sknn runs on the CPU, CUDA or MPS, not {resolved.type!r}"
+    if problem:
         raise ValueError(
-            f"device={device!r} was requested but CUDA is not available on this "
-            "machine; use device='auto' or 'cpu'."
+            f"device={device!r} was requested but {problem}; available here: "
+            f"{_available()}. Use device='auto' to pick the best of them."
         )
     return resolved
 
