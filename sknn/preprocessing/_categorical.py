@@ -9,6 +9,7 @@ embedding-table code columns are both built from these codes.
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,8 +35,32 @@ def seen_categories(series: pd.Series, as_str: bool) -> tuple:
     return tuple(sorted(uniques, key=str))
 
 
+def _warn_on_another_type(series: pd.Series, column: ColumnPlan) -> None:
+    """Warn when values arrive with another type than at fit: they would all be unseen."""
+    if column.as_str or not column.categories:
+        return
+    strings_at_fit = all(isinstance(c, str) for c in column.categories)
+    observed = series[series.notna()]
+    if not len(observed):
+        return
+    strings_now = isinstance(observed.iloc[0], str)
+    if strings_at_fit == strings_now:
+        return
+    from sknn.preprocessing._columns import _caller_stacklevel
+
+    before, now = ("strings", "numbers") if strings_at_fit else ("numbers", "strings")
+    warnings.warn(
+        f"Column {column.name!r} held {before} at fit but holds {now} ({series.dtype}) now, "
+        "so every value is a category never seen at fit. Convert it to the type it had at "
+        f"fit (e.g. .astype({'str' if strings_at_fit else 'int'})).",
+        UserWarning,
+        stacklevel=_caller_stacklevel(),
+    )
+
+
 def category_codes(series: pd.Series, column: ColumnPlan) -> np.ndarray:
     """0 for missing, 1 for categories not seen at fit, 2.. for the seen ones."""
+    _warn_on_another_type(series, column)
     index = pd.Index(list(column.categories), dtype=object)
     codes = index.get_indexer(_categorical_values(series, column.as_str)) + FIRST_SEEN_CODE
     codes[codes < FIRST_SEEN_CODE] = UNSEEN_CODE

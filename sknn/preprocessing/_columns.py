@@ -26,6 +26,7 @@ _STRING_VALUES = frozenset({"string", "bytes", "empty"})  # "empty": all missing
 _DATETIME_VALUES = frozenset({"datetime", "datetime64", "date"})
 _TIMEDELTA_VALUES = frozenset({"timedelta", "timedelta64"})
 _LIBRARIES = frozenset({"sknn", "sklearn"})  # warnings point at the first frame outside these
+ID_LIKE_LEVELS = 1_000  # more distinct values than this (and than half the rows): an identifier
 
 
 @dataclass
@@ -104,6 +105,21 @@ def _warn_mixed(name: str) -> None:
         UserWarning,
         stacklevel=_caller_stacklevel(),
     )
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, UserWarning, stacklevel=_caller_stacklevel())
+
+
+def _warn_if_identifier(name: str, n_categories: int, n_rows: int) -> None:
+    """An ID-like column: more than half the rows distinct and over 1,000 levels."""
+    if n_categories > ID_LIKE_LEVELS and n_categories > n_rows / 2:
+        _warn(
+            f"Column {name!r} looks like an identifier: {n_categories:,} distinct values in "
+            f"{n_rows:,} rows. Encoded as a category it becomes an embedding table of "
+            f"{n_categories + 2:,} rows that mostly memorises the training rows. Drop it "
+            "(or aggregate it into a meaningful feature) before fitting."
+        )
 
 
 # ------------------------------------------------------ categorical or not
@@ -194,6 +210,11 @@ def plan_column(
         The column's encoding.
     """
     kind = _dtype_kind(series, name)
+    if kind == "empty" or (len(series) and series.isna().all()):
+        _warn(
+            f"Column {name!r} has only missing values; it carries no information beyond its "
+            "missing indicator. Drop it before fitting."
+        )
     if kind == "empty":  # all missing: nothing says what it holds
         kind = "numeric" if categorical is False else "categorical"
     if categorical is False and kind in ("categorical", "mixed"):
@@ -210,6 +231,7 @@ def plan_column(
         _warn_mixed(name)
     as_str = kind == "mixed"
     categories = seen_categories(series, as_str)
+    _warn_if_identifier(name, len(categories), len(series))
     encoding = "onehot" if len(categories) <= max_onehot_cardinality else "code"
     return ColumnPlan(index, name, encoding, as_str=as_str, categories=categories)
 

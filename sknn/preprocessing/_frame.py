@@ -1,7 +1,9 @@
 """Input as a DataFrame: check the table's shape and column names, then wrap it.
 
-DataFrames pass through as they are, objects with a ``to_pandas`` method
-(polars, pyarrow) are converted, and arrays or lists of rows become a
+pandas DataFrames pass through as they are; other DataFrame libraries'
+tables (polars, pyarrow, anything narwhals reads) are converted column by
+column through narwhals, so polars needs no pyarrow; other objects with a
+``to_pandas`` method use it; arrays or lists of rows become a
 DataFrame with integer column labels. Feature names and counts are checked
 against, or at fit recorded on, the estimator the user called.
 """
@@ -20,6 +22,33 @@ def _array_from_list(X: list) -> np.ndarray:
     if array.dtype.kind in "USa":
         array = np.asarray(X, dtype=object)
     return array
+
+
+def _from_dataframe_library(X) -> pd.DataFrame | None:
+    """A polars / pyarrow / other narwhals-readable table as pandas, or None if not one.
+
+    Column by column through numpy (no pyarrow needed for polars): numbers and
+    datetimes as numpy arrays (nulls as NaN/NaT), strings as objects (nulls as
+    None), categorical and enum columns as pandas categoricals, as
+    ``to_pandas`` would give them.
+    """
+    try:
+        import narwhals as nw
+    except ImportError:  # pragma: no cover - scikit-learn >= 1.9 depends on narwhals
+        return None
+    frame = nw.from_native(X, eager_only=True, pass_through=True)
+    if frame is X:
+        return None
+    columns = {}
+    for name in frame.columns:
+        series = frame[name]
+        if isinstance(series.dtype, (nw.Categorical, nw.Enum)):
+            columns[name] = pd.Categorical(series.to_list())
+        elif series.dtype == nw.String:
+            columns[name] = np.asarray(series.to_list(), dtype=object)
+        else:
+            columns[name] = series.to_numpy()
+    return pd.DataFrame(columns)
 
 
 def _check_not_empty(frame: pd.DataFrame, estimator: BaseEstimator) -> None:
@@ -55,8 +84,12 @@ def validate_frame(X, owner: BaseEstimator, *, reset: bool) -> pd.DataFrame:
     frame : pandas DataFrame
         ``X`` itself when it is a DataFrame.
     """
-    if not isinstance(X, (pd.DataFrame, np.ndarray)) and callable(getattr(X, "to_pandas", None)):
-        X = X.to_pandas()  # polars, pyarrow
+    if not isinstance(X, (pd.DataFrame, np.ndarray)):
+        converted = _from_dataframe_library(X)
+        if converted is not None:
+            X = converted
+        elif callable(getattr(X, "to_pandas", None)):
+            X = X.to_pandas()
     if isinstance(X, pd.DataFrame):
         validate_data(owner, X, reset=reset, skip_check_array=True)
         _check_not_empty(X, owner)

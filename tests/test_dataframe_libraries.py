@@ -1,0 +1,88 @@
+"""Tables from polars and pyarrow fit and predict exactly as the equivalent pandas frame."""
+
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sknn import NeuralNetClassifier
+
+pytest.importorskip("polars", reason="polars (test extra) is not installed")
+
+SCRIPT = textwrap.dedent(
+    """
+    import sys
+
+
+    class NoPyarrow:  # as on a machine without pyarrow: polars must work anyway
+        def find_spec(self, name, path=None, target=None):
+            if name.split(".")[0] == "pyarrow":
+                raise ModuleNotFoundError("No module named 'pyarrow'", name=name)
+
+
+    sys.meta_path.insert(0, NoPyarrow())
+    import numpy as np
+    import pandas as pd
+    import polars as pl
+    from sknn import NeuralNetClassifier
+
+    rng = np.random.default_rng(0)
+    n = 300
+    x = rng.normal(size=n)
+    count = rng.integers(0, 5, n).astype(float)
+    count[::17] = np.nan
+    color = rng.choice(["red", "green", "blue"], n).astype(object)
+    color[::13] = None
+    shop = rng.choice(["a", "b"], n)
+    size = rng.choice(["S", "M", "L"], n)
+    y = (x + (color == "red") > 0.5).astype(int)
+    polars_frame = pl.DataFrame(
+        {
+            "x": x,
+            "count": pl.Series(count, nan_to_null=True).cast(pl.Int64),
+            "color": list(color),
+            "shop": pl.Series(shop, dtype=pl.Categorical),
+            "size": pl.Series(size, dtype=pl.Enum(["S", "M", "L"])),
+        }
+    )
+    pandas_frame = pd.DataFrame(
+        {
+            "x": x,
+            "count": count,
+            "color": color,
+            "shop": pd.Categorical(shop),
+            "size": pd.Categorical(size),
+        }
+    )
+    params = dict(max_iter=3, random_state=0)
+    from_polars = NeuralNetClassifier(**params).fit(polars_frame, y)
+    from_pandas = NeuralNetClassifier(**params).fit(pandas_frame, y)
+    assert list(from_polars.feature_names_in_) == list(pandas_frame.columns)
+    same = np.array_equal(
+        from_polars.predict_proba(polars_frame), from_pandas.predict_proba(pandas_frame)
+    )
+    print("identical:", same)
+    """
+)
+
+
+def test_polars_without_pyarrow_gives_the_pandas_results():
+    run = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "identical: True" in run.stdout
+
+
+def test_a_pyarrow_table_gives_the_pandas_results():
+    pa = pytest.importorskip("pyarrow", reason="pyarrow (test extra) is not installed")
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {"x": rng.normal(size=200), "kind": rng.choice(["u", "v", "w"], 200).astype(object)}
+    )
+    y = (frame["x"] > 0).astype(int).to_numpy()
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    ours = NeuralNetClassifier(max_iter=2, random_state=0).fit(table, y)
+    theirs = NeuralNetClassifier(max_iter=2, random_state=0).fit(frame, y)
+    np.testing.assert_array_equal(ours.predict_proba(table), theirs.predict_proba(frame))
