@@ -27,6 +27,13 @@ from sknn._custom import NestedParamsMixin, check_nested, nested, user_loss
 from sknn._inputs import input_path
 from sknn._outputs import as_members, probe_output_kind
 from sknn._persistence import TorchStateMixin
+from sknn._sklearn_callbacks import (
+    CallbackSupportMixin,
+    begin_fit,
+    end_fit,
+    module_snapshot,
+    with_callbacks,
+)
 from sknn.nn import ACTIVATIONS
 from sknn.training import (
     EarlyStopping,
@@ -42,7 +49,7 @@ from sknn.training.threads import macs_per_row, plan_threads
 from sknn.training.trainer import n_rows, take
 
 
-class BaseNeuralNet(NestedParamsMixin, TorchStateMixin, BaseEstimator):
+class BaseNeuralNet(NestedParamsMixin, TorchStateMixin, CallbackSupportMixin, BaseEstimator):
     """Shared parameters, validation and the fit/predict plumbing."""
 
     _parameter_constraints: dict = {
@@ -213,7 +220,9 @@ class BaseNeuralNet(NestedParamsMixin, TorchStateMixin, BaseEstimator):
         """
         return self._fit(X, y, sample_weight, incremental=False)
 
+    @with_callbacks
     def _fit(self, X, y, sample_weight, *, incremental: bool, classes=None):
+        raw = (X, y, sample_weight)  # what scikit-learn's callbacks see
         reuse = hasattr(self, "module_") and (incremental or self.warm_start)
         check_nested(self)
         _plan.check_callbacks(self)
@@ -277,6 +286,7 @@ class BaseNeuralNet(NestedParamsMixin, TorchStateMixin, BaseEstimator):
             n_threads, tuner = plan_threads(
                 3 * batch_size * self._macs_per_row(), device, self.n_threads
             )
+            reported = begin_fit(self, *raw, max_epochs, module_snapshot)
             trainer = Trainer(
                 self.module_,
                 objective,
@@ -286,7 +296,7 @@ class BaseNeuralNet(NestedParamsMixin, TorchStateMixin, BaseEstimator):
                 schedule=_plan.schedule(self, max_epochs, incremental),
                 stopper=stopper,
                 score_fn=self._members_score(),
-                callbacks=[*tuner, *_plan.callbacks(self, incremental)],
+                callbacks=[*tuner, *_plan.callbacks(self, incremental), *reported],
                 generator=torch.Generator().manual_seed(seed),
                 shuffle=self.shuffle,
                 eval_loss_fn=ensemble,
@@ -298,6 +308,7 @@ class BaseNeuralNet(NestedParamsMixin, TorchStateMixin, BaseEstimator):
         self._finish(trainer, stopper, has_valid=valid is not None)
         if not incremental:
             self._calibrate(valid)
+        end_fit(self)
         return self
 
     def _losses(self):

@@ -26,6 +26,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from sknn._sklearn_callbacks import CallbackSupportMixin, begin_fit, end_fit, with_callbacks
 from sknn.mlp._lbfgs import LbfgsObjective, minimize_lbfgs, pack, unpack
 from sknn.mlp._network import (
     ACTIVATIONS,
@@ -45,7 +46,7 @@ _STOCHASTIC_SOLVERS = ("sgd", "adam")
 _NUMPY_MACS = 10_000_000
 
 
-class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
+class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
     """Base class of the drop-in MLPs; use :class:`MLPClassifier` or :class:`MLPRegressor`."""
 
     _parameter_constraints: dict = {
@@ -176,7 +177,9 @@ class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
             )
         return True
 
+    @with_callbacks
     def _fit(self, X, y, sample_weight=None, incremental=False):
+        raw = (X, y, sample_weight)  # what scikit-learn's callbacks see
         hidden = self.hidden_layer_sizes
         hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
         if np.any(np.array(hidden) <= 0):
@@ -195,8 +198,9 @@ class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
         if first_pass:
             self._initialize(y, layer_units, X.dtype)
         if self.solver in _STOCHASTIC_SOLVERS:
-            self._fit_stochastic(X, y, sample_weight, incremental, device)
+            fit_stochastic(self, X, y, sample_weight, incremental, device, raw)
         else:
+            begin_fit(self, *raw, 0, snapshot=None)  # one task: L-BFGS's steps are scipy's
             self._fit_lbfgs(X, y, sample_weight, device)
         self.device_ = str(device)
         weights = [*self.coefs_, *self.intercepts_]
@@ -205,6 +209,7 @@ class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
                 "Solver produced non-finite parameter weights. The input data may contain "
                 "large values and need to be preprocessed."
             )
+        end_fit(self)
         return self
 
     def _initialize(self, y, layer_units, dtype) -> None:
@@ -229,9 +234,6 @@ class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
                 self.best_loss_ = np.inf
                 self.validation_scores_ = None
                 self.best_validation_score_ = None
-
-    def _fit_stochastic(self, X, y, sample_weight, incremental: bool, device) -> None:
-        fit_stochastic(self, X, y, sample_weight, incremental, device)
 
     def _lbfgs_objective(self, X, y, sample_weight, device) -> LbfgsObjective:
         y = np.asarray(y)

@@ -12,6 +12,7 @@ from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
+from sknn._sklearn_callbacks import begin_fit
 from sknn.mlp._epoch_end import SklearnEpochEnd
 from sknn.mlp._losses import LOSS_FUNCTIONS
 from sknn.mlp._network import build_module, linear_layers, read_weights
@@ -20,13 +21,14 @@ from sknn.training import History, Trainer, TrainingData
 from sknn.training.threads import recommended_threads, torch_threads
 
 
-def fit_stochastic(est, X, y, sample_weight, incremental: bool, device) -> None:
+def fit_stochastic(est, X, y, sample_weight, incremental: bool, device, raw=None) -> None:
     """Train the MLP ``est`` with its stochastic solver, as scikit-learn's ``_fit_stochastic``.
 
     A fresh optimizer for every ``fit`` (the same one across ``partial_fit``
     calls), scikit-learn's validation split, the epochs on sknn's
     :class:`~sknn.training.Trainer`, then the best weights (early stopping) or
-    the last ones written back to ``coefs_`` and ``intercepts_``.
+    the last ones written back to ``coefs_`` and ``intercepts_``. ``raw`` is
+    ``(X, y, sample_weight)`` as passed to ``fit``, for scikit-learn's callbacks.
     """
     if not incremental or not hasattr(est, "_optimizer"):
         est._optimizer = _new_optimizer(est)
@@ -44,16 +46,22 @@ def fit_stochastic(est, X, y, sample_weight, incremental: bool, device) -> None:
     optimizer = est._optimizer.start(module, est.alpha / batch_size, device)
     epoch_end = SklearnEpochEnd(est, est._optimizer, n_samples, early_stopping=est.early_stopping)
     n_batches = math.ceil(n_samples / batch_size)
+    max_epochs = 1 if incremental else est.max_iter
+
+    def snapshot(est):  # coefs_ and intercepts_ as trained so far
+        return dict(zip(("coefs_", "intercepts_"), read_weights(module, dtype), strict=True))
+
+    reported = begin_fit(est, *(raw or (X, y, sample_weight)), max_epochs, snapshot)
     mean_weight = 1.0 if train[2] is None else float(np.mean(train[2]))
     trainer = Trainer(
         module,
         LOSS_FUNCTIONS[est.out_activation_],
         optimizer,
         batch_size=batch_size,
-        max_epochs=1 if incremental else est.max_iter,
+        max_epochs=max_epochs,
         stopper=epoch_end,
         score_fn=est._validation_score(),
-        callbacks=[epoch_end],
+        callbacks=[epoch_end, *reported],
         shuffle=est.shuffle,
         order=_SklearnOrder(n_samples, est._random_state) if est.shuffle else None,
         penalty=_l2_penalty(module, est.alpha, n_batches / (n_samples * mean_weight)),

@@ -15,7 +15,9 @@ class Callback:
     ``on_batch_end(info)`` a dict with ``epoch``, ``batch`` and ``loss`` (a
     detached 0-d tensor: call ``.item()`` only if you need the number, it
     waits for the device);
-    ``on_epoch_end(record)`` the epoch's history row;
+    ``on_epoch_end(record)`` the epoch's history row (returning ``True``
+    stops training after this epoch, keeping the weights early stopping
+    would keep);
     ``on_train_end(info)`` a dict with ``best_epoch``, ``stopped_early`` and
     ``reason`` (why training ended, in words).
     A ``KeyboardInterrupt`` raised from a hook stops training like Ctrl-C.

@@ -202,6 +202,7 @@ class Trainer:
         # applies as weight decay rather than through the loss)
         self.penalty = penalty or (lambda: 0.0)
         self.stopped_early = False
+        self.stopped_by_callback = False
         self.interrupted = False
         self.diverged = False
         self.epoch = 0  # the epoch running (or last run)
@@ -312,8 +313,9 @@ class Trainer:
                     "seconds": time.perf_counter() - tic,
                 }
                 history.append(record)
-                for cb in self.callbacks:
-                    cb.on_epoch_end(record)
+                requested = [cb.on_epoch_end(record) is True for cb in self.callbacks]
+                if any(requested):
+                    self.stopped_by_callback = True
                 loss = train_loss if valid is None else valid_loss
                 if self.stop_on_divergence:
                     self.divergence = self._divergence(train_loss, valid_loss)
@@ -323,6 +325,8 @@ class Trainer:
                 monitored = record[self.stopper.monitor]
                 if self.stopper.update(monitored, record["epoch"], self.module):
                     self.stopped_early = True
+                    break
+                if self.stopped_by_callback:
                     break
                 if self.schedule is not None:
                     self.schedule.step(self.optimizer, offset, loss)
@@ -345,6 +349,8 @@ class Trainer:
             return f"interrupted in epoch {self.epoch}"
         if self.diverged:
             return f"stopped in epoch {self.epoch}: {self.divergence}"
+        if self.stopped_by_callback and not self.stopped_early:
+            return f"stopped in epoch {self.epoch} at a callback's request"
         if self.stopped_early:
             what = self.stopper.monitor.replace("_", " ")
             patience = getattr(self.stopper, "patience", None)
