@@ -42,6 +42,8 @@ models can be (re)run separately; every run rewrites
     python benchmarks/accuracy.py --ablation          # the ablation variants
     python benchmarks/accuracy.py --ablation --models "single network"   # one of them
     python benchmarks/accuracy.py --report            # only rewrite the reports
+    python benchmarks/accuracy.py --wide              # 29 tables, tuning and report halves
+                                                      # (benchmarks/wide.py)
 """
 
 from __future__ import annotations
@@ -349,6 +351,11 @@ def save_raw(raw: dict, path: str, new: dict) -> None:
 
 
 def main(argv=None) -> int:
+    given = sys.argv[1:] if argv is None else list(argv)
+    if "--wide" in given:  # the 29-table benchmark with its tuning and report halves
+        from wide import main as wide_main
+
+        return wide_main([a for a in given if a != "--wide"])
     for name in ("lightning.pytorch", "pytorch_lightning", "lightning.fabric"):
         logging.getLogger(name).setLevel(logging.ERROR)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -359,7 +366,7 @@ def main(argv=None) -> int:
     parser.add_argument("--splits", type=int, help="run only the first N splits (default: all)")
     parser.add_argument("--ablation", action="store_true", help="run the sknn ablations")
     parser.add_argument("--report", action="store_true", help="only rewrite the reports")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(given)
     names = [d.name for d in ACCURACY_SETS]
     if args.datasets:
         names = args.datasets.split(",")

@@ -1,0 +1,159 @@
+"""The wide accuracy benchmark: 29 real tables, a tuning and a report half, four models.
+
+The tables and the rules that chose them and their halves are in
+``benchmarks/wide_tables.py``. Every model gets the same splits of a table:
+
+- under 1,000 rows: 5-fold cross-validation repeated twice (10 splits),
+- 1,000 to 5,000 rows: 5 random 80/20 splits,
+- 5,000 rows and more: 3 random 80/20 splits (training capped at 20,000 rows),
+
+stratified for classification; split ``i`` seeds every model (``random_state=i``).
+The models, defined exactly:
+
+- ``sknn``: ``NeuralNetClassifier()`` / ``NeuralNetRegressor()`` at their defaults, raw DataFrame;
+- ``sklearn MLP``: ``MLPClassifier``/``MLPRegressor(early_stopping=True, max_iter=300)``
+  behind ``SimpleImputer(median)`` + ``StandardScaler`` for numbers and
+  ``SimpleImputer(most_frequent)`` + ``OneHotEncoder(handle_unknown="ignore")``
+  for categories (regression targets standardised);
+- ``HGB``: ``HistGradientBoosting*(categorical_features="from_dtype")``;
+- ``LightGBM``: defaults, pandas categories native.
+
+One thread each (``OMP_NUM_THREADS=1``). Scores: accuracy and log-loss, or R^2
+and RMSE, and fit seconds. Raw results accumulate in
+``results/accuracy_wide_raw.json`` (resumable; the halves can run in two
+processes); every run rewrites ``results/accuracy_wide.md`` and
+``accuracy_wide.png``, and ``results/accuracy_wide_diagnosis.md`` (where the
+trees win, on the tuning half).
+
+    python benchmarks/accuracy.py --wide                       # everything
+    python benchmarks/accuracy.py --wide --half report         # one half
+    python benchmarks/accuracy.py --wide --models sknn HGB     # some models
+    python benchmarks/accuracy.py --wide --report              # only the reports
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import warnings
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from sklearn.model_selection import (  # noqa: E402
+    RepeatedKFold,
+    RepeatedStratifiedKFold,
+    train_test_split,
+)
+from sklearn.neural_network import MLPClassifier, MLPRegressor  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from accuracy import (  # noqa: E402
+    _scaled_target,
+    evaluate,
+    make_hgb,
+    make_lightgbm,
+    make_sknn,
+    standard_preprocessing,
+)
+from wide_tables import MAX_TRAIN, TABLES  # noqa: E402
+
+RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+RAW = os.path.join(RESULTS, "accuracy_wide_raw.json")
+
+
+def make_sklearn_mlp(task: str, seed: int, n_classes: int):
+    params = {"early_stopping": True, "max_iter": 300, "random_state": seed}
+    if task == "clf":
+        return make_pipeline(standard_preprocessing(), MLPClassifier(**params))
+    return _scaled_target(make_pipeline(standard_preprocessing(), MLPRegressor(**params)))
+
+
+MODELS = {"sknn": make_sknn, "sklearn MLP": make_sklearn_mlp, "HGB": make_hgb}
+MODELS["LightGBM"] = make_lightgbm
+
+
+def splits(n: int, y, task: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (train, test) row indices of a table; see the module description."""
+    rows = np.arange(n)
+    stratify = y if task == "clf" else None
+    if n < 1000:
+        cv = RepeatedStratifiedKFold if task == "clf" else RepeatedKFold
+        folds = cv(n_splits=5, n_repeats=2, random_state=0)
+        return list(folds.split(rows, y))
+    out = []
+    for i in range(5 if n < 5000 else 3):
+        train, test = train_test_split(rows, test_size=0.2, random_state=i, stratify=stratify)
+        out.append((train[:MAX_TRAIN], test))
+    return out
+
+
+def load_raw() -> dict:
+    if os.path.exists(RAW):
+        with open(RAW) as f:
+            return json.load(f)
+    return {}
+
+
+def save_raw(new: dict) -> None:
+    """Merge ``new`` into the file (another process may have written to it)."""
+    raw = load_raw()
+    for model, tables in new.items():
+        for table, results in tables.items():
+            raw.setdefault(model, {}).setdefault(table, {}).update(results)
+    os.makedirs(RESULTS, exist_ok=True)
+    tmp = f"{RAW}.{os.getpid()}"
+    with open(tmp, "w") as f:
+        json.dump(raw, f, indent=1, sort_keys=True)
+    os.replace(tmp, RAW)
+
+
+def run(models: list[str], tables) -> None:
+    done = load_raw()
+    for table in tables:
+        X, y = table.load()
+        n_classes = len(np.unique(y)) if table.task == "clf" else 0
+        for i, (train, test) in enumerate(splits(len(X), y, table.task)):
+            for name in models:
+                if str(i) in done.get(name, {}).get(table.name, {}):
+                    continue
+                model = MODELS[name](table.task, i, n_classes)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    result = evaluate(
+                        model, X.iloc[train], y[train], X.iloc[test], y[test], table.task
+                    )
+                save_raw({name: {table.name: {str(i): result}}})
+                print(f"{table.name:15s} split {i} {name:12s} {result}", flush=True)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", nargs="+", default=list(MODELS))
+    parser.add_argument("--half", choices=["tuning", "report"], default=None)
+    parser.add_argument("--tables", nargs="+", default=None)
+    parser.add_argument("--report", action="store_true", help="only rewrite the reports")
+    args = parser.parse_args(argv)
+    if not args.report:
+        tables = [
+            t
+            for t in TABLES
+            if (args.half is None or t.half == args.half)
+            and (args.tables is None or t.name in args.tables)
+        ]
+        tic = time.perf_counter()
+        run(args.models, tables)
+        print(f"ran in {time.perf_counter() - tic:.0f} s", flush=True)
+    from wide_report import write_reports
+
+    write_reports(load_raw(), RESULTS)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,309 @@
+"""Reports of the wide benchmark: per-table scores, paired differences, halves, diagnosis.
+
+Paired differences: for each table, sknn's score minus a peer's on the same
+split, averaged over the splits, with the standard error of that mean
+(``sd / sqrt(k)``). A difference is "beyond 2 SE" when its mean is more than
+twice its standard error away from zero. Higher is better for accuracy and
+R^2; for log-loss the difference is peer minus sknn, so positive still means
+sknn is better.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+
+import numpy as np
+import pandas as pd
+from scipy.stats import kurtosis, spearmanr
+from wide_tables import TABLES
+
+PEERS = ["sklearn MLP", "HGB", "LightGBM"]
+MODELS = ["sknn", *PEERS]
+PRIMARY = {"clf": "accuracy", "reg": "r2"}
+
+
+def _scores(raw, model, table, metric) -> dict[str, float]:
+    return {s: r[metric] for s, r in raw.get(model, {}).get(table, {}).items()}
+
+
+def paired(raw, model, peer, table, metric, lower_is_better=False):
+    """Mean and standard error of model - peer over the shared splits (None if none)."""
+    a, b = _scores(raw, model, table, metric), _scores(raw, peer, table, metric)
+    shared = sorted(set(a) & set(b), key=int)
+    if len(shared) < 2:
+        return None
+    d = np.array([a[s] - b[s] for s in shared])
+    if lower_is_better:
+        d = -d
+    return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
+
+
+def _mean_se(values) -> str:
+    v = np.asarray(list(values), dtype=float)
+    if not len(v):
+        return "-"
+    se = v.std(ddof=1) / np.sqrt(len(v)) if len(v) > 1 else 0.0
+    return f"{v.mean():.4f} ± {se:.4f}"
+
+
+def _counts(raw, peer, tables, metric_of, lower_is_better=False) -> dict[str, int]:
+    counts = dict.fromkeys(["better, beyond 2 SE", "better", "worse", "worse, beyond 2 SE"], 0)
+    for t in tables:
+        result = paired(raw, "sknn", peer, t.name, metric_of(t), lower_is_better)
+        if result is None:
+            continue
+        mean, se = result
+        beyond = abs(mean) > 2 * se
+        key = ("better" if mean > 0 else "worse") + (", beyond 2 SE" if beyond else "")
+        counts[key] += 1
+    return counts
+
+
+def _fit_seconds(raw, model, table) -> float:
+    times = [r["fit_s"] for r in raw.get(model, {}).get(table, {}).values()]
+    return float(np.mean(times)) if times else float("nan")
+
+
+def summary_lines(raw) -> list[str]:
+    lines = []
+    for half in ("report", "tuning"):
+        tables = [t for t in TABLES if t.half == half]
+        lines += [
+            f"### {half.capitalize()} half ({len(tables)} tables)",
+            "",
+            "Tables where sknn's defaults score above / below each peer (accuracy or R^2; "
+            "log-loss for the classification tables in the second block):",
+            "",
+            "| peer | better, beyond 2 SE | better | worse | worse, beyond 2 SE |",
+            "|---|---|---|---|---|",
+        ]
+        for peer in PEERS:
+            c = _counts(raw, peer, tables, lambda t: PRIMARY[t.task])
+            lines.append(f"| {peer} | " + " | ".join(str(v) for v in c.values()) + " |")
+        clf = [t for t in tables if t.task == "clf"]
+        lines += [
+            "",
+            "| peer (log-loss, classification) | better, beyond 2 SE | better | worse "
+            "| worse, beyond 2 SE |",
+            "|---|---|---|---|---|",
+        ]
+        for peer in PEERS:
+            c = _counts(raw, peer, clf, lambda t: "log_loss", lower_is_better=True)
+            lines.append(f"| {peer} | " + " | ".join(str(v) for v in c.values()) + " |")
+        fit = {m: np.nansum([_fit_seconds(raw, m, t.name) for t in tables]) for m in MODELS}
+        lines += [
+            "",
+            "Mean fit seconds per split, summed over the half's tables: "
+            + ", ".join(f"{m} {s:.1f} s" for m, s in fit.items()),
+            "",
+        ]
+    return lines
+
+
+def table_lines(raw) -> list[str]:
+    lines = [
+        "| table | half | task | rows | sknn | sklearn MLP | HGB | LightGBM | sknn - MLP "
+        "| sknn - HGB | sknn - LightGBM | fit s (sknn / HGB) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for t in TABLES:
+        metric = PRIMARY[t.task]
+        n_splits = len(raw.get("sknn", {}).get(t.name, {}))
+        if not n_splits:
+            continue
+        cells = [_mean_se(_scores(raw, m, t.name, metric).values()) for m in MODELS]
+        diffs = []
+        for peer in PEERS:
+            result = paired(raw, "sknn", peer, t.name, metric)
+            diffs.append("-" if result is None else f"{result[0]:+.4f} ± {result[1]:.4f}")
+        fit = f"{_fit_seconds(raw, 'sknn', t.name):.2f} / {_fit_seconds(raw, 'HGB', t.name):.2f}"
+        lines.append(
+            f"| {t.name} | {t.half} | {t.task} {metric} | {n_splits} splits | "
+            + " | ".join(cells + diffs)
+            + f" | {fit} |"
+        )
+    return lines
+
+
+def plot(raw, path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = []
+    for t in TABLES:
+        for peer in ("HGB", "sklearn MLP"):
+            result = paired(raw, "sknn", peer, t.name, PRIMARY[t.task])
+            if result is not None:
+                rows.append((t.name, t.half, peer, *result))
+    if not rows:
+        return
+    df = pd.DataFrame(rows, columns=["table", "half", "peer", "mean", "se"])
+    fig, axes = plt.subplots(1, 2, figsize=(12, 9), sharey=True)
+    order = [t.name for t in TABLES if t.name in set(df["table"])]
+    for ax, peer in zip(axes, ("HGB", "sklearn MLP"), strict=True):
+        part = df[df["peer"] == peer].set_index("table").reindex(order)
+        colors = ["tab:blue" if h == "report" else "tab:gray" for h in part["half"]]
+        ax.barh(order, part["mean"], xerr=2 * part["se"], color=colors)
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_title(f"sknn minus {peer} (accuracy or R^2), ± 2 SE")
+        ax.invert_yaxis()
+    axes[0].set_xlabel("blue: report half, grey: tuning half")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+# ------------------------------------------------------------------ diagnosis
+def traits(X: pd.DataFrame, task: str, n_classes: int) -> dict:
+    """A table's traits that might explain where trees win."""
+    categorical = [c for c in X.columns if str(X[c].dtype) == "category"]
+    numeric = [c for c in X.columns if c not in categorical and X[c].dtype.kind in "biuf"]
+    heavy = 0
+    for c in numeric:
+        v = X[c].dropna().to_numpy(float)
+        if len(v) > 10 and v.std() > 0 and kurtosis(v) > 10:
+            heavy += 1
+    return {
+        "rows": len(X),
+        "features": X.shape[1],
+        "categorical share": len(categorical) / X.shape[1],
+        "max cardinality": max([X[c].nunique() for c in categorical], default=0),
+        "missing share": float(X.isna().mean().mean()),
+        "heavy-tailed share": heavy / max(len(numeric), 1),
+        "classification": float(task == "clf"),
+    }
+
+
+def _markdown(df: pd.DataFrame) -> list[str]:
+    def cell(v):
+        return f"{v:.3f}" if isinstance(v, float) else str(v)
+
+    return [
+        "| " + " | ".join(df.columns) + " |",
+        "|" + "---|" * len(df.columns),
+        *("| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)),
+    ]
+
+
+def diagnosis_lines(raw) -> list[str]:
+    tuning = [t for t in TABLES if t.half == "tuning"]
+    rows = []
+    for t in tuning:
+        result = paired(raw, "sknn", "HGB", t.name, PRIMARY[t.task])
+        if result is None:
+            continue
+        X, y = t.load()
+        n_classes = len(np.unique(y)) if t.task == "clf" else 0
+        rows.append(
+            {
+                "table": t.name,
+                "sknn - HGB": result[0],
+                "SE": result[1],
+                **traits(X, t.task, n_classes),
+            }
+        )
+    if not rows:
+        return ["No results on the tuning half yet."]
+    df = pd.DataFrame(rows)
+    lines = [
+        "## Per-table traits and sknn's paired difference to HistGradientBoosting (tuning half)",
+        "",
+        *_markdown(df),
+        "",
+        "## Spearman rank correlation of each trait with sknn - HGB",
+        "",
+        f"Over the {len(df)} tuning tables (a positive value: sknn does relatively better "
+        "as the trait grows). With this few tables only strong correlations mean much.",
+        "",
+        "| trait | Spearman rho | p-value |",
+        "|---|---|---|",
+    ]
+    for trait in [
+        "rows",
+        "features",
+        "categorical share",
+        "max cardinality",
+        "missing share",
+        "heavy-tailed share",
+        "classification",
+    ]:
+        rho, p = spearmanr(df[trait], df["sknn - HGB"])
+        lines.append(f"| {trait} | {rho:+.2f} | {p:.2f} |")
+    return lines
+
+
+def lever_lines(raw) -> list[str]:
+    """sknn variants (``sknn <lever>`` models) against the defaults on the tuning half."""
+    levers = sorted(m for m in raw if m.startswith("sknn ") and m != "sknn")
+    if not levers:
+        return []
+    tuning = [t for t in TABLES if t.half == "tuning"]
+    lines = [
+        "## Levers on the tuning half: sknn with one change against its defaults",
+        "",
+        "Mean paired difference (variant minus defaults) in accuracy or R^2 over the tuning "
+        "tables where both ran, tables improved / worsened beyond 2 SE, and the fit time "
+        "relative to the defaults'.",
+        "",
+        "| lever | tables | mean difference | improved beyond 2 SE | worsened beyond 2 SE "
+        "| fit time vs defaults |",
+        "|---|---|---|---|---|---|",
+    ]
+    for lever in levers:
+        diffs, up, down, t_var, t_def = [], 0, 0, 0.0, 0.0
+        for t in tuning:
+            result = paired(raw, lever, "sknn", t.name, PRIMARY[t.task])
+            if result is None:
+                continue
+            diffs.append(result[0])
+            up += result[0] > 2 * result[1]
+            down += result[0] < -2 * result[1]
+            t_var += _fit_seconds(raw, lever, t.name)
+            t_def += _fit_seconds(raw, "sknn", t.name)
+        if diffs:
+            lines.append(
+                f"| {lever[5:]} | {len(diffs)} | {np.mean(diffs):+.4f} | {up} | {down} "
+                f"| {t_var / t_def:.2f}x |"
+            )
+    return lines
+
+
+def write_reports(raw: dict, results: str) -> None:
+    stamp = (
+        f"Written {time.strftime('%Y-%m-%d')} on {platform.machine()}, one thread per model. "
+        "Command: `python benchmarks/accuracy.py --wide` (tables and their rules: "
+        "`benchmarks/wide_tables.py`)."
+    )
+    lines = [
+        "# Wide accuracy benchmark: sknn's defaults on 29 real tables",
+        "",
+        stamp,
+        "",
+        "## Summary",
+        "",
+        *summary_lines(raw),
+        "## Per table (mean ± standard error over the splits; differences paired by split)",
+        "",
+        *table_lines(raw),
+        "",
+        "![paired differences](accuracy_wide.png)",
+        "",
+    ]
+    with open(os.path.join(results, "accuracy_wide.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    plot(raw, os.path.join(results, "accuracy_wide.png"))
+    diagnosis = [
+        "# Where the trees win: diagnosis on the tuning half",
+        "",
+        stamp,
+        "",
+        *diagnosis_lines(raw),
+        "",
+        *lever_lines(raw),
+    ]
+    with open(os.path.join(results, "accuracy_wide_diagnosis.md"), "w") as f:
+        f.write("\n".join(diagnosis) + "\n")
