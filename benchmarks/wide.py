@@ -98,6 +98,7 @@ MODELS["LightGBM"] = make_lightgbm
 # levers measured on the tuning half (benchmarks/results/accuracy_wide_diagnosis.md)
 LEVERS = {
     "sknn n_ensemble=16": _lever(n_ensemble=16),
+    "sknn n_ensemble=4": _lever(n_ensemble=4),
     "sknn validation_fraction=0.2": _lever(validation_fraction=0.2),
     "sknn no periodic embedding": _lever(numeric_embedding=None),
     "sknn quantile-normal numbers": make_quantile_sknn,
@@ -129,16 +130,20 @@ def load_raw() -> dict:
 
 
 def save_raw(new: dict) -> None:
-    """Merge ``new`` into the file (another process may have written to it)."""
-    raw = load_raw()
-    for model, tables in new.items():
-        for table, results in tables.items():
-            raw.setdefault(model, {}).setdefault(table, {}).update(results)
+    """Merge ``new`` into the file, under a lock: the halves may run in two processes."""
+    import fcntl
+
     os.makedirs(RESULTS, exist_ok=True)
-    tmp = f"{RAW}.{os.getpid()}"
-    with open(tmp, "w") as f:
-        json.dump(raw, f, indent=1, sort_keys=True)
-    os.replace(tmp, RAW)
+    with open(f"{RAW}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        raw = load_raw()
+        for model, tables in new.items():
+            for table, results in tables.items():
+                raw.setdefault(model, {}).setdefault(table, {}).update(results)
+        tmp = f"{RAW}.{os.getpid()}"
+        with open(tmp, "w") as f:
+            json.dump(raw, f, indent=1, sort_keys=True)
+        os.replace(tmp, RAW)
 
 
 def run(models: list[str], tables) -> None:
