@@ -79,7 +79,19 @@ def mean_pool(tokens: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return nn.functional.normalize(pooled, p=2, dim=1)
 
 
-class TextEmbedder(TransformerMixin, PretrainedEstimator):
+class _TextInput(PretrainedEstimator):
+    """Texts in, as :func:`check_texts` reads them."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        return tags
+
+    def _check(self, X) -> list[str]:
+        return check_texts(X)
+
+
+class TextEmbedder(TransformerMixin, _TextInput):
     """Texts to 384-number sentence embeddings (all-MiniLM-L6-v2, L2-normalised).
 
     A transformer for ``Pipeline`` and ``ColumnTransformer``: pretrained
@@ -114,14 +126,6 @@ class TextEmbedder(TransformerMixin, PretrainedEstimator):
     def __init__(self, batch_size=None, device="cpu", progress_bar=None, max_length=MAX_LENGTH):
         super().__init__(batch_size=batch_size, device=device, progress_bar=progress_bar)
         self.max_length = max_length
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        return tags
-
-    def _check(self, X) -> list[str]:
-        return check_texts(X)
 
     def transform(self, X) -> np.ndarray:
         """The sentence embedding of each text.
@@ -175,7 +179,7 @@ class TextEmbedder(TransformerMixin, PretrainedEstimator):
         return np.asarray([f"textembedder{i}" for i in range(EMBEDDING_DIM)], dtype=object)
 
 
-class TextTokenizer(TransformerMixin, PretrainedEstimator):
+class TextTokenizer(TransformerMixin, _TextInput):
     """Texts to token ids and attention masks for :class:`TextBackbone`.
 
     The step before ``NeuralNetClassifier(module=TextBackbone)`` in a
@@ -199,14 +203,6 @@ class TextTokenizer(TransformerMixin, PretrainedEstimator):
 
     def __init__(self, max_length=128):
         self.max_length = max_length
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        return tags
-
-    def _check(self, X) -> list[str]:
-        return check_texts(X)
 
     def transform(self, X) -> dict[str, np.ndarray]:
         """Token ids and attention masks.
