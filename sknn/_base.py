@@ -23,17 +23,11 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from sknn import _plan
+from sknn import _sklearn_callbacks as sk_callbacks
 from sknn._custom import NestedParamsMixin, check_nested, nested, user_loss
 from sknn._inputs import input_path
 from sknn._outputs import as_members, probe_output_kind
 from sknn._persistence import TorchStateMixin
-from sknn._sklearn_callbacks import (
-    CallbackSupportMixin,
-    begin_fit,
-    end_fit,
-    module_snapshot,
-    with_callbacks,
-)
 from sknn.nn import ACTIVATIONS
 from sknn.training import (
     EarlyStopping,
@@ -49,7 +43,9 @@ from sknn.training.threads import macs_per_row, plan_threads
 from sknn.training.trainer import n_rows, take
 
 
-class BaseNeuralNet(NestedParamsMixin, TorchStateMixin, CallbackSupportMixin, BaseEstimator):
+class BaseNeuralNet(
+    NestedParamsMixin, TorchStateMixin, sk_callbacks.CallbackSupportMixin, BaseEstimator
+):
     """Shared parameters, validation and the fit/predict plumbing."""
 
     _parameter_constraints: dict = {
@@ -220,7 +216,7 @@ class BaseNeuralNet(NestedParamsMixin, TorchStateMixin, CallbackSupportMixin, Ba
         """
         return self._fit(X, y, sample_weight, incremental=False)
 
-    @with_callbacks
+    @sk_callbacks.with_callbacks
     def _fit(self, X, y, sample_weight, *, incremental: bool, classes=None):
         raw = (X, y, sample_weight)  # what scikit-learn's callbacks see
         reuse = hasattr(self, "module_") and (incremental or self.warm_start)
@@ -286,7 +282,7 @@ class BaseNeuralNet(NestedParamsMixin, TorchStateMixin, CallbackSupportMixin, Ba
             n_threads, tuner = plan_threads(
                 3 * batch_size * self._macs_per_row(), device, self.n_threads
             )
-            reported = begin_fit(self, *raw, max_epochs, module_snapshot)
+            reported = sk_callbacks.begin_fit(self, *raw, max_epochs, sk_callbacks.module_snapshot)
             trainer = Trainer(
                 self.module_,
                 objective,
@@ -308,7 +304,7 @@ class BaseNeuralNet(NestedParamsMixin, TorchStateMixin, CallbackSupportMixin, Ba
         self._finish(trainer, stopper, has_valid=valid is not None)
         if not incremental:
             self._calibrate(valid)
-        end_fit(self)
+        sk_callbacks.end_fit(self)
         return self
 
     def _losses(self):
