@@ -101,6 +101,7 @@ LEVERS = {
     "sknn n_ensemble=4": _lever(n_ensemble=4),
     "sknn validation_fraction=0.2": _lever(validation_fraction=0.2),
     "sknn no periodic embedding": _lever(numeric_embedding=None),
+    "sknn piecewise-linear embedding": _lever(numeric_embedding="piecewise"),
     "sknn quantile-normal numbers": make_quantile_sknn,
     "sknn max_iter=80": _lever(max_iter=80),
 }

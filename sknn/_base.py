@@ -53,7 +53,7 @@ class BaseNeuralNet(
         "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "dropout": [Interval(Real, 0, 1, closed="left")],
-        "numeric_embedding": [StrOptions({"periodic"}), None],
+        "numeric_embedding": [StrOptions({"periodic", "piecewise"}), None],
         "feature_scale": ["boolean"],
         "n_ensemble": [Interval(Integral, 1, None, closed="left")],
         "optimizer": [StrOptions(set(OPTIMIZERS)), type],

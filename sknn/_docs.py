@@ -22,11 +22,14 @@ activation : {"relu", "gelu", "silu", "selu", "tanh", "logistic", "identity"}, \
 dropout : float, default=0.0
     Dropout probability after each hidden layer.""",
     "numeric_embedding": """\
-numeric_embedding : {"periodic"} or None, default="periodic"
+numeric_embedding : {"periodic", "piecewise"} or None, default="periodic"
     ``"periodic"`` embeds each scaled numeric feature as itself plus
     learned periodic functions of it (RealMLP's PBLD embedding, 4 values
     per feature), which lets the network fit sharp, non-monotone effects
-    of single features; ``None`` feeds the scaled values directly.""",
+    of single features; ``"piecewise"`` as itself plus learned
+    piecewise-linear functions with knots at 16 quantile bins of the
+    training data (the PLE embedding of Gorishniy et al. 2022 and TabM);
+    ``None`` feeds the scaled values directly.""",
     "feature_scale": """\
 feature_scale : bool, default=True
     Multiply the embedded input by a learned per-feature factor before the

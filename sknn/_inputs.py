@@ -20,7 +20,7 @@ import torch
 from sklearn.utils.validation import _check_y, check_consistent_length, validate_data
 
 from sknn._custom import build_module, check_inputs, freeze, nested, to_tensors
-from sknn.nn import TabularMLP
+from sknn.nn import TabularMLP, quantile_edges
 from sknn.nn.inference import inference_copy
 from sknn.preprocessing import TabularEncoder
 from sknn.training.threads import recommended_threads, torch_threads
@@ -107,6 +107,12 @@ class TabularInput(_InputPath):
     def build(self, X_train, n_outputs: int, hidden: tuple[int, ...]) -> torch.nn.Module:
         """Embeddings for the encoder's codes and the MLP (or implicit ensemble)."""
         est, encoder = self.estimator, self.estimator.encoder_
+        n_continuous = encoder.n_continuous_out_ if est.numeric_embedding else 0
+        edges = None
+        if est.numeric_embedding == "piecewise" and n_continuous:
+            # quantiles of the encoded training features (a placeholder when
+            # rebuilding a saved model: its saved edges replace them)
+            edges = quantile_edges(np.asarray(X_train)[:, :n_continuous])
         return TabularMLP(
             encoder.n_numeric_out_,
             encoder.cardinalities_,
@@ -114,9 +120,10 @@ class TabularInput(_InputPath):
             hidden,
             est.activation,
             est.dropout,
-            n_periodic=encoder.n_continuous_out_ if est.numeric_embedding == "periodic" else 0,
+            n_periodic=n_continuous,
             feature_scale=est.feature_scale,
             n_ensemble=est.n_ensemble,
+            bin_edges=edges,
         )
 
     def lr_multipliers(self, module: torch.nn.Module) -> dict[str, float]:

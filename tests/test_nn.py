@@ -83,3 +83,45 @@ def test_cost_estimate_counts_the_shared_layers_once_per_member():
     assert single.macs_per_row() == sum(p.numel() for p in single.parameters())
     assert ensemble.macs_per_row() > 4 * shared
     assert ensemble.macs_per_row() < 4 * shared + 4 * 40 * 2 + 100
+
+
+def test_piecewise_linear_encoding_fills_bins_up_to_the_value():
+    from sknn.nn import PiecewiseLinearEmbedding
+
+    emb = PiecewiseLinearEmbedding(torch.tensor([[0.0, 1.0, 2.0, 4.0]]), dim=3)
+    enc = emb.encode(torch.tensor([[-1.0], [0.5], [1.0], [3.0], [6.0]]))[:, 0, :]
+    expected = [
+        [-1.0, 0.0, 0.0],  # below the first edge: the first bin extrapolates
+        [0.5, 0.0, 0.0],
+        [1.0, 0.0, 0.0],
+        [1.0, 1.0, 0.5],
+        [1.0, 1.0, 2.0],  # above the last edge: the last bin extrapolates
+    ]
+    torch.testing.assert_close(enc, torch.tensor(expected))
+    assert emb(torch.zeros(2, 1)).shape == (2, 3)
+
+
+def test_quantile_edges_are_strictly_increasing_even_for_tied_values():
+    from sknn.nn import quantile_edges
+
+    X = np.column_stack([np.arange(100.0), np.zeros(100)])  # the second column is constant
+    edges = quantile_edges(X, n_bins=8)
+    assert edges.shape == (2, 9)
+    assert (edges[:, 1:] > edges[:, :-1]).all()
+    assert quantile_edges(np.empty((0, 2)), n_bins=8).shape == (2, 9)  # a placeholder
+
+
+@pytest.mark.parametrize("cls", ["NeuralNetRegressor", "NeuralNetClassifier"])
+def test_piecewise_numeric_embedding_fits_saves_and_predicts_alike(cls):
+    import pickle
+
+    import sknn
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_t(df=2, size=(300, 4))  # heavy tails
+    y = X[:, 0] > 0 if cls == "NeuralNetClassifier" else np.sign(X[:, 0]) + X[:, 1]
+    est = getattr(sknn, cls)(numeric_embedding="piecewise", max_iter=5, random_state=0)
+    est.fit(X, y)
+    assert est.score(X, y) > 0.5
+    loaded = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(loaded.predict(X), est.predict(X))

@@ -1,6 +1,11 @@
 """Torch modules only: no scikit-learn, no estimators."""
 
-from sknn.nn.embeddings import FeatureScale, PeriodicEmbedding
+from sknn.nn.embeddings import (
+    FeatureScale,
+    PeriodicEmbedding,
+    PiecewiseLinearEmbedding,
+    quantile_edges,
+)
 from sknn.nn.mlp import ACTIVATIONS, MLP
 from sknn.nn.tabular import TabularMLP, embedding_dim
 
@@ -9,6 +14,8 @@ __all__ = [
     "MLP",
     "FeatureScale",
     "PeriodicEmbedding",
+    "PiecewiseLinearEmbedding",
     "TabularMLP",
     "embedding_dim",
+    "quantile_edges",
 ]

@@ -1,9 +1,10 @@
-"""Input layers for tables: periodic numeric embeddings and a per-feature scale."""
+"""Input layers for tables: periodic and piecewise-linear numeric embeddings, a feature scale."""
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -72,3 +73,87 @@ class FeatureScale(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x * self.weight
+
+
+class PiecewiseLinearEmbedding(nn.Module):
+    """Embed each numeric feature by a learned piecewise-linear function of it.
+
+    Each feature ``x_j`` is first encoded against its bin edges
+    ``e_0 < ... < e_B`` (quantiles of the training data): bin ``t`` gives 0
+    below it, 1 above it and the fraction of the bin in between (the first and
+    last bins extrapolate linearly). A small per-feature linear map turns the
+    ``B`` values into ``dim - 1`` learned piecewise-linear functions of
+    ``x_j``, kept beside ``x_j`` itself. These are the "PLE" embeddings of
+    Gorishniy et al. (2022), used by TabM (2024).
+
+    Parameters
+    ----------
+    edges : tensor of shape (n_features, n_bins + 1)
+        Strictly increasing bin edges per feature (a buffer: saved with the
+        weights).
+    dim : int
+        Width of each feature's embedding (at least 2).
+    """
+
+    def __init__(self, edges: torch.Tensor, dim: int = 4) -> None:
+        super().__init__()
+        if dim < 2:
+            raise ValueError(f"dim must be at least 2, got {dim}.")
+        edges = torch.as_tensor(edges, dtype=torch.float32)
+        if edges.ndim != 2 or edges.shape[1] < 2:
+            raise ValueError(f"edges must have shape (n_features, n_bins + 1), got {edges.shape}.")
+        self.n_features, n_edges = edges.shape
+        self.dim = dim
+        self.register_buffer("edges", edges.clone())
+        n_bins = n_edges - 1
+        bound = 1 / math.sqrt(n_bins)
+        self.weight = nn.Parameter(
+            torch.empty(self.n_features, n_bins, dim - 1).uniform_(-bound, bound)
+        )
+        self.bias = nn.Parameter(torch.empty(self.n_features, dim - 1).uniform_(-bound, bound))
+
+    @property
+    def out_features(self) -> int:
+        return self.n_features * self.dim
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """The piecewise-linear encoding, ``(batch, n_features, n_bins)``."""
+        left, right = self.edges[:, :-1], self.edges[:, 1:]
+        t = (x.unsqueeze(-1) - left) / (right - left)
+        n_bins = t.shape[-1]
+        if n_bins == 1:
+            return t
+        middle = t[..., 1:-1].clamp(0.0, 1.0)
+        return torch.cat([t[..., :1].clamp(max=1.0), middle, t[..., -1:].clamp(min=0.0)], dim=-1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        mixed = torch.einsum("bfk,fko->bfo", self.encode(x), self.weight) + self.bias
+        return torch.cat([x.unsqueeze(-1), mixed], dim=-1).flatten(1)
+
+
+def quantile_edges(X, n_bins: int = 16, min_width: float = 1e-3):
+    """Strictly increasing bin edges per column of ``X``: its quantiles, spread where tied.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Training values (NaN-free). With no rows, evenly spaced edges on
+        [-3, 3] (a placeholder that saved weights overwrite).
+    n_bins : int
+        Bins per feature.
+    min_width : float
+        Smallest bin width; tied quantiles are pushed apart by it.
+
+    Returns
+    -------
+    edges : tensor of shape (n_features, n_bins + 1), float32
+    """
+    X = np.asarray(X, dtype=np.float64)
+    levels = np.linspace(0.0, 1.0, n_bins + 1)
+    if len(X) == 0:
+        edges = np.tile(np.linspace(-3.0, 3.0, n_bins + 1), (X.shape[1], 1))
+    else:
+        edges = np.quantile(X, levels, axis=0).T.copy()
+    for i in range(1, n_bins + 1):
+        edges[:, i] = np.maximum(edges[:, i], edges[:, i - 1] + min_width)
+    return torch.as_tensor(edges, dtype=torch.float32)

@@ -103,6 +103,8 @@ def _numpy_steps(module: nn.Module) -> list[NumpyForward] | None:
         elif type(leaf) in (nn.Dropout, nn.Identity):
             continue
         elif type(leaf) is TabularMLP:
+            if leaf.piecewise is not None:  # no numpy twin: the float64 torch copy runs
+                return None
             inner = _numpy_steps(leaf.mlp)
             if inner is None:
                 return None

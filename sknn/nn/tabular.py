@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from sknn.nn.embeddings import FeatureScale, PeriodicEmbedding
+from sknn.nn.embeddings import FeatureScale, PeriodicEmbedding, PiecewiseLinearEmbedding
 from sknn.nn.mlp import MLP
 
 
@@ -46,8 +46,11 @@ class TabularMLP(nn.Module):
     hidden_layer_sizes, activation, dropout :
         As in :class:`~sknn.nn.MLP`.
     n_periodic : int
-        How many of the leading dense columns get a
-        :class:`~sknn.nn.PeriodicEmbedding` (0 for none).
+        How many of the leading dense columns get a numeric embedding (0 for
+        none): a :class:`~sknn.nn.PeriodicEmbedding`, or with ``bin_edges`` a
+        :class:`~sknn.nn.PiecewiseLinearEmbedding`.
+    bin_edges : tensor of shape (n_periodic, n_bins + 1), default=None
+        Bin edges of those columns for piecewise-linear embeddings.
     feature_scale : bool
         Put a :class:`~sknn.nn.FeatureScale` before the hidden layers.
     n_ensemble : int
@@ -78,6 +81,7 @@ class TabularMLP(nn.Module):
         n_periodic: int = 0,
         feature_scale: bool = False,
         n_ensemble: int = 1,
+        bin_edges: torch.Tensor | None = None,
     ) -> None:
         super().__init__()
         if not 0 <= n_periodic <= n_dense:
@@ -85,12 +89,18 @@ class TabularMLP(nn.Module):
         self.n_dense = n_dense
         self.n_periodic = n_periodic
         self.n_ensemble = n_ensemble
-        self.periodic = PeriodicEmbedding(n_periodic) if n_periodic else None
+        self.periodic = PeriodicEmbedding(n_periodic) if n_periodic and bin_edges is None else None
+        self.piecewise = None
+        if n_periodic and bin_edges is not None:
+            if len(bin_edges) != n_periodic:
+                raise ValueError(f"bin_edges has {len(bin_edges)} rows for {n_periodic} columns.")
+            self.piecewise = PiecewiseLinearEmbedding(bin_edges)
+        numeric = self.periodic or self.piecewise
         self.embeddings = nn.ModuleList(
             nn.Embedding(size, embedding_dim(size)) for size in cardinalities
         )
         width = (
-            (self.periodic.out_features if self.periodic else 0)
+            (numeric.out_features if numeric else 0)
             + (n_dense - n_periodic)
             + sum(e.embedding_dim for e in self.embeddings)
         )
@@ -122,8 +132,9 @@ class TabularMLP(nn.Module):
         """The concatenated, scaled input of the hidden layers."""
         n_periodic, n_dense = self.n_periodic, self.n_dense
         parts = []
-        if self.periodic is not None:
-            parts.append(self.periodic(x[:, :n_periodic]))
+        numeric = self.periodic if self.piecewise is None else self.piecewise
+        if numeric is not None:
+            parts.append(numeric(x[:, :n_periodic]))
         if n_dense > n_periodic or not parts:
             parts.append(x[:, n_periodic:n_dense])
         if len(self.embeddings):
