@@ -364,3 +364,10 @@ def test_without_the_extra_the_import_error_names_it():
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.returncode != 0
     assert 'pip install "sknn[onnx]"' in run.stderr
+
+
+def test_piecewise_linear_embeddings_export():
+    X, y = load_diabetes(return_X_y=True)
+    est = NeuralNetRegressor(numeric_embedding="piecewise", max_iter=3, random_state=0).fit(X, y)
+    pred = run(to_onnx(est, X[:5]), X)
+    np.testing.assert_allclose(pred.ravel(), est.predict(X), atol=1e-4 * np.std(y))
