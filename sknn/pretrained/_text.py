@@ -23,11 +23,13 @@ from sknn.pretrained._base import PretrainedEstimator, batch_starts
 from sknn.pretrained._reference import PretrainedModule
 from sknn.pretrained._weights import minilm_state, minilm_tokenizer, pretrained_minilm
 from sknn.training import resolve_device
-from sknn.training.threads import torch_threads
+from sknn.training.threads import recommended_threads, torch_threads
 
 EMBEDDING_DIM = 384
 MAX_LENGTH = 256  # the length the model was trained with (its tokenizer allows 512)
 _CPU_BATCH, _GPU_BATCH = 32, 128
+# all-MiniLM-L6-v2: about 22 M multiply-adds per token, texts of some 30 tokens
+_MACS_PER_TEXT = 22_000_000 * 30
 
 
 def check_texts(X) -> list[str]:
@@ -145,11 +147,12 @@ class TextEmbedder(TransformerMixin, _TextInput):
         device = resolve_device(self.device)
         encoder = self._cached_network(pretrained_minilm).to(device)
         tokenizer = minilm_tokenizer()
-        batch_size = self.batch_size or (32 if device.type == "cpu" else 128)
+        batch_size = self.batch_size or (_CPU_BATCH if device.type == "cpu" else _GPU_BATCH)
         order = np.argsort([-len(t) for t in texts], kind="stable")  # similar lengths together
         out = np.empty((len(texts), EMBEDDING_DIM), dtype=np.float32)
         starts = batch_starts(len(texts), batch_size, self.progress_bar, "TextEmbedder")
-        with torch.inference_mode(), torch_threads(torch.get_num_threads()):
+        threads = recommended_threads(_MACS_PER_TEXT * batch_size, device)
+        with torch.inference_mode(), torch_threads(threads):
             for start in starts:
                 rows = order[start : start + batch_size]
                 tokens = tokenizer(
