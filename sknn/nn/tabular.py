@@ -147,5 +147,12 @@ class TabularMLP(nn.Module):
         z = self.embed(x)
         if self.n_ensemble == 1:
             return self.mlp(z).unsqueeze(1)
-        hidden = self.mlp(z.unsqueeze(1) * self.adapter)  # (B, k, H)
-        return torch.einsum("bkh,kho->bko", hidden, self.head_weight) + self.head_bias
+        # members first, (k, B, ...): the shared layers see one 2-D batch (their
+        # in-place activations then act on the matmul's own output, not on a 3-D
+        # view of it, which autograd handles with a copy per layer) and the
+        # heads are one batched matmul over contiguous blocks
+        k = self.n_ensemble
+        members = (z.unsqueeze(0) * self.adapter.unsqueeze(1)).flatten(0, 1)  # (k * B, W)
+        hidden = self.mlp(members).unflatten(0, (k, -1))  # (k, B, H)
+        out = torch.baddbmm(self.head_bias.unsqueeze(1), hidden, self.head_weight)
+        return out.transpose(0, 1)  # (B, k, n_outputs)
