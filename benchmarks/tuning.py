@@ -65,6 +65,13 @@ CONFIGS: dict[str, dict] = {
     "max_iter=30,batch>=64": {"max_iter": 30, "batch_floor": 64},
     "max_iter=40,patience=5": {"max_iter": 40, "n_iter_no_change": 5},
     "max_iter=50,patience=5,n_ensemble=4": {"max_iter": 50, "n_iter_no_change": 5, "n_ensemble": 4},
+    # issue 14's budget (<= 2.5x scikit-learn's MLP): cheaper networks
+    "hidden=128x128": {"hidden_layer_sizes": (128, 128)},
+    "hidden=192x192": {"hidden_layer_sizes": (192, 192)},
+    "hidden=256": {"hidden_layer_sizes": (256,)},
+    "n_ensemble=4": {"n_ensemble": 4},
+    "batch>=64": {"batch_floor": 64},
+    "hidden=128x128,batch>=64": {"hidden_layer_sizes": (128, 128), "batch_floor": 64},
 }
 
 

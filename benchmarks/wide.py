@@ -104,6 +104,13 @@ LEVERS = {
     "sknn piecewise-linear embedding": _lever(numeric_embedding="piecewise"),
     "sknn quantile-normal numbers": make_quantile_sknn,
     "sknn max_iter=80": _lever(max_iter=80),
+    # issue 14's fit-time budget: a cheaper network
+    "sknn hidden=128x128": _lever(hidden_layer_sizes=(128, 128)),
+    "sknn max_iter=20": _lever(max_iter=20),
+    "sknn max_iter=25": _lever(max_iter=25),
+    "sknn hidden=128x128 piecewise": _lever(
+        hidden_layer_sizes=(128, 128), numeric_embedding="piecewise"
+    ),
 }
 MODELS.update(LEVERS)
 
