@@ -20,8 +20,6 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import (
-    _check_feature_names,
-    _check_n_features,
     _check_sample_weight,
     validate_data,
 )
@@ -36,6 +34,7 @@ from sknn.mlp._network import (
     linear_layers,
 )
 from sknn.mlp._stochastic import fit_stochastic
+from sknn.preprocessing._frame import check_array_features
 from sknn.training import resolve_device
 from sknn.training.device import available_or_cpu
 from sknn.training.threads import recommended_threads, torch_threads
@@ -298,8 +297,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, metaclass=AB
             and X.dtype in (np.float32, np.float64)
             and np.isfinite(X).all()
         ):
-            _check_feature_names(self, X, reset=False)
-            _check_n_features(self, X, reset=False)
+            check_array_features(self, X)
             return X
         return validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
 

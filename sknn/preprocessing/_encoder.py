@@ -17,16 +17,14 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
-    _check_feature_names,
     _check_feature_names_in,
-    _check_n_features,
     _check_sample_weight,
     check_is_fitted,
     validate_data,
 )
 
 from sknn.preprocessing._columns import explicit_categorical, plan_columns
-from sknn.preprocessing._frame import validate_frame
+from sknn.preprocessing._frame import check_array_features, validate_frame
 from sknn.preprocessing._layout import assemble, cardinalities, feature_names_out, n_numeric_out
 from sknn.preprocessing._numeric import (
     columns_where,
@@ -251,8 +249,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         if isinstance(X, np.ndarray) and X.ndim == 2 and len(X) and X.shape[1]:
             # a plain 2-D array needs only the feature checks: scikit-learn's full
             # validation costs more than the rest of a one-row prediction
-            _check_feature_names(owner, X, reset=False)
-            _check_n_features(owner, X, reset=False)
+            check_array_features(owner, X)
             raw = np.asarray(X, dtype=np.float64)
         else:
             raw = validate_data(
