@@ -111,6 +111,19 @@ def test_quantile_edges_are_strictly_increasing_even_for_tied_values():
     assert quantile_edges(np.empty((0, 2)), n_bins=8).shape == (2, 9)  # a placeholder
 
 
+def test_quantile_edges_of_a_discrete_column_keep_real_bin_widths():
+    """Tied quantiles must not make near-empty outer bins: they extrapolate."""
+    from sknn.nn import PiecewiseLinearEmbedding, quantile_edges
+
+    counts = np.repeat([2.0, 3.0, 4.0], [60, 30, 10])[:, None]  # a count, 3 values
+    edges = quantile_edges(counts, n_bins=8)[0]
+    assert {2.0, 3.0, 4.0} <= set(edges.tolist())
+    assert (edges[1:] - edges[:-1]).min() >= 1 / 8 - 1e-6
+    # a value one step below the training range encodes as a modest negative number
+    enc = PiecewiseLinearEmbedding(edges[None]).encode(torch.tensor([[1.0]]))
+    assert enc.abs().max() <= 8.0
+
+
 @pytest.mark.parametrize("cls", ["NeuralNetRegressor", "NeuralNetClassifier"])
 def test_piecewise_numeric_embedding_fits_saves_and_predicts_alike(cls):
     import pickle

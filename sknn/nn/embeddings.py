@@ -131,8 +131,30 @@ class PiecewiseLinearEmbedding(nn.Module):
         return torch.cat([x.unsqueeze(-1), mixed], dim=-1).flatten(1)
 
 
-def quantile_edges(X, n_bins: int = 16, min_width: float = 1e-3):
-    """Strictly increasing bin edges per column of ``X``: its quantiles, spread where tied.
+def _spread(values: np.ndarray, n_edges: int) -> np.ndarray:
+    """``n_edges`` strictly increasing edges from sorted distinct ``values``.
+
+    Missing edges split the widest gap in half, again and again, so every bin
+    spans a real stretch of the data's range; a single value gets evenly
+    spaced edges one unit either side of it.
+    """
+    if len(values) == 1:
+        return values[0] + np.linspace(-1.0, 1.0, n_edges)
+    edges = list(values)
+    while len(edges) < n_edges:
+        widest = int(np.argmax(np.diff(edges)))
+        edges.insert(widest + 1, (edges[widest] + edges[widest + 1]) / 2)
+    return np.asarray(edges)
+
+
+def quantile_edges(X, n_bins: int = 16):
+    """Strictly increasing bin edges per column of ``X``: its distinct quantiles.
+
+    A column with fewer distinct quantiles than edges (a count, a rating, a
+    mostly constant column) keeps each distinct value as an edge and splits
+    its widest gaps for the rest. No bin is narrower than the data make it:
+    the outer bins extrapolate linearly beyond the training range, and a
+    nearly empty bin there would turn a new value into a huge input.
 
     Parameters
     ----------
@@ -141,19 +163,19 @@ def quantile_edges(X, n_bins: int = 16, min_width: float = 1e-3):
         [-3, 3] (a placeholder that saved weights overwrite).
     n_bins : int
         Bins per feature.
-    min_width : float
-        Smallest bin width; tied quantiles are pushed apart by it.
 
     Returns
     -------
     edges : tensor of shape (n_features, n_bins + 1), float32
     """
     X = np.asarray(X, dtype=np.float64)
-    levels = np.linspace(0.0, 1.0, n_bins + 1)
     if len(X) == 0:
         edges = np.tile(np.linspace(-3.0, 3.0, n_bins + 1), (X.shape[1], 1))
-    else:
-        edges = np.quantile(X, levels, axis=0).T.copy()
-    for i in range(1, n_bins + 1):
-        edges[:, i] = np.maximum(edges[:, i], edges[:, i - 1] + min_width)
-    return torch.as_tensor(edges, dtype=torch.float32)
+        return torch.as_tensor(edges, dtype=torch.float32)
+    quantiles = np.quantile(X, np.linspace(0.0, 1.0, n_bins + 1), axis=0).T
+    edges = (
+        np.stack([_spread(np.unique(q), n_bins + 1) for q in quantiles])
+        if len(quantiles)
+        else quantiles
+    )
+    return torch.as_tensor(edges.reshape(X.shape[1], n_bins + 1), dtype=torch.float32)
