@@ -108,6 +108,7 @@ LEVERS = {
     "sknn hidden=128x128": _lever(hidden_layer_sizes=(128, 128)),
     "sknn max_iter=20": _lever(max_iter=20),
     "sknn max_iter=25": _lever(max_iter=25),
+    "sknn hidden=256x128": _lever(hidden_layer_sizes=(256, 128)),
     "sknn hidden=128x128 piecewise": _lever(
         hidden_layer_sizes=(128, 128), numeric_embedding="piecewise"
     ),
