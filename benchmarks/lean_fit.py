@@ -38,13 +38,15 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import accuracy  # noqa: E402
+from accuracy_report import _collect, _paired  # noqa: E402
 from datasets import ACCURACY_SETS  # noqa: E402
 
 RESULTS = accuracy.RESULTS
 RAW = os.path.join(RESULTS, "lean_fit_raw.json")
 BUDGET = 2.5  # sknn's summed fit seconds / scikit-learn's MLP's
-# the defaults this work started from (what the estimators now default to otherwise)
-BEFORE = {"max_iter": 200, "n_iter_no_change": 10, "hidden_layer_sizes": (256, 256)}
+# the defaults this work started from: accuracy.py's "previous defaults", with the
+# network of that time pinned too
+BEFORE = {**accuracy.ABLATIONS["previous defaults"][0], "hidden_layer_sizes": (256, 256)}
 MODELS = ("sknn", "sknn before", "sklearn MLP")
 
 
@@ -78,17 +80,9 @@ def run(max_splits: int | None) -> dict:
     return runs
 
 
-def _by_model(runs: dict) -> dict:
-    out: dict = {}
-    for key, metrics in runs.items():
-        model, data, seed = key.split("|")
-        out.setdefault(model, {}).setdefault(data, {})[int(seed)] = metrics
-    return out
-
-
 def report(runs: dict, environment: str) -> str:
     """The markdown report of ``runs``."""
-    res = _by_model(runs)
+    res = _collect(runs)
     lines = [
         "# The lean default fit: cost against scikit-learn's MLP, accuracy against before",
         "",
@@ -111,15 +105,13 @@ def report(runs: dict, environment: str) -> str:
         medians = {m: statistics.median(res[m][ds.name][s]["fit_s"] for s in seeds) for m in MODELS}
         for m in MODELS:
             totals[m] += medians[m]
-        now, then = res["sknn"][ds.name], res["sknn before"][ds.name]
-        diff = np.array([now[s][metric] - then[s][metric] for s in seeds])
-        se = diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else float("nan")
-        flag = bool(diff.mean() < -2 * se)
+        change, se, _ = _paired(res, "sknn", "sknn before", ds.name, metric)
+        flag = bool(change < -2 * se)
         if flag:
             worse.append(ds.name)
         lines.append(
             f"| {ds.name} | {len(seeds)} | {medians['sknn']:.2f} | {medians['sknn before']:.2f} "
-            f"| {medians['sklearn MLP']:.2f} | {diff.mean():+.4f} +- {se:.4f} ({metric}) "
+            f"| {medians['sklearn MLP']:.2f} | {change:+.4f} +- {se:.4f} ({metric}) "
             f"| {'**yes**' if flag else 'no'} |"
         )
     ratio = totals["sknn"] / totals["sklearn MLP"]
