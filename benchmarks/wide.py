@@ -93,6 +93,28 @@ def _lever(**params):
     return lambda task, seed, n_classes: make_sknn(task, seed, n_classes, **params)
 
 
+class _RowsBatch:
+    """sknn whose batch size is a power of two near n / ``rows_per_batch`` (32 to 256)."""
+
+    def __init__(self, model, rows_per_batch: int):
+        self.model, self.rows_per_batch = model, rows_per_batch
+
+    def fit(self, X, y):
+        size = 2 ** round(np.log2(max(len(X), 1) / self.rows_per_batch))
+        self.model.set_params(batch_size=int(min(256, max(32, size))))
+        self.model.fit(X, y)
+        return self
+
+    def __getattr__(self, name):
+        return getattr(self.model, name)
+
+
+def _rows_batch(rows_per_batch: int, **params):
+    return lambda task, seed, n_classes: _RowsBatch(
+        make_sknn(task, seed, n_classes, **params), rows_per_batch
+    )
+
+
 MODELS = {"sknn": make_sknn, "sklearn MLP": make_sklearn_mlp, "HGB": make_hgb}
 MODELS["LightGBM"] = make_lightgbm
 # levers measured on the tuning half (benchmarks/results/accuracy_wide_diagnosis.md)
@@ -111,6 +133,22 @@ LEVERS = {
     "sknn hidden=256x128": _lever(hidden_layer_sizes=(256, 128)),
     "sknn hidden=128x128 piecewise": _lever(
         hidden_layer_sizes=(128, 128), numeric_embedding="piecewise"
+    ),
+    "sknn hidden=192x192": _lever(hidden_layer_sizes=(192, 192)),
+    "sknn hidden=512": _lever(hidden_layer_sizes=(512,)),
+    "sknn hidden=256": _lever(hidden_layer_sizes=(256,)),
+    "sknn n_ensemble=6": _lever(n_ensemble=6),
+    "sknn max_iter=30": _lever(max_iter=30),
+    "sknn hidden=256 piecewise": _lever(hidden_layer_sizes=(256,), numeric_embedding="piecewise"),
+    "sknn hidden=192x192 piecewise": _lever(
+        hidden_layer_sizes=(192, 192), numeric_embedding="piecewise"
+    ),
+    "sknn n_iter_no_change=3": _lever(n_iter_no_change=3),
+    "sknn hidden=256 piecewise batch=n/50": _rows_batch(
+        50, hidden_layer_sizes=(256,), numeric_embedding="piecewise"
+    ),
+    "sknn hidden=256 piecewise batch=n/25": _rows_batch(
+        25, hidden_layer_sizes=(256,), numeric_embedding="piecewise"
     ),
 }
 MODELS.update(LEVERS)

@@ -43,7 +43,7 @@ def _predictions(est, df):
 OPTIONS = list(
     itertools.product(
         ["relu", "gelu", "silu", "selu", "tanh", "logistic", "identity"],
-        ["periodic", None],
+        ["periodic", "piecewise", None],
         [True, False],
         [1, 3],
     )
@@ -67,6 +67,19 @@ def test_small_and_large_predictions_agree_for_every_option(
     small = clf.predict_proba(df)
     large = clf.predict_proba(_large(df))[: len(df)]
     np.testing.assert_allclose(large, small, rtol=1e-5, atol=1e-6)
+
+
+def test_piecewise_embeddings_agree_beyond_the_training_range(table):
+    # the outer bins extrapolate and the inner ones clip: both paths must agree
+    df, y = table
+    reg = NeuralNetRegressor(
+        (16,), numeric_embedding="piecewise", n_ensemble=3, max_iter=3, random_state=0
+    ).fit(df, df["a"] * 3 + df["b"])
+    far = df.assign(a=df["a"] * 4 - 1, b=df["b"] * 3 - 1)
+    small = reg.predict(far)
+    large = reg.predict(_large(far))[: len(df)]
+    np.testing.assert_allclose(large, small, rtol=1e-5, atol=1e-5)
+    assert np.ptp(small) > 0
 
 
 @pytest.mark.parametrize("target", ["binary", "multiclass", "multilabel", "regression"])

@@ -168,14 +168,16 @@ def quantile_edges(X, n_bins: int = 16):
     -------
     edges : tensor of shape (n_features, n_bins + 1), float32
     """
-    X = np.asarray(X, dtype=np.float64)
+    X = np.asarray(X)
     if len(X) == 0:
         edges = np.tile(np.linspace(-3.0, 3.0, n_bins + 1), (X.shape[1], 1))
         return torch.as_tensor(edges, dtype=torch.float32)
-    quantiles = np.quantile(X, np.linspace(0.0, 1.0, n_bins + 1), axis=0).T
-    edges = (
-        np.stack([_spread(np.unique(q), n_bins + 1) for q in quantiles])
-        if len(quantiles)
-        else quantiles
-    )
-    return torch.as_tensor(edges.reshape(X.shape[1], n_bins + 1), dtype=torch.float32)
+    levels = np.linspace(0.0, 1.0, n_bins + 1)
+    # a column at a time: a float64 copy of the whole table would cost 2-4x its
+    # bytes at the fit's peak memory
+    edges = [
+        _spread(np.unique(np.quantile(X[:, j].astype(np.float64), levels)), n_bins + 1)
+        for j in range(X.shape[1])
+    ]
+    edges = np.stack(edges) if edges else np.empty((0, n_bins + 1))
+    return torch.as_tensor(edges, dtype=torch.float32)

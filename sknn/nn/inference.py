@@ -103,8 +103,6 @@ def _numpy_steps(module: nn.Module) -> list[NumpyForward] | None:
         elif type(leaf) in (nn.Dropout, nn.Identity):
             continue
         elif type(leaf) is TabularMLP:
-            if leaf.piecewise is not None:  # no numpy twin: the float64 torch copy runs
-                return None
             inner = _numpy_steps(leaf.mlp)
             if inner is None:
                 return None
@@ -114,13 +112,42 @@ def _numpy_steps(module: nn.Module) -> list[NumpyForward] | None:
     return steps
 
 
+def _numeric_embedding(module: TabularMLP) -> NumpyForward | None:
+    """numpy twin of the network's periodic or piecewise-linear embedding, if any."""
+    if module.periodic is not None:
+        emb = module.periodic
+        freq, phase = _numpy(emb.frequencies), _numpy(emb.phases)
+
+        def features(x):
+            return np.cos(2 * math.pi * (x[:, :, None] * freq + phase))
+
+    elif module.piecewise is not None:
+        emb = module.piecewise
+        left, right = _numpy(emb.edges[:, :-1]), _numpy(emb.edges[:, 1:])
+
+        def features(x):
+            t = (x[:, :, None] - left) / (right - left)
+            if t.shape[2] > 1:  # inner bins clipped to [0, 1], outer ones extrapolate
+                t[:, :, 1:-1] = np.clip(t[:, :, 1:-1], 0.0, 1.0)
+                t[:, :, 0] = np.minimum(t[:, :, 0], 1.0)
+                t[:, :, -1] = np.maximum(t[:, :, -1], 0.0)
+            return t
+
+    else:
+        return None
+    mix_w, mix_b = _numpy(emb.weight), _numpy(emb.bias)
+
+    def embed(x):
+        mixed = np.einsum("bfk,fko->bfo", features(x), mix_w) + mix_b
+        return np.concatenate([x[:, :, None], mixed], axis=2).reshape(len(x), -1)
+
+    return embed
+
+
 def _tabular_step(module: TabularMLP, inner: list[NumpyForward]) -> NumpyForward:
     tables = [_numpy(e.weight) for e in module.embeddings]
     n_dense, n_periodic = module.n_dense, module.n_periodic
-    periodic = module.periodic
-    if periodic is not None:
-        freq, phase = _numpy(periodic.frequencies), _numpy(periodic.phases)
-        mix_w, mix_b = _numpy(periodic.weight), _numpy(periodic.bias)
+    numeric = _numeric_embedding(module)
     scale = None if module.scale is None else _numpy(module.scale.weight)
     k = module.n_ensemble
     if k > 1:
@@ -129,11 +156,8 @@ def _tabular_step(module: TabularMLP, inner: list[NumpyForward]) -> NumpyForward
 
     def embed(x):
         parts = []
-        if periodic is not None:
-            xp = x[:, :n_periodic, None]
-            wave = np.cos(2 * math.pi * (xp * freq + phase))
-            mixed = np.einsum("bfk,fko->bfo", wave, mix_w) + mix_b
-            parts.append(np.concatenate([xp, mixed], axis=2).reshape(len(x), -1))
+        if numeric is not None:
+            parts.append(numeric(x[:, :n_periodic]))
         if n_dense > n_periodic or not parts:
             parts.append(x[:, n_periodic:n_dense])
         if tables:
