@@ -81,11 +81,11 @@ class BaseNeuralNet(
 
     def __init__(
         self,
-        hidden_layer_sizes=(256, 256),
+        hidden_layer_sizes=(256,),
         activation="relu",
         *,
         dropout=0.0,
-        numeric_embedding="periodic",
+        numeric_embedding="piecewise",
         feature_scale=True,
         n_ensemble=8,
         optimizer="adamw",
@@ -251,7 +251,9 @@ class BaseNeuralNet(
         with _plan.seeded_torch(self._rng, device) as seed:
             if not reuse:
                 X_build = take(X, train_idx)
-                self.module_ = path.build(X_build, self._n_model_outputs, hidden)
+                self.module_ = path.build(
+                    X_build, self._n_model_outputs, hidden, sample_weight[train_idx]
+                )
                 # what rebuilds the network when a saved model is loaded
                 two_d = isinstance(X_build, np.ndarray) and X_build.ndim == 2
                 self._n_build_features = X_build.shape[1] if two_d else 0

@@ -104,15 +104,23 @@ class TabularInput(_InputPath):
             X = X.toarray()
         return self.estimator.encoder_._transform(X, owner=self.estimator)
 
-    def build(self, X_train, n_outputs: int, hidden: tuple[int, ...]) -> torch.nn.Module:
-        """Embeddings for the encoder's codes and the MLP (or implicit ensemble)."""
+    def build(
+        self, X_train, n_outputs: int, hidden: tuple[int, ...], sample_weight=None
+    ) -> torch.nn.Module:
+        """Embeddings for the encoder's codes and the MLP (or implicit ensemble).
+
+        ``sample_weight`` (of the training rows) weights the quantiles of
+        piecewise-linear embeddings.
+        """
         est, encoder = self.estimator, self.estimator.encoder_
         n_continuous = encoder.n_continuous_out_ if est.numeric_embedding else 0
         edges = None
         if est.numeric_embedding == "piecewise" and n_continuous:
             # quantiles of the encoded training features (a placeholder when
             # rebuilding a saved model: its saved edges replace them)
-            edges = quantile_edges(np.asarray(X_train)[:, :n_continuous])
+            edges = quantile_edges(
+                np.asarray(X_train)[:, :n_continuous], sample_weight=sample_weight
+            )
         return TabularMLP(
             encoder.n_numeric_out_,
             encoder.cardinalities_,
@@ -169,8 +177,10 @@ class ModuleInput(_InputPath):
     def encode_new(self, X):
         return self.check(X, reset=False)[0]
 
-    def build(self, X_train, n_outputs: int, hidden: tuple[int, ...]) -> torch.nn.Module:
-        """The user's module, built with the sizes its constructor names."""
+    def build(
+        self, X_train, n_outputs: int, hidden: tuple[int, ...], sample_weight=None
+    ) -> torch.nn.Module:
+        """The user's module, built with the sizes its constructor names (no weights needed)."""
         est = self.estimator
         inferred = {"n_outputs": n_outputs}
         if isinstance(X_train, np.ndarray) and X_train.ndim == 2:

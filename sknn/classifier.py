@@ -64,9 +64,9 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
     classification with a PyTorch multilayer perceptron, trained by AdamW on
     minibatches with early stopping that restores the best epoch's weights.
     The defaults follow published tabular deep-learning recipes (RealMLP and
-    TabM; see ``benchmarks/results/accuracy.md`` for how they score): periodic
+    TabM; see ``benchmarks/results/accuracy.md`` for how they score): piecewise-linear
     numeric embeddings, a learned per-feature scale, an implicit ensemble of 8
-    networks and label smoothing.
+    networks of one hidden layer and label smoothing.
     ``X`` may be a numpy array or a pandas DataFrame with numeric, boolean,
     categorical, string and datetime columns and missing values: every table
     goes through a :class:`~sknn.preprocessing.TabularEncoder` (robust scaling
@@ -142,11 +142,11 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
 
     def __init__(
         self,
-        hidden_layer_sizes=(256, 256),
+        hidden_layer_sizes=(256,),
         activation="relu",
         *,
         dropout=0.0,
-        numeric_embedding="periodic",
+        numeric_embedding="piecewise",
         feature_scale=True,
         n_ensemble=8,
         optimizer="adamw",

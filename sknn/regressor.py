@@ -43,8 +43,9 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
     categorical, string and datetime columns and missing values: every table
     goes through a :class:`~sknn.preprocessing.TabularEncoder`, so no
     preprocessing is needed in front. The defaults follow published tabular
-    deep-learning recipes (RealMLP and TabM): periodic numeric embeddings, a
-    learned per-feature scale and an implicit ensemble of 8 networks.
+    deep-learning recipes (RealMLP and TabM): piecewise-linear numeric
+    embeddings, a learned per-feature scale and an implicit ensemble of 8
+    networks of one hidden layer.
 
     %(parameters)s
 

@@ -8,7 +8,7 @@ from sklearn.metrics import log_loss
 from sklearn.model_selection import GridSearchCV
 
 from sknn import NeuralNetClassifier, NeuralNetRegressor
-from sknn.nn import PeriodicEmbedding
+from sknn.nn import PeriodicEmbedding, PiecewiseLinearEmbedding
 from sknn.training.calibration import fit_temperature
 from sknn.training.losses import cross_entropy, members_loss
 
@@ -18,19 +18,26 @@ def clf_data():
     return make_classification(n_samples=300, n_features=6, n_informative=4, random_state=0)
 
 
-def test_defaults_use_periodic_embeddings_and_a_feature_scale(clf_data):
+def test_defaults_use_piecewise_embeddings_a_feature_scale_and_one_hidden_layer(clf_data):
     X, y = clf_data
     clf = NeuralNetClassifier(max_iter=2, random_state=0).fit(X, y)
-    assert isinstance(clf.module_.periodic, PeriodicEmbedding)
-    assert clf.module_.periodic.n_features == 6
+    assert isinstance(clf.module_.piecewise, PiecewiseLinearEmbedding)
+    assert clf.module_.piecewise.n_features == 6
+    assert clf.module_.periodic is None
     assert clf.module_.scale is not None
+    linears = [m for m in clf.module_.mlp if isinstance(m, torch.nn.Linear)]
+    assert [m.out_features for m in linears] == [256]
+    periodic = NeuralNetClassifier(numeric_embedding="periodic", max_iter=2, random_state=0)
+    assert isinstance(periodic.fit(X, y).module_.periodic, PeriodicEmbedding)
     plain = NeuralNetClassifier(numeric_embedding=None, max_iter=2, random_state=0).fit(X, y)
-    assert plain.module_.periodic is None
+    assert plain.module_.periodic is None and plain.module_.piecewise is None
 
 
 def test_input_layers_get_their_own_learning_rates(clf_data):
     X, y = clf_data
-    clf = NeuralNetClassifier(max_iter=1, learning_rate=0.01, random_state=0).fit(X, y)
+    clf = NeuralNetClassifier(
+        numeric_embedding="periodic", max_iter=1, learning_rate=0.01, random_state=0
+    ).fit(X, y)
     rates = {}
     for group in clf.optimizer_.param_groups:
         for p in group["params"]:

@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from sknn.nn import FeatureScale, PeriodicEmbedding, TabularMLP
+from sknn.nn import FeatureScale, PeriodicEmbedding, TabularMLP, quantile_edges
 from sknn.training.losses import combine
 
 
@@ -138,3 +138,13 @@ def test_piecewise_numeric_embedding_fits_saves_and_predicts_alike(cls):
     assert est.score(X, y) > 0.5
     loaded = pickle.loads(pickle.dumps(est))
     np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+
+
+def test_quantile_edges_weigh_rows_as_copies_and_ignore_zero_weights():
+    rng = np.random.default_rng(0)
+    X = rng.lognormal(size=(200, 3))
+    weights = rng.integers(0, 4, size=200)
+    weighted = quantile_edges(X, 8, sample_weight=weights)
+    repeated = quantile_edges(np.repeat(X, weights, axis=0), 8)
+    torch.testing.assert_close(weighted, repeated)
+    assert not torch.equal(weighted, quantile_edges(X, 8))

@@ -124,7 +124,10 @@ class PiecewiseLinearEmbedding(nn.Module):
         if n_bins == 1:
             return t
         middle = t[..., 1:-1].clamp(0.0, 1.0)
-        return torch.cat([t[..., :1].clamp(max=1.0), middle, t[..., -1:].clamp(min=0.0)], dim=-1)
+        # one-sided clamps written with relu: as ONNX, a clamp with one bound is a
+        # Clip with an empty input name, which skl2onnx cannot place in its graph
+        first = 1.0 - torch.relu(1.0 - t[..., :1])
+        return torch.cat([first, middle, torch.relu(t[..., -1:])], dim=-1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         mixed = torch.einsum("bfk,fko->bfo", self.encode(x), self.weight) + self.bias
@@ -147,7 +150,7 @@ def _spread(values: np.ndarray, n_edges: int) -> np.ndarray:
     return np.asarray(edges)
 
 
-def quantile_edges(X, n_bins: int = 16):
+def quantile_edges(X, n_bins: int = 16, sample_weight=None):
     """Strictly increasing bin edges per column of ``X``: its distinct quantiles.
 
     A column with fewer distinct quantiles than edges (a count, a rating, a
@@ -156,6 +159,10 @@ def quantile_edges(X, n_bins: int = 16):
     the outer bins extrapolate linearly beyond the training range, and a
     nearly empty bin there would turn a new value into a huge input.
 
+    The quantiles are values of the data (the inverse of the empirical
+    distribution function), so an integer weight acts exactly as that many
+    copies of a row and a zero weight as leaving it out.
+
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
@@ -163,12 +170,21 @@ def quantile_edges(X, n_bins: int = 16):
         [-3, 3] (a placeholder that saved weights overwrite).
     n_bins : int
         Bins per feature.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Non-negative weights of the rows.
 
     Returns
     -------
     edges : tensor of shape (n_features, n_bins + 1), float32
     """
     X = np.asarray(X)
+    weight = None
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        keep = sample_weight > 0
+        X, weight = X[keep], sample_weight[keep]
+        if np.all(weight == weight[:1]):
+            weight = None
     if len(X) == 0:
         edges = np.tile(np.linspace(-3.0, 3.0, n_bins + 1), (X.shape[1], 1))
         return torch.as_tensor(edges, dtype=torch.float32)
@@ -176,7 +192,14 @@ def quantile_edges(X, n_bins: int = 16):
     # a column at a time: a float64 copy of the whole table would cost 2-4x its
     # bytes at the fit's peak memory
     edges = [
-        _spread(np.unique(np.quantile(X[:, j].astype(np.float64), levels)), n_bins + 1)
+        _spread(
+            np.unique(
+                np.quantile(
+                    X[:, j].astype(np.float64), levels, weights=weight, method="inverted_cdf"
+                )
+            ),
+            n_bins + 1,
+        )
         for j in range(X.shape[1])
     ]
     edges = np.stack(edges) if edges else np.empty((0, n_bins + 1))
