@@ -63,11 +63,11 @@ from accuracy import (  # noqa: E402
     make_sknn,
     standard_preprocessing,
 )
+from wide_report import PREVIOUS  # noqa: E402
 from wide_tables import MAX_TRAIN, TABLES  # noqa: E402
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 RAW = os.path.join(RESULTS, "accuracy_wide_raw.json")
-PREVIOUS = "sknn previous network"
 
 
 def make_sklearn_mlp(task: str, seed: int, n_classes: int):

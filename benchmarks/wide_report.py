@@ -19,6 +19,9 @@ import pandas as pd
 from scipy.stats import kurtosis, spearmanr
 from wide_tables import TABLES
 
+# the model name of the network before the lean fit in the raw file: the base of the levers
+PREVIOUS = "sknn previous network"
+
 PEERS = ["sklearn MLP", "HGB", "LightGBM"]
 MODELS = ["sknn", *PEERS]
 PRIMARY = {"clf": "accuracy", "reg": "r2"}
@@ -239,7 +242,7 @@ def diagnosis_lines(raw) -> list[str]:
 def lever_lines(raw) -> list[str]:
     """sknn variants (``sknn <lever>`` models) against the defaults on the tuning half."""
     # the levers were measured against the network before the lean fit
-    base = "sknn previous network" if "sknn previous network" in raw else "sknn"
+    base = PREVIOUS if PREVIOUS in raw else "sknn"
     levers = sorted(m for m in raw if m.startswith("sknn ") and m not in ("sknn", base))
     if not levers:
         return []
@@ -253,7 +256,7 @@ def lever_lines(raw) -> list[str]:
         "## Levers on the tuning half: sknn with one change against the previous network",
         "",
         "Every lever is one change to the defaults before the lean fit (two hidden layers "
-        "of 256, periodic embeddings; `sknn previous network` in the raw file), measured "
+        f"of 256, periodic embeddings; `{PREVIOUS}` in the raw file), measured "
         "against them: mean paired difference (variant minus them) in accuracy or R^2 over "
         "the 12 tuning tables, tables improved / worsened beyond 2 SE, the mean difference "
         f"on the tables where they trail HistGradientBoosting beyond 2 SE ({', '.join(losing)}),"
