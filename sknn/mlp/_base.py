@@ -24,7 +24,6 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from sknn._sklearn_callbacks import CallbackSupportMixin, begin_fit, end_fit, with_callbacks
 from sknn.mlp._lbfgs import LbfgsObjective, minimize_lbfgs, pack, unpack
 from sknn.mlp._network import (
     ACTIVATIONS,
@@ -34,7 +33,8 @@ from sknn.mlp._network import (
     linear_layers,
 )
 from sknn.mlp._stochastic import fit_stochastic
-from sknn.preprocessing._frame import check_array_features
+from sknn.sklearn_glue.callbacks import CallbackSupportMixin, begin_fit, end_fit, with_callbacks
+from sknn.sklearn_glue.feature_names import check_array_features
 from sknn.training import resolve_device
 from sknn.training.device import available_or_cpu
 from sknn.training.threads import recommended_threads, torch_threads

@@ -12,11 +12,11 @@ from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
-from sknn._sklearn_callbacks import begin_fit
 from sknn.mlp._epoch_end import SklearnEpochEnd
 from sknn.mlp._losses import LOSS_FUNCTIONS
 from sknn.mlp._network import build_module, linear_layers, read_weights
 from sknn.mlp._optimizers import AdamOptimizer, SGDOptimizer
+from sknn.sklearn_glue.callbacks import begin_fit
 from sknn.training import History, Trainer, TrainingData
 from sknn.training.threads import recommended_threads, torch_threads
 

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from sknn._outputs import as_members
+from sknn.neural_net._outputs import as_members
 from sknn.preprocessing._categorical import FIRST_SEEN_CODE
 from sknn.preprocessing._numeric import CLIP_BOUND
 from sknn.training.losses import combine

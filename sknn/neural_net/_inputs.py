@@ -19,7 +19,7 @@ import scipy.sparse as sp
 import torch
 from sklearn.utils.validation import _check_y, check_consistent_length, validate_data
 
-from sknn._custom import build_module, check_inputs, freeze, nested, to_tensors
+from sknn.neural_net._custom import build_module, check_inputs, freeze, nested, to_tensors
 from sknn.nn import TabularMLP, quantile_edges
 from sknn.nn.inference import inference_copy
 from sknn.preprocessing import TabularEncoder

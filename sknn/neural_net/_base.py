@@ -1,13 +1,13 @@
 """The flagship estimators' story: validate, encode, plan, train, finish; and predict.
 
 ``fit``: the input path checks and encodes ``X`` and builds the network
-(:mod:`sknn._inputs`); the subclass encodes the targets; the plan splits the
-rows and builds the optimizer, schedule and stopper (:mod:`sknn._plan`); the
+(:mod:`sknn.neural_net._inputs`); the subclass encodes the targets; the plan splits the
+rows and builds the optimizer, schedule and stopper (:mod:`sknn.neural_net._plan`); the
 :class:`~sknn.training.Trainer` runs the epochs on the task's losses under the
 ensemble contract (:mod:`sknn.training.losses`); ``_finish`` restores the
 best weights and sets the fitted attributes. ``predict``: the same input path
 encodes, the network runs without gradients, the members are combined, and
-the subclass's output link (:mod:`sknn._links`) gives the answer.
+the subclass's output link (:mod:`sknn.neural_net._links`) gives the answer.
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from sknn import _plan
-from sknn import _sklearn_callbacks as sk_callbacks
-from sknn._custom import NestedParamsMixin, check_nested, nested, user_loss
-from sknn._inputs import input_path
-from sknn._outputs import as_members, probe_output_kind
-from sknn._persistence import TorchStateMixin
+from sknn.neural_net import _plan
+from sknn.neural_net._custom import NestedParamsMixin, check_nested, nested, user_loss
+from sknn.neural_net._inputs import input_path
+from sknn.neural_net._outputs import as_members, probe_output_kind
+from sknn.neural_net._persistence import TorchStateMixin
 from sknn.nn import ACTIVATIONS
+from sknn.sklearn_glue import callbacks as sk_callbacks
 from sknn.training import (
     EarlyStopping,
     History,

@@ -10,11 +10,11 @@ from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import column_or_1d
 
-from sknn._base import BaseNeuralNet
-from sknn._docs import document_parameters
-from sknn._links import ClassifierLink
-from sknn._outputs import as_members
-from sknn._targets import class_codes, class_weight_factors, label_kind
+from sknn.neural_net._base import BaseNeuralNet
+from sknn.neural_net._docs import document_parameters
+from sknn.neural_net._links import ClassifierLink
+from sknn.neural_net._outputs import as_members
+from sknn.neural_net._targets import class_codes, class_weight_factors, label_kind
 from sknn.training.calibration import fit_temperature
 from sknn.training.losses import combine, task_loss
 from sknn.training.metrics import accuracy

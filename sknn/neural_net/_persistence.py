@@ -1,0 +1,120 @@
+"""Saving a fitted flagship estimator: numpy arrays and plain values, no torch objects.
+
+The pickled state (``__getstate__``) holds the network's weights and the
+optimizer's state as numpy arrays, plus what rebuilds the network: the
+estimator's own parameters and fitted attributes. That is what lets
+``skops.io`` load a model without trusting torch's types, and a model fitted
+on a GPU load on a machine without one. ``__setstate__`` rebuilds the
+network and the optimizer, on the saved device when it exists here, else on
+the CPU. A module *instance* passed as ``module=`` is saved the same way, as
+its classes, plain attributes and numpy weights
+(:func:`sknn.nn.state.module_to_plain`), so a skops file names those classes
+for the user to trust.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from sknn.neural_net._inputs import input_path
+from sknn.neural_net._plan import build_optimizer
+from sknn.nn.state import (
+    module_to_plain,
+    plain_to_module,
+    to_numpy,
+    to_torch,
+    unchanged_from_reference,
+)
+from sknn.training.device import available_or_cpu
+
+# bumped whenever the saved layout changes; loading another layout fails clearly
+STATE_FORMAT = 1
+
+
+class TorchStateMixin:
+    """``__getstate__``/``__setstate__`` for estimators holding ``module_`` and ``optimizer_``."""
+
+    def _move_to(self, device: torch.device) -> None:
+        self.module_.to(device)
+        if getattr(self, "optimizer_", None) is not None:
+            self.optimizer_ = self._rebuild_optimizer(self.optimizer_.state_dict(), device)
+        self.device_ = device
+
+    def _rebuild_optimizer(self, state: dict, device: torch.device):
+        """A fresh optimizer over ``module_`` carrying over ``state``."""
+        optimizer = build_optimizer(self, input_path(self), self.module_, device)
+        optimizer.load_state_dict(state)
+        return optimizer
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        state.pop("_n_params", None)  # refers to the live module; recomputed on demand
+        state["_sknn_state_format"] = STATE_FORMAT
+        if isinstance(state.get("module"), torch.nn.Module):
+            try:
+                state["module"] = {"_sknn_module_instance": module_to_plain(state["module"])}
+            except TypeError:
+                pass  # hooks or odd attributes: pickle still saves the instance as it is
+        module = state.pop("module_", None)
+        if module is None:
+            return state
+        weights = module.state_dict()
+        reference = unchanged_from_reference(module, weights)
+        if reference:
+            state["module_reference_keys_"] = reference
+        state["module_state_"] = {
+            name: value.detach().cpu().numpy()
+            for name, value in weights.items()
+            if name not in reference
+        }
+        optimizer = state.pop("optimizer_", None)
+        if optimizer is not None:
+            state["optimizer_state_"] = to_numpy(optimizer.state_dict())
+        state["device_"] = str(self.device_)
+        return state
+
+    def __setstate__(self, state):
+        if state.get("_sknn_state_format") != STATE_FORMAT:
+            raise ValueError(
+                f"This {type(self).__name__} was saved by an older version of sknn, whose "
+                "file format this version cannot read; fit the model again with this "
+                "version and save it anew."
+            )
+        state = dict(state)
+        if isinstance(state.get("module"), dict) and "_sknn_module_instance" in state["module"]:
+            state["module"] = plain_to_module(state["module"]["_sknn_module_instance"])
+        weights = state.pop("module_state_", None)
+        reference = state.pop("module_reference_keys_", [])
+        optimizer_state = state.pop("optimizer_state_", None)
+        super().__setstate__(state)
+        if weights is None:
+            return
+        device = available_or_cpu(state["device_"])
+        self.module_ = self._rebuild_module(weights, reference).to(device)
+        if optimizer_state is not None:
+            self.optimizer_ = self._rebuild_optimizer(to_torch(optimizer_state), device)
+        self.device_ = device
+
+    def _rebuild_module(
+        self, weights: dict[str, np.ndarray], reference: list[str] = ()
+    ) -> torch.nn.Module:
+        """The fitted network, rebuilt from the parameters and loaded with ``weights``.
+
+        ``reference`` names the entries left out of ``weights`` because the
+        rebuilt module holds them already (see :func:`sknn.nn.state.unchanged_from_reference`).
+        """
+        module = input_path(self).build(
+            np.empty((0, self._n_build_features)) if self._n_build_features else None,
+            self._n_model_outputs,
+            self._check_hidden_layer_sizes(),
+        )
+        tensors = {k: torch.from_numpy(np.array(v)) for k, v in weights.items()}
+        missing, unexpected = module.load_state_dict(tensors, strict=not reference)
+        if unexpected or set(missing) - set(reference):
+            raise ValueError(
+                f"The saved weights do not fit the rebuilt {type(module).__name__}: missing "
+                f"{sorted(set(missing) - set(reference))}, unexpected {unexpected}."
+            )
+        module.eval()
+        return module
