@@ -9,19 +9,25 @@ embedding-table code columns are both built from these codes.
 
 from __future__ import annotations
 
-import warnings
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    from sknn.preprocessing._columns import ColumnPlan
+from sknn.preprocessing._user_warnings import warn_user
 
 # Codes of a high-cardinality categorical column; seen categories start at 2.
 MISSING_CODE = 0
 UNSEEN_CODE = 1
 FIRST_SEEN_CODE = 2
+
+
+class CategoricalColumn(Protocol):
+    """What encoding a categorical column needs of its plan (a ``ColumnPlan`` has it)."""
+
+    name: str
+    as_str: bool  # values are compared by their str form
+    categories: tuple  # the categories seen at fit, sorted by str form
 
 
 def _categorical_values(series: pd.Series, as_str: bool) -> pd.Series:
@@ -35,7 +41,7 @@ def seen_categories(series: pd.Series, as_str: bool) -> tuple:
     return tuple(sorted(uniques, key=str))
 
 
-def _warn_on_another_type(series: pd.Series, column: ColumnPlan) -> None:
+def _warn_on_another_type(series: pd.Series, column: CategoricalColumn) -> None:
     """Warn when values arrive with another type than at fit: they would all be unseen."""
     if column.as_str or not column.categories:
         return
@@ -46,19 +52,15 @@ def _warn_on_another_type(series: pd.Series, column: ColumnPlan) -> None:
     strings_now = isinstance(observed.iloc[0], str)
     if strings_at_fit == strings_now:
         return
-    from sknn.preprocessing._columns import _caller_stacklevel
-
     before, now = ("strings", "numbers") if strings_at_fit else ("numbers", "strings")
-    warnings.warn(
+    warn_user(
         f"Column {column.name!r} held {before} at fit but holds {now} ({series.dtype}) now, "
         "so every value is a category never seen at fit. Convert it to the type it had at "
-        f"fit (e.g. .astype({'str' if strings_at_fit else 'int'})).",
-        UserWarning,
-        stacklevel=_caller_stacklevel(),
+        f"fit (e.g. .astype({'str' if strings_at_fit else 'int'}))."
     )
 
 
-def category_codes(series: pd.Series, column: ColumnPlan) -> np.ndarray:
+def category_codes(series: pd.Series, column: CategoricalColumn) -> np.ndarray:
     """0 for missing, 1 for categories not seen at fit, 2.. for the seen ones."""
     _warn_on_another_type(series, column)
     index = pd.Index(list(column.categories), dtype=object)
@@ -68,15 +70,15 @@ def category_codes(series: pd.Series, column: ColumnPlan) -> np.ndarray:
     return codes
 
 
-def one_hot(series: pd.Series, column: ColumnPlan) -> np.ndarray:
+def one_hot(series: pd.Series, column: CategoricalColumn) -> np.ndarray:
     """One boolean column per seen category; missing and unseen values give all False.
 
     Parameters
     ----------
     series : pandas Series
         The column's values.
-    column : ColumnPlan
-        Its plan, with the categories seen at fit.
+    column : CategoricalColumn
+        Its plan (a ``ColumnPlan``), with the categories seen at fit.
 
     Returns
     -------

@@ -9,8 +9,6 @@ categorical compared by ``str``, with a warning pointed at the user's code.
 
 from __future__ import annotations
 
-import sys
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,13 +17,13 @@ from pandas.api import types as pdt
 
 from sknn.preprocessing._categorical import seen_categories
 from sknn.preprocessing._datetime import DATETIME_PARTS, time_zone
+from sknn.preprocessing._user_warnings import warn_user
 
 # pandas.api.types.infer_dtype results of an object column that holds...
 _NUMBER_VALUES = frozenset({"integer", "floating", "mixed-integer-float", "decimal"})
 _STRING_VALUES = frozenset({"string", "bytes", "empty"})  # "empty": all missing
 _DATETIME_VALUES = frozenset({"datetime", "datetime64", "date"})
 _TIMEDELTA_VALUES = frozenset({"timedelta", "timedelta64"})
-_LIBRARIES = frozenset({"sknn", "sklearn"})  # warnings point at the first frame outside these
 ID_LIKE_LEVELS = 1_000  # more distinct values than this (and than half the rows): an identifier
 
 
@@ -89,32 +87,18 @@ def _dtype_kind(series: pd.Series, name: str) -> str:
     return "categorical" if values in _STRING_VALUES else "mixed"
 
 
-def _caller_stacklevel() -> int:
-    """``stacklevel`` that points a warning at the first frame outside sknn and sklearn."""
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] in _LIBRARIES:
-        frame, level = frame.f_back, level + 1
-    return level
-
-
 def _warn_mixed(name: str) -> None:
-    warnings.warn(
+    warn_user(
         f"Column {name!r} mixes strings with numbers or other objects; it is encoded as "
         "categorical, with every value converted to str. Convert it to one type to silence "
-        "this warning.",
-        UserWarning,
-        stacklevel=_caller_stacklevel(),
+        "this warning."
     )
-
-
-def _warn(message: str) -> None:
-    warnings.warn(message, UserWarning, stacklevel=_caller_stacklevel())
 
 
 def _warn_if_identifier(name: str, n_categories: int, n_rows: int) -> None:
     """An ID-like column: more than half the rows distinct and over 1,000 levels."""
     if n_categories > ID_LIKE_LEVELS and n_categories > n_rows / 2:
-        _warn(
+        warn_user(
             f"Column {name!r} looks like an identifier: {n_categories:,} distinct values in "
             f"{n_rows:,} rows. Encoded as a category it becomes an embedding table of "
             f"{n_categories + 2:,} rows that mostly memorises the training rows. Drop it "
@@ -211,7 +195,7 @@ def plan_column(
     """
     kind = _dtype_kind(series, name)
     if kind == "empty" or (len(series) and series.isna().all()):
-        _warn(
+        warn_user(
             f"Column {name!r} has only missing values; it carries no information beyond its "
             "missing indicator. Drop it before fitting."
         )

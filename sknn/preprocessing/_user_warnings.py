@@ -1,0 +1,21 @@
+"""Warnings about the user's columns, pointed at the user's own line of code."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+
+_LIBRARIES = frozenset({"sknn", "sklearn"})  # warnings point at the first frame outside these
+
+
+def caller_stacklevel() -> int:
+    """``stacklevel`` that points a warning at the first frame outside sknn and sklearn."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] in _LIBRARIES:
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def warn_user(message: str) -> None:
+    """A ``UserWarning`` with ``message``, shown at the user's line that led here."""
+    warnings.warn(message, UserWarning, stacklevel=caller_stacklevel())
