@@ -202,7 +202,7 @@ def _summary(results, models, datasets, task_of, mean_rank) -> dict:
 
 
 def ablation_table(results: dict) -> str | None:
-    from accuracy import ABLATIONS
+    from models import ABLATIONS
 
     variants = [v for v in ABLATIONS if v != "sknn" and v in results]
     if not variants or "sknn" not in results:

@@ -39,6 +39,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import accuracy  # noqa: E402
+import models  # noqa: E402
 from accuracy_report import _collect, _paired  # noqa: E402
 from datasets import ACCURACY_SETS  # noqa: E402
 
@@ -46,16 +47,16 @@ RESULTS = accuracy.RESULTS
 RAW = os.path.join(RESULTS, "lean_fit_raw.json")
 BUDGET = 2.5  # sknn's summed fit seconds / scikit-learn's MLP's
 # the defaults this work started from: accuracy.py's "previous defaults"
-BEFORE = accuracy.ABLATIONS["previous defaults"][0]
+BEFORE = models.ABLATIONS["previous defaults"][0]
 MODELS = ("sknn", "sknn before", "sklearn MLP")
 
 
 def build(name: str, task: str, seed: int, n_classes: int):
     if name == "sknn":
-        return accuracy.make_sknn(task, seed, n_classes)
+        return models.make_sknn(task, seed, n_classes)
     if name == "sknn before":
-        return accuracy.make_sknn(task, seed, n_classes, **BEFORE)
-    return accuracy.make_sklearn_mlp(task, seed, n_classes)
+        return models.make_sknn(task, seed, n_classes, **BEFORE)
+    return models.make_sklearn_mlp(task, seed, n_classes)
 
 
 def run(max_splits: int | None) -> dict:
@@ -71,7 +72,7 @@ def run(max_splits: int | None) -> dict:
                 model = build(name, ds.task, seed, n_classes)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    result = accuracy.evaluate(
+                    result = models.evaluate(
                         model, X.iloc[train], y[train], X.iloc[test], y[test], ds.task
                     )
                 runs[f"{name}|{ds.name}|{seed}"] = result

@@ -54,13 +54,13 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from accuracy import (  # noqa: E402
+from models import (  # noqa: E402
     PREVIOUS_NETWORK,
-    _scaled_target,
     evaluate,
     make_hgb,
     make_lightgbm,
     make_sknn,
+    scaled_target,
     standard_preprocessing,
 )
 from wide_report import PREVIOUS  # noqa: E402
@@ -74,7 +74,7 @@ def make_sklearn_mlp(task: str, seed: int, n_classes: int):
     params = {"early_stopping": True, "max_iter": 300, "random_state": seed}
     if task == "clf":
         return make_pipeline(standard_preprocessing(), MLPClassifier(**params))
-    return _scaled_target(make_pipeline(standard_preprocessing(), MLPRegressor(**params)))
+    return scaled_target(make_pipeline(standard_preprocessing(), MLPRegressor(**params)))
 
 
 def make_quantile_sknn(task: str, seed: int, n_classes: int):
