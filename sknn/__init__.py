@@ -1,15 +1,20 @@
 """sknn: deep networks that behave exactly like scikit-learn estimators.
 
-The public face: the flagship estimators (:mod:`sknn.neural_net`), the
-drop-ins for scikit-learn's MLPs (:mod:`sknn.mlp`) and the table encoder
-(:mod:`sknn.preprocessing`). The other packages, from the top floor down:
-:mod:`sknn.onnx` (export), :mod:`sknn.pretrained` (offline encoders),
-:mod:`sknn.sklearn_glue` (what both families share with scikit-learn),
-:mod:`sknn.training` (the trainer, on tensors) and :mod:`sknn.nn` (torch
-modules only). Imports point down only; nothing below imports this face.
-A new estimator family is a new package beside ``neural_net/`` and ``mlp/``,
-exported here, and :func:`sknn.discovery.all_estimators` finds it for the
-estimator checks.
+Lives here: the public face (``NeuralNetClassifier``, ``NeuralNetRegressor``,
+``MLPClassifier``, ``MLPRegressor``, ``TabularEncoder``), the two-minute tour
+(``demo.py``), :func:`sknn.discovery.all_estimators` for the estimator checks,
+and the old module paths saved files name (``_renamed_modules.py``); the
+packages, from the top floor down, are :mod:`sknn.onnx` (export),
+:mod:`sknn.neural_net` and :mod:`sknn.mlp` (the two estimator families),
+:mod:`sknn.pretrained` (offline encoders), :mod:`sknn.preprocessing` (the
+table encoder), :mod:`sknn.sklearn_glue` (what the families share with
+scikit-learn), :mod:`sknn.training` and :mod:`sknn.nn` (torch only).
+Imported by: users, tests and benchmarks; no module of the package imports
+this face (imports point down only). Next: a new estimator family is a new
+package beside ``neural_net/`` and ``mlp/``, exported here, where
+``all_estimators`` finds it for scikit-learn's checks; a module that moves
+adds its old path to ``_renamed_modules.RENAMED`` so that saved files still
+load.
 """
 
 from sknn import _renamed_modules

@@ -1,30 +1,29 @@
 """The flagship estimators: :class:`NeuralNetClassifier` and :class:`NeuralNetRegressor`.
 
-What lives here, one concept a file: ``_base.py`` tells the story of a fit
-and a prediction (validate, encode, plan, train, finish; encode, run, link);
-``_classifier.py`` and ``_regressor.py`` add what each task needs;
-``_inputs.py`` holds the input paths (a table through the
-:class:`~sknn.TabularEncoder` into sknn's network, or arrays into the user's
-module); ``_plan.py`` the training plan (split, tensors, optimizer, schedule,
-stopper); ``_custom.py`` a user's own module (nested parameters, building,
-freezing, losses); ``_outputs.py`` the output-shape contract; ``_links.py``
-the output links; ``_targets.py`` class codes, class weights and
-standardized targets; ``_docs.py`` the parameter documentation both
-estimators share; ``_persistence.py`` saving without torch objects. This
-package imports the floors below it (:mod:`sknn.nn`, :mod:`sknn.training`,
-:mod:`sknn.preprocessing`, :mod:`sknn.sklearn_glue`) and never its sibling
-:mod:`sknn.mlp`; the public face :mod:`sknn`, :mod:`sknn.onnx` and
-benchmarks import it. Where the next capabilities plug in: a streamed input
-(a Dask DataFrame, a Parquet dataset) is a new input path beside
-``TabularInput`` in ``_inputs.py`` that fits the same encoder from streaming
-passes and hands the trainer a batch source in place of the in-memory
-slices ``_plan.training_data`` builds; a new regression loss is one entry of
-a loss table beside ``RegressorLink`` in ``_links.py`` (the torch loss on raw
-outputs, the inverse link used by ``predict`` and the ONNX graph, the
+Lives here: one concept a file. ``_base.py`` is the story of a fit and a
+prediction (validate, encode, plan, train, finish; encode, run, link);
+``_classifier.py`` and ``_regressor.py`` what each task adds; ``_inputs.py``
+the input paths (a table through the :class:`~sknn.TabularEncoder` into
+sknn's network, or arrays into the user's module); ``_plan.py`` the training
+plan (split, tensors, optimizer, schedule, stopper); ``_custom.py`` a user's
+own module (nested parameters, building, freezing, losses); ``_outputs.py``
+the output-shape contract; ``_links.py`` the output links; ``_targets.py``
+class codes, class weights and standardized targets; ``_docs.py`` the
+parameter documentation both estimators share; ``_persistence.py`` saving
+without torch objects. It imports the floors below it (:mod:`sknn.nn`,
+:mod:`sknn.training`, :mod:`sknn.preprocessing`, :mod:`sknn.sklearn_glue`),
+never its sibling :mod:`sknn.mlp`. Imported by: the public face :mod:`sknn`,
+:mod:`sknn.onnx`, tests and benchmarks. Next: a streamed input (a Dask
+DataFrame, a Parquet dataset) is a new input path beside ``TabularInput`` in
+``_inputs.py`` that fits the same encoder from streaming passes and hands the
+trainer a batch source in place of the in-memory slices
+``_plan.training_data`` builds; a new regression loss is one entry of a loss
+table beside ``RegressorLink`` in ``_links.py`` (the torch loss on raw
+outputs, the inverse link used by ``predict`` and by the ONNX graph, the
 validation deviance, the target checks); a multi-worker fit wraps the
 :class:`~sknn.training.Trainer` that ``_base.py`` builds, each worker
-stepping the same trainer on its own batch source; torch tensors in and out
-enter through the input path, which reads their namespace and device once.
+stepping it on its own batch source; torch tensors in and out enter through
+the input path, which reads their namespace and device once.
 """
 
 from sknn.neural_net._classifier import NeuralNetClassifier

@@ -14,13 +14,14 @@ the empty string ``""``.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from sknn.preprocessing._categorical import FIRST_SEEN_CODE, MISSING_CODE, UNSEEN_CODE
 
 ML_DOMAIN = "ai.onnx.ml"
 ML_OPSET = 3
 MISSING_STRING = ""
-_INPUT_KINDS = {"i": "int64", "u": "int64", "b": "bool", "f": "float"}  # by dtype.kind
+INPUT_KINDS = {"i": "int64", "u": "int64", "b": "bool", "f": "float"}  # by dtype.kind
 
 
 def input_kinds(columns, X_sample) -> list[str]:
@@ -181,3 +182,40 @@ def front_graph(columns, names, kinds, from_matrix: bool, torch_inputs: list[str
     opsets = [*opsets, helper.make_opsetid(ML_DOMAIN, ML_OPSET)]
     graph = helper.make_graph(nodes, "columns", inputs, outputs, initializer=initializers)
     return helper.make_model(graph, opset_imports=opsets)
+
+
+def input_feed(X) -> dict[str, np.ndarray]:
+    """The inputs of an exported graph for ``X``, as onnxruntime takes them.
+
+    Spells out the input convention of :func:`to_onnx`, for testing an exported
+    model from Python (a deployment elsewhere builds the same arrays).
+
+    Parameters
+    ----------
+    X : DataFrame or array-like
+        Rows as given to ``predict``.
+
+    Returns
+    -------
+    feed : dict of str to ndarray
+        For a DataFrame, one ``(n, 1)`` array per column, named after it:
+        int64 for integer columns, bool for boolean ones, float32 for
+        floating ones (NaN where missing), and strings for the others (each
+        value's ``str`` form, ``""`` where missing). For anything else,
+        ``{"X": float32 matrix}``.
+    """
+    if not hasattr(X, "columns") or not hasattr(X, "dtypes"):
+        return {"X": np.asarray(X, dtype=np.float32)}
+    feed = {}
+    for name, dtype in zip(X.columns, X.dtypes, strict=True):
+        column = X[name]
+        if dtype.kind in "iu":
+            values = column.to_numpy(np.int64)
+        elif dtype.kind == "b":
+            values = column.to_numpy(bool)
+        elif dtype.kind == "f":
+            values = column.to_numpy(np.float32)
+        else:
+            values = np.array(["" if pd.isna(v) else str(v) for v in column], dtype=object)
+        feed[str(name)] = values.reshape(-1, 1)
+    return feed

@@ -27,6 +27,8 @@ from skl2onnx.common.utils import check_input_and_output_numbers
 
 from sknn.mlp import MLPClassifier, MLPRegressor
 from sknn.neural_net import NeuralNetClassifier, NeuralNetRegressor
+from sknn.onnx._columns import INPUT_KINDS
+from sknn.onnx._export import build_model, is_multilabel
 from sknn.preprocessing import TabularEncoder
 
 _KINDS = {
@@ -39,7 +41,7 @@ _KINDS = {
 
 
 def _input_kinds(operator) -> list[str] | None:
-    """Each input's type as :func:`sknn.onnx.build_model` names it (one input per column)."""
+    """Each input's type as :func:`~sknn.onnx._export.build_model` names it (one per column)."""
     if len(operator.inputs) == 1:
         return None
     kinds = []
@@ -62,9 +64,7 @@ def _classifier_shapes(operator) -> None:
     est = operator.raw_operator
     n_rows = _n_rows(operator)
     classes = est.classes_
-    from sknn.onnx import _is_multilabel
-
-    multilabel = _is_multilabel(est)
+    multilabel = is_multilabel(est)
     if multilabel:
         operator.outputs[0].type = Int64TensorType([n_rows, len(classes)])
     elif getattr(classes, "dtype", None) is not None and classes.dtype.kind in "iub":
@@ -123,8 +123,6 @@ def _inline(scope, operator, container, model) -> None:
 
 
 def _convert(scope, operator, container) -> None:
-    from sknn.onnx import build_model
-
     model = build_model(operator.raw_operator, kinds=_input_kinds(operator))
     if len(operator.outputs) == 2:  # skl2onnx's classifier order: label, probabilities
         model = copy.deepcopy(model)
@@ -152,8 +150,6 @@ def initial_types(X) -> list[tuple]:
         columns, bool for boolean ones, float for floating ones, string for
         the others (see :func:`sknn.onnx.input_feed`).
     """
-    from sknn.onnx._columns import _INPUT_KINDS
-
     kinds = {
         "float": FloatTensorType,
         "int64": Int64TensorType,
@@ -161,7 +157,7 @@ def initial_types(X) -> list[tuple]:
         "string": StringTensorType,
     }
     return [
-        (str(name), kinds[_INPUT_KINDS.get(dtype.kind, "string")]([None, 1]))
+        (str(name), kinds[INPUT_KINDS.get(dtype.kind, "string")]([None, 1]))
         for name, dtype in zip(X.columns, X.dtypes, strict=True)
     ]
 

