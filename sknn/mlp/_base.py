@@ -15,7 +15,7 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 import torch
-from sklearn.base import BaseEstimator, _fit_context
+from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.optimize import _check_optimize_result
@@ -34,7 +34,9 @@ from sknn.mlp._network import (
 )
 from sknn.mlp._stochastic import fit_stochastic
 from sknn.sklearn_glue.callbacks import CallbackSupportMixin, begin_fit, end_fit, with_callbacks
+from sknn.sklearn_glue.decorators import fit_context
 from sknn.sklearn_glue.feature_names import check_array_features
+from sknn.sklearn_glue.input_types import ArrayLike, MatrixLike, Self, TargetLike
 from sknn.training import resolve_device
 from sknn.training.device import available_or_cpu
 from sknn.training.threads import recommended_threads, torch_threads
@@ -147,8 +149,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, metaclass=AB
         """The score watched by early stopping, as ``score(outputs, y, weight)``."""
 
     # ------------------------------------------------------------- fitting
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None) -> BaseMultilayerPerceptron:
+    @fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: MatrixLike, y: TargetLike, sample_weight: ArrayLike | None = None) -> Self:
         """Fit the model to data matrix ``X`` and targets ``y``.
 
         Parameters
@@ -223,8 +225,11 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, metaclass=AB
         self._best_coefs = [c.copy() for c in self.coefs_]
         self._best_intercepts = [b.copy() for b in self.intercepts_]
         if self.solver in _STOCHASTIC_SOLVERS:
-            self.loss_curve_ = []
+            self.loss_curve_: list[float] = []
             self._no_improvement_count = 0
+            self.validation_scores_: list[float] | None
+            self.best_validation_score_: float | None
+            self.best_loss_: float | None
             if self.early_stopping:
                 self.validation_scores_ = []
                 self.best_validation_score_ = -np.inf
@@ -315,8 +320,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, metaclass=AB
         dtype = linear_layers(module)[0].weight.dtype
         with torch_threads(recommended_threads(macs, device)):
             out = predict_in_chunks(module, torch.as_tensor(X, dtype=dtype, device=device))
-        out = out.cpu().numpy().astype(np.result_type(X.dtype, self.coefs_[0].dtype))
-        return ACTIVATIONS[self.out_activation_](out)
+        values = out.cpu().numpy().astype(np.result_type(X.dtype, self.coefs_[0].dtype))
+        return ACTIVATIONS[self.out_activation_](values)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.base import ClassifierMixin
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from sknn.mlp._base import BaseMultilayerPerceptron
 from sknn.mlp._losses import accuracy
+from sknn.sklearn_glue.decorators import available_if, fit_context
+from sknn.sklearn_glue.input_types import ArrayLike, MatrixLike, Self, TargetLike
 
 
 class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
@@ -244,8 +245,14 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         return accuracy(self.out_activation_)
 
     @available_if(lambda est: est._check_solver())
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None, classes=None) -> MLPClassifier:
+    @fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(
+        self,
+        X: MatrixLike,
+        y: TargetLike,
+        sample_weight: ArrayLike | None = None,
+        classes: ArrayLike | None = None,
+    ) -> Self:
         """Update the model with a single epoch over the given data.
 
         Parameters
@@ -291,7 +298,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         self.classes_ = unique_labels(classes)
         return True
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: MatrixLike) -> np.ndarray:
         """Predict using the multi-layer perceptron classifier.
 
         Parameters
@@ -310,7 +317,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             y_pred = y_pred.ravel()
         return self._label_binarizer.inverse_transform(y_pred)
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: MatrixLike) -> np.ndarray:
         """Probability estimates.
 
         Parameters
@@ -331,7 +338,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             return np.vstack([1 - y_pred, y_pred]).T
         return y_pred
 
-    def predict_log_proba(self, X) -> np.ndarray:
+    def predict_log_proba(self, X: MatrixLike) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`.
 
         Parameters
@@ -346,6 +353,25 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         """
         y_prob = self.predict_proba(X)
         return np.log(y_prob, out=y_prob)
+
+    def score(self, X: MatrixLike, y: TargetLike, sample_weight: ArrayLike | None = None) -> float:
+        """Mean accuracy of :meth:`predict` on ``X`` against ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True labels (subset accuracy for multilabel targets).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            The (weighted) share of rows predicted right.
+        """
+        return float(super().score(X, y, sample_weight=sample_weight))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -10,6 +10,8 @@ network, between :meth:`~BaseOptimizer.start` and :meth:`~BaseOptimizer.finish`.
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import numpy as np
 import torch
 from torch import nn
@@ -30,7 +32,7 @@ class BaseOptimizer:
     def __init__(self, learning_rate_init: float = 0.1):
         self.learning_rate_init = learning_rate_init
         self.learning_rate = float(learning_rate_init)
-        self._torch = None  # the torch optimizer of the fit in progress
+        self._torch: torch.optim.Optimizer | None = None  # the optimizer of the fit in progress
 
     def iteration_ends(self, time_step: int) -> None:
         """Update the learning rate after an epoch; ``time_step`` counts samples seen."""
@@ -61,6 +63,7 @@ class BaseOptimizer:
         self._torch = None
 
     def _params(self) -> list[torch.Tensor]:
+        assert self._torch is not None, "called between start() and finish() only"
         return [p for group in self._torch.param_groups for p in group["params"]]
 
     def _to_sklearn(self, i: int, tensor: torch.Tensor) -> np.ndarray:
@@ -252,8 +255,9 @@ class AdamOptimizer(BaseOptimizer):
     def finish(self) -> None:
         if self._torch is not None:
             params = self._params()
-            states = [self._torch.state.get(p) for p in params]
-            if all(states):
+            found = [self._torch.state.get(p) for p in params]
+            if all(found):
+                states = cast(list[dict[str, Any]], found)
                 self.t = int(float(states[0]["step"]))
                 self.ms = [self._to_sklearn(i, s["exp_avg"]) for i, s in enumerate(states)]
                 self.vs = [self._to_sklearn(i, s["exp_avg_sq"]) for i, s in enumerate(states)]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import RegressorMixin, _fit_context
+from sklearn.base import RegressorMixin
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from sknn.mlp._base import BaseMultilayerPerceptron
 from sknn.mlp._losses import r2
+from sknn.sklearn_glue.decorators import available_if, fit_context
+from sknn.sklearn_glue.input_types import ArrayLike, MatrixLike, Self, TargetLike
 
 
 class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
@@ -224,8 +225,10 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         return r2(self.out_activation_)
 
     @available_if(lambda est: est._check_solver())
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None) -> MLPRegressor:
+    @fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(
+        self, X: MatrixLike, y: TargetLike, sample_weight: ArrayLike | None = None
+    ) -> Self:
         """Update the model with a single epoch over the given data.
 
         Parameters
@@ -244,7 +247,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         """
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: MatrixLike) -> np.ndarray:
         """Predict using the multi-layer perceptron model.
 
         Parameters
@@ -260,3 +263,22 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         check_is_fitted(self)
         y_pred = self._forward_pass_fast(X)
         return y_pred.ravel() if y_pred.shape[1] == 1 else y_pred
+
+    def score(self, X: MatrixLike, y: TargetLike, sample_weight: ArrayLike | None = None) -> float:
+        """The coefficient of determination R^2 of :meth:`predict` on ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True values (R^2 averaged uniformly over several outputs).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            1 for perfect predictions, 0 for predicting the mean; lower is worse.
+        """
+        return float(super().score(X, y, sample_weight=sample_weight))

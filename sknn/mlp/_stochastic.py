@@ -51,7 +51,8 @@ def fit_stochastic(est, X, y, sample_weight, incremental: bool, device, raw=None
     def snapshot(est):  # coefs_ and intercepts_ as trained so far
         return dict(zip(("coefs_", "intercepts_"), read_weights(module, dtype), strict=True))
 
-    reported = begin_fit(est, *(raw or (X, y, sample_weight)), max_epochs, snapshot)
+    raw_X, raw_y, raw_weight = raw or (X, y, sample_weight)
+    reported = begin_fit(est, raw_X, raw_y, raw_weight, max_epochs, snapshot)
     mean_weight = 1.0 if train[2] is None else float(np.mean(train[2]))
     trainer = Trainer(
         module,
@@ -71,8 +72,8 @@ def fit_stochastic(est, X, y, sample_weight, incremental: bool, device, raw=None
     n_params = sum(p.numel() for p in module.parameters())
     with torch_threads(recommended_threads(3 * batch_size * n_params, device)):
         trainer.fit(
-            _tensors(*train, dtype, device),
-            None if valid is None else _tensors(*valid, dtype, device),
+            _tensors(train, dtype, device),
+            None if valid is None else _tensors(valid, dtype, device),
             History(),
         )
     est._optimizer.finish()
@@ -174,7 +175,8 @@ def _l2_penalty(module: torch.nn.Module, alpha: float, scale: float):
     return penalty
 
 
-def _tensors(X, y, sample_weight, dtype, device) -> TrainingData:
+def _tensors(rows: tuple, dtype, device) -> TrainingData:
+    X, y, sample_weight = rows
     torch_dtype = torch.float64 if dtype == np.float64 else torch.float32
 
     def tensor(array):

@@ -17,18 +17,20 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, _fit_context
+from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from sknn.neural_net import _plan
-from sknn.neural_net._custom import NestedParamsMixin, check_nested, nested, user_loss
+from sknn.neural_net._custom import NestedParamsMixin, check_nested
 from sknn.neural_net._inputs import input_path
 from sknn.neural_net._outputs import as_members, probe_output_kind
 from sknn.neural_net._persistence import TorchStateMixin
 from sknn.nn import ACTIVATIONS
 from sknn.sklearn_glue import callbacks as sk_callbacks
+from sknn.sklearn_glue.decorators import fit_context
+from sknn.sklearn_glue.input_types import ArrayLike, InputsLike, Self, TargetLike
 from sknn.training import (
     EarlyStopping,
     History,
@@ -36,7 +38,7 @@ from sknn.training import (
     resolve_device,
     torch_threads,
 )
-from sknn.training.losses import combine, combined_loss, members_loss, task_loss
+from sknn.training.losses import combine
 from sknn.training.optim import OPTIMIZERS
 from sknn.training.schedules import SCHEDULES
 from sknn.training.threads import macs_per_row, plan_threads
@@ -187,7 +189,7 @@ class BaseNeuralNet(
     def _check_hidden_layer_sizes(self) -> tuple[int, ...]:
         sizes = self.hidden_layer_sizes
         sizes = (sizes,) if isinstance(sizes, Integral) else tuple(sizes)
-        if not all(isinstance(s, Integral) and s > 0 for s in sizes):
+        if not all(isinstance(s, Integral) and int(s) > 0 for s in sizes):
             raise ValueError(
                 "hidden_layer_sizes must be a positive int or a sequence of positive "
                 f"ints, got {self.hidden_layer_sizes!r}."
@@ -195,14 +197,15 @@ class BaseNeuralNet(
         return tuple(int(s) for s in sizes)
 
     # -------------------------------------------------------------- fitting
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None) -> BaseNeuralNet:
+    @fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: InputsLike, y: TargetLike, sample_weight: ArrayLike | None = None) -> Self:
         """Fit the network.
 
         Parameters
         ----------
-        X : array-like or sparse matrix of shape (n_samples, n_features)
-            Training data.
+        X : array-like, sparse matrix or DataFrame of shape (n_samples, n_features)
+            Training data: a table of any DataFrame library, or for a ``module``
+            of your own any array whose first axis is samples, or a dict of them.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -255,8 +258,8 @@ class BaseNeuralNet(
                     X_build, self._n_model_outputs, hidden, sample_weight[train_idx]
                 )
                 # what rebuilds the network when a saved model is loaded
-                two_d = isinstance(X_build, np.ndarray) and X_build.ndim == 2
-                self._n_build_features = X_build.shape[1] if two_d else 0
+                two_d = isinstance(X, np.ndarray) and X.ndim == 2  # the rows of X_build
+                self._n_build_features = X.shape[1] if two_d else 0
                 self.module_.to(device)
                 self._output_kind = probe_output_kind(
                     self.module_,
@@ -280,7 +283,7 @@ class BaseNeuralNet(
             max_epochs = 1 if incremental else self.max_iter
             _plan.reset_learning_rate(self, self.optimizer_)
             stopper = _plan.stopper(self, incremental, has_valid=valid is not None)
-            objective, plain, ensemble = self._losses()
+            objective, plain, ensemble = _plan.losses(self)
             n_threads, tuner = plan_threads(
                 3 * batch_size * self._macs_per_row(), device, self.n_threads
             )
@@ -293,7 +296,7 @@ class BaseNeuralNet(
                 max_epochs=max_epochs,
                 schedule=_plan.schedule(self, max_epochs, incremental),
                 stopper=stopper,
-                score_fn=self._members_score(),
+                score_fn=_plan.members_score(self),
                 callbacks=[*tuner, *_plan.callbacks(self, incremental), *reported],
                 generator=torch.Generator().manual_seed(seed),
                 shuffle=self.shuffle,
@@ -308,31 +311,6 @@ class BaseNeuralNet(
             self._calibrate(valid)
         sk_callbacks.end_fit(self)
         return self
-
-    def _losses(self):
-        """The objective, the same loss without label smoothing, and the ensemble's loss.
-
-        Each takes raw network outputs, checks them against the output
-        contract and sees them as ``(batch, k, width)``: the first two train
-        (and report) every member, the last scores the combined prediction.
-        A ``criterion`` replaces the task's loss in all three.
-        """
-        kind, n, smoothing = self._output_kind, self._n_model_outputs, self._label_smoothing()
-        if self.criterion is not None:
-            plain = objective = user_loss(self.criterion, nested(self, "criterion__"))
-        else:
-            plain = task_loss(kind)
-            objective = task_loss(kind, smoothing) if smoothing else plain
-
-        def on_members(loss):
-            return lambda out, y, weight: loss(as_members(out, kind, n), y, weight)
-
-        report = None if objective is plain else on_members(members_loss(plain))
-        return on_members(members_loss(objective)), report, on_members(combined_loss(plain, kind))
-
-    def _members_score(self):
-        kind, n, score = self._output_kind, self._n_model_outputs, self._score_fn()
-        return lambda out, y, weight: score(combine(as_members(out, kind, n), kind), y, weight)
 
     def _macs_per_row(self) -> int:
         """Multiply-adds per row (about the parameter count), cached per fit."""
@@ -374,6 +352,8 @@ class BaseNeuralNet(
         self.loss_curve_ = self.history_.column("train_loss")
         self.best_epoch_ = stopper.best_epoch
         self.history_.best_epoch = stopper.best_epoch
+        self.validation_scores_: list[float] | None
+        self.best_validation_score_: float | None
         if has_valid:
             self.validation_scores_ = self.history_.column("valid_score")
             best = [r for r in self.history_ if r["epoch"] == stopper.best_epoch]

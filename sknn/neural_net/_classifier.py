@@ -6,7 +6,7 @@ import functools
 from numbers import Real
 
 import numpy as np
-from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.base import ClassifierMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import column_or_1d
 
@@ -15,6 +15,8 @@ from sknn.neural_net._docs import document_parameters
 from sknn.neural_net._links import ClassifierLink
 from sknn.neural_net._outputs import as_members
 from sknn.neural_net._targets import class_codes, class_weight_factors, label_kind
+from sknn.sklearn_glue.decorators import fit_context
+from sknn.sklearn_glue.input_types import ArrayLike, InputsLike, Self, TargetLike
 from sknn.training.calibration import fit_temperature
 from sknn.training.losses import combine, task_loss
 from sknn.training.metrics import accuracy
@@ -281,14 +283,20 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         weight = None if valid.weight is None else valid.weight.double()
         self.temperature_ = fit_temperature(logits, y, weight, task_loss(kind))
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None, sample_weight=None) -> NeuralNetClassifier:
+    @fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(
+        self,
+        X: InputsLike,
+        y: TargetLike,
+        classes: ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
+    ) -> Self:
         """Train for one epoch on ``(X, y)``.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data.
+        X : array-like, sparse matrix, DataFrame or dict of arrays
+            Training data, as for :meth:`fit`.
         y : array-like of shape (n_samples,) or (n_samples, n_classes)
             Targets.
         classes : array-like of shape (n_classes,), default=None
@@ -321,7 +329,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
     def _output_link(self) -> ClassifierLink:
         return ClassifierLink(self.classes_, self._output_kind, getattr(self, "temperature_", 1.0))
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: InputsLike) -> np.ndarray:
         """Class probabilities.
 
         Parameters
@@ -338,7 +346,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         logits = self._forward(X).double()
         return self._output_link().proba(logits)
 
-    def predict_log_proba(self, X) -> np.ndarray:
+    def predict_log_proba(self, X: InputsLike) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`, computed stably.
 
         Parameters
@@ -354,7 +362,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         logits = self._forward(X).double()
         return self._output_link().log_proba(logits)
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: InputsLike) -> np.ndarray:
         """Predicted labels.
 
         Parameters
@@ -369,3 +377,23 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         """
         logits = self._forward(X)
         return self._output_link().labels(logits)
+
+    def score(self, X: InputsLike, y: TargetLike, sample_weight: ArrayLike | None = None) -> float:
+        """Accuracy of :meth:`predict` on ``X`` against ``y``.
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix, DataFrame or dict of arrays
+            The samples, as given to :meth:`fit`.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            The true labels (for multilabel targets every label of a row must
+            be right: subset accuracy).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights.
+
+        Returns
+        -------
+        score : float
+            The (weighted) share of rows predicted right.
+        """
+        return float(super().score(X, y, sample_weight=sample_weight))

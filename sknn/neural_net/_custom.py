@@ -48,7 +48,7 @@ class NestedParamsMixin:
             Declared parameters plus every ``module__*``, ``optimizer__*``,
             ``criterion__*`` and ``encoder__*`` parameter that was set.
         """
-        params = super().get_params(deep=deep)
+        params = super().get_params(deep=deep)  # type: ignore[misc]  # BaseEstimator's
         params.update(extra_params(self))
         return params
 
@@ -220,7 +220,7 @@ def param_groups(module: nn.Module, multipliers: dict[str, float]) -> list:
     named = [(name, p) for name, p in module.named_parameters() if p.requires_grad]
     if not multipliers:
         return [p for _, p in named]
-    groups: dict[object, list] = {}
+    groups: dict[str | None, list[nn.Parameter]] = {}
     for name, param in named:
         pattern = next((pat for pat in multipliers if fnmatch.fnmatchcase(name, pat)), None)
         groups.setdefault(pattern, []).append(param)

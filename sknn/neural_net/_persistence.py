@@ -14,6 +14,8 @@ for the user to trust.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import numpy as np
 import torch
 
@@ -34,6 +36,14 @@ STATE_FORMAT = 1
 
 class TorchStateMixin:
     """``__getstate__``/``__setstate__`` for estimators holding ``module_`` and ``optimizer_``."""
+
+    # what the estimator this mixes into holds after a fit
+    module_: torch.nn.Module
+    optimizer_: torch.optim.Optimizer
+    device_: torch.device
+    _n_build_features: int
+    _n_model_outputs: int
+    _check_hidden_layer_sizes: Callable[[], tuple[int, ...]]
 
     def _move_to(self, device: torch.device) -> None:
         self.module_.to(device)
@@ -97,7 +107,7 @@ class TorchStateMixin:
         self.device_ = device
 
     def _rebuild_module(
-        self, weights: dict[str, np.ndarray], reference: list[str] = ()
+        self, weights: dict[str, np.ndarray], reference: Sequence[str] = ()
     ) -> torch.nn.Module:
         """The fitted network, rebuilt from the parameters and loaded with ``weights``.
 

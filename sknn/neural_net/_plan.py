@@ -1,4 +1,4 @@
-"""The training plan of a flagship fit: split, tensors, optimizer, schedule, stopper.
+"""The training plan of a flagship fit: split, tensors, losses, optimizer, schedule, stopper.
 
 Functions of the estimator's parameters and the prepared data; the fit in
 :mod:`sknn.neural_net._base` calls them in order and hands the result to the
@@ -15,8 +15,10 @@ import numpy as np
 import torch
 from sklearn.model_selection import train_test_split
 
-from sknn.neural_net._custom import nested, param_groups
+from sknn.neural_net._custom import nested, param_groups, user_loss
+from sknn.neural_net._outputs import as_members
 from sknn.training import Callback, EarlyStopping, ProgressBar, TrainingData
+from sknn.training.losses import combine, combined_loss, members_loss, task_loss
 from sknn.training.optim import make_optimizer
 from sknn.training.schedules import Schedule
 
@@ -96,6 +98,34 @@ def build_optimizer(est, path, module: torch.nn.Module, device: torch.device):
     return make_optimizer(
         est.optimizer, params, est.learning_rate, est.weight_decay, device, **kwargs
     )
+
+
+def losses(est):
+    """The objective, the same loss without label smoothing, and the ensemble's loss.
+
+    Each takes raw network outputs, checks them against the output contract
+    and sees them as ``(batch, k, width)``: the first two train (and report)
+    every member, the last scores the combined prediction. A ``criterion``
+    replaces the task's loss in all three.
+    """
+    kind, n, smoothing = est._output_kind, est._n_model_outputs, est._label_smoothing()
+    if est.criterion is not None:
+        plain = objective = user_loss(est.criterion, nested(est, "criterion__"))
+    else:
+        plain = task_loss(kind)
+        objective = task_loss(kind, smoothing) if smoothing else plain
+
+    def on_members(loss):
+        return lambda out, y, weight: loss(as_members(out, kind, n), y, weight)
+
+    report = None if objective is plain else on_members(members_loss(plain))
+    return on_members(members_loss(objective)), report, on_members(combined_loss(plain, kind))
+
+
+def members_score(est):
+    """The validation score of the members' combined prediction, from raw outputs."""
+    kind, n, score = est._output_kind, est._n_model_outputs, est._score_fn()
+    return lambda out, y, weight: score(combine(as_members(out, kind, n), kind), y, weight)
 
 
 def reset_learning_rate(est, optimizer) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import RegressorMixin, _fit_context
+from sklearn.base import RegressorMixin
 
 from sknn.neural_net._base import BaseNeuralNet
 from sknn.neural_net._docs import document_parameters
 from sknn.neural_net._links import RegressorLink
 from sknn.neural_net._targets import standardization
+from sknn.sklearn_glue.decorators import fit_context
+from sknn.sklearn_glue.input_types import ArrayLike, InputsLike, Self, TargetLike
 from sknn.training.metrics import r2_score
 
 
@@ -125,14 +127,16 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
     def _score_fn(self):
         return r2_score
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None) -> NeuralNetRegressor:
+    @fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(
+        self, X: InputsLike, y: TargetLike, sample_weight: ArrayLike | None = None
+    ) -> Self:
         """Train for one epoch on ``(X, y)``.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data.
+        X : array-like, sparse matrix, DataFrame or dict of arrays
+            Training data, as for :meth:`fit`.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets. The first call sets the target standardization.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -145,7 +149,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         """
         return self._fit(X, y, sample_weight, incremental=True)
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: InputsLike) -> np.ndarray:
         """Predicted targets.
 
         Parameters
@@ -160,3 +164,23 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         """
         out = self._forward(X)
         return RegressorLink(self._y_mean, self._y_scale).values(out)
+
+    def score(self, X: InputsLike, y: TargetLike, sample_weight: ArrayLike | None = None) -> float:
+        """The coefficient of determination R^2 of :meth:`predict` on ``X`` against ``y``.
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix, DataFrame or dict of arrays
+            The samples, as given to :meth:`fit`.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The true targets (for several outputs, R^2 is averaged over them
+            uniformly, as scikit-learn does).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights.
+
+        Returns
+        -------
+        score : float
+            1 for perfect predictions, 0 for predicting the mean; lower is worse.
+        """
+        return float(super().score(X, y, sample_weight=sample_weight))

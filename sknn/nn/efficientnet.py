@@ -90,6 +90,8 @@ class EfficientNetLite0(nn.Module):
     :meth:`features` gives the 1,280 pooled features before ``_fc``.
     """
 
+    _fc: nn.Module  # a Linear layer, or nn.Identity where a new head takes its place
+
     def __init__(self, n_classes: int = 1000, dropout: float = 0.2):
         super().__init__()
         self._conv_stem = nn.Conv2d(3, STEM_CHANNELS, 3, 2, padding=1, bias=False)

@@ -95,6 +95,8 @@ class PiecewiseLinearEmbedding(nn.Module):
         Width of each feature's embedding (at least 2).
     """
 
+    edges: torch.Tensor  # a buffer
+
     def __init__(self, edges: torch.Tensor, dim: int = 4) -> None:
         super().__init__()
         if dim < 2:
@@ -191,7 +193,7 @@ def quantile_edges(X, n_bins: int = 16, sample_weight=None):
     levels = np.linspace(0.0, 1.0, n_bins + 1)
     # a column at a time: a float64 copy of the whole table would cost 2-4x its
     # bytes at the fit's peak memory
-    edges = [
+    columns = [
         _spread(
             np.unique(
                 np.quantile(
@@ -202,5 +204,5 @@ def quantile_edges(X, n_bins: int = 16, sample_weight=None):
         )
         for j in range(X.shape[1])
     ]
-    edges = np.stack(edges) if edges else np.empty((0, n_bins + 1))
-    return torch.as_tensor(edges, dtype=torch.float32)
+    stacked = np.stack(columns) if columns else np.empty((0, n_bins + 1))
+    return torch.as_tensor(stacked, dtype=torch.float32)

@@ -18,12 +18,14 @@ import copy
 import math
 import weakref
 from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 import torch
 from scipy.special import erf, expit
 from torch import nn
 
+from sknn.nn.embeddings import PeriodicEmbedding, PiecewiseLinearEmbedding
 from sknn.nn.tabular import TabularMLP
 
 NumpyForward = Callable[[np.ndarray], np.ndarray]
@@ -49,7 +51,8 @@ class _Chain(nn.Module):
 
 def _sequential_leaves(module: nn.Module) -> list[nn.Module]:
     if type(module).forward is nn.Sequential.forward:
-        return [leaf for child in module for leaf in _sequential_leaves(child)]
+        sequence = cast(nn.Sequential, module)
+        return [leaf for child in sequence for leaf in _sequential_leaves(child)]
     return [module]
 
 
@@ -80,7 +83,7 @@ def _selu(x):
     return scale * np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0)))
 
 
-_ELEMENTWISE = {
+_ELEMENTWISE: dict[type[nn.Module], NumpyForward] = {
     nn.ReLU: _relu,
     nn.Tanh: np.tanh,
     nn.Sigmoid: expit,
@@ -114,6 +117,7 @@ def _numpy_steps(module: nn.Module) -> list[NumpyForward] | None:
 
 def _numeric_embedding(module: TabularMLP) -> NumpyForward | None:
     """numpy twin of the network's periodic or piecewise-linear embedding, if any."""
+    emb: PeriodicEmbedding | PiecewiseLinearEmbedding
     if module.periodic is not None:
         emb = module.periodic
         freq, phase = _numpy(emb.frequencies), _numpy(emb.phases)
@@ -145,7 +149,7 @@ def _numeric_embedding(module: TabularMLP) -> NumpyForward | None:
 
 
 def _tabular_step(module: TabularMLP, inner: list[NumpyForward]) -> NumpyForward:
-    tables = [_numpy(e.weight) for e in module.embeddings]
+    tables = [_numpy(cast(nn.Embedding, e).weight) for e in module.embeddings]
     n_dense, n_periodic = module.n_dense, module.n_periodic
     numeric = _numeric_embedding(module)
     scale = None if module.scale is None else _numpy(module.scale.weight)

@@ -69,6 +69,11 @@ class TabularMLP(nn.Module):
     torch.Size([1, 4, 2])
     """
 
+    periodic: PeriodicEmbedding | None
+    piecewise: PiecewiseLinearEmbedding | None
+    scale: FeatureScale | None
+    mlp: nn.Module  # an MLP, or the members' shared hidden layers
+
     def __init__(
         self,
         n_dense: int,
@@ -102,7 +107,7 @@ class TabularMLP(nn.Module):
         width = (
             (numeric.out_features if numeric else 0)
             + (n_dense - n_periodic)
-            + sum(e.embedding_dim for e in self.embeddings)
+            + sum(embedding_dim(size) for size in cardinalities)
         )
         self.scale = FeatureScale(width) if feature_scale else None
         if n_ensemble == 1:

@@ -28,6 +28,9 @@ def _float_buffer(values) -> torch.Tensor:
 class _Link(nn.Module):
     """The flagship's output link: probabilities, or targets in their own units."""
 
+    y_mean: torch.Tensor  # buffers, regressors only
+    y_scale: torch.Tensor
+
     def __init__(self, est):
         super().__init__()
         self.classifier = hasattr(est, "classes_")
@@ -53,6 +56,12 @@ class TabularEncoding(nn.Module):
     missing), if the table has any; then the categorical columns' codes as
     int64 (0 missing, 1 unseen, 2.. the categories seen at fit), if it has any.
     """
+
+    fill: torch.Tensor  # buffers
+    center: torch.Tensor
+    scale: torch.Tensor
+    indicators: torch.Tensor
+    is_bool: torch.Tensor
 
     def __init__(self, enc):
         super().__init__()

@@ -119,7 +119,7 @@ def _export(module, sample, input_names, output) -> onnx.ModelProto:
             torch.onnx.export(
                 module.cpu().eval(),
                 sample,
-                buffer,
+                buffer,  # type: ignore[arg-type]  # the TorchScript exporter takes a file object
                 input_names=input_names,
                 output_names=[output],
                 dynamic_axes=axes,

@@ -174,9 +174,9 @@ def register() -> None:
             overwrite=True,
             options=classifier_options,
         )
-    for cls in (NeuralNetRegressor, MLPRegressor):
+    for regressor in (NeuralNetRegressor, MLPRegressor):
         update_registered_converter(
-            cls, f"Sknn{cls.__name__}", _regressor_shapes, _convert, overwrite=True
+            regressor, f"Sknn{regressor.__name__}", _regressor_shapes, _convert, overwrite=True
         )
     update_registered_converter(
         TabularEncoder, "SknnTabularEncoder", _encoder_shapes, _convert, overwrite=True

@@ -153,10 +153,10 @@ def explicit_categorical(
                 "categorical_features names columns, but X has no string column names; "
                 "pass a DataFrame with string column names, or integer positions."
             )
-        bad = [str(s) for s in spec if s not in set(names)]
-        if bad:
+        unknown = [str(s) for s in spec if s not in set(names)]
+        if unknown:
             raise ValueError(
-                f"categorical_features names columns {bad} that are not in X; "
+                f"categorical_features names columns {unknown} that are not in X; "
                 f"its columns are {list(names)}."
             )
         spec = [list(names).index(s) for s in spec]

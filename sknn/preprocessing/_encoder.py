@@ -14,7 +14,7 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
     _check_feature_names_in,
@@ -35,7 +35,9 @@ from sknn.preprocessing._numeric import (
     robust_stats,
     scaled_numeric,
 )
+from sknn.sklearn_glue.decorators import fit_context
 from sknn.sklearn_glue.feature_names import check_array_features
+from sknn.sklearn_glue.input_types import ArrayLike, MatrixLike, Self
 
 
 class TabularEncoder(TransformerMixin, BaseEstimator):
@@ -158,8 +160,8 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         return tags
 
     # ------------------------------------------------------------ public API
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None, sample_weight=None) -> TabularEncoder:
+    @fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: MatrixLike, y: object = None, sample_weight: ArrayLike | None = None) -> Self:
         """Learn each column's encoding and statistics.
 
         Parameters
@@ -182,8 +184,10 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         self._fit_frame(frame, _check_sample_weight(sample_weight, frame, dtype=np.float64))
         return self
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit_transform(self, X, y=None, sample_weight=None) -> np.ndarray:
+    @fit_context(prefer_skip_nested_validation=True)
+    def fit_transform(
+        self, X: MatrixLike, y: object = None, sample_weight: ArrayLike | None = None
+    ) -> np.ndarray:
         """Fit to ``X`` and return its encoding (same as ``fit(X).transform(X)``).
 
         Parameters
@@ -205,7 +209,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         self._fit_frame(frame, _check_sample_weight(sample_weight, frame, dtype=np.float64))
         return self._encode(frame)
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: MatrixLike) -> np.ndarray:
         """Encode ``X`` with the fitted statistics.
 
         Parameters

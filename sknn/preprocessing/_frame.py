@@ -10,6 +10,8 @@ against, or at fit recorded on, the estimator the user called.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
@@ -39,7 +41,7 @@ def _from_dataframe_library(X) -> pd.DataFrame | None:
     frame = nw.from_native(X, eager_only=True, pass_through=True)
     if frame is X:
         return None
-    columns = {}
+    columns: dict[str, Any] = {}
     for name in frame.columns:
         series = frame[name]
         if isinstance(series.dtype, (nw.Categorical, nw.Enum)):

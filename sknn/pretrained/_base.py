@@ -9,6 +9,8 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from sknn.sklearn_glue.input_types import ImagesLike, Self, TextsLike
+
 # inputs longer than this show a progress bar when progress_bar=None
 LONG_INPUT = 1_000
 
@@ -82,7 +84,7 @@ class PretrainedEstimator(BaseEstimator):
             self._network = load()
         return self._network
 
-    def fit(self, X, y=None):
+    def fit(self, X: ImagesLike | TextsLike, y: object = None) -> Self:
         """Check the input; nothing is trained.
 
         Parameters

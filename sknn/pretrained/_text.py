@@ -22,6 +22,7 @@ from torch import nn
 from sknn.pretrained._base import PretrainedEstimator, batch_starts
 from sknn.pretrained._reference import PretrainedModule
 from sknn.pretrained._weights import minilm_state, minilm_tokenizer, pretrained_minilm
+from sknn.sklearn_glue.input_types import TextsLike
 from sknn.training import resolve_device
 from sknn.training.threads import recommended_threads, torch_threads
 
@@ -129,7 +130,7 @@ class TextEmbedder(TransformerMixin, _TextInput):
         super().__init__(batch_size=batch_size, device=device, progress_bar=progress_bar)
         self.max_length = max_length
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: TextsLike) -> np.ndarray:
         """The sentence embedding of each text.
 
         Parameters
@@ -207,7 +208,7 @@ class TextTokenizer(TransformerMixin, _TextInput):
     def __init__(self, max_length=128):
         self.max_length = max_length
 
-    def transform(self, X) -> dict[str, np.ndarray]:
+    def transform(self, X: TextsLike) -> dict[str, np.ndarray]:
         """Token ids and attention masks.
 
         Parameters

@@ -16,6 +16,7 @@ from sknn.nn.efficientnet import HEAD_CHANNELS
 from sknn.pretrained._base import PretrainedEstimator, batch_starts
 from sknn.pretrained._images import check_images, image_batch
 from sknn.pretrained._weights import imagenet_class_names, pretrained_efficientnet
+from sknn.sklearn_glue.input_types import ImagesLike
 from sknn.training import resolve_device
 from sknn.training.threads import recommended_threads, torch_threads
 
@@ -96,7 +97,7 @@ class ImageNetClassifier(ClassifierMixin, _PretrainedImageNetwork):
     def class_names_(self) -> np.ndarray:
         return np.asarray(imagenet_class_names(), dtype=object)
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: ImagesLike) -> np.ndarray:
         """Probabilities of the 1,000 classes.
 
         Parameters
@@ -112,7 +113,7 @@ class ImageNetClassifier(ClassifierMixin, _PretrainedImageNetwork):
         logits = torch.from_numpy(self._forward(X, features=False)).double()
         return torch.softmax(logits, dim=1).numpy()
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ImagesLike) -> np.ndarray:
         """The most probable class of each image.
 
         Parameters
@@ -156,7 +157,7 @@ class ImageEmbedder(TransformerMixin, _PretrainedImageNetwork):
     (2, 1280)
     """
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: ImagesLike) -> np.ndarray:
         """The pooled features of each image.
 
         Parameters

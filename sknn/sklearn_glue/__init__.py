@@ -3,11 +3,13 @@
 Lives here: ``callbacks.py`` (scikit-learn 1.9's callback API,
 ``sklearn.callback``: ``set_callbacks``, a task per fit and one per epoch,
 wired into sknn's trainer), ``feature_names.py`` (a plain array's feature
-names and count checked as scikit-learn checks them, cheaply) and
+names and count checked as scikit-learn checks them, cheaply),
 ``input_types.py`` (the types the public ``fit``/``predict``/``transform``
-signatures accept). It imports scikit-learn and :mod:`sknn.training` only.
-Imported by: :mod:`sknn.neural_net`, :mod:`sknn.mlp`, :mod:`sknn.preprocessing`
-(and any future estimator family). Next: scikit-learn's Array API dispatch
+signatures accept) and ``decorators.py`` (scikit-learn's ``_fit_context``
+and ``available_if``, declared to keep the signatures they wrap, so that
+type checkers see them). It imports scikit-learn and :mod:`sknn.training` only.
+Imported by: :mod:`sknn.neural_net`, :mod:`sknn.mlp`, :mod:`sknn.preprocessing`,
+:mod:`sknn.pretrained` (and any future estimator family). Next: scikit-learn's Array API dispatch
 (torch tensors in and out) gets its namespace-and-device helpers here, so
 both families read an input's namespace the same way; any other piece of
 scikit-learn protocol that two families need goes here, not into either.

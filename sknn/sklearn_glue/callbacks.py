@@ -13,6 +13,7 @@ before.
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 from sknn.training import Callback
 
@@ -20,7 +21,7 @@ try:  # scikit-learn >= 1.9
     from sklearn.callback import CallbackSupportMixin, with_callbacks
 except ImportError:  # pragma: no cover - exercised with scikit-learn < 1.9
 
-    class CallbackSupportMixin:  # noqa: D101 - a stand-in without callbacks
+    class CallbackSupportMixin:  # type: ignore[no-redef]  # a stand-in without callbacks
         pass
 
     def with_callbacks(method):  # noqa: D103
@@ -59,7 +60,7 @@ class EpochTasks(Callback):
         self._epoch = self.context.subcontext(task_name="epoch")
         self._epoch.call_on_fit_task_begin(estimator=self.estimator, **self.data)
 
-    def on_epoch_end(self, record) -> bool:
+    def on_epoch_end(self, record: dict[str, Any]) -> bool:
         stop = self._epoch.call_on_fit_task_end(
             estimator=self.estimator,
             reconstruction_attributes=lambda: self.snapshot(self.estimator),

@@ -9,12 +9,18 @@ table); tables and sparse matrices are named on top of it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import sys
+from collections.abc import Mapping, Sequence
 from typing import TypeAlias
 
 import numpy.typing as npt
 import pandas as pd
 from scipy import sparse
+
+if sys.version_info >= (3, 11):
+    from typing import Self
+else:  # pragma: no cover - Python 3.10
+    from typing_extensions import Self
 
 ArrayLike: TypeAlias = npt.ArrayLike
 """A 1-D or 2-D array-like: a list, a numpy array, a pandas Series, a column."""
@@ -30,4 +36,18 @@ is samples (images, token ids) or, for a module with several inputs, a dict of t
 TargetLike: TypeAlias = npt.ArrayLike | pd.Series | pd.DataFrame
 """Targets: shape (n_samples,) or (n_samples, n_outputs)."""
 
-__all__ = ["ArrayLike", "InputsLike", "MatrixLike", "TargetLike"]
+ImagesLike: TypeAlias = npt.ArrayLike | Sequence[npt.ArrayLike]
+"""Images: a list of arrays of any sizes, or one array of same-sized ones."""
+
+TextsLike: TypeAlias = Sequence[str | None] | npt.ArrayLike | pd.Series | pd.DataFrame
+"""Texts: a list, array or Series of strings, or the one column of a DataFrame."""
+
+__all__ = [
+    "ArrayLike",
+    "ImagesLike",
+    "InputsLike",
+    "MatrixLike",
+    "Self",
+    "TargetLike",
+    "TextsLike",
+]

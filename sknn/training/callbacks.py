@@ -37,8 +37,8 @@ class Callback:
     def on_batch_end(self, info: dict[str, Any]) -> None:
         """Called after each gradient step."""
 
-    def on_epoch_end(self, record: dict[str, Any]) -> None:
-        """Called after each epoch with its history row."""
+    def on_epoch_end(self, record: dict[str, Any]) -> bool | None:
+        """Called after each epoch with its history row; ``True`` stops training."""
 
     def on_train_end(self, info: dict[str, Any]) -> None:
         """Called once after the last epoch."""

@@ -3,9 +3,24 @@
 from __future__ import annotations
 
 import math
+from typing import Protocol
 
 import torch
 from torch import nn
+
+
+class Stopper(Protocol):
+    """What the :class:`~sknn.training.Trainer` asks of the object that stops it.
+
+    :class:`EarlyStopping` is one; the drop-in MLPs bring scikit-learn's rule.
+    """
+
+    monitor: str  # the key of the epoch record it watches
+    best_epoch: int | None
+
+    def update(self, value: float, epoch: int, module: nn.Module) -> bool:
+        """Record an epoch's monitored ``value``; ``True`` to stop training."""
+        ...
 
 
 class EarlyStopping:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 import torch
 
@@ -63,7 +64,7 @@ class _FusedOptimizer:
             chunk = list(grads[start : start + n])
             start += n
             if all(g is not None for g in chunk):
-                self._update(group, chunk)
+                self._update(group, cast(list[torch.Tensor], chunk))
                 continue
             used = [(p, g) for p, g in zip(group["params"], chunk, strict=True) if g is not None]
             if used:

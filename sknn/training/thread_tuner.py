@@ -117,6 +117,7 @@ class ThreadTuner(Callback):
         return self.ceiling if (self._in_trial // self.block) % 2 == 0 else 1
 
     def _decided(self) -> bool:
+        assert self._times is not None  # only called inside a trial
         one, many = self._times[1], self._times[self.ceiling]
         timed = self.block - 1  # per block
         if len(one) >= timed and len(many) >= timed:
@@ -127,6 +128,7 @@ class ThreadTuner(Callback):
         return len(one) >= self.rounds * timed and len(many) >= self.rounds * timed
 
     def _finish_trial(self) -> None:
+        assert self._times is not None  # only called inside a trial
         one = statistics.median(self._times[1])
         many = statistics.median(self._times[self.ceiling])
         chosen = self.ceiling if many < self.margin * one else 1

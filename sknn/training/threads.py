@@ -38,8 +38,9 @@ def macs_per_row(module: torch.nn.Module) -> int:
     The module's own ``macs_per_row()`` when it has one (an ensemble reuses its
     shared layers once per member), else its parameter count.
     """
-    if hasattr(module, "macs_per_row"):
-        return int(module.macs_per_row())
+    own = getattr(module, "macs_per_row", None)
+    if callable(own):
+        return int(own())
     return sum(p.numel() for p in module.parameters())
 
 

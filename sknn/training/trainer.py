@@ -5,13 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import nn
 
 from sknn.training.callbacks import Callback
 from sknn.training.divergence import DivergenceGuard
-from sknn.training.early_stopping import EarlyStopping
+from sknn.training.early_stopping import Stopper
 from sknn.training.history import History
 from sknn.training.optim import Stepper
 from sknn.training.schedules import Schedule
@@ -116,7 +117,7 @@ class Trainer:
         Upper bound on passes over the training data.
     schedule : Schedule or None
         Per-epoch learning-rate schedule; ``None`` keeps the rate.
-    stopper : EarlyStopping
+    stopper : Stopper
         Watches the quantity named by its ``monitor`` attribute (a key of the
         epoch record) through ``update(value, epoch, module)``, which returns
         ``True`` to stop; any object with that interface and a ``best_epoch``
@@ -159,7 +160,7 @@ class Trainer:
         batch_size: int,
         max_epochs: int,
         schedule: Schedule | None = None,
-        stopper: EarlyStopping,
+        stopper: Stopper,
         score_fn: ScoreFn | None = None,
         callbacks: Sequence[Callback] = (),
         generator: torch.Generator | None = None,
@@ -239,7 +240,7 @@ class Trainer:
             y_batch, w_batch = y[start:stop], None if w is None else w[start:stop]
             rows = min(stop, n) - start
             loss = loss_fn(out, y_batch, w_batch)
-            if total_reported is not None:
+            if total_reported is not None and report_fn is not None:
                 with torch.no_grad():
                     total_reported.add_(report_fn(out.detach(), y_batch, w_batch), alpha=rows)
             step(loss)
@@ -303,7 +304,7 @@ class Trainer:
                 if valid is not None:
                     valid_loss, valid_score = self.evaluate(valid)
                     self.module.train()
-                record = {
+                record: dict[str, Any] = {
                     "epoch": first_epoch + offset,
                     "train_loss": train_loss,
                     **({} if reported is None else {"train_objective": objective.item()}),
