@@ -23,6 +23,8 @@ import sys
 import tempfile
 import time
 
+import numpy as np
+
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -61,17 +63,24 @@ cases = {
     .fit(Xd, yd).predict(Xd),
     "TabularEncoder": lambda: TabularEncoder().fit_transform(X),
 }
-for name, run in cases.items():
+for i, (name, run) in enumerate(cases.items()):
     values = np.ascontiguousarray(np.asarray(run(), dtype=np.float64))
+    np.save(f"{sys.argv[2]}/{i}.npy", values)
     print(name, "|", hashlib.sha256(values.tobytes()).hexdigest()[:16], flush=True)
 """
 
 
-def fit_hashes(tree: str) -> dict[str, str]:
+def fits(tree: str, out_dir: str) -> dict[str, tuple[str, np.ndarray]]:
+    """Each fit's hash and predictions, run in a fresh process on ``tree``."""
+    os.makedirs(out_dir)
     out = subprocess.run(
-        [sys.executable, "-c", FITS, tree], capture_output=True, text=True, check=True
+        [sys.executable, "-c", FITS, tree, out_dir], capture_output=True, text=True, check=True
     ).stdout
-    return dict(line.rsplit(" | ", 1) for line in out.strip().splitlines())
+    lines = [line.rsplit(" | ", 1) for line in out.strip().splitlines()]
+    return {
+        name: (digest, np.load(os.path.join(out_dir, f"{i}.npy")))
+        for i, (name, digest) in enumerate(lines)
+    }
 
 
 def git(*args: str) -> str:
@@ -91,16 +100,22 @@ def main(argv=None) -> int:
         tree = os.path.join(tmp, "tree")
         git("worktree", "add", "--detach", tree, args.rev)
         try:
-            old = fit_hashes(tree)
+            old = fits(tree, os.path.join(tmp, "old"))
         finally:
             git("worktree", "remove", "--force", tree)
-    new = fit_hashes(ROOT)
-    rows = [
-        f"| {name} | {old.get(name, 'missing')} | {value} | "
-        f"{'yes' if old.get(name) == value else '**no**'} |"
-        for name, value in new.items()
-    ]
-    same = all(old.get(name) == value for name, value in new.items())
+        new = fits(ROOT, os.path.join(tmp, "new"))
+    rows = []
+    for name, (digest, values) in new.items():
+        then = old.get(name)
+        if then is None:
+            rows.append(f"| {name} | missing | {digest} | | |")
+            continue
+        gap = float(np.max(np.abs(values - then[1]))) if values.shape == then[1].shape else None
+        rows.append(
+            f"| {name} | {then[0]} | {digest} | {'yes' if then[0] == digest else 'no'} | "
+            f"{'shape differs' if gap is None else f'{gap:.2g}'} |"
+        )
+    same = all(old.get(name, ("",))[0] == digest for name, (digest, _) in new.items())
     report = "\n".join(
         [
             "# Same fit: every model as before the change",
@@ -110,8 +125,8 @@ def main(argv=None) -> int:
             "fresh process with the same seeds; the hash is of the predictions' float64 "
             "bytes.",
             "",
-            f"| fit | {before} | {here} | identical |",
-            "|---|---|---|---|",
+            f"| fit | {before} | {here} | identical | largest difference |",
+            "|---|---|---|---|---|",
             *rows,
             "",
             f"All identical: **{'yes' if same else 'no'}**.",

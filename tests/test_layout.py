@@ -61,6 +61,7 @@ PUBLIC = {
         "PiecewiseLinearEmbedding",
         "TabularMLP",
         "embedding_dim",
+        "narrow_bmm",
         "quantile_edges",
     ],
     "sknn.discovery": ["all_estimators"],

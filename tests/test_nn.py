@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from sknn.nn import FeatureScale, PeriodicEmbedding, TabularMLP, quantile_edges
+from sknn.nn import FeatureScale, PeriodicEmbedding, TabularMLP, narrow_bmm, quantile_edges
 from sknn.training.losses import combine
 
 
@@ -148,3 +148,27 @@ def test_quantile_edges_weigh_rows_as_copies_and_ignore_zero_weights():
     repeated = quantile_edges(np.repeat(X, weights, axis=0), 8)
     torch.testing.assert_close(weighted, repeated)
     assert not torch.equal(weighted, quantile_edges(X, 8))
+
+
+@pytest.mark.parametrize("needs", [(True, True), (False, True), (True, False)])
+def test_narrow_bmm_equals_bmm_forward_and_backward(needs):
+    gen = torch.Generator().manual_seed(0)
+    a = torch.randn(4, 7, 6, dtype=torch.float64, generator=gen, requires_grad=needs[0])
+    b = torch.randn(4, 6, 2, dtype=torch.float64, generator=gen, requires_grad=needs[1])
+    torch.testing.assert_close(narrow_bmm(a, b), torch.bmm(a, b))
+    assert torch.autograd.gradcheck(narrow_bmm, (a, b))
+    grad = torch.randn(4, 7, 2, dtype=torch.float64, generator=gen)
+    wanted = [t for t, need in zip((a, b), needs, strict=True) if need]
+    got = torch.autograd.grad(narrow_bmm(a, b), wanted, grad)
+    expected = torch.autograd.grad(torch.bmm(a, b), wanted, grad)
+    for g, e in zip(got, expected, strict=True):
+        torch.testing.assert_close(g, e)
+
+
+def test_narrow_bmm_takes_strided_operands_as_the_embeddings_pass_them():
+    # the piecewise embedding passes a transposed (features, batch, bins) view
+    encoded = torch.rand(5, 3, 8, dtype=torch.float64)
+    weight = torch.randn(3, 8, 2, dtype=torch.float64, requires_grad=True)
+    per_feature = encoded.transpose(0, 1)
+    torch.testing.assert_close(narrow_bmm(per_feature, weight), torch.bmm(per_feature, weight))
+    assert torch.autograd.gradcheck(lambda w: narrow_bmm(per_feature, w), (weight,))

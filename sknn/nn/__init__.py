@@ -5,7 +5,8 @@ Lives here: ``mlp.py`` (a plain MLP and the activations), ``tabular.py``
 ensemble), ``embeddings.py`` (periodic and piecewise-linear numeric
 embeddings, the feature scale), ``inference.py`` (float64 copies of a fitted
 network for small CPU predictions), ``efficientnet.py`` (EfficientNet-Lite0
-in plain torch) and ``state.py`` (a module's state as numpy and back, for
+in plain torch), ``narrow_bmm.py`` (batched products with few output columns,
+fast on the CPU) and ``state.py`` (a module's state as numpy and back, for
 saving). It imports torch and numpy only (``tests/test_structure.py``
 checks it). Imported by: the estimator families (:mod:`sknn.neural_net`,
 :mod:`sknn.mlp`), :mod:`sknn.pretrained`, tests. Next: a new architecture is
@@ -21,6 +22,7 @@ from sknn.nn.embeddings import (
     quantile_edges,
 )
 from sknn.nn.mlp import ACTIVATIONS, MLP
+from sknn.nn.narrow_bmm import narrow_bmm
 from sknn.nn.tabular import TabularMLP, embedding_dim
 
 __all__ = [
@@ -31,5 +33,6 @@ __all__ = [
     "PiecewiseLinearEmbedding",
     "TabularMLP",
     "embedding_dim",
+    "narrow_bmm",
     "quantile_edges",
 ]

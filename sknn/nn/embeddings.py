@@ -8,6 +8,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from sknn.nn.narrow_bmm import narrow_bmm
+
 
 class PeriodicEmbedding(nn.Module):
     """Embed each numeric feature by learned periodic functions of it.
@@ -125,14 +127,17 @@ class PiecewiseLinearEmbedding(nn.Module):
         n_bins = t.shape[-1]
         if n_bins == 1:
             return t
-        middle = t[..., 1:-1].clamp(0.0, 1.0)
-        # one-sided clamps written with relu: as ONNX, a clamp with one bound is a
-        # Clip with an empty input name, which skl2onnx cannot place in its graph
-        first = 1.0 - torch.relu(1.0 - t[..., :1])
-        return torch.cat([first, middle, torch.relu(t[..., -1:])], dim=-1)
+        # inner bins clipped to [0, 1]; the first and last extrapolate below and
+        # above. One clamp with per-bin bounds (exported to ONNX as Max and Min)
+        # instead of a clamp per part and a concatenation
+        low = torch.zeros(n_bins, dtype=t.dtype, device=t.device)
+        high = torch.ones(n_bins, dtype=t.dtype, device=t.device)
+        low[0], high[-1] = -math.inf, math.inf
+        return torch.clamp(t, low, high)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        mixed = torch.einsum("bfk,fko->bfo", self.encode(x), self.weight) + self.bias
+        per_feature = self.encode(x).transpose(0, 1)  # (n_features, batch, n_bins)
+        mixed = narrow_bmm(per_feature, self.weight).transpose(0, 1) + self.bias
         return torch.cat([x.unsqueeze(-1), mixed], dim=-1).flatten(1)
 
 

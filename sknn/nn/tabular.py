@@ -10,6 +10,7 @@ from torch import nn
 
 from sknn.nn.embeddings import FeatureScale, PeriodicEmbedding, PiecewiseLinearEmbedding
 from sknn.nn.mlp import MLP
+from sknn.nn.narrow_bmm import narrow_bmm
 
 
 def embedding_dim(cardinality: int) -> int:
@@ -159,5 +160,5 @@ class TabularMLP(nn.Module):
         k = self.n_ensemble
         members = (z.unsqueeze(0) * self.adapter.unsqueeze(1)).flatten(0, 1)  # (k * B, W)
         hidden = self.mlp(members).unflatten(0, (k, -1))  # (k, B, H)
-        out = torch.baddbmm(self.head_bias.unsqueeze(1), hidden, self.head_weight)
+        out = narrow_bmm(hidden, self.head_weight) + self.head_bias.unsqueeze(1)
         return out.transpose(0, 1)  # (B, k, n_outputs)

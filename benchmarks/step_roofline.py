@@ -1,0 +1,175 @@
+"""How close the default training step runs to this CPU's matrix-multiply roof, on one thread.
+
+The default fit's cost is its optimizer steps: on 20,000 x 20
+(``make_classification``, as ``fit_time.py``) 95% of a fit is steps of batch
+128. This script measures, on one thread:
+
+- the **roof**: float32 GFLOP/s of a large square matrix product
+  (``torch.mm``, 1,024 to 2,048), the best this core does;
+- the **step**: a real default fit (``NeuralNetClassifier(n_threads=1)``), timed
+  by a :class:`sknn.training.Callback` between consecutive batches of an epoch
+  (so validation and epoch set-up are left out), median over the epochs'
+  steps;
+- its **arithmetic**: the matrix-multiply FLOPs of forward and backward
+  (``torch.utils.flop_counter``) of a fit of exactly 141 steps, per step;
+
+and reports the step's GFLOP/s as a fraction of the roof. With ``--against
+REV`` the same measurement runs for a git revision too (a temporary worktree,
+fresh processes, the two alternating), so a change to the step is measured
+before and after side by side in one run.
+
+    python benchmarks/step_roofline.py                  # this checkout
+    python benchmarks/step_roofline.py --against REV    # and REV, alternating
+
+Writes ``benchmarks/results/step_roofline.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# one measurement in a fresh interpreter, with the tree to measure first on sys.path
+MEASURE = r"""
+import json, statistics, sys, time, warnings
+sys.path.insert(0, sys.argv[1])
+import torch
+torch.set_num_threads(1)
+from torch.utils.flop_counter import FlopCounterMode
+from sklearn.datasets import make_classification
+import sknn
+from sknn import NeuralNetClassifier
+from sknn.training import Callback
+
+assert sknn.__file__.startswith(sys.argv[1]), sknn.__file__
+warnings.simplefilter("ignore")
+
+def roof():
+    best = 0.0
+    for n in (1024, 1536, 2048):
+        a, b = torch.randn(n, n), torch.randn(n, n)
+        a @ b
+        times = []
+        for _ in range(5):
+            tic = time.perf_counter()
+            a @ b
+            times.append(time.perf_counter() - tic)
+        best = max(best, 2 * n**3 / min(times) / 1e9)
+    return best
+
+class StepTimes(Callback):
+    def __init__(self):
+        self.times, self.last = [], None
+    def on_epoch_begin(self, epoch):
+        self.last = None
+    def on_batch_end(self, info):
+        now = time.perf_counter()
+        if self.last is not None:
+            self.times.append(now - self.last)
+        self.last = now
+
+X, y = make_classification(n_samples=20_000, n_features=20, n_informative=10, random_state=0)
+steps = StepTimes()
+NeuralNetClassifier(n_threads=1, max_iter=4, n_iter_no_change=10, random_state=0,
+                    callbacks=[steps]).fit(X, y)
+step_s = statistics.median(steps.times)
+# the arithmetic of exactly 141 steps of 128 rows, no validation
+counter = FlopCounterMode(display=False)
+with counter:
+    NeuralNetClassifier(n_threads=1, max_iter=1, early_stopping=False, batch_size=128,
+                        random_state=0).fit(X[:18_048], y[:18_048])
+flops = counter.get_total_flops() / 141
+print(json.dumps({"roof": roof(), "step_s": step_s, "flops": flops}))
+"""
+
+
+def measure(tree: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-c", MEASURE, tree], capture_output=True, text=True, check=True
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def git(*args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", ROOT, *args], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def summary(runs: list[dict]) -> dict:
+    roof = statistics.median(r["roof"] for r in runs)
+    step = statistics.median(r["step_s"] for r in runs)
+    flops = statistics.median(r["flops"] for r in runs)
+    rate = flops / step / 1e9
+    return {"roof": roof, "step_ms": step * 1e3, "mflop": flops / 1e6, "rate": rate}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--against", help="a git revision measured alternately with this tree")
+    parser.add_argument("--repeats", type=int, default=3, help="fresh processes per tree")
+    args = parser.parse_args(argv)
+    here = git("rev-parse", "--short", "HEAD")
+    if git("status", "--porcelain", "sknn"):
+        here += " + uncommitted changes"
+    trees = {f"this checkout ({here})": ROOT}
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.against:
+            old = os.path.join(tmp, "tree")
+            git("worktree", "add", "--detach", old, args.against)
+            trees = {f"{git('rev-parse', '--short', args.against)}": old, **trees}
+        try:
+            runs: dict[str, list[dict]] = {name: [] for name in trees}
+            for _ in range(args.repeats):
+                for name, tree in trees.items():
+                    runs[name].append(measure(tree))
+                    print(name, runs[name][-1], flush=True)
+        finally:
+            if args.against:
+                git("worktree", "remove", "--force", old)
+    rows = []
+    for name, measured in runs.items():
+        s = summary(measured)
+        rows.append(
+            f"| {name} | {s['step_ms']:.2f} | {s['mflop']:.1f} | {s['rate']:.1f} | "
+            f"{s['roof']:.1f} | **{s['rate'] / s['roof']:.2f}** |"
+        )
+    command = "python benchmarks/step_roofline.py" + (
+        f" --against {args.against}" if args.against else ""
+    )
+    report = "\n".join(
+        [
+            "# The default training step against the matrix-multiply roof, one thread",
+            "",
+            f"Measured {time.strftime('%Y-%m-%d')}. Command: `{command}`. Default "
+            "`NeuralNetClassifier` on `make_classification(20_000, 20)` (18,000 training "
+            "rows, batches of 128); step time: median over the steps of a 4-epoch fit, "
+            "validation excluded; FLOPs: matrix products of forward and backward "
+            "(`torch.utils.flop_counter`) per step; roof: the best float32 GFLOP/s of "
+            "`torch.mm` on 1,024-2,048 square matrices. Medians over "
+            f"{args.repeats} fresh processes per tree, trees alternating.",
+            "",
+            "| tree | ms / step | MFLOP / step | GFLOP/s | roof GFLOP/s | fraction of roof |",
+            "|---|---|---|---|---|---|",
+            *rows,
+            "",
+        ]
+    )
+    print(report)
+    os.makedirs(RESULTS, exist_ok=True)
+    with open(os.path.join(RESULTS, "step_roofline.md"), "w") as f:
+        f.write(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
