@@ -1,11 +1,13 @@
 """The training engine's building blocks: fused step, threads, schedules, stopping."""
 
+import copy
+
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
-from sknn.nn import MLP
+from sknn.nn import MLP, TabularMLP, quantile_edges
 from sknn.training import EarlyStopping, recommended_threads, resolve_device, torch_threads
 from sknn.training.optim import FusedAdam, FusedSGD, Stepper, make_optimizer
 from sknn.training.schedules import Schedule
@@ -60,6 +62,54 @@ def test_fused_adam_parameter_groups_and_step_protocol():
     assert all(not torch.equal(p, q) for p, q in zip(model.parameters(), before, strict=True))
     opt.zero_grad()
     assert all(p.grad is None for p in model.parameters())
+
+
+@pytest.mark.parametrize("name", ["adamw", "sgd"])
+def test_fused_optimizers_read_a_transposed_gradient_in_the_parameters_layout(name):
+    # torch.autograd.grad may return a gradient laid out otherwise than its
+    # parameter (a custom autograd function's transposed view); the fused kernels
+    # read memory in the parameter's order, which once silently scrambled updates
+    torch.manual_seed(0)
+    ours_param = torch.randn(4, 3, requires_grad=True)
+    theirs_param = ours_param.detach().clone().requires_grad_(True)
+    kwargs = {"lr": 0.1, "weight_decay": 0.01}
+    if name == "sgd":
+        kwargs["momentum"] = 0.9
+    ours = make_optimizer(name, [ours_param], device=torch.device("cpu"), **kwargs)
+    theirs = {"adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}[name]([theirs_param], **kwargs)
+    for _ in range(3):
+        grad = torch.randn(3, 4).t()  # (4, 3), not contiguous
+        assert not grad.is_contiguous()
+        ours.apply([grad])
+        theirs_param.grad = grad.contiguous()
+        theirs.step()
+    torch.testing.assert_close(ours_param, theirs_param)
+
+
+@pytest.mark.parametrize("embedding", ["piecewise", "periodic"])
+def test_the_tabular_ensemble_trains_as_torch_optim_trains_it(embedding):
+    # sknn's step (gradients from torch.autograd.grad into a fused kernel) against
+    # torch.optim.AdamW on .grad: the same parameters after a few steps, for the
+    # network with every custom autograd path (member heads, embeddings)
+    torch.manual_seed(0)
+    x = torch.randn(32, 6)
+    x[:, 5] = torch.randint(0, 4, (32,)).float()  # one categorical code column
+    y = torch.randint(0, 3, (32,))
+    edges = quantile_edges(x[:, :3].numpy(), 8) if embedding == "piecewise" else None
+    ours = TabularMLP(
+        5, [4], 3, (16,), n_periodic=3, feature_scale=True, n_ensemble=4, bin_edges=edges
+    )
+    theirs = copy.deepcopy(ours)
+    optimizer = make_optimizer("adamw", ours.parameters(), 1e-2, 1e-3, torch.device("cpu"))
+    reference = torch.optim.AdamW(theirs.parameters(), lr=1e-2, weight_decay=1e-3)
+    step = Stepper(optimizer)
+    for _ in range(3):
+        step(F.cross_entropy(ours(x).flatten(0, 1), y.repeat_interleave(4)))
+        reference.zero_grad()
+        F.cross_entropy(theirs(x).flatten(0, 1), y.repeat_interleave(4)).backward()
+        reference.step()
+    for (name, p), q in zip(ours.named_parameters(), theirs.parameters(), strict=True):
+        torch.testing.assert_close(p, q, rtol=1e-4, atol=1e-5, msg=name)
 
 
 @pytest.mark.parametrize("nesterov", [False, True])

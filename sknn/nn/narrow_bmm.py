@@ -32,7 +32,9 @@ class _NarrowBmm(torch.autograd.Function):
         a, b_t = ctx.saved_tensors
         grad_t = grad.transpose(1, 2).contiguous()  # (g, n, m)
         grad_a = torch.bmm(grad_t.transpose(1, 2), b_t) if ctx.needs_input_grad[0] else None
-        grad_b = torch.bmm(grad_t, a).transpose(1, 2) if ctx.needs_input_grad[1] else None
+        grad_b = (
+            torch.bmm(grad_t, a).transpose(1, 2).contiguous() if ctx.needs_input_grad[1] else None
+        )
         return grad_a, grad_b
 
 

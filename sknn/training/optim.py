@@ -10,6 +10,11 @@ import torch
 OPTIMIZERS = ("adamw", "adam", "sgd")
 
 
+def _like(param: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
+    """``grad`` copied into ``param``'s memory layout."""
+    return torch.empty_like(param, memory_format=torch.preserve_format).copy_(grad)
+
+
 class _FusedOptimizer:
     """Parameter groups, state and ``state_dict`` shared by the fused optimizers.
 
@@ -56,12 +61,18 @@ class _FusedOptimizer:
 
         A ``None`` gradient (a parameter the loss did not use, such as a
         pretrained model's unused pooler) leaves that parameter and its state
-        alone, as torch's optimizers do.
+        alone, as torch's optimizers do. A gradient laid out otherwise than its
+        parameter (a transposed view, which :func:`torch.autograd.grad` may
+        return where ``.grad`` would not) is copied into the parameter's layout
+        first: the fused kernels read memory in the parameter's order.
         """
         start = 0
         for group in self.param_groups:
             n = len(group["params"])
-            chunk = list(grads[start : start + n])
+            chunk = [
+                g if g is None or g.stride() == p.stride() else _like(p, g)
+                for p, g in zip(group["params"], grads[start : start + n], strict=True)
+            ]
             start += n
             if all(g is not None for g in chunk):
                 self._update(group, cast(list[torch.Tensor], chunk))
