@@ -66,7 +66,7 @@ class BaseNeuralNet(
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "lr_schedule": [StrOptions(set(SCHEDULES))],
         "early_stopping": ["boolean", StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -94,7 +94,7 @@ class BaseNeuralNet(
         learning_rate=1e-3,
         weight_decay=1e-4,
         batch_size="auto",
-        max_iter=40,
+        max_iter="auto",
         lr_schedule="cosine",
         early_stopping="auto",
         validation_fraction=0.1,
@@ -280,7 +280,7 @@ class BaseNeuralNet(
                 else _plan.training_data(path, X, y_enc, sample_weight, valid_idx, device)
             )
             batch_size = _plan.batch_size(self, len(train))
-            max_epochs = 1 if incremental else self.max_iter
+            max_epochs = 1 if incremental else _plan.epochs(self, len(train), batch_size)
             _plan.reset_learning_rate(self, self.optimizer_)
             stopper = _plan.stopper(self, incremental, has_valid=valid is not None)
             objective, plain, ensemble = _plan.losses(self)

@@ -155,7 +155,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         learning_rate=1e-3,
         weight_decay=1e-4,
         batch_size="auto",
-        max_iter=40,
+        max_iter="auto",
         lr_schedule="cosine",
         early_stopping="auto",
         validation_fraction=0.1,

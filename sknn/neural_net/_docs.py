@@ -66,11 +66,14 @@ batch_size : int or "auto", default="auto"
     Rows per gradient step; ``"auto"`` uses about 1% of the training rows,
     rounded to a power of two between 32 and 256.""",
     "max_iter": """\
-max_iter : int, default=40
+max_iter : int or "auto", default="auto"
     Maximum number of epochs, and the length of the cosine schedule: the rate
-    anneals to 0 within the epochs a fit runs. Early stopping ends most
-    default fits after 15-35 epochs; a longer schedule would stop them at
-    nearly the full rate.""",
+    anneals to 0 within the epochs a fit runs. ``"auto"``: 40 epochs for
+    sknn's own network (early stopping ends most default fits after 15-35;
+    a longer schedule would stop them at nearly the full rate), 200 for a
+    ``module`` of your own (its needs are unknown; early stopping decides),
+    and in both cases at least as many as make 500 optimizer steps, so a
+    table of a few dozen rows is still fitted.""",
     "lr_schedule": """\
 lr_schedule : {"cosine", "constant", "plateau"}, default="cosine"
     Per-epoch learning-rate schedule. ``"plateau"`` halves the rate after
