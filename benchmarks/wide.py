@@ -63,7 +63,7 @@ from models import (  # noqa: E402
     scaled_target,
     standard_preprocessing,
 )
-from wide_report import PREVIOUS  # noqa: E402
+from wide_report import NOW, PREVIOUS  # noqa: E402
 from wide_tables import MAX_TRAIN, TABLES  # noqa: E402
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
@@ -114,6 +114,34 @@ class _RowsBatch:
         return getattr(self.model, name)
 
 
+class _ScaledBatch(_RowsBatch):
+    """Batches of about n / ``rows_per_batch`` rows, the learning rate scaled with them.
+
+    The rate grows as (batch / the default's batch) ** ``power``: 0.5 keeps the
+    noise of a step about constant, 1 its expected move (the linear rule).
+    """
+
+    def __init__(self, model, rows_per_batch: int, power: float, cap: int = 256, base=None):
+        super().__init__(model, rows_per_batch)
+        self.power, self.cap, self.base = power, cap, base
+
+    def fit(self, X, y):
+        n = len(X) * (1 - self.model.validation_fraction)
+        default = self.base or min(256, max(32, 2 ** round(np.log2(max(n, 1) / 100))))
+        size = int(min(self.cap, max(32, 2 ** round(np.log2(max(n, 1) / self.rows_per_batch)))))
+        rate = self.model.learning_rate * (size / default) ** self.power
+        self.model.set_params(batch_size=size, learning_rate=rate)
+        self.model.fit(X, y)
+        return self
+
+
+def _scaled_batch(rows_per_batch: int, power: float, cap: int = 256, base=None):
+    """``base``: the batch the default rate is for; by default the default's batch."""
+    return lambda task, seed, n_classes: _ScaledBatch(
+        make_sknn(task, seed, n_classes), rows_per_batch, power, cap, base
+    )
+
+
 def _rows_batch(rows_per_batch: int, **params):
     return lambda task, seed, n_classes: _RowsBatch(
         make_sknn(task, seed, n_classes, **params), rows_per_batch
@@ -158,6 +186,18 @@ LEVERS = {
         25, hidden_layer_sizes=(256,), numeric_embedding="piecewise"
     ),
 }
+# round 2 (issue 30): today's defaults with one change, compared with "sknn"
+LEVERS.update(
+    {
+        f"{NOW}batch=n/50 lr sqrt": _scaled_batch(50, 0.5),
+        f"{NOW}batch=n/50 lr linear": _scaled_batch(50, 1.0),
+        f"{NOW}batch=n/25 lr sqrt": _scaled_batch(25, 0.5),
+        f"{NOW}batch=n/25 lr linear": _scaled_batch(25, 1.0),
+        f"{NOW}batch=n/12 lr sqrt": _scaled_batch(12, 0.5),
+        f"{NOW}batch=n/25 lr sqrt max 512": _scaled_batch(25, 0.5, cap=512),
+        f"{NOW}batch=n/25 max 512 lr sqrt(b/32)": _scaled_batch(25, 0.5, cap=512, base=32),
+    }
+)
 MODELS.update(LEVERS)
 
 

@@ -63,7 +63,7 @@ class BaseNeuralNet(
         "frozen": [list, tuple, None],
         "lr_multipliers": [dict, None],
         "criterion": [None, callable],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "max_iter": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -91,7 +91,7 @@ class BaseNeuralNet(
         feature_scale=True,
         n_ensemble=8,
         optimizer="adamw",
-        learning_rate=1e-3,
+        learning_rate="auto",
         weight_decay=1e-4,
         batch_size="auto",
         max_iter="auto",
@@ -281,6 +281,7 @@ class BaseNeuralNet(
             )
             batch_size = _plan.batch_size(self, len(train))
             max_epochs = 1 if incremental else _plan.epochs(self, len(train), batch_size)
+            self.learning_rate_ = _plan.learning_rate(self, batch_size)
             _plan.reset_learning_rate(self, self.optimizer_)
             stopper = _plan.stopper(self, incremental, has_valid=valid is not None)
             objective, plain, ensemble = _plan.losses(self)
@@ -323,7 +324,7 @@ class BaseNeuralNet(
         """Restore the right weights, warn about anything unusual, set attributes."""
         last = self.history_[-1]["epoch"] if self.history_ else 0
         if trainer.diverged:
-            lower = f"lower learning_rate (now {self.learning_rate:g})"
+            lower = f"lower learning_rate (now {self.learning_rate_:g})"
             if not stopper.restore(self.module_):
                 del self.module_
                 raise ValueError(

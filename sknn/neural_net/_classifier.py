@@ -84,24 +84,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
     module_ : torch.nn.Module
         The fitted network; outputs logits, shaped ``(n, k, width)`` for the
         built-in network (``k`` ensemble members).
-    encoder_ : sknn.TabularEncoder
-        The fitted table encoder (absent with a custom ``module``).
-    optimizer_ : torch.optim.Optimizer or sknn.training.optim.FusedAdam
-        The optimizer with its state, so that ``warm_start`` and
-        ``partial_fit`` continue where the last fit stopped.
-    device_ : torch.device
-        The device the network lives on.
-    n_threads_ : int
-        The CPU thread count the last fit ended with (see ``n_threads``).
-    history_ : sknn.training.History
-        One dict per epoch: ``train_loss`` (the plain loss, comparable with
-        ``valid_loss``), ``valid_loss``, ``valid_score``, ``lr`` (the
-        learning rate of the epoch: ``learning_rate`` times the schedule),
-        ``seconds``, and ``train_objective`` when label smoothing changes
-        the loss being minimized; ``history_.plot()`` draws the losses and
-        marks the best epoch.
-    loss_curve_ : list of float
-        ``train_loss`` per epoch.
+    %(fitted)s
     validation_scores_ : list of float or None
         Validation accuracy per epoch, when early stopping is active.
     best_validation_score_ : float or None
@@ -111,16 +94,6 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         fitted on the validation split to minimize its log-loss, shrunk
         towards 1 when that split is small; 1 without a validation split. It
         never changes :meth:`predict`; ``partial_fit`` keeps it.
-    best_epoch_ : int or None
-        Epoch with the lowest monitored loss (the validation loss with early
-        stopping, else the training loss); with early stopping the model holds
-        its weights.
-    n_iter_ : int
-        Epochs trained so far.
-    n_features_in_ : int
-        Number of input features.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Column names, when ``X`` had string column names.
 
     See Also
     --------
@@ -152,7 +125,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         feature_scale=True,
         n_ensemble=8,
         optimizer="adamw",
-        learning_rate=1e-3,
+        learning_rate="auto",
         weight_decay=1e-4,
         batch_size="auto",
         max_iter="auto",

@@ -56,15 +56,18 @@ optimizer : {"adamw", "adam", "sgd"}, default="adamw"
     Adam and AdamW use ``betas=(0.9, 0.95)`` unless ``optimizer__betas``
     says otherwise; ``"sgd"`` uses momentum 0.9.""",
     "learning_rate": """\
-learning_rate : float, default=1e-3
-    Base learning rate.""",
+learning_rate : float or "auto", default="auto"
+    Base learning rate. ``"auto"``: 1e-3 for batches of 32 rows, growing
+    with the square root of the batch size (2e-3 at 128 rows, 4e-3 at 512),
+    as a larger batch averages out more noise; the rate a fit used is
+    ``learning_rate_``.""",
     "weight_decay": """\
 weight_decay : float, default=1e-4
     Weight decay (decoupled for AdamW, L2 for Adam and SGD).""",
     "batch_size": """\
 batch_size : int or "auto", default="auto"
-    Rows per gradient step; ``"auto"`` uses about 1% of the training rows,
-    rounded to a power of two between 32 and 256.""",
+    Rows per gradient step; ``"auto"`` uses about 4% of the training rows,
+    rounded to a power of two between 32 and 512.""",
     "max_iter": """\
 max_iter : int or "auto", default="auto"
     Maximum number of epochs, and the length of the cosine schedule: the rate
@@ -145,8 +148,46 @@ lr_multipliers : dict of str to float, default=None
 }
 
 
+# the fitted attributes both estimators have, for a class docstring's ``%(fitted)s``
+SHARED_ATTRIBUTES = """\
+encoder_ : sknn.TabularEncoder
+    The fitted table encoder (absent with a custom ``module``).
+optimizer_ : torch.optim.Optimizer or sknn.training.optim.FusedAdam
+    The optimizer with its state, so that ``warm_start`` and
+    ``partial_fit`` continue where the last fit stopped.
+device_ : torch.device
+    The device the network lives on.
+n_threads_ : int
+    The CPU thread count the last fit ended with (see ``n_threads``).
+learning_rate_ : float
+    The base learning rate of the last fit: ``learning_rate``, or what
+    ``"auto"`` made of it for that fit's batch size.
+history_ : sknn.training.History
+    One dict per epoch: ``train_loss`` (the plain loss, comparable with
+    ``valid_loss``), ``valid_loss``, ``valid_score``, ``lr`` (the
+    learning rate of the epoch: ``learning_rate_`` times the schedule),
+    ``seconds``, and ``train_objective`` when label smoothing changes
+    the loss being minimized; ``history_.plot()`` draws the losses and
+    marks the best epoch.
+loss_curve_ : list of float
+    ``train_loss`` per epoch.
+best_epoch_ : int or None
+    Epoch with the lowest monitored loss (the validation loss with early
+    stopping, else the training loss); with early stopping the model holds
+    its weights.
+n_iter_ : int
+    Epochs trained so far.
+n_features_in_ : int
+    Number of input features.
+feature_names_in_ : ndarray of shape (n_features_in_,)
+    Column names, when ``X`` had string column names.\
+"""
+
+
 def document_parameters(**task_specific: str):
     """Fill a class docstring's ``%(parameters)s`` with its parameters' entries.
+
+    Its ``%(fitted)s``, if any, becomes :data:`SHARED_ATTRIBUTES`.
 
     Parameters
     ----------
@@ -172,7 +213,8 @@ def document_parameters(**task_specific: str):
                 raise TypeError(f"{cls.__name__}: no documentation for parameter {name!r}.")
             parts.append(_indent(entries[name]))
         section = "Parameters\n    ----------\n" + "\n".join(parts)
-        cls.__doc__ = cls.__doc__.replace("%(parameters)s", section)
+        doc = cls.__doc__.replace("%(parameters)s", section)
+        cls.__doc__ = doc.replace("%(fitted)s", _indent(SHARED_ATTRIBUTES).lstrip())
         return cls
 
     return decorate

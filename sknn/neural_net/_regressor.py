@@ -56,40 +56,13 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
     module_ : torch.nn.Module
         The fitted network; outputs standardized targets, shaped ``(n, k, width)`` for the
         built-in network (``k`` ensemble members).
-    encoder_ : sknn.TabularEncoder
-        The fitted table encoder (absent with a custom ``module``).
-    optimizer_ : torch.optim.Optimizer or sknn.training.optim.FusedAdam
-        The optimizer with its state, so that ``warm_start`` and
-        ``partial_fit`` continue where the last fit stopped.
-    device_ : torch.device
-        The device the network lives on.
-    n_threads_ : int
-        The CPU thread count the last fit ended with (see ``n_threads``).
-    history_ : sknn.training.History
-        One dict per epoch: ``train_loss`` (the plain loss, comparable with
-        ``valid_loss``), ``valid_loss``, ``valid_score``, ``lr`` (the
-        learning rate of the epoch: ``learning_rate`` times the schedule),
-        ``seconds``, and ``train_objective`` when label smoothing changes
-        the loss being minimized; ``history_.plot()`` draws the losses and
-        marks the best epoch.
-    loss_curve_ : list of float
-        ``train_loss`` per epoch.
+    %(fitted)s
     validation_scores_ : list of float or None
         Validation R^2 per epoch, when early stopping is active.
     best_validation_score_ : float or None
         Validation R^2 of the restored epoch.
-    best_epoch_ : int or None
-        Epoch with the lowest monitored loss (the validation loss with early
-        stopping, else the training loss); with early stopping the model holds
-        its weights.
-    n_iter_ : int
-        Epochs trained so far.
     n_outputs_ : int
         Number of targets.
-    n_features_in_ : int
-        Number of input features.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Column names, when ``X`` had string column names.
 
     See Also
     --------
