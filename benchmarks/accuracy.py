@@ -42,7 +42,7 @@ models can be (re)run separately; every run rewrites
     python benchmarks/accuracy.py --ablation          # the ablation variants
     python benchmarks/accuracy.py --ablation --models "single network"   # one of them
     python benchmarks/accuracy.py --report            # only rewrite the reports
-    python benchmarks/accuracy.py --wide              # 29 tables, tuning and report halves
+    python benchmarks/accuracy.py --wide              # 38 tables, tuning and report halves
                                                       # (benchmarks/wide.py)
 """
 
@@ -145,7 +145,7 @@ def save_raw(raw: dict, path: str, new: dict) -> None:
 
 def main(argv=None) -> int:
     given = sys.argv[1:] if argv is None else list(argv)
-    if "--wide" in given:  # the 29-table benchmark with its tuning and report halves
+    if "--wide" in given:  # the 38-table benchmark with its tuning and report halves
         from wide import main as wide_main
 
         return wide_main([a for a in given if a != "--wide"])

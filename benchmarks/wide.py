@@ -1,4 +1,4 @@
-"""The wide accuracy benchmark: 29 real tables, a tuning and a report half, four models.
+"""The wide accuracy benchmark: 38 real tables, a tuning and a report half, four models.
 
 The tables and the rules that chose them and their halves are in
 ``benchmarks/wide_tables.py``. Every model gets the same splits of a table:
@@ -142,6 +142,55 @@ def _scaled_batch(rows_per_batch: int, power: float, cap: int = 256, base=None):
     )
 
 
+def _now(**params):
+    """Today's defaults with ``params`` changed."""
+    return lambda task, seed, n_classes: make_sknn(task, seed, n_classes, **params)
+
+
+class _BelowRows:
+    """sknn with ``params`` changed on tables under ``rows`` training rows only."""
+
+    def __init__(self, model, rows: int, params: dict):
+        self.model, self.rows, self.params = model, rows, params
+
+    def fit(self, X, y):
+        if len(X) * (1 - self.model.validation_fraction) < self.rows:
+            self.model.set_params(**self.params)
+        self.model.fit(X, y)
+        return self
+
+    def __getattr__(self, name):
+        return getattr(self.model, name)
+
+
+def _below_rows(rows: int, **params):
+    return lambda task, seed, n_classes: _BelowRows(make_sknn(task, seed, n_classes), rows, params)
+
+
+class _RateTimes:
+    """sknn at ``factor`` times the rate ``learning_rate="auto"`` picks for its batch."""
+
+    def __init__(self, model, factor: float):
+        self.model, self.factor = model, factor
+
+    def fit(self, X, y):
+        from sknn.neural_net import _plan
+
+        n_train = len(X) - int(np.ceil(self.model.validation_fraction * len(X)))
+        batch = _plan.auto_batch_size(n_train)
+        rate = _plan.AUTO_RATE * np.sqrt(batch / _plan.AUTO_RATE_BATCH) * self.factor
+        self.model.set_params(learning_rate=float(rate))
+        self.model.fit(X, y)
+        return self
+
+    def __getattr__(self, name):
+        return getattr(self.model, name)
+
+
+def _rate_times(factor: float):
+    return lambda task, seed, n_classes: _RateTimes(make_sknn(task, seed, n_classes), factor)
+
+
 def _rows_batch(rows_per_batch: int, **params):
     return lambda task, seed, n_classes: _RowsBatch(
         make_sknn(task, seed, n_classes, **params), rows_per_batch
@@ -196,6 +245,21 @@ LEVERS.update(
         f"{NOW}batch=n/12 lr sqrt": _scaled_batch(12, 0.5),
         f"{NOW}batch=n/25 lr sqrt max 512": _scaled_batch(25, 0.5, cap=512),
         f"{NOW}batch=n/25 max 512 lr sqrt(b/32)": _scaled_batch(25, 0.5, cap=512, base=32),
+        f"{NOW}n_ensemble=4": _now(n_ensemble=4),
+        f"{NOW}n_ensemble=2": _now(n_ensemble=2),
+        # the defaults before n_ensemble="auto": the "before" of the arithmetic section
+        f"{NOW}n_ensemble=8": _now(n_ensemble=8),
+        # accuracy where the trees win (the tuning half's hpc_data, Boston,
+        # DoctorContacts, VietNamI)
+        f"{NOW}max_iter=80 below 2000 rows": _below_rows(2000, max_iter=80),
+        f"{NOW}rate x2": _rate_times(2.0),
+        f"{NOW}rate x0.5": _rate_times(0.5),
+        f"{NOW}hidden=512": _now(hidden_layer_sizes=(512,)),
+        f"{NOW}hidden=256x256": _now(hidden_layer_sizes=(256, 256)),
+        f"{NOW}weight_decay=1e-3": _now(weight_decay=1e-3),
+        f"{NOW}dropout=0.1": _now(dropout=0.1),
+        f"{NOW}max_iter=25": _now(max_iter=25),
+        f"{NOW}n_iter_no_change=3": _now(n_iter_no_change=3),
     }
 )
 MODELS.update(LEVERS)

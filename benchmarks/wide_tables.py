@@ -21,6 +21,10 @@ the eight of ``tuning.py``, where they meet the rules: ``wine`` and
 rows and ``Default`` 3 features); every other table is
 in the **report half**. Defaults may be chosen on the tuning half only; the
 report half is data sknn was never tuned on.
+
+Round 2 of the defaults (issue 30) added a large pool to the tuning half: nine
+tables of 8,000 rows or more under the same rules (CPS1988 to nassCDS below),
+to choose a budget by rows; the halves held only two tables over 5,000 rows.
 """
 
 from __future__ import annotations
@@ -125,6 +129,44 @@ TABLES = [
         "Ecdat, log price",
     ),
     _t("Caravan", _rdata("ISLR", "Caravan", "Purchase", "clf"), "clf", "tuning", "ISLR"),
+    # ---- tuning half, large pool (round 2 of the defaults, issue 30): 8,000 rows
+    # or more, added to choose a budget by rows (the halves above hold 2 tables
+    # over 5,000 rows). Same rules; in the tuning half by definition
+    _t(
+        "CPS1988",
+        _rdata("AER", "CPS1988", "wage", "reg", log=True),
+        "reg",
+        "tuning",
+        "AER, log wage",
+    ),
+    _t(
+        "HealthInsurance", _rdata("AER", "HealthInsurance", "health", "clf"), "clf", "tuning", "AER"
+    ),
+    _t(
+        "deliveries",
+        _rdata("modeldata", "deliveries", "time_to_delivery", "reg"),
+        "reg",
+        "tuning",
+        "modeldata",
+    ),
+    _t("DoctorContacts", _rdata("Ecdat", "DoctorContacts", "mdu", "reg"), "reg", "tuning", "Ecdat"),
+    _t(
+        "lending_club",
+        _rdata("modeldata", "lending_club", "Class", "clf"),
+        "clf",
+        "tuning",
+        "modeldata",
+    ),
+    _t("SmokeBan", _rdata("AER", "SmokeBan", "smoker", "clf"), "clf", "tuning", "AER"),
+    _t("GSS7402", _rdata("AER", "GSS7402", "kids", "reg"), "reg", "tuning", "AER"),
+    _t("VietNamI", _rdata("Ecdat", "VietNamI", "pharvis", "reg"), "reg", "tuning", "Ecdat"),
+    _t(
+        "nassCDS",
+        _rdata("DAAG", "nassCDS", "dead", "clf", drop=("injSeverity", "caseid")),
+        "clf",
+        "tuning",
+        "DAAG, injury severity and case id dropped",
+    ),
     # ---- report half: tables sknn was never tuned on
     _t(
         "attrition",

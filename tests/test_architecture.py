@@ -1,5 +1,7 @@
 """The flagship estimators' architecture switches: embeddings, ensembles, smoothing."""
 
+import pickle
+
 import numpy as np
 import pytest
 import torch
@@ -50,6 +52,25 @@ def test_input_layers_get_their_own_learning_rates(clf_data):
     scale = clf.module_.scale.weight
     groups = [g for g in clf.optimizer_.param_groups if any(p is scale for p in g["params"])]
     assert groups[0]["lr_multiplier"] == 1.0
+
+
+@pytest.mark.parametrize("Est", [NeuralNetClassifier, NeuralNetRegressor])
+def test_auto_ensemble_has_8_members_on_small_tables_and_4_on_large(Est):
+    # 2,000 training rows after the 10% validation split is where it changes
+    X, y = make_classification(n_samples=2300, n_features=5, random_state=0)
+    small = Est(max_iter=1, random_state=0).fit(X[:2200], y[:2200])  # 1,980 training rows
+    large = Est(max_iter=1, random_state=0).fit(X, y)  # 2,070
+    assert (small.n_ensemble_, large.n_ensemble_) == (8, 4)
+    assert small.module_.head_weight.shape[0] == 8 and large.module_.head_weight.shape[0] == 4
+    # an explicit count is used as given, on any table
+    assert Est(n_ensemble=8, max_iter=1, random_state=0).fit(X, y).n_ensemble_ == 8
+    # the count survives saving: the loaded model predicts what the fitted one did
+    loaded = pickle.loads(pickle.dumps(large))
+    assert loaded.n_ensemble_ == 4
+    np.testing.assert_array_equal(loaded.predict(X[:50]), large.predict(X[:50]))
+    # warm_start keeps the fitted network, members included, whatever the rows
+    large.set_params(warm_start=True).fit(X[:300], y[:300])
+    assert large.n_ensemble_ == 4 and large.module_.head_weight.shape[0] == 4
 
 
 @pytest.mark.parametrize("Est", [NeuralNetClassifier, NeuralNetRegressor])

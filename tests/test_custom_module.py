@@ -152,6 +152,7 @@ def test_module_instance_is_copied_and_never_mutated(digits_images):
     for key, value in instance.state_dict().items():
         assert torch.equal(value, before[key]), key
     assert clf.module_ is not instance
+    assert clf.n_ensemble_ == 1  # a module of one's own is one network
     # the instance's weights were the starting point
     assert any(not torch.equal(v, before[k]) for k, v in clf.module_.state_dict().items())
 

@@ -57,7 +57,7 @@ class BaseNeuralNet(
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "numeric_embedding": [StrOptions({"periodic", "piecewise"}), None],
         "feature_scale": ["boolean"],
-        "n_ensemble": [Interval(Integral, 1, None, closed="left")],
+        "n_ensemble": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "optimizer": [StrOptions(set(OPTIMIZERS)), type],
         "module": [None, callable],
         "frozen": [list, tuple, None],
@@ -89,7 +89,7 @@ class BaseNeuralNet(
         dropout=0.0,
         numeric_embedding="piecewise",
         feature_scale=True,
-        n_ensemble=8,
+        n_ensemble="auto",
         optimizer="adamw",
         learning_rate="auto",
         weight_decay=1e-4,
@@ -254,6 +254,7 @@ class BaseNeuralNet(
         with _plan.seeded_torch(self._rng, device) as seed:
             if not reuse:
                 X_build = take(X, train_idx)
+                self.n_ensemble_ = _plan.members(self, len(train_idx))
                 self.module_ = path.build(
                     X_build, self._n_model_outputs, hidden, sample_weight[train_idx]
                 )

@@ -123,7 +123,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         dropout=0.0,
         numeric_embedding="piecewise",
         feature_scale=True,
-        n_ensemble=8,
+        n_ensemble="auto",
         optimizer="adamw",
         learning_rate="auto",
         weight_decay=1e-4,

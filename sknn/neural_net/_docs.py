@@ -41,13 +41,17 @@ feature_scale : bool, default=True
     hidden layers (RealMLP's "front scale", trained at 6 times the
     learning rate), so the network can quickly mute uninformative columns.""",
     "n_ensemble": """\
-n_ensemble : int, default=8
+n_ensemble : int or "auto", default="auto"
     Members of an implicit ensemble (TabM-mini): each member multiplies
     the embedded input by its own vector, all share the hidden layers,
     each has its own output layer; training minimizes the mean of the
     members' losses and predictions average their probabilities (their
     values, for regression). Training and prediction cost grow about
-    linearly with it; 1 gives a single network. ``numeric_embedding``,
+    linearly with it; 1 gives a single network. ``"auto"``: 8 members
+    below 2,000 training rows (after the validation split), where their
+    averaging cuts the variance of a small table, and 4 from there, where
+    more members cost time but barely add accuracy; the number a fit used
+    is ``n_ensemble_``. ``numeric_embedding``,
     ``feature_scale`` and ``n_ensemble`` shape the built-in network only:
     a custom ``module`` is used as given.""",
     "optimizer": """\
@@ -162,6 +166,10 @@ n_threads_ : int
 learning_rate_ : float
     The base learning rate of the last fit: ``learning_rate``, or what
     ``"auto"`` made of it for that fit's batch size.
+n_ensemble_ : int
+    Members of the built-in network's implicit ensemble: ``n_ensemble``,
+    or what ``"auto"`` made of it for the training rows (1 with a custom
+    ``module``).
 history_ : sknn.training.History
     One dict per epoch: ``train_loss`` (the plain loss, comparable with
     ``valid_loss``), ``valid_loss``, ``valid_score``, ``lr`` (the

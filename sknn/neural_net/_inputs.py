@@ -130,7 +130,8 @@ class TabularInput(_InputPath):
             est.dropout,
             n_periodic=n_continuous,
             feature_scale=est.feature_scale,
-            n_ensemble=est.n_ensemble,
+            # fitted by fit; a model saved before it existed has an int parameter
+            n_ensemble=getattr(est, "n_ensemble_", est.n_ensemble),
             bin_edges=edges,
         )
 
