@@ -55,6 +55,25 @@ def test_input_layers_get_their_own_learning_rates(clf_data):
 
 
 @pytest.mark.parametrize("Est", [NeuralNetClassifier, NeuralNetRegressor])
+def test_auto_network_is_small_and_plain_on_a_micro_table(Est):
+    # under 64 training rows (after the 10% validation split, when there is one)
+    X, y = make_classification(n_samples=100, n_features=4, random_state=0)
+    micro = Est(max_iter=2, random_state=0).fit(X[:60], y[:60])
+    assert micro.hidden_layer_sizes_ == (64,) and micro.numeric_embedding_ is None
+    assert micro.module_.piecewise is None and micro.module_.periodic is None
+    assert [m.out_features for m in micro.module_.mlp if isinstance(m, torch.nn.Linear)] == [64]
+    small = Est(max_iter=2, random_state=0).fit(X, y)  # 90 training rows
+    assert small.hidden_layer_sizes_ == (256,) and small.numeric_embedding_ == "piecewise"
+    # what the user names is used on any table, arrays of widths included
+    asked = Est(hidden_layer_sizes=np.array([8, 4]), numeric_embedding="periodic", max_iter=2)
+    asked.fit(X[:60], y[:60])
+    assert asked.hidden_layer_sizes_ == (8, 4) and asked.numeric_embedding_ == "periodic"
+    assert isinstance(asked.module_.periodic, PeriodicEmbedding)
+    loaded = pickle.loads(pickle.dumps(micro))
+    np.testing.assert_array_equal(loaded.predict(X[60:]), micro.predict(X[60:]))
+
+
+@pytest.mark.parametrize("Est", [NeuralNetClassifier, NeuralNetRegressor])
 def test_auto_ensemble_has_8_members_on_small_tables_and_4_on_large(Est):
     # 2,000 training rows after the 10% validation split is where it changes
     X, y = make_classification(n_samples=2300, n_features=5, random_state=0)

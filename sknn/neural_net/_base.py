@@ -51,11 +51,15 @@ class BaseNeuralNet(
     """Shared parameters, validation and the fit/predict plumbing."""
 
     _parameter_constraints: dict = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "dropout": [Interval(Real, 0, 1, closed="left")],
-        "numeric_embedding": [StrOptions({"periodic", "piecewise"}), None],
+        "numeric_embedding": [StrOptions({"periodic", "piecewise", "auto"}), None],
         "feature_scale": ["boolean"],
         "n_ensemble": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "optimizer": [StrOptions(set(OPTIMIZERS)), type],
@@ -83,11 +87,11 @@ class BaseNeuralNet(
 
     def __init__(
         self,
-        hidden_layer_sizes=(256,),
+        hidden_layer_sizes="auto",
         activation="relu",
         *,
         dropout=0.0,
-        numeric_embedding="piecewise",
+        numeric_embedding="auto",
         feature_scale=True,
         n_ensemble="auto",
         optimizer="adamw",
@@ -186,8 +190,11 @@ class BaseNeuralNet(
         tags.non_deterministic = False
         return tags
 
-    def _check_hidden_layer_sizes(self) -> tuple[int, ...]:
+    def _check_hidden_layer_sizes(self) -> tuple[int, ...] | None:
+        """The widths asked for (checked), or None for ``"auto"``."""
         sizes = self.hidden_layer_sizes
+        if isinstance(sizes, str) and sizes == "auto":
+            return None
         sizes = (sizes,) if isinstance(sizes, Integral) else tuple(sizes)
         if not all(isinstance(s, Integral) and int(s) > 0 for s in sizes):
             raise ValueError(
@@ -225,7 +232,7 @@ class BaseNeuralNet(
         reuse = hasattr(self, "module_") and (incremental or self.warm_start)
         check_nested(self)
         _plan.check_callbacks(self)
-        hidden = self._check_hidden_layer_sizes()
+        self._check_hidden_layer_sizes()  # a bad value fails before any work
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
@@ -255,8 +262,13 @@ class BaseNeuralNet(
             if not reuse:
                 X_build = take(X, train_idx)
                 self.n_ensemble_ = _plan.members(self, len(train_idx))
+                self.hidden_layer_sizes_ = _plan.hidden_layers(self, len(train_idx))
+                self.numeric_embedding_ = _plan.numeric_embedding(self, len(train_idx))
                 self.module_ = path.build(
-                    X_build, self._n_model_outputs, hidden, sample_weight[train_idx]
+                    X_build,
+                    self._n_model_outputs,
+                    self.hidden_layer_sizes_,
+                    sample_weight[train_idx],
                 )
                 # what rebuilds the network when a saved model is loaded
                 two_d = isinstance(X, np.ndarray) and X.ndim == 2  # the rows of X_build

@@ -117,11 +117,11 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
 
     def __init__(
         self,
-        hidden_layer_sizes=(256,),
+        hidden_layer_sizes="auto",
         activation="relu",
         *,
         dropout=0.0,
-        numeric_embedding="piecewise",
+        numeric_embedding="auto",
         feature_scale=True,
         n_ensemble="auto",
         optimizer="adamw",

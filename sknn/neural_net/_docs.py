@@ -12,11 +12,14 @@ import inspect
 
 SHARED = {
     "hidden_layer_sizes": """\
-hidden_layer_sizes : int or tuple of int, default=(256,)
-    Width of each hidden layer. One layer of 256 with the piecewise-linear
-    embeddings is the lean default (its fit takes about 0.6 times the time
-    of ``(256, 256)`` with periodic embeddings, the defaults before, at the
-    same accuracy on the benchmarks); more layers are an option for large,
+hidden_layer_sizes : int, tuple of int or "auto", default="auto"
+    Width of each hidden layer. ``"auto"``: one layer of 256 (with the
+    piecewise-linear embeddings, the lean default: its fit takes about 0.6
+    times the time of ``(256, 256)`` with periodic embeddings, the defaults
+    before, at the same accuracy on the benchmarks), or one layer of 64 on
+    a micro table of under 64 training rows (after the validation split),
+    where a small network overfits less; the widths a fit used are
+    ``hidden_layer_sizes_``. More layers are an option for large,
     interaction-heavy tables.""",
     "activation": """\
 activation : {"relu", "gelu", "silu", "selu", "tanh", "logistic", "identity"}, \
@@ -26,7 +29,7 @@ activation : {"relu", "gelu", "silu", "selu", "tanh", "logistic", "identity"}, \
 dropout : float, default=0.0
     Dropout probability after each hidden layer.""",
     "numeric_embedding": """\
-numeric_embedding : {"piecewise", "periodic"} or None, default="piecewise"
+numeric_embedding : {"auto", "piecewise", "periodic"} or None, default="auto"
     ``"piecewise"`` embeds each scaled numeric feature as itself plus 3
     learned piecewise-linear functions of it with knots at 16 quantile bins
     of the training data (the PLE embedding of Gorishniy et al. 2022 and
@@ -34,7 +37,10 @@ numeric_embedding : {"piecewise", "periodic"} or None, default="piecewise"
     which lets the network fit sharp, non-monotone effects of single
     features; ``"periodic"`` as itself plus learned periodic functions of
     it (RealMLP's PBLD embedding, 4 values per feature); ``None`` feeds the
-    scaled values directly.""",
+    scaled values directly. ``"auto"``: ``"piecewise"``, or ``None`` under
+    64 training rows (16 quantile bins of a few dozen rows would be
+    per-feature lookup tables); the choice a fit made is
+    ``numeric_embedding_``.""",
     "feature_scale": """\
 feature_scale : bool, default=True
     Multiply the embedded input by a learned per-feature factor before the
@@ -166,6 +172,13 @@ n_threads_ : int
 learning_rate_ : float
     The base learning rate of the last fit: ``learning_rate``, or what
     ``"auto"`` made of it for that fit's batch size.
+hidden_layer_sizes_ : tuple of int
+    The hidden layer widths of the built-in network (``hidden_layer_sizes``,
+    or what ``"auto"`` made of it for the training rows; ``()`` with a
+    custom ``module``).
+numeric_embedding_ : str or None
+    The numeric embedding of the built-in network (``numeric_embedding``,
+    or what ``"auto"`` made of it; None with a custom ``module``).
 n_ensemble_ : int
     Members of the built-in network's implicit ensemble: ``n_ensemble``,
     or what ``"auto"`` made of it for the training rows (1 with a custom

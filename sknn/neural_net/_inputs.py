@@ -113,9 +113,11 @@ class TabularInput(_InputPath):
         piecewise-linear embeddings.
         """
         est, encoder = self.estimator, self.estimator.encoder_
-        n_continuous = encoder.n_continuous_out_ if est.numeric_embedding else 0
+        # fitted by fit; a model saved before it existed has the parameter's value
+        embedding = getattr(est, "numeric_embedding_", est.numeric_embedding)
+        n_continuous = encoder.n_continuous_out_ if embedding else 0
         edges = None
-        if est.numeric_embedding == "piecewise" and n_continuous:
+        if embedding == "piecewise" and n_continuous:
             # quantiles of the encoded training features (a placeholder when
             # rebuilding a saved model: its saved edges replace them)
             edges = quantile_edges(

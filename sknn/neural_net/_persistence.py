@@ -43,7 +43,7 @@ class TorchStateMixin:
     device_: torch.device
     _n_build_features: int
     _n_model_outputs: int
-    _check_hidden_layer_sizes: Callable[[], tuple[int, ...]]
+    _check_hidden_layer_sizes: Callable[[], tuple[int, ...] | None]
 
     def _move_to(self, device: torch.device) -> None:
         self.module_.to(device)
@@ -117,7 +117,8 @@ class TorchStateMixin:
         module = input_path(self).build(
             np.empty((0, self._n_build_features)) if self._n_build_features else None,
             self._n_model_outputs,
-            self._check_hidden_layer_sizes(),
+            # fitted by fit; a model saved before it existed names its widths
+            getattr(self, "hidden_layer_sizes_", None) or self._check_hidden_layer_sizes() or (),
         )
         tensors = {k: torch.from_numpy(np.array(v)) for k, v in weights.items()}
         missing, unexpected = module.load_state_dict(tensors, strict=not reference)

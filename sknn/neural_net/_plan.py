@@ -76,6 +76,42 @@ def epochs(est, n_train: int, batch_size: int) -> int:
     return max(base, math.ceil(MIN_AUTO_STEPS / math.ceil(n_train / batch_size)))
 
 
+# hidden_layer_sizes="auto" and numeric_embedding="auto": below TINY_ROWS training
+# rows the network is one hidden layer of TINY_HIDDEN units fed the scaled
+# numbers as they are; from there one layer of AUTO_HIDDEN with piecewise-linear
+# embeddings. 16 quantile bins of a few dozen rows hold 2-3 rows each: per-feature
+# lookup tables that fit the noise of a micro table
+TINY_ROWS = 64
+TINY_HIDDEN = (64,)
+AUTO_HIDDEN = (256,)
+AUTO_EMBEDDING = "piecewise"
+
+
+def hidden_layers(est, n_train: int) -> tuple[int, ...]:
+    """The hidden layer widths: ``hidden_layer_sizes``, or what ``"auto"`` makes of it.
+
+    On 6 regression tables of 35-51 rows (the tiny benchmark's tuning half)
+    one layer of 64 without numeric embeddings scored +0.009 R^2 above
+    scikit-learn's MLP on average, the defaults for larger tables -0.060;
+    32 or 128 units did worse than 64 (-0.017, -0.008).
+    """
+    if est.module is not None:
+        return ()
+    checked = est._check_hidden_layer_sizes()
+    if checked is None:  # "auto"
+        return TINY_HIDDEN if n_train < TINY_ROWS else AUTO_HIDDEN
+    return checked
+
+
+def numeric_embedding(est, n_train: int) -> str | None:
+    """``numeric_embedding``, or what ``"auto"`` makes of it (see :func:`hidden_layers`)."""
+    if est.module is not None:
+        return None
+    if est.numeric_embedding == "auto":
+        return None if n_train < TINY_ROWS else AUTO_EMBEDDING
+    return est.numeric_embedding
+
+
 # n_ensemble="auto": the implicit ensemble's members by training rows. Members
 # cut variance, which small tables have much of; on large ones they mostly cost
 # (the shared layers run once per member)
