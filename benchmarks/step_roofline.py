@@ -11,7 +11,10 @@ The default fit's cost is its optimizer steps: on 20,000 x 20
   (so validation and epoch set-up are left out), median over the epochs'
   steps;
 - its **arithmetic**: the matrix-multiply FLOPs of forward and backward
-  (``torch.utils.flop_counter``) of a fit of exactly 141 steps, per step;
+  (``torch.utils.flop_counter``) of one epoch of the same tree's default
+  steps on the same 18,000 training rows, per step (each tree's own default
+  batch size and ensemble: 128 rows and 8 members before issue 30's round 2,
+  512 rows and 4 members after);
 
 and reports the step's GFLOP/s as a fraction of the roof. With ``--against
 REV`` the same measurement runs for a git revision too (a temporary worktree,
@@ -82,13 +85,20 @@ steps = StepTimes()
 NeuralNetClassifier(n_threads=1, max_iter=4, n_iter_no_change=10, random_state=0,
                     callbacks=[steps]).fit(X, y)
 step_s = statistics.median(steps.times)
-# the arithmetic of exactly 141 steps of 128 rows, no validation
-counter = FlopCounterMode(display=False)
+# the arithmetic of one epoch of the same default steps on the same 18,000
+# training rows (no validation), per step: the tree's own default batch size
+class Count(Callback):
+    def __init__(self):
+        self.steps = 0
+    def on_batch_end(self, info):
+        self.steps += 1
+
+count, counter = Count(), FlopCounterMode(display=False)
 with counter:
-    NeuralNetClassifier(n_threads=1, max_iter=1, early_stopping=False, batch_size=128,
-                        random_state=0).fit(X[:18_048], y[:18_048])
-flops = counter.get_total_flops() / 141
-print(json.dumps({"roof": roof(), "step_s": step_s, "flops": flops}))
+    NeuralNetClassifier(n_threads=1, max_iter=1, early_stopping=False, random_state=0,
+                        callbacks=[count]).fit(X[:18_000], y[:18_000])
+flops = counter.get_total_flops() / count.steps
+print(json.dumps({"roof": roof(), "step_s": step_s, "flops": flops, "steps": count.steps}))
 """
 
 
@@ -110,7 +120,14 @@ def summary(runs: list[dict]) -> dict:
     step = statistics.median(r["step_s"] for r in runs)
     flops = statistics.median(r["flops"] for r in runs)
     rate = flops / step / 1e9
-    return {"roof": roof, "step_ms": step * 1e3, "mflop": flops / 1e6, "rate": rate}
+    steps = statistics.median(r.get("steps", 0) for r in runs)
+    return {
+        "roof": roof,
+        "step_ms": step * 1e3,
+        "mflop": flops / 1e6,
+        "rate": rate,
+        "rows": round(18_000 / steps) if steps else 0,
+    }
 
 
 def main(argv=None) -> int:
@@ -140,7 +157,7 @@ def main(argv=None) -> int:
     for name, measured in runs.items():
         s = summary(measured)
         rows.append(
-            f"| {name} | {s['step_ms']:.2f} | {s['mflop']:.1f} | {s['rate']:.1f} | "
+            f"| {name} | {s['rows']} | {s['step_ms']:.2f} | {s['mflop']:.1f} | {s['rate']:.1f} | "
             f"{s['roof']:.1f} | **{s['rate'] / s['roof']:.2f}** |"
         )
     command = "python benchmarks/step_roofline.py" + (
@@ -152,14 +169,16 @@ def main(argv=None) -> int:
             "",
             f"Measured {time.strftime('%Y-%m-%d')}. Command: `{command}`. Default "
             "`NeuralNetClassifier` on `make_classification(20_000, 20)` (18,000 training "
-            "rows, batches of 128); step time: median over the steps of a 4-epoch fit, "
+            "rows, each tree's default batch size and ensemble); step time: median over the "
+            "steps of a 4-epoch fit, "
             "validation excluded; FLOPs: matrix products of forward and backward "
             "(`torch.utils.flop_counter`) per step; roof: the best float32 GFLOP/s of "
             "`torch.mm` on 1,024-2,048 square matrices. Medians over "
             f"{args.repeats} fresh processes per tree, trees alternating.",
             "",
-            "| tree | ms / step | MFLOP / step | GFLOP/s | roof GFLOP/s | fraction of roof |",
-            "|---|---|---|---|---|---|",
+            "| tree | mean rows / step | ms / step | MFLOP / step | GFLOP/s | roof GFLOP/s "
+            "| fraction of roof |",
+            "|---|---|---|---|---|---|---|",
             *rows,
             "",
         ]
