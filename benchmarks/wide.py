@@ -41,6 +41,7 @@ import os
 import sys
 import time
 import warnings
+from types import SimpleNamespace
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
@@ -98,20 +99,38 @@ def _lever(**params):
     return lambda task, seed, n_classes: make_sknn(task, seed, n_classes, **params)
 
 
-class _RowsBatch:
-    """sknn whose batch size is a power of two near n / ``rows_per_batch`` (32 to 256)."""
+class _Adjusted:
+    """sknn whose parameters are set from the training table just before each fit."""
 
-    def __init__(self, model, rows_per_batch: int):
-        self.model, self.rows_per_batch = model, rows_per_batch
+    def __init__(self, model):
+        self.model = model
+
+    def adjust(self, X) -> dict:
+        """The parameters to set for training on ``X``."""
+        raise NotImplementedError
+
+    def _n_train(self, X) -> float:
+        return len(X) * (1 - self.model.validation_fraction)
 
     def fit(self, X, y):
-        size = 2 ** round(np.log2(max(len(X), 1) / self.rows_per_batch))
-        self.model.set_params(batch_size=int(min(256, max(32, size))))
+        self.model.set_params(**self.adjust(X))
         self.model.fit(X, y)
         return self
 
     def __getattr__(self, name):
         return getattr(self.model, name)
+
+
+class _RowsBatch(_Adjusted):
+    """sknn whose batch size is a power of two near n / ``rows_per_batch`` (32 to 256)."""
+
+    def __init__(self, model, rows_per_batch: int):
+        super().__init__(model)
+        self.rows_per_batch = rows_per_batch
+
+    def adjust(self, X) -> dict:
+        size = 2 ** round(np.log2(max(len(X), 1) / self.rows_per_batch))
+        return {"batch_size": int(min(256, max(32, size)))}
 
 
 class _ScaledBatch(_RowsBatch):
@@ -125,20 +144,22 @@ class _ScaledBatch(_RowsBatch):
         super().__init__(model, rows_per_batch)
         self.power, self.cap, self.base = power, cap, base
 
-    def fit(self, X, y):
-        n = len(X) * (1 - self.model.validation_fraction)
+    def adjust(self, X) -> dict:
+        n = self._n_train(X)
         default = self.base or min(256, max(32, 2 ** round(np.log2(max(n, 1) / 100))))
         size = int(min(self.cap, max(32, 2 ** round(np.log2(max(n, 1) / self.rows_per_batch)))))
         rate = self.model.learning_rate * (size / default) ** self.power
-        self.model.set_params(batch_size=size, learning_rate=rate)
-        self.model.fit(X, y)
-        return self
+        return {"batch_size": size, "learning_rate": rate}
 
 
 def _scaled_batch(rows_per_batch: int, power: float, cap: int = 256, base=None):
-    """``base``: the batch the default rate is for; by default the default's batch."""
+    """``base``: the batch the default rate is for; by default the default's batch.
+
+    The rate scaled is 1e-3, the fixed default these levers were measured with
+    (before ``learning_rate="auto"``).
+    """
     return lambda task, seed, n_classes: _ScaledBatch(
-        make_sknn(task, seed, n_classes), rows_per_batch, power, cap, base
+        make_sknn(task, seed, n_classes, learning_rate=1e-3), rows_per_batch, power, cap, base
     )
 
 
@@ -147,44 +168,36 @@ def _now(**params):
     return lambda task, seed, n_classes: make_sknn(task, seed, n_classes, **params)
 
 
-class _BelowRows:
+class _BelowRows(_Adjusted):
     """sknn with ``params`` changed on tables under ``rows`` training rows only."""
 
     def __init__(self, model, rows: int, params: dict):
-        self.model, self.rows, self.params = model, rows, params
+        super().__init__(model)
+        self.rows, self.params = rows, params
 
-    def fit(self, X, y):
-        if len(X) * (1 - self.model.validation_fraction) < self.rows:
-            self.model.set_params(**self.params)
-        self.model.fit(X, y)
-        return self
-
-    def __getattr__(self, name):
-        return getattr(self.model, name)
+    def adjust(self, X) -> dict:
+        return self.params if self._n_train(X) < self.rows else {}
 
 
 def _below_rows(rows: int, **params):
     return lambda task, seed, n_classes: _BelowRows(make_sknn(task, seed, n_classes), rows, params)
 
 
-class _RateTimes:
+class _RateTimes(_Adjusted):
     """sknn at ``factor`` times the rate ``learning_rate="auto"`` picks for its batch."""
 
     def __init__(self, model, factor: float):
-        self.model, self.factor = model, factor
+        super().__init__(model)
+        self.factor = factor
 
-    def fit(self, X, y):
+    def adjust(self, X) -> dict:
         from sknn.neural_net import _plan
 
         n_train = len(X) - int(np.ceil(self.model.validation_fraction * len(X)))
-        batch = _plan.auto_batch_size(n_train)
-        rate = _plan.AUTO_RATE * np.sqrt(batch / _plan.AUTO_RATE_BATCH) * self.factor
-        self.model.set_params(learning_rate=float(rate))
-        self.model.fit(X, y)
-        return self
-
-    def __getattr__(self, name):
-        return getattr(self.model, name)
+        batch = _plan.batch_size(self.model, n_train)
+        # what "auto" gives, also when an earlier fit left a number in the model
+        rate = _plan.learning_rate(SimpleNamespace(learning_rate="auto"), batch)
+        return {"learning_rate": rate * self.factor}
 
 
 def _rate_times(factor: float):

@@ -261,15 +261,9 @@ class BaseNeuralNet(
         with _plan.seeded_torch(self._rng, device) as seed:
             if not reuse:
                 X_build = take(X, train_idx)
-                self.n_ensemble_ = _plan.members(self, len(train_idx))
-                self.hidden_layer_sizes_ = _plan.hidden_layers(self, len(train_idx))
-                self.numeric_embedding_ = _plan.numeric_embedding(self, len(train_idx))
-                self.module_ = path.build(
-                    X_build,
-                    self._n_model_outputs,
-                    self.hidden_layer_sizes_,
-                    sample_weight[train_idx],
-                )
+                for name, value in _plan.network_choices(self, len(train_idx)).items():
+                    setattr(self, name, value)
+                self.module_ = path.build(X_build, self._n_model_outputs, sample_weight[train_idx])
                 # what rebuilds the network when a saved model is loaded
                 two_d = isinstance(X, np.ndarray) and X.ndim == 2  # the rows of X_build
                 self._n_build_features = X.shape[1] if two_d else 0

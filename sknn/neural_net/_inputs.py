@@ -104,20 +104,18 @@ class TabularInput(_InputPath):
             X = X.toarray()
         return self.estimator.encoder_._transform(X, owner=self.estimator)
 
-    def build(
-        self, X_train, n_outputs: int, hidden: tuple[int, ...], sample_weight=None
-    ) -> torch.nn.Module:
+    def build(self, X_train, n_outputs: int, sample_weight=None) -> torch.nn.Module:
         """Embeddings for the encoder's codes and the MLP (or implicit ensemble).
+
+        Its shape is the fitted choices of :func:`sknn.neural_net._plan.network_choices`.
 
         ``sample_weight`` (of the training rows) weights the quantiles of
         piecewise-linear embeddings.
         """
         est, encoder = self.estimator, self.estimator.encoder_
-        # fitted by fit; a model saved before it existed has the parameter's value
-        embedding = getattr(est, "numeric_embedding_", est.numeric_embedding)
-        n_continuous = encoder.n_continuous_out_ if embedding else 0
+        n_continuous = encoder.n_continuous_out_ if est.numeric_embedding_ else 0
         edges = None
-        if embedding == "piecewise" and n_continuous:
+        if est.numeric_embedding_ == "piecewise" and n_continuous:
             # quantiles of the encoded training features (a placeholder when
             # rebuilding a saved model: its saved edges replace them)
             edges = quantile_edges(
@@ -127,13 +125,12 @@ class TabularInput(_InputPath):
             encoder.n_numeric_out_,
             encoder.cardinalities_,
             n_outputs,
-            hidden,
+            est.hidden_layer_sizes_,
             est.activation,
             est.dropout,
             n_periodic=n_continuous,
             feature_scale=est.feature_scale,
-            # fitted by fit; a model saved before it existed has an int parameter
-            n_ensemble=getattr(est, "n_ensemble_", est.n_ensemble),
+            n_ensemble=est.n_ensemble_,
             bin_edges=edges,
         )
 
@@ -180,9 +177,7 @@ class ModuleInput(_InputPath):
     def encode_new(self, X):
         return self.check(X, reset=False)[0]
 
-    def build(
-        self, X_train, n_outputs: int, hidden: tuple[int, ...], sample_weight=None
-    ) -> torch.nn.Module:
+    def build(self, X_train, n_outputs: int, sample_weight=None) -> torch.nn.Module:
         """The user's module, built with the sizes its constructor names (no weights needed)."""
         est = self.estimator
         inferred = {"n_outputs": n_outputs}

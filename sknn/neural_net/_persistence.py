@@ -14,13 +14,13 @@ for the user to trust.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
 
 from sknn.neural_net._inputs import input_path
-from sknn.neural_net._plan import build_optimizer
+from sknn.neural_net._plan import build_optimizer, network_choices
 from sknn.nn.state import (
     module_to_plain,
     plain_to_module,
@@ -43,7 +43,6 @@ class TorchStateMixin:
     device_: torch.device
     _n_build_features: int
     _n_model_outputs: int
-    _check_hidden_layer_sizes: Callable[[], tuple[int, ...] | None]
 
     def _move_to(self, device: torch.device) -> None:
         self.module_.to(device)
@@ -100,6 +99,11 @@ class TorchStateMixin:
         super().__setstate__(state)
         if weights is None:
             return
+        # a model saved before the network's choices were fitted attributes has
+        # them as explicit parameters, which is what these resolve to
+        for name, value in network_choices(self, 0).items():
+            if not hasattr(self, name):
+                setattr(self, name, value)
         device = available_or_cpu(state["device_"])
         self.module_ = self._rebuild_module(weights, reference).to(device)
         if optimizer_state is not None:
@@ -117,8 +121,6 @@ class TorchStateMixin:
         module = input_path(self).build(
             np.empty((0, self._n_build_features)) if self._n_build_features else None,
             self._n_model_outputs,
-            # fitted by fit; a model saved before it existed names its widths
-            getattr(self, "hidden_layer_sizes_", None) or self._check_hidden_layer_sizes() or (),
         )
         tensors = {k: torch.from_numpy(np.array(v)) for k, v in weights.items()}
         missing, unexpected = module.load_state_dict(tensors, strict=not reference)

@@ -136,6 +136,20 @@ def members(est, n_train: int) -> int:
     return AUTO_MEMBERS if n_train < AUTO_MEMBERS_LARGE_ROWS else AUTO_MEMBERS_LARGE
 
 
+def network_choices(est, n_train: int) -> dict:
+    """The built-in network's shape for ``n_train`` training rows, as fitted attributes.
+
+    ``n_ensemble_``, ``hidden_layer_sizes_`` and ``numeric_embedding_``: what
+    the parameters, or their ``"auto"``, make of the table. The network is
+    built, and rebuilt when a saved model is loaded, from these alone.
+    """
+    return {
+        "n_ensemble_": members(est, n_train),
+        "hidden_layer_sizes_": hidden_layers(est, n_train),
+        "numeric_embedding_": numeric_embedding(est, n_train),
+    }
+
+
 def batch_size(est, n_train: int) -> int:
     size = auto_batch_size(n_train) if est.batch_size == "auto" else est.batch_size
     return min(size, n_train)
