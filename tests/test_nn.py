@@ -172,3 +172,42 @@ def test_narrow_bmm_takes_strided_operands_as_the_embeddings_pass_them():
     per_feature = encoded.transpose(0, 1)
     torch.testing.assert_close(narrow_bmm(per_feature, weight), torch.bmm(per_feature, weight))
     assert torch.autograd.gradcheck(lambda w: narrow_bmm(per_feature, w), (weight,))
+
+
+def test_relu_narrow_bmm_equals_relu_then_bmm_forward_and_backward():
+    from sknn.nn import relu_narrow_bmm
+
+    gen = torch.Generator().manual_seed(0)
+    pre = torch.randn(3, 9, 6, dtype=torch.float64, generator=gen, requires_grad=True)
+    b = torch.randn(3, 6, 2, dtype=torch.float64, generator=gen, requires_grad=True)
+    grad = torch.randn(3, 9, 2, dtype=torch.float64, generator=gen)
+    # the fused op overwrites its first operand, so it gets a copy of the leaf
+    got = relu_narrow_bmm(pre * 1.0, b)
+    expected = torch.bmm(pre.relu(), b)
+    torch.testing.assert_close(got, expected)
+    got_grads = torch.autograd.grad(relu_narrow_bmm(pre * 1.0, b), (pre, b), grad)
+    expected_grads = torch.autograd.grad(torch.bmm(pre.relu(), b), (pre, b), grad)
+    for g, e in zip(got_grads, expected_grads, strict=True):
+        torch.testing.assert_close(g, e)
+    assert torch.autograd.gradcheck(lambda p, w: relu_narrow_bmm(p * 1.0, w), (pre, b))
+
+
+@pytest.mark.parametrize("hidden", [(16,), (16, 8), ()])
+def test_ensemble_trains_with_the_gradients_of_its_plain_forward(hidden):
+    """Training mode fuses the last ReLU with the heads; eval mode does not: same gradients."""
+    torch.manual_seed(0)
+    edges = torch.linspace(-2, 2, 9).repeat(3, 1)
+    net = TabularMLP(
+        4, [5], 3, hidden, n_periodic=3, bin_edges=edges, feature_scale=True, n_ensemble=4
+    ).double()
+    x = torch.cat([torch.randn(20, 4), torch.randint(0, 5, (20, 1))], 1).double()
+    grads = []
+    for training in (True, False):
+        net.train(training)
+        net.zero_grad()
+        out = net(x)
+        (out**2).sum().backward()
+        grads.append([p.grad.clone() for p in net.parameters()])
+        assert out.shape == (20, 4, 3)
+    for fused, plain in zip(*grads, strict=True):
+        torch.testing.assert_close(fused, plain)

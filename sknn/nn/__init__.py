@@ -22,7 +22,7 @@ from sknn.nn.embeddings import (
     quantile_edges,
 )
 from sknn.nn.mlp import ACTIVATIONS, MLP
-from sknn.nn.narrow_bmm import narrow_bmm
+from sknn.nn.narrow_bmm import narrow_bmm, relu_narrow_bmm
 from sknn.nn.tabular import TabularMLP, embedding_dim
 
 __all__ = [
@@ -34,5 +34,6 @@ __all__ = [
     "TabularMLP",
     "embedding_dim",
     "narrow_bmm",
+    "relu_narrow_bmm",
     "quantile_edges",
 ]

@@ -122,8 +122,14 @@ class PiecewiseLinearEmbedding(nn.Module):
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """The piecewise-linear encoding, ``(batch, n_features, n_bins)``."""
+        return self._encode_per_feature(x).transpose(0, 1)
+
+    def _encode_per_feature(self, x: torch.Tensor) -> torch.Tensor:
+        """The encoding laid out ``(n_features, batch, n_bins)``, as the mixing product wants it."""
         left, right = self.edges[:, :-1], self.edges[:, 1:]
-        t = (x.unsqueeze(-1) - left) / (right - left)
+        inverse = 1 / (right - left)
+        # (x - left) / width as one fused multiply-add over the batch
+        t = torch.addcmul((-left * inverse).unsqueeze(1), x.t().unsqueeze(-1), inverse.unsqueeze(1))
         n_bins = t.shape[-1]
         if n_bins == 1:
             return t
@@ -136,7 +142,7 @@ class PiecewiseLinearEmbedding(nn.Module):
         return torch.clamp(t, low, high)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        per_feature = self.encode(x).transpose(0, 1)  # (n_features, batch, n_bins)
+        per_feature = self._encode_per_feature(x)  # (n_features, batch, n_bins)
         mixed = narrow_bmm(per_feature, self.weight).transpose(0, 1) + self.bias
         return torch.cat([x.unsqueeze(-1), mixed], dim=-1).flatten(1)
 

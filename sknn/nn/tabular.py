@@ -10,7 +10,7 @@ from torch import nn
 
 from sknn.nn.embeddings import FeatureScale, PeriodicEmbedding, PiecewiseLinearEmbedding
 from sknn.nn.mlp import MLP
-from sknn.nn.narrow_bmm import narrow_bmm
+from sknn.nn.narrow_bmm import narrow_bmm, relu_narrow_bmm
 
 
 def embedding_dim(cardinality: int) -> int:
@@ -134,8 +134,8 @@ class TabularMLP(nn.Module):
         others = sum(p.numel() for p in self.parameters()) - shared
         return self.n_ensemble * shared + others
 
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
-        """The concatenated, scaled input of the hidden layers."""
+    def embed(self, x: torch.Tensor, scaled: bool = True) -> torch.Tensor:
+        """The concatenated input of the hidden layers (times the feature scale if ``scaled``)."""
         n_periodic, n_dense = self.n_periodic, self.n_dense
         parts = []
         numeric = self.periodic if self.piecewise is None else self.piecewise
@@ -147,18 +147,34 @@ class TabularMLP(nn.Module):
             codes = x[:, n_dense:].long()
             parts += [emb(codes[:, i]) for i, emb in enumerate(self.embeddings)]
         z = parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
-        return z if self.scale is None else self.scale(z)
+        return z if self.scale is None or not scaled else self.scale(z)
+
+    def _fused_last_relu(self) -> bool:
+        """Whether training may fuse the last hidden ReLU with the heads."""
+        return (
+            self.training
+            and torch.is_grad_enabled()
+            and len(self.mlp) > 0
+            and type(self.mlp[-1]) is nn.ReLU
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        z = self.embed(x)
         if self.n_ensemble == 1:
-            return self.mlp(z).unsqueeze(1)
+            return self.mlp(self.embed(x)).unsqueeze(1)
         # members first, (k, B, ...): the shared layers see one 2-D batch (their
         # in-place activations then act on the matmul's own output, not on a 3-D
         # view of it, which autograd handles with a copy per layer) and the
-        # heads are one batched matmul over contiguous blocks
+        # heads are one batched matmul over contiguous blocks. The feature
+        # scale joins the members' vectors (k x width values) rather than
+        # multiplying every row once more.
         k = self.n_ensemble
-        members = (z.unsqueeze(0) * self.adapter.unsqueeze(1)).flatten(0, 1)  # (k * B, W)
-        hidden = self.mlp(members).unflatten(0, (k, -1))  # (k, B, H)
-        out = narrow_bmm(hidden, self.head_weight) + self.head_bias.unsqueeze(1)
-        return out.transpose(0, 1)  # (B, k, n_outputs)
+        adapter = self.adapter if self.scale is None else self.adapter * self.scale.weight
+        z = self.embed(x, scaled=False)
+        members = (z.unsqueeze(0) * adapter.unsqueeze(1)).flatten(0, 1)  # (k * B, W)
+        if self._fused_last_relu():
+            pre = self.mlp[:-1](members).unflatten(0, (k, -1))  # (k, B, H) before the ReLU
+            out = relu_narrow_bmm(pre, self.head_weight)
+        else:
+            hidden = self.mlp(members).unflatten(0, (k, -1))  # (k, B, H)
+            out = narrow_bmm(hidden, self.head_weight)
+        return (out + self.head_bias.unsqueeze(1)).transpose(0, 1)  # (B, k, n_outputs)
