@@ -62,6 +62,7 @@ PUBLIC = {
         "TabularMLP",
         "embedding_dim",
         "narrow_bmm",
+        "relu_narrow_bmm",
         "quantile_edges",
     ],
     "sknn.discovery": ["all_estimators"],

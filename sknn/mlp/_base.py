@@ -36,6 +36,7 @@ from sknn.mlp._stochastic import fit_stochastic
 from sknn.sklearn_glue.callbacks import CallbackSupportMixin, begin_fit, end_fit, with_callbacks
 from sknn.sklearn_glue.decorators import fit_context
 from sknn.sklearn_glue.feature_names import check_array_features
+from sknn.sklearn_glue.fit_state import restored_on_error
 from sknn.sklearn_glue.input_types import ArrayLike, MatrixLike, Self, TargetLike
 from sknn.training import resolve_device
 from sknn.training.device import available_or_cpu
@@ -180,6 +181,13 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, metaclass=AB
 
     @with_callbacks
     def _fit(self, X, y, sample_weight=None, incremental=False):
+        # all or nothing: a fit that raises leaves the model as it was; a
+        # warm start or partial fit trains these in place
+        in_place = ("coefs_", "intercepts_", "_optimizer", "loss_curve_", "validation_scores_")
+        with restored_on_error(self, in_place):
+            return self._fit_all(X, y, sample_weight, incremental)
+
+    def _fit_all(self, X, y, sample_weight, incremental: bool):
         raw = (X, y, sample_weight)  # what scikit-learn's callbacks see
         hidden = self.hidden_layer_sizes
         hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]

@@ -30,6 +30,7 @@ from sknn.neural_net._persistence import TorchStateMixin
 from sknn.nn import ACTIVATIONS
 from sknn.sklearn_glue import callbacks as sk_callbacks
 from sknn.sklearn_glue.decorators import fit_context
+from sknn.sklearn_glue.fit_state import restored_on_error
 from sknn.sklearn_glue.input_types import ArrayLike, InputsLike, Self, TargetLike
 from sknn.training import (
     EarlyStopping,
@@ -228,8 +229,15 @@ class BaseNeuralNet(
 
     @sk_callbacks.with_callbacks
     def _fit(self, X, y, sample_weight, *, incremental: bool, classes=None):
-        raw = (X, y, sample_weight)  # what scikit-learn's callbacks see
         reuse = hasattr(self, "module_") and (incremental or self.warm_start)
+        # all or nothing: a fit that raises (a refused value, a callback, Ctrl-C
+        # while encoding, out of memory) leaves the model as it was before it
+        in_place = ("module_", "optimizer_", "history_", "_rng") if reuse else ()
+        with restored_on_error(self, in_place):
+            return self._fit_all(X, y, sample_weight, reuse, incremental, classes)
+
+    def _fit_all(self, X, y, sample_weight, reuse: bool, incremental: bool, classes):
+        raw = (X, y, sample_weight)  # what scikit-learn's callbacks see
         check_nested(self)
         _plan.check_callbacks(self)
         self._check_hidden_layer_sizes()  # a bad value fails before any work
@@ -332,8 +340,7 @@ class BaseNeuralNet(
         last = self.history_[-1]["epoch"] if self.history_ else 0
         if trainer.diverged:
             lower = f"lower learning_rate (now {self.learning_rate_:g})"
-            if not stopper.restore(self.module_):
-                del self.module_
+            if not stopper.restore(self.module_):  # the fit's caller restores the model before
                 raise ValueError(
                     f"Training diverged in epoch {last} ({trainer.divergence}) before any "
                     f"good epoch was recorded; {lower}, or check X and y for extreme values."

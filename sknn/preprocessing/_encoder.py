@@ -37,6 +37,7 @@ from sknn.preprocessing._numeric import (
 )
 from sknn.sklearn_glue.decorators import fit_context
 from sknn.sklearn_glue.feature_names import check_array_features
+from sknn.sklearn_glue.fit_state import restored_on_error
 from sknn.sklearn_glue.input_types import ArrayLike, MatrixLike, Self
 
 
@@ -180,8 +181,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         self : TabularEncoder
             The fitted encoder.
         """
-        frame = validate_frame(X, self, reset=True)
-        self._fit_frame(frame, _check_sample_weight(sample_weight, frame, dtype=np.float64))
+        with restored_on_error(self):  # a refused table leaves the fitted encoder as it was
+            frame = validate_frame(X, self, reset=True)
+            self._fit_frame(frame, _check_sample_weight(sample_weight, frame, dtype=np.float64))
         return self
 
     @fit_context(prefer_skip_nested_validation=True)
@@ -205,9 +207,10 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         X_out : ndarray of shape (n_samples, n_features_out), dtype=float32
             The encoded data.
         """
-        frame = validate_frame(X, self, reset=True)
-        self._fit_frame(frame, _check_sample_weight(sample_weight, frame, dtype=np.float64))
-        return self._encode(frame)
+        with restored_on_error(self):
+            frame = validate_frame(X, self, reset=True)
+            self._fit_frame(frame, _check_sample_weight(sample_weight, frame, dtype=np.float64))
+            return self._encode(frame)
 
     def transform(self, X: MatrixLike) -> np.ndarray:
         """Encode ``X`` with the fitted statistics.

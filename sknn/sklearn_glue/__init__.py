@@ -5,7 +5,8 @@ Lives here: ``callbacks.py`` (scikit-learn 1.9's callback API,
 wired into sknn's trainer), ``feature_names.py`` (a plain array's feature
 names and count checked as scikit-learn checks them, cheaply),
 ``input_types.py`` (the types the public ``fit``/``predict``/``transform``
-signatures accept) and ``decorators.py`` (scikit-learn's ``_fit_context``
+signatures accept), ``fit_state.py`` (a fit that raises leaves the
+estimator as it was) and ``decorators.py`` (scikit-learn's ``_fit_context``
 and ``available_if``, declared to keep the signatures they wrap, so that
 type checkers see them). It imports scikit-learn and :mod:`sknn.training` only.
 Imported by: :mod:`sknn.neural_net`, :mod:`sknn.mlp`, :mod:`sknn.preprocessing`,
