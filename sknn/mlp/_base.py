@@ -9,6 +9,7 @@ gives the same model up to rounding; each epoch runs on sknn's
 
 from __future__ import annotations
 
+import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
@@ -194,6 +195,16 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, metaclass=AB
         if np.any(np.array(hidden) <= 0):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden}.")
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        fitted = [c.shape[1] for c in self.coefs_[:-1]] if not first_pass else hidden
+        if fitted != hidden:
+            # scikit-learn's MLP keeps training the fitted layers too, without a word
+            warnings.warn(
+                f"{'partial_fit' if incremental else 'warm_start=True'} continues the fitted "
+                f"layers of sizes {tuple(fitted)}; hidden_layer_sizes={tuple(hidden)} takes "
+                "effect in a fit with warm_start=False.",
+                UserWarning,
+                stacklevel=4,
+            )
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
         device = resolve_device(self.device)  # before any fitted state: a bad device leaves none
         if sample_weight is not None:

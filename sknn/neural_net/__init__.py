@@ -6,7 +6,9 @@ prediction (validate, encode, plan, train, finish; encode, run, link);
 the input paths (a table through the :class:`~sknn.TabularEncoder` into
 sknn's network, or arrays into the user's module); ``_plan.py`` the training
 plan (split, tensors, optimizer, schedule, stopper); ``_custom.py`` a user's
-own module (nested parameters, building, freezing, losses); ``_outputs.py``
+own module (building, freezing, losses); ``_routed.py`` the routed
+``module__*``/``optimizer__*``/``criterion__*``/``encoder__*`` parameters
+and what each reaches; ``_outputs.py``
 the output-shape contract; ``_links.py`` the output links; ``_targets.py``
 class codes, class weights and standardized targets; ``_docs.py`` the
 parameter documentation both estimators share; ``_persistence.py`` saving

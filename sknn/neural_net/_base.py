@@ -22,11 +22,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from sknn.neural_net import _plan
-from sknn.neural_net._custom import NestedParamsMixin, check_nested
+from sknn.neural_net import _continue, _plan
 from sknn.neural_net._inputs import input_path
 from sknn.neural_net._outputs import as_members, probe_output_kind
 from sknn.neural_net._persistence import TorchStateMixin
+from sknn.neural_net._routed import NestedParamsMixin, check_nested
 from sknn.nn import ACTIVATIONS
 from sknn.sklearn_glue import callbacks as sk_callbacks
 from sknn.sklearn_glue.decorators import fit_context
@@ -191,19 +191,6 @@ class BaseNeuralNet(
         tags.non_deterministic = False
         return tags
 
-    def _check_hidden_layer_sizes(self) -> tuple[int, ...] | None:
-        """The widths asked for (checked), or None for ``"auto"``."""
-        sizes = self.hidden_layer_sizes
-        if isinstance(sizes, str) and sizes == "auto":
-            return None
-        sizes = (sizes,) if isinstance(sizes, Integral) else tuple(sizes)
-        if not all(isinstance(s, Integral) and int(s) > 0 for s in sizes):
-            raise ValueError(
-                "hidden_layer_sizes must be a positive int or a sequence of positive "
-                f"ints, got {self.hidden_layer_sizes!r}."
-            )
-        return tuple(int(s) for s in sizes)
-
     # -------------------------------------------------------------- fitting
     @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: InputsLike, y: TargetLike, sample_weight: ArrayLike | None = None) -> Self:
@@ -230,8 +217,10 @@ class BaseNeuralNet(
     @sk_callbacks.with_callbacks
     def _fit(self, X, y, sample_weight, *, incremental: bool, classes=None):
         reuse = hasattr(self, "module_") and (incremental or self.warm_start)
-        # all or nothing: a fit that raises (a refused value, a callback, Ctrl-C
-        # while encoding, out of memory) leaves the model as it was before it
+        if reuse:
+            check_nested(self)  # a bad routed name gets its own message first
+            reuse = _continue.can_continue(self, incremental)
+        # all or nothing: a fit that raises leaves the model as it was before it
         in_place = ("module_", "optimizer_", "history_", "_rng") if reuse else ()
         with restored_on_error(self, in_place):
             return self._fit_all(X, y, sample_weight, reuse, incremental, classes)
@@ -240,7 +229,7 @@ class BaseNeuralNet(
         raw = (X, y, sample_weight)  # what scikit-learn's callbacks see
         check_nested(self)
         _plan.check_callbacks(self)
-        self._check_hidden_layer_sizes()  # a bad value fails before any work
+        _plan.checked_hidden_layer_sizes(self)  # a bad value fails before any work
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
@@ -283,9 +272,14 @@ class BaseNeuralNet(
                     self._n_model_outputs,
                 )
                 self.optimizer_ = _plan.build_optimizer(self, path, self.module_, device)
+                self._network_settings = _continue.settings(self, _continue.NETWORK)
                 self.history_ = History()
-            elif next(self.module_.parameters()).device != device:
-                self._move_to(device)
+            else:
+                if next(self.module_.parameters()).device != device:
+                    self._move_to(device)
+                if _continue.optimizer_changed(self):  # honoured with a new optimizer
+                    self.optimizer_ = _plan.build_optimizer(self, path, self.module_, device)
+            self._optimizer_settings = _continue.settings(self, _continue.OPTIMIZER)
             self.device_ = device
             y_enc = self._adapt_targets(y_enc)
             train = _plan.training_data(path, X, y_enc, sample_weight, train_idx, device)

@@ -1,9 +1,8 @@
-"""A user's own torch module: nested parameters, building, inputs of any shape."""
+"""A user's own torch module: building it, its loss, freezing, inputs of any shape."""
 
 from __future__ import annotations
 
 import copy
-import difflib
 import fnmatch
 import inspect
 
@@ -11,121 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
-NESTED_PREFIXES = ("module__", "optimizer__", "criterion__", "encoder__")
-
 Inputs = np.ndarray | dict[str, np.ndarray]
-
-
-def extra_params(estimator) -> dict:
-    """Attributes that are neither declared parameters nor fitted/private state.
-
-    These come from ``**kwargs`` in ``__init__`` or from ``set_params``; they are
-    accepted there without checks (scikit-learn requires both to never raise)
-    and checked by :func:`check_nested` when fitting.
-    """
-    declared = set(estimator._get_param_names())
-    return {
-        key: value
-        for key, value in vars(estimator).items()
-        if key not in declared and not key.startswith("_") and not key.endswith("_")
-    }
-
-
-class NestedParamsMixin:
-    """``get_params``/``set_params`` that include nested ``module__*``-style parameters."""
-
-    def get_params(self, deep: bool = True) -> dict:
-        """Get parameters, nested ones included.
-
-        Parameters
-        ----------
-        deep : bool, default=True
-            As in :meth:`sklearn.base.BaseEstimator.get_params`.
-
-        Returns
-        -------
-        params : dict
-            Declared parameters plus every ``module__*``, ``optimizer__*``,
-            ``criterion__*`` and ``encoder__*`` parameter that was set.
-        """
-        params = super().get_params(deep=deep)  # type: ignore[misc]  # BaseEstimator's
-        params.update(extra_params(self))
-        return params
-
-    def set_params(self, **params):
-        """Set parameters, nested ones included.
-
-        ``module__*``, ``optimizer__*``, ``criterion__*`` and ``encoder__*``
-        names reach the module, optimizer, loss and encoder at the next fit,
-        where they are checked (scikit-learn requires ``__init__`` and
-        ``set_params`` never to raise).
-
-        Parameters
-        ----------
-        **params : dict
-            Parameter names and values.
-
-        Returns
-        -------
-        self : object
-            The estimator.
-        """
-        declared = set(self._get_param_names())
-        extra = {k: v for k, v in params.items() if k not in declared and "__" in k}
-        for key, value in extra.items():
-            setattr(self, key, value)
-        return super().set_params(**{k: v for k, v in params.items() if k not in extra})
-
-
-def check_nested(estimator) -> None:
-    """Refuse extra parameters that are not ``module__*``, ``optimizer__*``,
-    ``criterion__*`` or ``encoder__*`` (the latter must name an encoder parameter)."""
-    for key in extra_params(estimator):
-        if not key.startswith(NESTED_PREFIXES) or key in NESTED_PREFIXES:
-            hint = _did_you_mean(key, estimator._get_param_names())
-            raise TypeError(
-                f"{type(estimator).__name__} got an unexpected parameter {key!r}{hint}; "
-                "nested parameters start with 'module__' (passed to the module's "
-                "constructor), 'optimizer__' (to the optimizer), 'criterion__' (to the "
-                "loss) or 'encoder__' (to the TabularEncoder)."
-            )
-    encoder_params = nested(estimator, "encoder__")
-    if not encoder_params:
-        return
-    from sknn.preprocessing import TabularEncoder
-
-    known = TabularEncoder._get_param_names()
-    for name in encoder_params:
-        if name == "categorical_features":
-            raise ValueError(
-                "encoder__categorical_features conflicts with the estimator's own "
-                "categorical_features parameter; set categorical_features instead."
-            )
-        if name not in known:
-            hint = _did_you_mean(name, known)
-            raise ValueError(
-                f"encoder__{name} is not a TabularEncoder parameter{hint}; its parameters "
-                f"are {[k for k in known if k != 'categorical_features']}."
-            )
-    if estimator.module is not None:
-        raise ValueError(
-            f"encoder__ parameters {sorted(encoder_params)} apply to sknn's own network; "
-            "a custom module takes X as given, without the TabularEncoder."
-        )
-
-
-def _did_you_mean(name: str, candidates) -> str:
-    close = difflib.get_close_matches(name, list(candidates), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def nested(estimator, prefix: str) -> dict:
-    """The estimator's ``prefix*`` parameters, with the prefix removed."""
-    return {
-        key[len(prefix) :]: value
-        for key, value in vars(estimator).items()
-        if key.startswith(prefix)
-    }
 
 
 def build_module(spec, inferred: dict, params: dict) -> nn.Module:

@@ -142,7 +142,9 @@ categorical_features : "from_dtype", array-like of str, int or bool, or None, \
     :class:`~sknn.preprocessing.TabularEncoder`.""",
     "frozen": """\
 frozen : list of str, default=None
-    Glob patterns of parameter names to freeze (e.g. ``["backbone.*"]``).""",
+    Glob patterns of parameter names to freeze (e.g. ``["backbone.*"]``), in a
+    module of your own or in sknn's network (``module_.named_parameters()``
+    lists the names); a pattern that matches no parameter is refused.""",
     "lr_multipliers": """\
 lr_multipliers : dict of str to float, default=None
     Glob pattern of parameter names -> factor on ``learning_rate`` for them

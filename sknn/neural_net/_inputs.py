@@ -19,10 +19,12 @@ import scipy.sparse as sp
 import torch
 from sklearn.utils.validation import _check_y, check_consistent_length, validate_data
 
-from sknn.neural_net._custom import build_module, check_inputs, freeze, nested, to_tensors
+from sknn.neural_net._custom import build_module, check_inputs, freeze, to_tensors
+from sknn.neural_net._routed import nested
 from sknn.nn import TabularMLP, quantile_edges
 from sknn.nn.inference import inference_copy
 from sknn.preprocessing import TabularEncoder
+from sknn.preprocessing._user_warnings import warn_user
 from sknn.training.threads import recommended_threads, torch_threads
 from sknn.training.trainer import n_rows, predict_in_chunks
 
@@ -91,7 +93,8 @@ class TabularInput(_InputPath):
     def encode(self, X, *, reset: bool, sample_weight=None) -> np.ndarray:
         """The network's float32 input; ``reset`` fits a new encoder (with the final weights)."""
         est = self.estimator
-        if not reset:
+        if not reset:  # a partial fit or warm start: the fitted encoder and network
+            _warn_unseen(est.encoder_._unseen_categories(X, owner=est))
             return est.encoder_.transform(X)
         est.encoder_ = TabularEncoder(
             categorical_features=est.categorical_features, **nested(est, "encoder__")
@@ -121,7 +124,7 @@ class TabularInput(_InputPath):
             edges = quantile_edges(
                 np.asarray(X_train)[:, :n_continuous], sample_weight=sample_weight
             )
-        return TabularMLP(
+        module = TabularMLP(
             encoder.n_numeric_out_,
             encoder.cardinalities_,
             n_outputs,
@@ -133,6 +136,8 @@ class TabularInput(_InputPath):
             n_ensemble=est.n_ensemble_,
             bin_edges=edges,
         )
+        freeze(module, est.frozen or ())
+        return module
 
     def lr_multipliers(self, module: torch.nn.Module) -> dict[str, float]:
         """RealMLP's learning-rate factors for the input layers the network has."""
@@ -155,6 +160,22 @@ class TabularInput(_InputPath):
                 return copied.numpy, X64
             return copied.torch, torch.from_numpy(X64)
         return est.module_, torch.from_numpy(X).to(est.device_)
+
+
+def _warn_unseen(unseen: dict[str, list]) -> None:
+    """Say which categories a continued fit cannot learn (they share the unseen code)."""
+    if not unseen:
+        return
+    listed = "; ".join(
+        f"{name!r}: {values[:3]}{' and more' if len(values) > 3 else ''} ({len(values)} new)"
+        for name, values in unseen.items()
+    )
+    warn_user(
+        f"Categories not seen when the network was built arrive in this partial fit or warm "
+        f"start ({listed}). The fitted encoder and network cannot grow, so they are all "
+        "encoded as one 'unseen' category. To learn them, start (fit or the first "
+        "partial_fit) on data that holds every category."
+    )
 
 
 class ModuleInput(_InputPath):

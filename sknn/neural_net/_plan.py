@@ -10,13 +10,15 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Iterator
+from numbers import Integral
 
 import numpy as np
 import torch
 from sklearn.model_selection import train_test_split
 
-from sknn.neural_net._custom import nested, param_groups, user_loss
+from sknn.neural_net._custom import param_groups, user_loss
 from sknn.neural_net._outputs import as_members
+from sknn.neural_net._routed import nested
 from sknn.training import Callback, EarlyStopping, ProgressBar, TrainingData
 from sknn.training.losses import combine, combined_loss, members_loss, task_loss
 from sknn.training.optim import make_optimizer
@@ -87,6 +89,20 @@ AUTO_HIDDEN = (256,)
 AUTO_EMBEDDING = "piecewise"
 
 
+def checked_hidden_layer_sizes(est) -> tuple[int, ...] | None:
+    """The widths asked for (checked), or None for ``"auto"``."""
+    sizes = est.hidden_layer_sizes
+    if isinstance(sizes, str) and sizes == "auto":
+        return None
+    sizes = (sizes,) if isinstance(sizes, Integral) else tuple(sizes)
+    if not all(isinstance(s, Integral) and int(s) > 0 for s in sizes):
+        raise ValueError(
+            "hidden_layer_sizes must be a positive int or a sequence of positive "
+            f"ints, got {est.hidden_layer_sizes!r}."
+        )
+    return tuple(int(s) for s in sizes)
+
+
 def hidden_layers(est, n_train: int) -> tuple[int, ...]:
     """The hidden layer widths: ``hidden_layer_sizes``, or what ``"auto"`` makes of it.
 
@@ -97,7 +113,7 @@ def hidden_layers(est, n_train: int) -> tuple[int, ...]:
     """
     if est.module is not None:
         return ()
-    checked = est._check_hidden_layer_sizes()
+    checked = checked_hidden_layer_sizes(est)
     if checked is None:  # "auto"
         return TINY_HIDDEN if n_train < TINY_ROWS else AUTO_HIDDEN
     return checked

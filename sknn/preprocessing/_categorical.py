@@ -70,6 +70,14 @@ def category_codes(series: pd.Series, column: CategoricalColumn) -> np.ndarray:
     return codes
 
 
+def unseen_values(series: pd.Series, column: CategoricalColumn) -> list:
+    """The distinct non-missing values of ``series`` not seen at fit, sorted by str form."""
+    values = _categorical_values(series[series.notna()], column.as_str)
+    seen = pd.Index(list(column.categories), dtype=object)
+    new = pd.unique(values[~pd.Index(values.astype(object)).isin(seen)].astype(object))
+    return sorted(np.asarray(new, dtype=object).tolist(), key=str)
+
+
 def one_hot(series: pd.Series, column: CategoricalColumn) -> np.ndarray:
     """One boolean column per seen category; missing and unseen values give all False.
 

@@ -23,6 +23,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from sknn.preprocessing._categorical import unseen_values
 from sknn.preprocessing._columns import explicit_categorical, plan_columns
 from sknn.preprocessing._frame import validate_frame
 from sknn.preprocessing._layout import assemble, cardinalities, feature_names_out, n_numeric_out
@@ -228,6 +229,39 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         return self._transform(X, owner=self)
+
+    def unseen_categories(self, X: MatrixLike) -> dict[str, list]:
+        """Categories in ``X`` not seen at fit, per categorical column.
+
+        ``transform`` encodes them all as one shared "unseen" code (and no
+        one-hot column), which is right for rare new values at prediction time
+        but loses them if they matter: refit on data that holds them.
+
+        Parameters
+        ----------
+        X : pandas DataFrame, array-like of shape (n_samples, n_features)
+            Data with the same columns as at fit.
+
+        Returns
+        -------
+        unseen : dict of str to list
+            For each categorical column with unseen values, those values
+            (sorted by their string form); columns without any are left out.
+        """
+        check_is_fitted(self)
+        return self._unseen_categories(X, owner=self)
+
+    def _unseen_categories(self, X, owner: BaseEstimator) -> dict[str, list]:
+        if not any(c.kind in ("onehot", "code") for c in self._columns):
+            return {}
+        frame = validate_frame(X, owner, reset=False)
+        found = {}
+        for column in self._columns:
+            if column.kind in ("onehot", "code"):
+                values = unseen_values(frame.iloc[:, column.index], column)
+                if values:
+                    found[column.name] = values
+        return found
 
     def _transform(self, X, owner: BaseEstimator) -> np.ndarray:
         """:meth:`transform`, checking feature names and counts against ``owner``.

@@ -1,0 +1,93 @@
+"""What a warm start or a partial fit can continue, and what it must not ignore.
+
+A fit that reuses the fitted network (``warm_start=True``, ``partial_fit``)
+cannot honour a change of what the network was built from (its widths,
+activation, ensemble, embeddings, the encoder's settings, the user's module
+and its ``module__*``): the weights have the old shape. Rather than train the
+old network silently, a warm start warns and trains a new one, and a partial
+fit refuses, naming the change. A change of the optimizer's settings
+(``optimizer``, ``weight_decay``, ``lr_multipliers``, ``optimizer__*``) is
+honoured: the optimizer is built anew over the fitted weights.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+# parameters the network is built from; a trailing "__" takes every routed name
+NETWORK = (
+    "hidden_layer_sizes",
+    "activation",
+    "dropout",
+    "numeric_embedding",
+    "feature_scale",
+    "n_ensemble",
+    "categorical_features",
+    "module",
+    "frozen",
+    "module__",
+    "encoder__",
+)
+OPTIMIZER = ("optimizer", "weight_decay", "lr_multipliers", "optimizer__")
+
+
+def _describe(value) -> str:
+    """A description equal across processes for equal settings (no object addresses)."""
+    if isinstance(value, type) or callable(value):
+        return f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', value)}"
+    return repr(value)
+
+
+def settings(est, names: tuple[str, ...]) -> dict[str, str]:
+    """The estimator's current values of ``names``, described as plain strings."""
+    params = est.get_params(deep=False)
+    return {
+        key: _describe(value)
+        for key, value in sorted(params.items())
+        if any(key == name or (name.endswith("__") and key.startswith(name)) for name in names)
+    }
+
+
+def changes(before: dict[str, str] | None, now: dict[str, str]) -> list[str]:
+    """``"name: old -> new"`` for each setting that differs (none when unknown before)."""
+    if before is None:  # a model saved before settings were recorded
+        return []
+    return [
+        f"{key}: {before.get(key, 'unset')} -> {now.get(key, 'unset')}"
+        for key in sorted(set(before) | set(now))
+        if before.get(key) != now.get(key)
+    ]
+
+
+def can_continue(est, incremental: bool) -> bool:
+    """Whether this fit may train on the fitted network; warns or raises when it may not.
+
+    Parameters
+    ----------
+    est : estimator
+        A flagship estimator with a fitted network.
+    incremental : bool
+        ``partial_fit`` (refuses a change) rather than a warm start (warns,
+        then trains a new network).
+    """
+    changed = changes(getattr(est, "_network_settings", None), settings(est, NETWORK))
+    if not changed:
+        return True
+    what = "; ".join(changed)
+    if incremental:
+        raise ValueError(
+            f"partial_fit continues the fitted network, but what it was built from has "
+            f"changed ({what}). Set those parameters back, or call fit to train a new network."
+        )
+    warnings.warn(
+        f"warm_start=True cannot continue the fitted network: what it was built from has "
+        f"changed ({what}). Training a new network instead; set warm_start=False to say so.",
+        UserWarning,
+        stacklevel=4,
+    )
+    return False
+
+
+def optimizer_changed(est) -> bool:
+    """Whether the optimizer's settings changed since ``optimizer_`` was built."""
+    return bool(changes(getattr(est, "_optimizer_settings", None), settings(est, OPTIMIZER)))
