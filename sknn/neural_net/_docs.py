@@ -129,7 +129,13 @@ verbose : int, default=0
     0 prints nothing, 1 shows a progress bar, 2 also prints every epoch.""",
     "warm_start": """\
 warm_start : bool, default=False
-    Continue from the previous fit's weights and optimizer state.""",
+    Continue from the previous fit's weights and optimizer state. When what
+    the network is built from has changed since (its layers, activation,
+    ensemble, embeddings, ``module``, ``module__*``, ``encoder__*``), it
+    warns and trains a new network; a changed ``optimizer``,
+    ``weight_decay``, ``lr_multipliers`` or ``optimizer__*`` takes effect
+    with a new optimizer over the fitted weights. A fit that raises leaves
+    the previous model as it was.""",
     "categorical_features": """\
 categorical_features : "from_dtype", array-like of str, int or bool, or None, \
         default="from_dtype"
@@ -155,8 +161,16 @@ lr_multipliers : dict of str to float, default=None
     also be a ``torch.optim`` class), the criterion and the
     :class:`~sknn.preprocessing.TabularEncoder` (e.g.
     ``encoder__max_onehot_cardinality``; ``categorical_features`` stays
-    the estimator's own parameter); visible to ``get_params``,
-    ``set_params`` and ``GridSearchCV``. A misspelt name is an error at fit.""",
+    the estimator's own parameter); visible to ``get_params`` (with
+    ``deep=True`` every encoder parameter is listed), ``set_params`` and
+    ``GridSearchCV``. A name that reaches nothing is refused by
+    ``set_params`` (and at fit, when given to ``__init__``), naming what it
+    can reach: ``module__*`` without a ``module``, ``criterion__*`` without a
+    ``criterion``, a name the target does not take, or one that restates an
+    own parameter (``optimizer__lr``, ``optimizer__weight_decay``:
+    set ``learning_rate``, ``weight_decay``). A ``module__*`` value wins over
+    the size sknn would pass under the same name (``n_features_in``,
+    ``n_outputs``, ``n_classes``).""",
 }
 
 
