@@ -38,8 +38,8 @@ except ImportError as error:  # pragma: no cover - exercised in a venv without t
         'sknn.onnx needs the onnx extra: pip install "sknn[onnx]" (onnx, onnxruntime, skl2onnx).'
     ) from error
 
-from sknn.onnx._columns import input_feed
 from sknn.onnx._export import OPSET, to_onnx
+from sknn.onnx._feed import input_feed
 
 __all__ = ["OPSET", "input_feed", "to_onnx"]
 
