@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from sknn import MLPClassifier, NeuralNetClassifier, NeuralNetRegressor
 
@@ -274,3 +275,26 @@ def test_skl2onnx_column_transformer_with_pandas_output_before_sknn(est):
         out = outputs(model, feed)
         np.testing.assert_array_equal(out["label"], pipe.predict(X))
         np.testing.assert_allclose(out["probabilities"], pipe.predict_proba(X), atol=1e-4)
+
+
+class Embedded(torch.nn.Module):
+    """A user's module fed integer ids."""
+
+    def __init__(self):
+        super().__init__()
+        self.embedding = torch.nn.Embedding(10, 4)
+        self.linear = torch.nn.Linear(12, 2)
+
+    def forward(self, x):
+        return self.linear(self.embedding(x).flatten(1))
+
+
+def test_a_user_module_fed_integers_gets_them_as_int64():
+    X = RNG.integers(0, 10, (N, 3))
+    est = NeuralNetClassifier(module=Embedded, max_iter=2, random_state=0).fit(X, y)
+    model = to_onnx(est, X[:3])
+    for feed in (input_feed(X, model=model), input_feed(X, model=est)):
+        assert feed["X"].dtype == np.int64
+        out = outputs(model, feed)
+        np.testing.assert_allclose(out["probabilities"], est.predict_proba(X), atol=1e-4)
+        np.testing.assert_array_equal(out["label"], est.predict(X))

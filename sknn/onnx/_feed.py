@@ -29,6 +29,8 @@ _ELEMENT_KINDS = {
     TensorProto.STRING: "string",
 }
 
+_NUMPY_TYPES = {"float": np.float32, "double": np.float64}  # plain arrays converted at once
+
 
 def guessed_kind(series: pd.Series, name: str) -> str:
     """A column's input kind judged from its values, as the encoder judges it at fit.
@@ -129,8 +131,8 @@ def _matrix(X, frame, kind: str) -> np.ndarray:
         return array.astype(np.float32 if array.dtype.kind == "f" else np.int64)
     if frame is None:
         array = np.asarray(X)
-        if array.dtype.kind in "biuf":
-            return array.astype(np.float32 if kind == "float" else np.float64)
+        if array.dtype.kind in "biuf" and kind in _NUMPY_TYPES:
+            return array.astype(_NUMPY_TYPES[kind])
         frame = pd.DataFrame(array)
     columns = [_column(frame.iloc[:, j], str(name), kind) for j, name in enumerate(frame.columns)]
     return np.column_stack(columns) if columns else np.empty((len(frame), 0), np.float32)
