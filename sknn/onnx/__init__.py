@@ -10,7 +10,22 @@ missing indicators, robust scaling and smooth clipping, one-hot and embedded
 categories with the codes for missing and unseen values, sknn's network, the
 implicit ensemble and the output link), the same estimators around a user's
 ``module`` fed one array, and the drop-in ``MLPClassifier``/``MLPRegressor``.
-Datetime and timedelta columns are refused with an error naming them.
+Tables may be pandas, polars or pyarrow, with any column ``predict`` reads
+as numbers (integer, floating, boolean, nullable, object columns of
+numbers) or as categories. Datetime and timedelta columns, and string
+columns of a model fitted without string column names, are refused at
+export with an error naming them.
+
+Inputs: the graph's input types come from what the fitted encoder recorded
+of each column, never from a sample: one input per column for a model fitted
+on a DataFrame with string column names (float32 with NaN where missing, or
+strings with ``""`` where missing), else one float32 matrix ``X``.
+:func:`input_feed` builds them; give it the graph (``input_feed(X,
+model=graph)``) to follow each input the graph declares, which also serves
+graphs skl2onnx typed otherwise::
+
+    session = onnxruntime.InferenceSession(graph.SerializeToString())
+    label, proba = session.run(["label", "probabilities"], input_feed(X, model=graph))
 
 Importing this module also registers skl2onnx converters (when skl2onnx is
 installed), so ``skl2onnx.to_onnx`` converts pipelines that hold sknn
@@ -18,15 +33,16 @@ estimators or a ``TabularEncoder``; see :mod:`sknn.onnx._skl2onnx`.
 
 Lives here: ``_export.py`` (:func:`to_onnx`: the parts of an estimator traced
 to ONNX), ``_answer.py`` (the torch modules traced: encoding, network and
-output link), ``_columns.py`` (the per-column front graph, its input types
-and :func:`input_feed`) and ``_skl2onnx.py`` (the converters registered with
-skl2onnx). It imports the estimator families (:mod:`sknn.neural_net`,
-:mod:`sknn.mlp`), :mod:`sknn.preprocessing` and :mod:`sknn.training`; it is
-the top floor. Imported by: users, tests and benchmarks, never by the
-package itself. Next: a new output link or regression loss exports through
-the same table entry ``predict`` uses (its inverse link as torch ops, traced
-in ``_answer.py``); a new column kind gets its input type and front-graph
-nodes in ``_columns.py``.
+output link), ``_columns.py`` (the per-column front graph and its input types),
+``_feed.py`` (:func:`input_feed`: a table as the arrays a graph takes) and
+``_skl2onnx.py`` (the converters registered with skl2onnx). It imports the
+estimator families (:mod:`sknn.neural_net`, :mod:`sknn.mlp`),
+:mod:`sknn.preprocessing` and :mod:`sknn.training`; it is the top floor.
+Imported by: users, tests and benchmarks, never by the package itself. Next: a
+new output link or regression loss exports through the same table entry
+``predict`` uses (its inverse link as torch ops, traced in ``_answer.py``); a
+new column kind gets its input type and front-graph nodes in ``_columns.py``
+and its conversion in ``_feed.py``.
 """
 
 from __future__ import annotations
@@ -38,8 +54,8 @@ except ImportError as error:  # pragma: no cover - exercised in a venv without t
         'sknn.onnx needs the onnx extra: pip install "sknn[onnx]" (onnx, onnxruntime, skl2onnx).'
     ) from error
 
-from sknn.onnx._columns import input_feed
 from sknn.onnx._export import OPSET, to_onnx
+from sknn.onnx._feed import input_feed
 
 __all__ = ["OPSET", "input_feed", "to_onnx"]
 

@@ -1,48 +1,45 @@
-"""The graph's inputs: one per DataFrame column, typed by it, as skl2onnx has it.
+"""The graph's inputs: one per DataFrame column, typed by the fitted encoder's record of it.
 
 A front graph turns the column inputs into what the torch part takes:
 ``_numbers``, the numeric and boolean columns as float32 (NaN where missing), and
 ``_codes``, each categorical column's integer code (0 missing, 1 a category not
 seen at fit, 2.. the seen ones) from an ``ai.onnx.ml`` ``LabelEncoder``.
 
-Input types: integer columns int64, boolean ones bool, floating ones float32
-(NaN where missing), everything else (strings, categoricals, objects) string,
-compared by each value's ``str`` form; a missing value of a string column is
-the empty string ``""``.
+Input types (:func:`input_kinds`), decided by how the encoder encodes each
+column, never by the dtype of a sample: numeric and boolean columns (integer,
+floating, nullable, object columns of numbers) float32 with NaN where
+missing; categorical ones (strings, categoricals, mixed objects) string,
+compared by each value's ``str`` form, the empty string ``""`` where missing.
+A model fitted without column names takes one float32 matrix ``X``. Graphs
+that skl2onnx types from its own inputs may also take int64, bool or double
+columns; the front graph casts them.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from sknn.preprocessing._categorical import FIRST_SEEN_CODE, MISSING_CODE, UNSEEN_CODE
 
 ML_DOMAIN = "ai.onnx.ml"
 ML_OPSET = 3
 MISSING_STRING = ""
-INPUT_KINDS = {"i": "int64", "u": "int64", "b": "bool", "f": "float"}  # by dtype.kind
 
 
-def input_kinds(columns, X_sample) -> list[str]:
-    """Each column's input type: "float", "int64", "bool" or "string".
+def input_kinds(columns) -> list[str]:
+    """Each column's input type, from the fitted encoder's plan of it: "float" or "string".
 
-    Read from ``X_sample``'s dtypes when it is a DataFrame, else from how the
-    column was encoded at fit (categorical columns as strings).
+    Parameters
+    ----------
+    columns : list of ColumnPlan
+        The fitted encoder's column plans (no datetime or timedelta column).
+
+    Returns
+    -------
+    kinds : list of str
+        "string" for categorical columns, "float" for numeric and boolean ones.
     """
-    dtypes = getattr(X_sample, "dtypes", None)
-    kinds = []
-    for col in columns:
-        if dtypes is not None:
-            kind = dtypes.iloc[col.index].kind
-            kinds.append(
-                {"i": "int64", "u": "int64", "b": "bool", "f": "float"}.get(kind, "string")
-            )
-        elif col.kind in ("onehot", "code"):
-            kinds.append("string")
-        else:
-            kinds.append("bool" if col.kind == "bool" else "float")
-    return kinds
+    return ["string" if c.kind in ("onehot", "code") else "float" for c in columns]
 
 
 def _category_keys(col, kind: str) -> dict:
@@ -65,15 +62,17 @@ def _category_keys(col, kind: str) -> dict:
         numbers = [float(c) for c in categories]
     except (TypeError, ValueError):
         raise ValueError(
-            f"Column {col.name!r} holds {kind} values in X_sample but its categories at fit "
-            "were not numbers; pass X_sample with the column as at fit."
+            f"Column {col.name!r} is categorical with categories that are not numbers, but "
+            f"the graph reads it from a {kind} input (one float matrix X for a model fitted "
+            "without column names, or a numeric input given to skl2onnx). Fit on a DataFrame "
+            "with string column names to export one string input per column."
         ) from None
     if kind == "float":
         return {"keys_floats": numbers}
     if any(n != int(n) for n in numbers):
         raise ValueError(
-            f"Column {col.name!r} holds integers in X_sample but its categories at fit were "
-            "not whole numbers; pass X_sample with the column as at fit."
+            f"Column {col.name!r} reaches the graph as int64 but its categories at fit were "
+            "not whole numbers; declare it as a float or string input to skl2onnx."
         )
     return {"keys_int64s": [int(n) for n in numbers]}
 
@@ -182,40 +181,3 @@ def front_graph(columns, names, kinds, from_matrix: bool, torch_inputs: list[str
     opsets = [*opsets, helper.make_opsetid(ML_DOMAIN, ML_OPSET)]
     graph = helper.make_graph(nodes, "columns", inputs, outputs, initializer=initializers)
     return helper.make_model(graph, opset_imports=opsets)
-
-
-def input_feed(X) -> dict[str, np.ndarray]:
-    """The inputs of an exported graph for ``X``, as onnxruntime takes them.
-
-    Spells out the input convention of :func:`to_onnx`, for testing an exported
-    model from Python (a deployment elsewhere builds the same arrays).
-
-    Parameters
-    ----------
-    X : DataFrame or array-like
-        Rows as given to ``predict``.
-
-    Returns
-    -------
-    feed : dict of str to ndarray
-        For a DataFrame, one ``(n, 1)`` array per column, named after it:
-        int64 for integer columns, bool for boolean ones, float32 for
-        floating ones (NaN where missing), and strings for the others (each
-        value's ``str`` form, ``""`` where missing). For anything else,
-        ``{"X": float32 matrix}``.
-    """
-    if not hasattr(X, "columns") or not hasattr(X, "dtypes"):
-        return {"X": np.asarray(X, dtype=np.float32)}
-    feed = {}
-    for name, dtype in zip(X.columns, X.dtypes, strict=True):
-        column = X[name]
-        if dtype.kind in "iu":
-            values = column.to_numpy(np.int64)
-        elif dtype.kind == "b":
-            values = column.to_numpy(bool)
-        elif dtype.kind == "f":
-            values = column.to_numpy(np.float32)
-        else:
-            values = np.array(["" if pd.isna(v) else str(v) for v in column], dtype=object)
-        feed[str(name)] = values.reshape(-1, 1)
-    return feed

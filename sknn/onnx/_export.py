@@ -21,6 +21,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from sknn.onnx._answer import DropInAnswer, ModuleAnswer, TabularAnswer, TabularEncoding
 from sknn.onnx._columns import front_graph, input_kinds
+from sknn.preprocessing._columns import ColumnPlan
+from sknn.preprocessing._frame import as_pandas
 
 OPSET = 18
 
@@ -49,13 +51,54 @@ def _refuse_columns(encoder) -> None:
         )
 
 
-def _sample_tensor(X_sample, n_features, dtype) -> torch.Tensor:
-    if X_sample is None:
-        return torch.zeros((1, n_features), dtype=dtype)
-    return torch.as_tensor(np.asarray(X_sample)[:8].copy(), dtype=dtype)
+def _zeros(n_features: int) -> torch.Tensor:
+    """The trace's sample row: sknn's own modules take the same path on every row."""
+    return torch.zeros((1, n_features), dtype=torch.float32)
 
 
-def _tabular_parts(est, X_sample):
+def _column_names(est, matrix: bool) -> list[str] | None:
+    """The per-column input names, or None for one matrix ``X``."""
+    names = getattr(est, "feature_names_in_", None)
+    return None if matrix or names is None else [str(n) for n in names]
+
+
+def declared_inputs(estimator, matrix: bool = False) -> list[tuple[str, str]]:
+    """The inputs :func:`to_onnx` gives the estimator's graph, decided from what it recorded at fit.
+
+    Parameters
+    ----------
+    estimator : fitted sknn estimator or TabularEncoder
+        What is exported.
+    matrix : bool, default=False
+        True for one matrix ``X`` of all columns whatever the fit saw (the
+        concatenated input skl2onnx gives a step after a ``ColumnTransformer``).
+
+    Returns
+    -------
+    inputs : list of (str, str)
+        Each input's name and kind: "float" (float32, NaN where missing),
+        "string" (each value's ``str`` form, ``""`` where missing) or, for a
+        user's module, "array" (the array as given: float32 or int64). One
+        ``("X", ...)`` input for a model fitted without column names.
+
+    Raises
+    ------
+    ValueError
+        For datetime or timedelta columns, naming them.
+    """
+    names = _column_names(estimator, matrix)
+    if _is_drop_in(estimator):
+        return [("X", "float")] if names is None else [(n, "float") for n in names]
+    if getattr(estimator, "module", None) is not None:
+        return [("X", "array")]
+    encoder = getattr(estimator, "encoder_", estimator)
+    _refuse_columns(encoder)
+    if names is None:
+        return [("X", "float")]
+    return list(zip(names, input_kinds(encoder._columns), strict=True))
+
+
+def _tabular_parts(est, matrix: bool):
     """The torch module, its sample inputs and their names, for an encoded table.
 
     ``est`` is the flagship (encoding, network, link) or a ``TabularEncoder``.
@@ -63,19 +106,18 @@ def _tabular_parts(est, X_sample):
     encoder = getattr(est, "encoder_", est)
     _refuse_columns(encoder)
     answer = TabularEncoding(est) if encoder is est else TabularAnswer(est)
-    encoding = getattr(answer, "encoding", answer)
+    encoding = answer.encoding if isinstance(answer, TabularAnswer) else answer
     columns = encoder._columns
-    n_rows = 1 if X_sample is None else min(len(X_sample), 8)
     sample, names = [], []
     if encoding.n_numeric:
-        sample.append(torch.zeros((n_rows, encoding.n_numeric)))
+        sample.append(torch.zeros((1, encoding.n_numeric)))
         names.append("_numbers")
     if encoding.n_categorical:
-        sample.append(torch.full((n_rows, encoding.n_categorical), 2, dtype=torch.long))
+        sample.append(torch.full((1, encoding.n_categorical), 2, dtype=torch.long))
         names.append("_codes")
     plain = all(c.kind in ("numeric", "bool") for c in columns)
-    if plain and not hasattr(est, "feature_names_in_"):  # one float matrix, no front graph
-        return answer, (_sample_tensor(X_sample, est.n_features_in_, torch.float32),), ["X"], None
+    if plain and _column_names(est, matrix) is None:  # one float matrix, no front graph
+        return answer, (_zeros(est.n_features_in_),), ["X"], None
     return answer, tuple(sample), names, columns
 
 
@@ -86,17 +128,22 @@ def _module_parts(est, X_sample):
             "(a dict of arrays cannot be exported: export estimator.module_ with "
             "torch.onnx.export yourself)."
         )
-    sample = np.asarray(X_sample)
+    sample = np.asarray(as_pandas(X_sample))[:8].copy()
     dtype = torch.float32 if sample.dtype.kind == "f" else torch.long
-    return ModuleAnswer(est), (_sample_tensor(sample, None, dtype),), ["X"], None
+    return ModuleAnswer(est), (torch.as_tensor(sample, dtype=dtype),), ["X"], None
 
 
-def _drop_in_parts(est, X_sample):
+def _drop_in_parts(est, matrix: bool):
+    """The drop-in's network; fitted on a DataFrame, fed by one float input per column."""
     from sknn.mlp._network import build_module
 
     network = build_module(est.coefs_, est.intercepts_, est.activation, torch.device("cpu"))
-    sample = _sample_tensor(X_sample, est.n_features_in_, torch.float32)
-    return DropInAnswer(est, network), (sample,), ["X"], None
+    sample = (_zeros(est.n_features_in_),)
+    names = _column_names(est, matrix)
+    if names is None:
+        return DropInAnswer(est, network), sample, ["X"], None
+    columns = [ColumnPlan(i, name, "numeric") for i, name in enumerate(names)]
+    return DropInAnswer(est, network), sample, ["_numbers"], columns
 
 
 def _export(module, sample, input_names, output) -> onnx.ModelProto:
@@ -199,22 +246,26 @@ def to_onnx(estimator, X_sample=None) -> onnx.ModelProto:
         numeric, boolean and categorical columns, or around a user's
         ``module`` fed one array; a ``TabularEncoder`` gives its encoded matrix.
     X_sample : array-like or DataFrame, default=None
-        A few rows as given to ``predict``: they fix each column's input type
-        and trace the graph. By default one row of zeros and, for a model
-        fitted on a DataFrame, the column types seen at fit (categorical
-        columns as strings). Needed for a user's module.
+        A few rows as given to ``predict``, to trace a user's ``module``
+        (their dtype, float or integer, is the input's). Not needed otherwise,
+        and then ignored: the input types come from what the estimator
+        recorded of each column at fit, so the graph is the same with or
+        without it (before, a sample's dtypes typed the columns' inputs).
 
     Returns
     -------
     model : onnx.ModelProto
-        Inputs: for an estimator fitted on a DataFrame, one per column, named
-        after it, shape ``(batch, 1)``: int64 for integer columns, bool for
-        boolean ones, float32 for floating ones (NaN where missing), string
-        for the others (categorical, string, object columns; each value's
+        Inputs: for an estimator fitted on a DataFrame (pandas, polars,
+        pyarrow...) with string column names, one per column, named after
+        it, shape ``(batch, 1)``: float32 for the columns encoded as numbers
+        (integer, floating, boolean, nullable and object columns of numbers;
+        NaN where missing), string for the categorical ones (each value's
         ``str`` form, the empty string ``""`` where missing; a category not
-        seen at fit is treated as in ``predict``). For an estimator fitted on
-        an array, ``X`` of shape ``(batch, n_features)``: float32 with NaN
-        where missing (a user's module: the dtype of ``X_sample``).
+        seen at fit is treated as in ``predict``). For an estimator fitted
+        without column names (an array, or a DataFrame with integer column
+        labels), ``X`` of shape ``(batch, n_features)``: float32 with NaN
+        where missing (a user's module: always ``X``, of the dtype of
+        ``X_sample``). :func:`sknn.onnx.input_feed` builds these inputs.
         Outputs as skl2onnx names them: ``probabilities`` (classifiers, in the
         order of ``classes_``) and ``label`` (what ``predict`` gives: a class,
         or a 0/1 row for multilabel targets), or ``variable`` (regressors,
@@ -225,15 +276,17 @@ def to_onnx(estimator, X_sample=None) -> onnx.ModelProto:
     Raises
     ------
     ValueError
-        For datetime or timedelta columns, a user's module fed a dict, or a
-        network that torch.onnx cannot trace; the message names the cause.
+        For datetime or timedelta columns; a categorical column of strings in
+        a model fitted without column names; the empty string as a category;
+        a user's module fed a dict, or a network that torch.onnx cannot
+        trace. The message names the column or the cause, and the fix.
     """
     check_is_fitted(estimator)
     return build_model(estimator, X_sample)
 
 
-def build_model(estimator, X_sample=None, kinds=None) -> onnx.ModelProto:
-    """:func:`to_onnx`, with the input types of a table's columns given or read from X_sample.
+def build_model(estimator, X_sample=None, kinds=None, matrix: bool = False) -> onnx.ModelProto:
+    """:func:`to_onnx`, optionally with the input types given (skl2onnx's converters).
 
     Parameters
     ----------
@@ -243,18 +296,22 @@ def build_model(estimator, X_sample=None, kinds=None) -> onnx.ModelProto:
         As in :func:`to_onnx`.
     kinds : list of str, default=None
         Each DataFrame column's input type ("float", "int64", "bool",
-        "string"); None to read them from ``X_sample``.
+        "string"), as skl2onnx declares them; None for the types
+        :func:`declared_inputs` gives.
+    matrix : bool, default=False
+        One float input ``X`` of all columns, even for an estimator fitted
+        on a DataFrame (skl2onnx's concatenated output of earlier steps).
 
     Returns
     -------
     model : onnx.ModelProto
     """
     if _is_drop_in(estimator):
-        parts = _drop_in_parts(estimator, X_sample)
+        parts = _drop_in_parts(estimator, matrix)
     elif getattr(estimator, "module", None) is not None:
         parts = _module_parts(estimator, X_sample)
     else:
-        parts = _tabular_parts(estimator, X_sample)
+        parts = _tabular_parts(estimator, matrix)
     module, sample, input_names, columns = parts
     classifier = _is_classifier(estimator)
     output = "probabilities" if classifier else "variable"
@@ -262,13 +319,13 @@ def build_model(estimator, X_sample=None, kinds=None) -> onnx.ModelProto:
     if classifier:
         _add_label_output(model, estimator)
     if columns is not None:
-        names = getattr(estimator, "feature_names_in_", None)
+        names = _column_names(estimator, matrix)
         from_matrix = names is None
-        names = [f"x{i}" for i in range(len(columns))] if from_matrix else names
         if from_matrix:
+            names = [f"x{i}" for i in range(len(columns))]
             kinds = ["float"] * len(columns)
         elif kinds is None:
-            kinds = input_kinds(columns, X_sample)
+            kinds = [kind for _, kind in declared_inputs(estimator)]
         front = front_graph(columns, names, kinds, from_matrix, input_names, model.opset_import)
         front.ir_version = model.ir_version
         model = onnx.compose.merge_models(

@@ -27,9 +27,10 @@ from skl2onnx.common.utils import check_input_and_output_numbers
 
 from sknn.mlp import MLPClassifier, MLPRegressor
 from sknn.neural_net import NeuralNetClassifier, NeuralNetRegressor
-from sknn.onnx._columns import INPUT_KINDS
 from sknn.onnx._export import build_model, is_multilabel
+from sknn.onnx._feed import guessed_kind
 from sknn.preprocessing import TabularEncoder
+from sknn.preprocessing._frame import as_pandas
 
 _KINDS = {
     FloatTensorType: "float",
@@ -40,10 +41,8 @@ _KINDS = {
 }
 
 
-def _input_kinds(operator) -> list[str] | None:
+def _input_kinds(operator) -> list[str]:
     """Each input's type as :func:`~sknn.onnx._export.build_model` names it (one per column)."""
-    if len(operator.inputs) == 1:
-        return None
     kinds = []
     for variable in operator.inputs:
         kind = _KINDS.get(type(variable.type))
@@ -123,7 +122,20 @@ def _inline(scope, operator, container, model) -> None:
 
 
 def _convert(scope, operator, container) -> None:
-    model = build_model(operator.raw_operator, kinds=_input_kinds(operator))
+    est = operator.raw_operator
+    # one input holding several columns: the concatenated output of earlier steps
+    # (a ColumnTransformer's, even with set_output(transform="pandas"))
+    matrix = len(operator.inputs) == 1 and est.n_features_in_ > 1
+    kinds = None if matrix else _input_kinds(operator)
+    model = build_model(est, kinds=kinds, matrix=matrix)
+    declared = [value.name for value in model.graph.input]
+    if len(declared) != len(operator.inputs):
+        raise ValueError(
+            f"skl2onnx gives {type(est).__name__} {len(operator.inputs)} inputs "
+            f"({[v.onnx_name for v in operator.inputs]}) but its graph takes {len(declared)} "
+            f"({declared}). Fit it on a DataFrame with string column names to convert it "
+            "with one input per column, or give it one input holding every column."
+        )
     if len(operator.outputs) == 2:  # skl2onnx's classifier order: label, probabilities
         model = copy.deepcopy(model)
         outputs = {o.name: copy.deepcopy(o) for o in model.graph.output}
@@ -135,30 +147,34 @@ def _convert(scope, operator, container) -> None:
 def initial_types(X) -> list[tuple]:
     """skl2onnx's ``initial_types`` for a DataFrame, by sknn's input convention.
 
-    skl2onnx cannot guess the types of pandas' categorical or string
-    columns; pass these to ``skl2onnx.to_onnx(model, initial_types=...)``.
+    skl2onnx cannot guess the types of pandas' categorical, string or
+    nullable columns; pass these to ``skl2onnx.to_onnx(model,
+    initial_types=...)``, then feed the graph with
+    ``sknn.onnx.input_feed(X, model=graph)``.
 
     Parameters
     ----------
     X : DataFrame
-        A few rows as given to ``predict``.
+        A few rows as given to ``predict`` (pandas, polars, pyarrow, ...).
 
     Returns
     -------
     types : list of (str, skl2onnx tensor type)
-        One ``(n, 1)`` input per column, named after it: int64 for integer
-        columns, bool for boolean ones, float for floating ones, string for
-        the others (see :func:`sknn.onnx.input_feed`).
+        One ``(n, 1)`` input per column, named after it: float for the
+        columns read as numbers (integer, floating, boolean, nullable and
+        object columns of numbers; NaN where missing), string for the others
+        (see :func:`sknn.onnx.input_feed`).
+
+    Raises
+    ------
+    ValueError
+        For a datetime or timedelta column, naming it.
     """
-    kinds = {
-        "float": FloatTensorType,
-        "int64": Int64TensorType,
-        "bool": BooleanTensorType,
-        "string": StringTensorType,
-    }
+    frame = as_pandas(X)
+    kinds = {"float": FloatTensorType, "string": StringTensorType}
     return [
-        (str(name), kinds[INPUT_KINDS.get(dtype.kind, "string")]([None, 1]))
-        for name, dtype in zip(X.columns, X.dtypes, strict=True)
+        (str(name), kinds[guessed_kind(frame[name], str(name))]([None, 1]))
+        for name in frame.columns
     ]
 
 

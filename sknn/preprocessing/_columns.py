@@ -50,12 +50,22 @@ class ColumnPlan:
 
 
 # ------------------------------------------------------------ column kinds
-def _dtype_kind(series: pd.Series, name: str) -> str:
+def dtype_kind(series: pd.Series, name: str) -> str:
     """Kind of a column judged by its dtype, and for object columns by its values.
 
-    Returns "numeric", "bool", "datetime", "timedelta", "categorical" (category
-    dtype, strings), "mixed" (an object column mixing strings, numbers or other
-    objects) or "empty" (an object column with only missing values).
+    Parameters
+    ----------
+    series : pandas Series
+        The column.
+    name : str
+        Its name, for error messages.
+
+    Returns
+    -------
+    kind : str
+        "numeric", "bool", "datetime", "timedelta", "categorical" (category
+        dtype, strings), "mixed" (an object column mixing strings, numbers or
+        other objects) or "empty" (an object column with only missing values).
     """
     dtype = series.dtype
     if pdt.is_complex_dtype(dtype):
@@ -193,7 +203,7 @@ def plan_column(
     plan : ColumnPlan
         The column's encoding.
     """
-    kind = _dtype_kind(series, name)
+    kind = dtype_kind(series, name)
     if kind == "empty" or (len(series) and series.isna().all()):
         warn_user(
             f"Column {name!r} has only missing values; it carries no information beyond its "

@@ -53,6 +53,30 @@ def _from_dataframe_library(X) -> pd.DataFrame | None:
     return pd.DataFrame(columns)
 
 
+def as_pandas(X):
+    """A DataFrame library's table as a pandas DataFrame; anything else as it is.
+
+    Parameters
+    ----------
+    X : object
+        A pandas, polars or pyarrow table, anything narwhals reads, an object
+        with a ``to_pandas`` method, or an array-like.
+
+    Returns
+    -------
+    X : pandas DataFrame or object
+        A pandas DataFrame for a table (``X`` itself for one), else ``X``.
+    """
+    if isinstance(X, (pd.DataFrame, np.ndarray)):
+        return X
+    converted = _from_dataframe_library(X)
+    if converted is not None:
+        return converted
+    if callable(getattr(X, "to_pandas", None)):
+        return X.to_pandas()
+    return X
+
+
 def _check_not_empty(frame: pd.DataFrame, estimator: BaseEstimator) -> None:
     n_samples, n_features = frame.shape
     name = type(estimator).__name__
@@ -86,12 +110,7 @@ def validate_frame(X, owner: BaseEstimator, *, reset: bool) -> pd.DataFrame:
     frame : pandas DataFrame
         ``X`` itself when it is a DataFrame.
     """
-    if not isinstance(X, (pd.DataFrame, np.ndarray)):
-        converted = _from_dataframe_library(X)
-        if converted is not None:
-            X = converted
-        elif callable(getattr(X, "to_pandas", None)):
-            X = X.to_pandas()
+    X = as_pandas(X)
     if isinstance(X, pd.DataFrame):
         validate_data(owner, X, reset=reset, skip_check_array=True)
         _check_not_empty(X, owner)

@@ -22,8 +22,21 @@ _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 # ------------------------------------------------- raw features per column
-def _as_float(series: pd.Series, name: str) -> np.ndarray:
-    """Column values as float64, missing values as NaN."""
+def as_float(series: pd.Series, name: str) -> np.ndarray:
+    """Column values as float64, missing values as NaN.
+
+    Parameters
+    ----------
+    series : pandas Series
+        A numeric, boolean (nullable or not) or object column of numbers.
+    name : str
+        Its name, for error messages.
+
+    Returns
+    -------
+    values : ndarray of shape (n_samples,), dtype=float64
+        The values; NaN where missing (None, NaN, ``pd.NA``).
+    """
     if pdt.is_complex_dtype(series.dtype):
         raise ValueError(f"Complex data not supported: column {name!r} has dtype {series.dtype}.")
     if not pdt.is_numeric_dtype(series.dtype):  # object, str or category columns
@@ -46,7 +59,7 @@ def _raw_features(series: pd.Series, column: ColumnPlan) -> np.ndarray:
     if column.kind == "timedelta":
         values = timedelta_seconds(series, column.name)
     else:
-        values = _as_float(series, column.name)
+        values = as_float(series, column.name)
     return values[:, None]
 
 

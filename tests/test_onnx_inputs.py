@@ -1,0 +1,300 @@
+"""Every input predict accepts, served by the exported graph fed by input_feed (issue 31).
+
+For each input type and dtype: the graph from ``to_onnx`` (with and without
+``X_sample``), fed by ``input_feed``, gives ``predict``'s labels exactly and
+``predict_proba``'s probabilities within 1e-4; or ``to_onnx`` refuses at
+export, naming the column.
+"""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from sknn import MLPClassifier, NeuralNetClassifier, NeuralNetRegressor
+
+onnx = pytest.importorskip("onnx", reason="the onnx extra is not installed")
+ort = pytest.importorskip("onnxruntime", reason="the onnx extra is not installed")
+from sknn.onnx import input_feed, to_onnx  # noqa: E402
+
+N = 40
+RNG = np.random.default_rng(0)
+y = np.arange(N) % 2
+NUMBERS = RNG.normal(size=N)
+
+
+def frame(column):
+    """A float column and the column under test, named "c"."""
+    return pd.DataFrame({"a": NUMBERS, "c": column})
+
+
+def outputs(model, feed):
+    session = ort.InferenceSession(model.SerializeToString())
+    names = [o.name for o in session.get_outputs()]
+    return dict(zip(names, session.run(None, feed), strict=True))
+
+
+def feeds(X, model, est):
+    """input_feed following the graph, following the estimator, and by convention alone."""
+    return {
+        "graph": input_feed(X, model=model),
+        "estimator": input_feed(X, model=est),
+        "convention": input_feed(X),
+    }
+
+
+def assert_serves(est, X, X_sample):
+    """Fit on X, export with and without X_sample: every feed gives predict and predict_proba."""
+    est.fit(X, y)
+    models = [to_onnx(est), to_onnx(est, X_sample)]
+    inputs = [[(i.name, i.type) for i in m.graph.input] for m in models]
+    assert inputs[0] == inputs[1]  # the encoder decides, not the sample
+    for model in models:
+        for how, feed in feeds(X, model, est).items():
+            out = outputs(model, feed)
+            if "probabilities" in out:
+                proba = est.predict_proba(X)
+                np.testing.assert_allclose(out["probabilities"], proba, atol=1e-4, err_msg=how)
+                np.testing.assert_array_equal(out["label"], est.predict(X), err_msg=how)
+            else:
+                pred = est.predict(X).reshape(out["variable"].shape)
+                np.testing.assert_allclose(out["variable"], pred, atol=1e-4, err_msg=how)
+    return models[0]
+
+
+def with_missing(values, dtype, at=(3, 17)):
+    array = pd.array(values, dtype=dtype)
+    for i in at:
+        array[i] = pd.NA
+    return array
+
+
+def classifier():
+    return NeuralNetClassifier(max_iter=2, random_state=0)
+
+
+def test_nullable_int64_with_missing_values():
+    X = frame(with_missing(RNG.integers(0, 5, N), "Int64"))
+    model = assert_serves(classifier(), X, X.head())
+    assert {i.name: i.type.tensor_type.elem_type for i in model.graph.input} == {
+        "a": onnx.TensorProto.FLOAT,
+        "c": onnx.TensorProto.FLOAT,
+    }
+
+
+def test_nullable_boolean_with_missing_values():
+    X = frame(with_missing(RNG.random(N) < 0.5, "boolean"))
+    assert_serves(classifier(), X, X.head())
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int8", "uint16", "bool", "float32"])
+def test_plain_numeric_and_boolean_dtypes(dtype):
+    X = frame((RNG.integers(0, 3, N)).astype(dtype))
+    assert_serves(classifier(), X, X.head())
+
+
+def test_integer_column_exported_without_a_sample_takes_floats():
+    X = frame(RNG.integers(0, 5, N))
+    model = assert_serves(classifier(), X, X.head())
+    assert input_feed(X, model=model)["c"].dtype == np.float32
+
+
+def test_object_column_of_numbers_with_none():
+    column = pd.Series(RNG.normal(size=N), dtype=object)
+    column[4] = None
+    assert_serves(classifier(), frame(column), frame(column).head())
+
+
+def test_strings_categories_and_mixed_objects_with_missing_values():
+    city = RNG.choice(["oslo", "rome", "lima"], N).astype(object)
+    city[::9] = None
+    mixed = np.array(["x", 1, 2.5, "y"] * (N // 4), dtype=object)
+    X = pd.DataFrame(
+        {
+            "a": NUMBERS,
+            "city": city,
+            "color": pd.Categorical(RNG.choice(["red", "blue"], N)),
+            "level": pd.Categorical(RNG.integers(1, 4, N)),  # numeric categories
+        }
+    )
+    X["mixed"] = mixed
+    est = classifier()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the mixed column's warning
+        model = assert_serves(est, X, X.head())
+    types = {i.name: i.type.tensor_type.elem_type for i in model.graph.input}
+    assert {types[c] for c in ("city", "color", "level", "mixed")} == {onnx.TensorProto.STRING}
+    unseen = X.head(3).assign(city=["paris", None, "oslo"])
+    out = outputs(model, input_feed(unseen, model=model))
+    np.testing.assert_allclose(out["probabilities"], est.predict_proba(unseen), atol=1e-4)
+    np.testing.assert_array_equal(out["label"], est.predict(unseen))
+
+
+def test_integer_column_names_take_one_matrix():
+    X = pd.DataFrame(RNG.normal(size=(N, 3)))
+    model = assert_serves(classifier(), X, X.head())
+    assert [i.name for i in model.graph.input] == ["X"]
+    assert input_feed(X)["X"].shape == (N, 3)
+
+
+def test_integer_column_names_with_a_string_column_are_refused_by_name():
+    X = pd.DataFrame({0: NUMBERS, 1: RNG.choice(["u", "v"], N).astype(object)})
+    est = classifier().fit(X, y)
+    with pytest.raises(ValueError, match="'x1'.*string column names"):
+        to_onnx(est)
+
+
+def test_polars_frame_with_nulls_and_strings():
+    pl = pytest.importorskip("polars")
+    city = RNG.choice(["oslo", "rome"], N).tolist()
+    city[5] = None
+    ints = RNG.integers(0, 5, N).tolist()
+    ints[2] = None
+    X = pl.DataFrame({"a": NUMBERS, "n": ints, "city": city})
+    assert_serves(classifier(), X, X.head())
+
+
+def test_pyarrow_table():
+    pa = pytest.importorskip("pyarrow")
+    X = pa.Table.from_pandas(frame(RNG.integers(0, 5, N)))
+    model = assert_serves(classifier(), X, X.slice(0, 5))
+    assert [i.name for i in model.graph.input] == ["a", "c"]
+
+
+def test_regressor_on_nullable_and_object_columns():
+    column = pd.Series(RNG.normal(size=N), dtype=object)
+    column[1] = None
+    X = frame(with_missing(RNG.integers(0, 5, N), "Int64")).assign(o=column)
+    est = NeuralNetRegressor(max_iter=2, random_state=0)
+    assert_serves(est, X, X.head())
+
+
+def test_regressor_on_polars():
+    pl = pytest.importorskip("polars")
+    X = pl.from_pandas(frame(RNG.integers(0, 5, N)))
+    assert_serves(NeuralNetRegressor(max_iter=2, random_state=0), X, X.head())
+
+
+def test_drop_in_on_a_dataframe_takes_one_input_per_column():
+    X = frame(RNG.integers(0, 5, N)).assign(flag=RNG.random(N) < 0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the drop-in does not converge in 5 iterations
+        model = assert_serves(MLPClassifier(max_iter=5, random_state=0), X, X.head())
+    assert [i.name for i in model.graph.input] == ["a", "c", "flag"]
+
+
+def test_drop_in_on_an_array_keeps_one_matrix():
+    X = RNG.normal(size=(N, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = assert_serves(MLPClassifier(max_iter=5, random_state=0), X, X[:5])
+    assert [i.name for i in model.graph.input] == ["X"]
+
+
+def test_an_array_fed_to_a_graph_of_columns_goes_by_position():
+    X = frame(RNG.integers(0, 5, N))
+    est = classifier().fit(X, y)
+    model = to_onnx(est)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # predict on an array without names
+        expected = est.predict_proba(X.to_numpy())
+    out = outputs(model, input_feed(X.to_numpy(), model=model))
+    np.testing.assert_allclose(out["probabilities"], expected, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pd.date_range("2024-01-01", periods=N, freq="D"),
+        pd.date_range("2024-01-01", periods=N, freq="h", tz="Europe/Oslo"),
+        pd.to_timedelta(np.arange(N), unit="s"),
+    ],
+    ids=["datetime", "tz-aware datetime", "timedelta"],
+)
+def test_datetime_and_timedelta_columns_are_refused_by_name(column):
+    X = pd.DataFrame({"a": NUMBERS, "when": column})
+    est = classifier().fit(X, y)
+    assert est.predict(X).shape == (N,)  # predict accepts them; the graph does not
+    with pytest.raises(ValueError, match="when"):
+        to_onnx(est)
+    with pytest.raises(ValueError, match="'when'.*expand it into numbers"):
+        input_feed(X)
+
+
+def test_a_column_the_graph_needs_is_named_when_absent():
+    X = frame(RNG.integers(0, 5, N))
+    model = to_onnx(classifier().fit(X, y))
+    with pytest.raises(ValueError, match=r"\['c'\]"):
+        input_feed(X[["a"]], model=model)
+
+
+def test_strings_for_a_float_input_are_refused_by_name():
+    X = frame(RNG.integers(0, 5, N))
+    model = to_onnx(classifier().fit(X, y))
+    with pytest.raises(ValueError, match="'c'"):
+        input_feed(X.assign(c="five"), model=model)
+
+
+def test_skl2onnx_graph_with_int64_inputs_is_followed_and_refuses_missing_values():
+    skl2onnx = pytest.importorskip("skl2onnx")
+    from skl2onnx.common.data_types import FloatTensorType, Int64TensorType
+
+    X = frame(RNG.integers(0, 5, N))
+    est = classifier().fit(X, y)
+    types = [("a", FloatTensorType([None, 1])), ("c", Int64TensorType([None, 1]))]
+    model = skl2onnx.to_onnx(est, initial_types=types, options={"zipmap": False})
+    feed = input_feed(X, model=model)
+    assert feed["c"].dtype == np.int64
+    out = outputs(model, feed)
+    np.testing.assert_array_equal(out["label"], est.predict(X))
+    np.testing.assert_allclose(out["probabilities"], est.predict_proba(X), atol=1e-4)
+    with pytest.raises(ValueError, match="'c' has missing values"):
+        input_feed(frame(with_missing(RNG.integers(0, 5, N), "Int64")), model=model)
+
+
+@pytest.mark.parametrize("est", [classifier(), MLPClassifier(max_iter=5, random_state=0)])
+def test_skl2onnx_column_transformer_with_pandas_output_before_sknn(est):
+    skl2onnx = pytest.importorskip("skl2onnx")
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    from sknn.onnx import initial_types
+
+    X = frame(RNG.integers(0, 5, N)).assign(s=RNG.choice(["u", "v", "w"], N).astype(object))
+    columns = ColumnTransformer(
+        [("num", StandardScaler(), ["a", "c"]), ("cat", OneHotEncoder(sparse_output=False), ["s"])]
+    ).set_output(transform="pandas")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the drop-in does not converge in 5 iterations
+        pipe = Pipeline([("columns", columns), ("net", est)]).fit(X, y)
+    model = skl2onnx.to_onnx(pipe, initial_types=initial_types(X), options={"zipmap": False})
+    for feed in (input_feed(X, model=model), input_feed(X)):
+        out = outputs(model, feed)
+        np.testing.assert_array_equal(out["label"], pipe.predict(X))
+        np.testing.assert_allclose(out["probabilities"], pipe.predict_proba(X), atol=1e-4)
+
+
+class Embedded(torch.nn.Module):
+    """A user's module fed integer ids."""
+
+    def __init__(self):
+        super().__init__()
+        self.embedding = torch.nn.Embedding(10, 4)
+        self.linear = torch.nn.Linear(12, 2)
+
+    def forward(self, x):
+        return self.linear(self.embedding(x).flatten(1))
+
+
+def test_a_user_module_fed_integers_gets_them_as_int64():
+    X = RNG.integers(0, 10, (N, 3))
+    est = NeuralNetClassifier(module=Embedded, max_iter=2, random_state=0).fit(X, y)
+    model = to_onnx(est, X[:3])
+    for feed in (input_feed(X, model=model), input_feed(X, model=est)):
+        assert feed["X"].dtype == np.int64
+        out = outputs(model, feed)
+        np.testing.assert_allclose(out["probabilities"], est.predict_proba(X), atol=1e-4)
+        np.testing.assert_array_equal(out["label"], est.predict(X))
