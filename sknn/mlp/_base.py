@@ -195,7 +195,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, metaclass=AB
         if np.any(np.array(hidden) <= 0):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden}.")
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
-        fitted = [c.shape[1] for c in self.coefs_[:-1]] if not first_pass else hidden
+        fitted = hidden if first_pass else [c.shape[1] for c in getattr(self, "coefs_")[:-1]]
         if fitted != hidden:
             # scikit-learn's MLP keeps training the fitted layers too, without a word
             warnings.warn(

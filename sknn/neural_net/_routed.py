@@ -117,13 +117,13 @@ class NestedParamsMixin:
             When a routed name reaches nothing, is not taken by its target or
             restates one of the estimator's own parameters.
         """
-        declared = set(self._get_param_names())  # type: ignore[attr-defined]
+        declared = set(self._get_param_names())
         extra = {k: v for k, v in params.items() if k not in declared and "__" in k}
         view = {**self.get_params(deep=False), **params}
         check_routed(type(self).__name__, declared, view, extra)
         for key, value in extra.items():
             setattr(self, key, value)
-        return super().set_params(**{k: v for k, v in params.items() if k not in extra})  # type: ignore[misc]
+        return super().set_params(**{k: v for k, v in params.items() if k not in extra})
 
 
 def check_nested(estimator) -> None:
@@ -224,8 +224,10 @@ def _target(prefix: str, params: dict, declared: set, owner: str, name: str):
     return _name_of(criterion), _accepted(criterion)
 
 
-def _accepted(target: Callable, drop: Iterable[str] = ()) -> set | None:
+def _accepted(target: Callable | None, drop: Iterable[str] = ()) -> set | None:
     """The keyword names ``target`` takes, or None when it takes any (``**kwargs``)."""
+    if target is None:
+        return None
     try:
         signature = inspect.signature(target)
     except (TypeError, ValueError):

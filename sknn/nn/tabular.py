@@ -73,7 +73,7 @@ class TabularMLP(nn.Module):
     periodic: PeriodicEmbedding | None
     piecewise: PiecewiseLinearEmbedding | None
     scale: FeatureScale | None
-    mlp: nn.Module  # an MLP, or the members' shared hidden layers
+    mlp: nn.Sequential  # an MLP, or the members' shared hidden layers
 
     def __init__(
         self,
