@@ -52,6 +52,9 @@ _NUMPY_MACS = 10_000_000
 class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
     """Base class of the drop-in MLPs; use :class:`MLPClassifier` or :class:`MLPRegressor`."""
 
+    coefs_: list[np.ndarray]  # fitted: one weight matrix a layer
+    intercepts_: list[np.ndarray]
+
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
@@ -195,7 +198,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, metaclass=AB
         if np.any(np.array(hidden) <= 0):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden}.")
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
-        fitted = hidden if first_pass else [c.shape[1] for c in getattr(self, "coefs_")[:-1]]
+        fitted = hidden if first_pass else [c.shape[1] for c in self.coefs_[:-1]]
         if fitted != hidden:
             # scikit-learn's MLP keeps training the fitted layers too, without a word
             warnings.warn(
