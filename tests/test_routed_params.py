@@ -158,3 +158,14 @@ def test_the_drop_in_says_a_warm_start_keeps_its_fitted_layers():
     with pytest.warns(UserWarning, match=r"fitted layers of sizes \(5,\)"):
         est.fit(X, y)
     assert est.coefs_[0].shape == (4, 5)  # as scikit-learn's MLP: the fitted layers go on
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"dropout": 0.3}, {"hidden_layer_sizes": (7,)}, {"n_ensemble": 4}, {"activation": "gelu"}],
+)
+def test_settings_of_sknns_network_beside_a_module_of_ones_own_are_refused(params):
+    est = NeuralNetClassifier(module=Net, max_iter=1, **params)
+    with pytest.raises(ValueError, match=f"{next(iter(params))} set sknn's own network"):
+        est.fit(X, y)
+    NeuralNetClassifier(module=Net, max_iter=1).fit(X, y)  # the defaults are fine

@@ -29,6 +29,16 @@ NAMED_OPTIMIZER_PARAMS = {
     "adam": ("betas", "eps"),
     "sgd": ("momentum", "nesterov"),
 }
+# parameters of sknn's own network, meaningless beside a module of one's own
+BUILT_IN_ONLY = (
+    "hidden_layer_sizes",
+    "activation",
+    "dropout",
+    "numeric_embedding",
+    "feature_scale",
+    "n_ensemble",
+    "categorical_features",
+)
 # routed names that restate the estimator's own parameters
 GIVEN_TWICE = {
     "optimizer__lr": "learning_rate",
@@ -128,6 +138,7 @@ class NestedParamsMixin:
 
 def check_nested(estimator) -> None:
     """Refuse, at fit, any parameter stored by ``__init__`` that reaches nothing."""
+    check_built_in_only(estimator)
     declared = set(estimator._get_param_names())
     check_routed(
         type(estimator).__name__,
@@ -135,6 +146,38 @@ def check_nested(estimator) -> None:
         estimator.get_params(deep=False),
         extra_params(estimator),
     )
+
+
+def check_built_in_only(estimator) -> None:
+    """Refuse settings of sknn's own network given beside a ``module`` of one's own.
+
+    They would change nothing (a grid search over ``dropout`` with a user's
+    module would search nothing); the module takes its own settings as
+    ``module__*``.
+    """
+    if estimator.module is None:
+        return
+    defaults = {
+        name: p.default for name, p in inspect.signature(type(estimator)).parameters.items()
+    }
+    given = [
+        name
+        for name in BUILT_IN_ONLY
+        if name in defaults and not _same(getattr(estimator, name), defaults[name])
+    ]
+    if given:
+        raise ValueError(
+            f"{', '.join(given)} set sknn's own network, but module= is your own, which "
+            f"they would not change. Remove them, and pass your module's settings as "
+            f"module__<name> (e.g. module__{given[0]}=...)."
+        )
+
+
+def _same(value, default) -> bool:
+    try:
+        return bool(value == default)
+    except (TypeError, ValueError):  # e.g. an array compared with a string
+        return False
 
 
 def check_routed(owner: str, declared: set, params: dict, routed: dict) -> None:
