@@ -61,8 +61,13 @@ def test_a_paraphrase_is_closer_than_an_unrelated_sentence():
     assert Z[0] @ Z[1] > 0.7 > 0.2 > Z[0] @ Z[2]
 
 
-def test_missing_texts_embed_as_the_empty_string():
-    Z = TextEmbedder().transform(pd.Series(["", None, np.nan, "text"]))
+def test_missing_texts_are_refused_and_fillna_embeds_them_as_the_empty_string():
+    # issue 31: a missing text is refused naming its rows (it used to embed
+    # silently as ""); filling it with "" is the one-line way to get that back
+    texts = pd.Series(["", None, np.nan, "text"])
+    with pytest.raises(ValueError, match=r"Text 1 is missing.*2 of 4 texts.*rows 1, 2"):
+        TextEmbedder().transform(texts)
+    Z = TextEmbedder().transform(texts.fillna(""))
     np.testing.assert_allclose(Z[1], Z[0], atol=1e-6)
     np.testing.assert_allclose(Z[2], Z[0], atol=1e-6)
     assert Z[3] @ Z[0] < 0.99

@@ -12,6 +12,7 @@ from sknn.mlp._base import BaseMultilayerPerceptron
 from sknn.mlp._losses import accuracy
 from sknn.sklearn_glue.decorators import available_if, fit_context
 from sknn.sklearn_glue.input_types import ArrayLike, MatrixLike, Self, TargetLike
+from sknn.sklearn_glue.targets import check_labels
 
 
 class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
@@ -207,6 +208,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         )
 
     def _validate_input(self, X, y, incremental, reset):
+        check_labels(y)
         X, y = validate_data(
             self,
             X,
@@ -284,6 +286,8 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     def _first_partial_fit(self, classes) -> bool:
         """Set ``classes_`` on the first call; refuse other ``classes`` later."""
         previous = getattr(self, "classes_", None)
+        if classes is not None:
+            check_labels(classes, "classes")
         if previous is None and classes is None:
             raise ValueError("classes must be passed on the first call to partial_fit.")
         if classes is None:
@@ -371,6 +375,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         score : float
             The (weighted) share of rows predicted right.
         """
+        check_labels(y)
         return float(super().score(X, y, sample_weight=sample_weight))
 
     def __sklearn_tags__(self):

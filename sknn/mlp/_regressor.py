@@ -11,6 +11,7 @@ from sknn.mlp._base import BaseMultilayerPerceptron
 from sknn.mlp._losses import r2
 from sknn.sklearn_glue.decorators import available_if, fit_context
 from sknn.sklearn_glue.input_types import ArrayLike, MatrixLike, Self, TargetLike
+from sknn.sklearn_glue.targets import check_numeric_targets
 
 
 class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
@@ -200,6 +201,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
     }
 
     def _validate_input(self, X, y, incremental, reset):
+        check_numeric_targets(y, type(self).__name__)
         X, y = validate_data(
             self,
             X,
@@ -281,4 +283,5 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         score : float
             1 for perfect predictions, 0 for predicting the mean; lower is worse.
         """
+        check_numeric_targets(y, type(self).__name__)
         return float(super().score(X, y, sample_weight=sample_weight))

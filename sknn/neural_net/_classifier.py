@@ -17,6 +17,7 @@ from sknn.neural_net._outputs import as_members
 from sknn.neural_net._targets import class_codes, class_weight_factors, label_kind
 from sknn.sklearn_glue.decorators import fit_context
 from sknn.sklearn_glue.input_types import ArrayLike, InputsLike, Self, TargetLike
+from sknn.sklearn_glue.targets import check_labels
 from sknn.training.calibration import fit_temperature
 from sknn.training.losses import combine, task_loss
 from sknn.training.metrics import accuracy
@@ -284,6 +285,8 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         self : object
             The updated estimator.
         """
+        if classes is not None:
+            check_labels(classes, "classes")
         if not hasattr(self, "module_"):
             if classes is None and np.ndim(y) == 1:
                 raise ValueError(
@@ -369,4 +372,5 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         score : float
             The (weighted) share of rows predicted right.
         """
+        check_labels(y)
         return float(super().score(X, y, sample_weight=sample_weight))

@@ -143,7 +143,9 @@ def _as_array(value, name: str) -> np.ndarray:
     if array.dtype.kind not in "biuf":
         raise TypeError(
             f"{name} has dtype {array.dtype}; a custom module takes numeric arrays "
-            "(floats, or integers such as token ids)."
+            "(floats, or integers such as token ids). Texts go through a tokenizer first, "
+            "e.g. make_pipeline(TextTokenizer(), NeuralNetClassifier(module=TextBackbone)); "
+            "images as uint8 or float arrays."
         )
     if array.dtype.kind == "f" and not np.isfinite(array).all():
         raise ValueError(f"{name} contains NaN or infinity; clean or impute it first.")

@@ -25,6 +25,7 @@ from sknn.nn import TabularMLP, quantile_edges
 from sknn.nn.inference import inference_copy
 from sknn.preprocessing import TabularEncoder
 from sknn.preprocessing._user_warnings import warn_user
+from sknn.sklearn_glue.targets import check_labels, check_numeric_targets
 from sknn.training.threads import recommended_threads, torch_threads
 from sknn.training.trainer import n_rows, predict_in_chunks
 
@@ -52,6 +53,15 @@ def run_network(module, X, macs: int, device: torch.device) -> torch.Tensor:
         with torch_threads(recommended_threads(macs, device)):
             out = predict_in_chunks(module, X)
     return out.cpu() if out.device.type != "cpu" else out
+
+
+def checked_targets(estimator, y):
+    """``y`` checked as scikit-learn checks it, after sknn's own clearer refusals."""
+    if estimator._y_numeric:
+        check_numeric_targets(y, type(estimator).__name__)
+    else:
+        check_labels(y)
+    return _check_y(y, multi_output=True, y_numeric=estimator._y_numeric, estimator=estimator)
 
 
 def input_path(estimator) -> TabularInput | ModuleInput:
@@ -86,7 +96,7 @@ class TabularInput(_InputPath):
             # feature names and counts, with this estimator's own messages
             validate_data(est, X, reset=reset, skip_check_array=True)
         if y is not None:
-            y = _check_y(y, multi_output=True, y_numeric=est._y_numeric, estimator=est)
+            y = checked_targets(est, y)
             check_consistent_length(X, y)
         return X, y
 
@@ -187,7 +197,7 @@ class ModuleInput(_InputPath):
         if reset and isinstance(X, np.ndarray) and X.ndim == 2:
             est.n_features_in_ = X.shape[1]
         if y is not None:
-            y = _check_y(y, multi_output=True, y_numeric=est._y_numeric, estimator=est)
+            y = checked_targets(est, y)
             if len(y) != n_rows(X):
                 raise ValueError(f"X has {n_rows(X)} samples but y has {len(y)}; they must match.")
         return X, y

@@ -11,6 +11,7 @@ from sknn.neural_net._links import RegressorLink
 from sknn.neural_net._targets import standardization
 from sknn.sklearn_glue.decorators import fit_context
 from sknn.sklearn_glue.input_types import ArrayLike, InputsLike, Self, TargetLike
+from sknn.sklearn_glue.targets import check_numeric_targets
 from sknn.training.metrics import r2_score
 
 
@@ -156,4 +157,5 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         score : float
             1 for perfect predictions, 0 for predicting the mean; lower is worse.
         """
+        check_numeric_targets(y, type(self).__name__)
         return float(super().score(X, y, sample_weight=sample_weight))

@@ -24,7 +24,14 @@ _NUMBER_VALUES = frozenset({"integer", "floating", "mixed-integer-float", "decim
 _STRING_VALUES = frozenset({"string", "bytes", "empty"})  # "empty": all missing
 _DATETIME_VALUES = frozenset({"datetime", "datetime64", "date"})
 _TIMEDELTA_VALUES = frozenset({"timedelta", "timedelta64"})
-ID_LIKE_LEVELS = 1_000  # more distinct values than this (and than half the rows): an identifier
+# An identifier, judged by the share of distinct values among a column's
+# observed rows: at least ID_LIKE_SHARE of them distinct (from ID_LIKE_MIN_LEVELS
+# distinct values on, so a tiny table's few levels are not called identifiers),
+# or more than half of them once there are over ID_LIKE_LEVELS (a large table's
+# customer or order numbers repeat a little, yet still mostly memorise rows).
+ID_LIKE_SHARE = 0.9
+ID_LIKE_MIN_LEVELS = 20
+ID_LIKE_LEVELS = 1_000
 
 
 @dataclass
@@ -105,14 +112,20 @@ def _warn_mixed(name: str) -> None:
     )
 
 
-def _warn_if_identifier(name: str, n_categories: int, n_rows: int) -> None:
-    """An ID-like column: more than half the rows distinct and over 1,000 levels."""
-    if n_categories > ID_LIKE_LEVELS and n_categories > n_rows / 2:
+def _warn_if_identifier(name: str, n_categories: int, n_observed: int) -> None:
+    """Warn about an ID-like column, by its share of distinct values (see ``ID_LIKE_SHARE``)."""
+    if n_categories < ID_LIKE_MIN_LEVELS:
+        return
+    share = n_categories / n_observed
+    if share >= ID_LIKE_SHARE or (n_categories > ID_LIKE_LEVELS and share > 0.5):
         warn_user(
             f"Column {name!r} looks like an identifier: {n_categories:,} distinct values in "
-            f"{n_rows:,} rows. Encoded as a category it becomes an embedding table of "
-            f"{n_categories + 2:,} rows that mostly memorises the training rows. Drop it "
-            "(or aggregate it into a meaningful feature) before fitting."
+            f"{n_observed:,} rows ({share:.0%}). Encoded as a category of {n_categories:,} "
+            "levels it mostly memorises the training rows, and new rows bring values never "
+            "seen at fit. Drop it (or aggregate it into a "
+            "meaningful feature, e.g. a count per value) before fitting; if its values do "
+            "repeat and carry meaning, keep it and silence this warning with "
+            "warnings.filterwarnings('ignore', message='Column .* looks like an identifier')."
         )
 
 
@@ -225,7 +238,7 @@ def plan_column(
         _warn_mixed(name)
     as_str = kind == "mixed"
     categories = seen_categories(series, as_str)
-    _warn_if_identifier(name, len(categories), len(series))
+    _warn_if_identifier(name, len(categories), int(series.notna().sum()))
     encoding = "onehot" if len(categories) <= max_onehot_cardinality else "code"
     return ColumnPlan(index, name, encoding, as_str=as_str, categories=categories)
 

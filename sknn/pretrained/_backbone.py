@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from sknn.nn.efficientnet import HEAD_CHANNELS, EfficientNetLite0
-from sknn.pretrained._images import IMAGE_SIZE, prepare, to_tensor
+from sknn.pretrained._images import IMAGE_SIZE, check_batch, prepare, to_tensor
 from sknn.pretrained._reference import PretrainedModule
 from sknn.pretrained._weights import efficientnet_lite0_state, pretrained_efficientnet
 
@@ -23,7 +23,9 @@ class ImageBackbone(PretrainedModule):
 
     Takes a batch of same-sized images as sknn passes a numeric array to a
     module: ``(n, H, W)`` grayscale or ``(n, H, W, C)`` with 1, 3 or 4
-    channels; integer arrays as 0-255, float ones in [0, 1]. Inside, each
+    channels; integer arrays as 0-255, float ones in [0, 1]. One colour image
+    ``(H, W, C)`` is refused (it would read as ``H`` grayscale images ``C``
+    pixels wide): pass ``image[None]``. Inside, each
     image is resized and centre-cropped to ``image_size`` and normalised as
     the weights expect.
 
@@ -65,6 +67,7 @@ class ImageBackbone(PretrainedModule):
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(HEAD_CHANNELS, n_outputs))
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
+        check_batch(images)
         x = prepare(to_tensor(images), self.image_size)
         return self.head(self.backbone.features(x))
 

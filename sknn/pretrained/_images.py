@@ -7,6 +7,14 @@ batch of same-sized images, first axis samples. Each image is ``uint8`` in
 three channels), ``(H, W, 1)``, ``(H, W, 3)`` (RGB) or ``(H, W, 4)`` (RGBA;
 alpha dropped).
 
+Refused, naming the image's position and the fix: a missing image (None,
+NaN), a file name (files are not read), an empty image (no rows or columns),
+a channel count other than 1, 3 or 4, another number of dimensions, another
+dtype, and one colour image ``(H, W, C)`` passed without a list: read as a
+batch it would be ``H`` grayscale images ``C`` pixels wide, so it needs
+``[image]`` (a batch of grayscale images 1, 3 or 4 pixels wide is shaped
+``(n, H, W, 1)``).
+
 Preparation, as the weights expect it (checked on photos of known class, see
 ``benchmarks/results/pretrained.md``): the shorter side resized to 224 pixels
 (bilinear, antialiased), the centre 224 x 224 cropped, and each channel mapped
@@ -16,7 +24,10 @@ normalisation).
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
+import pandas as pd
 import torch
 
 IMAGE_SIZE = 224
@@ -29,15 +40,66 @@ FORMS = (
 )
 
 
+COLOUR_CHANNELS = (1, 3, 4)
+_CONVERT = (
+    "convert it to uint8 in [0, 255] (image.astype(np.uint8)) or to float in [0, 1] (image / 255.0)"
+)
+
+
+def _missing(image) -> bool:
+    if image is None:
+        return True
+    try:
+        return bool(np.ndim(image) == 0 and pd.isna(image))
+    except (TypeError, ValueError):
+        return False
+
+
 def _check_image(image, position: int) -> np.ndarray:
-    array = np.asarray(image)
     where = f"Image {position}"
-    if array.ndim == 3 and array.shape[2] not in (1, 3, 4) or array.ndim not in (2, 3):
+    if _missing(image):
+        raise ValueError(
+            f"{where} is missing ({image!r}); drop it (and its row of y), or load the image "
+            "before passing it."
+        )
+    if isinstance(image, (str, bytes, os.PathLike)):
+        raise ValueError(
+            f"{where} is a file name ({os.fsdecode(image)!r}), not pixels; files are not read "
+            "here: load the images first, e.g. [skimage.io.imread(path) for path in paths]."
+        )
+    try:
+        array = np.asarray(image)
+    except ValueError:  # numpy's "inhomogeneous shape"
+        raise ValueError(
+            f"{where} is not a rectangular array of pixels: its rows have different lengths."
+        ) from None
+    if array.ndim == 0:
+        raise ValueError(f"{where} is a single {type(image).__name__}, not an array of pixels.")
+    if array.ndim == 1:
+        raise ValueError(
+            f"{where} has shape {array.shape}: flat pixels; reshape it to (H, W) or (H, W, C)."
+        )
+    if array.ndim == 4:
+        raise ValueError(
+            f"{where} has shape {array.shape}: a batch inside the list; pass the batch array "
+            "itself, or list its images (list(batch))."
+        )
+    if array.ndim != 3 and array.ndim != 2:
         raise ValueError(f"{where} has shape {array.shape}; expected {FORMS}.")
+    if array.ndim == 3 and array.shape[2] not in COLOUR_CHANNELS:
+        raise ValueError(
+            f"{where} has shape {array.shape}: {array.shape[2]} channels, where 1 "
+            f"(grayscale), 3 (RGB) or 4 (RGBA) are accepted; expected {FORMS}."
+        )
+    if 0 in array.shape[:2]:
+        raise ValueError(
+            f"{where} is empty: shape {array.shape} has no pixels; drop it (and its row of "
+            "y), or check how it was loaded."
+        )
     if array.dtype == np.uint8:
         return array
     if array.dtype.kind != "f":
-        raise ValueError(f"{where} has dtype {array.dtype}; expected {FORMS}.")
+        raise ValueError(f"{where} has dtype {array.dtype}; {_CONVERT}. Expected {FORMS}.")
     if not np.isfinite(array).all():
         raise ValueError(f"{where} contains NaN or infinity; expected {FORMS}.")
     low, high = float(array.min()), float(array.max())
@@ -47,6 +109,15 @@ def _check_image(image, position: int) -> np.ndarray:
             "[0, 1] (divide uint8-range values by 255, or pass them as uint8)."
         )
     return array
+
+
+def _one_image(shape: tuple[int, ...]) -> bool:
+    """A 3-D array that reads better as one colour image ``(H, W, C)`` than as a batch.
+
+    Read as a batch ``(n, H, W)``, its images would be 1, 3 or 4 pixels wide:
+    that is a photo's channel axis, not a width.
+    """
+    return len(shape) == 3 and shape[2] in COLOUR_CHANNELS
 
 
 def check_images(images) -> list[np.ndarray]:
@@ -62,15 +133,29 @@ def check_images(images) -> list[np.ndarray]:
     images : list of ndarray
         One ``uint8`` or float array per image, as given.
     """
+    if isinstance(images, (str, bytes, os.PathLike)):
+        raise ValueError(
+            f"Got a file name ({os.fsdecode(images)!r}), not pixels; files are not read here: "
+            f"load the image first and pass [skimage.io.imread(path)]; expected {FORMS}."
+        )
     if hasattr(images, "to_numpy"):  # a Series or a one-column DataFrame
         images = images.to_numpy()
     if isinstance(images, np.ndarray) and images.dtype == object:
         images = list(images.ravel())
     if isinstance(images, np.ndarray):
-        if images.ndim not in (3, 4):
+        if _one_image(images.shape):
+            height, width, channels = images.shape
             raise ValueError(
-                f"Got one array of shape {images.shape}: not a batch of images. Expected "
-                f"{FORMS}. Flattened pixels must be reshaped to (n, H, W) first."
+                f"Got one array of shape {images.shape}: one {height} x {width} image with "
+                f"{channels} channels, or {height} grayscale images {channels} pixels wide? Pass "
+                "[image] for one image; a batch of such narrow grayscale images must be shaped "
+                "(n, H, W, 1)."
+            )
+        if images.ndim not in (3, 4):
+            single = " Pass [image] for one grayscale image." if images.ndim == 2 else ""
+            raise ValueError(
+                f"Got one array of shape {images.shape}: not a batch of images.{single} "
+                f"Expected {FORMS}. Flattened pixels must be reshaped to (n, H, W) first."
             )
         images = list(images)
     if not isinstance(images, (list, tuple)):
@@ -78,6 +163,42 @@ def check_images(images) -> list[np.ndarray]:
     if not len(images):
         raise ValueError(f"Got no images; expected {FORMS}.")
     return [_check_image(image, i) for i, image in enumerate(images)]
+
+
+def check_batch(images: torch.Tensor) -> None:
+    """Refuse a tensor that is not a batch ``(n, H, W)`` or ``(n, H, W, C)`` of images.
+
+    Parameters
+    ----------
+    images : torch.Tensor
+        What a module such as :class:`~sknn.pretrained.ImageBackbone` was given.
+
+    Raises
+    ------
+    ValueError
+        If it has another number of dimensions, a channel count other than
+        1, 3 or 4, no pixels, or is one colour image rather than a batch.
+    """
+    shape = tuple(images.shape)
+    if _one_image(shape):
+        raise ValueError(
+            f"Got images of shape {shape}: one {shape[0]} x {shape[1]} image with {shape[2]} "
+            f"channels, or {shape[0]} grayscale images {shape[2]} pixels wide? Pass image[None] "
+            "(a batch of one) for one image; a batch of such narrow grayscale images must be "
+            "shaped (n, H, W, 1)."
+        )
+    if len(shape) not in (3, 4):
+        raise ValueError(
+            f"Got images of shape {shape}; expected a batch (n, H, W) or (n, H, W, C), first "
+            "axis samples (flattened pixels must be reshaped first)."
+        )
+    if len(shape) == 4 and shape[3] not in COLOUR_CHANNELS:
+        raise ValueError(
+            f"Got images of shape {shape}: {shape[3]} channels, where 1 (grayscale), 3 (RGB) "
+            "or 4 (RGBA) are accepted, channels last."
+        )
+    if 0 in shape[1:3]:
+        raise ValueError(f"Got images of shape {shape}: empty images, without pixels.")
 
 
 def to_tensor(images: torch.Tensor) -> torch.Tensor:

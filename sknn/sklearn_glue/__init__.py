@@ -6,9 +6,12 @@ wired into sknn's trainer), ``feature_names.py`` (a plain array's feature
 names and count checked as scikit-learn checks them, cheaply),
 ``input_types.py`` (the types the public ``fit``/``predict``/``transform``
 signatures accept), ``fit_state.py`` (a fit that raises leaves the
-estimator as it was) and ``decorators.py`` (scikit-learn's ``_fit_context``
+estimator as it was), ``targets.py`` (missing or mixed-type labels and text
+regression targets refused, naming the rows and the fix, before scikit-learn
+sorts or converts them) and ``decorators.py`` (scikit-learn's ``_fit_context``
 and ``available_if``, declared to keep the signatures they wrap, so that
-type checkers see them). It imports scikit-learn and :mod:`sknn.training` only.
+type checkers see them). It imports scikit-learn (with numpy, scipy and pandas)
+and :mod:`sknn.training` only.
 Imported by: :mod:`sknn.neural_net`, :mod:`sknn.mlp`, :mod:`sknn.preprocessing`,
 :mod:`sknn.pretrained` (and any future estimator family). Next: scikit-learn's Array API dispatch
 (torch tensors in and out) gets its namespace-and-device helpers here, so
