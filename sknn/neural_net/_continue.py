@@ -14,20 +14,10 @@ from __future__ import annotations
 
 import warnings
 
+from sknn.neural_net._routed import BUILT_IN_ONLY
+
 # parameters the network is built from; a trailing "__" takes every routed name
-NETWORK = (
-    "hidden_layer_sizes",
-    "activation",
-    "dropout",
-    "numeric_embedding",
-    "feature_scale",
-    "n_ensemble",
-    "categorical_features",
-    "module",
-    "frozen",
-    "module__",
-    "encoder__",
-)
+NETWORK = (*BUILT_IN_ONLY, "module", "frozen", "module__", "encoder__")
 OPTIMIZER = ("optimizer", "weight_decay", "lr_multipliers", "optimizer__")
 
 
