@@ -34,6 +34,7 @@ from sknn.mlp._network import (
     linear_layers,
 )
 from sknn.mlp._stochastic import fit_stochastic
+from sknn.mlp._warnings import warn_as_sklearn
 from sknn.sklearn_glue.callbacks import CallbackSupportMixin, begin_fit, end_fit, with_callbacks
 from sknn.sklearn_glue.decorators import fit_context
 from sknn.sklearn_glue.feature_names import check_array_features
@@ -283,7 +284,11 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, metaclass=AB
             max_fun=self.max_fun,
             tol=self.tol,
         )
-        self.n_iter_ = _check_optimize_result("lbfgs", result, self.max_iter)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            self.n_iter_ = _check_optimize_result("lbfgs", result, self.max_iter)
+        for warning in caught:  # attributed to scikit-learn, as its own MLP's are
+            warn_as_sklearn(warning.message, warning.category)
         self.loss_ = float(result.fun)
         # float64, whatever the input's dtype: scipy works on a float64 vector
         self.coefs_, self.intercepts_ = unpack(result.x, self.coefs_, self.intercepts_)

@@ -10,6 +10,7 @@ network, between :meth:`~BaseOptimizer.start` and :meth:`~BaseOptimizer.finish`.
 
 from __future__ import annotations
 
+import math
 from typing import Any, cast
 
 import numpy as np
@@ -17,7 +18,7 @@ import torch
 from torch import nn
 
 from sknn.mlp._network import linear_layers
-from sknn.training.optim import make_optimizer
+from sknn.training.optim import FusedAdam, make_optimizer
 
 
 class BaseOptimizer:
@@ -201,9 +202,10 @@ class AdamOptimizer(BaseOptimizer):
     beta_1, beta_2 : float
         Decay rates of the first and second moment estimates.
     epsilon : float
-        Added to the root of the second moment. torch adds it after the bias
-        correction where scikit-learn adds it before: the steps differ by a
-        factor of at most ``1 + epsilon / sqrt(v)``.
+        Added to the root of the (uncorrected) second moment, where
+        scikit-learn adds it: ``lr_t * m / (sqrt(v) + epsilon)``. torch's
+        kernel adds its ``eps`` after the bias correction, so each step runs
+        it with ``epsilon / sqrt(1 - beta_2**t)``, the same update.
 
     Attributes
     ----------
@@ -233,16 +235,21 @@ class AdamOptimizer(BaseOptimizer):
         self.vs: list[np.ndarray] | None = None
 
     def _make(self, groups, device):
-        optimizer = make_optimizer(
-            "adam",
-            groups,
-            self.learning_rate_init,
-            0.0,
-            device,
-            betas=(self.beta_1, self.beta_2),
-            eps=self.epsilon,
-        )
         params = [p for group in groups for p in group["params"]]
+        if ScikitLearnAdam.supports(params):
+            optimizer = ScikitLearnAdam(
+                groups, self.learning_rate_init, (self.beta_1, self.beta_2), self.epsilon, self.t
+            )
+        else:  # another device: torch's Adam, epsilon after the bias correction
+            optimizer = make_optimizer(
+                "adam",
+                groups,
+                self.learning_rate_init,
+                0.0,
+                device,
+                betas=(self.beta_1, self.beta_2),
+                eps=self.epsilon,
+            )
         if self.t > 0 and self.ms is not None and self.vs is not None:
             for i, (p, m, v) in enumerate(zip(params, self.ms, self.vs, strict=True)):
                 optimizer.state[p] = {
@@ -268,3 +275,40 @@ class AdamOptimizer(BaseOptimizer):
                     / (1 - self.beta_1**self.t)
                 )
         super().finish()
+
+
+class ScikitLearnAdam(FusedAdam):
+    """Adam with scikit-learn's epsilon, on torch's fused kernel.
+
+    scikit-learn steps by ``lr * sqrt(1 - beta_2**t) / (1 - beta_1**t) * m /
+    (sqrt(v) + epsilon)``; torch's kernel by ``lr / (1 - beta_1**t) * m /
+    (sqrt(v) / sqrt(1 - beta_2**t) + eps)``. The two agree when ``eps =
+    epsilon / sqrt(1 - beta_2**t)``, which changes every step, so each step
+    passes its own.
+
+    Parameters
+    ----------
+    params : iterable of tensors or of dicts
+        Parameters or parameter groups.
+    lr : float
+        ``learning_rate_init``.
+    betas : tuple of float
+        ``(beta_1, beta_2)``.
+    epsilon : float
+        scikit-learn's ``epsilon``.
+    t : int
+        Steps already taken (a warm start or a partial fit goes on counting).
+    """
+
+    def __init__(self, params, lr: float, betas: tuple[float, float], epsilon: float, t: int):
+        super().__init__(params, lr=lr, betas=betas, eps=epsilon, decoupled=False)
+        self.epsilon = epsilon
+        self.t = t
+
+    def apply(self, grads: list[torch.Tensor | None]) -> None:
+        self.t += 1  # one step of every group
+        super().apply(grads)
+
+    def _update(self, group: dict, grads: list[torch.Tensor]) -> None:
+        eps = self.epsilon / math.sqrt(1.0 - group["betas"][1] ** self.t)
+        super()._update({**group, "eps": eps}, grads)

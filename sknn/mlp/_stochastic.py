@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import warnings
 
 import numpy as np
@@ -16,6 +15,7 @@ from sknn.mlp._epoch_end import SklearnEpochEnd
 from sknn.mlp._losses import LOSS_FUNCTIONS
 from sknn.mlp._network import build_module, linear_layers, read_weights
 from sknn.mlp._optimizers import AdamOptimizer, SGDOptimizer
+from sknn.mlp._warnings import warn_as_sklearn
 from sknn.sklearn_glue.callbacks import begin_fit
 from sknn.training import History, Trainer, TrainingData
 from sknn.training.threads import recommended_threads, torch_threads
@@ -42,10 +42,9 @@ def fit_stochastic(est, X, y, sample_weight, incremental: bool, device, raw=None
     batch_size = _batch_size(est, n_samples)
     dtype = est.coefs_[0].dtype
     module = build_module(est.coefs_, est.intercepts_, est.activation, device)
-    # scikit-learn's L2 term adds alpha * W / batch_rows to the weights' gradients
-    optimizer = est._optimizer.start(module, est.alpha / batch_size, device)
+    # the L2 term is in the loss (sw_sum differs by batch), not a weight decay
+    optimizer = est._optimizer.start(module, 0.0, device)
     epoch_end = SklearnEpochEnd(est, est._optimizer, n_samples, early_stopping=est.early_stopping)
-    n_batches = math.ceil(n_samples / batch_size)
     max_epochs = 1 if incremental else est.max_iter
 
     def snapshot(est):  # coefs_ and intercepts_ as trained so far
@@ -53,10 +52,9 @@ def fit_stochastic(est, X, y, sample_weight, incremental: bool, device, raw=None
 
     raw_X, raw_y, raw_weight = raw or (X, y, sample_weight)
     reported = begin_fit(est, raw_X, raw_y, raw_weight, max_epochs, snapshot)
-    mean_weight = 1.0 if train[2] is None else float(np.mean(train[2]))
     trainer = Trainer(
         module,
-        LOSS_FUNCTIONS[est.out_activation_],
+        _with_l2(LOSS_FUNCTIONS[est.out_activation_], module, est.alpha),
         optimizer,
         batch_size=batch_size,
         max_epochs=max_epochs,
@@ -65,7 +63,6 @@ def fit_stochastic(est, X, y, sample_weight, incremental: bool, device, raw=None
         callbacks=[epoch_end, *reported],
         shuffle=est.shuffle,
         order=_SklearnOrder(n_samples, est._random_state) if est.shuffle else None,
-        penalty=_l2_penalty(module, est.alpha, n_batches / (n_samples * mean_weight)),
         stop_on_divergence=False,
     )
     est.n_iter_ = 0
@@ -80,11 +77,10 @@ def fit_stochastic(est, X, y, sample_weight, incremental: bool, device, raw=None
     if trainer.interrupted:
         warnings.warn("Training interrupted by user.", stacklevel=4)
     elif not incremental and not epoch_end.stopped and est.n_iter_ == est.max_iter:
-        warnings.warn(
+        warn_as_sklearn(
             f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached and "
             "the optimization hasn't converged yet.",
             ConvergenceWarning,
-            stacklevel=6,
         )
     if est.early_stopping:
         if epoch_end.best_state is not None:
@@ -134,9 +130,8 @@ def _batch_size(est, n_samples: int) -> int:
     if est.batch_size == "auto":
         return min(200, n_samples)
     if est.batch_size > n_samples:
-        warnings.warn(
-            "Got `batch_size` less than 1 or larger than sample size. It is going to be clipped",
-            stacklevel=7,
+        warn_as_sklearn(
+            "Got `batch_size` less than 1 or larger than sample size. It is going to be clipped"
         )
     return int(np.clip(est.batch_size, 1, n_samples))
 
@@ -159,20 +154,24 @@ class _SklearnOrder:
         return torch.from_numpy(self.order)
 
 
-def _l2_penalty(module: torch.nn.Module, alpha: float, scale: float):
-    """The epoch's L2 term for ``loss_curve_``, from the epoch's final weights.
+def _with_l2(loss, module: torch.nn.Module, alpha: float):
+    """``loss`` plus scikit-learn's L2 term, ``alpha / 2 * ||W||^2 / sw_sum``, per batch.
 
-    scikit-learn adds ``alpha / 2 * ||W||^2 / batch_rows`` to every batch's loss;
-    averaged over an epoch that is ``alpha / 2 * ||W||^2 * n_batches / n_rows``.
+    ``sw_sum`` is the batch's summed sample weight (its row count without
+    weights), so a row of weight 2 acts exactly as two rows, and each batch's
+    reported loss includes the term for the weights it was computed with, as
+    scikit-learn's ``loss_curve_`` does.
     """
+    if alpha == 0:
+        return loss
     layers = linear_layers(module)
 
-    def penalty() -> float:
-        with torch.no_grad():
-            total = sum(layer.weight.square().sum() for layer in layers)
-        return float(0.5 * alpha * total * scale)
+    def with_l2(out, y, weight):
+        rows = out.shape[0] if weight is None else weight.sum()
+        squares = sum(layer.weight.square().sum() for layer in layers)
+        return loss(out, y, weight) + (0.5 * alpha) * squares / rows
 
-    return penalty
+    return with_l2
 
 
 def _tensors(rows: tuple, dtype, device) -> TrainingData:

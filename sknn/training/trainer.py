@@ -133,9 +133,6 @@ class Trainer:
     order : callable, optional
         ``order(n_rows)`` returns the row order (an index tensor) of each epoch
         when shuffling; by default a fresh permutation drawn from ``generator``.
-    penalty : callable, optional
-        Returns a regularization term to add to each epoch's reported training
-        loss when the optimizer applies it as weight decay.
     eval_loss_fn : callable, optional
         The loss reported on validation data (default: ``loss_fn``), e.g.
         without the label smoothing of the training loss.
@@ -166,7 +163,6 @@ class Trainer:
         generator: torch.Generator | None = None,
         shuffle: bool = True,
         order: Callable[[int], torch.Tensor] | None = None,
-        penalty: Callable[[], float] | None = None,
         eval_loss_fn: LossFn | None = None,
         report_loss_fn: LossFn | None = None,
         stop_on_divergence: bool = True,
@@ -199,9 +195,9 @@ class Trainer:
         self.stop_on_divergence = stop_on_divergence
         self.guard = DivergenceGuard()
         self.divergence: str | None = None
-        # added to the reported training loss (e.g. an L2 term the optimizer
-        # applies as weight decay rather than through the loss)
-        self.penalty = penalty or (lambda: 0.0)
+        # the dtype the epoch's losses are summed in: the network's
+        floating = [p.dtype for p in module.parameters() if p.is_floating_point()]
+        self._loss_dtype = floating[0] if floating else torch.float32
         self.stopped_early = False
         self.stopped_by_callback = False
         self.interrupted = False
@@ -227,8 +223,13 @@ class Trainer:
         # running sums in place: a list of per-batch 0-d tensors would pin small
         # blocks between the batches' activations and fragment the heap (+150 MB
         # of RSS over 780 batches, measured)
-        total = torch.zeros((), device=y.device)
-        total_reported = torch.zeros((), device=y.device) if report_fn is not None else None
+        # in the training dtype: a float32 sum of float64 losses rounds away
+        # digits that scikit-learn's loss_curve_ keeps
+        dtype = self._loss_dtype
+        total = torch.zeros((), device=y.device, dtype=dtype)
+        total_reported = (
+            torch.zeros((), device=y.device, dtype=dtype) if report_fn is not None else None
+        )
         n_batches = 0
         for start in range(0, n, bs):
             if begin_hooks:
@@ -299,7 +300,6 @@ class Trainer:
                 lr = self._base_lr()
                 objective, reported = self._epoch(train)
                 train_loss = (objective if reported is None else reported).item()
-                train_loss += self.penalty()
                 valid_loss = valid_score = None
                 if valid is not None:
                     valid_loss, valid_score = self.evaluate(valid)

@@ -1,0 +1,126 @@
+"""The drop-ins are scikit-learn's MLPs to rounding, in float64 (issue 32).
+
+Same data, same seeds, the same public parameters: Adam's steps, SGD's loss
+curve, L-BFGS's first iterations, weighted rows against repeated rows, and the
+warning filter scikit-learn's gallery uses.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_diabetes, load_digits, load_iris
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier as SklearnClassifier
+from sklearn.neural_network import MLPRegressor as SklearnRegressor
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+from sknn import MLPClassifier, MLPRegressor
+
+IRIS_X, IRIS_Y = load_iris(return_X_y=True)
+IRIS_X = MinMaxScaler().fit_transform(IRIS_X)  # float64
+
+
+def max_weight_difference(a, b) -> float:
+    pairs = zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_, strict=True)
+    return max(float(np.abs(x - z).max()) for x, z in pairs)
+
+
+def both(sknn_cls, sklearn_cls, X, y, sample_weight=None, **params):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = sknn_cls(random_state=0, **params).fit(X, y, sample_weight=sample_weight)
+        theirs = sklearn_cls(random_state=0, **params).fit(X, y, sample_weight=sample_weight)
+    assert ours.coefs_[0].dtype == np.float64
+    return ours, theirs
+
+
+@pytest.mark.parametrize("steps", [1, 10])
+@pytest.mark.parametrize("alpha", [1e-4, 0.0])
+def test_adam_steps_match_scikit_learn(steps, alpha):
+    ours, theirs = both(
+        MLPClassifier,
+        SklearnClassifier,
+        IRIS_X,
+        IRIS_Y,
+        solver="adam",
+        learning_rate_init=0.01,
+        max_iter=steps,
+        alpha=alpha,
+    )
+    assert max_weight_difference(ours, theirs) < 1e-10
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=0, atol=1e-12)
+
+
+def test_adam_stops_at_scikit_learns_iteration():
+    ours, theirs = both(
+        MLPClassifier, SklearnClassifier, IRIS_X, IRIS_Y, learning_rate_init=0.01, max_iter=400
+    )
+    assert ours.n_iter_ == theirs.n_iter_
+    assert max_weight_difference(ours, theirs) < 1e-10
+
+
+@pytest.mark.parametrize("batch_size", [32, 200])
+def test_sgd_loss_curve_matches_scikit_learn(batch_size):
+    ours, theirs = both(
+        MLPClassifier,
+        SklearnClassifier,
+        IRIS_X,
+        IRIS_Y,
+        solver="sgd",
+        max_iter=40,
+        batch_size=batch_size,
+    )
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=0, atol=1e-12)
+    assert max_weight_difference(ours, theirs) < 1e-12
+
+
+def test_a_regressors_loss_curve_with_alpha_and_a_short_last_batch_matches():
+    X, y = load_diabetes(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    y = (y - y.mean()) / y.std()
+    # 442 rows in batches of 64: the last one has 58, and its L2 term is divided by 58
+    ours, theirs = both(MLPRegressor, SklearnRegressor, X, y, max_iter=30, batch_size=64, alpha=0.1)
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-12, atol=0)
+    assert max_weight_difference(ours, theirs) < 1e-10
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_weighted_rows_match_scikit_learn_and_repeated_rows(solver):
+    weights = np.random.default_rng(0).integers(0, 4, len(IRIS_X)).astype(float)
+    params = {"solver": solver, "max_iter": 15, "batch_size": 300, "alpha": 1e-3}
+    ours, theirs = both(MLPClassifier, SklearnClassifier, IRIS_X, IRIS_Y, weights, **params)
+    assert max_weight_difference(ours, theirs) < 1e-10
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=0, atol=1e-12)
+    # one full batch either way: a row of weight w acts as w copies of it
+    repeat = np.repeat(np.arange(len(IRIS_X)), weights.astype(int))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        repeated = MLPClassifier(random_state=0, shuffle=False, **params).fit(
+            IRIS_X[repeat], IRIS_Y[repeat]
+        )
+        weighted = MLPClassifier(random_state=0, shuffle=False, **params).fit(
+            IRIS_X, IRIS_Y, sample_weight=weights
+        )
+    assert max_weight_difference(repeated, weighted) < 1e-10
+
+
+def test_lbfgs_first_fifty_iterations_match_scikit_learn():
+    X, y = load_digits(return_X_y=True)
+    X = MinMaxScaler().fit_transform(X)
+    params = {"solver": "lbfgs", "hidden_layer_sizes": (10, 10), "max_iter": 50}
+    ours, theirs = both(MLPClassifier, SklearnClassifier, X, y, **params)
+    assert ours.n_iter_ == theirs.n_iter_ == 50
+    assert max_weight_difference(ours, theirs) < 1e-8
+    assert abs(ours.loss_ - theirs.loss_) < 1e-8
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+def test_the_gallerys_warning_filter_silences_the_drop_ins(solver):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.filterwarnings("ignore", category=ConvergenceWarning, module="sklearn")
+        MLPClassifier(solver=solver, max_iter=2).fit(IRIS_X, IRIS_Y)
+    assert not [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    with pytest.warns(ConvergenceWarning):
+        MLPClassifier(solver=solver, max_iter=2).fit(IRIS_X, IRIS_Y)
