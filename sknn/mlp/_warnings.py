@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 import warnings
+from types import FrameType
 
 
 def sklearn_stacklevel() -> int:
@@ -20,7 +21,7 @@ def sklearn_stacklevel() -> int:
     Counted as ``warnings.warn`` counts from the caller (1 is the caller
     itself); 2, the caller's caller, when no scikit-learn frame is found.
     """
-    frame = sys._getframe(1)  # the function that will call warnings.warn
+    frame: FrameType | None = sys._getframe(1)  # the function that will call warnings.warn
     level = 1
     while frame is not None:
         if frame.f_globals.get("__name__", "").split(".")[0] == "sklearn":
