@@ -25,7 +25,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from sknn.mlp._lbfgs import LbfgsObjective, minimize_lbfgs, pack, unpack
+from sknn.mlp._lbfgs import LbfgsObjective, NumpyObjective, minimize_lbfgs, pack, unpack
 from sknn.mlp._network import (
     ACTIVATIONS,
     build_module,
@@ -262,9 +262,11 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, metaclass=AB
                 self.validation_scores_ = None
                 self.best_validation_score_ = None
 
-    def _lbfgs_objective(self, X, y, sample_weight, device) -> LbfgsObjective:
+    def _lbfgs_objective(self, X, y, sample_weight, device) -> LbfgsObjective | NumpyObjective:
+        """The full-batch objective: numpy on the CPU (as fast as scikit-learn's
+        on small networks, faster than torch's float64 on large ones), torch elsewhere."""
         y = np.asarray(y)
-        return LbfgsObjective(
+        args = (
             self.coefs_,
             self.intercepts_,
             self.activation,
@@ -273,8 +275,10 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, metaclass=AB
             X.toarray() if sp.issparse(X) else X,
             y.reshape(-1, 1) if y.ndim == 1 else y,
             sample_weight,
-            device,
         )
+        if torch.device(device).type == "cpu":
+            return NumpyObjective(*args)
+        return LbfgsObjective(*args, device)
 
     def _fit_lbfgs(self, X, y, sample_weight, device) -> None:
         result = minimize_lbfgs(
