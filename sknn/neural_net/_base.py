@@ -39,7 +39,7 @@ from sknn.training import (
     resolve_device,
     torch_threads,
 )
-from sknn.training.losses import combine
+from sknn.training.losses import combine, task_loss
 from sknn.training.optim import OPTIMIZERS
 from sknn.training.schedules import SCHEDULES
 from sknn.training.threads import macs_per_row, plan_threads
@@ -173,6 +173,10 @@ class BaseNeuralNet(
 
     def _label_smoothing(self) -> float:
         return 0.0
+
+    def _plain_loss(self):
+        """The task's loss on one member's outputs, without label smoothing."""
+        return task_loss(self._output_kind)
 
     def _score_fn(self):
         raise NotImplementedError

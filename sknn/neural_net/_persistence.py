@@ -83,6 +83,10 @@ class TorchStateMixin:
         state["device_"] = str(self.device_)
         return state
 
+    def _added_param_defaults(self) -> dict:
+        """Parameters newer than the state format, with their defaults (by class)."""
+        return {}
+
     def __setstate__(self, state):
         if state.get("_sknn_state_format") != STATE_FORMAT:
             raise ValueError(
@@ -96,6 +100,9 @@ class TorchStateMixin:
         weights = state.pop("module_state_", None)
         reference = state.pop("module_reference_keys_", [])
         optimizer_state = state.pop("optimizer_state_", None)
+        # parameters added since a model was saved take their defaults
+        for name, default in self._added_param_defaults().items():
+            state.setdefault(name, default)
         super().__setstate__(state)
         if weights is None:
             return

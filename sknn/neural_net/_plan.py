@@ -239,10 +239,10 @@ def losses(est):
     replaces the task's loss in all three.
     """
     kind, n, smoothing = est._output_kind, est._n_model_outputs, est._label_smoothing()
+    plain = est._plain_loss()  # refuses a criterion beside another built-in loss
     if est.criterion is not None:
         plain = objective = user_loss(est.criterion, nested(est, "criterion__"))
     else:
-        plain = task_loss(kind)
         objective = task_loss(kind, smoothing) if smoothing else plain
 
     def on_members(loss):

@@ -1,9 +1,12 @@
-"""Regression: standardized targets, squared error, R^2."""
+"""Regression: standardized targets, squared or absolute error or Huber's loss, R^2."""
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import RegressorMixin
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from sknn.neural_net._base import BaseNeuralNet
 from sknn.neural_net._docs import document_parameters
@@ -12,6 +15,7 @@ from sknn.neural_net._targets import standardization
 from sknn.sklearn_glue.decorators import fit_context
 from sknn.sklearn_glue.input_types import ArrayLike, InputsLike, Self, TargetLike
 from sknn.sklearn_glue.targets import check_numeric_targets
+from sknn.training.losses import absolute_error, huber
 from sknn.training.metrics import r2_score
 
 
@@ -32,9 +36,22 @@ module : torch.nn.Module class, factory or instance, default=None
     is built and fed.""",
     criterion="""\
 criterion : torch loss class or callable, default=None
-    Another loss than squared error (e.g. ``torch.nn.HuberLoss``), built
-    with ``reduction="none"`` and ``criterion__*``; it compares outputs
-    with the standardized targets.""",
+    A loss of your own (a torch loss class, built with ``reduction="none"``
+    and ``criterion__*``, or a callable); it compares outputs with the
+    standardized targets. Only with ``loss="squared_error"``.""",
+    loss="""\
+loss : {"squared_error", "absolute_error", "huber"}, default="squared_error"
+    What training minimizes (and early stopping watches, on the validation
+    rows), on the standardized targets: the squared error (the mean's
+    loss); the absolute error (the median's: a noisy, heavy-tailed target
+    pulls less); or Huber's loss, quadratic within ``huber_delta`` of the
+    target and linear beyond. ``score`` stays R^2, as scikit-learn's.""",
+    huber_delta="""\
+huber_delta : float > 0 or None, default=None
+    With ``loss="huber"``: where the loss turns from quadratic to linear, in
+    the targets' own units (the same value for every output). ``None``:
+    Huber's 1.345 robust standard deviations of each target (1.4826 times
+    its median absolute deviation), which a few wild targets do not inflate.""",
 )
 class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
     """A neural-network regressor with scikit-learn's estimator API.
@@ -81,6 +98,101 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
 
     _y_numeric = True
 
+    _parameter_constraints = {
+        **BaseNeuralNet._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "absolute_error", "huber"})],
+        "huber_delta": [Interval(Real, 0, None, closed="neither"), None],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes="auto",
+        activation="relu",
+        *,
+        dropout=0.0,
+        numeric_embedding="auto",
+        feature_scale=True,
+        n_ensemble="auto",
+        optimizer="adamw",
+        learning_rate="auto",
+        weight_decay=1e-4,
+        batch_size="auto",
+        max_iter="auto",
+        lr_schedule="cosine",
+        early_stopping="auto",
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        tol=1e-4,
+        shuffle=True,
+        device="auto",
+        n_threads=None,
+        callbacks=None,
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+        categorical_features="from_dtype",
+        module=None,
+        frozen=None,
+        lr_multipliers=None,
+        criterion=None,
+        loss="squared_error",
+        huber_delta=None,
+        **kwargs,
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            dropout=dropout,
+            numeric_embedding=numeric_embedding,
+            feature_scale=feature_scale,
+            n_ensemble=n_ensemble,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            weight_decay=weight_decay,
+            batch_size=batch_size,
+            max_iter=max_iter,
+            lr_schedule=lr_schedule,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            shuffle=shuffle,
+            device=device,
+            n_threads=n_threads,
+            callbacks=callbacks,
+            random_state=random_state,
+            verbose=verbose,
+            warm_start=warm_start,
+            categorical_features=categorical_features,
+            module=module,
+            frozen=frozen,
+            lr_multipliers=lr_multipliers,
+            criterion=criterion,
+            **kwargs,
+        )
+        self.loss = loss
+        self.huber_delta = huber_delta
+
+    def _added_param_defaults(self) -> dict:
+        return {"loss": "squared_error", "huber_delta": None}  # added for issue 33
+
+    def _plain_loss(self):
+        """The chosen loss on standardized targets (``huber_delta`` rescaled to them)."""
+        if self.criterion is not None and self.loss != "squared_error":
+            raise ValueError(
+                f"loss={self.loss!r} and a criterion both say what to minimize; pass one: "
+                "loss= for the built-in losses, or criterion= with loss='squared_error'."
+            )
+        if self.loss == "absolute_error":
+            return absolute_error()
+        if self.loss == "huber":
+            own = self.huber_delta
+            # a model saved before huber existed has no robust default: 1.345 sd
+            default = getattr(self, "_huber_default", 1.345)
+            delta = default if own is None else own / self._y_scale
+            return huber(np.broadcast_to(delta, (self.n_outputs_,)).tolist())
+        return super()._plain_loss()
+
     def _encode_targets(self, y, *, reset: bool, classes=None, sample_weight=None):
         y = np.asarray(y, dtype=np.float64)
         y2 = y.reshape(-1, 1) if y.ndim == 1 else y
@@ -88,6 +200,10 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
             self.n_outputs_ = y2.shape[1]
             self._n_model_outputs = self.n_outputs_
             self._y_mean, self._y_scale = standardization(y2, sample_weight)
+            # Huber's classic 1.345 robust standard deviations (1.4826 MAD), in
+            # standardized units; the standard deviation itself where the MAD is 0
+            mad = 1.4826 * np.median(np.abs(y2 - np.median(y2, axis=0)), axis=0)
+            self._huber_default = 1.345 * np.where(mad > 0, mad, self._y_scale) / self._y_scale
         elif y2.shape[1] != self.n_outputs_:
             raise ValueError(
                 f"y has {y2.shape[1]} target columns but this model was fitted on "

@@ -11,7 +11,7 @@ averages the members' probabilities, or their values for regression
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -61,6 +61,28 @@ def squared_error() -> LossFn:
         if weight is None:
             return F.mse_loss(out, y)
         return weighted_mean((out - y).square().mean(dim=1), weight)
+
+    return loss
+
+
+def absolute_error() -> LossFn:
+    """Mean absolute error, averaged over the outputs: its minimizer is the median."""
+
+    def loss(out, y, weight):
+        return weighted_mean((out - y).abs().mean(dim=1), weight)
+
+    return loss
+
+
+def huber(delta: Sequence[float]) -> LossFn:
+    """Huber's loss, averaged over the outputs: quadratic within ``delta[j]`` of
+    output ``j``'s target and linear beyond, so a few wild targets pull less."""
+
+    def loss(out, y, weight):
+        d = torch.as_tensor(delta, dtype=out.dtype, device=out.device)
+        r = (out - y).abs()
+        per_output = torch.where(r <= d, 0.5 * r * r, d * (r - 0.5 * d))
+        return weighted_mean(per_output.mean(dim=1), weight)
 
     return loss
 
