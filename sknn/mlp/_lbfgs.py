@@ -73,7 +73,7 @@ class LbfgsObjective:
     def __init__(
         self, coefs, intercepts, activation, out_activation, alpha, X, y, sample_weight, device
     ):
-        self.coefs, self.intercepts = coefs, intercepts
+        self.layout = _Layout(coefs, intercepts)
         self.module = build_module(
             [np.asarray(c, dtype=np.float64) for c in coefs],
             [np.asarray(b, dtype=np.float64) for b in intercepts],
@@ -100,7 +100,7 @@ class LbfgsObjective:
         self.threads = recommended_threads(len(X) * n_params, device)
 
     def __call__(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        coefs, intercepts = unpack(theta, self.coefs, self.intercepts)
+        coefs, intercepts = self.layout.views(theta)
         with torch.no_grad():
             for layer, W, b in zip(self.layers, coefs, intercepts, strict=True):
                 layer.weight.copy_(torch.from_numpy(np.ascontiguousarray(W.T)))
@@ -166,7 +166,6 @@ class NumpyObjective:
     """
 
     def __init__(self, coefs, intercepts, activation, out_activation, alpha, X, y, sample_weight):
-        self.coefs, self.intercepts = coefs, intercepts
         self.activation, self.out_activation, self.alpha = activation, out_activation, alpha
         self.X = np.asarray(X, dtype=np.float64)
         self.y = np.asarray(y, dtype=np.float64)
@@ -190,9 +189,10 @@ class NumpyObjective:
         if self.weight is not None:
             delta = delta * self.weight[:, None]
         squares = sum(float(np.dot(W.ravel(), W.ravel())) for W in coefs)  # as scikit-learn
-        data = per_sample.mean() if self.weight is None else per_sample @ self.weight
-        if self.weight is not None:
-            data /= self.weight_sum
+        if self.weight is None:
+            data = per_sample.mean()
+        else:
+            data = per_sample @ self.weight / self.weight_sum
         loss = data + 0.5 * self.alpha * squares / self.weight_sum
         coef_grads, intercept_grads = [], []
         derivative = _DERIVATIVES[self.activation]

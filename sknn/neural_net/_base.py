@@ -220,9 +220,9 @@ class BaseNeuralNet(
 
     @sk_callbacks.with_callbacks
     def _fit(self, X, y, sample_weight, *, incremental: bool, classes=None):
+        check_nested(self)  # before anything else: a bad routed name gets its own message
         reuse = hasattr(self, "module_") and (incremental or self.warm_start)
         if reuse:
-            check_nested(self)  # a bad routed name gets its own message first
             reuse = _continue.can_continue(self, incremental)
         # all or nothing: a fit that raises leaves the model as it was before it
         in_place = ("module_", "optimizer_", "history_", "_rng") if reuse else ()
@@ -231,7 +231,6 @@ class BaseNeuralNet(
 
     def _fit_all(self, X, y, sample_weight, reuse: bool, incremental: bool, classes):
         raw = (X, y, sample_weight)  # what scikit-learn's callbacks see
-        check_nested(self)
         _plan.check_callbacks(self)
         _plan.checked_hidden_layer_sizes(self)  # a bad value fails before any work
         if y is None:

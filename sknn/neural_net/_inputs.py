@@ -104,8 +104,9 @@ class TabularInput(_InputPath):
         """The network's float32 input; ``reset`` fits a new encoder (with the final weights)."""
         est = self.estimator
         if not reset:  # a partial fit or warm start: the fitted encoder and network
-            _warn_unseen(est.encoder_._unseen_categories(X, owner=est))
-            return est.encoder_.transform(X)
+            encoded, unseen = est.encoder_._transform_noting_unseen(X, owner=est)
+            _warn_unseen(unseen)
+            return encoded
         est.encoder_ = TabularEncoder(
             categorical_features=est.categorical_features, **nested(est, "encoder__")
         )

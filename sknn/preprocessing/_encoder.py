@@ -249,12 +249,11 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             (sorted by their string form); columns without any are left out.
         """
         check_is_fitted(self)
-        return self._unseen_categories(X, owner=self)
-
-    def _unseen_categories(self, X, owner: BaseEstimator) -> dict[str, list]:
         if not any(c.kind in ("onehot", "code") for c in self._columns):
             return {}
-        frame = validate_frame(X, owner, reset=False)
+        return self._unseen_in(validate_frame(X, self, reset=False))
+
+    def _unseen_in(self, frame: pd.DataFrame) -> dict[str, list]:
         found = {}
         for column in self._columns:
             if column.kind in ("onehot", "code"):
@@ -273,6 +272,14 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         if fast is not None:
             return fast
         return self._encode(validate_frame(X, owner, reset=False))
+
+    def _transform_noting_unseen(self, X, owner: BaseEstimator) -> tuple[np.ndarray, dict]:
+        """:meth:`_transform` and :meth:`unseen_categories` from one validation of ``X``."""
+        fast = self._transform_numeric_array(X, owner)
+        if fast is not None:  # an all-numeric encoder has no categories
+            return fast, {}
+        frame = validate_frame(X, owner, reset=False)
+        return self._encode(frame), self._unseen_in(frame)
 
     def _transform_numeric_array(self, X, owner: BaseEstimator) -> np.ndarray | None:
         """Fast path: plain numeric input to an all-numeric encoder.
