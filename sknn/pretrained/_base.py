@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from numbers import Integral
 
+import numpy as np
+import pandas as pd
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -13,6 +15,16 @@ from sknn.sklearn_glue.input_types import ImagesLike, Self, TextsLike
 
 # inputs longer than this show a progress bar when progress_bar=None
 LONG_INPUT = 1_000
+
+
+def is_missing_item(value) -> bool:
+    """Whether one input item (an image, a text) is missing: ``None``, NaN or ``pd.NA``."""
+    if value is None:
+        return True
+    try:
+        return bool(np.ndim(value) == 0 and pd.isna(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def batch_starts(n: int, batch_size: int, progress_bar: bool | None, desc: str):

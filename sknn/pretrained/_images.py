@@ -27,8 +27,9 @@ from __future__ import annotations
 import os
 
 import numpy as np
-import pandas as pd
 import torch
+
+from sknn.pretrained._base import is_missing_item
 
 IMAGE_SIZE = 224
 MEAN = 0.5
@@ -46,18 +47,9 @@ _CONVERT = (
 )
 
 
-def _missing(image) -> bool:
-    if image is None:
-        return True
-    try:
-        return bool(np.ndim(image) == 0 and pd.isna(image))
-    except (TypeError, ValueError):
-        return False
-
-
 def _check_image(image, position: int) -> np.ndarray:
     where = f"Image {position}"
-    if _missing(image):
+    if is_missing_item(image):
         raise ValueError(
             f"{where} is missing ({image!r}); drop it (and its row of y), or load the image "
             "before passing it."

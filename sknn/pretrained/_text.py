@@ -13,13 +13,12 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
-import pandas as pd
 import torch
 from sklearn.base import TransformerMixin
 from sklearn.utils._param_validation import Interval
 from torch import nn
 
-from sknn.pretrained._base import PretrainedEstimator, batch_starts
+from sknn.pretrained._base import PretrainedEstimator, batch_starts, is_missing_item
 from sknn.pretrained._reference import PretrainedModule
 from sknn.pretrained._weights import minilm_state, minilm_tokenizer, pretrained_minilm
 from sknn.sklearn_glue.input_types import TextsLike
@@ -31,15 +30,6 @@ MAX_LENGTH = 256  # the length the model was trained with (its tokenizer allows 
 _CPU_BATCH, _GPU_BATCH = 32, 128
 # all-MiniLM-L6-v2: about 22 M multiply-adds per token, texts of some 30 tokens
 _MACS_PER_TEXT = 22_000_000 * 30
-
-
-def _is_missing(value) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(np.ndim(value) == 0 and pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 def check_texts(X) -> list[str]:
@@ -79,7 +69,7 @@ def check_texts(X) -> list[str]:
         )
     if not len(array):
         raise ValueError("Got no texts; pass at least one.")
-    missing = [i for i, value in enumerate(array) if _is_missing(value)]
+    missing = [i for i, value in enumerate(array) if is_missing_item(value)]
     if missing:
         shown = ", ".join(map(str, missing[:5])) + (" ..." if len(missing) > 5 else "")
         raise ValueError(
