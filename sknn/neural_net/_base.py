@@ -387,5 +387,8 @@ class BaseNeuralNet(
         path = input_path(self)
         X = path.encode_new(X)
         out = path.predict(X, self._fit_count, n_rows(X) * self._macs_per_row())
-        kind = self._output_kind
-        return combine(as_members(out, kind, self._n_model_outputs), kind)
+        return combine(self._as_members(out), self._output_kind)
+
+    def _as_members(self, out: torch.Tensor) -> torch.Tensor:
+        """Raw network outputs held to the output contract, as ``(n, k, width)`` members."""
+        return as_members(out, self._output_kind, self._n_model_outputs)

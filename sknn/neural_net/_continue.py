@@ -17,7 +17,8 @@ import warnings
 from sknn.neural_net._routed import BUILT_IN_ONLY
 
 # parameters the network is built from; a trailing "__" takes every routed name
-NETWORK = (*BUILT_IN_ONLY, "module", "frozen", "module__", "encoder__")
+# loss, quantile and power also decide the outputs and how targets are encoded
+NETWORK = (*BUILT_IN_ONLY, "module", "frozen", "module__", "encoder__", "loss", "quantile", "power")
 OPTIMIZER = ("optimizer", "weight_decay", "lr_multipliers", "optimizer__")
 
 

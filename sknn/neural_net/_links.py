@@ -68,18 +68,41 @@ class ClassifierLink:
 
 @dataclass(frozen=True)
 class RegressorLink:
-    """Standardized outputs -> targets in their own units.
+    """Encoded outputs -> targets in their own units.
 
     Parameters
     ----------
     mean, scale : ndarray of shape (n_outputs,)
-        The training targets' (weighted) mean and standard deviation.
+        What the targets were encoded with: ``(y - mean) / scale``.
+    log : bool, default=False
+        Outputs are log-means (a log link): the target is ``scale * exp(out)``.
+    levels : ndarray or None, default=None
+        Quantile levels in the order asked for, when several quantiles were
+        trained (each output's values side by side, ascending); None for one
+        value per output.
     """
 
     mean: np.ndarray
     scale: np.ndarray
+    log: bool = False
+    levels: np.ndarray | None = None
+
+    def values_tensor(self, out: torch.Tensor) -> torch.Tensor:
+        """``(n, n_outputs)``, or ``(n, n_outputs, n_levels)`` with levels (traceable)."""
+        n_levels = 1 if self.levels is None else len(self.levels)
+        mean = torch.as_tensor(np.repeat(self.mean, n_levels), dtype=out.dtype)
+        scale = torch.as_tensor(np.repeat(self.scale, n_levels), dtype=out.dtype)
+        pred = (out.exp() if self.log else out) * scale + mean
+        if self.levels is None:
+            return pred
+        # column j holds the j-th smallest level: put them in the order asked for
+        rank = torch.as_tensor(np.argsort(np.argsort(self.levels)))
+        return pred.unflatten(1, (-1, n_levels)).index_select(2, rank)
 
     def values(self, out: torch.Tensor) -> np.ndarray:
-        """Predictions, ``(n,)`` for one target, else ``(n, n_outputs)``."""
-        pred = out.double().numpy() * self.scale + self.mean
-        return pred.ravel() if pred.shape[1] == 1 else pred
+        """Predictions: ``(n,)`` for one target, else ``(n, n_outputs)``; with levels
+        ``(n, n_levels)`` for one target, else ``(n, n_outputs, n_levels)``."""
+        pred = self.values_tensor(out.double()).numpy()
+        if pred.shape[1] != 1:
+            return pred
+        return pred[:, 0] if pred.ndim == 3 else pred.ravel()

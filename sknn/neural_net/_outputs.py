@@ -24,13 +24,19 @@ from sknn.training.trainer import Inputs, call
 def output_kind(task: str, n_outputs: int, shape: tuple[int, ...]) -> str:
     """The task kind a network's first output commits to (see :data:`KINDS`).
 
-    ``task`` is ``"multiclass"`` (binary included), ``"multilabel"`` or
-    ``"regression"``; only a binary task has a choice: one logit or two.
+    ``task`` is ``"multiclass"`` (binary included), ``"multilabel"``,
+    ``"regression"`` or ``"log_regression"`` (outputs are log-means); only a
+    binary task has a choice: one logit or two.
     """
     if task == "multiclass" and n_outputs == 2 and _width(shape) == 1:
         kind = "binary"
     else:
-        kind = {"multiclass": "softmax", "multilabel": "multilabel"}.get(task, "regression")
+        kinds = {
+            "multiclass": "softmax",
+            "multilabel": "multilabel",
+            "log_regression": "log_regression",
+        }
+        kind = kinds.get(task, "regression")
     check_shape(shape, kind, n_outputs)
     return kind
 
@@ -71,6 +77,7 @@ def check_shape(shape: tuple[int, ...], kind: str, n_outputs: int) -> None:
         "binary": "one logit for the second class",
         "multilabel": f"one logit per label ({n_outputs} labels)",
         "regression": f"one value per target ({n_outputs} target(s))",
+        "log_regression": f"one log-mean per target ({n_outputs} target(s))",
     }[kind]
     hint = " or (n, 2)" if kind == "binary" else ""
     raise ValueError(

@@ -17,7 +17,6 @@ import torch
 from sklearn.model_selection import train_test_split
 
 from sknn.neural_net._custom import param_groups, user_loss
-from sknn.neural_net._outputs import as_members
 from sknn.neural_net._routed import nested
 from sknn.training import Callback, EarlyStopping, ProgressBar, TrainingData
 from sknn.training.losses import combine, combined_loss, members_loss, task_loss
@@ -238,7 +237,7 @@ def losses(est):
     every member, the last scores the combined prediction. A ``criterion``
     replaces the task's loss in all three.
     """
-    kind, n, smoothing = est._output_kind, est._n_model_outputs, est._label_smoothing()
+    kind, smoothing = est._output_kind, est._label_smoothing()
     plain = est._plain_loss()  # refuses a criterion beside another built-in loss
     if est.criterion is not None:
         plain = objective = user_loss(est.criterion, nested(est, "criterion__"))
@@ -246,7 +245,7 @@ def losses(est):
         objective = task_loss(kind, smoothing) if smoothing else plain
 
     def on_members(loss):
-        return lambda out, y, weight: loss(as_members(out, kind, n), y, weight)
+        return lambda out, y, weight: loss(est._as_members(out), y, weight)
 
     report = None if objective is plain else on_members(members_loss(plain))
     return on_members(members_loss(objective)), report, on_members(combined_loss(plain, kind))
@@ -254,8 +253,8 @@ def losses(est):
 
 def members_score(est):
     """The validation score of the members' combined prediction, from raw outputs."""
-    kind, n, score = est._output_kind, est._n_model_outputs, est._score_fn()
-    return lambda out, y, weight: score(combine(as_members(out, kind, n), kind), y, weight)
+    kind, score = est._output_kind, est._score_fn()
+    return lambda out, y, weight: score(combine(est._as_members(out), kind), y, weight)
 
 
 def reset_learning_rate(est, optimizer) -> None:

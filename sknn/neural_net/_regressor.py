@@ -1,64 +1,53 @@
-"""Regression: standardized targets, squared or absolute error or Huber's loss, R^2."""
+"""Regression: a loss of the location or of counts and amounts, predictions, intervals, R^2."""
 
 from __future__ import annotations
 
+import warnings
 from numbers import Real
 
 import numpy as np
 from sklearn.base import RegressorMixin
+from sklearn.metrics import d2_pinball_score
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 
+from sknn.neural_net import _intervals
 from sknn.neural_net._base import BaseNeuralNet
 from sknn.neural_net._docs import document_parameters
 from sknn.neural_net._links import RegressorLink
+from sknn.neural_net._regression_losses import (
+    LOG_LINK,
+    PARAMETER_DOCS,
+    check_loss_params,
+    check_targets,
+    log_link_scale,
+    quantile_levels,
+    robust_huber_delta,
+    training_loss,
+)
 from sknn.neural_net._targets import standardization
 from sknn.sklearn_glue.decorators import fit_context
 from sknn.sklearn_glue.input_types import ArrayLike, InputsLike, Self, TargetLike
 from sknn.sklearn_glue.targets import check_numeric_targets
-from sknn.training.losses import absolute_error, huber
-from sknn.training.metrics import r2_score
+from sknn.training.losses import combine, ordered_quantiles
+from sknn.training.metrics import d2_pinball, r2_score
+from sknn.training.trainer import predict_in_chunks
 
 
 @document_parameters(
-    early_stopping="""\
-early_stopping : bool or "auto", default="auto"
-    Hold out ``validation_fraction`` of the data, stop after
-    ``n_iter_no_change`` epochs without a validation-loss improvement of
-    ``tol``, and restore the best epoch's weights. ``"auto"`` does so
-    whenever the validation set would have at least 10 rows.""",
-    module="""\
-module : torch.nn.Module class, factory or instance, default=None
-    Your own network instead of the built-in tabular MLP, returning one
-    value per target in standardized units: ``(n,)`` or ``(n, 1)`` for one
-    target, ``(n, n_outputs)``, or ``(n, k, ...)`` of those for a k-member
-    ensemble; any other shape is a ``ValueError`` at the first batch of
-    ``fit`` and at prediction. See :class:`NeuralNetClassifier` for how it
-    is built and fed.""",
-    criterion="""\
-criterion : torch loss class or callable, default=None
-    A loss of your own (a torch loss class, built with ``reduction="none"``
-    and ``criterion__*``, or a callable); it compares outputs with the
-    standardized targets. Only with ``loss="squared_error"``.""",
-    loss="""\
-loss : {"squared_error", "absolute_error", "huber"}, default="squared_error"
-    What training minimizes (and early stopping watches, on the validation
-    rows), on the standardized targets: the squared error (the mean's
-    loss); the absolute error (the median's: a noisy, heavy-tailed target
-    pulls less); or Huber's loss, quadratic within ``huber_delta`` of the
-    target and linear beyond. ``score`` stays R^2, as scikit-learn's.""",
-    huber_delta="""\
-huber_delta : float > 0 or None, default=None
-    With ``loss="huber"``: where the loss turns from quadratic to linear, in
-    the targets' own units (the same value for every output). ``None``:
-    Huber's 1.345 robust standard deviations of each target (1.4826 times
-    its median absolute deviation), which a few wild targets do not inflate.""",
+    **PARAMETER_DOCS,
 )
 class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
     """A neural-network regressor with scikit-learn's estimator API.
 
-    Single- and multi-output regression with a PyTorch multilayer perceptron.
-    Targets are standardized internally (with the sample weights) and mapped
-    back at prediction time, so their scale never affects training.
+    Single- and multi-output regression with a PyTorch multilayer perceptron,
+    of the mean (squared error), the median (absolute error), a robust
+    location (Huber), quantiles, or the mean of counts and positive amounts
+    (Poisson, Gamma, Tweedie deviances with a log link); conformal
+    prediction intervals (:meth:`predict_interval`). Targets are encoded
+    internally (standardized, or divided by their mean for a log link, with
+    the sample weights) and mapped back at prediction time, so their scale
+    never affects training.
     ``X`` may be a numpy array or a pandas DataFrame with numeric, boolean,
     categorical, string and datetime columns and missing values: every table
     goes through a :class:`~sknn.preprocessing.TabularEncoder`, so no
@@ -81,6 +70,13 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         Validation R^2 of the restored epoch.
     n_outputs_ : int
         Number of targets.
+    quantiles_ : ndarray or None
+        With a list of quantiles, their levels in the order of ``predict``'s
+        last axis; None otherwise.
+    conformity_scores_ : ndarray of shape (n_validation, n_outputs) or None
+        The validation rows' conformity scores that calibrate
+        :meth:`predict_interval`, in the targets' units; None when the last
+        fit held out no rows, and after ``partial_fit``.
 
     See Also
     --------
@@ -100,8 +96,10 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
 
     _parameter_constraints = {
         **BaseNeuralNet._parameter_constraints,
-        "loss": [StrOptions({"squared_error", "absolute_error", "huber"})],
+        "loss": [StrOptions({*LOG_LINK, "squared_error", "absolute_error", "huber", "quantile"})],
         "huber_delta": [Interval(Real, 0, None, closed="neither"), None],
+        "quantile": [Interval(Real, 0, 1, closed="neither"), "array-like", None],
+        "power": [Interval(Real, 1, None, closed="left"), None],
     }
 
     def __init__(
@@ -137,6 +135,8 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         criterion=None,
         loss="squared_error",
         huber_delta=None,
+        quantile=None,
+        power=None,
         **kwargs,
     ):
         super().__init__(
@@ -172,38 +172,41 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         )
         self.loss = loss
         self.huber_delta = huber_delta
+        self.quantile = quantile
+        self.power = power
 
     def _added_param_defaults(self) -> dict:
-        return {"loss": "squared_error", "huber_delta": None}  # added for issue 33
+        # added for issue 33
+        return {"loss": "squared_error", "huber_delta": None, "quantile": None, "power": None}
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.positive_only = self.loss in LOG_LINK
+        return tags
 
     def _plain_loss(self):
-        """The chosen loss on standardized targets (``huber_delta`` rescaled to them)."""
-        if self.criterion is not None and self.loss != "squared_error":
-            raise ValueError(
-                f"loss={self.loss!r} and a criterion both say what to minimize; pass one: "
-                "loss= for the built-in losses, or criterion= with loss='squared_error'."
-            )
-        if self.loss == "absolute_error":
-            return absolute_error()
-        if self.loss == "huber":
-            own = self.huber_delta
-            # a model saved before huber existed has no robust default: 1.345 sd
-            default = getattr(self, "_huber_default", 1.345)
-            delta = default if own is None else own / self._y_scale
-            return huber(np.broadcast_to(delta, (self.n_outputs_,)).tolist())
-        return super()._plain_loss()
+        """The chosen loss on the encoded targets (see :mod:`._regression_losses`)."""
+        return training_loss(self) or super()._plain_loss()
 
     def _encode_targets(self, y, *, reset: bool, classes=None, sample_weight=None):
         y = np.asarray(y, dtype=np.float64)
         y2 = y.reshape(-1, 1) if y.ndim == 1 else y
         if reset:
+            check_loss_params(self)
+        check_targets(self.loss, self.power, y2, sample_weight)
+        if reset:
             self.n_outputs_ = y2.shape[1]
-            self._n_model_outputs = self.n_outputs_
-            self._y_mean, self._y_scale = standardization(y2, sample_weight)
-            # Huber's classic 1.345 robust standard deviations (1.4826 MAD), in
-            # standardized units; the standard deviation itself where the MAD is 0
-            mad = 1.4826 * np.median(np.abs(y2 - np.median(y2, axis=0)), axis=0)
-            self._huber_default = 1.345 * np.where(mad > 0, mad, self._y_scale) / self._y_scale
+            levels, several = quantile_levels(self.quantile)
+            self.quantiles_ = levels if self.loss == "quantile" and several else None
+            self._n_quantiles = len(levels) if self.loss == "quantile" else 1
+            self._n_model_outputs = self.n_outputs_ * self._n_quantiles
+            self._log_link = self.loss in LOG_LINK
+            if self._log_link:  # trains on y / mean: the network starts from the mean
+                self._y_mean = np.zeros(self.n_outputs_)
+                self._y_scale = log_link_scale(y2, sample_weight)
+            else:
+                self._y_mean, self._y_scale = standardization(y2, sample_weight)
+            self._huber_default = robust_huber_delta(y2, self._y_scale)
         elif y2.shape[1] != self.n_outputs_:
             raise ValueError(
                 f"y has {y2.shape[1]} target columns but this model was fitted on "
@@ -212,10 +215,40 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         return ((y2 - self._y_mean) / self._y_scale).astype(np.float32)
 
     def _task(self) -> str:
-        return "regression"
+        return "log_regression" if self.loss in LOG_LINK else "regression"
+
+    def _as_members(self, out):
+        """Members' outputs, each output's quantiles sorted (they never cross)."""
+        return ordered_quantiles(super()._as_members(out), getattr(self, "_n_quantiles", 1))
 
     def _score_fn(self):
+        """The validation score: R^2 of the predictions (D^2 pinball of several quantiles)."""
+        if getattr(self, "quantiles_", None) is not None:
+            levels = np.sort(self.quantiles_).tolist()
+            return lambda out, y, weight: d2_pinball(out, y, weight, levels)
+        if getattr(self, "_log_link", False):
+            return lambda out, y, weight: r2_score(out.exp(), y, weight)
         return r2_score
+
+    def _output_link(self) -> RegressorLink:
+        return RegressorLink(
+            self._y_mean,
+            self._y_scale,
+            log=getattr(self, "_log_link", False),
+            levels=getattr(self, "quantiles_", None),
+        )
+
+    def _calibrate(self, valid) -> None:
+        """Keep the validation rows' conformity scores for :meth:`predict_interval`."""
+        self.conformity_scores_ = None
+        if valid is None:
+            return
+        out = predict_in_chunks(self.module_, valid.X).double()
+        pred = self._output_link().values_tensor(combine(self._as_members(out), self._output_kind))
+        y = valid.y.double().numpy() * self._y_scale + self._y_mean
+        self.conformity_scores_ = _intervals.conformity_scores(
+            pred.numpy(), y, band=self._n_quantiles > 1
+        )
 
     @fit_context(prefer_skip_nested_validation=True)
     def partial_fit(
@@ -237,7 +270,9 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         self : object
             The updated estimator.
         """
-        return self._fit(X, y, sample_weight, incremental=True)
+        self._fit(X, y, sample_weight, incremental=True)
+        self.conformity_scores_ = None  # they described the network before this step
+        return self
 
     def predict(self, X: InputsLike) -> np.ndarray:
         """Predicted targets.
@@ -250,10 +285,70 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            Predictions in the targets' own units.
+            Predictions in the targets' own units. With a list of quantiles,
+            a last axis of them in the list's order: ``(n_samples,
+            n_quantiles)`` for one target, else ``(n_samples, n_outputs,
+            n_quantiles)``.
         """
-        out = self._forward(X)
-        return RegressorLink(self._y_mean, self._y_scale).values(out)
+        out = self._forward(X)  # checks that the model is fitted
+        return self._output_link().values(out)
+
+    def predict_interval(self, X: InputsLike, coverage: float | None = None) -> np.ndarray:
+        """Prediction intervals, calibrated on the validation rows (split conformal).
+
+        With ``loss="quantile"`` and two levels or more: the band from the
+        lowest to the highest quantile, widened or narrowed so that it
+        covers the validation targets at ``coverage`` (conformalized
+        quantile regression). Otherwise: the prediction plus and minus the
+        conformal quantile of the validation rows' absolute residuals. On
+        new rows like the validation rows, the interval holds the target with
+        probability at least ``coverage``. Log-link losses never give a
+        bound below 0.
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix, DataFrame or dict of arrays
+            The samples, as given to :meth:`fit`.
+        coverage : float in (0, 1) or None, default=None
+            The share of targets the intervals should hold. None: the span of
+            the outermost quantiles (0.9 for ``quantile=[0.05, 0.95]``), or
+            0.9 for the other losses.
+
+        Returns
+        -------
+        intervals : ndarray of shape (n_samples, 2) or (n_samples, n_outputs, 2)
+            Lower and upper bounds, in the targets' own units.
+
+        Raises
+        ------
+        ValueError
+            When the fit held out no validation rows (``early_stopping=False``,
+            a table too small for ``"auto"``, or after ``partial_fit``) and
+            the loss is not a band of quantiles: nothing calibrates the width.
+        """
+        check_is_fitted(self, "module_")
+        band = self._n_quantiles > 1
+        if coverage is None:
+            coverage = float(np.ptp(np.asarray(self.quantiles_))) if band else 0.9
+        coverage = _intervals.check_coverage(coverage)
+        scores = getattr(self, "conformity_scores_", None)
+        if scores is None and not band:
+            raise ValueError(
+                "predict_interval calibrates the interval on the validation rows of the last "
+                "fit, and it held out none. Fit with early_stopping=True (or 'auto' on 100 "
+                "rows or more), or train quantiles: loss='quantile', quantile=[0.05, 0.95]."
+            )
+        if scores is None:
+            warnings.warn(
+                "The fit held out no validation rows, so the quantile band is not "
+                "calibrated: it covers what the quantiles say, which on new data is often "
+                "less. Fit with early_stopping=True to calibrate it.",
+                UserWarning,
+                stacklevel=2,
+            )
+        pred = self._output_link().values_tensor(self._forward(X).double()).numpy()
+        bounds = _intervals.interval(pred, scores, coverage, band=band, positive=self._log_link)
+        return bounds[:, 0] if self.n_outputs_ == 1 else bounds
 
     def score(self, X: InputsLike, y: TargetLike, sample_weight: ArrayLike | None = None) -> float:
         """The coefficient of determination R^2 of :meth:`predict` on ``X`` against ``y``.
@@ -271,7 +366,25 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         Returns
         -------
         score : float
-            1 for perfect predictions, 0 for predicting the mean; lower is worse.
+            1 for perfect predictions, 0 for predicting the mean; lower is
+            worse. With a list of quantiles, R^2's counterpart for them:
+            scikit-learn's ``d2_pinball_score`` of each level (the share of
+            the pinball loss of the targets' own quantile that the
+            predictions remove), averaged over levels and outputs.
         """
         check_numeric_targets(y, type(self).__name__)
-        return float(super().score(X, y, sample_weight=sample_weight))
+        levels = getattr(self, "quantiles_", None)
+        if levels is None:
+            return float(super().score(X, y, sample_weight=sample_weight))
+        y2 = np.asarray(y, dtype=np.float64)
+        y2 = y2.reshape(y2.shape[0], -1)
+        pred = self.predict(X).reshape(len(y2), y2.shape[1], -1)
+        return float(
+            np.mean(
+                [
+                    d2_pinball_score(y2[:, o], pred[:, o, j], sample_weight=sample_weight, alpha=q)
+                    for o in range(y2.shape[1])
+                    for j, q in enumerate(levels)
+                ]
+            )
+        )

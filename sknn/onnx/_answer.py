@@ -18,7 +18,7 @@ from torch import nn
 from sknn.neural_net._outputs import as_members
 from sknn.preprocessing._categorical import FIRST_SEEN_CODE
 from sknn.preprocessing._numeric import CLIP_BOUND
-from sknn.training.losses import combine
+from sknn.training.losses import combine, ordered_quantiles
 
 
 def _float_buffer(values) -> torch.Tensor:
@@ -26,27 +26,33 @@ def _float_buffer(values) -> torch.Tensor:
 
 
 class _Link(nn.Module):
-    """The flagship's output link: probabilities, or targets in their own units."""
+    """The flagship's output link: probabilities, or targets in their own units.
 
-    y_mean: torch.Tensor  # buffers, regressors only
-    y_scale: torch.Tensor
+    A regressor's quantiles are sorted within each member, as in training,
+    and its outputs are a tuple: the ``(batch, n_outputs)`` values, or with
+    several quantiles the values shaped as ``predict``'s followed by one
+    ``(batch, n_outputs)`` output per level.
+    """
 
     def __init__(self, est):
         super().__init__()
         self.classifier = hasattr(est, "classes_")
         self.kind = est._output_kind
         self.n_outputs = est._n_model_outputs
-        if self.classifier:
-            self.link = est._output_link()
-        else:
-            self.register_buffer("y_mean", _float_buffer(est._y_mean))
-            self.register_buffer("y_scale", _float_buffer(est._y_scale))
+        self.link = est._output_link()
+        self.n_quantiles = getattr(est, "_n_quantiles", 1)
+        self.n_targets = getattr(est, "n_outputs_", 1)
 
-    def forward(self, out: torch.Tensor) -> torch.Tensor:
-        out = combine(as_members(out, self.kind, self.n_outputs), self.kind)
-        if not self.classifier:
-            return out * self.y_scale + self.y_mean
-        return self.link.proba_tensor(out)
+    def forward(self, out: torch.Tensor):
+        members = ordered_quantiles(as_members(out, self.kind, self.n_outputs), self.n_quantiles)
+        out = combine(members, self.kind)
+        if self.classifier:
+            return self.link.proba_tensor(out)
+        values = self.link.values_tensor(out)
+        if values.ndim == 2:
+            return values
+        levels = [values[:, :, j] for j in range(values.shape[2])]
+        return (values[:, 0] if self.n_targets == 1 else values, *levels)
 
 
 class TabularEncoding(nn.Module):

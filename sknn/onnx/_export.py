@@ -146,7 +146,7 @@ def _drop_in_parts(est, matrix: bool):
     return DropInAnswer(est, network), sample, ["_numbers"], columns
 
 
-def _export(module, sample, input_names, output) -> onnx.ModelProto:
+def _export(module, sample, input_names, outputs: list[str]) -> onnx.ModelProto:
     """``torch.onnx.export`` of ``module``; a tracer warning from outside sknn is an error.
 
     The tracer warns where Python reads a tensor (a branch on the data, a
@@ -156,7 +156,7 @@ def _export(module, sample, input_names, output) -> onnx.ModelProto:
     silently wrong on other rows.
     """
     buffer = io.BytesIO()
-    axes = {name: {0: "batch"} for name in [*input_names, output]}
+    axes = {name: {0: "batch"} for name in [*input_names, *outputs]}
     with torch.no_grad(), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", torch.jit.TracerWarning)
         # the TorchScript exporter is deprecated but exact here (1e-7 against
@@ -168,7 +168,7 @@ def _export(module, sample, input_names, output) -> onnx.ModelProto:
                 sample,
                 buffer,  # type: ignore[arg-type]  # the TorchScript exporter takes a file object
                 input_names=input_names,
-                output_names=[output],
+                output_names=outputs,
                 dynamic_axes=axes,
                 opset_version=OPSET,
                 dynamo=False,
@@ -197,6 +197,14 @@ _TRACEABLE = (
 
 def _is_sknn_file(filename: str) -> bool:
     return Path(filename).resolve().is_relative_to(Path(__file__).resolve().parents[1])
+
+
+def _output_names(est) -> list[str]:
+    """``probabilities`` or ``variable``, then a regressor's ``quantile_<level>`` outputs."""
+    if _is_classifier(est):
+        return ["probabilities"]
+    levels = getattr(est, "quantiles_", None)
+    return ["variable", *(f"quantile_{q:g}" for q in ([] if levels is None else levels))]
 
 
 def _add_label_output(model, est) -> None:
@@ -269,7 +277,12 @@ def to_onnx(estimator, X_sample=None) -> onnx.ModelProto:
         Outputs as skl2onnx names them: ``probabilities`` (classifiers, in the
         order of ``classes_``) and ``label`` (what ``predict`` gives: a class,
         or a 0/1 row for multilabel targets), or ``variable`` (regressors,
-        ``(batch, n_outputs)``; a ``TabularEncoder``: its output matrix).
+        ``(batch, n_outputs)``; a ``TabularEncoder``: its output matrix). A
+        regressor's log link (``exp``) is in the graph. A regressor of a list
+        of quantiles: ``variable`` shaped as ``predict``'s answer, ``(batch,
+        n_quantiles)`` or ``(batch, n_outputs, n_quantiles)``, and one output
+        ``quantile_<level>`` per level (``quantile_0.05``), ``(batch,
+        n_outputs)``.
         ``classes_`` and the feature names are in the model's metadata (JSON
         under "classes" and "feature_names").
 
@@ -314,8 +327,7 @@ def build_model(estimator, X_sample=None, kinds=None, matrix: bool = False) -> o
         parts = _tabular_parts(estimator, matrix)
     module, sample, input_names, columns = parts
     classifier = _is_classifier(estimator)
-    output = "probabilities" if classifier else "variable"
-    model = _export(module, sample, input_names, output)
+    model = _export(module, sample, input_names, _output_names(estimator))
     if classifier:
         _add_label_output(model, estimator)
     if columns is not None:

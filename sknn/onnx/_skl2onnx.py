@@ -76,6 +76,12 @@ def _classifier_shapes(operator) -> None:
 def _regressor_shapes(operator) -> None:
     check_input_and_output_numbers(operator, output_count_range=1)
     est = operator.raw_operator
+    if getattr(est, "quantiles_", None) is not None:
+        raise ValueError(
+            "A regressor of several quantiles has one output per level, and skl2onnx's "
+            "pipelines take one output per step. Export it with sknn.onnx.to_onnx (one "
+            "output per level), or fit one quantile per regressor."
+        )
     n_outputs = getattr(est, "n_outputs_", None) or len(getattr(est, "_y_mean", [0]))
     operator.outputs[0].type = FloatTensorType([_n_rows(operator), n_outputs])
 

@@ -20,8 +20,9 @@ from sknn.training.trainer import weighted_mean
 
 LossFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor | None], torch.Tensor]
 
-# how members combine, by the task's output: mean probability or mean value
-KINDS = ("softmax", "binary", "multilabel", "regression")
+# how members combine, by the task's output: mean probability, mean value, or
+# the log of the mean value for outputs that are log-means (log-link losses)
+KINDS = ("softmax", "binary", "multilabel", "regression", "log_regression")
 
 
 def cross_entropy(label_smoothing: float = 0.0) -> LossFn:
@@ -87,6 +88,78 @@ def huber(delta: Sequence[float]) -> LossFn:
     return loss
 
 
+def poisson() -> LossFn:
+    """Half the Poisson deviance of ``exp(out)`` (a log link), averaged over the outputs.
+
+    Zero at a perfect fit: ``y log(y / mu) - y + mu`` with ``mu = exp(out)``.
+    """
+
+    def loss(out, y, weight):
+        per_output = out.exp() - y + torch.xlogy(y, y) - y * out
+        return weighted_mean(per_output.mean(dim=1), weight)
+
+    return loss
+
+
+def gamma() -> LossFn:
+    """Half the Gamma deviance of ``exp(out)`` (a log link), for positive targets."""
+
+    def loss(out, y, weight):
+        per_output = out - y.log() + y * (-out).exp() - 1
+        return weighted_mean(per_output.mean(dim=1), weight)
+
+    return loss
+
+
+def tweedie(power: float) -> LossFn:
+    """Half the Tweedie deviance of ``exp(out)`` with variance ``mu ** power``.
+
+    ``power`` 1 is the Poisson deviance, 2 the Gamma deviance, between them a
+    compound Poisson-Gamma (counts of positive amounts, many of them zero).
+    """
+    if power == 1:
+        return poisson()
+    if power == 2:
+        return gamma()
+    p = float(power)
+
+    def loss(out, y, weight):
+        y_term = y.clamp_min(0) ** (2 - p) / ((1 - p) * (2 - p))
+        per_output = y_term - y * ((1 - p) * out).exp() / (1 - p) + ((2 - p) * out).exp() / (2 - p)
+        return weighted_mean(per_output.mean(dim=1), weight)
+
+    return loss
+
+
+def pinball(levels: Sequence[float], n_outputs: int) -> LossFn:
+    """The pinball (quantile) loss of several quantiles of each output.
+
+    Outputs are ``(batch, n_outputs * len(levels))``, each output's quantiles
+    side by side in the order of ``levels``; targets ``(batch, n_outputs)``.
+    The loss is averaged over outputs and levels.
+    """
+
+    def loss(out, y, weight):
+        tau = torch.as_tensor(levels, dtype=out.dtype, device=out.device).repeat(n_outputs)
+        residual = y.repeat_interleave(len(levels), dim=1) - out
+        per_output = torch.maximum(tau * residual, (tau - 1) * residual)
+        return weighted_mean(per_output.mean(dim=1), weight)
+
+    return loss
+
+
+def ordered_quantiles(out: torch.Tensor, n_quantiles: int) -> torch.Tensor:
+    """Each output's ``n_quantiles`` values sorted ascending: quantiles never cross.
+
+    ``out`` is ``(..., n_outputs * n_quantiles)``; sorting is a permutation, so
+    gradients flow to the value each rank came from.
+    """
+    if n_quantiles == 1:
+        return out
+    grouped = out.unflatten(-1, (-1, n_quantiles))
+    return grouped.sort(dim=-1).values.flatten(-2)
+
+
 def task_loss(kind: str, label_smoothing: float = 0.0) -> LossFn:
     """The loss of a task kind (see :data:`KINDS`) on one member's outputs."""
     if kind == "softmax":
@@ -120,7 +193,8 @@ def combine(out: torch.Tensor, kind: str) -> torch.Tensor:
 
     ``"softmax"``: the log of the members' mean probability (still valid
     logits); ``"binary"``/``"multilabel"``: the logit of the mean sigmoid
-    probability; ``"regression"``: the mean value.
+    probability; ``"regression"``: the mean value; ``"log_regression"``: the
+    log of the mean of ``exp(out)`` (members predicting log-means).
     """
     k = out.shape[1]
     if k == 1:
@@ -128,6 +202,8 @@ def combine(out: torch.Tensor, kind: str) -> torch.Tensor:
     if kind == "regression":
         return out.mean(dim=1)
     log_k = math.log(k)
+    if kind == "log_regression":
+        return torch.logsumexp(out, dim=1) - log_k
     if kind == "softmax":
         return torch.logsumexp(torch.log_softmax(out, dim=-1), dim=1) - log_k
     log_p = torch.logsumexp(F.logsigmoid(out), dim=1) - log_k

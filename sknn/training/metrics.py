@@ -37,3 +37,34 @@ def accuracy(
     else:
         correct = out.argmax(dim=1) == y
     return weighted_mean(correct.to(out.dtype), weight).item()
+
+
+def d2_pinball(
+    pred: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | None, levels: list[float]
+) -> float:
+    """Share of the pinball loss explained, averaged over outputs and quantile levels.
+
+    As scikit-learn's ``d2_pinball_score``: 1 minus the pinball loss of
+    ``pred`` over that of the targets' own (weighted) quantile. ``pred`` is
+    ``(n_samples, n_outputs * len(levels))``, each output's quantiles side by
+    side; ``y`` is ``(n_samples, n_outputs)``.
+    """
+    w = torch.ones(len(y), dtype=y.dtype, device=y.device) if weight is None else weight
+    w = (w / w.sum()).to(y.dtype)
+    tau = torch.as_tensor(levels, dtype=y.dtype, device=y.device)
+    # each output's weighted quantiles (the inverse of its weighted CDF)
+    order = y.argsort(dim=0)
+    cdf = w[order].cumsum(dim=0)  # (n, n_outputs)
+    rank = torch.searchsorted(cdf.T.contiguous(), tau.expand(y.shape[1], -1).contiguous())
+    rank = rank.clamp_max(len(y) - 1)
+    baseline = y.gather(0, order).T.gather(1, rank).reshape(1, -1)  # (1, n_outputs * n_q)
+    target = y.repeat_interleave(len(levels), dim=1)
+    tau_all = tau.repeat(y.shape[1])
+
+    def loss(p):
+        residual = target - p
+        return (w[:, None] * torch.maximum(tau_all * residual, (tau_all - 1) * residual)).sum(0)
+
+    own, base = loss(pred), loss(baseline)
+    d2 = torch.where(base > 0, 1 - own / base.clamp_min(torch.finfo(y.dtype).tiny), 0.0)
+    return d2.mean().item()

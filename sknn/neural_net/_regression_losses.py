@@ -1,0 +1,199 @@
+"""What each ``loss=`` of the regressor means: its targets, their encoding, its torch loss.
+
+Two families. The losses of a location (``"squared_error"``, ``"absolute_error"``,
+``"huber"``, ``"quantile"``) train on standardized targets with an identity
+link: the mean, median, quantiles are equivariant under a shift and a
+positive scale, so standardizing changes nothing but the conditioning. The
+deviances of counts and positive amounts (``"poisson"``, ``"gamma"``,
+``"tweedie"``) predict ``exp(output)`` (a log link: predictions are positive)
+and train on the targets divided by their weighted mean: scaling a target
+scales a Tweedie deviance by a constant, so the minimizer is the same, and
+the network starts from the mean (output 0).
+"""
+
+from __future__ import annotations
+
+from numbers import Real
+
+import numpy as np
+
+from sknn.training.losses import absolute_error, huber, pinball, tweedie
+
+LOG_LINK = ("poisson", "gamma", "tweedie")
+LOCATION = ("squared_error", "absolute_error", "huber", "quantile")
+
+
+# loss="tweedie" with power=None: a compound Poisson-Gamma, LightGBM's default
+DEFAULT_POWER = 1.5
+
+
+def variance_power(loss: str, power: float | None) -> float:
+    """The Tweedie power of a log-link loss: 1 Poisson, 2 Gamma, else ``power``."""
+    if loss == "tweedie":
+        return DEFAULT_POWER if power is None else float(power)
+    return {"poisson": 1.0, "gamma": 2.0}[loss]
+
+
+def quantile_levels(quantile) -> tuple[np.ndarray, bool]:
+    """The levels asked for, in the order given, and whether several were asked for.
+
+    A number gives one level and predictions without a quantile axis (as
+    HistGradientBoostingRegressor's ``quantile``); a sequence, even of one,
+    gives a quantile axis in its order. None is the median.
+    """
+    if quantile is None:
+        return np.array([0.5]), False
+    several = not isinstance(quantile, Real)
+    levels = np.atleast_1d(np.asarray(quantile, dtype=np.float64))
+    if levels.ndim != 1 or levels.size == 0:
+        raise ValueError(
+            f"quantile must be a number in (0, 1) or a non-empty list of them, got {quantile!r}."
+        )
+    outside = [float(q) for q in levels if not 0 < q < 1]
+    if outside:
+        raise ValueError(
+            f"quantile levels must lie strictly between 0 and 1, got {outside}; a 90% "
+            "interval, for instance, is quantile=[0.05, 0.95]."
+        )
+    if len(np.unique(levels)) != len(levels):
+        raise ValueError(f"quantile lists a level twice: {levels.tolist()}; give each once.")
+    return levels, several
+
+
+# the parameters that only one loss reads, and the loss that reads each
+_OWN_PARAMETER = {"huber_delta": ("huber",), "quantile": ("quantile",), "power": ("tweedie",)}
+
+
+def check_loss_params(est) -> None:
+    """Refuse a parameter given for a loss other than the one chosen (it would be ignored)."""
+    for name, losses in _OWN_PARAMETER.items():
+        if getattr(est, name) is not None and est.loss not in losses:
+            raise ValueError(
+                f"{name}={getattr(est, name)!r} is read only with loss={losses[0]!r}, but "
+                f"loss={est.loss!r}; pass loss={losses[0]!r}, or leave {name}=None."
+            )
+    if est.criterion is not None and est.loss != "squared_error":
+        raise ValueError(
+            f"loss={est.loss!r} and a criterion both say what to minimize; pass one: "
+            "loss= for the built-in losses, or criterion= with loss='squared_error'."
+        )
+    if est.loss == "quantile":
+        quantile_levels(est.quantile)
+
+
+def check_targets(loss: str, power: float | None, y: np.ndarray, weight: np.ndarray) -> None:
+    """Refuse targets a log-link loss cannot model, naming the fix (before any training)."""
+    if loss not in LOG_LINK:
+        return
+    p = variance_power(loss, power)
+    what = {"poisson": "counts", "gamma": "positive amounts"}.get(loss, "amounts")
+    if p >= 2 and np.any(y <= 0):
+        raise ValueError(
+            f"loss={loss!r} (power {p:g}) models {what} and needs every target above 0; y "
+            f"has {int(np.sum(y <= 0))} values at or below 0. Use loss='tweedie' with "
+            "power below 2 for targets with zeros, or loss='squared_error' for any sign."
+        )
+    if np.any(y < 0):
+        raise ValueError(
+            f"loss={loss!r} models {what} and needs targets of 0 or more; y has "
+            f"{int(np.sum(y < 0))} negative values. Use loss='squared_error' or 'huber' for "
+            "targets of any sign."
+        )
+    means = np.average(y, axis=0, weights=weight)
+    if np.any(means <= 0):
+        raise ValueError(
+            f"loss={loss!r} predicts exp(output) times the targets' mean, but a target "
+            "column is 0 on every (weighted) row; there is nothing to fit."
+        )
+
+
+def log_link_scale(y: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Each target column's weighted mean: a log-link loss trains on ``y / mean``."""
+    return np.average(y, axis=0, weights=weight)
+
+
+def robust_huber_delta(y: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Huber's 1.345 robust standard deviations (1.4826 MAD) per target, in units of ``scale``.
+
+    The standard deviation itself where the MAD is 0.
+    """
+    mad = 1.4826 * np.median(np.abs(y - np.median(y, axis=0)), axis=0)
+    return 1.345 * np.where(mad > 0, mad, scale) / scale
+
+
+def training_loss(est):
+    """The regressor's ``loss`` as a torch loss on its encoded targets."""
+    loss = est.loss
+    if loss == "absolute_error":
+        return absolute_error()
+    if loss == "huber":
+        # a model saved before huber existed has no robust default: 1.345 sd
+        default = getattr(est, "_huber_default", 1.345)
+        own = est.huber_delta
+        delta = default if own is None else own / est._y_scale
+        return huber(np.broadcast_to(delta, (est.n_outputs_,)).tolist())
+    if loss == "quantile":  # the outputs are sorted: the j-th smallest level is column j
+        return pinball(np.sort(quantile_levels(est.quantile)[0]).tolist(), est.n_outputs_)
+    if loss in LOG_LINK:
+        return tweedie(variance_power(loss, est.power))
+    return None  # the task's own: squared error
+
+
+# the regressor's documentation of its own parameters and of those the losses change
+PARAMETER_DOCS = {
+    "early_stopping": """\
+early_stopping : bool or "auto", default="auto"
+    Hold out ``validation_fraction`` of the data, stop after
+    ``n_iter_no_change`` epochs without a validation-loss improvement of
+    ``tol``, and restore the best epoch's weights. ``"auto"`` does so
+    whenever the validation set would have at least 10 rows. The held-out
+    rows also calibrate :meth:`predict_interval`.""",
+    "module": """\
+module : torch.nn.Module class, factory or instance, default=None
+    Your own network instead of the built-in tabular MLP, returning one
+    value per target in encoded units (standardized targets; for a log-link
+    loss the log of the target over its mean; with a list of quantiles, one
+    value per target and level): ``(n,)`` or ``(n, 1)`` for one value,
+    ``(n, width)``, or ``(n, k, ...)`` of those for a k-member ensemble; any
+    other shape is a ``ValueError`` at the first batch of ``fit`` and at
+    prediction. See :class:`NeuralNetClassifier` for how it is built and fed.""",
+    "criterion": """\
+criterion : torch loss class or callable, default=None
+    A loss of your own (a torch loss class, built with ``reduction="none"``
+    and ``criterion__*``, or a callable); it compares outputs with the
+    standardized targets. Only with ``loss="squared_error"``.""",
+    "loss": """\
+loss : {"squared_error", "absolute_error", "huber", "quantile", "poisson", \
+        "gamma", "tweedie"}, default="squared_error"
+    What training minimizes (and early stopping watches, on the validation
+    rows). On standardized targets: the squared error (the mean's loss);
+    the absolute error (the median's: a heavy-tailed target pulls less);
+    Huber's loss, quadratic within ``huber_delta`` and linear beyond; the
+    pinball loss of the quantile(s) ``quantile``. With a log link
+    (predictions ``exp(output)``, always positive) on targets divided by
+    their mean: half the Poisson deviance (counts, 0 or more), the Gamma
+    deviance (positive amounts) or the Tweedie deviance of ``power``
+    (amounts with exact zeros). A target outside the loss's range is a
+    ``ValueError`` before training. ``score`` stays R^2, as scikit-learn's,
+    except with several quantiles (see :meth:`score`).""",
+    "huber_delta": """\
+huber_delta : float > 0 or None, default=None
+    With ``loss="huber"``: where the loss turns from quadratic to linear, in
+    the targets' own units (the same value for every output). ``None``:
+    Huber's 1.345 robust standard deviations of each target (1.4826 times
+    its median absolute deviation), which a few wild targets do not inflate.""",
+    "quantile": """\
+quantile : float in (0, 1), list of them, or None, default=None
+    With ``loss="quantile"``: the level(s) predicted. A number (None: 0.5)
+    gives predictions shaped as ``y``, as HistGradientBoostingRegressor's
+    ``quantile``; a list gives every level in one fit, on a last axis of
+    ``predict`` in the list's order, and never crossing (each row's values
+    are sorted, in training too). Two levels or more make
+    :meth:`predict_interval` a conformalized quantile band.""",
+    "power": """\
+power : float >= 1 or None, default=None
+    With ``loss="tweedie"``: the variance power, ``Var(y) = phi mu^power``;
+    between 1 (Poisson) and 2 (Gamma) a compound Poisson-Gamma for amounts
+    with exact zeros. ``None``: 1.5. Targets must be 0 or more (above 0 from
+    power 2).""",
+}
