@@ -293,28 +293,29 @@ def splits(n: int, y, task: str) -> list[tuple[np.ndarray, np.ndarray]]:
     return out
 
 
-def load_raw() -> dict:
-    if os.path.exists(RAW):
-        with open(RAW) as f:
+def load_raw(path: str = RAW) -> dict:
+    if os.path.exists(path):
+        with open(path) as f:
             return json.load(f)
     return {}
 
 
-def save_raw(new: dict) -> None:
-    """Merge ``new`` into the file, under a lock: the halves may run in two processes."""
+def save_raw(new: dict, path: str = RAW) -> None:
+    """Merge ``new`` (model -> table -> split -> result) into the file at ``path``,
+    under a lock: the halves may run in two processes."""
     import fcntl
 
-    os.makedirs(RESULTS, exist_ok=True)
-    with open(f"{RAW}.lock", "w") as lock:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(f"{path}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        raw = load_raw()
+        raw = load_raw(path)
         for model, tables in new.items():
             for table, results in tables.items():
                 raw.setdefault(model, {}).setdefault(table, {}).update(results)
-        tmp = f"{RAW}.{os.getpid()}"
+        tmp = f"{path}.{os.getpid()}"
         with open(tmp, "w") as f:
             json.dump(raw, f, indent=1, sort_keys=True)
-        os.replace(tmp, RAW)
+        os.replace(tmp, path)
 
 
 def run(models: list[str], tables) -> None:

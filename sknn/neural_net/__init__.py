@@ -10,7 +10,10 @@ own module (building, freezing, losses); ``_routed.py`` the routed
 ``module__*``/``optimizer__*``/``criterion__*``/``encoder__*`` parameters
 and what each reaches; ``_outputs.py``
 the output-shape contract; ``_links.py`` the output links; ``_targets.py``
-class codes, class weights and standardized targets; ``_docs.py`` the
+class codes, class weights and standardized targets;
+``_regression_losses.py`` what each regression ``loss=`` means (target
+checks, target encoding, torch loss, link); ``_intervals.py`` conformal
+prediction intervals from the validation rows; ``_docs.py`` the
 parameter documentation both estimators share; ``_persistence.py`` saving
 without torch objects. It imports the floors below it (:mod:`sknn.nn`,
 :mod:`sknn.training`, :mod:`sknn.preprocessing`, :mod:`sknn.sklearn_glue`),
@@ -19,10 +22,10 @@ never its sibling :mod:`sknn.mlp`. Imported by: the public face :mod:`sknn`,
 DataFrame, a Parquet dataset) is a new input path beside ``TabularInput`` in
 ``_inputs.py`` that fits the same encoder from streaming passes and hands the
 trainer a batch source in place of the in-memory slices
-``_plan.training_data`` builds; a new regression loss is one entry of a loss
-table beside ``RegressorLink`` in ``_links.py`` (the torch loss on raw
-outputs, the inverse link used by ``predict`` and by the ONNX graph, the
-validation deviance, the target checks); a multi-worker fit wraps the
+``_plan.training_data`` builds; a new regression loss is a torch loss in
+:mod:`sknn.training.losses` and a branch of ``_regression_losses.py`` (its
+target check and encoding), with its link in ``RegressorLink``, which
+``predict`` and the ONNX graph share; a multi-worker fit wraps the
 :class:`~sknn.training.Trainer` that ``_base.py`` builds, each worker
 stepping it on its own batch source; torch tensors in and out enter through
 the input path, which reads their namespace and device once.

@@ -3,7 +3,8 @@
 Lives here: ``trainer.py`` (the loop: whole tensors on the device, batches
 sliced by index), ``optim.py`` (fused optimizer steps), ``schedules.py``,
 ``early_stopping.py``, ``divergence.py``, ``callbacks.py`` and ``history.py``,
-``losses.py`` (task losses and the ensemble contract), ``metrics.py``,
+``losses.py`` (task losses, regression deviances and pinball losses, the
+ensemble contract), ``metrics.py``,
 ``calibration.py`` (temperature scaling), ``device.py``, ``threads.py`` and
 ``thread_tuner.py`` (torch's thread count, measured while training). It knows
 tensors and modules, nothing of DataFrames or scikit-learn
