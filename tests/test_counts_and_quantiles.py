@@ -270,3 +270,31 @@ def test_estimator_checks_pass_for_every_loss(loss):
         check_estimator(
             NeuralNetRegressor(loss=loss), expected_failed_checks=expected, on_fail="raise"
         )
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"loss": "poisson"}, lambda y, w: np.average(y, weights=w)),
+        ({"loss": "quantile", "quantile": 0.5}, lambda y, w: 3.0),  # the weighted median
+    ],
+)
+def test_sample_weights_move_what_each_loss_estimates(params, expected):
+    # on a featureless table a fit predicts the (weighted) statistic of its loss
+    y = np.repeat([1.0, 3.0, 9.0], 200)
+    weight = np.repeat([1.0, 4.0, 1.0], 200)  # the middle value holds 2/3 of the weight
+    flat = np.zeros((600, 1))
+    est = NeuralNetRegressor(early_stopping=False, max_iter=60, random_state=0, **params)
+    pred = est.fit(flat, y, sample_weight=weight).predict(flat[:1])[0]
+    assert pred == pytest.approx(expected(y, weight), rel=0.03)
+
+
+def test_skl2onnx_pipelines_refuse_several_quantiles_naming_to_onnx():
+    skl2onnx = pytest.importorskip("skl2onnx", reason="the onnx extra is not installed")
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    est = NeuralNetRegressor(loss="quantile", quantile=[0.1, 0.9], max_iter=2, random_state=0)
+    pipe = make_pipeline(StandardScaler(), est).fit(X[:200], Y_HETERO[:200])
+    with pytest.raises(ValueError, match="sknn.onnx.to_onnx"):
+        skl2onnx.to_onnx(pipe, X[:3].astype(np.float32))
