@@ -36,6 +36,7 @@ from sknn.mlp._network import (
 from sknn.mlp._stochastic import fit_stochastic
 from sknn.mlp._warnings import warn_as_sklearn
 from sknn.sklearn_glue.callbacks import CallbackSupportMixin, begin_fit, end_fit, with_callbacks
+from sknn.sklearn_glue.dask_collections import refuse_dask
 from sknn.sklearn_glue.decorators import fit_context
 from sknn.sklearn_glue.feature_names import check_array_features
 from sknn.sklearn_glue.fit_state import restored_on_error
@@ -156,6 +157,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, metaclass=AB
 
     # ------------------------------------------------------------- fitting
     @fit_context(prefer_skip_nested_validation=True)
+    @refuse_dask
     def fit(self, X: MatrixLike, y: TargetLike, sample_weight: ArrayLike | None = None) -> Self:
         """Fit the model to data matrix ``X`` and targets ``y``.
 

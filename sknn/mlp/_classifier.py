@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from sknn.mlp._base import BaseMultilayerPerceptron
 from sknn.mlp._losses import accuracy
+from sknn.sklearn_glue.dask_collections import refuse_dask
 from sknn.sklearn_glue.decorators import available_if, fit_context
 from sknn.sklearn_glue.input_types import ArrayLike, MatrixLike, Self, TargetLike
 from sknn.sklearn_glue.targets import check_labels
@@ -248,6 +249,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
 
     @available_if(lambda est: est._check_solver())
     @fit_context(prefer_skip_nested_validation=True)
+    @refuse_dask
     def partial_fit(
         self,
         X: MatrixLike,
@@ -302,6 +304,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         self.classes_ = unique_labels(classes)
         return True
 
+    @refuse_dask
     def predict(self, X: MatrixLike) -> np.ndarray:
         """Predict using the multi-layer perceptron classifier.
 
@@ -321,6 +324,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             y_pred = y_pred.ravel()
         return self._label_binarizer.inverse_transform(y_pred)
 
+    @refuse_dask
     def predict_proba(self, X: MatrixLike) -> np.ndarray:
         """Probability estimates.
 
@@ -342,6 +346,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             return np.vstack([1 - y_pred, y_pred]).T
         return y_pred
 
+    @refuse_dask
     def predict_log_proba(self, X: MatrixLike) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`.
 
@@ -358,6 +363,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         y_prob = self.predict_proba(X)
         return np.log(y_prob, out=y_prob)
 
+    @refuse_dask
     def score(self, X: MatrixLike, y: TargetLike, sample_weight: ArrayLike | None = None) -> float:
         """Mean accuracy of :meth:`predict` on ``X`` against ``y``.
 

@@ -9,6 +9,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from sknn.mlp._base import BaseMultilayerPerceptron
 from sknn.mlp._losses import r2
+from sknn.sklearn_glue.dask_collections import refuse_dask
 from sknn.sklearn_glue.decorators import available_if, fit_context
 from sknn.sklearn_glue.input_types import ArrayLike, MatrixLike, Self, TargetLike
 from sknn.sklearn_glue.targets import check_numeric_targets
@@ -228,6 +229,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
 
     @available_if(lambda est: est._check_solver())
     @fit_context(prefer_skip_nested_validation=True)
+    @refuse_dask
     def partial_fit(
         self, X: MatrixLike, y: TargetLike, sample_weight: ArrayLike | None = None
     ) -> Self:
@@ -249,6 +251,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         """
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
+    @refuse_dask
     def predict(self, X: MatrixLike) -> np.ndarray:
         """Predict using the multi-layer perceptron model.
 
@@ -266,6 +269,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         y_pred = self._forward_pass_fast(X)
         return y_pred.ravel() if y_pred.shape[1] == 1 else y_pred
 
+    @refuse_dask
     def score(self, X: MatrixLike, y: TargetLike, sample_weight: ArrayLike | None = None) -> float:
         """The coefficient of determination R^2 of :meth:`predict` on ``X``.
 

@@ -15,6 +15,7 @@ from sknn.neural_net._docs import document_parameters
 from sknn.neural_net._links import ClassifierLink
 from sknn.neural_net._outputs import as_members
 from sknn.neural_net._targets import class_codes, class_weight_factors, label_kind
+from sknn.sklearn_glue.dask_collections import is_dask, lazy_on_dask, streamed_accuracy
 from sknn.sklearn_glue.decorators import fit_context
 from sknn.sklearn_glue.input_types import ArrayLike, InputsLike, Self, TargetLike
 from sknn.sklearn_glue.targets import check_labels
@@ -305,6 +306,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
     def _output_link(self) -> ClassifierLink:
         return ClassifierLink(self.classes_, self._output_kind, getattr(self, "temperature_", 1.0))
 
+    @lazy_on_dask
     def predict_proba(self, X: InputsLike) -> np.ndarray:
         """Class probabilities.
 
@@ -312,6 +314,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         ----------
         X : array-like, sparse matrix, DataFrame or dict of arrays
             The samples, as given to :meth:`fit`.
+            A Dask DataFrame or Array gives a lazy Dask Array, partition by partition.
 
         Returns
         -------
@@ -322,6 +325,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         logits = self._forward(X).double()
         return self._output_link().proba(logits)
 
+    @lazy_on_dask
     def predict_log_proba(self, X: InputsLike) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`, computed stably.
 
@@ -329,6 +333,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         ----------
         X : array-like, sparse matrix, DataFrame or dict of arrays
             The samples, as given to :meth:`fit`.
+            A Dask DataFrame or Array gives a lazy Dask Array, partition by partition.
 
         Returns
         -------
@@ -338,6 +343,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         logits = self._forward(X).double()
         return self._output_link().log_proba(logits)
 
+    @lazy_on_dask
     def predict(self, X: InputsLike) -> np.ndarray:
         """Predicted labels.
 
@@ -345,6 +351,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         ----------
         X : array-like, sparse matrix, DataFrame or dict of arrays
             The samples, as given to :meth:`fit`.
+            A Dask DataFrame or Array gives a lazy Dask Array, partition by partition.
 
         Returns
         -------
@@ -372,5 +379,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         score : float
             The (weighted) share of rows predicted right.
         """
+        if is_dask(X):  # one partition at a time
+            return streamed_accuracy(self, X, y, sample_weight)
         check_labels(y)
         return float(super().score(X, y, sample_weight=sample_weight))

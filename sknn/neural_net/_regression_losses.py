@@ -16,6 +16,7 @@ from __future__ import annotations
 from numbers import Real
 
 import numpy as np
+from sklearn.metrics import d2_pinball_score
 
 from sknn.training.losses import absolute_error, huber, pinball, tweedie
 
@@ -119,6 +120,26 @@ def robust_huber_delta(y: np.ndarray, scale: np.ndarray) -> np.ndarray:
     """
     mad = 1.4826 * np.median(np.abs(y - np.median(y, axis=0)), axis=0)
     return 1.345 * np.where(mad > 0, mad, scale) / scale
+
+
+def quantiles_score(y, pred: np.ndarray, levels: np.ndarray, sample_weight=None) -> float:
+    """scikit-learn's ``d2_pinball_score`` of each level and output, averaged.
+
+    ``pred`` is ``predict``'s answer for a list of quantiles: ``(n, n_levels)``
+    or ``(n, n_outputs, n_levels)``.
+    """
+    y2 = np.asarray(y, dtype=np.float64)
+    y2 = y2.reshape(y2.shape[0], -1)
+    pred = pred.reshape(len(y2), y2.shape[1], -1)
+    return float(
+        np.mean(
+            [
+                d2_pinball_score(y2[:, o], pred[:, o, j], sample_weight=sample_weight, alpha=q)
+                for o in range(y2.shape[1])
+                for j, q in enumerate(levels)
+            ]
+        )
+    )
 
 
 def training_loss(est):

@@ -7,7 +7,6 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import RegressorMixin
-from sklearn.metrics import d2_pinball_score
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
@@ -22,10 +21,12 @@ from sknn.neural_net._regression_losses import (
     check_targets,
     log_link_scale,
     quantile_levels,
+    quantiles_score,
     robust_huber_delta,
     training_loss,
 )
 from sknn.neural_net._targets import standardization
+from sknn.sklearn_glue.dask_collections import is_dask, lazy_on_dask, streamed_r2
 from sknn.sklearn_glue.decorators import fit_context
 from sknn.sklearn_glue.input_types import ArrayLike, InputsLike, Self, TargetLike
 from sknn.sklearn_glue.targets import check_numeric_targets
@@ -274,6 +275,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         self.conformity_scores_ = None  # they described the network before this step
         return self
 
+    @lazy_on_dask
     def predict(self, X: InputsLike) -> np.ndarray:
         """Predicted targets.
 
@@ -281,6 +283,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         ----------
         X : array-like, sparse matrix, DataFrame or dict of arrays
             The samples, as given to :meth:`fit`.
+            A Dask DataFrame or Array gives a lazy Dask Array, partition by partition.
 
         Returns
         -------
@@ -293,6 +296,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         out = self._forward(X)  # checks that the model is fitted
         return self._output_link().values(out)
 
+    @lazy_on_dask
     def predict_interval(self, X: InputsLike, coverage: float | None = None) -> np.ndarray:
         """Prediction intervals, calibrated on the validation rows (split conformal).
 
@@ -309,6 +313,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         ----------
         X : array-like, sparse matrix, DataFrame or dict of arrays
             The samples, as given to :meth:`fit`.
+            A Dask DataFrame or Array gives a lazy Dask Array, partition by partition.
         coverage : float in (0, 1) or None, default=None
             The share of targets the intervals should hold. None: the span of
             the outermost quantiles (0.9 for ``quantile=[0.05, 0.95]``), or
@@ -372,19 +377,15 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
             the pinball loss of the targets' own quantile that the
             predictions remove), averaged over levels and outputs.
         """
-        check_numeric_targets(y, type(self).__name__)
         levels = getattr(self, "quantiles_", None)
+        if is_dask(X) and levels is None:  # one partition at a time
+            return streamed_r2(self, X, y, sample_weight, shift=self._y_mean)
+        if is_dask(X):
+            raise ValueError(
+                "score of several quantiles needs each target's quantiles, which one pass over "
+                "a Dask collection cannot give exactly; score a computed sample instead."
+            )
+        check_numeric_targets(y, type(self).__name__)
         if levels is None:
             return float(super().score(X, y, sample_weight=sample_weight))
-        y2 = np.asarray(y, dtype=np.float64)
-        y2 = y2.reshape(y2.shape[0], -1)
-        pred = self.predict(X).reshape(len(y2), y2.shape[1], -1)
-        return float(
-            np.mean(
-                [
-                    d2_pinball_score(y2[:, o], pred[:, o, j], sample_weight=sample_weight, alpha=q)
-                    for o in range(y2.shape[1])
-                    for j, q in enumerate(levels)
-                ]
-            )
-        )
+        return quantiles_score(y, self.predict(X), levels, sample_weight)

@@ -36,6 +36,7 @@ from sknn.preprocessing._numeric import (
     robust_stats,
     scaled_numeric,
 )
+from sknn.sklearn_glue.dask_collections import lazy_on_dask
 from sknn.sklearn_glue.decorators import fit_context
 from sknn.sklearn_glue.feature_names import check_array_features
 from sknn.sklearn_glue.fit_state import restored_on_error
@@ -213,6 +214,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             self._fit_frame(frame, _check_sample_weight(sample_weight, frame, dtype=np.float64))
             return self._encode(frame)
 
+    @lazy_on_dask
     def transform(self, X: MatrixLike) -> np.ndarray:
         """Encode ``X`` with the fitted statistics.
 

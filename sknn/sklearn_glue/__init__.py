@@ -10,8 +10,11 @@ estimator as it was), ``targets.py`` (missing or mixed-type labels and text
 regression targets refused, naming the rows and the fix, before scikit-learn
 sorts or converts them) and ``decorators.py`` (scikit-learn's ``_fit_context``
 and ``available_if``, declared to keep the signatures they wrap, so that
-type checkers see them). It imports scikit-learn (with numpy, scipy and pandas)
-and :mod:`sknn.training` only.
+type checkers see them) and ``dask_collections.py`` (a Dask DataFrame or
+Array answered partition by partition as a lazy Dask Array, scores summed
+over partitions in one pass, the drop-ins' refusal). It imports scikit-learn
+(with numpy, scipy and pandas), :mod:`sknn.training`, and Dask only when an
+input already is a Dask collection.
 Imported by: :mod:`sknn.neural_net`, :mod:`sknn.mlp`, :mod:`sknn.preprocessing`,
 :mod:`sknn.pretrained` (and any future estimator family). Next: scikit-learn's Array API dispatch
 (torch tensors in and out) gets its namespace-and-device helpers here, so

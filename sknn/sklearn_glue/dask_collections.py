@@ -1,0 +1,207 @@
+"""Dask collections in and out: answers computed partition by partition, lazily.
+
+A fitted estimator answers a Dask DataFrame or Dask Array without computing
+it: :func:`lazy_on_dask` makes a method map itself over the partitions (rows
+of a Dask Array: its row blocks) and return a lazy Dask Array, whose
+partitions are the answers to the input's partitions; :func:`streamed_sums`
+adds up per-partition statistics (a score's sums) in one pass, holding one
+partition at a time. The drop-ins, which are scikit-learn's MLPs, refuse a
+Dask collection with :func:`refuse_dask`. Dask is optional: nothing here
+imports it unless the input already is a Dask collection.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import warnings
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+import numpy as np
+
+Method = TypeVar("Method", bound=Callable[..., Any])
+
+
+def is_dask(X) -> bool:
+    """Whether ``X`` is a Dask collection (a DataFrame, Series or Array)."""
+    if "dask" not in sys.modules:  # nothing can be a Dask collection before dask loads
+        return False
+    import dask
+
+    return dask.is_dask_collection(X)
+
+
+def _is_dask_frame(X) -> bool:
+    import dask.dataframe as dd
+
+    return isinstance(X, (dd.DataFrame, dd.Series))
+
+
+def _sample_rows(X):
+    """A few made-up rows with ``X``'s columns and dtypes: what an answer's type is read from."""
+    if _is_dask_frame(X):
+        from dask.dataframe.utils import meta_nonempty
+
+        return meta_nonempty(X._meta)
+    return np.zeros((2, *X.shape[1:]), dtype=X.dtype)
+
+
+def _by_rows(X):
+    """A Dask Array in blocks of whole rows (a block cut across columns cannot be answered)."""
+    return X.rechunk({axis: -1 for axis in range(1, X.ndim)})
+
+
+def map_answers(X, answer: Callable[[object], np.ndarray]):
+    """``answer`` of each partition of ``X``, as one lazy Dask Array of rows."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the made-up rows may be unusual values
+        meta = np.asarray(answer(_sample_rows(X)))[:0]
+    if _is_dask_frame(X):
+        return X.map_partitions(answer, meta=meta)
+    blocks = _by_rows(X)
+    # the answer's trailing axes replace the input's: (rows, features) -> (rows, ...)
+    drop = tuple(range(meta.ndim, blocks.ndim))
+    new = tuple(range(blocks.ndim, meta.ndim))
+    chunks = (blocks.chunks[0], *meta.shape[1:]) if meta.ndim > 1 else (blocks.chunks[0],)
+    return blocks.map_blocks(
+        answer,
+        dtype=meta.dtype,
+        chunks=chunks,
+        drop_axis=drop or None,
+        new_axis=new or None,
+        meta=meta,
+    )
+
+
+def lazy_on_dask(method: Method) -> Method:
+    """Make ``method(self, X, ...)`` answer a Dask collection lazily, partition by partition.
+
+    The signature stays the method's own (type checkers see it unchanged).
+    """
+
+    @functools.wraps(method)
+    def answer(self, X, *args, **kwargs):
+        if not is_dask(X):
+            return method(self, X, *args, **kwargs)
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self)  # before the made-up rows: the usual NotFittedError
+        return map_answers(X, lambda part: method(self, part, *args, **kwargs))
+
+    return cast(Method, answer)
+
+
+def _partitions(collection):
+    """The collection as a list of delayed partitions (Dask Series/DataFrame/Array)."""
+    if _is_dask_frame(collection):
+        return collection.to_delayed()
+    return list(_by_rows(collection).to_delayed().ravel())
+
+
+def streamed_sums(stats: Callable[..., np.ndarray], *collections) -> np.ndarray:
+    """The sum over partitions of ``stats(X_part, y_part, ...)``, computed in one pass.
+
+    The collections are zipped partition by partition: each must have the
+    same number of partitions, and matching partitions the same rows.
+    """
+    import dask
+
+    parts = [_partitions(c) for c in collections]
+    counts = {len(p) for p in parts}
+    if len(counts) != 1:
+        raise ValueError(
+            f"X and y (and sample_weight) come in different numbers of partitions "
+            f"({', '.join(str(len(p)) for p in parts)}); they are read partition by "
+            "partition side by side. Split them alike: take y from the same Dask DataFrame "
+            "as X (y = ddf['target']; X = ddf.drop(columns='target'))."
+        )
+
+    def checked(*pieces):
+        lengths = {len(p) for p in pieces}
+        if len(lengths) != 1:
+            raise ValueError(
+                f"A partition of X and the matching partition of y have different numbers "
+                f"of rows ({sorted(lengths)}): the collections are not aligned. Take y from "
+                "the same Dask DataFrame as X (y = ddf['target'])."
+            )
+        return np.asarray(stats(*pieces), dtype=np.float64)
+
+    delayed_stats = [dask.delayed(checked)(*pieces) for pieces in zip(*parts, strict=True)]
+    return np.sum(dask.compute(*delayed_stats), axis=0)
+
+
+def refuse_dask(method: Method) -> Method:
+    """Make ``method(self, X, ...)`` refuse a Dask collection, naming what to do instead."""
+
+    @functools.wraps(method)
+    def refusing(self, X, *args, **kwargs):
+        if is_dask(X):
+            name = type(self).__name__
+            flagship = "NeuralNetClassifier" if "Classifier" in name else "NeuralNetRegressor"
+            raise TypeError(
+                f"{name} is scikit-learn's MLP and takes data in memory, not a Dask "
+                f"collection. Compute it first (X.compute()) if it fits in memory, or use "
+                f"sknn.{flagship}, whose predictions on a Dask collection are computed "
+                "partition by partition."
+            )
+        return method(self, X, *args, **kwargs)
+
+    return cast(Method, refusing)
+
+
+def _weights_beside(X, sample_weight):
+    if sample_weight is not None and not is_dask(sample_weight):
+        raise TypeError(
+            "With X a Dask collection, sample_weight must be one too, split like X "
+            "(a column of the same Dask DataFrame), or None."
+        )
+    return () if sample_weight is None else (sample_weight,)
+
+
+def _as_numpy(part) -> np.ndarray:
+    return np.asarray(part.to_numpy() if hasattr(part, "to_numpy") else part)
+
+
+def streamed_accuracy(estimator, X, y, sample_weight=None) -> float:
+    """``estimator.score`` (accuracy) of Dask ``X`` against Dask ``y``, one partition at a time."""
+    from sklearn.metrics import accuracy_score
+
+    def stats(X_part, y_part, w_part=None):
+        w = np.ones(len(y_part)) if w_part is None else _as_numpy(w_part)
+        right = accuracy_score(_as_numpy(y_part), estimator.predict(X_part), sample_weight=w)
+        return np.array([right * w.sum(), w.sum()])
+
+    right, total = streamed_sums(stats, X, y, *_weights_beside(X, sample_weight))
+    return float(right / total)
+
+
+def streamed_r2(estimator, X, y, sample_weight=None, shift=0.0) -> float:
+    """R^2 of ``estimator.predict`` on Dask ``X`` against Dask ``y``, one partition at a time.
+
+    Per output: the weighted sums of the targets around ``shift`` (a value
+    near their mean, such as the training targets' mean, so that the sums
+    do not cancel), of their squares and of the squared residuals; R^2 as
+    scikit-learn's ``r2_score`` (uniform average over outputs, 1 for a
+    constant target predicted exactly, else 0).
+    """
+
+    def stats(X_part, y_part, w_part=None):
+        target = _as_numpy(y_part).astype(np.float64).reshape(len(y_part), -1)
+        pred = np.asarray(estimator.predict(X_part), dtype=np.float64).reshape(target.shape)
+        w = np.ones(len(target)) if w_part is None else _as_numpy(w_part)
+        centered = target - shift
+        return np.stack(
+            [
+                np.full(target.shape[1], w.sum()),
+                w @ centered,
+                w @ centered**2,
+                w @ (target - pred) ** 2,
+            ]
+        )
+
+    total, first, second, residual = streamed_sums(stats, X, y, *_weights_beside(X, sample_weight))
+    spread = second - first**2 / total
+    exact = np.where(residual == 0, 1.0, 0.0)
+    r2 = np.where(spread > 0, 1 - residual / np.where(spread > 0, spread, 1.0), exact)
+    return float(np.mean(r2))
