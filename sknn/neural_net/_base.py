@@ -1,13 +1,11 @@
 """The flagship estimators' story: validate, encode, plan, train, finish; and predict.
 
 ``fit``: the input path checks and encodes ``X`` and builds the network
-(:mod:`sknn.neural_net._inputs`); the subclass encodes the targets; the plan splits the
-rows and builds the optimizer, schedule and stopper (:mod:`sknn.neural_net._plan`); the
-:class:`~sknn.training.Trainer` runs the epochs on the task's losses under the
-ensemble contract (:mod:`sknn.training.losses`); ``_finish`` restores the
-best weights and sets the fitted attributes. ``predict``: the same input path
-encodes, the network runs without gradients, the members are combined, and
-the subclass's output link (:mod:`sknn.neural_net._links`) gives the answer.
+(:mod:`._inputs`); the subclass encodes the targets; the plan splits the rows and builds
+the optimizer, schedule and stopper (:mod:`._plan`); the :class:`~sknn.training.Trainer`
+runs the epochs on the task's losses; ``_finish`` restores the best weights. A Dask
+collection is fitted from a stream of its partitions (:mod:`._streamed`). ``predict``:
+the input path encodes, the network runs, members combine, the output link answers.
 """
 
 from __future__ import annotations
@@ -24,17 +22,18 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from sknn.neural_net import _continue, _plan
 from sknn.neural_net._inputs import input_path
-from sknn.neural_net._outputs import as_members, probe_output_kind
+from sknn.neural_net._outputs import as_members
 from sknn.neural_net._persistence import TorchStateMixin
 from sknn.neural_net._routed import NestedParamsMixin, check_nested
+from sknn.neural_net._streamed import fit_streamed
 from sknn.nn import ACTIVATIONS
 from sknn.sklearn_glue import callbacks as sk_callbacks
+from sknn.sklearn_glue.dask_collections import is_dask
 from sknn.sklearn_glue.decorators import fit_context
 from sknn.sklearn_glue.fit_state import restored_on_error
 from sknn.sklearn_glue.input_types import ArrayLike, InputsLike, Self, TargetLike
 from sknn.training import (
     EarlyStopping,
-    History,
     Trainer,
     resolve_device,
     torch_threads,
@@ -151,7 +150,6 @@ class BaseNeuralNet(
             setattr(self, key, value)
 
     # ----------------------------------------------------------------- hooks
-    # Subclasses say what the task is and how targets are encoded.
     _y_numeric = False
 
     def _task(self) -> str:
@@ -227,6 +225,8 @@ class BaseNeuralNet(
         # all or nothing: a fit that raises leaves the model as it was before it
         in_place = ("module_", "optimizer_", "history_", "_rng") if reuse else ()
         with restored_on_error(self, in_place):
+            if is_dask(X):  # one pass for the statistics, then training from the partitions
+                return fit_streamed(self, X, y, sample_weight, reuse, incremental)
             return self._fit_all(X, y, sample_weight, reuse, incremental, classes)
 
     def _fit_all(self, X, y, sample_weight, reuse: bool, incremental: bool, classes):
@@ -260,30 +260,19 @@ class BaseNeuralNet(
         device = resolve_device(self.device)
         with _plan.seeded_torch(self._rng, device) as seed:
             if not reuse:
-                X_build = take(X, train_idx)
                 for name, value in _plan.network_choices(self, len(train_idx)).items():
                     setattr(self, name, value)
-                self.module_ = path.build(X_build, self._n_model_outputs, sample_weight[train_idx])
-                # what rebuilds the network when a saved model is loaded
                 two_d = isinstance(X, np.ndarray) and X.ndim == 2  # the rows of X_build
                 self._n_build_features = X.shape[1] if two_d else 0
-                self.module_.to(device)
-                self._output_kind = probe_output_kind(
-                    self.module_,
-                    path.tensors(X, train_idx[:2], device),
-                    self._task(),
-                    self._n_model_outputs,
+                probe = path.tensors(X, train_idx[:2], device)
+                _plan.new_network(
+                    self, path, take(X, train_idx), sample_weight[train_idx], probe, device
                 )
-                self.optimizer_ = _plan.build_optimizer(self, path, self.module_, device)
-                self._network_settings = _continue.settings(self, _continue.NETWORK)
-                self.history_ = History()
             else:
                 if next(self.module_.parameters()).device != device:
                     self._move_to(device)
                 if _continue.optimizer_changed(self):  # honoured with a new optimizer
                     self.optimizer_ = _plan.build_optimizer(self, path, self.module_, device)
-            self._optimizer_settings = _continue.settings(self, _continue.OPTIMIZER)
-            self.device_ = device
             y_enc = self._adapt_targets(y_enc)
             train = _plan.training_data(path, X, y_enc, sample_weight, train_idx, device)
             valid = (
@@ -291,39 +280,48 @@ class BaseNeuralNet(
                 if valid_idx is None
                 else _plan.training_data(path, X, y_enc, sample_weight, valid_idx, device)
             )
-            batch_size = _plan.batch_size(self, len(train))
-            max_epochs = 1 if incremental else _plan.epochs(self, len(train), batch_size)
-            self.learning_rate_ = _plan.learning_rate(self, batch_size)
-            _plan.reset_learning_rate(self, self.optimizer_)
-            stopper = _plan.stopper(self, incremental, has_valid=valid is not None)
-            objective, plain, ensemble = _plan.losses(self)
-            n_threads, tuner = plan_threads(
-                3 * batch_size * self._macs_per_row(), device, self.n_threads
-            )
-            reported = sk_callbacks.begin_fit(self, *raw, max_epochs, sk_callbacks.module_snapshot)
-            trainer = Trainer(
-                self.module_,
-                objective,
-                self.optimizer_,
-                batch_size=batch_size,
-                max_epochs=max_epochs,
-                schedule=_plan.schedule(self, max_epochs, incremental),
-                stopper=stopper,
-                score_fn=_plan.members_score(self),
-                callbacks=[*tuner, *_plan.callbacks(self, incremental), *reported],
-                generator=torch.Generator().manual_seed(seed),
-                shuffle=self.shuffle,
-                eval_loss_fn=ensemble,
-                report_loss_fn=plain,
-            )
-            with torch_threads(n_threads):
-                trainer.fit(train, valid, self.history_)
-            self.n_threads_ = tuner[0].n_threads if tuner else n_threads
+            self._train(path, train, valid, device, seed, incremental, raw)
+        return self
+
+    def _train(self, path, train, valid, device, seed: int, incremental: bool, raw) -> None:
+        """Train on ``train`` (in memory or a stream), watch ``valid``, then finish the fit."""
+        self._optimizer_settings = _continue.settings(self, _continue.OPTIMIZER)
+        self.device_ = device
+        batch_size = _plan.batch_size(self, len(train))
+        max_epochs = 1 if incremental else _plan.epochs(self, len(train), batch_size)
+        self.learning_rate_ = _plan.learning_rate(self, batch_size)
+        _plan.reset_learning_rate(self, self.optimizer_)
+        stopper = _plan.stopper(self, incremental, has_valid=valid is not None)
+        objective, plain, ensemble = _plan.losses(self)
+        n_threads, tuner = plan_threads(
+            3 * batch_size * self._macs_per_row(), device, self.n_threads
+        )
+        X, y, weight = raw  # what scikit-learn's callbacks see
+        reported = sk_callbacks.begin_fit(
+            self, X, y, weight, max_epochs, sk_callbacks.module_snapshot
+        )
+        trainer = Trainer(
+            self.module_,
+            objective,
+            self.optimizer_,
+            batch_size=batch_size,
+            max_epochs=max_epochs,
+            schedule=_plan.schedule(self, max_epochs, incremental),
+            stopper=stopper,
+            score_fn=_plan.members_score(self),
+            callbacks=[*tuner, *_plan.callbacks(self, incremental), *reported],
+            generator=torch.Generator().manual_seed(seed),
+            shuffle=self.shuffle,
+            eval_loss_fn=ensemble,
+            report_loss_fn=plain,
+        )
+        with torch_threads(n_threads):
+            trainer.fit(train, valid, self.history_)
+        self.n_threads_ = tuner[0].n_threads if tuner else n_threads
         self._finish(trainer, stopper, has_valid=valid is not None)
         if not incremental:
             self._calibrate(valid)
         sk_callbacks.end_fit(self)
-        return self
 
     def _macs_per_row(self) -> int:
         """Multiply-adds per row (about the parameter count), cached per fit."""

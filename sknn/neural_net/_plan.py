@@ -16,9 +16,11 @@ import numpy as np
 import torch
 from sklearn.model_selection import train_test_split
 
+from sknn.neural_net import _continue
 from sknn.neural_net._custom import param_groups, user_loss
+from sknn.neural_net._outputs import probe_output_kind
 from sknn.neural_net._routed import nested
-from sknn.training import Callback, EarlyStopping, ProgressBar, TrainingData
+from sknn.training import Callback, EarlyStopping, History, ProgressBar, TrainingData
 from sknn.training.losses import combine, combined_loss, members_loss, task_loss
 from sknn.training.optim import make_optimizer
 from sknn.training.schedules import Schedule
@@ -208,6 +210,17 @@ def training_data(path, X, y_enc, weight, idx, device) -> TrainingData:
         y=torch.as_tensor(y_enc[idx], device=device),
         weight=w_t,
     )
+
+
+def new_network(est, path, X_build, weight_build, probe, device: torch.device) -> None:
+    """A new network from training rows ``X_build`` (``probe``: two rows held to the
+    output contract), its optimizer and an empty history, set on ``est``."""
+    est.module_ = path.build(X_build, est._n_model_outputs, weight_build)
+    est.module_.to(device)
+    est._output_kind = probe_output_kind(est.module_, probe, est._task(), est._n_model_outputs)
+    est.optimizer_ = build_optimizer(est, path, est.module_, device)
+    est._network_settings = _continue.settings(est, _continue.NETWORK)
+    est.history_ = History()
 
 
 def build_optimizer(est, path, module: torch.nn.Module, device: torch.device):

@@ -82,8 +82,13 @@ def check_loss_params(est) -> None:
         quantile_levels(est.quantile)
 
 
-def check_targets(loss: str, power: float | None, y: np.ndarray, weight: np.ndarray) -> None:
-    """Refuse targets a log-link loss cannot model, naming the fix (before any training)."""
+def check_targets(
+    loss: str, power: float | None, y: np.ndarray, weight: np.ndarray, whole: bool = True
+) -> None:
+    """Refuse targets a log-link loss cannot model, naming the fix (before any training).
+
+    ``whole=False``: ``y`` is one partition of the targets; its mean is not checked.
+    """
     if loss not in LOG_LINK:
         return
     p = variance_power(loss, power)
@@ -100,6 +105,8 @@ def check_targets(loss: str, power: float | None, y: np.ndarray, weight: np.ndar
             f"{int(np.sum(y < 0))} negative values. Use loss='squared_error' or 'huber' for "
             "targets of any sign."
         )
+    if not whole:
+        return
     means = np.average(y, axis=0, weights=weight)
     if np.any(means <= 0):
         raise ValueError(

@@ -194,7 +194,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         y2 = y.reshape(-1, 1) if y.ndim == 1 else y
         if reset:
             check_loss_params(self)
-        check_targets(self.loss, self.power, y2, sample_weight)
+        check_targets(self.loss, self.power, y2, sample_weight, whole=reset)
         if reset:
             self.n_outputs_ = y2.shape[1]
             levels, several = quantile_levels(self.quantile)

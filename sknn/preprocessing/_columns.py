@@ -56,6 +56,23 @@ class ColumnPlan:
         return {"datetime": len(DATETIME_PARTS), "onehot": 0, "code": 0}.get(self.kind, 1)
 
 
+@dataclass(frozen=True)
+class ColumnFacts:
+    """What a pass over a whole table, partition by partition, knows of a column exactly.
+
+    Given to :func:`plan_column` in place of what it would read from the
+    column's values: the kind, every distinct observed value of a
+    categorical column (sorted by str form, as :func:`seen_categories`
+    sorts them; None for other columns), the numbers of observed and of
+    missing values.
+    """
+
+    kind: str
+    categories: tuple | None
+    n_observed: int
+    n_missing: int
+
+
 # ------------------------------------------------------------ column kinds
 def dtype_kind(series: pd.Series, name: str) -> str:
     """Kind of a column judged by its dtype, and for object columns by its values.
@@ -193,7 +210,12 @@ def explicit_categorical(
 
 
 def plan_column(
-    series: pd.Series, index: int, name: str, categorical, max_onehot_cardinality: int
+    series: pd.Series,
+    index: int,
+    name: str,
+    categorical,
+    max_onehot_cardinality: int,
+    facts: ColumnFacts | None = None,
 ) -> ColumnPlan:
     """Decide how one column is encoded; learn its categories or time zone.
 
@@ -210,14 +232,21 @@ def plan_column(
     max_onehot_cardinality : int
         Categorical columns with at most this many categories are one-hot
         encoded, the others become codes.
+    facts : ColumnFacts or None, default=None
+        The column's kind, categories and observed count from a pass over the
+        whole table, when ``series`` is only a sample of it (the identifier
+        warning still reads the sample's share of distinct values).
 
     Returns
     -------
     plan : ColumnPlan
         The column's encoding.
     """
-    kind = dtype_kind(series, name)
-    if kind == "empty" or (len(series) and series.isna().all()):
+    kind = dtype_kind(series, name) if facts is None else facts.kind
+    all_missing = bool(len(series)) and bool(series.isna().all())
+    if facts is not None:
+        all_missing = facts.n_observed == 0
+    if kind == "empty" or all_missing:
         warn_user(
             f"Column {name!r} has only missing values; it carries no information beyond its "
             "missing indicator. Drop it before fitting."
@@ -239,6 +268,8 @@ def plan_column(
     as_str = kind == "mixed"
     categories = seen_categories(series, as_str)
     _warn_if_identifier(name, len(categories), int(series.notna().sum()))
+    if facts is not None and facts.categories is not None:
+        categories = facts.categories
     encoding = "onehot" if len(categories) <= max_onehot_cardinality else "code"
     return ColumnPlan(index, name, encoding, as_str=as_str, categories=categories)
 
@@ -248,6 +279,7 @@ def plan_columns(
     names: np.ndarray,
     explicit: np.ndarray | None,
     max_onehot_cardinality: int,
+    facts: list[ColumnFacts] | None = None,
 ) -> list[ColumnPlan]:
     """:func:`plan_column` for every column of ``frame``, in input order.
 
@@ -262,6 +294,9 @@ def plan_columns(
         None to judge by dtype.
     max_onehot_cardinality : int
         As in :func:`plan_column`.
+    facts : list of ColumnFacts or None, default=None
+        Each column's facts from a pass over the whole table (``frame`` is
+        then a sample of it), as in :func:`plan_column`.
 
     Returns
     -------
@@ -275,6 +310,7 @@ def plan_columns(
             str(names[j]),
             None if explicit is None else bool(explicit[j]),
             max_onehot_cardinality,
+            None if facts is None else facts[j],
         )
         for j in range(frame.shape[1])
     ]

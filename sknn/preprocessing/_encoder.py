@@ -1,11 +1,9 @@
 """The :class:`TabularEncoder` estimator: scikit-learn's API over the column encoders.
 
-It reads the input as a DataFrame (``_frame``), plans each column at fit
-(``_columns``), learns and applies the numeric statistics (``_numeric``) and
-lays the output out as numeric features, one-hot columns, missing indicators,
-then category codes (``_layout``), recording the sizes a network needs to
-split it. The encoding logic lives in those modules; this one holds the
-estimator's parameters, fitted attributes and public methods.
+It reads the input as a DataFrame (``_frame``), plans each column at fit (``_columns``),
+learns and applies the numeric statistics (``_numeric``), lays the output out
+(``_layout``), and fits a Dask DataFrame from one pass (``_streamed``); the encoding
+logic lives in those modules, this one holds the parameters and public methods.
 """
 
 from __future__ import annotations
@@ -36,7 +34,8 @@ from sknn.preprocessing._numeric import (
     robust_stats,
     scaled_numeric,
 )
-from sknn.sklearn_glue.dask_collections import lazy_on_dask
+from sknn.preprocessing._streamed import fit_encoder_on_stream
+from sknn.sklearn_glue.dask_collections import is_dask, lazy_on_dask
 from sknn.sklearn_glue.decorators import fit_context
 from sknn.sklearn_glue.feature_names import check_array_features
 from sknn.sklearn_glue.fit_state import restored_on_error
@@ -171,7 +170,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         ----------
         X : pandas DataFrame, array-like of shape (n_samples, n_features)
             Training data. Any object with a ``to_pandas`` method (such as a
-            polars DataFrame) is converted first.
+            polars DataFrame) is converted first. A Dask DataFrame is fitted
+            from one pass over its partitions: categories exactly, quantiles
+            from a sample of 100,000 rows (see ``sknn.preprocessing._streamed``).
         y : None
             Ignored.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -184,6 +185,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             The fitted encoder.
         """
         with restored_on_error(self):  # a refused table leaves the fitted encoder as it was
+            if is_dask(X):  # one pass over the partitions
+                fit_encoder_on_stream(self, X, sample_weight)
+                return self
             frame = validate_frame(X, self, reset=True)
             self._fit_frame(frame, _check_sample_weight(sample_weight, frame, dtype=np.float64))
         return self
@@ -209,6 +213,8 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         X_out : ndarray of shape (n_samples, n_features_out), dtype=float32
             The encoded data.
         """
+        if is_dask(X):  # fitted in one pass, then encoded lazily
+            return self.fit(X, sample_weight=sample_weight).transform(X)
         with restored_on_error(self):
             frame = validate_frame(X, self, reset=True)
             self._fit_frame(frame, _check_sample_weight(sample_weight, frame, dtype=np.float64))
@@ -333,15 +339,18 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         return feature_names_out(self._columns, _check_feature_names_in(self, input_features))
 
     # ---------------------------------------------------------------- fitting
-    def _fit_frame(self, frame: pd.DataFrame, sample_weight=None) -> None:
+    def _fit_frame(self, frame: pd.DataFrame, sample_weight=None, facts=None) -> None:
+        """Fit on ``frame``, or on a sample of a table and its ``ColumnFacts`` (one a column)."""
         names = _check_feature_names_in(self, None)
-        explicit = explicit_categorical(
-            self.categorical_features, names, hasattr(self, "feature_names_in_")
-        )
-        self._columns = plan_columns(frame, names, explicit, self.max_onehot_cardinality)
+        explicit = self._explicit_categorical(names)
+        self._columns = plan_columns(frame, names, explicit, self.max_onehot_cardinality, facts)
         raw = raw_numeric(frame, self._columns)
-        for j in columns_where(self._columns, np.isnan(raw)):
-            self._columns[j].has_missing = True
+        if facts is None:
+            for j in columns_where(self._columns, np.isnan(raw)):
+                self._columns[j].has_missing = True
+        else:
+            for column, fact in zip(self._columns, facts, strict=True):
+                column.has_missing = fact.n_missing > 0 and column.kind not in ("onehot", "code")
         self._bool_features = feature_mask(self._columns, "bool")
         weight = np.ones(len(raw)) if sample_weight is None else sample_weight
         self._fill, self._center, self._scale = robust_stats(raw, self._bool_features, weight)
@@ -357,6 +366,12 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         self.cardinalities_ = cardinalities(self._columns)
         self.n_continuous_out_ = raw.shape[1]
         self.n_numeric_out_ = n_numeric_out(self._columns, raw.shape[1])
+
+    def _explicit_categorical(self, names):
+        """Which columns ``categorical_features`` names categorical (None: judged by dtype)."""
+        return explicit_categorical(
+            self.categorical_features, names, hasattr(self, "feature_names_in_")
+        )
 
     # ---------------------------------------------------------------- encoding
     def _scaled_numeric(

@@ -205,3 +205,48 @@ def streamed_r2(estimator, X, y, sample_weight=None, shift=0.0) -> float:
     exact = np.where(residual == 0, 1.0, 0.0)
     r2 = np.where(spread > 0, 1 - residual / np.where(spread > 0, spread, 1.0), exact)
     return float(np.mean(r2))
+
+
+def fold_partitions(summarize: Callable[..., Any], fold: Callable[[Any, Any], Any], *collections):
+    """``summarize(i, *parts)`` of every partition, folded into one value as they arrive.
+
+    Partitions are computed a few at a time (as many as the machine has
+    cores) and their summaries folded in order, so memory holds a few
+    partitions and one accumulated summary, whatever the collection's size.
+    Returns ``(accumulated, n_partitions)``; the collections are zipped as
+    in :func:`streamed_sums`.
+    """
+    import os
+
+    import dask
+
+    parts = [_partitions(c) for c in collections]
+    if len({len(p) for p in parts}) != 1:
+        raise ValueError(
+            f"X and y (and sample_weight) come in different numbers of partitions "
+            f"({', '.join(str(len(p)) for p in parts)}); split them alike: take y from the "
+            "same Dask DataFrame as X (y = ddf['target'])."
+        )
+    rows = list(zip(*parts, strict=True))
+    group = max(1, os.cpu_count() or 1)
+    accumulated = None
+    for start in range(0, len(rows), group):
+        chunk = rows[start : start + group]
+        summaries = dask.compute(
+            *[dask.delayed(summarize)(start + k, *pieces) for k, pieces in enumerate(chunk)]
+        )
+        for summary in summaries:
+            accumulated = summary if accumulated is None else fold(accumulated, summary)
+    return accumulated, len(rows)
+
+
+def partition_loader(*collections) -> Callable[[int], tuple]:
+    """``load(i)``: partition ``i`` of each collection, computed (pandas or numpy)."""
+    import dask
+
+    parts = [_partitions(c) for c in collections]
+
+    def load(i: int) -> tuple:
+        return dask.compute(*[p[i] for p in parts], scheduler="sync")
+
+    return load

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,11 +54,17 @@ def call(module: nn.Module, X: Inputs) -> torch.Tensor:
     return module(**X) if isinstance(X, dict) else module(X)
 
 
+Batch = tuple[Inputs, torch.Tensor, torch.Tensor | None]
+
+
 @dataclass
 class TrainingData:
     """Inputs, targets and optional per-sample weights, already on the device.
 
     ``weight`` must be normalised to mean 1 so that batch losses stay comparable.
+    A :class:`~sknn.training.Trainer` asks any training data for the three
+    methods below; :class:`~sknn.training.streams.ChunkStream` serves them
+    from chunks loaded one buffer at a time instead.
     """
 
     X: Inputs
@@ -67,6 +73,34 @@ class TrainingData:
 
     def __len__(self) -> int:
         return n_rows(self.X)
+
+    def head(self, rows: int) -> TrainingData:
+        """The first ``rows`` rows, in memory."""
+        part = slice(0, rows)
+        weight = None if self.weight is None else self.weight[part]
+        return TrainingData(take(self.X, part), self.y[part], weight)
+
+    def batches(
+        self,
+        batch_size: int,
+        generator: torch.Generator | None,
+        shuffle: bool,
+        order: Callable[[int], torch.Tensor] | None = None,
+    ) -> Iterator[Batch]:
+        """One epoch's batches: the rows in a fresh random order (``order(n)`` if
+        given, else a permutation drawn from ``generator``), or as stored."""
+        n = len(self)
+        X, y, w = self.X, self.y, self.weight
+        if shuffle:
+            perm = (order(n) if order is not None else torch.randperm(n, generator=generator)).to(
+                y.device, non_blocking=True
+            )
+            # one gather per epoch, then every batch is a free contiguous view
+            X, y = take(X, perm), y[perm]
+            w = None if w is None else w[perm]
+        for start in range(0, n, batch_size):
+            stop = start + batch_size
+            yield take(X, slice(start, stop)), y[start:stop], None if w is None else w[start:stop]
 
 
 def predict_in_chunks(module: nn.Module, X: Inputs, chunk: int | None = None) -> torch.Tensor:
@@ -198,6 +232,7 @@ class Trainer:
         # the dtype the epoch's losses are summed in: the network's
         floating = [p.dtype for p in module.parameters() if p.is_floating_point()]
         self._loss_dtype = floating[0] if floating else torch.float32
+        self._device = next((p.device for p in module.parameters()), torch.device("cpu"))
         self.stopped_early = False
         self.stopped_by_callback = False
         self.interrupted = False
@@ -206,18 +241,7 @@ class Trainer:
 
     def _epoch(self, train: TrainingData) -> tuple[torch.Tensor, torch.Tensor | None]:
         """One pass over ``train``: the mean objective and the mean reported loss (tensors)."""
-        n = len(train)
-        X, y, w = train.X, train.y, train.weight
-        if self.shuffle:
-            perm = (
-                self.order(n)
-                if self.order is not None
-                else torch.randperm(n, generator=self.generator)
-            ).to(y.device, non_blocking=True)
-            # one gather per epoch, then every batch is a free contiguous view
-            X, y = take(X, perm), y[perm]
-            w = None if w is None else w[perm]
-        module, loss_fn, step, bs = self.module, self.loss_fn, self.stepper, self.batch_size
+        module, loss_fn, step = self.module, self.loss_fn, self.stepper
         report_fn = self.report_loss_fn
         begin_hooks, batch_hooks = self._batch_begin_hooks, self._batch_hooks
         # running sums in place: a list of per-batch 0-d tensors would pin small
@@ -225,27 +249,28 @@ class Trainer:
         # of RSS over 780 batches, measured)
         # in the training dtype: a float32 sum of float64 losses rounds away
         # digits that scikit-learn's loss_curve_ keeps
-        dtype = self._loss_dtype
-        total = torch.zeros((), device=y.device, dtype=dtype)
+        dtype, device = self._loss_dtype, self._device
+        total = torch.zeros((), device=device, dtype=dtype)
         total_reported = (
-            torch.zeros((), device=y.device, dtype=dtype) if report_fn is not None else None
+            torch.zeros((), device=device, dtype=dtype) if report_fn is not None else None
         )
-        n_batches = 0
-        for start in range(0, n, bs):
+        n_batches = n = 0
+        for X_batch, y_batch, w_batch in train.batches(
+            self.batch_size, self.generator, self.shuffle, self.order
+        ):
             if begin_hooks:
                 begin = {"epoch": self.epoch, "batch": n_batches + 1}
                 for hook in begin_hooks:
                     hook(begin)
-            stop = start + bs
-            out = call(module, take(X, slice(start, stop)))
-            y_batch, w_batch = y[start:stop], None if w is None else w[start:stop]
-            rows = min(stop, n) - start
+            out = call(module, X_batch)
+            rows = len(y_batch)
             loss = loss_fn(out, y_batch, w_batch)
             if total_reported is not None and report_fn is not None:
                 with torch.no_grad():
                     total_reported.add_(report_fn(out.detach(), y_batch, w_batch), alpha=rows)
             step(loss)
             n_batches += 1
+            n += rows
             total.add_(loss.detach(), alpha=rows)
             if batch_hooks:
                 info = {"epoch": self.epoch, "batch": n_batches, "loss": loss.detach()}
@@ -267,10 +292,7 @@ class Trainer:
 
     def _loss_before_training(self, train: TrainingData) -> float:
         """The loss on the first rows of ``train`` before any step: the explosion baseline."""
-        rows = slice(0, CPU_EVAL_CHUNK)
-        weight = None if train.weight is None else train.weight[rows]
-        head = TrainingData(take(train.X, rows), train.y[rows], weight)
-        return self.evaluate(head, score=False)[0]
+        return self.evaluate(train.head(CPU_EVAL_CHUNK), score=False)[0]
 
     def evaluate(self, data: TrainingData, score: bool = True) -> tuple[float, float | None]:
         """Return the weighted mean loss and (unless ``score=False``) the score on ``data``."""

@@ -1,0 +1,263 @@
+"""Fitting a flagship estimator on a Dask collection: one pass, then a stream of partitions.
+
+Memory holds a few partitions at a time, never the table:
+
+1. **One pass** over the partitions (:func:`sknn.preprocessing._streamed.stream_summary`)
+   gathers the encoder's exact column facts and a weighted sample of 100,000
+   rows (targets and weights beside them), the targets' exact facts (the
+   classes and their counts; the weighted sums that standardize regression
+   targets; every target checked against the loss) and the validation rows.
+2. **Validation rows**: each row draws a uniform ``u`` from a generator seeded
+   by ``random_state`` and its partition's position; the rows with the
+   smallest ``u`` below ``validation_fraction``, at most
+   ``MAX_VALIDATION_ROWS``, are kept aside once, in memory, and every epoch
+   leaves them out of training (the same ``u`` is drawn again).
+3. **The encoder** fits from the facts and the sample, the network's
+   piecewise-linear bin edges from the encoded sample.
+4. **Training** runs the usual :class:`~sknn.training.Trainer` on a
+   :class:`~sknn.training.streams.ChunkStream`: partitions in a fresh seeded
+   order each epoch, two at a time shuffled together, the next two read and
+   encoded on a background thread. Early stopping, best-epoch restore,
+   calibration and the thread policy are the in-memory fit's.
+
+The result is the same kind of fitted estimator as an in-memory fit.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import validate_data
+
+from sknn.neural_net import _plan
+from sknn.neural_net._inputs import input_path
+from sknn.neural_net._regression_losses import check_loss_params, check_targets, robust_huber_delta
+from sknn.neural_net._routed import nested
+from sknn.preprocessing import TabularEncoder
+from sknn.preprocessing._streamed import candidate_columns, fit_encoder_on_stream, stream_summary
+from sknn.sklearn_glue.dask_collections import is_dask, partition_loader
+from sknn.sklearn_glue.targets import check_labels, check_numeric_targets
+from sknn.training import TrainingData
+from sknn.training.device import resolve_device
+from sknn.training.streams import ChunkStream
+
+MAX_VALIDATION_ROWS = 100_000
+BUFFER_PARTITIONS = 2
+_Y, _W = "__sknn_y", "__sknn_w"
+
+
+class _Smallest:
+    """The rows of smallest ``u`` (at most ``limit``) and how many rows were candidates."""
+
+    def __init__(self, u: np.ndarray, rows: pd.DataFrame, limit: int, n_candidates: int):
+        keep = np.argsort(u, kind="stable")[:limit]
+        self.u, self.rows, self.limit, self.n_candidates = (
+            u[keep],
+            rows.iloc[keep],
+            limit,
+            n_candidates,
+        )
+
+    def __add__(self, other: _Smallest) -> _Smallest:
+        rows = pd.concat([self.rows, other.rows])
+        u = np.concatenate([self.u, other.u])
+        return _Smallest(u, rows, self.limit, self.n_candidates + other.n_candidates)
+
+
+def _refuse(est, X, y, sample_weight, reuse: bool, incremental: bool) -> None:
+    name = type(est).__name__
+    if not hasattr(X, "columns"):
+        raise TypeError(
+            f"{name} fits a Dask DataFrame; make one of a Dask Array with "
+            "dask.dataframe.from_dask_array(X) (its predictions take either)."
+        )
+    if incremental or reuse:
+        raise ValueError(
+            f"{name} fits a Dask collection from scratch only; partial_fit and warm starts "
+            "take data in memory: for part in ddf.partitions: est.partial_fit(part.compute(), "
+            "...) streams it by hand."
+        )
+    if est.module is not None:
+        raise ValueError(
+            "A module of your own is fed arrays in memory; fit it on a computed sample, or "
+            "use sknn's own network (module=None) to stream a Dask DataFrame."
+        )
+    if getattr(est, "class_weight", None) == "balanced":
+        raise ValueError(
+            "class_weight='balanced' with a Dask collection is not supported yet; pass a dict "
+            "of weights per class (the counts are in y.value_counts().compute())."
+        )
+    for what, value in (("y", y), ("sample_weight", sample_weight)):
+        if value is not None and not is_dask(value):
+            raise TypeError(
+                f"With X a Dask collection, {what} must be one too, split like X (a column of "
+                "the same Dask DataFrame: y = ddf['target'])."
+            )
+
+
+def _targets_beside(n_targets: int):
+    """The target (and weight) columns a partition's sample carries beside ``X``'s."""
+
+    def beside(X_part, y_part, *w_part) -> dict:
+        y = np.asarray(y_part).reshape(len(X_part), -1)
+        columns = {f"{_Y}{k}": y[:, k] for k in range(n_targets)}
+        w = np.asarray(w_part[0], dtype=np.float64) if w_part else np.ones(len(X_part))
+        return {**columns, _W: w}
+
+    return beside
+
+
+def _uniform(seed: int, i: int, n: int) -> np.ndarray:
+    """The validation draw of partition ``i``'s rows (the same at every pass)."""
+    return np.random.default_rng([seed, i]).random(n)
+
+
+def _check_partition_targets(est, y2: np.ndarray, weight: np.ndarray) -> None:
+    """What the in-memory fit refuses in ``y``, partition by partition."""
+    if not est._y_numeric:
+        check_labels(y2[:, 0] if y2.shape[1] == 1 else y2)
+        return
+    check_numeric_targets(y2, type(est).__name__)
+    check_targets(est.loss, est.power, y2.astype(np.float64), weight, whole=False)
+
+
+def _target_facts(est, y2: np.ndarray, weight: np.ndarray):
+    """Exact facts of a partition's targets: class counts, or weighted sums per column."""
+    if not est._y_numeric:
+        return Counter(y2[:, 0].tolist())
+    y2 = y2.astype(np.float64)
+    return np.stack([np.full(y2.shape[1], weight.sum()), weight @ y2, weight @ y2**2])
+
+
+def fit_streamed(est, X, y, sample_weight, reuse: bool, incremental: bool):
+    """Fit ``est`` on Dask ``X`` and ``y`` (see the module)."""
+    _refuse(est, X, y, sample_weight, reuse, incremental)
+    _plan.check_callbacks(est)
+    _plan.checked_hidden_layer_sizes(est)
+    from dask.dataframe.utils import meta_nonempty
+
+    meta = X._meta
+    validate_data(est, meta_nonempty(meta), reset=True, skip_check_array=True)
+    if est._y_numeric:
+        check_loss_params(est)
+    est._rng = check_random_state(est.random_state)
+    seed = int(est._rng.randint(np.iinfo(np.int32).max))
+    fraction = 0.0 if est.early_stopping is False else est.validation_fraction
+    est.encoder_ = TabularEncoder(
+        categorical_features=est.categorical_features, **nested(est, "encoder__")
+    )
+    names = np.asarray(meta.columns, dtype=object)
+    candidates = candidate_columns(meta, est.encoder_._explicit_categorical(names))
+    n_targets = 1 if y.ndim == 1 else y.shape[1]
+    y_columns = [f"{_Y}{k}" for k in range(n_targets)]
+
+    def extra(i: int, frame: pd.DataFrame) -> dict:
+        y2, weight = frame[y_columns].to_numpy(), frame[_W].to_numpy()
+        _check_partition_targets(est, y2, weight)
+        u = _uniform(seed, i, len(frame))
+        picked = u < fraction
+        valid = _Smallest(u[picked], frame[picked], MAX_VALIDATION_ROWS, int(picked.sum()))
+        weights = np.array([weight.sum(), (weight**2).sum()])
+        return {"valid": valid, "targets": _target_facts(est, y2, weight), "weights": weights}
+
+    summary, n_partitions = stream_summary(
+        X,
+        sample_weight,
+        seed=seed,
+        candidates=candidates,
+        others=(y,),
+        beside=_targets_beside(n_targets),
+        extra=extra,
+    )
+    fit_encoder_on_stream(est.encoder_, X, summary=summary)
+    _encode_targets(est, summary, y_columns, y.ndim == 1)
+    return _train_on_stream(est, X, y, sample_weight, summary, seed, fraction, y_columns)
+
+
+def _encode_targets(est, summary, y_columns: list[str], one_d: bool) -> None:
+    """The estimator's target encoding from the sample, with the exact facts of the pass."""
+    y_sample = summary.sample[y_columns].to_numpy()
+    w_sample = summary.sample[_W].to_numpy()
+    facts = summary.extra["targets"]
+    if not est._y_numeric:
+        classes = np.unique(np.array(list(facts)))
+        est._encode_targets(y_sample[:, 0] if one_d else y_sample, reset=True, classes=classes)
+        return
+    est._encode_targets(y_sample, reset=True, sample_weight=w_sample)
+    total, first, second = facts
+    mean = first / total
+    if est._log_link:
+        check_targets(est.loss, est.power, mean[None, :], np.ones(1))  # a column of zeros
+        est._y_scale = mean
+    else:
+        std = np.sqrt(np.maximum(second / total - mean**2, 0.0))
+        est._y_mean = mean
+        est._y_scale = np.where(std > 1e-12 * np.maximum(1.0, np.abs(mean)), std, 1.0)
+    est._huber_default = robust_huber_delta(y_sample.astype(np.float64), est._y_scale)
+
+
+def _train_on_stream(est, X, y, sample_weight, summary, seed, fraction, y_columns):
+    """Build the network from the sample and train it on the partitions."""
+    path, encoder, n_x = input_path(est), est.encoder_, X.shape[1]
+    one_d = y.ndim == 1
+    pick = summary.extra["valid"]
+    n_valid = len(pick.u)
+    use_valid = fraction > 0 and n_valid > 0
+    if est.early_stopping == "auto" and n_valid < _plan.MIN_AUTO_VALIDATION:
+        use_valid = False
+    threshold = float(pick.u.max()) if use_valid else -1.0  # rows with u <= it validate
+    n_train = summary.n_rows - (n_valid if use_valid else 0)
+    weight_sum, weight_squares = summary.extra["weights"]
+    weighted = sample_weight is not None and not np.isclose(
+        weight_squares * summary.n_rows, weight_sum**2
+    )
+    weighted = weighted or getattr(est, "class_weight", None) is not None
+    mean_weight = weight_sum / summary.n_rows
+    device = resolve_device(est.device)
+
+    def targets(y2, w):
+        y2 = y2[:, 0] if one_d else y2
+        return est._encode_targets(y2, reset=False, sample_weight=w)
+
+    def data(X_frame, y2, w) -> TrainingData:
+        codes = targets(y2, w)
+        w = est._target_weights(w, codes)
+        X_enc = encoder._transform(X_frame, owner=est)
+        w_t = torch.as_tensor(w / mean_weight, dtype=torch.float32, device=device)
+        return TrainingData(
+            torch.as_tensor(X_enc, device=device),
+            torch.as_tensor(est._adapt_targets(codes), device=device),
+            w_t if weighted else None,
+        )
+
+    loader = partition_loader(X, y, *([] if sample_weight is None else [sample_weight]))
+
+    def load(i: int) -> TrainingData:
+        parts = loader(i)
+        X_part = parts[0]
+        y2 = np.asarray(parts[1]).reshape(len(X_part), -1)
+        w = np.ones(len(X_part)) if len(parts) < 3 else np.asarray(parts[2], dtype=np.float64)
+        keep = np.flatnonzero(_uniform(seed, i, len(X_part)) > threshold)
+        return data(X_part.iloc[keep], y2[keep], w[keep])
+
+    sample = summary.sample
+    X_build = encoder._transform(sample.iloc[:, :n_x].set_axis(X.columns, axis=1), owner=est)
+    with _plan.seeded_torch(est._rng, device) as torch_seed:
+        for name, value in _plan.network_choices(est, n_train).items():
+            setattr(est, name, value)
+        est._n_build_features = X_build.shape[1]
+        probe = torch.as_tensor(X_build[:2], device=device)
+        _plan.new_network(est, path, X_build, None, probe, device)
+        valid = None
+        if use_valid:
+            rows = pick.rows
+            X_valid = rows.iloc[:, :n_x].set_axis(X.columns, axis=1)
+            w_valid = rows[_W].to_numpy()
+            valid = data(X_valid, rows[y_columns].to_numpy(), w_valid)
+        stream = ChunkStream(load, X.npartitions, n_train, BUFFER_PARTITIONS)
+        est._train(path, stream, valid, device, torch_seed, False, (X, y, sample_weight))
+    return est

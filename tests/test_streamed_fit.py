@@ -1,0 +1,135 @@
+"""Fitting on a Dask DataFrame, streamed (issue 34): one pass, then training from partitions.
+
+The streamed encoder agrees with the in-memory one (categories exactly,
+quantiles within the sample's stated rank error); a streamed fit is
+reproducible, scores as an in-memory fit does, keeps validation rows aside,
+exports and saves as any fitted model; what it cannot do is refused by name.
+"""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sknn import NeuralNetClassifier, NeuralNetRegressor, TabularEncoder
+
+dd = pytest.importorskip("dask.dataframe", reason="the dask extra is not installed")
+
+RNG = np.random.default_rng(0)
+N = 6000
+FRAME = pd.DataFrame(
+    {
+        "x": RNG.normal(size=N),
+        "gap": np.where(RNG.random(N) < 0.2, np.nan, RNG.exponential(size=N)),
+        "city": pd.Categorical(RNG.choice(["Oslo", "Lima", "Pune"], size=N)),
+        "shop": RNG.choice(["north", "south"], size=N).astype(object),
+        "n": RNG.integers(0, 9, size=N),
+    }
+)
+VALUE = pd.Series(
+    np.sin(2 * FRAME["x"]) + (FRAME["city"] == "Lima") + 0.1 * RNG.normal(size=N), name="v"
+)
+LABEL = pd.Series(np.where(VALUE > VALUE.median(), "high", "low"), name="label")
+FAST = {"max_iter": 6, "random_state": 0}
+
+
+def _lazy(data, parts=6):
+    return dd.from_pandas(data, npartitions=parts)
+
+
+def test_streamed_encoder_knows_every_category_however_rare():
+    frame = FRAME.copy()
+    frame["shop"] = frame["shop"].astype(object)
+    frame.loc[N - 1, "shop"] = "east"  # one row, in the last partition only
+    streamed = TabularEncoder().fit(_lazy(frame))
+    in_memory = TabularEncoder().fit(frame)
+    assert streamed.categories_ == in_memory.categories_
+    assert list(streamed.get_feature_names_out()) == list(in_memory.get_feature_names_out())
+    # under 100,000 rows the sample is the table: the statistics agree exactly
+    np.testing.assert_array_equal(streamed.transform(frame), in_memory.transform(frame))
+
+
+def test_streamed_quantiles_are_within_the_samples_rank_error():
+    n = 160_000  # more rows than the sample keeps
+    big = pd.DataFrame({"skewed": RNG.lognormal(size=n), "flat": RNG.uniform(size=n)})
+    streamed = TabularEncoder().fit(_lazy(big, parts=8))
+    encoded = streamed.transform(big)
+    for j, column in enumerate(big.columns):
+        # the fitted center is the median: the rank of 0 among the encoded values
+        rank = np.mean(encoded[:, j] < 0)
+        assert abs(rank - 0.5) < 0.0051, column  # DKW, 99%: sqrt(ln(200) / 200,000)
+
+
+def test_fit_transform_on_a_dask_frame_is_lazy():
+    da = pytest.importorskip("dask.array")
+    encoded = TabularEncoder().fit_transform(_lazy(FRAME))
+    assert isinstance(encoded, da.Array)
+    assert encoded.compute().shape[0] == N
+
+
+def test_a_streamed_fit_scores_as_an_in_memory_fit_and_is_reproducible():
+    streamed = NeuralNetRegressor(**FAST).fit(_lazy(FRAME), _lazy(VALUE))
+    again = NeuralNetRegressor(**FAST).fit(_lazy(FRAME), _lazy(VALUE))
+    np.testing.assert_array_equal(streamed.predict(FRAME), again.predict(FRAME))
+    other = NeuralNetRegressor(max_iter=6, random_state=1).fit(_lazy(FRAME), _lazy(VALUE))
+    assert not np.array_equal(streamed.predict(FRAME), other.predict(FRAME))
+    in_memory = NeuralNetRegressor(**FAST).fit(FRAME, VALUE)
+    assert streamed.score(FRAME, VALUE) > in_memory.score(FRAME, VALUE) - 0.02
+    # validation rows kept aside: early stopping watched them, intervals are calibrated
+    assert streamed.best_epoch_ is not None and len(streamed.validation_scores_) == 6
+    assert abs(len(streamed.conformity_scores_) - 0.1 * N) < 4 * np.sqrt(0.09 * N)
+    assert streamed.encoder_.categories_ == in_memory.encoder_.categories_
+
+
+def test_a_streamed_classifier_with_weights_and_several_target_columns():
+    weight = pd.Series(RNG.uniform(0.5, 2.0, size=N))
+    clf = NeuralNetClassifier(**FAST).fit(_lazy(FRAME), _lazy(LABEL), sample_weight=_lazy(weight))
+    assert list(clf.classes_) == ["high", "low"]
+    assert clf.score(FRAME, LABEL) > 0.85
+    targets = pd.DataFrame({"a": VALUE, "b": 100 * VALUE + 5})
+    reg = NeuralNetRegressor(**FAST).fit(_lazy(FRAME), _lazy(targets))
+    assert reg.predict(FRAME[:4]).shape == (4, 2)
+
+
+def test_a_streamed_model_exports_and_saves_as_any_fitted_model():
+    ort = pytest.importorskip("onnxruntime")
+    sio = pytest.importorskip("skops.io")
+    from sknn.onnx import input_feed, to_onnx
+
+    reg = NeuralNetRegressor(**FAST).fit(_lazy(FRAME), _lazy(VALUE))
+    graph = to_onnx(reg)
+    session = ort.InferenceSession(graph.SerializeToString())
+    answer = session.run(None, input_feed(FRAME, model=graph))[0]
+    np.testing.assert_allclose(answer.ravel(), reg.predict(FRAME), rtol=1e-4, atol=1e-4)
+    blob = sio.dumps(reg)
+    loaded = sio.loads(blob, trusted=sio.get_untrusted_types(data=blob))
+    np.testing.assert_array_equal(loaded.predict(FRAME), reg.predict(FRAME))
+    np.testing.assert_array_equal(
+        pickle.loads(pickle.dumps(reg)).predict(FRAME), reg.predict(FRAME)
+    )
+
+
+def test_what_a_streamed_fit_cannot_do_is_refused_by_name():
+    X, y = _lazy(FRAME), _lazy(VALUE)
+    with pytest.raises(ValueError, match="partial_fit"):
+        NeuralNetRegressor(**FAST).partial_fit(X, y)
+    with pytest.raises(TypeError, match="y must be one too"):
+        NeuralNetRegressor(**FAST).fit(X, VALUE)
+    with pytest.raises(TypeError, match="from_dask_array"):
+        NeuralNetRegressor(**FAST).fit(X.to_dask_array(lengths=True), y)
+    with pytest.raises(ValueError, match="balanced"):
+        NeuralNetClassifier(class_weight="balanced", **FAST).fit(X, _lazy(LABEL))
+    from torch import nn
+
+    with pytest.raises(ValueError, match="module"):
+        NeuralNetRegressor(module=nn.Linear, **FAST).fit(X, y)
+    # a bad value in any partition, found in the first pass, before training
+    counts = pd.Series(np.r_[np.ones(N - 1), -1.0])
+    with pytest.raises(ValueError, match="negative"):
+        NeuralNetRegressor(loss="poisson", **FAST).fit(X, _lazy(counts))
+    infinite = FRAME.assign(x=np.r_[FRAME["x"].to_numpy()[:-1], np.inf])
+    est = NeuralNetRegressor(**FAST)
+    with pytest.raises(ValueError, match="inf"):
+        est.fit(_lazy(infinite), y)
+    assert not hasattr(est, "module_")
