@@ -101,11 +101,13 @@ def test_scores_are_summed_over_partitions(clf, reg):
     )
 
 
-def test_misaligned_or_mixed_inputs_are_refused_with_the_fix(reg):
-    with pytest.raises(ValueError, match="different numbers of partitions"):
-        reg.score(_lazy(FRAME, parts=4), _lazy(VALUE, parts=3))
+def test_y_is_aligned_with_x_by_index_and_a_missing_target_is_refused(reg):
+    # partitioned differently: Dask aligns y with X by index
+    assert reg.score(_lazy(FRAME, parts=4), _lazy(VALUE, parts=3)) == pytest.approx(
+        reg.score(FRAME, VALUE), rel=1e-9
+    )
     uneven = dd.from_pandas(VALUE.iloc[:-10], npartitions=4)
-    with pytest.raises(ValueError, match="not aligned"):
+    with pytest.raises(ValueError, match="every row of X"):
         reg.score(_lazy(FRAME), uneven)
     with pytest.raises(TypeError, match="sample_weight must be one too"):
         reg.score(_lazy(FRAME), _lazy(VALUE), sample_weight=np.ones(N))

@@ -110,6 +110,20 @@ def test_a_streamed_model_exports_and_saves_as_any_fitted_model():
     )
 
 
+def test_balanced_class_weights_come_from_the_exact_class_counts():
+    noisy = FRAME["x"] + RNG.normal(scale=0.7, size=N)
+    rare = pd.Series(np.where(noisy > 1.6, "rare", "common"))  # about 7% of the rows
+    plain = NeuralNetClassifier(**FAST).fit(_lazy(FRAME), _lazy(rare))
+    balanced = NeuralNetClassifier(class_weight="balanced", **FAST).fit(_lazy(FRAME), _lazy(rare))
+    in_memory = NeuralNetClassifier(class_weight="balanced", **FAST).fit(FRAME, rare)
+
+    def share(est):
+        return np.mean(est.predict(FRAME) == "rare")
+
+    assert share(balanced) > 2 * share(plain)
+    assert abs(share(balanced) - share(in_memory)) < 0.05
+
+
 def test_what_a_streamed_fit_cannot_do_is_refused_by_name():
     X, y = _lazy(FRAME), _lazy(VALUE)
     with pytest.raises(ValueError, match="partial_fit"):
@@ -118,8 +132,6 @@ def test_what_a_streamed_fit_cannot_do_is_refused_by_name():
         NeuralNetRegressor(**FAST).fit(X, VALUE)
     with pytest.raises(TypeError, match="from_dask_array"):
         NeuralNetRegressor(**FAST).fit(X.to_dask_array(lengths=True), y)
-    with pytest.raises(ValueError, match="balanced"):
-        NeuralNetClassifier(class_weight="balanced", **FAST).fit(X, _lazy(LABEL))
     from torch import nn
 
     with pytest.raises(ValueError, match="module"):

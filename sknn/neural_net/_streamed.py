@@ -86,11 +86,6 @@ def _refuse(est, X, y, sample_weight, reuse: bool, incremental: bool) -> None:
             "A module of your own is fed arrays in memory; fit it on a computed sample, or "
             "use sknn's own network (module=None) to stream a Dask DataFrame."
         )
-    if getattr(est, "class_weight", None) == "balanced":
-        raise ValueError(
-            "class_weight='balanced' with a Dask collection is not supported yet; pass a dict "
-            "of weights per class (the counts are in y.value_counts().compute())."
-        )
     for what, value in (("y", y), ("sample_weight", sample_weight)):
         if value is not None and not is_dask(value):
             raise TypeError(
@@ -157,6 +152,8 @@ def fit_streamed(est, X, y, sample_weight, reuse: bool, incremental: bool):
 
     def extra(i: int, frame: pd.DataFrame) -> dict:
         y2, weight = frame[y_columns].to_numpy(), frame[_W].to_numpy()
+        if not np.all(np.isfinite(weight) & (weight >= 0)):
+            raise ValueError("sample_weight must be finite and 0 or more in every partition.")
         _check_partition_targets(est, y2, weight)
         u = _uniform(seed, i, len(frame))
         picked = u < fraction
@@ -173,6 +170,8 @@ def fit_streamed(est, X, y, sample_weight, reuse: bool, incremental: bool):
         beside=_targets_beside(n_targets),
         extra=extra,
     )
+    if not summary.extra["weights"][0] > 0:
+        raise ValueError("sample_weight sums to zero; at least one sample needs a positive weight.")
     fit_encoder_on_stream(est.encoder_, X, summary=summary)
     _encode_targets(est, summary, y_columns, y.ndim == 1)
     return _train_on_stream(est, X, y, sample_weight, summary, seed, fraction, y_columns)
@@ -200,6 +199,14 @@ def _encode_targets(est, summary, y_columns: list[str], one_d: bool) -> None:
     est._huber_default = robust_huber_delta(y_sample.astype(np.float64), est._y_scale)
 
 
+def _balanced_factors(est, counts) -> np.ndarray | None:
+    """``class_weight="balanced"`` from the pass's exact class counts: n / (k * count)."""
+    if getattr(est, "class_weight", None) != "balanced":
+        return None
+    n, k = sum(counts.values()), len(est.classes_)
+    return np.array([n / (k * counts[c]) for c in est.classes_.tolist()])
+
+
 def _train_on_stream(est, X, y, sample_weight, summary, seed, fraction, y_columns):
     """Build the network from the sample and train it on the partitions."""
     path, encoder, n_x = input_path(est), est.encoder_, X.shape[1]
@@ -223,9 +230,11 @@ def _train_on_stream(est, X, y, sample_weight, summary, seed, fraction, y_column
         y2 = y2[:, 0] if one_d else y2
         return est._encode_targets(y2, reset=False, sample_weight=w)
 
+    balanced = _balanced_factors(est, summary.extra["targets"])
+
     def data(X_frame, y2, w) -> TrainingData:
         codes = targets(y2, w)
-        w = est._target_weights(w, codes)
+        w = w * balanced[codes] if balanced is not None else est._target_weights(w, codes)
         X_enc = encoder._transform(X_frame, owner=est)
         w_t = torch.as_tensor(w / mean_weight, dtype=torch.float32, device=device)
         return TrainingData(
@@ -234,7 +243,9 @@ def _train_on_stream(est, X, y, sample_weight, summary, seed, fraction, y_column
             w_t if weighted else None,
         )
 
-    loader = partition_loader(X, y, *([] if sample_weight is None else [sample_weight]))
+    loader, n_partitions = partition_loader(
+        X, y, *([] if sample_weight is None else [sample_weight])
+    )
 
     def load(i: int) -> TrainingData:
         parts = loader(i)
@@ -258,6 +269,6 @@ def _train_on_stream(est, X, y, sample_weight, summary, seed, fraction, y_column
             X_valid = rows.iloc[:, :n_x].set_axis(X.columns, axis=1)
             w_valid = rows[_W].to_numpy()
             valid = data(X_valid, rows[y_columns].to_numpy(), w_valid)
-        stream = ChunkStream(load, X.npartitions, n_train, BUFFER_PARTITIONS)
+        stream = ChunkStream(load, n_partitions, n_train, BUFFER_PARTITIONS)
         est._train(path, stream, valid, device, torch_seed, False, (X, y, sample_weight))
     return est

@@ -99,35 +99,66 @@ def _partitions(collection):
     return list(_by_rows(collection).to_delayed().ravel())
 
 
-def streamed_sums(stats: Callable[..., np.ndarray], *collections) -> np.ndarray:
-    """The sum over partitions of ``stats(X_part, y_part, ...)``, computed in one pass.
+_JOINED = "__sknn_joined_{}_{}"
 
-    The collections are zipped partition by partition: each must have the
-    same number of partitions, and matching partitions the same rows.
+
+def _split_joined(frame, n_x: int, shapes: list[tuple[int, object]]):
+    """A joined partition back as ``X`` and the collections joined to it."""
+    pieces, start = [frame.iloc[:, :n_x]], n_x
+    for width, name in shapes:
+        block = frame.iloc[:, start : start + width]
+        pieces.append(block.iloc[:, 0].rename(name) if width == 1 and name != "frame" else block)
+        start += width
+    return tuple(pieces)
+
+
+def aligned_partitions(X, *others) -> list:
+    """Delayed tuples ``(X_part, other_part, ...)``: the collections side by side, row by row.
+
+    Dask DataFrames and Series are joined to ``X`` (by index, as Dask aligns
+    them), so each partition of the join holds matching rows, however Dask
+    partitions each collection (a column projected out of a Parquet dataset
+    may come in fewer partitions than the rest). Dask Arrays are zipped by
+    row blocks, which must then match.
     """
     import dask
 
-    parts = [_partitions(c) for c in collections]
-    counts = {len(p) for p in parts}
-    if len(counts) != 1:
-        raise ValueError(
-            f"X and y (and sample_weight) come in different numbers of partitions "
-            f"({', '.join(str(len(p)) for p in parts)}); they are read partition by "
-            "partition side by side. Split them alike: take y from the same Dask DataFrame "
-            "as X (y = ddf['target']; X = ddf.drop(columns='target'))."
-        )
-
-    def checked(*pieces):
-        lengths = {len(p) for p in pieces}
-        if len(lengths) != 1:
+    if not _is_dask_frame(X) or not all(_is_dask_frame(o) for o in others):
+        parts = [_partitions(c) for c in (X, *others)]
+        if len({len(p) for p in parts}) != 1:
             raise ValueError(
-                f"A partition of X and the matching partition of y have different numbers "
-                f"of rows ({sorted(lengths)}): the collections are not aligned. Take y from "
-                "the same Dask DataFrame as X (y = ddf['target'])."
+                f"X and y (and sample_weight) come in different numbers of blocks "
+                f"({', '.join(str(len(p)) for p in parts)}); chunk their rows alike."
+            )
+        return list(zip(*parts, strict=True))
+    columns, shapes = {}, []
+    for k, other in enumerate(others):
+        if other.ndim == 1:
+            columns[_JOINED.format(k, 0)] = other
+            shapes.append((1, other.name))
+        else:
+            for c, name in enumerate(other.columns):
+                columns[_JOINED.format(k, c)] = other[name]
+            shapes.append((len(other.columns), "frame"))
+    joined = X.assign(**columns) if columns else X
+    split = dask.delayed(_split_joined, nout=1 + len(shapes))
+    return [split(part, X.shape[1], shapes) for part in joined.to_delayed()]
+
+
+def streamed_sums(stats: Callable[..., np.ndarray], *collections) -> np.ndarray:
+    """The sum over partitions of ``stats(X_part, y_part, ...)``, computed in one pass."""
+    import dask
+
+    def checked(pieces):
+        if len({len(p) for p in pieces}) != 1:
+            raise ValueError(
+                "A block of X and the matching block of y have different numbers of rows: "
+                "the collections are not aligned. Take y from the same Dask DataFrame as X."
             )
         return np.asarray(stats(*pieces), dtype=np.float64)
 
-    delayed_stats = [dask.delayed(checked)(*pieces) for pieces in zip(*parts, strict=True)]
+    pieces = aligned_partitions(*collections)
+    delayed_stats = [dask.delayed(checked)(p) for p in pieces]
     return np.sum(dask.compute(*delayed_stats), axis=0)
 
 
@@ -163,13 +194,27 @@ def _as_numpy(part) -> np.ndarray:
     return np.asarray(part.to_numpy() if hasattr(part, "to_numpy") else part)
 
 
+def _targets(part) -> np.ndarray:
+    """A partition of ``y`` as numpy; a row without a target (y shorter than X) is refused."""
+    import pandas as pd
+
+    values = _as_numpy(part)
+    if pd.isna(values).any():
+        raise ValueError(
+            "y has no value for some rows of X (missing, or y is shorter than X: Dask "
+            "aligns them by index). Give a target for every row of X; take y from the same "
+            "Dask DataFrame as X (y = ddf['target'])."
+        )
+    return values
+
+
 def streamed_accuracy(estimator, X, y, sample_weight=None) -> float:
     """``estimator.score`` (accuracy) of Dask ``X`` against Dask ``y``, one partition at a time."""
     from sklearn.metrics import accuracy_score
 
     def stats(X_part, y_part, w_part=None):
         w = np.ones(len(y_part)) if w_part is None else _as_numpy(w_part)
-        right = accuracy_score(_as_numpy(y_part), estimator.predict(X_part), sample_weight=w)
+        right = accuracy_score(_targets(y_part), estimator.predict(X_part), sample_weight=w)
         return np.array([right * w.sum(), w.sum()])
 
     right, total = streamed_sums(stats, X, y, *_weights_beside(X, sample_weight))
@@ -187,7 +232,7 @@ def streamed_r2(estimator, X, y, sample_weight=None, shift=0.0) -> float:
     """
 
     def stats(X_part, y_part, w_part=None):
-        target = _as_numpy(y_part).astype(np.float64).reshape(len(y_part), -1)
+        target = _targets(y_part).astype(np.float64).reshape(len(y_part), -1)
         pred = np.asarray(estimator.predict(X_part), dtype=np.float64).reshape(target.shape)
         w = np.ones(len(target)) if w_part is None else _as_numpy(w_part)
         centered = target - shift
@@ -213,21 +258,14 @@ def fold_partitions(summarize: Callable[..., Any], fold: Callable[[Any, Any], An
     Partitions are computed a few at a time (as many as the machine has
     cores) and their summaries folded in order, so memory holds a few
     partitions and one accumulated summary, whatever the collection's size.
-    Returns ``(accumulated, n_partitions)``; the collections are zipped as
-    in :func:`streamed_sums`.
+    Returns ``(accumulated, n_partitions)``; the collections are aligned as
+    :func:`aligned_partitions` aligns them.
     """
     import os
 
     import dask
 
-    parts = [_partitions(c) for c in collections]
-    if len({len(p) for p in parts}) != 1:
-        raise ValueError(
-            f"X and y (and sample_weight) come in different numbers of partitions "
-            f"({', '.join(str(len(p)) for p in parts)}); split them alike: take y from the "
-            "same Dask DataFrame as X (y = ddf['target'])."
-        )
-    rows = list(zip(*parts, strict=True))
+    rows = aligned_partitions(*collections)
     group = max(1, os.cpu_count() or 1)
     accumulated = None
     for start in range(0, len(rows), group):
@@ -240,13 +278,13 @@ def fold_partitions(summarize: Callable[..., Any], fold: Callable[[Any, Any], An
     return accumulated, len(rows)
 
 
-def partition_loader(*collections) -> Callable[[int], tuple]:
-    """``load(i)``: partition ``i`` of each collection, computed (pandas or numpy)."""
+def partition_loader(*collections) -> tuple[Callable[[int], tuple], int]:
+    """``load(i)``: partition ``i`` of the aligned collections, computed; and their count."""
     import dask
 
-    parts = [_partitions(c) for c in collections]
+    rows = aligned_partitions(*collections)
 
     def load(i: int) -> tuple:
-        return dask.compute(*[p[i] for p in parts], scheduler="sync")
+        return dask.compute(rows[i], scheduler="sync")[0]
 
-    return load
+    return load, len(rows)

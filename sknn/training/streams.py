@@ -20,7 +20,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import torch
 
-from sknn.training.trainer import Batch, Inputs, TrainingData, take
+from sknn.training.trainer import Batch, Inputs, TrainingData
+
+# a stream whose rows all fit in this many bytes is kept in memory after the first epoch
+CACHE_BYTES = 128 * 2**20
 
 
 def _concat(parts: list[TrainingData]) -> TrainingData:
@@ -54,6 +57,10 @@ class ChunkStream:
         of memory (two buffers are held while the next one loads).
     prefetch : bool, default=True
         Load the next buffer while the current one trains.
+    cache_bytes : int, default=CACHE_BYTES
+        When every row of the stream fits in this many bytes (judged from
+        the first chunk loaded), chunks stay in memory after their first
+        load, so later epochs neither read nor encode them again.
     """
 
     def __init__(
@@ -63,12 +70,31 @@ class ChunkStream:
         n_rows: int,
         buffer_chunks: int = 2,
         prefetch: bool = True,
+        cache_bytes: int = CACHE_BYTES,
     ):
         self.load = load
         self.n_chunks = n_chunks
         self.n_rows = n_rows
         self.buffer_chunks = max(1, buffer_chunks)
         self.prefetch = prefetch
+        self.cache_bytes = cache_bytes
+        self._caching: bool | None = None  # decided at the first chunk loaded
+        self._cache: dict[int, TrainingData] = {}
+
+    def _load(self, i: int) -> TrainingData:
+        """Chunk ``i``: from the cache, or loaded (and cached when the whole stream fits)."""
+        cached = self._cache.get(i)
+        if cached is not None:
+            return cached
+        chunk = self.load(i)
+        if self._caching is None and len(chunk):
+            tensors = [*(chunk.X.values() if isinstance(chunk.X, dict) else [chunk.X]), chunk.y]
+            per_row = sum(t.element_size() * t[0].numel() for t in tensors) + 4  # + a weight
+            # all or nothing: only a stream whose every row fits the budget is kept
+            self._caching = per_row * self.n_rows <= self.cache_bytes
+        if self._caching:
+            self._cache[i] = chunk
+        return chunk
 
     def __len__(self) -> int:
         return self.n_rows
@@ -76,7 +102,7 @@ class ChunkStream:
     def head(self, rows: int) -> TrainingData:
         """The first ``rows`` rows of the first non-empty chunk (the explosion baseline's)."""
         for i in range(self.n_chunks):
-            chunk = self.load(i)
+            chunk = self._load(i)
             if len(chunk):
                 return chunk.head(rows)
         raise ValueError("Every chunk of the training data is empty.")
@@ -87,7 +113,7 @@ class ChunkStream:
         ]
 
         def load_group(group: list[int]) -> TrainingData:
-            return _concat([self.load(i) for i in group])
+            return _concat([self._load(i) for i in group])
 
         if not self.prefetch:
             yield from (load_group(g) for g in groups)
@@ -118,16 +144,13 @@ class ChunkStream:
             if carried is not None and len(carried):
                 buffer = _concat([carried, buffer])
             if shuffle and len(buffer):
-                perm = torch.randperm(len(buffer), generator=generator).to(buffer.y.device)
-                w = None if buffer.weight is None else buffer.weight[perm]
-                buffer = TrainingData(take(buffer.X, perm), buffer.y[perm], w)
+                buffer = buffer.take(
+                    torch.randperm(len(buffer), generator=generator).to(buffer.y.device)
+                )
             full = len(buffer) - len(buffer) % batch_size
             for start in range(0, full, batch_size):
-                rows = slice(start, start + batch_size)
-                w = None if buffer.weight is None else buffer.weight[rows]
-                yield take(buffer.X, rows), buffer.y[rows], w
-            rest = slice(full, len(buffer))
-            w = None if buffer.weight is None else buffer.weight[rest]
-            carried = TrainingData(take(buffer.X, rest), buffer.y[rest], w)
+                batch = buffer.take(slice(start, start + batch_size))
+                yield batch.X, batch.y, batch.weight
+            carried = buffer.take(slice(full, len(buffer)))
         if carried is not None and len(carried):
             yield carried.X, carried.y, carried.weight

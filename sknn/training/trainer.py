@@ -76,9 +76,12 @@ class TrainingData:
 
     def head(self, rows: int) -> TrainingData:
         """The first ``rows`` rows, in memory."""
-        part = slice(0, rows)
-        weight = None if self.weight is None else self.weight[part]
-        return TrainingData(take(self.X, part), self.y[part], weight)
+        return self.take(slice(0, rows))
+
+    def take(self, rows) -> TrainingData:
+        """Rows ``rows`` (an index tensor or a slice) of inputs, targets and weights."""
+        weight = None if self.weight is None else self.weight[rows]
+        return TrainingData(take(self.X, rows), self.y[rows], weight)
 
     def batches(
         self,
