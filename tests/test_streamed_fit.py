@@ -145,3 +145,21 @@ def test_what_a_streamed_fit_cannot_do_is_refused_by_name():
     with pytest.raises(ValueError, match="inf"):
         est.fit(_lazy(infinite), y)
     assert not hasattr(est, "module_")
+
+
+def test_partial_fit_recipes_over_chunks():
+    # 1. a streamed fit, then partial_fit on new chunks from any reader (pandas, polars)
+    polars = pytest.importorskip("polars")
+    est = NeuralNetRegressor(**FAST).fit(_lazy(FRAME.iloc[:4000]), _lazy(VALUE.iloc[:4000]))
+    categories, before = est.encoder_.categories_, est.predict(FRAME)
+    est.partial_fit(FRAME.iloc[4000:5000], VALUE.iloc[4000:5000])
+    est.partial_fit(polars.from_pandas(FRAME.iloc[5000:]), VALUE.iloc[5000:].to_numpy())
+    assert est.encoder_.categories_ == categories  # the streamed encoder, kept
+    assert not np.array_equal(est.predict(FRAME), before)
+    assert est.score(FRAME, VALUE) > 0.8
+    # 2. partial_fit from the first chunk on: its encoder is the first chunk's
+    lazy_X, lazy_y = _lazy(FRAME), _lazy(VALUE)
+    chunked = NeuralNetRegressor(random_state=0)
+    for X_part, y_part in zip(lazy_X.partitions, lazy_y.partitions, strict=True):
+        chunked.partial_fit(X_part.compute(), y_part.compute())
+    assert chunked.n_iter_ == lazy_X.npartitions and chunked.score(FRAME, VALUE) > 0.5
