@@ -163,3 +163,13 @@ def test_partial_fit_recipes_over_chunks():
     for X_part, y_part in zip(lazy_X.partitions, lazy_y.partitions, strict=True):
         chunked.partial_fit(X_part.compute(), y_part.compute())
     assert chunked.n_iter_ == lazy_X.npartitions and chunked.score(FRAME, VALUE) > 0.5
+
+
+def test_dask_ml_incremental_calls_partial_fit_block_by_block():
+    # dask-ml is not in the test extra: it pulls numba and llvmlite; with it installed
+    # (dask-ml 2025.1.0 here, by hand), its Incremental wrapper works with sknn
+    wrappers = pytest.importorskip("dask_ml.wrappers", reason="dask-ml is not installed")
+    X = _lazy(FRAME[["x", "n"]].astype(float))
+    incremental = wrappers.Incremental(NeuralNetRegressor(random_state=0)).fit(X, _lazy(VALUE))
+    assert incremental.estimator_.n_iter_ == X.npartitions  # one partial_fit a partition
+    assert incremental.score(X, _lazy(VALUE)) > 0.3
