@@ -15,20 +15,19 @@ class codes, class weights and standardized targets;
 checks, target encoding, torch loss, link); ``_intervals.py`` conformal
 prediction intervals from the validation rows; ``_docs.py`` the
 parameter documentation both estimators share; ``_persistence.py`` saving
-without torch objects. It imports the floors below it (:mod:`sknn.nn`,
+without torch objects; ``_streamed.py`` the fit on a Dask DataFrame (one pass
+for the statistics, then the partitions as a
+:class:`~sknn.training.streams.ChunkStream`). It imports the floors below it (:mod:`sknn.nn`,
 :mod:`sknn.training`, :mod:`sknn.preprocessing`, :mod:`sknn.sklearn_glue`),
 never its sibling :mod:`sknn.mlp`. Imported by: the public face :mod:`sknn`,
-:mod:`sknn.onnx`, tests and benchmarks. Next: a streamed input (a Dask
-DataFrame, a Parquet dataset) is a new input path beside ``TabularInput`` in
-``_inputs.py`` that fits the same encoder from streaming passes and hands the
-trainer a batch source in place of the in-memory slices
-``_plan.training_data`` builds; a new regression loss is a torch loss in
+:mod:`sknn.onnx`, tests and benchmarks. Next: a new regression loss is a torch loss in
 :mod:`sknn.training.losses` and a branch of ``_regression_losses.py`` (its
 target check and encoding), with its link in ``RegressorLink``, which
-``predict`` and the ONNX graph share; a multi-worker fit wraps the
-:class:`~sknn.training.Trainer` that ``_base.py`` builds, each worker
-stepping it on its own batch source; torch tensors in and out enter through
-the input path, which reads their namespace and device once.
+``predict`` and the ONNX graph share; a multi-worker fit runs ``_streamed.py``'s
+pass once (its facts merge), then each worker steps the
+:class:`~sknn.training.Trainer` on a ``ChunkStream`` of its own partitions;
+torch tensors in and out enter through the input path, which reads their
+namespace and device once.
 """
 
 from sknn.neural_net._classifier import NeuralNetClassifier

@@ -4,17 +4,19 @@ Lives here: ``trainer.py`` (the loop: whole tensors on the device, batches
 sliced by index), ``optim.py`` (fused optimizer steps), ``schedules.py``,
 ``early_stopping.py``, ``divergence.py``, ``callbacks.py`` and ``history.py``,
 ``losses.py`` (task losses, regression deviances and pinball losses, the
-ensemble contract), ``metrics.py``,
+ensemble contract), ``streams.py`` (training data larger than memory),
+``metrics.py``,
 ``calibration.py`` (temperature scaling), ``device.py``, ``threads.py`` and
 ``thread_tuner.py`` (torch's thread count, measured while training). It knows
 tensors and modules, nothing of DataFrames or scikit-learn
 (``tests/test_structure.py`` checks it), and imports nothing else of sknn.
 Imported by: both estimator families, :mod:`sknn.sklearn_glue`,
-:mod:`sknn.pretrained`, :mod:`sknn.onnx`, tests. Next: the trainer takes its
-batches from a batch source, today in-memory tensor slices; a stream of
-partitions is another source, and a multi-worker fit averages the
-gradients of the same trainer with ``torch.distributed`` between the
-backward pass and the optimizer step, without the loop learning which.
+:mod:`sknn.pretrained`, :mod:`sknn.onnx`, tests. The trainer takes its
+batches from its training data: in-memory tensor slices (``TrainingData``)
+or chunks loaded a buffer at a time (``streams.py``'s ``ChunkStream``). Next:
+a multi-worker fit averages the gradients of the same trainer with
+``torch.distributed`` between the backward pass and the optimizer step,
+without the loop learning which.
 """
 
 from sknn.training.callbacks import Callback, ProgressBar
