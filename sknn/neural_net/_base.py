@@ -384,9 +384,12 @@ class BaseNeuralNet(
         check_is_fitted(self, "module_")
         path = input_path(self)
         X = path.encode_new(X)
-        out = path.predict(X, self._fit_count, n_rows(X) * self._macs_per_row())
-        return combine(self._as_members(out), self._output_kind)
+        return self._combined(path.predict(X, self._fit_count, n_rows(X) * self._macs_per_row()))
 
     def _as_members(self, out: torch.Tensor) -> torch.Tensor:
         """Raw network outputs held to the output contract, as ``(n, k, width)`` members."""
         return as_members(out, self._output_kind, self._n_model_outputs)
+
+    def _combined(self, out: torch.Tensor) -> torch.Tensor:
+        """Raw network outputs as the members' combined ``(n, width)`` output."""
+        return combine(self._as_members(out), self._output_kind)

@@ -13,14 +13,13 @@ from sklearn.utils.validation import column_or_1d
 from sknn.neural_net._base import BaseNeuralNet
 from sknn.neural_net._docs import document_parameters
 from sknn.neural_net._links import ClassifierLink
-from sknn.neural_net._outputs import as_members
 from sknn.neural_net._targets import class_codes, class_weight_factors, label_kind
 from sknn.sklearn_glue.dask_collections import is_dask, lazy_on_dask, streamed_accuracy
 from sknn.sklearn_glue.decorators import fit_context
 from sknn.sklearn_glue.input_types import ArrayLike, InputsLike, Self, TargetLike
 from sknn.sklearn_glue.targets import check_labels
 from sknn.training.calibration import fit_temperature
-from sknn.training.losses import combine, task_loss
+from sknn.training.losses import task_loss
 from sknn.training.metrics import accuracy
 from sknn.training.trainer import predict_in_chunks
 
@@ -251,12 +250,10 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         self.temperature_ = 1.0
         if valid is None or self.criterion is not None:
             return
-        kind = self._output_kind
-        out = predict_in_chunks(self.module_, valid.X).double()
-        logits = combine(as_members(out, kind, self._n_model_outputs), kind)
+        logits = self._combined(predict_in_chunks(self.module_, valid.X).double())
         y = valid.y.double() if valid.y.is_floating_point() else valid.y
         weight = None if valid.weight is None else valid.weight.double()
-        self.temperature_ = fit_temperature(logits, y, weight, task_loss(kind))
+        self.temperature_ = fit_temperature(logits, y, weight, task_loss(self._output_kind))
 
     @fit_context(prefer_skip_nested_validation=True)
     def partial_fit(

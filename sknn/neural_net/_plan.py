@@ -21,7 +21,7 @@ from sknn.neural_net._custom import param_groups, user_loss
 from sknn.neural_net._outputs import probe_output_kind
 from sknn.neural_net._routed import nested
 from sknn.training import Callback, EarlyStopping, History, ProgressBar, TrainingData
-from sknn.training.losses import combine, combined_loss, members_loss, task_loss
+from sknn.training.losses import combined_loss, members_loss, task_loss
 from sknn.training.optim import make_optimizer
 from sknn.training.schedules import Schedule
 
@@ -266,8 +266,8 @@ def losses(est):
 
 def members_score(est):
     """The validation score of the members' combined prediction, from raw outputs."""
-    kind, score = est._output_kind, est._score_fn()
-    return lambda out, y, weight: score(combine(est._as_members(out), kind), y, weight)
+    score = est._score_fn()
+    return lambda out, y, weight: score(est._combined(out), y, weight)
 
 
 def reset_learning_rate(est, optimizer) -> None:

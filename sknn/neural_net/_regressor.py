@@ -30,7 +30,7 @@ from sknn.sklearn_glue.dask_collections import is_dask, lazy_on_dask, streamed_r
 from sknn.sklearn_glue.decorators import fit_context
 from sknn.sklearn_glue.input_types import ArrayLike, InputsLike, Self, TargetLike
 from sknn.sklearn_glue.targets import check_numeric_targets
-from sknn.training.losses import combine, ordered_quantiles
+from sknn.training.losses import ordered_quantiles
 from sknn.training.metrics import d2_pinball, r2_score
 from sknn.training.trainer import predict_in_chunks
 
@@ -244,8 +244,8 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         self.conformity_scores_ = None
         if valid is None:
             return
-        out = predict_in_chunks(self.module_, valid.X).double()
-        pred = self._output_link().values_tensor(combine(self._as_members(out), self._output_kind))
+        out = self._combined(predict_in_chunks(self.module_, valid.X).double())
+        pred = self._output_link().values_tensor(out)
         y = valid.y.double().numpy() * self._y_scale + self._y_mean
         self.conformity_scores_ = _intervals.conformity_scores(
             pred.numpy(), y, band=self._n_quantiles > 1
