@@ -130,6 +130,8 @@ def test_what_a_streamed_fit_cannot_do_is_refused_by_name():
         NeuralNetRegressor(**FAST).partial_fit(X, y)
     with pytest.raises(TypeError, match="y must be one too"):
         NeuralNetRegressor(**FAST).fit(X, VALUE)
+    with pytest.raises(TypeError, match="sample_weight must be one too"):
+        TabularEncoder().fit(X, sample_weight=np.ones(N))
     with pytest.raises(TypeError, match="from_dask_array"):
         NeuralNetRegressor(**FAST).fit(X.to_dask_array(lengths=True), y)
     from torch import nn

@@ -39,7 +39,7 @@ from sknn.neural_net._regression_losses import check_loss_params, check_targets,
 from sknn.neural_net._routed import nested
 from sknn.preprocessing import TabularEncoder
 from sknn.preprocessing._streamed import candidate_columns, fit_encoder_on_stream, stream_summary
-from sknn.sklearn_glue.dask_collections import is_dask, partition_loader
+from sknn.sklearn_glue.dask_collections import partition_loader, require_dask
 from sknn.sklearn_glue.targets import check_labels, check_numeric_targets
 from sknn.training import TrainingData
 from sknn.training.device import resolve_device
@@ -86,12 +86,8 @@ def _refuse(est, X, y, sample_weight, reuse: bool, incremental: bool) -> None:
             "A module of your own is fed arrays in memory; fit it on a computed sample, or "
             "use sknn's own network (module=None) to stream a Dask DataFrame."
         )
-    for what, value in (("y", y), ("sample_weight", sample_weight)):
-        if value is not None and not is_dask(value):
-            raise TypeError(
-                f"With X a Dask collection, {what} must be one too, split like X (a column of "
-                "the same Dask DataFrame: y = ddf['target'])."
-            )
+    require_dask("y", y)
+    require_dask("sample_weight", sample_weight)
 
 
 def _targets_beside(n_targets: int):

@@ -195,11 +195,13 @@ def fit_encoder_on_stream(encoder, X, sample_weight=None, seed: int = 0, summary
     from dask.dataframe.utils import meta_nonempty
 
     from sknn.preprocessing._frame import validate_frame
+    from sknn.sklearn_glue.dask_collections import require_dask
 
     meta = X._meta
     validate_frame(meta_nonempty(meta), encoder, reset=True)  # names and counts, from the meta
     names = np.asarray(meta.columns, dtype=object)
     if summary is None:
+        require_dask("sample_weight", sample_weight)
         candidates = candidate_columns(meta, encoder._explicit_categorical(names))
         summary, _ = stream_summary(X, sample_weight, seed=seed, candidates=candidates)
     n = len(names)

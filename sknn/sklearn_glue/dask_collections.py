@@ -102,12 +102,16 @@ def _partitions(collection):
 _JOINED = "__sknn_joined_{}_{}"
 
 
-def _split_joined(frame, n_x: int, shapes: list[tuple[int, object]]):
-    """A joined partition back as ``X`` and the collections joined to it."""
+def _split_joined(frame, n_x: int, shapes: list[tuple[int, bool, object]]):
+    """A joined partition back as ``X`` and the collections joined to it.
+
+    ``shapes``: each joined collection's column count, whether it is a
+    Series, and the Series' name.
+    """
     pieces, start = [frame.iloc[:, :n_x]], n_x
-    for width, name in shapes:
+    for width, is_series, name in shapes:
         block = frame.iloc[:, start : start + width]
-        pieces.append(block.iloc[:, 0].rename(name) if width == 1 and name != "frame" else block)
+        pieces.append(block.iloc[:, 0].rename(name) if is_series else block)
         start += width
     return tuple(pieces)
 
@@ -135,11 +139,11 @@ def aligned_partitions(X, *others) -> list:
     for k, other in enumerate(others):
         if other.ndim == 1:
             columns[_JOINED.format(k, 0)] = other
-            shapes.append((1, other.name))
+            shapes.append((1, True, other.name))
         else:
             for c, name in enumerate(other.columns):
                 columns[_JOINED.format(k, c)] = other[name]
-            shapes.append((len(other.columns), "frame"))
+            shapes.append((len(other.columns), False, None))
     joined = X.assign(**columns) if columns else X
     split = dask.delayed(_split_joined, nout=1 + len(shapes))
     return [split(part, X.shape[1], shapes) for part in joined.to_delayed()]
@@ -181,12 +185,17 @@ def refuse_dask(method: Method) -> Method:
     return cast(Method, refusing)
 
 
-def _weights_beside(X, sample_weight):
-    if sample_weight is not None and not is_dask(sample_weight):
+def require_dask(what: str, value) -> None:
+    """Refuse ``value`` (``y`` or ``sample_weight`` beside a Dask ``X``) unless it is Dask too."""
+    if value is not None and not is_dask(value):
         raise TypeError(
-            "With X a Dask collection, sample_weight must be one too, split like X "
-            "(a column of the same Dask DataFrame), or None."
+            f"With X a Dask collection, {what} must be one too, split like X (a column of "
+            "the same Dask DataFrame: y = ddf['target'])."
         )
+
+
+def _weights_beside(X, sample_weight):
+    require_dask("sample_weight", sample_weight)
     return () if sample_weight is None else (sample_weight,)
 
 
