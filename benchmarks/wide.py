@@ -163,6 +163,38 @@ def _scaled_batch(rows_per_batch: int, power: float, cap: int = 256, base=None):
     )
 
 
+class _Constants:
+    """sknn fitted with some of ``sknn.neural_net._plan``'s defaults set otherwise.
+
+    Round 3's levers take a default back that no parameter sets (the embedding's
+    width, the smallest validation set "auto" early stopping cuts on); a fit
+    records its choices as fitted attributes, so only ``fit`` needs them.
+    """
+
+    def __init__(self, model, **constants):
+        self.model, self.constants = model, constants
+
+    def fit(self, X, y):
+        from sknn.neural_net import _plan
+
+        saved = {name: getattr(_plan, name) for name in self.constants}
+        for name, value in self.constants.items():
+            setattr(_plan, name, value)
+        try:
+            self.model.fit(X, y)
+        finally:
+            for name, value in saved.items():
+                setattr(_plan, name, value)
+        return self
+
+    def __getattr__(self, name):
+        return getattr(self.model, name)
+
+
+def _constants(**constants):
+    return lambda task, seed, n_classes: _Constants(make_sknn(task, seed, n_classes), **constants)
+
+
 def _now(**params):
     """Today's defaults with ``params`` changed."""
     return lambda task, seed, n_classes: make_sknn(task, seed, n_classes, **params)
@@ -273,6 +305,9 @@ LEVERS.update(
         f"{NOW}dropout=0.1": _now(dropout=0.1),
         f"{NOW}max_iter=25": _now(max_iter=25),
         f"{NOW}n_iter_no_change=3": _now(n_iter_no_change=3),
+        # round 3: each change of the defaults after bdbe6e8 taken back
+        f"{NOW}piecewise width 4": _constants(EMBEDDING_WIDTHS={"piecewise": 4, "periodic": 4}),
+        f"{NOW}early cut under 100 validation rows": _constants(MIN_AUTO_STOPPING_VALIDATION=0),
     }
 )
 MODELS.update(LEVERS)

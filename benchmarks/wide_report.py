@@ -36,6 +36,17 @@ LEVER_BASES = {
     f"{NOW}n_iter_no_change=3": ROUND2_BASE,
 }
 RETIRED_LEVERS = "batch="
+# round 3 (issue 30): the defaults of bdbe6e8, rerun by every round-2 lever not
+# named above, and the levers that take back one of the changes made after them
+ROUND3_BASE = "sknn defaults of bdbe6e8"
+ROUND3_LEVERS = (f"{NOW}piecewise width 4", f"{NOW}early cut under 100 validation rows")
+
+
+def lever_base(lever: str) -> str:
+    """The model in the raw file that ``lever`` changes in one way."""
+    if lever in ROUND3_LEVERS:
+        return "sknn"
+    return LEVER_BASES.get(lever, ROUND3_BASE)
 
 PEERS = ["sklearn MLP", "HGB", "LightGBM"]
 MODELS = ["sknn", *PEERS]
@@ -120,9 +131,8 @@ def summary_lines(raw) -> list[str]:
     return lines
 
 
-# today's defaults but for n_ensemble="auto" (8 members on every table): the "before"
-# of the arithmetic section, run on both halves with the defaults
-BEFORE = f"{NOW}n_ensemble=8"
+# the defaults before round 3: the "before" of the arithmetic section
+BEFORE = ROUND3_BASE
 
 
 def _fit_gflop(raw, model, table) -> float:
@@ -139,9 +149,9 @@ def arithmetic_lines(raw) -> list[str]:
         "",
         f"GFLOP per fit (mean over the splits; `fit_flop` in `benchmarks/models.py`: forward "
         f"and backward of every epoch at two FLOPs per multiply-add) of today's defaults and "
-        f'of the defaults before `n_ensemble="auto"` (8 members on every table; '
-        f"`{BEFORE}` in the raw file, run right after the defaults in its own invocation, so "
-        "its seconds are a guide), with "
+        "of the defaults before round 3 (piecewise-linear embeddings 4 wide, early stopping "
+        f"cutting on any validation set of 10 rows or more; `{BEFORE}` in the raw file, "
+        "measured in the benchmark's run before today's, so its seconds are a guide), with "
         "the paired score difference (today minus before, accuracy or R^2).",
         "",
     ]
@@ -357,8 +367,8 @@ def lever_lines(raw) -> list[str]:
             "",
             *_lever_table(raw, first, base, tuning, losing, len("sknn ")),
         ]
-    for base in dict.fromkeys(LEVER_BASES.get(m, "sknn") for m in second):
-        levers = [m for m in second if LEVER_BASES.get(m, "sknn") == base]
+    for base in dict.fromkeys(lever_base(m) for m in second):
+        levers = [m for m in second if lever_base(m) == base]
         if base not in raw:
             continue
         losing = _lost_to_hgb(raw, base, tuning)

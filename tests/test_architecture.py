@@ -74,6 +74,22 @@ def test_auto_network_is_small_and_plain_on_a_micro_table(Est):
 
 
 @pytest.mark.parametrize("Est", [NeuralNetClassifier, NeuralNetRegressor])
+def test_piecewise_embeddings_are_8_wide_and_periodic_ones_4(Est):
+    X, y = make_classification(n_samples=100, n_features=4, random_state=0)
+    piecewise = Est(max_iter=1, random_state=0).fit(X, y)
+    assert piecewise.numeric_embedding_width_ == 8
+    assert piecewise.module_.piecewise.out_features == 4 * 8
+    periodic = Est(numeric_embedding="periodic", max_iter=1, random_state=0).fit(X, y)
+    assert periodic.numeric_embedding_width_ == 4
+    assert periodic.module_.periodic.out_features == 4 * 4
+    plain = Est(numeric_embedding=None, max_iter=1, random_state=0).fit(X, y)
+    assert plain.numeric_embedding_width_ is None and plain.module_.piecewise is None
+    loaded = pickle.loads(pickle.dumps(piecewise))
+    assert loaded.numeric_embedding_width_ == 8
+    np.testing.assert_array_equal(loaded.predict(X), piecewise.predict(X))
+
+
+@pytest.mark.parametrize("Est", [NeuralNetClassifier, NeuralNetRegressor])
 def test_auto_ensemble_has_8_members_on_small_tables_and_4_on_large(Est):
     # 2,000 training rows after the 10% validation split is where it changes
     X, y = make_classification(n_samples=2300, n_features=5, random_state=0)

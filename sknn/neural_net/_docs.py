@@ -30,7 +30,7 @@ dropout : float, default=0.0
     Dropout probability after each hidden layer.""",
     "numeric_embedding": """\
 numeric_embedding : {"auto", "piecewise", "periodic"} or None, default="auto"
-    ``"piecewise"`` embeds each scaled numeric feature as itself plus 3
+    ``"piecewise"`` embeds each scaled numeric feature as itself plus 7
     learned piecewise-linear functions of it with knots at 16 quantile bins
     of the training data (the PLE embedding of Gorishniy et al. 2022 and
     TabM; beyond the training range the outer pieces continue linearly),
@@ -40,7 +40,8 @@ numeric_embedding : {"auto", "piecewise", "periodic"} or None, default="auto"
     scaled values directly. ``"auto"``: ``"piecewise"``, or ``None`` under
     64 training rows (16 quantile bins of a few dozen rows would be
     per-feature lookup tables); the choice a fit made is
-    ``numeric_embedding_``.""",
+    ``numeric_embedding_`` (its width per feature
+    ``numeric_embedding_width_``).""",
     "feature_scale": """\
 feature_scale : bool, default=True
     Multiply the embedded input by a learned per-feature factor before the
@@ -195,6 +196,10 @@ hidden_layer_sizes_ : tuple of int
 numeric_embedding_ : str or None
     The numeric embedding of the built-in network (``numeric_embedding``,
     or what ``"auto"`` made of it; None with a custom ``module``).
+numeric_embedding_width_ : int or None
+    Values per numeric feature of that embedding: the feature itself and
+    ``numeric_embedding_width_ - 1`` learned functions of it (8 for
+    ``"piecewise"``, 4 for ``"periodic"``; None without an embedding).
 n_ensemble_ : int
     Members of the built-in network's implicit ensemble: ``n_ensemble``,
     or what ``"auto"`` made of it for the training rows (1 with a custom

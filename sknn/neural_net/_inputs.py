@@ -128,7 +128,7 @@ class TabularInput(_InputPath):
         """
         est, encoder = self.estimator, self.estimator.encoder_
         n_continuous = encoder.n_continuous_out_ if est.numeric_embedding_ else 0
-        edges = None
+        edges, width = None, est.numeric_embedding_width_
         if est.numeric_embedding_ == "piecewise" and n_continuous:
             # quantiles of the encoded training features (a placeholder when
             # rebuilding a saved model: its saved edges replace them)
@@ -146,6 +146,7 @@ class TabularInput(_InputPath):
             feature_scale=est.feature_scale,
             n_ensemble=est.n_ensemble_,
             bin_edges=edges,
+            **({} if width is None else {"embedding_width": width}),
         )
         freeze(module, est.frozen or ())
         return module

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from sknn.neural_net._inputs import input_path
-from sknn.neural_net._plan import build_optimizer, network_choices
+from sknn.neural_net._plan import LEGACY_EMBEDDING_WIDTH, build_optimizer, network_choices
 from sknn.nn.state import (
     module_to_plain,
     plain_to_module,
@@ -111,6 +111,9 @@ class TorchStateMixin:
         for name, value in network_choices(self, 0).items():
             if not hasattr(self, name):
                 setattr(self, name, value)
+        if "numeric_embedding_width_" not in state:  # saved when every embedding was 4 wide
+            legacy = LEGACY_EMBEDDING_WIDTH if self.numeric_embedding_ else None
+            self.numeric_embedding_width_ = legacy
         device = available_or_cpu(state["device_"])
         self.module_ = self._rebuild_module(weights, reference).to(device)
         if optimizer_state is not None:

@@ -129,6 +129,25 @@ def numeric_embedding(est, n_train: int) -> str | None:
     return est.numeric_embedding
 
 
+# values per numeric column of each embedding (the column itself and width - 1
+# learned functions of it); every embedding was LEGACY_EMBEDDING_WIDTH wide
+# before the width was a fitted choice, which is what older saved models load with
+EMBEDDING_WIDTHS = {"piecewise": 8, "periodic": 4}
+LEGACY_EMBEDDING_WIDTH = 4
+
+
+def embedding_width(embedding: str | None) -> int | None:
+    """Values per numeric column of ``embedding`` (None: no embedding).
+
+    Piecewise-linear embeddings are 8 wide (7 learned functions of the
+    column): on the wide benchmark's tuning half, 8 against 4 gained R^2 or
+    accuracy where the trees win (hpc_data +0.014, DoctorContacts +0.049,
+    Boston +0.018, VietNamI +0.006) at 1.14x the summed fit time; 16 cost
+    2x on DoctorContacts for no more (see benchmarks/results/accuracy_wide_diagnosis.md).
+    """
+    return None if embedding is None else EMBEDDING_WIDTHS[embedding]
+
+
 # n_ensemble="auto": the implicit ensemble's members by training rows. Members
 # cut variance, which small tables have much of; on large ones they mostly cost
 # (the shared layers run once per member)
@@ -156,14 +175,17 @@ def members(est, n_train: int) -> int:
 def network_choices(est, n_train: int) -> dict:
     """The built-in network's shape for ``n_train`` training rows, as fitted attributes.
 
-    ``n_ensemble_``, ``hidden_layer_sizes_`` and ``numeric_embedding_``: what
-    the parameters, or their ``"auto"``, make of the table. The network is
-    built, and rebuilt when a saved model is loaded, from these alone.
+    ``n_ensemble_``, ``hidden_layer_sizes_``, ``numeric_embedding_`` and
+    ``numeric_embedding_width_``: what the parameters, or their ``"auto"``,
+    make of the table. The network is built, and rebuilt when a saved model
+    is loaded, from these alone.
     """
+    embedding = numeric_embedding(est, n_train)
     return {
         "n_ensemble_": members(est, n_train),
         "hidden_layer_sizes_": hidden_layers(est, n_train),
-        "numeric_embedding_": numeric_embedding(est, n_train),
+        "numeric_embedding_": embedding,
+        "numeric_embedding_width_": embedding_width(embedding),
     }
 
 
@@ -285,12 +307,27 @@ def schedule(est, max_epochs: int, incremental: bool) -> Schedule:
     )
 
 
-def stopper(est, incremental: bool, *, has_valid: bool) -> EarlyStopping:
-    return EarlyStopping(
-        None if incremental else est.n_iter_no_change,
-        est.tol,
-        monitor="valid_loss" if has_valid else "train_loss",
-    )
+# "auto" early stopping on fewer validation rows than this trains sknn's own
+# network for its whole schedule and still restores its best epoch
+MIN_AUTO_STOPPING_VALIDATION = 100
+
+
+def stopper(est, incremental: bool, *, n_valid: int) -> EarlyStopping:
+    """Tracks the best epoch (``n_valid`` validation rows; 0: the training loss).
+
+    With ``early_stopping="auto"`` and fewer than 100 validation rows, sknn's
+    own network is not stopped early: a few dozen rows make the stopping
+    epoch noise, and the cut falls while the cosine schedule's rate is still
+    high. On the wide benchmark's tuning half this lifted Boston's R^2 by
+    0.013 (41 validation rows) and breast_cancer's accuracy by 0.007, and
+    changed nothing on larger tables, where training past the stop found no
+    better epoch (see benchmarks/results/accuracy_wide_diagnosis.md).
+    """
+    patience = None if incremental else est.n_iter_no_change
+    small = 0 < n_valid < MIN_AUTO_STOPPING_VALIDATION
+    if est.early_stopping == "auto" and est.module is None and small:
+        patience = None
+    return EarlyStopping(patience, est.tol, monitor="valid_loss" if n_valid else "train_loss")
 
 
 _HOOKS = (

@@ -52,6 +52,9 @@ class TabularMLP(nn.Module):
         :class:`~sknn.nn.PiecewiseLinearEmbedding`.
     bin_edges : tensor of shape (n_periodic, n_bins + 1), default=None
         Bin edges of those columns for piecewise-linear embeddings.
+    embedding_width : int, default=4
+        Values per column of the numeric embedding (the column itself and
+        ``embedding_width - 1`` learned functions of it).
     feature_scale : bool
         Put a :class:`~sknn.nn.FeatureScale` before the hidden layers.
     n_ensemble : int
@@ -88,6 +91,7 @@ class TabularMLP(nn.Module):
         feature_scale: bool = False,
         n_ensemble: int = 1,
         bin_edges: torch.Tensor | None = None,
+        embedding_width: int = 4,
     ) -> None:
         super().__init__()
         if not 0 <= n_periodic <= n_dense:
@@ -95,12 +99,14 @@ class TabularMLP(nn.Module):
         self.n_dense = n_dense
         self.n_periodic = n_periodic
         self.n_ensemble = n_ensemble
-        self.periodic = PeriodicEmbedding(n_periodic) if n_periodic and bin_edges is None else None
+        self.periodic = None
+        if n_periodic and bin_edges is None:
+            self.periodic = PeriodicEmbedding(n_periodic, dim=embedding_width)
         self.piecewise = None
         if n_periodic and bin_edges is not None:
             if len(bin_edges) != n_periodic:
                 raise ValueError(f"bin_edges has {len(bin_edges)} rows for {n_periodic} columns.")
-            self.piecewise = PiecewiseLinearEmbedding(bin_edges)
+            self.piecewise = PiecewiseLinearEmbedding(bin_edges, dim=embedding_width)
         numeric = self.periodic or self.piecewise
         self.embeddings = nn.ModuleList(
             nn.Embedding(size, embedding_dim(size)) for size in cardinalities
