@@ -74,18 +74,18 @@ def test_auto_network_is_small_and_plain_on_a_micro_table(Est):
 
 
 @pytest.mark.parametrize("Est", [NeuralNetClassifier, NeuralNetRegressor])
-def test_piecewise_embeddings_are_8_wide_and_periodic_ones_4(Est):
+def test_numeric_embeddings_are_4_wide(Est):
     X, y = make_classification(n_samples=100, n_features=4, random_state=0)
     piecewise = Est(max_iter=1, random_state=0).fit(X, y)
-    assert piecewise.numeric_embedding_width_ == 8
-    assert piecewise.module_.piecewise.out_features == 4 * 8
+    assert piecewise.numeric_embedding_width_ == 4
+    assert piecewise.module_.piecewise.out_features == 4 * 4
     periodic = Est(numeric_embedding="periodic", max_iter=1, random_state=0).fit(X, y)
     assert periodic.numeric_embedding_width_ == 4
     assert periodic.module_.periodic.out_features == 4 * 4
     plain = Est(numeric_embedding=None, max_iter=1, random_state=0).fit(X, y)
     assert plain.numeric_embedding_width_ is None and plain.module_.piecewise is None
     loaded = pickle.loads(pickle.dumps(piecewise))
-    assert loaded.numeric_embedding_width_ == 8
+    assert loaded.numeric_embedding_width_ == 4
     np.testing.assert_array_equal(loaded.predict(X), piecewise.predict(X))
 
 

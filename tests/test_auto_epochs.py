@@ -2,14 +2,14 @@
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits, make_circles, make_classification, make_regression
+from sklearn.datasets import load_digits, make_circles
 from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from torch import nn
 
-from sknn import NeuralNetClassifier, NeuralNetRegressor
+from sknn import NeuralNetClassifier
 from sknn.training import Callback
 
 
@@ -77,23 +77,3 @@ def test_a_module_of_ones_own_trains_long_enough_by_default():
     folds = StratifiedKFold(3, shuffle=True, random_state=0)
     clf = NeuralNetClassifier(module=SmallCNN, random_state=0)
     assert cross_val_score(clf, images, y, cv=folds).mean() >= 0.965
-
-
-@pytest.mark.parametrize("Est", [NeuralNetClassifier, NeuralNetRegressor])
-def test_auto_early_stopping_runs_the_whole_schedule_on_few_validation_rows(Est):
-    """Under 100 validation rows "auto" trains every epoch and restores the best one;
-    from 100 rows, and whenever early_stopping=True, it stops as before."""
-    if Est is NeuralNetClassifier:
-        X, y = make_classification(n_samples=1500, n_features=8, flip_y=0.3, random_state=0)
-    else:
-        X, y = make_regression(n_samples=1500, n_features=8, noise=80.0, random_state=0)
-    small = Est(max_iter=40, random_state=0).fit(X[:600], y[:600])  # 60 validation rows
-    assert small.n_iter_ == 40
-    assert small.best_epoch_ is not None and 1 <= small.best_epoch_ <= 40
-    # the restored epoch is the best on the validation rows the fit recorded
-    losses = small.history_.column("valid_loss")
-    assert losses[small.best_epoch_ - 1] == min(losses)
-    asked = Est(max_iter=40, early_stopping=True, random_state=0).fit(X[:600], y[:600])
-    assert asked.n_iter_ < 40
-    large = Est(max_iter=40, random_state=0).fit(X, y)  # 150 validation rows
-    assert large.n_iter_ < 40

@@ -291,7 +291,7 @@ class BaseNeuralNet(
         max_epochs = 1 if incremental else _plan.epochs(self, len(train), batch_size)
         self.learning_rate_ = _plan.learning_rate(self, batch_size)
         _plan.reset_learning_rate(self, self.optimizer_)
-        stopper = _plan.stopper(self, incremental, n_valid=0 if valid is None else len(valid))
+        stopper = _plan.stopper(self, incremental, has_valid=valid is not None)
         objective, plain, ensemble = _plan.losses(self)
         n_threads, tuner = plan_threads(
             3 * batch_size * self._macs_per_row(), device, self.n_threads

@@ -31,9 +31,7 @@ early_stopping : bool or "auto", default="auto"
     ``n_iter_no_change`` epochs without a validation-loss improvement of
     ``tol``, and restore the weights of the best epoch. ``"auto"`` does so
     whenever the validation set would have at least 10 rows; otherwise
-    training stops when the training loss stalls. Under 100 validation
-    rows ``"auto"`` trains sknn's own network for its whole schedule and
-    restores the best epoch: so few rows make the stopping epoch noise.""",
+    training stops when the training loss stalls.""",
     module="""\
 module : torch.nn.Module class, factory or instance, default=None
     Your own network instead of the built-in tabular MLP. A class or factory

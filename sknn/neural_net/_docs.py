@@ -30,7 +30,7 @@ dropout : float, default=0.0
     Dropout probability after each hidden layer.""",
     "numeric_embedding": """\
 numeric_embedding : {"auto", "piecewise", "periodic"} or None, default="auto"
-    ``"piecewise"`` embeds each scaled numeric feature as itself plus 7
+    ``"piecewise"`` embeds each scaled numeric feature as itself plus 3
     learned piecewise-linear functions of it with knots at 16 quantile bins
     of the training data (the PLE embedding of Gorishniy et al. 2022 and
     TabM; beyond the training range the outer pieces continue linearly),
@@ -198,8 +198,8 @@ numeric_embedding_ : str or None
     or what ``"auto"`` made of it; None with a custom ``module``).
 numeric_embedding_width_ : int or None
     Values per numeric feature of that embedding: the feature itself and
-    ``numeric_embedding_width_ - 1`` learned functions of it (8 for
-    ``"piecewise"``, 4 for ``"periodic"``; None without an embedding).
+    ``numeric_embedding_width_ - 1`` learned functions of it (4 for both
+    embeddings; None without one).
 n_ensemble_ : int
     Members of the built-in network's implicit ensemble: ``n_ensemble``,
     or what ``"auto"`` made of it for the training rows (1 with a custom

@@ -129,21 +129,21 @@ def numeric_embedding(est, n_train: int) -> str | None:
     return est.numeric_embedding
 
 
-# values per numeric column of each embedding (the column itself and width - 1
-# learned functions of it); every embedding was LEGACY_EMBEDDING_WIDTH wide
-# before the width was a fitted choice, which is what older saved models load with
-EMBEDDING_WIDTHS = {"piecewise": 8, "periodic": 4}
+# values per numeric column of each embedding: the column itself and width - 1
+# learned functions of it. Models saved before the width was a fitted choice
+# had 4 for both, which is what they load with
+EMBEDDING_WIDTHS = {"piecewise": 4, "periodic": 4}
 LEGACY_EMBEDDING_WIDTH = 4
 
 
 def embedding_width(embedding: str | None) -> int | None:
     """Values per numeric column of ``embedding`` (None: no embedding).
 
-    Piecewise-linear embeddings are 8 wide (7 learned functions of the
-    column): on the wide benchmark's tuning half, 8 against 4 gained R^2 or
-    accuracy where the trees win (hpc_data +0.014, DoctorContacts +0.049,
-    Boston +0.018, VietNamI +0.006) at 1.14x the summed fit time; 16 cost
-    2x on DoctorContacts for no more (see benchmarks/results/accuracy_wide_diagnosis.md).
+    Piecewise-linear embeddings 8 wide gained on the wide benchmark's tuning
+    half (mean +0.0020; hpc_data, deliveries, DoctorContacts better beyond
+    2 SE) but not on its report half, and with more epochs on small tables
+    they cost 1.6x the fit time there (see
+    benchmarks/results/accuracy_wide_diagnosis.md, round 3): 4 stays.
     """
     return None if embedding is None else EMBEDDING_WIDTHS[embedding]
 
@@ -307,27 +307,12 @@ def schedule(est, max_epochs: int, incremental: bool) -> Schedule:
     )
 
 
-# "auto" early stopping on fewer validation rows than this trains sknn's own
-# network for its whole schedule and still restores its best epoch
-MIN_AUTO_STOPPING_VALIDATION = 100
-
-
-def stopper(est, incremental: bool, *, n_valid: int) -> EarlyStopping:
-    """Tracks the best epoch (``n_valid`` validation rows; 0: the training loss).
-
-    With ``early_stopping="auto"`` and fewer than 100 validation rows, sknn's
-    own network is not stopped early: a few dozen rows make the stopping
-    epoch noise, and the cut falls while the cosine schedule's rate is still
-    high. On the wide benchmark's tuning half this lifted Boston's R^2 by
-    0.013 (41 validation rows) and breast_cancer's accuracy by 0.007, and
-    changed nothing on larger tables, where training past the stop found no
-    better epoch (see benchmarks/results/accuracy_wide_diagnosis.md).
-    """
-    patience = None if incremental else est.n_iter_no_change
-    small = 0 < n_valid < MIN_AUTO_STOPPING_VALIDATION
-    if est.early_stopping == "auto" and est.module is None and small:
-        patience = None
-    return EarlyStopping(patience, est.tol, monitor="valid_loss" if n_valid else "train_loss")
+def stopper(est, incremental: bool, *, has_valid: bool) -> EarlyStopping:
+    return EarlyStopping(
+        None if incremental else est.n_iter_no_change,
+        est.tol,
+        monitor="valid_loss" if has_valid else "train_loss",
+    )
 
 
 _HOOKS = (

@@ -174,10 +174,8 @@ early_stopping : bool or "auto", default="auto"
     Hold out ``validation_fraction`` of the data, stop after
     ``n_iter_no_change`` epochs without a validation-loss improvement of
     ``tol``, and restore the best epoch's weights. ``"auto"`` does so
-    whenever the validation set would have at least 10 rows; under 100 it
-    trains sknn's own network for its whole schedule and restores the best
-    epoch (so few rows make the stopping epoch noise). The held-out rows
-    also calibrate :meth:`predict_interval`.""",
+    whenever the validation set would have at least 10 rows. The held-out
+    rows also calibrate :meth:`predict_interval`.""",
     "module": """\
 module : torch.nn.Module class, factory or instance, default=None
     Your own network instead of the built-in tabular MLP, returning one
