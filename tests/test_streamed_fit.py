@@ -126,8 +126,6 @@ def test_balanced_class_weights_come_from_the_exact_class_counts():
 
 def test_what_a_streamed_fit_cannot_do_is_refused_by_name():
     X, y = _lazy(FRAME), _lazy(VALUE)
-    with pytest.raises(ValueError, match="partial_fit"):
-        NeuralNetRegressor(**FAST).partial_fit(X, y)
     with pytest.raises(TypeError, match="y must be one too"):
         NeuralNetRegressor(**FAST).fit(X, VALUE)
     with pytest.raises(TypeError, match="sample_weight must be one too"):
@@ -147,6 +145,40 @@ def test_what_a_streamed_fit_cannot_do_is_refused_by_name():
     with pytest.raises(ValueError, match="inf"):
         est.fit(_lazy(infinite), y)
     assert not hasattr(est, "module_")
+
+
+def test_partial_fit_and_warm_starts_continue_on_a_dask_dataframe():
+    X, y = _lazy(FRAME.iloc[:4000]), _lazy(LABEL.iloc[:4000])
+    more_X, more_y = _lazy(FRAME.iloc[4000:]), _lazy(LABEL.iloc[4000:])
+    # a first partial_fit names the classes, as in memory; each call is one epoch
+    est = NeuralNetClassifier(random_state=0)
+    with pytest.raises(ValueError, match="classes"):
+        est.partial_fit(X, y)
+    est.partial_fit(X, y, classes=["high", "low"]).partial_fit(more_X, more_y)
+    assert est.n_iter_ == 2 and list(est.classes_) == ["high", "low"]
+    assert est.history_[-1]["valid_loss"] is None  # no validation rows held out
+    categories = est.encoder_.categories_
+    assert est.score(FRAME, LABEL) > 0.8
+    # a label the model does not know, anywhere in the partitions, before any training
+    odd = LABEL.iloc[4000:].where(LABEL.index[4000:] != N - 1, "odd")
+    before = est.predict_proba(FRAME)
+    with pytest.raises(ValueError, match="not seen"):
+        est.partial_fit(more_X, _lazy(odd))
+    np.testing.assert_array_equal(est.predict_proba(FRAME), before)
+    assert est.n_iter_ == 2
+    with pytest.raises(ValueError, match="not seen"):
+        NeuralNetClassifier(**FAST).partial_fit(more_X, _lazy(odd), classes=["high", "low"])
+    # a warm start continues the network and its encoder on new partitions
+    warm = NeuralNetRegressor(warm_start=True, **FAST).fit(X, _lazy(VALUE.iloc[:4000]))
+    first, kept = warm.n_iter_, warm.encoder_.categories_
+    warm.fit(more_X, _lazy(VALUE.iloc[4000:]))
+    assert warm.n_iter_ > first and warm.encoder_.categories_ == kept
+    assert warm.score(FRAME, VALUE) > 0.8
+    # random_state makes the calls reproducible
+    again = NeuralNetClassifier(random_state=0).partial_fit(X, y, classes=["high", "low"])
+    again.partial_fit(more_X, more_y)
+    assert again.encoder_.categories_ == categories
+    np.testing.assert_array_equal(again.predict_proba(FRAME), before)
 
 
 def test_partial_fit_recipes_over_chunks():

@@ -203,6 +203,8 @@ class BaseNeuralNet(
         X : array-like, sparse matrix or DataFrame of shape (n_samples, n_features)
             Training data: a table of any DataFrame library, or for a ``module``
             of your own any array whose first axis is samples, or a dict of them.
+            A Dask DataFrame fits streamed, a few partitions in memory at a time
+            (``y`` and ``sample_weight`` then Dask collections beside it).
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -226,7 +228,7 @@ class BaseNeuralNet(
         in_place = ("module_", "optimizer_", "history_", "_rng") if reuse else ()
         with restored_on_error(self, in_place):
             if is_dask(X):  # one pass for the statistics, then training from the partitions
-                return fit_streamed(self, X, y, sample_weight, reuse, incremental)
+                return fit_streamed(self, X, y, sample_weight, reuse, incremental, classes)
             return self._fit_all(X, y, sample_weight, reuse, incremental, classes)
 
     def _fit_all(self, X, y, sample_weight, reuse: bool, incremental: bool, classes):
@@ -269,10 +271,7 @@ class BaseNeuralNet(
                     self, path, take(X, train_idx), sample_weight[train_idx], probe, device
                 )
             else:
-                if next(self.module_.parameters()).device != device:
-                    self._move_to(device)
-                if _continue.optimizer_changed(self):  # honoured with a new optimizer
-                    self.optimizer_ = _plan.build_optimizer(self, path, self.module_, device)
+                _plan.continued_network(self, path, device)
             y_enc = self._adapt_targets(y_enc)
             train = _plan.training_data(path, X, y_enc, sample_weight, train_idx, device)
             valid = (

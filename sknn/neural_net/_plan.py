@@ -245,6 +245,14 @@ def new_network(est, path, X_build, weight_build, probe, device: torch.device) -
     est.history_ = History()
 
 
+def continued_network(est, path, device: torch.device) -> None:
+    """The fitted network, on ``device``, with a new optimizer if its settings changed."""
+    if next(est.module_.parameters()).device != device:
+        est._move_to(device)
+    if _continue.optimizer_changed(est):  # honoured with a new optimizer
+        est.optimizer_ = build_optimizer(est, path, est.module_, device)
+
+
 def build_optimizer(est, path, module: torch.nn.Module, device: torch.device):
     """The optimizer over the trainable parameters, with per-pattern rate factors."""
     multipliers = dict(est.lr_multipliers or {})

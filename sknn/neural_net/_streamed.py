@@ -20,6 +20,12 @@ Memory holds a few partitions at a time, never the table:
    encoded on a background thread. Early stopping, best-epoch restore,
    calibration and the thread policy are the in-memory fit's.
 
+Continuing a fitted model (``partial_fit``, or a fit with ``warm_start=True``)
+runs the same pass, which checks every partition's targets against the fitted
+ones before any training and picks the validation rows (none for
+``partial_fit``: one epoch at a constant rate); the encoder, the target
+encoding and the network are kept.
+
 The result is the same kind of fitted estimator as an in-memory fit.
 """
 
@@ -37,6 +43,7 @@ from sknn.neural_net import _plan
 from sknn.neural_net._inputs import input_path
 from sknn.neural_net._regression_losses import check_loss_params, check_targets, robust_huber_delta
 from sknn.neural_net._routed import nested
+from sknn.neural_net._targets import class_codes
 from sknn.preprocessing import TabularEncoder
 from sknn.preprocessing._streamed import candidate_columns, fit_encoder_on_stream, stream_summary
 from sknn.sklearn_glue.dask_collections import partition_loader, require_dask
@@ -68,18 +75,12 @@ class _Smallest:
         return _Smallest(u, rows, self.limit, self.n_candidates + other.n_candidates)
 
 
-def _refuse(est, X, y, sample_weight, reuse: bool, incremental: bool) -> None:
+def _refuse(est, X, y, sample_weight) -> None:
     name = type(est).__name__
     if not hasattr(X, "columns"):
         raise TypeError(
             f"{name} fits a Dask DataFrame; make one of a Dask Array with "
             "dask.dataframe.from_dask_array(X) (its predictions take either)."
-        )
-    if incremental or reuse:
-        raise ValueError(
-            f"{name} fits a Dask collection from scratch only; partial_fit and warm starts "
-            "take data in memory: for part in ddf.partitions: est.partial_fit(part.compute(), "
-            "...) streams it by hand."
         )
     if est.module is not None:
         raise ValueError(
@@ -124,25 +125,36 @@ def _target_facts(est, y2: np.ndarray, weight: np.ndarray):
     return np.stack([np.full(y2.shape[1], weight.sum()), weight @ y2, weight @ y2**2])
 
 
-def fit_streamed(est, X, y, sample_weight, reuse: bool, incremental: bool):
-    """Fit ``est`` on Dask ``X`` and ``y`` (see the module)."""
-    _refuse(est, X, y, sample_weight, reuse, incremental)
+def fit_streamed(est, X, y, sample_weight, reuse: bool, incremental: bool, classes=None):
+    """Fit ``est`` on Dask ``X`` and ``y`` (see the module).
+
+    ``reuse``: continue the fitted network (``partial_fit``, or a warm start)
+    with its encoder and target encoding; ``incremental``: one epoch at a
+    constant rate, no validation rows (``partial_fit``); ``classes``: the
+    labels a first ``partial_fit`` names.
+    """
+    _refuse(est, X, y, sample_weight)
     _plan.check_callbacks(est)
     _plan.checked_hidden_layer_sizes(est)
     from dask.dataframe.utils import meta_nonempty
 
     meta = X._meta
-    validate_data(est, meta_nonempty(meta), reset=True, skip_check_array=True)
+    validate_data(est, meta_nonempty(meta), reset=not reuse, skip_check_array=True)
     if est._y_numeric:
         check_loss_params(est)
-    est._rng = check_random_state(est.random_state)
+    if not reuse:
+        est._rng = check_random_state(est.random_state)
     seed = int(est._rng.randint(np.iinfo(np.int32).max))
-    fraction = 0.0 if est.early_stopping is False else est.validation_fraction
-    est.encoder_ = TabularEncoder(
-        categorical_features=est.categorical_features, **nested(est, "encoder__")
+    fraction = 0.0 if est.early_stopping is False or incremental else est.validation_fraction
+    encoder = (
+        est.encoder_
+        if reuse
+        else TabularEncoder(
+            categorical_features=est.categorical_features, **nested(est, "encoder__")
+        )
     )
     names = np.asarray(meta.columns, dtype=object)
-    candidates = candidate_columns(meta, est.encoder_._explicit_categorical(names))
+    candidates = candidate_columns(meta, encoder._explicit_categorical(names))
     n_targets = 1 if y.ndim == 1 else y.shape[1]
     y_columns = [f"{_Y}{k}" for k in range(n_targets)]
 
@@ -168,19 +180,39 @@ def fit_streamed(est, X, y, sample_weight, reuse: bool, incremental: bool):
     )
     if not summary.extra["weights"][0] > 0:
         raise ValueError("sample_weight sums to zero; at least one sample needs a positive weight.")
-    fit_encoder_on_stream(est.encoder_, X, summary=summary)
-    _encode_targets(est, summary, y_columns, y.ndim == 1)
-    return _train_on_stream(est, X, y, sample_weight, summary, seed, fraction, y_columns)
+    if reuse:
+        _check_continued_targets(est, summary, y_columns)
+    else:
+        est.encoder_ = encoder
+        fit_encoder_on_stream(encoder, X, summary=summary)
+        _encode_targets(est, summary, y_columns, y.ndim == 1, classes)
+    return _train_on_stream(
+        est, X, y, sample_weight, summary, seed, fraction, y_columns, reuse, incremental
+    )
 
 
-def _encode_targets(est, summary, y_columns: list[str], one_d: bool) -> None:
-    """The estimator's target encoding from the sample, with the exact facts of the pass."""
+def _check_continued_targets(est, summary, y_columns: list[str]) -> None:
+    """Before training resumes: every label of the pass is one of ``classes_``, and
+    the target has the columns the network was fitted on."""
+    if not est._y_numeric and not est._multilabel:
+        class_codes(np.array(list(summary.extra["targets"])), est.classes_)
+        return
+    y_sample = summary.sample[y_columns].to_numpy()
+    est._encode_targets(y_sample[:, 0] if len(y_columns) == 1 else y_sample, reset=False)
+
+
+def _encode_targets(est, summary, y_columns: list[str], one_d: bool, classes) -> None:
+    """The estimator's target encoding from the sample, with the exact facts of the pass
+    (``classes``: the labels a first ``partial_fit`` names, each label of the pass among them)."""
     y_sample = summary.sample[y_columns].to_numpy()
     w_sample = summary.sample[_W].to_numpy()
     facts = summary.extra["targets"]
     if not est._y_numeric:
-        classes = np.unique(np.array(list(facts)))
-        est._encode_targets(y_sample[:, 0] if one_d else y_sample, reset=True, classes=classes)
+        seen = np.unique(np.array(list(facts)))
+        y_sample = y_sample[:, 0] if one_d else y_sample
+        est._encode_targets(y_sample, reset=True, classes=seen if classes is None else classes)
+        if classes is not None and not est._multilabel:
+            class_codes(seen, est.classes_)
         return
     est._encode_targets(y_sample, reset=True, sample_weight=w_sample)
     total, first, second = facts
@@ -203,8 +235,10 @@ def _balanced_factors(est, counts) -> np.ndarray | None:
     return np.array([n / (k * counts[c]) for c in est.classes_.tolist()])
 
 
-def _train_on_stream(est, X, y, sample_weight, summary, seed, fraction, y_columns):
-    """Build the network from the sample and train it on the partitions."""
+def _train_on_stream(
+    est, X, y, sample_weight, summary, seed, fraction, y_columns, reuse, incremental
+):
+    """Build the network from the sample (or continue it) and train it on the partitions."""
     path, encoder, n_x = input_path(est), est.encoder_, X.shape[1]
     one_d = y.ndim == 1
     pick = summary.extra["valid"]
@@ -254,11 +288,14 @@ def _train_on_stream(est, X, y, sample_weight, summary, seed, fraction, y_column
     sample = summary.sample
     X_build = encoder._transform(sample.iloc[:, :n_x].set_axis(X.columns, axis=1), owner=est)
     with _plan.seeded_torch(est._rng, device) as torch_seed:
-        for name, value in _plan.network_choices(est, n_train).items():
-            setattr(est, name, value)
-        est._n_build_features = X_build.shape[1]
-        probe = torch.as_tensor(X_build[:2], device=device)
-        _plan.new_network(est, path, X_build, None, probe, device)
+        if reuse:
+            _plan.continued_network(est, path, device)
+        else:
+            for name, value in _plan.network_choices(est, n_train).items():
+                setattr(est, name, value)
+            est._n_build_features = X_build.shape[1]
+            probe = torch.as_tensor(X_build[:2], device=device)
+            _plan.new_network(est, path, X_build, None, probe, device)
         valid = None
         if use_valid:
             rows = pick.rows
@@ -266,5 +303,5 @@ def _train_on_stream(est, X, y, sample_weight, summary, seed, fraction, y_column
             w_valid = rows[_W].to_numpy()
             valid = data(X_valid, rows[y_columns].to_numpy(), w_valid)
         stream = ChunkStream(load, n_partitions, n_train, BUFFER_PARTITIONS)
-        est._train(path, stream, valid, device, torch_seed, False, (X, y, sample_weight))
+        est._train(path, stream, valid, device, torch_seed, incremental, (X, y, sample_weight))
     return est
