@@ -13,10 +13,13 @@ tensors and modules, nothing of DataFrames or scikit-learn
 Imported by: both estimator families, :mod:`sknn.sklearn_glue`,
 :mod:`sknn.pretrained`, :mod:`sknn.onnx`, tests. The trainer takes its
 batches from its training data: in-memory tensor slices (``TrainingData``)
-or chunks loaded a buffer at a time (``streams.py``'s ``ChunkStream``). Next:
-a multi-worker fit averages the gradients of the same trainer with
-``torch.distributed`` between the backward pass and the optimizer step,
-without the loop learning which.
+or chunks loaded a buffer at a time (``streams.py``'s ``ChunkStream``).
+``data_parallel.py`` runs the same trainer on several ranks: each takes its
+share of every global batch (``ShardedData``) and the gradients are summed
+with ``torch.distributed`` between the backward pass and the optimizer step
+(``GradientAllReduce`` as ``reduce_gradients``), the loop unaware. Next: the
+estimators start those ranks on an engine's workers (Dask) and come back as
+one ordinary fitted model.
 """
 
 from sknn.training.callbacks import Callback, ProgressBar

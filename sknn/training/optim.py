@@ -282,17 +282,31 @@ class Stepper:
     backward(); step()`` path.
     """
 
-    def __init__(self, optimizer):
+    def __init__(self, optimizer, reduce_gradients=None):
         self.optimizer = optimizer
+        self.reduce_gradients = reduce_gradients
         self._fused = isinstance(optimizer, _FusedOptimizer)
-        self._params = optimizer.params if self._fused else None
+        self._params = (
+            optimizer.params
+            if self._fused
+            else [p for group in optimizer.param_groups for p in group["params"]]
+        )
 
     def __call__(self, loss: torch.Tensor) -> None:
-        """Backpropagate ``loss`` and update the parameters."""
+        """Backpropagate ``loss`` and update the parameters.
+
+        With ``reduce_gradients`` (``f(grads, params) -> grads``, e.g. a sum over
+        the ranks of a data-parallel fit), the step applies what it returns.
+        """
+        reduce = self.reduce_gradients
         if self._fused:
-            grads = torch.autograd.grad(loss, self._params, allow_unused=True)
-            self.optimizer.apply(list(grads))
+            grads = list(torch.autograd.grad(loss, self._params, allow_unused=True))
+            self.optimizer.apply(grads if reduce is None else reduce(grads, self._params))
             return
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
+        if reduce is not None:
+            params = self._params
+            for p, g in zip(params, reduce([p.grad for p in params], params), strict=True):
+                p.grad = g
         self.optimizer.step()

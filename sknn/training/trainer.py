@@ -183,6 +183,9 @@ class Trainer:
         loss explodes (see :class:`~sknn.training.divergence.DivergenceGuard`):
         ``diverged`` is then set and ``divergence`` says why. ``False`` leaves
         the decision to the stopper.
+    reduce_gradients : callable, optional
+        ``reduce_gradients(grads, params)`` returns the gradients each step applies
+        (:class:`~sknn.training.data_parallel.GradientAllReduce`: a sum over ranks).
     """
 
     def __init__(
@@ -203,13 +206,14 @@ class Trainer:
         eval_loss_fn: LossFn | None = None,
         report_loss_fn: LossFn | None = None,
         stop_on_divergence: bool = True,
+        reduce_gradients: Callable | None = None,
     ):
         self.module = module
         self.loss_fn = loss_fn
         self.eval_loss_fn = eval_loss_fn or loss_fn
         self.report_loss_fn = report_loss_fn
         self.optimizer = optimizer
-        self.stepper = Stepper(optimizer)
+        self.stepper = Stepper(optimizer, reduce_gradients)
         self.batch_size = batch_size
         self.max_epochs = max_epochs
         self.schedule = schedule

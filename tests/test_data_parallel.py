@@ -1,0 +1,127 @@
+"""Data-parallel training on a Dask LocalCluster of 2 worker processes (issue 35, first part).
+
+Two ranks, each training on its share of every global batch and summing the
+gradients with ``torch.distributed`` (gloo), end an epoch with the weights a
+single process reaches on the whole batches: the trainer is the same, only
+its training data (``ShardedData``) and its gradient step
+(``GradientAllReduce``) know there are two.
+"""
+
+import contextlib
+import socket
+import sys
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from sknn.training import EarlyStopping, History, Trainer, TrainingData
+from sknn.training.data_parallel import GradientAllReduce, ShardedData, process_group
+from sknn.training.optim import make_optimizer
+from sknn.training.trainer import weighted_mean
+
+distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed")
+cloudpickle = pytest.importorskip("cloudpickle")
+# the workers cannot import this test module: send its functions by value
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
+
+RNG = np.random.default_rng(0)
+N = 1001  # batches of 75 rows (37 + 38 a rank), then 26
+X = RNG.normal(size=(N, 6)).astype(np.float32)
+Y = (np.sin(X[:, 0]) + X[:, 1] * X[:, 2] + 0.1 * RNG.normal(size=N)).astype(np.float32)
+WEIGHT = RNG.uniform(0.2, 3.0, size=N).astype(np.float32)
+
+
+def squared_error(out, y, weight):
+    return weighted_mean((out.squeeze(-1) - y) ** 2, weight)
+
+
+def train(rank: int, world: int, address: str | None, weighted: bool, epochs: int) -> dict:
+    """The same network, data and seeds on every rank; the weights after ``epochs``."""
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(6, 32), nn.ReLU(), nn.Linear(32, 1))
+    optimizer = make_optimizer("adamw", net.parameters(), 1e-2, 1e-4, torch.device("cpu"))
+    weight = torch.as_tensor(WEIGHT / WEIGHT.mean()) if weighted else None
+    data = TrainingData(torch.as_tensor(X), torch.as_tensor(Y), weight)
+    shards = None if world == 1 else ShardedData(data, rank, world)
+    group = contextlib.nullcontext() if world == 1 else process_group(address, rank, world)
+    with group:
+        trainer = Trainer(
+            net,
+            squared_error,
+            optimizer,
+            batch_size=75,
+            max_epochs=epochs,
+            stopper=EarlyStopping(None, 0.0, monitor="train_loss"),
+            generator=torch.Generator().manual_seed(7),
+            reduce_gradients=None if shards is None else GradientAllReduce(shards),
+        )
+        trainer.fit(data if shards is None else shards, None, History())
+    return {k: v.detach().numpy().copy() for k, v in net.state_dict().items()}
+
+
+def free_address() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"127.0.0.1:{s.getsockname()[1]}"
+
+
+@pytest.fixture(scope="module")
+def client():
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client
+
+
+def on_two_workers(client, weighted: bool, epochs: int) -> list[dict]:
+    workers = sorted(client.scheduler_info()["workers"])
+    address = free_address()
+    futures = [
+        client.submit(
+            train, rank, 2, address, weighted, epochs, workers=[w], pure=False,
+            allow_other_workers=False,
+        )
+        for rank, w in enumerate(workers)
+    ]  # fmt: skip
+    return client.gather(futures)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_two_ranks_reach_the_weights_of_one_process(client, weighted):
+    one = train(0, 1, None, weighted, epochs=1)
+    ranks = on_two_workers(client, weighted, epochs=1)
+    for name, value in one.items():
+        # the ranks hold the same network, bit for bit
+        np.testing.assert_array_equal(ranks[0][name], ranks[1][name])
+        # and the single process's, up to the order of float additions
+        np.testing.assert_allclose(ranks[0][name], value, rtol=1e-5, atol=1e-6)
+    # several epochs (a fresh row order each) stay together too
+    three = train(0, 1, None, weighted, epochs=3)
+    again = on_two_workers(client, weighted, epochs=3)
+    for name, value in three.items():
+        np.testing.assert_allclose(again[0][name], value, rtol=1e-4, atol=1e-5)
+
+
+def test_a_rank_gets_its_contiguous_share_and_a_weightless_stand_in():
+    data = TrainingData(torch.arange(10.0).reshape(5, 2), torch.arange(5.0))
+    shares, rows = [], []
+    for rank in range(2):
+        shards = ShardedData(data, rank, 2)
+        for _, y, _ in shards.batches(3, None, shuffle=False):
+            rows.append((rank, y.tolist()))
+            shares.append((rank, shards.share))
+    # batches [0, 1, 2] and [3, 4]: rank 0 takes [0] and [3], rank 1 [1, 2] and [4]
+    assert rows == [(0, [0.0]), (0, [3.0]), (1, [1.0, 2.0]), (1, [4.0])]
+    assert shares == [(0, 1 / 3), (0, 0.5), (1, 2 / 3), (1, 0.5)]
+    one_row = TrainingData(torch.zeros(1, 2), torch.zeros(1))
+    stand_in = ShardedData(one_row, 0, 2)
+    assert [len(y) for _, y, _ in stand_in.batches(4, None, shuffle=False)] == [1]
+    assert stand_in.share == 0.0
+    with pytest.raises(ValueError, match="rank"):
+        ShardedData(data, 2, 2)
