@@ -8,10 +8,12 @@ its training data (``ShardedData``) and its gradient step
 """
 
 import contextlib
+import pickle
 import socket
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from torch import nn
@@ -92,6 +94,27 @@ def on_two_workers(client, weighted: bool, epochs: int) -> list[dict]:
     return client.gather(futures)
 
 
+def test_data_parallel_without_a_dask_client_names_the_fix():
+    # before any test starts the module's cluster
+    from sknn import NeuralNetRegressor
+
+    with pytest.raises(ValueError, match="no workers|Client"):
+        NeuralNetRegressor(data_parallel="dask", max_iter=1).fit(X, Y)
+    # what it cannot do yet, named before any training
+    from sknn.training import Callback
+
+    with pytest.raises(ValueError, match="callbacks"):
+        NeuralNetRegressor(data_parallel="dask", callbacks=[Callback()]).fit(X, Y)
+    with pytest.raises(ValueError, match="module of your own"):
+        NeuralNetRegressor(
+            data_parallel="dask", module=nn.Linear, module__in_features=6, module__out_features=1
+        ).fit(X, Y)
+    dd = pytest.importorskip("dask.dataframe")
+    lazy = dd.from_pandas(pd.DataFrame(X), npartitions=2)
+    with pytest.raises(ValueError, match="compute"):
+        NeuralNetRegressor(data_parallel="dask").fit(lazy, dd.from_pandas(pd.Series(Y), 2))
+
+
 @pytest.mark.parametrize("weighted", [False, True])
 def test_two_ranks_reach_the_weights_of_one_process(client, weighted):
     one = train(0, 1, None, weighted, epochs=1)
@@ -125,3 +148,31 @@ def test_a_rank_gets_its_contiguous_share_and_a_weightless_stand_in():
     assert stand_in.share == 0.0
     with pytest.raises(ValueError, match="rank"):
         ShardedData(data, 2, 2)
+
+
+def test_an_estimator_fitted_on_two_workers_is_the_one_process_fit(client):
+    """data_parallel="dask": one estimator, the same model as a one-process fit."""
+    from sklearn.datasets import make_classification
+
+    from sknn import NeuralNetClassifier, NeuralNetRegressor
+
+    X_clf, y_clf = make_classification(n_samples=1200, n_features=8, random_state=0)
+    frame = pd.DataFrame(X_clf, columns=[f"x{i}" for i in range(8)])
+    frame["city"] = pd.Categorical(RNG.choice(["Oslo", "Lima", "Pune"], size=len(frame)))
+    params = {"max_iter": 4, "random_state": 0, "n_threads": 1}
+    one = NeuralNetClassifier(**params).fit(frame, y_clf)
+    two = NeuralNetClassifier(data_parallel="dask", **params).fit(frame, y_clf)
+    assert type(two) is NeuralNetClassifier and two.n_iter_ == one.n_iter_
+    np.testing.assert_allclose(two.predict_proba(frame), one.predict_proba(frame), atol=1e-4)
+    assert two.history_.column("valid_loss") == pytest.approx(
+        one.history_.column("valid_loss"), rel=1e-4
+    )
+    assert two.temperature_ == pytest.approx(one.temperature_, rel=1e-3)
+    # reproducible, and an ordinary fitted model: pickles and predicts without the cluster
+    again = NeuralNetClassifier(data_parallel="dask", **params).fit(frame, y_clf)
+    np.testing.assert_array_equal(again.predict_proba(frame), two.predict_proba(frame))
+    loaded = pickle.loads(pickle.dumps(two))
+    np.testing.assert_array_equal(loaded.predict_proba(frame), two.predict_proba(frame))
+    reg_one = NeuralNetRegressor(**params).fit(frame, X_clf[:, 0] * 2 + y_clf)
+    reg_two = NeuralNetRegressor(data_parallel="dask", **params).fit(frame, X_clf[:, 0] * 2 + y_clf)
+    np.testing.assert_allclose(reg_two.predict(frame), reg_one.predict(frame), atol=1e-4)

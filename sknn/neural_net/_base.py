@@ -21,6 +21,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from sknn.neural_net import _continue, _plan
+from sknn.neural_net._data_parallel import train_on_dask
 from sknn.neural_net._inputs import input_path
 from sknn.neural_net._outputs import as_members
 from sknn.neural_net._persistence import TorchStateMixin
@@ -32,12 +33,7 @@ from sknn.sklearn_glue.dask_collections import is_dask
 from sknn.sklearn_glue.decorators import fit_context
 from sknn.sklearn_glue.fit_state import restored_on_error
 from sknn.sklearn_glue.input_types import ArrayLike, InputsLike, Self, TargetLike
-from sknn.training import (
-    EarlyStopping,
-    Trainer,
-    resolve_device,
-    torch_threads,
-)
+from sknn.training import EarlyStopping, Trainer, resolve_device, torch_threads
 from sknn.training.losses import combine, task_loss
 from sknn.training.optim import OPTIMIZERS
 from sknn.training.schedules import SCHEDULES
@@ -78,6 +74,7 @@ class BaseNeuralNet(
         "tol": [Interval(Real, 0, None, closed="left")],
         "shuffle": ["boolean"],
         "device": [str, torch.device],
+        "data_parallel": [StrOptions({"dask"}), None],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "callbacks": [list, None],
         "random_state": ["random_state"],
@@ -107,6 +104,7 @@ class BaseNeuralNet(
         shuffle=True,
         device="auto",
         n_threads=None,
+        data_parallel=None,
         callbacks=None,
         random_state=None,
         verbose=0,
@@ -137,6 +135,7 @@ class BaseNeuralNet(
         self.shuffle = shuffle
         self.device = device
         self.n_threads = n_threads
+        self.data_parallel = data_parallel
         self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose
@@ -259,7 +258,7 @@ class BaseNeuralNet(
         if not reuse:
             self._rng = check_random_state(self.random_state)
         train_idx, valid_idx = _plan.split(self, n_rows(X), self._stratify(y_enc), incremental)
-        device = resolve_device(self.device)
+        device = resolve_device("cpu" if self.data_parallel else self.device)
         with _plan.seeded_torch(self._rng, device) as seed:
             if not reuse:
                 for name, value in _plan.network_choices(self, len(train_idx)).items():
@@ -274,12 +273,13 @@ class BaseNeuralNet(
                 _plan.continued_network(self, path, device)
             y_enc = self._adapt_targets(y_enc)
             train = _plan.training_data(path, X, y_enc, sample_weight, train_idx, device)
-            valid = (
-                None
-                if valid_idx is None
-                else _plan.training_data(path, X, y_enc, sample_weight, valid_idx, device)
-            )
-            self._train(path, train, valid, device, seed, incremental, raw)
+            valid = None
+            if valid_idx is not None:
+                valid = _plan.training_data(path, X, y_enc, sample_weight, valid_idx, device)
+            if self.data_parallel == "dask":  # the same training, on the cluster's workers
+                train_on_dask(self, train, valid, seed, incremental)
+            else:
+                self._train(path, train, valid, device, seed, incremental, raw)
         return self
 
     def _train(self, path, train, valid, device, seed: int, incremental: bool, raw) -> None:
@@ -313,6 +313,7 @@ class BaseNeuralNet(
             shuffle=self.shuffle,
             eval_loss_fn=ensemble,
             report_loss_fn=plain,
+            reduce_gradients=getattr(self, "_reduce_gradients", None),  # data-parallel ranks
         )
         with torch_threads(n_threads):
             trainer.fit(train, valid, self.history_)

@@ -118,6 +118,18 @@ n_threads : int or None, default=None
     keeps the faster, and checks again every few seconds, so a busy machine
     does not stall it. An int pins the count. The count never changes the
     fitted model.""",
+    "data_parallel": """\
+data_parallel : {"dask"} or None, default=None
+    ``"dask"`` trains one fit on every worker of the running Dask client
+    (``dask.distributed.get_client()``), data-parallel: each worker takes its
+    share of every batch and the gradients are summed over the workers
+    (``torch.distributed``, gloo), on their CPUs. ``batch_size`` and the
+    learning rate are the global batch's, the row order is the one a single
+    process draws, and the fitted model is an ordinary one, equal to a
+    single-process fit up to float rounding. The encoding and the validation
+    split are computed here; each worker receives the encoded rows. Progress
+    bars print in the workers' logs. The workers must be able to open TCP
+    connections to the first worker.""",
     "callbacks": """\
 callbacks : list of sknn.training.Callback, default=None
     Extra hooks called at the start, after each epoch and at the end.""",

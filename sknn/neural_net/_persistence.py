@@ -85,7 +85,7 @@ class TorchStateMixin:
 
     def _added_param_defaults(self) -> dict:
         """Parameters newer than the state format, with their defaults (by class)."""
-        return {}
+        return {"data_parallel": None}  # added for issue 35
 
     def __setstate__(self, state):
         if state.get("_sknn_state_format") != STATE_FORMAT:

@@ -125,6 +125,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         shuffle=True,
         device="auto",
         n_threads=None,
+        data_parallel=None,
         callbacks=None,
         random_state=None,
         verbose=0,
@@ -160,6 +161,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
             shuffle=shuffle,
             device=device,
             n_threads=n_threads,
+            data_parallel=data_parallel,
             callbacks=callbacks,
             random_state=random_state,
             verbose=verbose,
@@ -178,7 +180,8 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
 
     def _added_param_defaults(self) -> dict:
         # added for issue 33
-        return {"loss": "squared_error", "huber_delta": None, "quantile": None, "power": None}
+        added = {"loss": "squared_error", "huber_delta": None, "quantile": None, "power": None}
+        return {**super()._added_param_defaults(), **added}
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -82,6 +82,12 @@ def _refuse(est, X, y, sample_weight) -> None:
             f"{name} fits a Dask DataFrame; make one of a Dask Array with "
             "dask.dataframe.from_dask_array(X) (its predictions take either)."
         )
+    if est.data_parallel is not None:
+        raise ValueError(
+            f"{name}(data_parallel='dask') ships the encoded rows in memory to the workers; "
+            "a Dask DataFrame fits streamed in this process: drop data_parallel, or fit "
+            "data_parallel on a computed frame (ddf.compute())."
+        )
     if est.module is not None:
         raise ValueError(
             "A module of your own is fed arrays in memory; fit it on a computed sample, or "

@@ -1,0 +1,113 @@
+"""``data_parallel="dask"``: one fit trained on the workers of a running Dask client.
+
+The client prepares everything as for a fit in one process (the encoder, the
+validation split, the network and its optimizer), then ships the estimator and
+the encoded training and validation rows to each of the cluster's ``k``
+workers. Worker ``r`` joins a ``torch.distributed`` (gloo) group of ``k`` ranks
+and runs the usual training on its share of every global batch
+(:mod:`sknn.training.data_parallel`): the batch size and the learning rate are
+the global batch's, the row order is the one-process fit's, and the weights
+stay identical on every rank. Every rank evaluates the whole validation set,
+so early stopping, the best-epoch restore and the calibration decide alike;
+rank 0's fitted estimator comes back and replaces the client's: an ordinary
+fitted model.
+
+Dask is the engine because sknn already reads and predicts Dask collections,
+and its workers are where an analyst's cluster already runs; Ray Train would
+bring its own trainer loop around ours.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import torch
+
+from sknn.neural_net._inputs import input_path
+from sknn.training.data_parallel import GradientAllReduce, ShardedData, process_group
+
+
+def dask_workers(est) -> tuple[Any, list[str]]:
+    """The running Dask client and its workers' addresses, or a clear error."""
+    name = type(est).__name__
+    try:
+        from distributed import get_client
+    except ImportError as error:
+        raise ImportError(
+            f'{name}(data_parallel="dask") trains on the workers of a Dask cluster; '
+            "install the dask extra: pip install 'sknn[dask]'."
+        ) from error
+    try:
+        client = get_client()
+    except ValueError as error:
+        raise ValueError(
+            f'{name}(data_parallel="dask") trains on the workers of a running Dask client, '
+            "and there is none: start one first, e.g. Client(LocalCluster(n_workers=2, "
+            "threads_per_worker=1)) or Client('tcp://scheduler:8786')."
+        ) from error
+    workers = sorted(client.scheduler_info()["workers"])
+    if not workers:
+        raise ValueError("The Dask client has no workers yet; wait for them to join and refit.")
+    return client, workers
+
+
+def _free_address() -> str:
+    """``host:port`` free on this machine (run on rank 0's worker)."""
+    host = socket.gethostbyname(socket.gethostname())
+    with socket.socket() as s:
+        s.bind(("", 0))
+        port = s.getsockname()[1]
+    try:  # a host name the other machines can reach; loopback for a one-machine cluster
+        socket.create_connection((host, port), timeout=1).close()
+    except OSError:
+        pass
+    return f"{host}:{port}"
+
+
+def _train_rank(est, train, valid, seed, incremental, rank, world, address):
+    """One rank's training; rank 0 returns the fitted estimator."""
+    torch.manual_seed(seed + rank)
+    shards = ShardedData(train, rank, world)
+    with process_group(address, rank, world):
+        est._reduce_gradients = GradientAllReduce(shards)
+        try:
+            device, raw = torch.device("cpu"), (None, None, None)
+            est._train(input_path(est), shards, valid, device, seed, incremental, raw)
+        finally:
+            del est._reduce_gradients
+    return est if rank == 0 else None
+
+
+def _refuse(est) -> None:
+    """What a data-parallel fit cannot do yet, refused by name before training."""
+    name = type(est).__name__
+    if est.module is not None:
+        raise ValueError(
+            f'{name}(data_parallel="dask") trains sknn\'s own network; a module of your '
+            "own trains in one process (data_parallel=None)."
+        )
+    if est.callbacks or getattr(est, "_skl_callbacks", None):
+        raise ValueError(
+            f'{name}(data_parallel="dask") runs the epochs on the workers, where callbacks '
+            "would act on copies; drop callbacks (history_ holds every epoch) or fit with "
+            "data_parallel=None."
+        )
+
+
+def train_on_dask(est, train, valid, seed: int, incremental: bool) -> None:
+    """Train ``est`` (network and optimizer built) on the Dask client's workers."""
+    _refuse(est)
+    client, workers = dask_workers(est)
+    est.device_ = torch.device("cpu")  # where the shipped network lives
+    address = client.submit(_free_address, workers=[workers[0]], pure=False).result()
+    shipped = client.scatter([est, train, valid], broadcast=True)
+    futures = [
+        client.submit(
+            _train_rank, *shipped, seed, incremental, rank, len(workers), address,
+            workers=[worker], allow_other_workers=False, pure=False,
+        )
+        for rank, worker in enumerate(workers)
+    ]  # fmt: skip
+    fitted = client.gather(futures)[0]
+    est.__dict__.update(fitted.__dict__)
