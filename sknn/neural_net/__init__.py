@@ -17,15 +17,17 @@ prediction intervals from the validation rows; ``_docs.py`` the
 parameter documentation both estimators share; ``_persistence.py`` saving
 without torch objects; ``_streamed.py`` the fit on a Dask DataFrame (one pass
 for the statistics, then the partitions as a
-:class:`~sknn.training.streams.ChunkStream`). It imports the floors below it (:mod:`sknn.nn`,
+:class:`~sknn.training.streams.ChunkStream`); ``_data_parallel.py`` the fit
+on a Dask cluster's workers (``data_parallel="dask"``: each trains on its
+share of every batch through :mod:`sknn.training.data_parallel`). It imports the floors below it (:mod:`sknn.nn`,
 :mod:`sknn.training`, :mod:`sknn.preprocessing`, :mod:`sknn.sklearn_glue`),
 never its sibling :mod:`sknn.mlp`. Imported by: the public face :mod:`sknn`,
 :mod:`sknn.onnx`, tests and benchmarks. Next: a new regression loss is a torch loss in
 :mod:`sknn.training.losses` and a branch of ``_regression_losses.py`` (its
 target check and encoding), with its link in ``RegressorLink``, which
-``predict`` and the ONNX graph share; a multi-worker fit runs ``_streamed.py``'s
-pass once (its facts merge), then each worker steps the
-:class:`~sknn.training.Trainer` on a ``ChunkStream`` of its own partitions;
+``predict`` and the ONNX graph share; a data-parallel fit of a Dask DataFrame
+runs ``_streamed.py``'s pass once (its facts merge), then each worker steps
+its ``ChunkStream`` of its own partitions in ``_data_parallel.py``'s ranks;
 torch tensors in and out enter through the input path, which reads their
 namespace and device once.
 """
