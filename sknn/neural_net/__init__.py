@@ -19,8 +19,9 @@ without torch objects; ``_streamed.py`` the fit on a Dask DataFrame (one pass
 for the statistics, then the partitions as a
 :class:`~sknn.training.streams.ChunkStream`); ``_data_parallel.py`` the fit
 on a Dask cluster's workers (``data_parallel="dask"``: each trains on its
-share of every batch through :mod:`sknn.training.data_parallel`). It imports the floors below it (:mod:`sknn.nn`,
-:mod:`sknn.training`, :mod:`sknn.preprocessing`, :mod:`sknn.sklearn_glue`),
+share of every batch through :mod:`sknn.training.data_parallel`). It imports
+the floors below it (:mod:`sknn.nn`, :mod:`sknn.training`,
+:mod:`sknn.preprocessing`, :mod:`sknn.sklearn_glue`),
 never its sibling :mod:`sknn.mlp`. Imported by: the public face :mod:`sknn`,
 :mod:`sknn.onnx`, tests and benchmarks. Next: a new regression loss is a torch loss in
 :mod:`sknn.training.losses` and a branch of ``_regression_losses.py`` (its

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import socket
 from typing import Any
+from urllib.parse import urlsplit
 
 import torch
 
@@ -52,17 +53,11 @@ def dask_workers(est) -> tuple[Any, list[str]]:
     return client, workers
 
 
-def _free_address() -> str:
-    """``host:port`` free on this machine (run on rank 0's worker)."""
-    host = socket.gethostbyname(socket.gethostname())
+def _free_port() -> int:
+    """A TCP port free on this machine (run on rank 0's worker)."""
     with socket.socket() as s:
         s.bind(("", 0))
-        port = s.getsockname()[1]
-    try:  # a host name the other machines can reach; loopback for a one-machine cluster
-        socket.create_connection((host, port), timeout=1).close()
-    except OSError:
-        pass
-    return f"{host}:{port}"
+        return s.getsockname()[1]
 
 
 def _train_rank(est, train, valid, seed, incremental, rank, world, address):
@@ -100,7 +95,9 @@ def train_on_dask(est, train, valid, seed: int, incremental: bool) -> None:
     _refuse(est)
     client, workers = dask_workers(est)
     est.device_ = torch.device("cpu")  # where the shipped network lives
-    address = client.submit(_free_address, workers=[workers[0]], pure=False).result()
+    # rank 0 listens on its worker's host, which every worker already reaches
+    port = client.submit(_free_port, workers=[workers[0]], pure=False).result()
+    address = f"{urlsplit(workers[0]).hostname}:{port}"
     shipped = client.scatter([est, train, valid], broadcast=True)
     futures = [
         client.submit(
