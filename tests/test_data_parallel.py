@@ -176,3 +176,61 @@ def test_an_estimator_fitted_on_two_workers_is_the_one_process_fit(client):
     reg_one = NeuralNetRegressor(**params).fit(frame, X_clf[:, 0] * 2 + y_clf)
     reg_two = NeuralNetRegressor(data_parallel="dask", **params).fit(frame, X_clf[:, 0] * 2 + y_clf)
     np.testing.assert_allclose(reg_two.predict(frame), reg_one.predict(frame), atol=1e-4)
+
+
+def test_a_lost_rank_ends_training_as_ctrl_c_does():
+    """The gradient sum failing mid-epoch stops the trainer with the weights so far."""
+    from sknn.training.data_parallel import RankLost
+
+    calls = []
+
+    def failing_sum(grads, params):
+        calls.append(1)
+        if len(calls) == 20:  # in the second epoch (14 steps an epoch)
+            raise RankLost("a rank of the data-parallel group was lost (test)")
+        return grads
+
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 1))
+    optimizer = make_optimizer("adamw", net.parameters(), 1e-2, 0.0, torch.device("cpu"))
+    trainer = Trainer(
+        net, squared_error, optimizer, batch_size=75, max_epochs=5,
+        stopper=EarlyStopping(None, 0.0, monitor="train_loss"), reduce_gradients=failing_sum,
+    )  # fmt: skip
+    history = History()
+    trainer.fit(TrainingData(torch.as_tensor(X), torch.as_tensor(Y)), None, history)
+    assert isinstance(trainer.interrupted, RankLost) and trainer.epoch == 2
+    assert len(history) == 1 and "interrupted in epoch 2" in trainer.stop_reason()
+    assert all(torch.isfinite(p).all() for p in net.parameters())
+
+
+def test_a_worker_lost_mid_fit_leaves_a_usable_model_and_says_so():
+    import os
+    import threading
+    import time
+
+    from sknn import NeuralNetRegressor
+
+    rows = np.random.default_rng(1).normal(size=(20_000, 6)).astype(np.float32)
+    target = np.sin(rows[:, 0]) + rows[:, 1]
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as own,
+    ):
+        second = sorted(own.scheduler_info()["workers"])[1]
+
+        def kill_the_second_worker():
+            time.sleep(8)  # training is under way: 1,000 epochs would take minutes
+            with contextlib.suppress(Exception):
+                own.run(os._exit, 1, workers=[second])
+
+        threading.Thread(target=kill_the_second_worker, daemon=True).start()
+        est = NeuralNetRegressor(
+            data_parallel="dask", max_iter=1000, n_iter_no_change=1000, random_state=0
+        )
+        with pytest.warns(RuntimeWarning, match="lost"):
+            est.fit(rows, target)
+    assert 1 <= est.n_iter_ < 1000 and est.best_epoch_ is not None
+    assert est.score(rows, target) > 0.5  # the best epoch before the loss, restored

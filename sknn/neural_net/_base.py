@@ -350,8 +350,9 @@ class BaseNeuralNet(
             stopper.restore(self.module_)
         if trainer.interrupted:
             kept = f"the best epoch ({stopper.best_epoch})" if has_valid else "the last epoch"
+            cause = str(trainer.interrupted) or type(trainer.interrupted).__name__
             warnings.warn(
-                f"Training interrupted by KeyboardInterrupt in epoch {trainer.epoch}; keeping "
+                f"Training interrupted by {cause} in epoch {trainer.epoch}; keeping "
                 f"the weights of {kept}.",
                 RuntimeWarning,
                 stacklevel=3,

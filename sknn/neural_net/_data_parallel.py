@@ -20,6 +20,7 @@ bring its own trainer loop around ours.
 from __future__ import annotations
 
 import socket
+import warnings
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -61,17 +62,20 @@ def _free_port() -> int:
 
 
 def _train_rank(est, train, valid, seed, incremental, rank, world, address):
-    """One rank's training; rank 0 returns the fitted estimator."""
+    """One rank's training; rank 0 returns the fitted estimator and its warnings."""
     torch.manual_seed(seed + rank)
     shards = ShardedData(train, rank, world)
-    with process_group(address, rank, world):
+    with warnings.catch_warnings(record=True) as caught, process_group(address, rank, world):
+        warnings.simplefilter("always")
         est._reduce_gradients = GradientAllReduce(shards)
         try:
             device, raw = torch.device("cpu"), (None, None, None)
             est._train(input_path(est), shards, valid, device, seed, incremental, raw)
         finally:
             del est._reduce_gradients
-    return est if rank == 0 else None
+    if rank != 0:
+        return None
+    return est, [(str(w.message), w.category) for w in caught]
 
 
 def _refuse(est) -> None:
@@ -91,7 +95,12 @@ def _refuse(est) -> None:
 
 
 def train_on_dask(est, train, valid, seed: int, incremental: bool) -> None:
-    """Train ``est`` (network and optimizer built) on the Dask client's workers."""
+    """Train ``est`` (network and optimizer built) on the Dask client's workers.
+
+    Rank 0's result is the fit: a rank lost mid-fit ends it on rank 0 as Ctrl-C
+    does (the best epoch so far, or the last step all ranks made, with a
+    warning); losing rank 0's worker loses the fit, and says so.
+    """
     _refuse(est)
     client, workers = dask_workers(est)
     est.device_ = torch.device("cpu")  # where the shipped network lives
@@ -102,9 +111,22 @@ def train_on_dask(est, train, valid, seed: int, incremental: bool) -> None:
     futures = [
         client.submit(
             _train_rank, *shipped, seed, incremental, rank, len(workers), address,
-            workers=[worker], allow_other_workers=False, pure=False,
+            workers=[worker], allow_other_workers=False, pure=False, retries=0,
         )
         for rank, worker in enumerate(workers)
     ]  # fmt: skip
-    fitted = client.gather(futures)[0]
+    try:
+        fitted, caught = futures[0].result()
+    except Exception as error:
+        if isinstance(error, (ValueError, TypeError)):
+            raise
+        raise RuntimeError(
+            f"The data-parallel fit failed on the first Dask worker ({workers[0]}): "
+            f"{type(error).__name__}: {error}. Nothing it trained was kept; the model is as "
+            "it was before this fit. Check that worker (memory, its log), then fit again."
+        ) from error
+    finally:
+        client.cancel(futures[1:])  # a rank lost and restarted would wait for a group gone
     est.__dict__.update(fitted.__dict__)
+    for message, category in caught:
+        warnings.warn(message, category, stacklevel=4)

@@ -6,6 +6,11 @@ import sys
 from typing import Any
 
 
+class TrainingInterrupted(Exception):
+    """Raised inside training (by a hook or a gradient step) to stop it as Ctrl-C does:
+    the :class:`~sknn.training.Trainer` ends, keeping the weights trained so far."""
+
+
 class Callback:
     """Base class; override the hooks you need.
 

@@ -23,6 +23,7 @@ from collections.abc import Iterator, Sequence
 import torch
 import torch.distributed as dist
 
+from sknn.training.callbacks import TrainingInterrupted
 from sknn.training.trainer import Batch, TrainingData, take
 
 
@@ -81,6 +82,11 @@ class ShardedData:
             yield take(X, part), y[part], None if w is None else w[part]
 
 
+class RankLost(TrainingInterrupted):
+    """The gradient sum failed: another rank stopped answering. The trainer ends as
+    on Ctrl-C, keeping the weights of the last step all ranks made together."""
+
+
 class GradientAllReduce:
     """Sums the ranks' gradients, each times its share of the batch (one ``all_reduce``).
 
@@ -107,7 +113,10 @@ class GradientAllReduce:
             torch.zeros_like(p) if g is None else g for g, p in zip(grads, params, strict=True)
         ]
         flat = torch.cat([g.reshape(-1) for g in filled]) * self.shards.share
-        dist.all_reduce(flat, op=dist.ReduceOp.SUM, group=self.group)
+        try:
+            dist.all_reduce(flat, op=dist.ReduceOp.SUM, group=self.group)
+        except RuntimeError as error:  # gloo's errors when a peer is gone or times out
+            raise RankLost(f"a rank of the data-parallel group was lost ({error})") from error
         out, offset = [], 0
         for p in params:
             out.append(flat[offset : offset + p.numel()].view_as(p))

@@ -10,7 +10,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from sknn.training.callbacks import Callback
+from sknn.training.callbacks import Callback, TrainingInterrupted
 from sknn.training.divergence import DivergenceGuard
 from sknn.training.early_stopping import Stopper
 from sknn.training.history import History
@@ -242,7 +242,7 @@ class Trainer:
         self._device = next((p.device for p in module.parameters()), torch.device("cpu"))
         self.stopped_early = False
         self.stopped_by_callback = False
-        self.interrupted = False
+        self.interrupted: BaseException | None = None  # the KeyboardInterrupt, or the like
         self.diverged = False
         self.epoch = 0  # the epoch running (or last run)
 
@@ -311,7 +311,7 @@ class Trainer:
             return loss, self.score_fn(outputs, data.y, data.weight)
 
     def fit(self, train: TrainingData, valid: TrainingData | None, history: History) -> None:
-        """Train until ``max_epochs``, early stopping, divergence or Ctrl-C."""
+        """Train until ``max_epochs``, early stopping, divergence or an interruption."""
         if self.schedule is not None:
             self.schedule.start(self.optimizer)
         first_epoch = len(history) + 1
@@ -360,8 +360,8 @@ class Trainer:
                     break
                 if self.schedule is not None:
                     self.schedule.step(self.optimizer, offset, loss)
-        except KeyboardInterrupt:
-            self.interrupted = True
+        except (KeyboardInterrupt, TrainingInterrupted) as interruption:
+            self.interrupted = interruption
         finally:
             self.module.eval()
             history.best_epoch = self.stopper.best_epoch
