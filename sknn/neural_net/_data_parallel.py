@@ -118,12 +118,19 @@ def train_on_dask(est, train, valid, seed: int, incremental: bool) -> None:
     try:
         fitted, caught = futures[0].result()
     except Exception as error:
+        if isinstance(error, ImportError):  # a worker without sknn, torch or their extras
+            raise ImportError(
+                f"A Dask worker cannot import what the fit needs ({error}); install the same "
+                "sknn (with its dask extra) and torch on every worker machine, then fit again."
+            ) from error
         if isinstance(error, (ValueError, TypeError)):
             raise
         raise RuntimeError(
             f"The data-parallel fit failed on the first Dask worker ({workers[0]}): "
             f"{type(error).__name__}: {error}. Nothing it trained was kept; the model is as "
-            "it was before this fit. Check that worker (memory, its log), then fit again."
+            "it was before this fit. Check that worker (memory, its log) and that every "
+            f"worker can open a TCP connection to {address} (a firewall between the "
+            "machines times the group out), then fit again."
         ) from error
     finally:
         client.cancel(futures[1:])  # a rank lost and restarted would wait for a group gone
