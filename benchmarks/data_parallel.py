@@ -9,7 +9,7 @@ of 1 worker and of 2 workers (one thread each, processes), alternating,
 ratio, the held-out R^2 of each (the same seed: the two fits differ only by
 float rounding), and the communication share of a training step: the time the
 ranks spend in ``all_reduce`` over their time in the epochs, measured on the
-2-worker fits with a timing ``GradientAllReduce``.
+2-worker fits with a timing ``RankGroup``.
 
 This machine has 2 cores, so 2 workers use all of it; the client waits.
 
@@ -44,7 +44,7 @@ def table(rows: int, seed: int = 0):
 
 
 def timed_all_reduce() -> None:
-    """Make every GradientAllReduce of this process add its all_reduce time to SECONDS."""
+    """Make every RankGroup of this process add its all_reduce time to SECONDS."""
     import torch.distributed as dist
 
     from sknn.training import data_parallel

@@ -4,7 +4,7 @@ Two ranks, each training on its share of every global batch and summing the
 gradients with ``torch.distributed`` (gloo), end an epoch with the weights a
 single process reaches on the whole batches: the trainer is the same, only
 its training data (``ShardedData``) and its gradient step
-(``GradientAllReduce``) know there are two.
+(``RankGroup``) know there are two.
 """
 
 import contextlib
@@ -19,9 +19,9 @@ import torch
 from torch import nn
 
 from sknn.training import EarlyStopping, History, Trainer, TrainingData
-from sknn.training.data_parallel import GradientAllReduce, ShardedData, process_group
+from sknn.training.data import weighted_mean
+from sknn.training.data_parallel import RankGroup, ShardedData, process_group
 from sknn.training.optim import make_optimizer
-from sknn.training.trainer import weighted_mean
 
 distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed")
 cloudpickle = pytest.importorskip("cloudpickle")
@@ -58,7 +58,7 @@ def train(rank: int, world: int, address: str | None, weighted: bool, epochs: in
             max_epochs=epochs,
             stopper=EarlyStopping(None, 0.0, monitor="train_loss"),
             generator=torch.Generator().manual_seed(7),
-            reduce_gradients=None if shards is None else GradientAllReduce(shards),
+            ranks=None if shards is None else RankGroup(shards),
         )
         trainer.fit(data if shards is None else shards, None, History())
     return {k: v.detach().numpy().copy() for k, v in net.state_dict().items()}
@@ -144,8 +144,13 @@ def test_a_rank_gets_its_contiguous_share_and_a_weightless_stand_in():
     assert shares == [(0, 1 / 3), (0, 0.5), (1, 2 / 3), (1, 0.5)]
     one_row = TrainingData(torch.zeros(1, 2), torch.zeros(1))
     stand_in = ShardedData(one_row, 0, 2)
-    assert [len(y) for _, y, _ in stand_in.batches(4, None, shuffle=False)] == [1]
-    assert stand_in.share == 0.0
+    [(_, y, w)] = stand_in.batches(4, None, shuffle=False)
+    assert len(y) == 1 and w.tolist() == [0.0] and stand_in.share == 0.0
+    # a rank whose slice weighs nothing counts for nothing (no 0 / 0)
+    weighted = TrainingData(torch.zeros(4, 2), torch.zeros(4), torch.tensor([0.0, 0, 1, 1]))
+    first = ShardedData(weighted, 0, 2)
+    [(_, _, w)] = first.batches(4, None, shuffle=False)
+    assert first.share == 0.0 and weighted_mean(torch.ones(2), w).item() == 0.0
     with pytest.raises(ValueError, match="rank"):
         ShardedData(data, 2, 2)
 
@@ -184,18 +189,25 @@ def test_a_lost_rank_ends_training_as_ctrl_c_does():
 
     calls = []
 
-    def failing_sum(grads, params):
-        calls.append(1)
-        if len(calls) == 20:  # in the second epoch (14 steps an epoch)
-            raise RankLost("a rank of the data-parallel group was lost (test)")
-        return grads
+    class FailingGroup:
+        def gradients(self, grads, params):
+            calls.append(1)
+            if len(calls) == 20:  # in the second epoch (14 steps an epoch)
+                raise RankLost("a rank of the data-parallel group was lost (test)")
+            return grads
+
+        def rows(self):
+            return 75.0
+
+        def epoch_sums(self, total, reported, rows):
+            return total, reported, rows
 
     torch.manual_seed(0)
     net = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 1))
     optimizer = make_optimizer("adamw", net.parameters(), 1e-2, 0.0, torch.device("cpu"))
     trainer = Trainer(
         net, squared_error, optimizer, batch_size=75, max_epochs=5,
-        stopper=EarlyStopping(None, 0.0, monitor="train_loss"), reduce_gradients=failing_sum,
+        stopper=EarlyStopping(None, 0.0, monitor="train_loss"), ranks=FailingGroup(),
     )  # fmt: skip
     history = History()
     trainer.fit(TrainingData(torch.as_tensor(X), torch.as_tensor(Y)), None, history)
@@ -234,3 +246,113 @@ def test_a_worker_lost_mid_fit_leaves_a_usable_model_and_says_so():
             est.fit(rows, target)
     assert 1 <= est.n_iter_ < 1000 and est.best_epoch_ is not None
     assert est.score(rows, target) > 0.5  # the best epoch before the loss, restored
+
+
+def test_a_rank_group_sums_gradients_and_epoch_losses_and_keeps_unused_parameters_unused():
+    """One rank's group (world 1): what each rank sends and gets back."""
+    data = TrainingData(torch.zeros(3, 2), torch.zeros(3))
+    shards = ShardedData(data, 0, 1)
+    with process_group(free_address(), 0, 1):
+        group = RankGroup(shards)
+        used, unused = torch.ones(2, 2), torch.ones(3)
+        shards.share = 0.25
+        summed = group.gradients([torch.full((2, 2), 2.0), None], [used, unused])
+        assert summed[0].tolist() == [[0.5, 0.5], [0.5, 0.5]] and summed[1] is None
+        shards.share = 0.0  # a stand-in: even a NaN gradient sends nothing
+        summed = group.gradients([torch.full((2, 2), float("nan")), None], [used, unused])
+        assert summed[0].tolist() == [[0.0, 0.0], [0.0, 0.0]]
+        shards.batch_rows = 8  # the loss of a quarter of the weight stands for 2 rows
+        shards.share = 0.25
+        assert group.rows() == 2.0
+        total, reported, rows = group.epoch_sums(torch.tensor(6.0), None, 3.0)
+        assert (total.item(), reported, rows) == (6.0, None, 3.0)
+
+
+def test_ranks_decide_alike_without_validation_data_and_with_weightless_rows(client):
+    """No validation split: every rank stops, schedules and records on the whole epoch's
+    training loss; rows of zero weight (a whole rank's slice of them) change nothing."""
+    from sknn import NeuralNetRegressor
+
+    weight = WEIGHT.copy()
+    weight[:300] = 0.0  # whole slices and batches of zero weight
+    params = {
+        "max_iter": 30, "early_stopping": False, "lr_schedule": "plateau", "n_iter_no_change": 2,
+        "batch_size": 64, "random_state": 0, "n_threads": 1,
+    }  # fmt: skip
+    one = NeuralNetRegressor(**params).fit(X, Y, sample_weight=weight)
+    two = NeuralNetRegressor(data_parallel="dask", **params).fit(X, Y, sample_weight=weight)
+    assert two.n_iter_ == one.n_iter_
+    # the same curve up to 30 epochs of float drift
+    np.testing.assert_allclose(two.loss_curve_, one.loss_curve_, rtol=1e-3)
+    assert two.history_.column("lr") == pytest.approx(one.history_.column("lr"), rel=1e-6)
+    np.testing.assert_allclose(two.predict(X), one.predict(X), atol=1e-3)
+
+
+def test_workers_sharing_a_process_and_fits_inside_a_dask_task_are_refused(client):
+    from sknn import NeuralNetRegressor
+
+    est = NeuralNetRegressor(data_parallel="dask", max_iter=1)
+    with pytest.raises(ValueError, match="inside a Dask task"):
+        client.submit(est.fit, X, Y, pure=False).result()
+    with (
+        distributed.LocalCluster(n_workers=2, processes=False, dashboard_address=None) as threads,
+        distributed.Client(threads, set_as_default=False) as in_one_process,
+        in_one_process.as_current(),
+        pytest.raises(ValueError, match="process of its own"),
+    ):
+        est.fit(X, Y)
+
+
+def fail_in_training(after_steps: int) -> None:
+    """Make this worker's rank raise MemoryError at its ``after_steps``-th gradient step."""
+    from sknn.training.data_parallel import RankGroup
+
+    original = RankGroup.gradients
+    steps = []
+
+    def failing(self, grads, params):
+        steps.append(1)
+        if len(steps) == after_steps:
+            raise MemoryError("test: out of memory on this worker")
+        return original(self, grads, params)
+
+    RankGroup.gradients = failing
+
+
+def fail_before_joining() -> None:
+    """Make this worker's rank fail before it joins the process group."""
+    from sknn.neural_net import _data_parallel
+
+    def refused(*args, **kwargs):
+        raise OSError("test: connection refused")
+
+    _data_parallel.process_group = refused
+
+
+def test_a_rank_failing_mid_fit_or_before_joining_is_reported_without_a_wait():
+    import time
+
+    from sknn import NeuralNetRegressor
+
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as own,
+    ):
+        second = sorted(own.scheduler_info()["workers"])[1]
+        own.run(fail_in_training, 60, workers=[second])
+        est = NeuralNetRegressor(data_parallel="dask", max_iter=20, random_state=0)
+        with pytest.warns(RuntimeWarning) as caught:
+            est.fit(X, Y)
+        messages = " ".join(str(w.message) for w in caught)
+        assert "lost" in messages and "MemoryError: test: out of memory" in messages
+        assert 1 <= est.n_iter_ < 20 and np.isfinite(est.predict(X)).all()
+        # a rank that never joins: the fit fails at once (rank 0 would wait 300 s for it)
+        own.restart()
+        second = sorted(own.scheduler_info()["workers"])[1]
+        own.run(fail_before_joining, workers=[second])
+        tic = time.perf_counter()
+        with pytest.raises(RuntimeError, match=f"worker {second}.*connection refused"):
+            NeuralNetRegressor(data_parallel="dask", max_iter=20).fit(X, Y)
+        assert time.perf_counter() - tic < 60

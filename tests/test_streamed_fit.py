@@ -181,6 +181,16 @@ def test_partial_fit_and_warm_starts_continue_on_a_dask_dataframe():
     np.testing.assert_array_equal(again.predict_proba(FRAME), before)
 
 
+def test_balanced_class_weights_leave_a_class_named_but_absent_at_one():
+    # partial_fit names a class no partition holds: "balanced" weighs the classes
+    # present, as in memory, instead of dividing by its count of zero
+    X, y = _lazy(FRAME.iloc[:4000]), _lazy(LABEL.iloc[:4000])
+    classes = ["high", "low", "unseen"]
+    est = NeuralNetClassifier(class_weight="balanced", random_state=0)
+    est.partial_fit(X, y, classes=classes)
+    assert list(est.classes_) == classes and est.score(FRAME, LABEL) > 0.75
+
+
 def test_partial_fit_recipes_over_chunks():
     # 1. a streamed fit, then partial_fit on new chunks from any reader (pandas, polars)
     polars = pytest.importorskip("polars")

@@ -42,9 +42,9 @@ from sknn.sklearn_glue.feature_names import check_array_features
 from sknn.sklearn_glue.fit_state import restored_on_error
 from sknn.sklearn_glue.input_types import ArrayLike, MatrixLike, Self, TargetLike
 from sknn.training import resolve_device
+from sknn.training.data import predict_in_chunks
 from sknn.training.device import available_or_cpu
 from sknn.training.threads import recommended_threads, torch_threads
-from sknn.training.trainer import predict_in_chunks
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 # predictions costing fewer multiply-adds run in numpy, straight from coefs_

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from sknn.training import metrics
-from sknn.training.trainer import weighted_mean
+from sknn.training.data import weighted_mean
 
 # Unweighted batches take one fused op each: on small networks the number of
 # ops per step, not their arithmetic, sets the speed.

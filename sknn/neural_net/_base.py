@@ -34,11 +34,11 @@ from sknn.sklearn_glue.decorators import fit_context
 from sknn.sklearn_glue.fit_state import restored_on_error
 from sknn.sklearn_glue.input_types import ArrayLike, InputsLike, Self, TargetLike
 from sknn.training import EarlyStopping, Trainer, resolve_device, torch_threads
+from sknn.training.data import n_rows, take
 from sknn.training.losses import combine, task_loss
 from sknn.training.optim import OPTIMIZERS
 from sknn.training.schedules import SCHEDULES
 from sknn.training.threads import macs_per_row, plan_threads
-from sknn.training.trainer import n_rows, take
 
 
 class BaseNeuralNet(
@@ -313,7 +313,7 @@ class BaseNeuralNet(
             shuffle=self.shuffle,
             eval_loss_fn=ensemble,
             report_loss_fn=plain,
-            reduce_gradients=getattr(self, "_reduce_gradients", None),  # data-parallel ranks
+            ranks=getattr(self, "_ranks", None),  # a data-parallel fit's rank
         )
         with torch_threads(n_threads):
             trainer.fit(train, valid, self.history_)

@@ -19,9 +19,9 @@ from sknn.sklearn_glue.decorators import fit_context
 from sknn.sklearn_glue.input_types import ArrayLike, InputsLike, Self, TargetLike
 from sknn.sklearn_glue.targets import check_labels
 from sknn.training.calibration import fit_temperature
+from sknn.training.data import predict_in_chunks
 from sknn.training.losses import task_loss
 from sknn.training.metrics import accuracy
-from sknn.training.trainer import predict_in_chunks
 
 
 @document_parameters(

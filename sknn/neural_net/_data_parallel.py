@@ -19,6 +19,8 @@ bring its own trainer loop around ours.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import socket
 import warnings
 from typing import Any
@@ -27,14 +29,14 @@ from urllib.parse import urlsplit
 import torch
 
 from sknn.neural_net._inputs import input_path
-from sknn.training.data_parallel import GradientAllReduce, ShardedData, process_group
+from sknn.training.data_parallel import RankGroup, ShardedData, process_group
 
 
 def dask_workers(est) -> tuple[Any, list[str]]:
     """The running Dask client and its workers' addresses, or a clear error."""
     name = type(est).__name__
     try:
-        from distributed import get_client
+        from distributed import get_client, get_worker
     except ImportError as error:
         raise ImportError(
             f'{name}(data_parallel="dask") trains on the workers of a Dask cluster; '
@@ -48,10 +50,38 @@ def dask_workers(est) -> tuple[Any, list[str]]:
             "and there is none: start one first, e.g. Client(LocalCluster(n_workers=2, "
             "threads_per_worker=1)) or Client('tcp://scheduler:8786')."
         ) from error
+    try:
+        get_worker()
+    except ValueError:
+        pass
+    else:
+        raise ValueError(
+            f'{name}(data_parallel="dask") cannot run inside a Dask task (such as a grid '
+            "search on the dask backend): its ranks would wait for the workers running "
+            "it. Search with data_parallel=None, or fit data-parallel outside the search."
+        )
     workers = sorted(client.scheduler_info()["workers"])
     if not workers:
         raise ValueError("The Dask client has no workers yet; wait for them to join and refit.")
+    try:
+        processes = client.run(_process, workers=workers)
+    except ImportError as error:
+        raise _missing_packages(error) from error
+    if len(set(processes.values())) < len(workers):
+        raise ValueError(
+            f'{name}(data_parallel="dask") needs each Dask worker in a process of its own '
+            "(one torch.distributed rank a process), and some of these workers share one: "
+            "start the cluster with processes, e.g. LocalCluster(n_workers=2, "
+            "threads_per_worker=1, processes=True), or dask worker processes on each machine."
+        )
     return client, workers
+
+
+def _missing_packages(error: ImportError) -> ImportError:
+    return ImportError(
+        f"A Dask worker cannot import what the fit needs ({error}); install the same "
+        "sknn (with its dask extra) and torch on every worker machine, then fit again."
+    )
 
 
 def _free_port() -> int:
@@ -61,21 +91,35 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+class RankFailed(RuntimeError):
+    """A rank other than 0 failed after joining the group: rank 0 ends the fit as for a
+    lost rank (its next gradient sum fails), keeping what was trained."""
+
+
+def _process() -> tuple[str, int]:
+    """The machine and process a worker runs in."""
+    return socket.gethostname(), os.getpid()
+
+
 def _train_rank(est, train, valid, seed, incremental, rank, world, address):
     """One rank's training; rank 0 returns the fitted estimator and its warnings."""
     torch.manual_seed(seed + rank)
     shards = ShardedData(train, rank, world)
     with warnings.catch_warnings(record=True) as caught, process_group(address, rank, world):
         warnings.simplefilter("always")
-        est._reduce_gradients = GradientAllReduce(shards)
+        group = est._ranks = RankGroup(shards)
         try:
             device, raw = torch.device("cpu"), (None, None, None)
             est._train(input_path(est), shards, valid, device, seed, incremental, raw)
+        except Exception as error:
+            if rank == 0:
+                raise
+            raise RankFailed(f"{type(error).__name__}: {error}") from error
         finally:
-            del est._reduce_gradients
+            del est._ranks
     if rank != 0:
         return None
-    return est, [(str(w.message), w.category) for w in caught]
+    return est, [(str(w.message), w.category) for w in caught], group.lost
 
 
 def _refuse(est) -> None:
@@ -101,6 +145,9 @@ def train_on_dask(est, train, valid, seed: int, incremental: bool) -> None:
     does (the best epoch so far, or the last step all ranks made, with a
     warning); losing rank 0's worker loses the fit, and says so.
     """
+    from distributed import as_completed, wait
+    from distributed.scheduler import KilledWorker
+
     _refuse(est)
     client, workers = dask_workers(est)
     est.device_ = torch.device("cpu")  # where the shipped network lives
@@ -116,17 +163,31 @@ def train_on_dask(est, train, valid, seed: int, incremental: bool) -> None:
         for rank, worker in enumerate(workers)
     ]  # fmt: skip
     try:
-        fitted, caught = futures[0].result()
+        for done in as_completed(futures):
+            if done is futures[0]:
+                break
+            failure = done.exception() if done.status == "error" else None
+            if failure is not None and not isinstance(failure, (RankFailed, KilledWorker)):
+                # a rank that never joined the group: rank 0 would wait for it in vain
+                raise failure
+        fitted, caught, lost = futures[0].result()
+        if lost:  # let the lost rank's own error reach the client, to say why
+            with contextlib.suppress(TimeoutError):
+                wait(futures[1:], timeout=10)
+        failures = [
+            (rank, workers[rank], future.exception())
+            for rank, future in enumerate(futures)
+            if rank > 0 and future.status == "error"
+        ]
     except Exception as error:
+        client.cancel(futures[:1])
         if isinstance(error, ImportError):  # a worker without sknn, torch or their extras
-            raise ImportError(
-                f"A Dask worker cannot import what the fit needs ({error}); install the same "
-                "sknn (with its dask extra) and torch on every worker machine, then fit again."
-            ) from error
+            raise _missing_packages(error) from error
         if isinstance(error, (ValueError, TypeError)):
             raise
+        failed = [w for w, f in zip(workers, futures, strict=True) if f.status == "error"]
         raise RuntimeError(
-            f"The data-parallel fit failed on the first Dask worker ({workers[0]}): "
+            f"The data-parallel fit failed on the Dask worker {(failed or workers)[0]}: "
             f"{type(error).__name__}: {error}. Nothing it trained was kept; the model is as "
             "it was before this fit. Check that worker (memory, its log) and that every "
             f"worker can open a TCP connection to {address} (a firewall between the "
@@ -137,3 +198,9 @@ def train_on_dask(est, train, valid, seed: int, incremental: bool) -> None:
     est.__dict__.update(fitted.__dict__)
     for message, category in caught:
         warnings.warn(message, category, stacklevel=4)
+    for rank, worker, failure in failures:  # why the group lost it (rank 0 says when)
+        warnings.warn(
+            f"Rank {rank} of the data-parallel fit (worker {worker}) failed: {failure}",
+            RuntimeWarning,
+            stacklevel=4,
+        )

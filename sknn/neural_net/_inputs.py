@@ -26,8 +26,8 @@ from sknn.nn.inference import inference_copy
 from sknn.preprocessing import TabularEncoder
 from sknn.preprocessing._user_warnings import warn_user
 from sknn.sklearn_glue.targets import check_labels, check_numeric_targets
+from sknn.training.data import n_rows, predict_in_chunks
 from sknn.training.threads import recommended_threads, torch_threads
-from sknn.training.trainer import n_rows, predict_in_chunks
 
 # RealMLP's learning-rate factors for the input layers of sknn's network: the
 # feature scale learns fast, the periodic embedding's frequencies slowly

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import torch
 
+from sknn.training.data import Inputs, call
 from sknn.training.losses import KINDS
-from sknn.training.trainer import Inputs, call
 
 
 def output_kind(task: str, n_outputs: int, shape: tuple[int, ...]) -> str:

@@ -30,9 +30,9 @@ from sknn.sklearn_glue.dask_collections import is_dask, lazy_on_dask, streamed_r
 from sknn.sklearn_glue.decorators import fit_context
 from sknn.sklearn_glue.input_types import ArrayLike, InputsLike, Self, TargetLike
 from sknn.sklearn_glue.targets import check_numeric_targets
+from sknn.training.data import predict_in_chunks
 from sknn.training.losses import ordered_quantiles
 from sknn.training.metrics import d2_pinball, r2_score
-from sknn.training.trainer import predict_in_chunks
 
 
 @document_parameters(

@@ -234,11 +234,14 @@ def _encode_targets(est, summary, y_columns: list[str], one_d: bool, classes) ->
 
 
 def _balanced_factors(est, counts) -> np.ndarray | None:
-    """``class_weight="balanced"`` from the pass's exact class counts: n / (k * count)."""
+    """``class_weight="balanced"`` from the pass's exact class counts: n / (k * count)
+    over the ``k`` classes present, 1 for a class absent (named by ``classes=``), as in
+    memory."""
     if getattr(est, "class_weight", None) != "balanced":
         return None
-    n, k = sum(counts.values()), len(est.classes_)
-    return np.array([n / (k * counts[c]) for c in est.classes_.tolist()])
+    present = {c: n for c, n in counts.items() if n > 0}
+    n, k = sum(present.values()), len(present)
+    return np.array([n / (k * present[c]) if c in present else 1.0 for c in est.classes_.tolist()])
 
 
 def _train_on_stream(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from sknn.training.trainer import weighted_mean
+from sknn.training.data import weighted_mean
 
 
 def r2_score(pred: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | None) -> float:

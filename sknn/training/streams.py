@@ -20,7 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import torch
 
-from sknn.training.trainer import Batch, Inputs, TrainingData
+from sknn.training.data import Batch, Inputs, TrainingData
 
 # a stream whose rows all fit in this many bytes is kept in memory after the first epoch
 CACHE_BYTES = 128 * 2**20

@@ -1,140 +1,29 @@
-"""The training loop: whole tensors on the device, batches sliced by index."""
+"""The training loop: epochs of gradient steps over training data, validated and stopped."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
 from torch import nn
 
 from sknn.training.callbacks import Callback, TrainingInterrupted
+from sknn.training.data import (
+    CPU_EVAL_CHUNK,
+    TrainingData,
+    call,
+    predict_in_chunks,
+)
 from sknn.training.divergence import DivergenceGuard
 from sknn.training.early_stopping import Stopper
 from sknn.training.history import History
 from sknn.training.optim import Stepper
 from sknn.training.schedules import Schedule
 
-# Rows per forward pass when evaluating. On a CPU, chunks of a few thousand
-# rows keep each layer's activations in cache: 100,000 rows through a 3x256
-# float64 net took 0.54-0.64 s (medians) in chunks of 1,024-4,096 rows against
-# 0.76-0.88 s in chunks of 65,536 and 0.85 s for numpy's unchunked products
-# (2 cores, torch 2.13). An accelerator wants large launches. Both bound memory.
-CPU_EVAL_CHUNK = 4_096
-ACCELERATOR_EVAL_CHUNK = 65_536
-
 LossFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor | None], torch.Tensor]
 ScoreFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor | None], float]
-
-
-Inputs = torch.Tensor | dict[str, torch.Tensor]
-
-
-def first_tensor(X: Inputs) -> torch.Tensor:
-    """The tensor, or the first tensor of a dict of tensors."""
-    return next(iter(X.values())) if isinstance(X, dict) else X
-
-
-def n_rows(X: Inputs) -> int:
-    """Number of samples of a tensor or of a dict of tensors (first axis)."""
-    return first_tensor(X).shape[0]
-
-
-def take(X: Inputs, rows) -> Inputs:
-    """Rows of a tensor or of every tensor in a dict (an index tensor or a slice)."""
-    if isinstance(X, dict):
-        return {key: value[rows] for key, value in X.items()}
-    return X[rows]
-
-
-def call(module: nn.Module, X: Inputs) -> torch.Tensor:
-    """Run ``module`` on a tensor, or on a dict of tensors as keyword arguments."""
-    return module(**X) if isinstance(X, dict) else module(X)
-
-
-Batch = tuple[Inputs, torch.Tensor, torch.Tensor | None]
-
-
-@dataclass
-class TrainingData:
-    """Inputs, targets and optional per-sample weights, already on the device.
-
-    ``weight`` must be normalised to mean 1 so that batch losses stay comparable.
-    A :class:`~sknn.training.Trainer` asks any training data for the three
-    methods below; :class:`~sknn.training.streams.ChunkStream` serves them
-    from chunks loaded one buffer at a time instead.
-    """
-
-    X: Inputs
-    y: torch.Tensor
-    weight: torch.Tensor | None = None
-
-    def __len__(self) -> int:
-        return n_rows(self.X)
-
-    def head(self, rows: int) -> TrainingData:
-        """The first ``rows`` rows, in memory."""
-        return self.take(slice(0, rows))
-
-    def take(self, rows) -> TrainingData:
-        """Rows ``rows`` (an index tensor or a slice) of inputs, targets and weights."""
-        weight = None if self.weight is None else self.weight[rows]
-        return TrainingData(take(self.X, rows), self.y[rows], weight)
-
-    def batches(
-        self,
-        batch_size: int,
-        generator: torch.Generator | None,
-        shuffle: bool,
-        order: Callable[[int], torch.Tensor] | None = None,
-    ) -> Iterator[Batch]:
-        """One epoch's batches: the rows in a fresh random order (``order(n)`` if
-        given, else a permutation drawn from ``generator``), or as stored."""
-        n = len(self)
-        X, y, w = self.X, self.y, self.weight
-        if shuffle:
-            perm = (order(n) if order is not None else torch.randperm(n, generator=generator)).to(
-                y.device, non_blocking=True
-            )
-            # one gather per epoch, then every batch is a free contiguous view
-            X, y = take(X, perm), y[perm]
-            w = None if w is None else w[perm]
-        for start in range(0, n, batch_size):
-            stop = start + batch_size
-            yield take(X, slice(start, stop)), y[start:stop], None if w is None else w[start:stop]
-
-
-def predict_in_chunks(module: nn.Module, X: Inputs, chunk: int | None = None) -> torch.Tensor:
-    """Forward ``X`` through ``module`` in eval mode, without autograd.
-
-    ``chunk`` rows at a time; by default a size suited to ``X``'s device.
-    """
-    if chunk is None:
-        on_cpu = first_tensor(X).device.type == "cpu"
-        chunk = CPU_EVAL_CHUNK if on_cpu else ACCELERATOR_EVAL_CHUNK
-    was_training = module.training
-    if was_training:
-        module.eval()
-    try:
-        with torch.inference_mode():
-            n = n_rows(X)
-            if n <= chunk:
-                return call(module, X)
-            return torch.cat(
-                [call(module, take(X, slice(i, i + chunk))) for i in range(0, n, chunk)]
-            )
-    finally:
-        if was_training:
-            module.train()
-
-
-def weighted_mean(values: torch.Tensor, weight: torch.Tensor | None) -> torch.Tensor:
-    """Mean of ``values`` along the first axis, weighted when ``weight`` is given."""
-    if weight is None:
-        return values.mean()
-    return (values * weight).sum() / weight.sum()
 
 
 class Trainer:
@@ -183,9 +72,12 @@ class Trainer:
         loss explodes (see :class:`~sknn.training.divergence.DivergenceGuard`):
         ``diverged`` is then set and ``divergence`` says why. ``False`` leaves
         the decision to the stopper.
-    reduce_gradients : callable, optional
-        ``reduce_gradients(grads, params)`` returns the gradients each step applies
-        (:class:`~sknn.training.data_parallel.GradientAllReduce`: a sum over ranks).
+    ranks : RankGroup, optional
+        This process's data-parallel group
+        (:class:`~sknn.training.data_parallel.RankGroup`): each step applies
+        ``ranks.gradients(grads, params)``, a batch's loss counts for
+        ``ranks.rows()`` rows of the epoch, and each epoch records the loss
+        totals ``ranks.epoch_sums(total, reported, rows)`` sums over the ranks.
     """
 
     def __init__(
@@ -206,14 +98,15 @@ class Trainer:
         eval_loss_fn: LossFn | None = None,
         report_loss_fn: LossFn | None = None,
         stop_on_divergence: bool = True,
-        reduce_gradients: Callable | None = None,
+        ranks: Any = None,
     ):
         self.module = module
         self.loss_fn = loss_fn
         self.eval_loss_fn = eval_loss_fn or loss_fn
         self.report_loss_fn = report_loss_fn
         self.optimizer = optimizer
-        self.stepper = Stepper(optimizer, reduce_gradients)
+        self.ranks = ranks
+        self.stepper = Stepper(optimizer, None if ranks is None else ranks.gradients)
         self.batch_size = batch_size
         self.max_epochs = max_epochs
         self.schedule = schedule
@@ -270,7 +163,7 @@ class Trainer:
                 for hook in begin_hooks:
                     hook(begin)
             out = call(module, X_batch)
-            rows = len(y_batch)
+            rows = len(y_batch) if self.ranks is None else self.ranks.rows()
             loss = loss_fn(out, y_batch, w_batch)
             if total_reported is not None and report_fn is not None:
                 with torch.no_grad():
@@ -283,6 +176,8 @@ class Trainer:
                 info = {"epoch": self.epoch, "batch": n_batches, "loss": loss.detach()}
                 for hook in batch_hooks:
                     hook(info)
+        if self.ranks is not None:  # the whole global batches' losses, alike on every rank
+            total, total_reported, n = self.ranks.epoch_sums(total, total_reported, n)
         objective = total / n
         return objective, None if total_reported is None else total_reported / n
 
