@@ -20,7 +20,7 @@ from torch import nn
 
 from sknn.training import EarlyStopping, History, Trainer, TrainingData
 from sknn.training.data import weighted_mean
-from sknn.training.data_parallel import RankGroup, ShardedData, process_group
+from sknn.training.data_parallel import RankGroup, RankStream, ShardedData, process_group
 from sknn.training.optim import make_optimizer
 
 distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed")
@@ -62,6 +62,37 @@ def train(rank: int, world: int, address: str | None, weighted: bool, epochs: in
         )
         trainer.fit(data if shards is None else shards, None, History())
     return {k: v.detach().numpy().copy() for k, v in net.state_dict().items()}
+
+
+def train_own_rows(rank: int, world: int, address: str) -> dict:
+    """Rank 0 holds 600 rows, rank 1 holds 150: they step together all the same."""
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 1))
+    optimizer = make_optimizer("adamw", net.parameters(), 1e-2, 1e-4, torch.device("cpu"))
+    rows = slice(0, 600) if rank == 0 else slice(600, 750)
+    own = TrainingData(torch.as_tensor(X[rows]), torch.as_tensor(Y[rows]))
+    head = TrainingData(torch.as_tensor(X[:50]), torch.as_tensor(Y[:50]))
+    stream = RankStream(own, 750, head, rank, world)
+    steps = []
+    with process_group(address, rank, world):
+        group = RankGroup(stream)
+        trainer = Trainer(
+            net, squared_error, optimizer, batch_size=100, max_epochs=3,
+            stopper=EarlyStopping(None, 0.0, monitor="train_loss"),
+            generator=torch.Generator().manual_seed(rank), ranks=group,
+        )  # fmt: skip
+        original = group.gradients
+
+        def counted(grads, params):
+            steps.append(stream.rows)
+            return original(grads, params)
+
+        trainer.stepper.reduce_gradients = counted
+        history = History()
+        trainer.fit(stream, None, history)
+    weights = {k: v.detach().numpy().copy() for k, v in net.state_dict().items()}
+    return {"weights": weights, "steps": steps, "loss": history.column("train_loss")}
 
 
 def free_address() -> str:
@@ -109,10 +140,6 @@ def test_data_parallel_without_a_dask_client_names_the_fix():
         NeuralNetRegressor(
             data_parallel="dask", module=nn.Linear, module__in_features=6, module__out_features=1
         ).fit(X, Y)
-    dd = pytest.importorskip("dask.dataframe")
-    lazy = dd.from_pandas(pd.DataFrame(X), npartitions=2)
-    with pytest.raises(ValueError, match="compute"):
-        NeuralNetRegressor(data_parallel="dask").fit(lazy, dd.from_pandas(pd.Series(Y), 2))
 
 
 @pytest.mark.parametrize("weighted", [False, True])
@@ -141,7 +168,7 @@ def test_a_rank_gets_its_contiguous_share_and_a_weightless_stand_in():
             shares.append((rank, shards.share))
     # batches [0, 1, 2] and [3, 4]: rank 0 takes [0] and [3], rank 1 [1, 2] and [4]
     assert rows == [(0, [0.0]), (0, [3.0]), (1, [1.0, 2.0]), (1, [4.0])]
-    assert shares == [(0, 1 / 3), (0, 0.5), (1, 2 / 3), (1, 0.5)]
+    assert shares == [(0, 1.0), (0, 1.0), (1, 2.0), (1, 1.0)]  # their rows, unweighted
     one_row = TrainingData(torch.zeros(1, 2), torch.zeros(1))
     stand_in = ShardedData(one_row, 0, 2)
     [(_, y, w)] = stand_in.batches(4, None, shuffle=False)
@@ -255,15 +282,14 @@ def test_a_rank_group_sums_gradients_and_epoch_losses_and_keeps_unused_parameter
     with process_group(free_address(), 0, 1):
         group = RankGroup(shards)
         used, unused = torch.ones(2, 2), torch.ones(3)
-        shards.share = 0.25
+        shards.share, shards.rows, shards.more = 2.5, 4, False  # 4 rows weighing 2.5
         summed = group.gradients([torch.full((2, 2), 2.0), None], [used, unused])
-        assert summed[0].tolist() == [[0.5, 0.5], [0.5, 0.5]] and summed[1] is None
-        shards.share = 0.0  # a stand-in: even a NaN gradient sends nothing
+        # the one rank's gradient is the whole batch's; a parameter without one stays None
+        assert summed[0].tolist() == [[2.0, 2.0], [2.0, 2.0]] and summed[1] is None
+        assert group.rows() == 4.0 and shards.any_more is False
+        shards.share, shards.rows = 0.0, 0  # a stand-in: even a NaN gradient sends nothing
         summed = group.gradients([torch.full((2, 2), float("nan")), None], [used, unused])
-        assert summed[0].tolist() == [[0.0, 0.0], [0.0, 0.0]]
-        shards.batch_rows = 8  # the loss of a quarter of the weight stands for 2 rows
-        shards.share = 0.25
-        assert group.rows() == 2.0
+        assert summed[0].tolist() == [[0.0, 0.0], [0.0, 0.0]] and group.rows() == 0.0
         total, reported, rows = group.epoch_sums(torch.tensor(6.0), None, 3.0)
         assert (total.item(), reported, rows) == (6.0, None, 3.0)
 
@@ -281,10 +307,12 @@ def test_ranks_decide_alike_without_validation_data_and_with_weightless_rows(cli
     }  # fmt: skip
     one = NeuralNetRegressor(**params).fit(X, Y, sample_weight=weight)
     two = NeuralNetRegressor(data_parallel="dask", **params).fit(X, Y, sample_weight=weight)
-    assert two.n_iter_ == one.n_iter_
-    # the same curve up to 30 epochs of float drift
-    np.testing.assert_allclose(two.loss_curve_, one.loss_curve_, rtol=1e-3)
-    assert two.history_.column("lr") == pytest.approx(one.history_.column("lr"), rel=1e-6)
+    # the same curve up to float drift, which may flip a borderline stop by an epoch
+    assert abs(two.n_iter_ - one.n_iter_) <= 1 and two.n_iter_ > 10
+    n = min(two.n_iter_, one.n_iter_)
+    np.testing.assert_allclose(two.loss_curve_[:n], one.loss_curve_[:n], rtol=1e-3)
+    lr = two.history_.column("lr")[:n]
+    assert lr == pytest.approx(one.history_.column("lr")[:n], rel=1e-6) and len(set(lr)) > 1
     np.testing.assert_allclose(two.predict(X), one.predict(X), atol=1e-3)
 
 
@@ -356,3 +384,55 @@ def test_a_rank_failing_mid_fit_or_before_joining_is_reported_without_a_wait():
         with pytest.raises(RuntimeError, match=f"worker {second}.*connection refused"):
             NeuralNetRegressor(data_parallel="dask", max_iter=20).fit(X, Y)
         assert time.perf_counter() - tic < 60
+
+
+def test_a_dask_dataframe_trains_on_the_workers_each_streaming_its_own_partitions(client):
+    """Each rank reads its own partitions (0 and 2 on one, 1 on the other: unequal), the
+    encoder comes from the one pass; the row order differs from one process's stream, so
+    the held-out score is compared over 3 seeds, within 2 standard errors."""
+    from sklearn.datasets import make_classification
+
+    from sknn import NeuralNetClassifier
+
+    dd = pytest.importorskip("dask.dataframe")
+    X_all, y_all = make_classification(
+        n_samples=4000, n_features=8, n_informative=5, random_state=0
+    )
+    frame = pd.DataFrame(X_all, columns=[f"x{i}" for i in range(8)])
+    frame["city"] = pd.Categorical(RNG.choice(["Oslo", "Lima", "Pune"], size=len(frame)))
+    test, y_test = frame.iloc[3000:], y_all[3000:]
+    lazy_X = dd.from_pandas(frame.iloc[:3000], npartitions=3)
+    lazy_y = dd.from_pandas(pd.Series(y_all[:3000]), npartitions=3)
+    one, two = [], []
+    for seed in range(3):
+        params = {"max_iter": 8, "random_state": seed, "n_threads": 1}
+        streamed = NeuralNetClassifier(**params).fit(lazy_X, lazy_y)
+        shared = NeuralNetClassifier(data_parallel="dask", **params).fit(lazy_X, lazy_y)
+        one.append(streamed.score(test, y_test))
+        two.append(shared.score(test, y_test))
+        assert shared.encoder_.categories_ == streamed.encoder_.categories_
+    p = np.mean(one)
+    standard_error = np.sqrt(p * (1 - p) / len(test))  # of a held-out accuracy
+    assert abs(np.mean(two) - p) <= 2 * standard_error and p > 0.85
+    # reproducible for a fixed seed, and an ordinary fitted model
+    again = NeuralNetClassifier(data_parallel="dask", **params).fit(lazy_X, lazy_y)
+    np.testing.assert_array_equal(again.predict_proba(test), shared.predict_proba(test))
+    loaded = pickle.loads(pickle.dumps(shared))
+    np.testing.assert_array_equal(loaded.predict_proba(test), shared.predict_proba(test))
+
+
+def test_ranks_holding_unequal_rows_step_together_and_end_each_epoch_together(client):
+    workers = sorted(client.scheduler_info()["workers"])
+    address = free_address()
+    futures = [
+        client.submit(train_own_rows, rank, 2, address, workers=[w], pure=False)
+        for rank, w in enumerate(workers)
+    ]
+    first, second = client.gather(futures)
+    # 50 rows a step each: rank 0 takes 12 steps an epoch, rank 1 has rows for 3 and
+    # stands in (0 rows) for the other 9; the same weights and losses on both
+    assert first["steps"] == [50] * 36
+    assert second["steps"] == ([50] * 3 + [0] * 9) * 3
+    for name, value in first["weights"].items():
+        np.testing.assert_array_equal(second["weights"][name], value)
+    assert first["loss"] == second["loss"] and len(first["loss"]) == 3

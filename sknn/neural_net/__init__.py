@@ -27,10 +27,10 @@ never its sibling :mod:`sknn.mlp`. Imported by: the public face :mod:`sknn`,
 :mod:`sknn.training.losses` and a branch of ``_regression_losses.py`` (its
 target check and encoding), with its link in ``RegressorLink``, which
 ``predict`` and the ONNX graph share; a data-parallel fit of a Dask DataFrame
-runs ``_streamed.py``'s pass once (its facts merge), then each worker steps
-its ``ChunkStream`` of its own partitions in ``_data_parallel.py``'s ranks;
-torch tensors in and out enter through the input path, which reads their
-namespace and device once.
+runs ``_streamed.py``'s pass once, then each worker steps a ``RankStream`` of
+its own partitions in ``_data_parallel.py``'s ranks (an engine other than
+Dask starts the same ranks on its workers); torch tensors in and out enter
+through the input path, which reads their namespace and device once.
 """
 
 from sknn.neural_net._classifier import NeuralNetClassifier

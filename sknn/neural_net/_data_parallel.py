@@ -10,7 +10,9 @@ the global batch's, the row order is the one-process fit's, and the weights
 stay identical on every rank. Every rank evaluates the whole validation set,
 so early stopping, the best-epoch restore and the calibration decide alike;
 rank 0's fitted estimator comes back and replaces the client's: an ordinary
-fitted model.
+fitted model. A Dask DataFrame is never gathered: ``_streamed.py``'s pass fits
+the encoder and picks the validation rows, then each rank streams its own
+partitions (:class:`~sknn.training.data_parallel.RankStream`).
 
 Dask is the engine because sknn already reads and predicts Dask collections,
 and its workers are where an analyst's cluster already runs; Ray Train would
@@ -20,6 +22,7 @@ bring its own trainer loop around ours.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import socket
 import warnings
@@ -29,6 +32,7 @@ from urllib.parse import urlsplit
 import torch
 
 from sknn.neural_net._inputs import input_path
+from sknn.training import TrainingData
 from sknn.training.data_parallel import RankGroup, ShardedData, process_group
 
 
@@ -101,10 +105,10 @@ def _process() -> tuple[str, int]:
     return socket.gethostname(), os.getpid()
 
 
-def _train_rank(est, train, valid, seed, incremental, rank, world, address):
+def _train_rank(est, rank_data, valid, seed, incremental, rank, world, address):
     """One rank's training; rank 0 returns the fitted estimator and its warnings."""
     torch.manual_seed(seed + rank)
-    shards = ShardedData(train, rank, world)
+    shards = rank_data(rank, world)
     with warnings.catch_warnings(record=True) as caught, process_group(address, rank, world):
         warnings.simplefilter("always")
         group = est._ranks = RankGroup(shards)
@@ -141,6 +145,11 @@ def _refuse(est) -> None:
 def train_on_dask(est, train, valid, seed: int, incremental: bool) -> None:
     """Train ``est`` (network and optimizer built) on the Dask client's workers.
 
+    ``train``: the training rows in memory (every rank takes its share of each
+    global batch), or ``rank_data(rank, world)`` building a rank's own rows on
+    its worker (a :class:`~sknn.training.data_parallel.RankStream` of its
+    partitions).
+
     Rank 0's result is the fit: a rank lost mid-fit ends it on rank 0 as Ctrl-C
     does (the best epoch so far, or the last step all ranks made, with a
     warning); losing rank 0's worker loses the fit, and says so.
@@ -154,7 +163,8 @@ def train_on_dask(est, train, valid, seed: int, incremental: bool) -> None:
     # rank 0 listens on its worker's host, which every worker already reaches
     port = client.submit(_free_port, workers=[workers[0]], pure=False).result()
     address = f"{urlsplit(workers[0]).hostname}:{port}"
-    shipped = client.scatter([est, train, valid], broadcast=True)
+    rank_data = functools.partial(ShardedData, train) if isinstance(train, TrainingData) else train
+    shipped = client.scatter([est, rank_data, valid], broadcast=True)
     futures = [
         client.submit(
             _train_rank, *shipped, seed, incremental, rank, len(workers), address,

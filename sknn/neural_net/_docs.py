@@ -127,9 +127,13 @@ data_parallel : {"dask"} or None, default=None
     learning rate are the global batch's, the row order is the one a single
     process draws, and the fitted model is an ordinary one, equal to a
     single-process fit up to float rounding. The encoding and the validation
-    split are computed here; each worker receives the encoded rows. Progress
-    bars print in the workers' logs. The workers must be able to open TCP
-    connections to the first worker.""",
+    split are computed here; each worker receives the encoded rows. A Dask
+    DataFrame is not gathered: the one pass over its partitions fits the
+    encoder and picks the validation rows, then each worker streams its own
+    partitions (``rank, rank + k, ...`` of ``k`` workers), each step taking its
+    share of the batch from its rows. Each worker runs in a process of its
+    own (``processes=True``); progress bars print in the workers' logs. The
+    workers must be able to open TCP connections to the first worker.""",
     "callbacks": """\
 callbacks : list of sknn.training.Callback, default=None
     Extra hooks called at the start, after each epoch and at the end.""",

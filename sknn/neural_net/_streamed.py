@@ -31,6 +31,7 @@ The result is the same kind of fitted estimator as an in-memory fit.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 
 import numpy as np
@@ -40,6 +41,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
 from sknn.neural_net import _plan
+from sknn.neural_net._data_parallel import train_on_dask
 from sknn.neural_net._inputs import input_path
 from sknn.neural_net._regression_losses import check_loss_params, check_targets, robust_huber_delta
 from sknn.neural_net._routed import nested
@@ -49,6 +51,8 @@ from sknn.preprocessing._streamed import candidate_columns, fit_encoder_on_strea
 from sknn.sklearn_glue.dask_collections import partition_loader, require_dask
 from sknn.sklearn_glue.targets import check_labels, check_numeric_targets
 from sknn.training import TrainingData
+from sknn.training.data import CPU_EVAL_CHUNK
+from sknn.training.data_parallel import RankStream
 from sknn.training.device import resolve_device
 from sknn.training.streams import ChunkStream
 
@@ -81,12 +85,6 @@ def _refuse(est, X, y, sample_weight) -> None:
         raise TypeError(
             f"{name} fits a Dask DataFrame; make one of a Dask Array with "
             "dask.dataframe.from_dask_array(X) (its predictions take either)."
-        )
-    if est.data_parallel is not None:
-        raise ValueError(
-            f"{name}(data_parallel='dask') ships the encoded rows in memory to the workers; "
-            "a Dask DataFrame fits streamed in this process: drop data_parallel, or fit "
-            "data_parallel on a computed frame (ddf.compute())."
         )
     if est.module is not None:
         raise ValueError(
@@ -263,7 +261,7 @@ def _train_on_stream(
     )
     weighted = weighted or getattr(est, "class_weight", None) is not None
     mean_weight = weight_sum / summary.n_rows
-    device = resolve_device(est.device)
+    device = resolve_device("cpu" if est.data_parallel else est.device)
 
     def targets(y2, w):
         y2 = y2[:, 0] if one_d else y2
@@ -311,6 +309,25 @@ def _train_on_stream(
             X_valid = rows.iloc[:, :n_x].set_axis(X.columns, axis=1)
             w_valid = rows[_W].to_numpy()
             valid = data(X_valid, rows[y_columns].to_numpy(), w_valid)
+        if est.data_parallel == "dask":  # each worker streams its own partitions
+            first = sample.iloc[:CPU_EVAL_CHUNK]
+            head = data(
+                first.iloc[:, :n_x].set_axis(X.columns, axis=1),
+                first[y_columns].to_numpy(),
+                first[_W].to_numpy(),
+            )
+            ranks = functools.partial(_rank_stream, load, n_partitions, n_train, head)
+            train_on_dask(est, ranks, valid, torch_seed, incremental)
+            return est
         stream = ChunkStream(load, n_partitions, n_train, BUFFER_PARTITIONS)
         est._train(path, stream, valid, device, torch_seed, incremental, (X, y, sample_weight))
     return est
+
+
+def _rank_stream(load, n_partitions: int, n_train: int, head, rank: int, world: int):
+    """Rank ``rank`` of ``world``'s own rows, built on its worker: partitions ``rank``,
+    ``rank + world``, ... streamed as in one process, stepped with the other ranks."""
+    mine = list(range(rank, n_partitions, world))
+    about = n_train * len(mine) // max(1, n_partitions)  # its rows, for the cache's budget
+    stream = ChunkStream(lambda j: load(mine[j]), len(mine), about, BUFFER_PARTITIONS)
+    return RankStream(stream, n_train, head, rank, world)

@@ -37,9 +37,11 @@ class ShardedData:
     ``[rank * b // world, (rank + 1) * b // world)`` of a batch of ``b`` rows.
     A rank whose share of a short last batch would be empty gets one row of it
     with a weight of 0 (a loss over no rows is NaN): a stand-in that counts
-    neither in the gradient sum nor in the epoch's loss. ``share`` is the
-    rank's share of the current batch's weight and ``batch_rows`` the batch's
-    rows: the rank's loss counts for ``share * batch_rows`` rows of the epoch.
+    neither in the gradient sum nor in the epoch's loss.
+
+    The attributes :class:`RankGroup` reads after each batch: ``share`` (the
+    weight of this rank's rows, their count when unweighted), ``rows`` (0 for
+    a stand-in) and ``more`` (whether this rank has another batch this epoch).
 
     Parameters
     ----------
@@ -50,20 +52,15 @@ class ShardedData:
     """
 
     def __init__(self, data: TrainingData, rank: int, world: int) -> None:
-        if not 0 <= rank < world:
-            raise ValueError(f"rank must be in [0, world={world}), got {rank}.")
+        _check_rank(rank, world)
         self.data, self.rank, self.world = data, rank, world
-        self.share: float = 1.0  # of the current batch's weight
-        self.batch_rows = 0  # of the current global batch
+        self.share, self.rows, self.more, self.any_more = 0.0, 0, True, True
 
     def __len__(self) -> int:
         return len(self.data)
 
     def head(self, rows: int) -> TrainingData:
         return self.data.head(rows)
-
-    def take(self, rows) -> TrainingData:
-        return self.data.take(rows)
 
     def batches(
         self,
@@ -74,20 +71,95 @@ class ShardedData:
     ) -> Iterator[Batch]:
         """This rank's share of each global batch (see the class)."""
         for X, y, w in self.data.batches(batch_size, generator, shuffle, order):
-            rows = self.batch_rows = len(y)
+            rows = len(y)
             start, stop = self.rank * rows // self.world, (self.rank + 1) * rows // self.world
             if stop == start:  # fewer rows than ranks: a stand-in row that counts for nothing
-                self.share = 0.0
-                stand_in = torch.zeros(1, dtype=torch.get_default_dtype() if w is None else w.dtype)
-                yield take(X, slice(0, 1)), y[:1], stand_in
+                yield self._stand_in(X, y, w)
                 continue
             part = slice(start, stop)
-            if w is None:
-                self.share = (stop - start) / rows
-            else:  # a slice of zero weight (or a batch of it) counts for nothing too
-                total = float(w.sum())
-                self.share = float(w[part].sum()) / total if total else 0.0
-            yield take(X, part), y[part], None if w is None else w[part]
+            yield _counted(self, take(X, part), y[part], None if w is None else w[part])
+
+    def _stand_in(self, X, y, w) -> Batch:
+        self.share, self.rows = 0.0, 0
+        return take(X, slice(0, 1)), y[:1], torch.zeros(1, dtype=_weight_dtype(w))
+
+
+class RankStream:
+    """A rank's own training rows (its partitions), stepped in lockstep with the others.
+
+    Each rank holds different rows, perhaps a different number of them: every
+    step, each rank contributes a batch of its share of ``batch_size`` rows
+    from its own ``data`` (a :class:`~sknn.training.streams.ChunkStream` of
+    its partitions), and :class:`RankGroup` weighs the ranks' gradients by
+    their rows' weight. A rank whose rows ran out steps with a stand-in row
+    of zero weight until every rank's have; the epoch ends on every rank at
+    the same step. The attributes are :class:`ShardedData`'s.
+
+    Parameters
+    ----------
+    data : TrainingData or ChunkStream
+        This rank's training rows.
+    n_rows : int
+        The training rows of all ranks together (the epoch's, as ``len``).
+    head : TrainingData
+        The same few rows on every rank: the divergence guard's baseline and
+        the stand-in's row.
+    rank, world : int
+        This process's rank and the number of processes.
+    """
+
+    def __init__(self, data, n_rows: int, head: TrainingData, rank: int, world: int) -> None:
+        _check_rank(rank, world)
+        self.data, self.n_rows, self._head, self.rank, self.world = data, n_rows, head, rank, world
+        self.share, self.rows, self.more = 0.0, 0, True
+        self.any_more = True  # whether some rank has another batch (set by RankGroup)
+
+    def __len__(self) -> int:
+        return self.n_rows
+
+    def head(self, rows: int) -> TrainingData:
+        return self._head.head(rows)
+
+    def batches(
+        self,
+        batch_size: int,
+        generator: torch.Generator | None,
+        shuffle: bool,
+        order=None,
+    ) -> Iterator[Batch]:
+        """This rank's batches of its share of ``batch_size`` rows (see the class)."""
+        local = max(
+            1, (self.rank + 1) * batch_size // self.world - self.rank * batch_size // self.world
+        )
+        own = iter(self.data.batches(local, generator, shuffle))
+        upcoming = next(own, None)
+        while True:
+            current = upcoming
+            upcoming = None if current is None else next(own, None)
+            self.more = upcoming is not None
+            if current is None:  # this rank's rows ran out before another's
+                self.share, self.rows = 0.0, 0
+                yield take(self._head.X, slice(0, 1)), self._head.y[:1], torch.zeros(1)
+            else:
+                yield _counted(self, *current)
+            if not self.any_more:
+                return
+
+
+def _check_rank(rank: int, world: int) -> None:
+    if not 0 <= rank < world:
+        raise ValueError(f"rank must be in [0, world={world}), got {rank}.")
+
+
+def _weight_dtype(w: torch.Tensor | None) -> torch.dtype:
+    return torch.get_default_dtype() if w is None else w.dtype
+
+
+def _counted(shards, X, y, w) -> Batch:
+    """Record a batch's rows and weight on ``shards`` and pass it on."""
+    shards.rows = len(y)
+    shards.share = float(len(y)) if w is None else float(w.sum())
+    return X, y, w
 
 
 class RankLost(TrainingInterrupted):
@@ -107,7 +179,7 @@ class RankGroup:
 
     Parameters
     ----------
-    shards : ShardedData
+    shards : ShardedData or RankStream
         The training data of this rank, whose ``share`` weights its gradients.
     group : torch.distributed.ProcessGroup, optional
         The ranks to sum over; by default the whole default group.
@@ -115,6 +187,7 @@ class RankGroup:
 
     def __init__(self, shards: ShardedData, group=None) -> None:
         self.shards, self.group = shards, group
+        self._step_rows = 0.0
         self.lost = False  # whether a sum failed: another rank is gone
 
     def _sum(self, flat: torch.Tensor) -> None:
@@ -129,34 +202,43 @@ class RankGroup:
     def gradients(
         self, grads: Sequence[torch.Tensor | None], params: Sequence[torch.Tensor]
     ) -> list[torch.Tensor | None]:
-        """The weighted sum over the ranks of ``grads`` (ordered as ``params``).
+        """The ranks' gradients (ordered as ``params``) averaged over the batch's weight.
 
-        A parameter no rank has a gradient for stays ``None`` (the optimizer
-        leaves it and its state alone, as in one process); one some ranks lack
-        counts as zeros there.
+        One ``all_reduce`` sums each rank's gradients times its ``share`` (its
+        rows' weight), the shares, the rows, whether each rank has more, and
+        which parameters have a gradient; the sum divided by the shares' is
+        the gradient of the loss over every rank's rows together. A parameter
+        no rank has a gradient for stays ``None`` (the optimizer leaves it and
+        its state alone, as in one process); one some ranks lack counts as
+        zeros there. A step whose rows all weigh nothing applies zeros.
         """
-        share = self.shards.share
-        flat = torch.cat(
-            [
-                (torch.zeros_like(p) if g is None else g).reshape(-1)
-                for g, p in zip(grads, params, strict=True)
-            ]
-        )
+        shards = self.shards
+        share = shards.share
+        filled = [
+            torch.zeros_like(p) if g is None else g for g, p in zip(grads, params, strict=True)
+        ]
+        flat = torch.cat([g.reshape(-1) for g in filled])
         flat = flat * share if share else torch.zeros_like(flat)  # a stand-in's NaN stays home
-        present = torch.tensor([g is not None for g in grads], dtype=flat.dtype)
-        flat = torch.cat([flat, present])
+        counts = [share, shards.rows, float(shards.more)]
+        present = [float(g is not None) for g in grads]
+        flat = torch.cat([flat, torch.tensor(counts + present, dtype=flat.dtype)])
         self._sum(flat)
+        n = len(params)
+        total_share, total_rows, more, *anywhere = flat[-n - 3 :].tolist()
+        flat = flat / total_share if total_share else torch.zeros_like(flat)
+        self._step_rows = share / total_share * total_rows if total_share else 0.0
+        shards.any_more = more > 0
         out: list[torch.Tensor | None] = []
         offset = 0
-        for p, anywhere in zip(params, flat[-len(params) :].tolist(), strict=True):
-            out.append(flat[offset : offset + p.numel()].view_as(p) if anywhere else None)
+        for p, used in zip(params, anywhere, strict=True):
+            out.append(flat[offset : offset + p.numel()].view_as(p) if used else None)
             offset += p.numel()
         return out
 
     def rows(self) -> float:
-        """The rows of the epoch the current batch's loss on this rank stands for:
-        its share of the global batch's rows (the ranks' add up to the batch's)."""
-        return self.shards.share * self.shards.batch_rows
+        """The rows of the epoch this rank's loss on the batch just stepped stands for:
+        its share of the weight of every rank's rows, times their count."""
+        return self._step_rows
 
     def epoch_sums(
         self, total: torch.Tensor, reported: torch.Tensor | None, rows: float

@@ -163,12 +163,15 @@ class Trainer:
                 for hook in begin_hooks:
                     hook(begin)
             out = call(module, X_batch)
-            rows = len(y_batch) if self.ranks is None else self.ranks.rows()
             loss = loss_fn(out, y_batch, w_batch)
-            if total_reported is not None and report_fn is not None:
+            if report_fn is not None:
                 with torch.no_grad():
-                    total_reported.add_(report_fn(out.detach(), y_batch, w_batch), alpha=rows)
+                    reported = report_fn(out.detach(), y_batch, w_batch)
             step(loss)
+            # a data-parallel rank's batch stands for its share of all ranks' rows
+            rows = len(y_batch) if self.ranks is None else self.ranks.rows()
+            if total_reported is not None:
+                total_reported.add_(reported, alpha=rows)
             n_batches += 1
             n += rows
             total.add_(loss.detach(), alpha=rows)
