@@ -19,7 +19,9 @@ share of every global batch (``ShardedData``) and the gradients are summed
 with ``torch.distributed`` between the backward pass and the optimizer step,
 the epoch's losses after the epoch (``RankGroup``, the trainer's ``ranks``).
 The estimators start those ranks on an engine's workers (Dask) and come back
-as one ordinary fitted model.
+as one ordinary fitted model. Next: summing each layer's gradients while the
+backward pass goes on (buckets, as DistributedDataParallel does), for the
+small global batches whose sum is a quarter of a step.
 """
 
 from sknn.training.callbacks import Callback, ProgressBar
