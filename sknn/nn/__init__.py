@@ -5,14 +5,14 @@ Lives here: ``mlp.py`` (a plain MLP and the activations), ``tabular.py``
 ensemble), ``embeddings.py`` (periodic and piecewise-linear numeric
 embeddings, the feature scale), ``inference.py`` (float64 copies of a fitted
 network for small CPU predictions), ``efficientnet.py`` (EfficientNet-Lite0
-in plain torch), ``narrow_bmm.py`` (batched products with few output columns,
+in plain torch), ``voice.py`` (Resemblyzer's GE2E speaker encoder and its mel
+front end), ``narrow_bmm.py`` (batched products with few output columns,
 fast on the CPU) and ``state.py`` (a module's state as numpy and back, for
 saving). It imports torch and numpy only (``tests/test_structure.py``
 checks it). Imported by: the estimator families (:mod:`sknn.neural_net`,
 :mod:`sknn.mlp`), :mod:`sknn.pretrained`, tests. Next: a new architecture is
-a new file here and nothing else (the speech encoder's LSTM beside
-``efficientnet.py``; a module an estimator builds by default gets its
-float64 twin in ``inference.py``).
+a new file here and nothing else (a module an estimator builds by default
+gets its float64 twin in ``inference.py``).
 """
 
 from sknn.nn.embeddings import (

@@ -19,9 +19,18 @@ fits a DataFrame's text column through ``ColumnTransformer``), and
 list, array or Series of strings; an empty string is a text, a missing one
 (None, NaN) is refused naming its rows (fill them first, e.g. ``fillna("")``).
 
-Lives here: ``_vision.py`` and ``_text.py`` (the estimators), ``_backbone.py``
-(the image backbone; the text one is in ``_text.py``), ``_images.py``
-(images as analysts hold them, prepared for the network), ``_weights.py``
+Voices (the weights of the ``resemblyzer`` wheel, ``pip install --no-deps
+"resemblyzer==0.1.4"``): Resemblyzer's GE2E speaker encoder as
+:class:`VoiceEmbedder` (256-number speaker embeddings, a transformer). Clips
+are a list of 1-D waveforms (float in [-1, 1] or int16 PCM) at the rate
+``sampling_rate`` names, or WAV paths; they are resampled to 16 kHz, raised
+to -30 dBFS when quieter and embedded as Resemblyzer's ``embed_utterance``
+does (equal to its own code within 1e-6, ``tests/test_pretrained_voice.py``).
+
+Lives here: ``_vision.py``, ``_text.py`` and ``_voice.py`` (the estimators),
+``_backbone.py`` (the image backbone; the text one is in ``_text.py``),
+``_images.py`` and ``_audio.py`` (images and sounds as analysts hold them,
+prepared for the networks), ``_weights.py``
 (weights read from installed wheels), ``_reference.py`` (modules that pickle
 as a reference to their wheel plus what changed) and ``_base.py`` (what the
 estimators share: parameters, tags, the cached network, batching); the
@@ -29,14 +38,14 @@ architectures themselves are in :mod:`sknn.nn`. It imports :mod:`sknn.nn`,
 :mod:`sknn.training` and :mod:`sknn.sklearn_glue`, never an estimator family.
 Imported by: users (its backbones are ``module=`` choices for the flagship),
 tests and benchmarks.
-Next: a speech encoder is an architecture file in :mod:`sknn.nn`, its
-weights' reader in ``_weights.py``, and a transformer and a backbone in a
-file here beside ``_vision.py`` and ``_text.py``.
+Next: the voice backbone (the encoder with a head, a ``module=`` for the
+flagship, fine-tunable by name) beside :class:`VoiceEmbedder` in ``_voice.py``.
 """
 
 from sknn.pretrained._backbone import ImageBackbone
 from sknn.pretrained._text import TextBackbone, TextEmbedder, TextTokenizer
 from sknn.pretrained._vision import ImageEmbedder, ImageNetClassifier
+from sknn.pretrained._voice import VoiceEmbedder
 
 __all__ = [
     "ImageBackbone",
@@ -45,4 +54,5 @@ __all__ = [
     "TextBackbone",
     "TextEmbedder",
     "TextTokenizer",
+    "VoiceEmbedder",
 ]

