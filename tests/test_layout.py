@@ -40,6 +40,7 @@ PUBLIC = {
         "TextBackbone",
         "TextEmbedder",
         "TextTokenizer",
+        "VoiceBackbone",
         "VoiceEmbedder",
     ],
     "sknn.onnx": ["OPSET", "initial_types", "input_feed", "to_onnx"],

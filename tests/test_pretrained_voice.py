@@ -195,3 +195,47 @@ def test_scikit_learn_estimator_checks_where_they_apply():
     # what the generic data can check: parameters, tags, refusals (sparse, complex,
     # empty, NaN), the errors before fitting, get/set_params, clone
     assert sum(r["status"] == "passed" for r in results) >= 20
+
+
+def speakers(clips_each: int, seconds: float = 2.0, seed: int = 0):
+    """Four generated 'speakers' (pitch and vocal-tract length), same-length clips."""
+    rng = np.random.default_rng(seed)
+    voices = [(100.0, 1.0), (130.0, 1.15), (190.0, 1.25), (240.0, 0.9)]
+    X, y = [], []
+    for label, (pitch, shift) in enumerate(voices):
+        for _ in range(clips_each):
+            X.append(clip(seconds, pitch * rng.uniform(0.95, 1.05), formant_shift=shift))
+            y.append(label)
+    return np.stack(X), np.array(y)
+
+
+def test_a_voice_backbone_learns_frozen_and_fine_tunes_by_name():
+    import torch
+
+    from sknn import NeuralNetClassifier
+    from sknn.pretrained import VoiceBackbone
+
+    X, y = speakers(4)
+    X_test, y_test = speakers(2, seed=1)
+    params = {"batch_size": 8, "learning_rate": 3e-3, "random_state": 0, "n_threads": 1}
+    frozen = NeuralNetClassifier(module=VoiceBackbone, max_iter=40, **params).fit(X, y)
+    assert frozen.score(X_test, y_test) > 0.85
+    encoder = {n: p for n, p in frozen.module_.named_parameters() if n.startswith("encoder.")}
+    assert encoder and not any(p.requires_grad for p in encoder.values())
+    assert len(pickle.dumps(frozen)) < 100_000  # the encoder travels as the wheel's reference
+    np.testing.assert_array_equal(
+        pickle.loads(pickle.dumps(frozen)).predict_proba(X_test), frozen.predict_proba(X_test)
+    )
+    # fine-tuning: the first LSTM layer frozen by name, the rest at a tenth of the rate
+    tuned = NeuralNetClassifier(
+        module=VoiceBackbone, module__train_encoder=True, frozen=["encoder.lstm.*_l0"],
+        lr_multipliers={"encoder.*": 0.1}, max_iter=2, **params,
+    ).fit(X, y)  # fmt: skip
+    start = VoiceBackbone(n_outputs=4).state_dict()
+    after = tuned.module_.state_dict()
+    assert torch.equal(after["encoder.lstm.weight_ih_l0"], start["encoder.lstm.weight_ih_l0"])
+    assert not torch.equal(after["encoder.lstm.weight_ih_l2"], start["encoder.lstm.weight_ih_l2"])
+    with pytest.raises(ValueError, match=r"\[-1, 1\]"):
+        NeuralNetClassifier(module=VoiceBackbone, max_iter=1).fit(X * 4, y)
+    with pytest.raises(ValueError, match="same-length waveforms"):
+        VoiceBackbone(n_outputs=2)(torch.zeros(2, 3, 16_000))

@@ -21,7 +21,9 @@ list, array or Series of strings; an empty string is a text, a missing one
 
 Voices (the weights of the ``resemblyzer`` wheel, ``pip install --no-deps
 "resemblyzer==0.1.4"``): Resemblyzer's GE2E speaker encoder as
-:class:`VoiceEmbedder` (256-number speaker embeddings, a transformer). Clips
+:class:`VoiceEmbedder` (256-number speaker embeddings, a transformer) and
+:class:`VoiceBackbone` (a ``module=`` with a new head, frozen unless
+``train_encoder=True``, for same-length 16 kHz waveforms). Clips
 are a list of 1-D waveforms (float in [-1, 1] or int16 PCM) at the rate
 ``sampling_rate`` names, or WAV paths; they are resampled to 16 kHz, raised
 to -30 dBFS when quieter and embedded as Resemblyzer's ``embed_utterance``
@@ -38,14 +40,16 @@ architectures themselves are in :mod:`sknn.nn`. It imports :mod:`sknn.nn`,
 :mod:`sknn.training` and :mod:`sknn.sklearn_glue`, never an estimator family.
 Imported by: users (its backbones are ``module=`` choices for the flagship),
 tests and benchmarks.
-Next: the voice backbone (the encoder with a head, a ``module=`` for the
-flagship, fine-tunable by name) beside :class:`VoiceEmbedder` in ``_voice.py``.
+Next: a pretrained network for another kind of input is an architecture in
+:mod:`sknn.nn`, its weights' reader in ``_weights.py``, its input checks in a
+module beside ``_images.py`` and ``_audio.py``, and its estimators in a file
+beside ``_voice.py``.
 """
 
 from sknn.pretrained._backbone import ImageBackbone
 from sknn.pretrained._text import TextBackbone, TextEmbedder, TextTokenizer
 from sknn.pretrained._vision import ImageEmbedder, ImageNetClassifier
-from sknn.pretrained._voice import VoiceEmbedder
+from sknn.pretrained._voice import VoiceBackbone, VoiceEmbedder
 
 __all__ = [
     "ImageBackbone",
@@ -54,5 +58,6 @@ __all__ = [
     "TextBackbone",
     "TextEmbedder",
     "TextTokenizer",
+    "VoiceBackbone",
     "VoiceEmbedder",
 ]

@@ -1,7 +1,9 @@
-"""Speaker embeddings of sounds from Resemblyzer's pretrained GE2E encoder, as a transformer.
+"""Resemblyzer's pretrained GE2E speaker encoder: a transformer and a ``module=`` backbone.
 
-Ready to use without training: ``fit`` only checks its input. The network is
-read from the resemblyzer wheel on first use and kept out of pickles.
+:class:`VoiceEmbedder` is ready to use without training (``fit`` only checks
+its input); its network is read from the resemblyzer wheel on first use and
+kept out of pickles. :class:`VoiceBackbone` is the encoder with a new head
+for the flagship estimators, frozen unless asked to fine-tune.
 """
 
 from __future__ import annotations
@@ -12,11 +14,26 @@ import numpy as np
 import torch
 from sklearn.base import TransformerMixin
 from sklearn.utils._param_validation import Interval
+from torch import nn
 
-from sknn.nn.voice import EMBEDDING, HOP, PARTIAL_FRAMES, MelFrontEnd, partial_starts
-from sknn.pretrained._audio import check_clips, raise_loudness, resample, trim_long_silences
+from sknn.nn.voice import (
+    EMBEDDING,
+    HOP,
+    PARTIAL_FRAMES,
+    MelFrontEnd,
+    VoiceEncoder,
+    partial_starts,
+)
+from sknn.pretrained._audio import (
+    TARGET_DBFS,
+    check_clips,
+    raise_loudness,
+    resample,
+    trim_long_silences,
+)
 from sknn.pretrained._base import PretrainedEstimator, batch_starts
-from sknn.pretrained._weights import pretrained_voice_encoder
+from sknn.pretrained._reference import PretrainedModule
+from sknn.pretrained._weights import pretrained_voice_encoder, voice_encoder_state
 from sknn.sklearn_glue.input_types import ClipsLike
 from sknn.training import resolve_device
 from sknn.training.threads import recommended_threads, torch_threads
@@ -161,3 +178,87 @@ class VoiceEmbedder(TransformerMixin, PretrainedEstimator):
             ``voiceembedder0`` ... ``voiceembedder255``.
         """
         return np.asarray([f"voiceembedder{i}" for i in range(EMBEDDING)], dtype=object)
+
+
+class VoiceBackbone(PretrainedModule):
+    """Resemblyzer's pretrained GE2E speaker encoder with a new linear head.
+
+    A ``module=`` for :class:`~sknn.NeuralNetClassifier` and
+    :class:`~sknn.NeuralNetRegressor`. Takes a batch of same-length
+    waveforms at 16 kHz, ``(n_clips, n_samples)`` floats in [-1, 1], as sknn
+    passes a numeric array to a module (pad or cut clips to one length, and
+    resample them first: ``scipy.signal.resample_poly``). Inside, each clip
+    is raised to -30 dBFS when quieter, cut into partial utterances of 1.6 s
+    (the last zero-padded), embedded, averaged and L2-normalised as
+    :class:`VoiceEmbedder` does, then the head maps the embedding to
+    ``n_outputs``.
+
+    Parameters
+    ----------
+    n_outputs : int
+        Width of the new head (sknn fills it in from the target).
+    train_encoder : bool, default=False
+        Fine-tune the pretrained encoder too. False freezes it (the head
+        alone trains); with True, the estimator's ``frozen`` and
+        ``lr_multipliers`` pick and pace its layers by name (e.g.
+        ``frozen=["encoder.lstm.*_l0"]``, ``lr_multipliers={"encoder.*": 0.1}``).
+    dropout : float, default=0.1
+        Dropout before the head.
+    pretrained : bool, default=True
+        Start from Resemblyzer's weights (False: random weights, for testing).
+
+    Notes
+    -----
+    Parameters are named ``encoder.lstm.*``, ``encoder.linear.*`` (the
+    pretrained network) and ``head.*``. Pickles carry only the weights that
+    differ from the wheel's.
+    """
+
+    _arguments = ("n_outputs", "train_encoder", "dropout", "pretrained")
+
+    def __init__(
+        self,
+        n_outputs: int,
+        train_encoder: bool = False,
+        dropout: float = 0.1,
+        pretrained: bool = True,
+    ):
+        super().__init__()
+        self.n_outputs = n_outputs
+        self.train_encoder = train_encoder
+        self.dropout = dropout
+        self.pretrained = pretrained
+        self.front = MelFrontEnd()
+        self.encoder = pretrained_voice_encoder() if pretrained else VoiceEncoder()
+        self.encoder.requires_grad_(train_encoder)
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(EMBEDDING, n_outputs))
+
+    def forward(self, waves: torch.Tensor) -> torch.Tensor:
+        if waves.ndim != 2 or not waves.is_floating_point():
+            raise ValueError(
+                "VoiceBackbone takes a batch of same-length waveforms at 16 kHz, a float "
+                f"array of shape (n_clips, n_samples); got {tuple(waves.shape)} "
+                f"({waves.dtype}). Pad or cut clips to one length and stack them."
+            )
+        if bool((waves.abs() > 1.0 + 1e-6).any()):
+            raise ValueError(
+                "VoiceBackbone's waveforms are floats in [-1, 1]; scale int16 PCM by 1 / 32768."
+            )
+        rms = waves.float().square().mean(dim=1, keepdim=True).sqrt()
+        gain = (10.0 ** (TARGET_DBFS / 20.0) / rms.clamp_min(1e-12)).clamp_min(1.0)
+        waves = waves.float() * gain  # raised to -30 dBFS when quieter, never lowered
+        starts = partial_starts(waves.shape[1])
+        end = (starts[-1] + PARTIAL_FRAMES) * HOP
+        waves = nn.functional.pad(waves, (0, max(0, end - waves.shape[1])))
+        frames = self.front(waves)
+        partials = torch.stack([frames[:, s : s + PARTIAL_FRAMES] for s in starts], dim=1)
+        embedded = self.encoder(partials.flatten(0, 1)).view(len(waves), len(starts), -1)
+        mean = embedded.mean(dim=1)
+        return self.head(mean / mean.norm(dim=1, keepdim=True).clamp_min(1e-12))
+
+    def reference_state(self) -> dict[str, torch.Tensor]:
+        """What a new instance holds before training: the wheel's weights (sknn's saving
+        stores only the entries that differ from these)."""
+        if not self.pretrained:
+            return {}
+        return {f"encoder.{name}": value for name, value in voice_encoder_state().items()}
