@@ -117,7 +117,7 @@ def test_a_clip_shorter_than_one_partial_is_padded_and_silences_can_be_trimmed(w
         ([np.zeros(0, np.float32)], {"sampling_rate": 16_000}, "empty"),
         ([np.zeros(16_000, np.float32)], {"sampling_rate": 16_000}, "all silence"),
         ([np.full(16_000, np.nan, np.float32)], {"sampling_rate": 16_000}, "NaN"),
-        ([np.full(16_000, 3.0, np.float32)], {"sampling_rate": 16_000}, r"beyond \[-1, 1\]"),
+        ([np.full(16_000, 3.0, np.float32)], {"sampling_rate": 16_000}, r"far beyond \[-1, 1\]"),
         ([np.zeros((16_000, 2), np.float32)], {"sampling_rate": 16_000}, "mean\\(axis=1\\)"),
         ([None], {"sampling_rate": 16_000}, "missing"),
         (np.zeros(16_000, np.float32), {"sampling_rate": 16_000}, r"pass \[wav\]"),
@@ -170,20 +170,18 @@ def test_scikit_learn_estimator_checks_where_they_apply():
     from sklearn.utils.estimator_checks import check_estimator
 
     not_audio = (
-        "scikit-learn's generic data are not audio: their float samples go beyond [-1, 1] "
-        "(int16 PCM scaled wrong, to the embedder), which it refuses with that message"
+        "scikit-learn's generic data are not audio: their float samples go far beyond "
+        "[-1, 1] (int16 PCM given as floats, to the embedder), which it refuses with that "
+        "message; or a clip of 1 sample, or 1 clip, whose refusal names neither"
     )
     checks = [
-        "check_estimators_overwrite_params", "check_dont_overwrite_parameters",
-        "check_estimators_fit_returns_self", "check_readonly_memmap_input",
-        "check_n_features_in_after_fitting", "check_positive_only_tag_during_fit",
-        "check_estimators_dtypes", "check_dtype_object", "check_pipeline_consistency",
-        "check_estimators_pickle", "check_f_contiguous_array_estimator",
-        "check_transformer_data_not_an_array", "check_transformer_general",
-        "check_transformer_preserve_dtypes", "check_methods_sample_order_invariance",
-        "check_methods_subset_invariance", "check_fit2d_1sample", "check_fit2d_1feature",
-        "check_dict_unchanged", "check_fit_idempotent", "check_fit_check_is_fitted",
-        "check_n_features_in", "check_fit2d_predict1d",
+        "check_dict_unchanged", "check_dont_overwrite_parameters", "check_estimators_dtypes",
+        "check_estimators_fit_returns_self", "check_estimators_overwrite_params",
+        "check_f_contiguous_array_estimator", "check_fit2d_1feature", "check_fit2d_1sample",
+        "check_fit2d_predict1d", "check_fit_check_is_fitted", "check_fit_idempotent",
+        "check_methods_sample_order_invariance", "check_methods_subset_invariance",
+        "check_n_features_in", "check_n_features_in_after_fitting",
+        "check_positive_only_tag_during_fit", "check_readonly_memmap_input",
     ]  # fmt: skip
     results = check_estimator(
         VoiceEmbedder(sampling_rate=16_000),
@@ -193,8 +191,8 @@ def test_scikit_learn_estimator_checks_where_they_apply():
     failed = [r["check_name"] for r in results if r["status"] == "failed"]
     assert not failed, failed
     # what the generic data can check: parameters, tags, refusals (sparse, complex,
-    # empty, NaN), the errors before fitting, get/set_params, clone
-    assert sum(r["status"] == "passed" for r in results) >= 20
+    # empty, NaN), pickling, pipelines, object and list inputs, get/set_params, clone
+    assert sum(r["status"] == "passed" for r in results) >= 25
 
 
 def speakers(clips_each: int, seconds: float = 2.0, seed: int = 0):
@@ -235,7 +233,7 @@ def test_a_voice_backbone_learns_frozen_and_fine_tunes_by_name():
     after = tuned.module_.state_dict()
     assert torch.equal(after["encoder.lstm.weight_ih_l0"], start["encoder.lstm.weight_ih_l0"])
     assert not torch.equal(after["encoder.lstm.weight_ih_l2"], start["encoder.lstm.weight_ih_l2"])
-    with pytest.raises(ValueError, match=r"\[-1, 1\]"):
-        NeuralNetClassifier(module=VoiceBackbone, max_iter=1).fit(X * 4, y)
+    with pytest.raises(ValueError, match=r"far beyond"):
+        NeuralNetClassifier(module=VoiceBackbone, max_iter=1).fit(X * 10, y)
     with pytest.raises(ValueError, match="same-length waveforms"):
         VoiceBackbone(n_outputs=2)(torch.zeros(2, 3, 16_000))

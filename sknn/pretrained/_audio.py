@@ -8,7 +8,8 @@ rate); or one 2-D float array holding a batch of same-length waveforms
 (first axis clips).
 
 Refused, naming the clip's position and the fix: a missing clip, an empty or
-all-silent one, NaN or infinite samples, float samples beyond [-1, 1], a
+all-silent one, NaN or infinite samples, float samples beyond [-2, 2] (int16
+PCM given as floats: resampling may overshoot [-1, 1] a little, never so), a
 stereo clip (average its channels first: ``wav.mean(axis=1)``; a WAV file's
 channels are averaged, the header says which axis they are), a waveform
 given without ``sampling_rate`` or a ``sampling_rate`` that disagrees with a
@@ -36,6 +37,9 @@ from sknn.pretrained._base import is_missing_item
 INT16_SCALE = 32_768.0
 TARGET_DBFS = -30.0
 _WINDOW = SAMPLING_RATE * 30 // 1000  # 30 ms
+# floats beyond this are PCM integers given as floats; a resampled full-scale clip
+# overshoots [-1, 1] by a few percent (espeak-ng's speech resampled: 1.03)
+MAX_FLOAT_SAMPLE = 2.0
 FORMS = (
     "clips as a list of 1-D waveforms (float in [-1, 1] or int16 PCM, any length) or of "
     "WAV paths, or one 2-D float array of same-length waveforms (first axis clips)"
@@ -111,9 +115,9 @@ def _as_float(wav: np.ndarray, index: int) -> np.ndarray:
     wav = wav.astype(np.float32)
     if not np.isfinite(wav).all():
         raise ValueError(f"Clip {index} holds NaN or infinite samples; clean or drop it.")
-    if np.abs(wav).max(initial=0.0) > 1.0 + 1e-6:
+    if np.abs(wav).max(initial=0.0) > MAX_FLOAT_SAMPLE:
         raise ValueError(
-            f"Clip {index}: float samples reach {np.abs(wav).max():.3g}, beyond [-1, 1]; "
+            f"Clip {index}: float samples reach {np.abs(wav).max():.3g}, far beyond [-1, 1]; "
             "scale int16 PCM by 1 / 32768 (or pass it as int16)."
         )
     return wav

@@ -25,6 +25,7 @@ from sknn.nn.voice import (
     partial_starts,
 )
 from sknn.pretrained._audio import (
+    MAX_FLOAT_SAMPLE,
     TARGET_DBFS,
     check_clips,
     raise_loudness,
@@ -110,6 +111,7 @@ class VoiceEmbedder(TransformerMixin, PretrainedEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = True  # a batch of same-length waveforms
         tags.input_tags.allow_nan = False
+        tags.transformer_tags.preserves_dtype = []  # embeddings are float32 whatever comes in
         return tags
 
     def _check(self, X) -> list:
@@ -240,9 +242,10 @@ class VoiceBackbone(PretrainedModule):
                 f"array of shape (n_clips, n_samples); got {tuple(waves.shape)} "
                 f"({waves.dtype}). Pad or cut clips to one length and stack them."
             )
-        if bool((waves.abs() > 1.0 + 1e-6).any()):
+        if bool((waves.abs() > MAX_FLOAT_SAMPLE).any()):
             raise ValueError(
-                "VoiceBackbone's waveforms are floats in [-1, 1]; scale int16 PCM by 1 / 32768."
+                "VoiceBackbone's waveforms are floats in [-1, 1], and these go far beyond; "
+                "scale int16 PCM by 1 / 32768."
             )
         rms = waves.float().square().mean(dim=1, keepdim=True).sqrt()
         gain = (10.0 ** (TARGET_DBFS / 20.0) / rms.clamp_min(1e-12)).clamp_min(1.0)
