@@ -13,8 +13,10 @@ PCM given as floats: resampling may overshoot [-1, 1] a little, never so), a
 stereo clip (average its channels first: ``wav.mean(axis=1)``; a WAV file's
 channels are averaged, the header says which axis they are), a waveform
 given without ``sampling_rate`` or a ``sampling_rate`` that disagrees with a
-WAV's header, and one waveform given without a list (read as a batch, it
-would be that many clips of one sample: it needs ``[wav]``).
+WAV's header, one waveform given without a list (read as a batch, it would
+be that many clips of one sample: it needs ``[wav]``), and one multichannel
+clip ``(samples, channels)`` given as the batch (it would be that many clips
+of a sample a channel: it needs ``[clip.mean(axis=1)]``).
 
 Preparation, as Resemblyzer prepares a clip for its encoder: resampled to
 16 kHz (:func:`scipy.signal.resample_poly`), its loudness raised to -30 dBFS
@@ -40,6 +42,7 @@ _WINDOW = SAMPLING_RATE * 30 // 1000  # 30 ms
 # floats beyond this are PCM integers given as floats; a resampled full-scale clip
 # overshoots [-1, 1] by a few percent (espeak-ng's speech resampled: 1.03)
 MAX_FLOAT_SAMPLE = 2.0
+MAX_CHANNELS = 8  # a 2-D array this narrow is one multichannel clip, not clips
 FORMS = (
     "clips as a list of 1-D waveforms (float in [-1, 1] or int16 PCM, any length) or of "
     "WAV paths, or one 2-D float array of same-length waveforms (first axis clips)"
@@ -114,7 +117,7 @@ def _as_float(wav: np.ndarray, index: int) -> np.ndarray:
         raise ValueError(f"Clip {index}: samples are {wav.dtype}; expected float or int16.")
     wav = wav.astype(np.float32)
     if not np.isfinite(wav).all():
-        raise ValueError(f"Clip {index} holds NaN or infinite samples; clean or drop it.")
+        raise ValueError(f"Input X contains NaN or infinity: clip {index}; clean or drop it.")
     if np.abs(wav).max(initial=0.0) > MAX_FLOAT_SAMPLE:
         raise ValueError(
             f"Clip {index}: float samples reach {np.abs(wav).max():.3g}, far beyond [-1, 1]; "
@@ -181,7 +184,7 @@ def check_clips(X, sampling_rate: int | None) -> list[tuple[np.ndarray, int]]:
                     "WAV paths carry theirs."
                 )
             wav, rate = np.asarray(item), sampling_rate
-        if wav.ndim == 2 and min(wav.shape) <= 8:
+        if wav.ndim == 2 and min(wav.shape) <= MAX_CHANNELS:
             raise ValueError(
                 f"Clip {index} has shape {wav.shape}, several channels: average them first "
                 "(wav.mean(axis=1) for (samples, channels))."
@@ -194,4 +197,11 @@ def check_clips(X, sampling_rate: int | None) -> list[tuple[np.ndarray, int]]:
         if not wav.any():
             raise ValueError(f"Clip {index} is all silence (every sample 0); drop it.")
         clips.append((wav, int(rate)))
+    shape = getattr(X, "shape", ())
+    if len(shape) == 2 and 0 < shape[1] <= MAX_CHANNELS:  # one multichannel clip as a batch
+        raise ValueError(
+            f"X has shape {shape}: {shape[1]} feature(s) a row would be clips of "
+            f"{shape[1]} sample(s) each. One clip of shape (samples, channels)? Pass "
+            "[clip.mean(axis=1)]; a batch of clips has one row a clip."
+        )
     return clips
