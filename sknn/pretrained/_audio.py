@@ -197,7 +197,7 @@ def check_clips(X, sampling_rate: int | None) -> list[tuple[np.ndarray, int]]:
         if not wav.any():
             raise ValueError(f"Clip {index} is all silence (every sample 0); drop it.")
         clips.append((wav, int(rate)))
-    shape = getattr(X, "shape", ())
+    shape: tuple[int, ...] = tuple(getattr(X, "shape", ()))
     if len(shape) == 2 and 0 < shape[1] <= MAX_CHANNELS:  # one multichannel clip as a batch
         raise ValueError(
             f"X has shape {shape}: {shape[1]} feature(s) a row would be clips of "
