@@ -259,3 +259,23 @@ def test_skops_saves_the_embedder_and_a_fitted_backbone_trusting_only_sknn_types
         loaded = sio.loads(data, trusted=untrusted)
         method = getattr(loaded, out.__name__)
         np.testing.assert_array_equal(method(X), out(X))
+
+
+def test_without_the_weights_the_error_names_the_install_command(tmp_path):
+    import subprocess
+    import sys
+
+    # a 'resemblyzer' package without its weights file shadows the installed one
+    (tmp_path / "resemblyzer").mkdir()
+    (tmp_path / "resemblyzer" / "__init__.py").write_text("")
+    code = (
+        "import numpy as np\n"
+        "from sknn.pretrained import VoiceEmbedder\n"
+        "try:\n"
+        "    VoiceEmbedder(sampling_rate=16000).transform([np.full(16000, 0.1, np.float32)])\n"
+        "except ImportError as error:\n"
+        "    print(error)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert 'pip install --no-deps "resemblyzer==0.1.4"' in out.stdout, out.stderr
