@@ -101,14 +101,21 @@ def free_address() -> str:
         return f"127.0.0.1:{s.getsockname()[1]}"
 
 
-@pytest.fixture(scope="module")
-def client():
+@contextlib.contextmanager
+def two_workers():
+    """A client of a LocalCluster of 2 worker processes, 1 thread each, closed after."""
     with (
         distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
+        yield client
+
+
+@pytest.fixture(scope="module")
+def client():
+    with two_workers() as client:
         yield client
 
 
@@ -252,12 +259,7 @@ def test_a_worker_lost_mid_fit_leaves_a_usable_model_and_says_so():
 
     rows = np.random.default_rng(1).normal(size=(20_000, 6)).astype(np.float32)
     target = np.sin(rows[:, 0]) + rows[:, 1]
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster) as own,
-    ):
+    with two_workers() as own:
         second = sorted(own.scheduler_info()["workers"])[1]
 
         def kill_the_second_worker():
@@ -362,12 +364,7 @@ def test_a_rank_failing_mid_fit_or_before_joining_is_reported_without_a_wait():
 
     from sknn import NeuralNetRegressor
 
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster) as own,
-    ):
+    with two_workers() as own:
         second = sorted(own.scheduler_info()["workers"])[1]
         own.run(fail_in_training, 60, workers=[second])
         est = NeuralNetRegressor(data_parallel="dask", max_iter=20, random_state=0)
