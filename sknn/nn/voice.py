@@ -27,6 +27,7 @@ N_MELS = 40
 PARTIAL_FRAMES = 160  # 1.6 s
 HIDDEN = EMBEDDING = 256
 LAYERS = 3
+TARGET_DBFS = -30.0  # the loudness clips are raised to
 
 
 def _hz_to_mel(hz: np.ndarray) -> np.ndarray:
@@ -135,3 +136,37 @@ def partial_starts(n_samples: int, rate: float = 1.3, min_coverage: float = 0.75
     if coverage < min_coverage and len(starts) > 1:
         starts.pop()
     return starts
+
+
+def raise_loudness(waves: torch.Tensor) -> torch.Tensor:
+    """Each waveform (the last axis) scaled up to -30 dBFS when quieter, never down.
+
+    Parameters
+    ----------
+    waves : torch.Tensor
+        Float waveforms in [-1, 1], one a row; the level is measured in float64.
+    """
+    rms = waves.double().square().mean(dim=-1, keepdim=True).sqrt()
+    gain = (10.0 ** (TARGET_DBFS / 20.0) / rms.clamp_min(1e-12)).clamp_min(1.0)
+    return waves * gain.to(waves.dtype)
+
+
+def partial_frames(front: MelFrontEnd, waves: torch.Tensor) -> torch.Tensor:
+    """The mel frames of each partial utterance of same-length ``waves``.
+
+    Parameters
+    ----------
+    front : MelFrontEnd
+        The mel front end.
+    waves : torch.Tensor
+        Waveforms ``(batch, samples)`` at 16 kHz, zero-padded here to the end
+        of their last partial (see :func:`partial_starts`).
+
+    Returns
+    -------
+    frames : torch.Tensor of shape (batch, n_partials, 160, 40)
+    """
+    starts = partial_starts(waves.shape[-1])
+    end = (starts[-1] + PARTIAL_FRAMES) * HOP
+    frames = front(nn.functional.pad(waves, (0, max(0, end - waves.shape[-1]))))
+    return torch.stack([frames[:, s : s + PARTIAL_FRAMES] for s in starts], dim=1)

@@ -20,7 +20,8 @@ of a sample a channel: it needs ``[clip.mean(axis=1)]``).
 
 Preparation, as Resemblyzer prepares a clip for its encoder: resampled to
 16 kHz (:func:`scipy.signal.resample_poly`), its loudness raised to -30 dBFS
-when quieter (never lowered), and optionally its long silences trimmed (an
+when quieter (never lowered; :func:`sknn.nn.voice.raise_loudness`, which the
+backbone shares), and optionally its long silences trimmed (an
 energy gate over 30 ms windows, smoothed over 8 and widened by 6 on each
 side, the shape of Resemblyzer's WebRTC voice detector, which is not used).
 The ``silero-vad`` wheel (MIT, 6.2.3) ships a learned voice detector inside
@@ -32,7 +33,6 @@ is not a dependency.
 
 from __future__ import annotations
 
-import math
 import os
 from fractions import Fraction
 
@@ -42,7 +42,6 @@ from sknn.nn.voice import SAMPLING_RATE
 from sknn.pretrained._base import is_missing_item
 
 INT16_SCALE = 32_768.0
-TARGET_DBFS = -30.0
 _WINDOW = SAMPLING_RATE * 30 // 1000  # 30 ms
 # floats beyond this are PCM integers given as floats; a resampled full-scale clip
 # overshoots [-1, 1] by a few percent (espeak-ng's speech resampled: 1.03)
@@ -139,13 +138,6 @@ def resample(wav: np.ndarray, rate: int) -> np.ndarray:
 
     ratio = Fraction(SAMPLING_RATE, rate)
     return resample_poly(wav, ratio.numerator, ratio.denominator).astype(np.float32)
-
-
-def raise_loudness(wav: np.ndarray) -> np.ndarray:
-    """``wav`` (not all zeros) scaled up to -30 dBFS when quieter; never scaled down."""
-    rms = float(np.sqrt(np.mean(np.square(wav, dtype=np.float64))))
-    change = TARGET_DBFS - 20.0 * math.log10(rms)
-    return wav if change < 0 else (wav * 10.0 ** (change / 20.0)).astype(np.float32)
 
 
 def trim_long_silences(wav: np.ndarray) -> np.ndarray:

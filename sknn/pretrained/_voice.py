@@ -18,17 +18,14 @@ from torch import nn
 
 from sknn.nn.voice import (
     EMBEDDING,
-    HOP,
-    PARTIAL_FRAMES,
     MelFrontEnd,
     VoiceEncoder,
-    partial_starts,
+    partial_frames,
+    raise_loudness,
 )
 from sknn.pretrained._audio import (
     MAX_FLOAT_SAMPLE,
-    TARGET_DBFS,
     check_clips,
-    raise_loudness,
     resample,
     trim_long_silences,
 )
@@ -120,7 +117,7 @@ class VoiceEmbedder(TransformerMixin, PretrainedEstimator):
     def _prepared(self, X) -> list[np.ndarray]:
         clips = []
         for wav, rate in check_clips(X, self.sampling_rate):
-            wav = raise_loudness(resample(wav, rate))
+            wav = raise_loudness(torch.from_numpy(resample(wav, rate))).numpy()
             clips.append(trim_long_silences(wav) if self.trim_silence else wav)
         return clips
 
@@ -146,12 +143,9 @@ class VoiceEmbedder(TransformerMixin, PretrainedEstimator):
         mels: list[torch.Tensor] = []
         with torch.inference_mode():
             for index, wav in enumerate(clips):
-                starts = partial_starts(len(wav))
-                end = (starts[-1] + PARTIAL_FRAMES) * HOP
-                padded = np.pad(wav, (0, max(0, end - len(wav))))
-                frames = front(torch.from_numpy(padded).to(device)[None])[0]
-                mels.extend(frames[s : s + PARTIAL_FRAMES] for s in starts)
-                owners.extend([index] * len(starts))
+                parts = partial_frames(front, torch.from_numpy(wav).to(device)[None])[0]
+                mels.extend(parts)
+                owners.extend([index] * len(parts))
             batch_size = self.batch_size or (_CPU_BATCH if device.type == "cpu" else _GPU_BATCH)
             threads = recommended_threads(_MACS_PER_PARTIAL * batch_size, device)
             partials = []
@@ -247,15 +241,8 @@ class VoiceBackbone(PretrainedModule):
                 "VoiceBackbone's waveforms are floats in [-1, 1], and these go far beyond; "
                 "scale int16 PCM by 1 / 32768."
             )
-        rms = waves.float().square().mean(dim=1, keepdim=True).sqrt()
-        gain = (10.0 ** (TARGET_DBFS / 20.0) / rms.clamp_min(1e-12)).clamp_min(1.0)
-        waves = waves.float() * gain  # raised to -30 dBFS when quieter, never lowered
-        starts = partial_starts(waves.shape[1])
-        end = (starts[-1] + PARTIAL_FRAMES) * HOP
-        waves = nn.functional.pad(waves, (0, max(0, end - waves.shape[1])))
-        frames = self.front(waves)
-        partials = torch.stack([frames[:, s : s + PARTIAL_FRAMES] for s in starts], dim=1)
-        embedded = self.encoder(partials.flatten(0, 1)).view(len(waves), len(starts), -1)
+        partials = partial_frames(self.front, raise_loudness(waves.float()))
+        embedded = self.encoder(partials.flatten(0, 1)).view(*partials.shape[:2], -1)
         mean = embedded.mean(dim=1)
         return self.head(mean / mean.norm(dim=1, keepdim=True).clamp_min(1e-12))
 
