@@ -154,11 +154,11 @@ def train_on_dask(est, train, valid, seed: int, incremental: bool) -> None:
     does (the best epoch so far, or the last step all ranks made, with a
     warning); losing rank 0's worker loses the fit, and says so.
     """
+    _refuse(est)
+    client, workers = dask_workers(est)  # a clear ImportError without distributed
     from distributed import as_completed, wait
     from distributed.scheduler import KilledWorker
 
-    _refuse(est)
-    client, workers = dask_workers(est)
     est.device_ = torch.device("cpu")  # where the shipped network lives
     # rank 0 listens on its worker's host, which every worker already reaches
     port = client.submit(_free_port, workers=[workers[0]], pure=False).result()

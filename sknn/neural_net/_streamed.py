@@ -292,6 +292,11 @@ def _train_on_stream(
         keep = np.flatnonzero(_uniform(seed, i, len(X_part)) > threshold)
         return data(X_part.iloc[keep], y2[keep], w[keep])
 
+    def gathered(rows: pd.DataFrame) -> TrainingData:
+        """Rows kept by the pass (inputs, then targets and weight beside them), encoded."""
+        X_rows = rows.iloc[:, :n_x].set_axis(X.columns, axis=1)
+        return data(X_rows, rows[y_columns].to_numpy(), rows[_W].to_numpy())
+
     sample = summary.sample
     X_build = encoder._transform(sample.iloc[:, :n_x].set_axis(X.columns, axis=1), owner=est)
     with _plan.seeded_torch(est._rng, device) as torch_seed:
@@ -303,19 +308,9 @@ def _train_on_stream(
             est._n_build_features = X_build.shape[1]
             probe = torch.as_tensor(X_build[:2], device=device)
             _plan.new_network(est, path, X_build, None, probe, device)
-        valid = None
-        if use_valid:
-            rows = pick.rows
-            X_valid = rows.iloc[:, :n_x].set_axis(X.columns, axis=1)
-            w_valid = rows[_W].to_numpy()
-            valid = data(X_valid, rows[y_columns].to_numpy(), w_valid)
+        valid = gathered(pick.rows) if use_valid else None
         if est.data_parallel == "dask":  # each worker streams its own partitions
-            first = sample.iloc[:CPU_EVAL_CHUNK]
-            head = data(
-                first.iloc[:, :n_x].set_axis(X.columns, axis=1),
-                first[y_columns].to_numpy(),
-                first[_W].to_numpy(),
-            )
+            head = gathered(sample.iloc[:CPU_EVAL_CHUNK])
             ranks = functools.partial(_rank_stream, load, n_partitions, n_train, head)
             train_on_dask(est, ranks, valid, torch_seed, incremental)
             return est

@@ -29,7 +29,31 @@ from sknn.training.callbacks import TrainingInterrupted
 from sknn.training.data import Batch, TrainingData, take
 
 
-class ShardedData:
+class _RankData:
+    """What both kinds of a rank's training data record for :class:`RankGroup`."""
+
+    def __init__(self, rank: int, world: int) -> None:
+        if not 0 <= rank < world:
+            raise ValueError(f"rank must be in [0, world={world}), got {rank}.")
+        self.rank, self.world = rank, world
+        self.share, self.rows = 0.0, 0  # the current batch's weight and rows here
+        self.more = True  # whether this rank has another batch this epoch
+        self.any_more = True  # whether some rank has (set by RankGroup)
+
+    def _counted(self, X, y, w) -> Batch:
+        """Record a batch's rows and weight and pass it on."""
+        self.rows = len(y)
+        self.share = float(len(y)) if w is None else float(w.sum())
+        return X, y, w
+
+    def _stand_in(self, X, y, w) -> Batch:
+        """The first row of ``X, y`` with a weight of 0: it counts for nothing."""
+        self.share, self.rows = 0.0, 0
+        dtype = torch.get_default_dtype() if w is None else w.dtype
+        return take(X, slice(0, 1)), y[:1], torch.zeros(1, dtype=dtype)
+
+
+class ShardedData(_RankData):
     """Rank ``rank`` of ``world``'s share of every global batch of ``data``.
 
     Every rank wraps the same ``data`` and draws the same row order (the same
@@ -52,9 +76,8 @@ class ShardedData:
     """
 
     def __init__(self, data: TrainingData, rank: int, world: int) -> None:
-        _check_rank(rank, world)
-        self.data, self.rank, self.world = data, rank, world
-        self.share, self.rows, self.more, self.any_more = 0.0, 0, True, True
+        super().__init__(rank, world)
+        self.data = data
 
     def __len__(self) -> int:
         return len(self.data)
@@ -77,14 +100,10 @@ class ShardedData:
                 yield self._stand_in(X, y, w)
                 continue
             part = slice(start, stop)
-            yield _counted(self, take(X, part), y[part], None if w is None else w[part])
-
-    def _stand_in(self, X, y, w) -> Batch:
-        self.share, self.rows = 0.0, 0
-        return take(X, slice(0, 1)), y[:1], torch.zeros(1, dtype=_weight_dtype(w))
+            yield self._counted(take(X, part), y[part], None if w is None else w[part])
 
 
-class RankStream:
+class RankStream(_RankData):
     """A rank's own training rows (its partitions), stepped in lockstep with the others.
 
     Each rank holds different rows, perhaps a different number of them: every
@@ -109,10 +128,8 @@ class RankStream:
     """
 
     def __init__(self, data, n_rows: int, head: TrainingData, rank: int, world: int) -> None:
-        _check_rank(rank, world)
-        self.data, self.n_rows, self._head, self.rank, self.world = data, n_rows, head, rank, world
-        self.share, self.rows, self.more = 0.0, 0, True
-        self.any_more = True  # whether some rank has another batch (set by RankGroup)
+        super().__init__(rank, world)
+        self.data, self.n_rows, self._head = data, n_rows, head
 
     def __len__(self) -> int:
         return self.n_rows
@@ -138,28 +155,11 @@ class RankStream:
             upcoming = None if current is None else next(own, None)
             self.more = upcoming is not None
             if current is None:  # this rank's rows ran out before another's
-                self.share, self.rows = 0.0, 0
-                yield take(self._head.X, slice(0, 1)), self._head.y[:1], torch.zeros(1)
+                yield self._stand_in(self._head.X, self._head.y, self._head.weight)
             else:
-                yield _counted(self, *current)
+                yield self._counted(*current)
             if not self.any_more:
                 return
-
-
-def _check_rank(rank: int, world: int) -> None:
-    if not 0 <= rank < world:
-        raise ValueError(f"rank must be in [0, world={world}), got {rank}.")
-
-
-def _weight_dtype(w: torch.Tensor | None) -> torch.dtype:
-    return torch.get_default_dtype() if w is None else w.dtype
-
-
-def _counted(shards, X, y, w) -> Batch:
-    """Record a batch's rows and weight on ``shards`` and pass it on."""
-    shards.rows = len(y)
-    shards.share = float(len(y)) if w is None else float(w.sum())
-    return X, y, w
 
 
 class RankLost(TrainingInterrupted):
@@ -185,7 +185,7 @@ class RankGroup:
         The ranks to sum over; by default the whole default group.
     """
 
-    def __init__(self, shards: ShardedData, group=None) -> None:
+    def __init__(self, shards: _RankData, group=None) -> None:
         self.shards, self.group = shards, group
         self._step_rows = 0.0
         self.lost = False  # whether a sum failed: another rank is gone
