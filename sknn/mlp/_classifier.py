@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from sknn.mlp._base import BaseMultilayerPerceptron
 from sknn.mlp._losses import accuracy
+from sknn.sklearn_glue import array_api
 from sknn.sklearn_glue.dask_collections import refuse_dask
 from sknn.sklearn_glue.decorators import available_if, fit_context
 from sknn.sklearn_glue.input_types import ArrayLike, MatrixLike, Self, TargetLike
@@ -248,6 +249,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         return accuracy(self.out_activation_)
 
     @available_if(lambda est: est._check_solver())
+    @array_api.fits_any_namespace
     @fit_context(prefer_skip_nested_validation=True)
     @refuse_dask
     def partial_fit(
@@ -304,6 +306,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         self.classes_ = unique_labels(classes)
         return True
 
+    @array_api.answers_in_namespace
     @refuse_dask
     def predict(self, X: MatrixLike) -> np.ndarray:
         """Predict using the multi-layer perceptron classifier.
@@ -324,6 +327,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             y_pred = y_pred.ravel()
         return self._label_binarizer.inverse_transform(y_pred)
 
+    @array_api.answers_in_namespace
     @refuse_dask
     def predict_proba(self, X: MatrixLike) -> np.ndarray:
         """Probability estimates.
@@ -346,6 +350,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             return np.vstack([1 - y_pred, y_pred]).T
         return y_pred
 
+    @array_api.answers_in_namespace
     @refuse_dask
     def predict_log_proba(self, X: MatrixLike) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`.
@@ -363,6 +368,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         y_prob = self.predict_proba(X)
         return np.log(y_prob, out=y_prob)
 
+    @array_api.scores_any_namespace
     @refuse_dask
     def score(self, X: MatrixLike, y: TargetLike, sample_weight: ArrayLike | None = None) -> float:
         """Mean accuracy of :meth:`predict` on ``X`` against ``y``.

@@ -9,6 +9,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from sknn.mlp._base import BaseMultilayerPerceptron
 from sknn.mlp._losses import r2
+from sknn.sklearn_glue import array_api
 from sknn.sklearn_glue.dask_collections import refuse_dask
 from sknn.sklearn_glue.decorators import available_if, fit_context
 from sknn.sklearn_glue.input_types import ArrayLike, MatrixLike, Self, TargetLike
@@ -228,6 +229,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         return r2(self.out_activation_)
 
     @available_if(lambda est: est._check_solver())
+    @array_api.fits_any_namespace
     @fit_context(prefer_skip_nested_validation=True)
     @refuse_dask
     def partial_fit(
@@ -251,6 +253,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         """
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
+    @array_api.answers_in_namespace
     @refuse_dask
     def predict(self, X: MatrixLike) -> np.ndarray:
         """Predict using the multi-layer perceptron model.
@@ -269,6 +272,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         y_pred = self._forward_pass_fast(X)
         return y_pred.ravel() if y_pred.shape[1] == 1 else y_pred
 
+    @array_api.scores_any_namespace
     @refuse_dask
     def score(self, X: MatrixLike, y: TargetLike, sample_weight: ArrayLike | None = None) -> float:
         """The coefficient of determination R^2 of :meth:`predict` on ``X``.

@@ -28,6 +28,7 @@ from sknn.neural_net._persistence import TorchStateMixin
 from sknn.neural_net._routed import NestedParamsMixin, check_nested
 from sknn.neural_net._streamed import fit_streamed
 from sknn.nn import ACTIVATIONS
+from sknn.sklearn_glue import array_api
 from sknn.sklearn_glue import callbacks as sk_callbacks
 from sknn.sklearn_glue.dask_collections import is_dask
 from sknn.sklearn_glue.decorators import fit_context
@@ -190,9 +191,11 @@ class BaseNeuralNet(
         tags.input_tags.string = True
         tags.target_tags.multi_output = True
         tags.non_deterministic = False
+        tags.array_api_support = True  # inputs of any namespace, answers in X's
         return tags
 
     # -------------------------------------------------------------- fitting
+    @array_api.fits_any_namespace
     @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: InputsLike, y: TargetLike, sample_weight: ArrayLike | None = None) -> Self:
         """Fit the network.

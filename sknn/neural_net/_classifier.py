@@ -14,6 +14,7 @@ from sknn.neural_net._base import BaseNeuralNet
 from sknn.neural_net._docs import document_parameters
 from sknn.neural_net._links import ClassifierLink
 from sknn.neural_net._targets import class_codes, class_weight_factors, label_kind
+from sknn.sklearn_glue import array_api
 from sknn.sklearn_glue.dask_collections import is_dask, lazy_on_dask, streamed_accuracy
 from sknn.sklearn_glue.decorators import fit_context
 from sknn.sklearn_glue.input_types import ArrayLike, InputsLike, Self, TargetLike
@@ -257,6 +258,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         weight = None if valid.weight is None else valid.weight.double()
         self.temperature_ = fit_temperature(logits, y, weight, task_loss(self._output_kind))
 
+    @array_api.fits_any_namespace
     @fit_context(prefer_skip_nested_validation=True)
     def partial_fit(
         self,
@@ -305,6 +307,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
     def _output_link(self) -> ClassifierLink:
         return ClassifierLink(self.classes_, self._output_kind, getattr(self, "temperature_", 1.0))
 
+    @array_api.answers_in_namespace
     @lazy_on_dask
     def predict_proba(self, X: InputsLike) -> np.ndarray:
         """Class probabilities.
@@ -324,6 +327,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         logits = self._forward(X).double()
         return self._output_link().proba(logits)
 
+    @array_api.answers_in_namespace
     @lazy_on_dask
     def predict_log_proba(self, X: InputsLike) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`, computed stably.
@@ -342,6 +346,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         logits = self._forward(X).double()
         return self._output_link().log_proba(logits)
 
+    @array_api.answers_in_namespace
     @lazy_on_dask
     def predict(self, X: InputsLike) -> np.ndarray:
         """Predicted labels.
@@ -360,6 +365,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         logits = self._forward(X)
         return self._output_link().labels(logits)
 
+    @array_api.scores_any_namespace
     def score(self, X: InputsLike, y: TargetLike, sample_weight: ArrayLike | None = None) -> float:
         """Accuracy of :meth:`predict` on ``X`` against ``y``.
 

@@ -28,6 +28,7 @@ from sknn.nn.state import (
     to_torch,
     unchanged_from_reference,
 )
+from sknn.sklearn_glue.array_api import host_state
 from sknn.training.device import available_or_cpu
 
 # bumped whenever the saved layout changes; loading another layout fails clearly
@@ -57,7 +58,7 @@ class TorchStateMixin:
         return optimizer
 
     def __getstate__(self):
-        state = dict(super().__getstate__())
+        state = host_state(super().__getstate__())  # tensors of an Array API fit as numpy
         state.pop("_n_params", None)  # refers to the live module; recomputed on demand
         state["_sknn_state_format"] = STATE_FORMAT
         if isinstance(state.get("module"), torch.nn.Module):

@@ -26,6 +26,7 @@ from sknn.neural_net._regression_losses import (
     training_loss,
 )
 from sknn.neural_net._targets import standardization
+from sknn.sklearn_glue import array_api
 from sknn.sklearn_glue.dask_collections import is_dask, lazy_on_dask, streamed_r2
 from sknn.sklearn_glue.decorators import fit_context
 from sknn.sklearn_glue.input_types import ArrayLike, InputsLike, Self, TargetLike
@@ -35,9 +36,7 @@ from sknn.training.losses import ordered_quantiles
 from sknn.training.metrics import d2_pinball, r2_score
 
 
-@document_parameters(
-    **PARAMETER_DOCS,
-)
+@document_parameters(**PARAMETER_DOCS)
 class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
     """A neural-network regressor with scikit-learn's estimator API.
 
@@ -216,7 +215,8 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
                 f"y has {y2.shape[1]} target columns but this model was fitted on "
                 f"{self.n_outputs_}."
             )
-        return ((y2 - self._y_mean) / self._y_scale).astype(np.float32)
+        link = self._output_link()
+        return ((y2 - link.mean) / link.scale).astype(np.float32)
 
     def _task(self) -> str:
         return "log_regression" if self.loss in LOG_LINK else "regression"
@@ -236,8 +236,8 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
 
     def _output_link(self) -> RegressorLink:
         return RegressorLink(
-            self._y_mean,
-            self._y_scale,
+            array_api.to_host(self._y_mean),
+            array_api.to_host(self._y_scale),
             log=getattr(self, "_log_link", False),
             levels=getattr(self, "quantiles_", None),
         )
@@ -248,12 +248,14 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         if valid is None:
             return
         out = self._combined(predict_in_chunks(self.module_, valid.X).double())
-        pred = self._output_link().values_tensor(out)
-        y = valid.y.double().numpy() * self._y_scale + self._y_mean
+        link = self._output_link()
+        pred = link.values_tensor(out)
+        y = valid.y.double().numpy() * link.scale + link.mean
         self.conformity_scores_ = _intervals.conformity_scores(
             pred.numpy(), y, band=self._n_quantiles > 1
         )
 
+    @array_api.fits_any_namespace
     @fit_context(prefer_skip_nested_validation=True)
     def partial_fit(
         self, X: InputsLike, y: TargetLike, sample_weight: ArrayLike | None = None
@@ -278,6 +280,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         self.conformity_scores_ = None  # they described the network before this step
         return self
 
+    @array_api.answers_in_namespace
     @lazy_on_dask
     def predict(self, X: InputsLike) -> np.ndarray:
         """Predicted targets.
@@ -299,6 +302,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         out = self._forward(X)  # checks that the model is fitted
         return self._output_link().values(out)
 
+    @array_api.answers_in_namespace
     @lazy_on_dask
     def predict_interval(self, X: InputsLike, coverage: float | None = None) -> np.ndarray:
         """Prediction intervals, calibrated on the validation rows (split conformal).
@@ -358,6 +362,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         bounds = _intervals.interval(pred, scores, coverage, band=band, positive=self._log_link)
         return bounds[:, 0] if self.n_outputs_ == 1 else bounds
 
+    @array_api.scores_any_namespace
     def score(self, X: InputsLike, y: TargetLike, sample_weight: ArrayLike | None = None) -> float:
         """The coefficient of determination R^2 of :meth:`predict` on ``X`` against ``y``.
 
@@ -382,7 +387,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         """
         levels = getattr(self, "quantiles_", None)
         if is_dask(X) and levels is None:  # one partition at a time
-            return streamed_r2(self, X, y, sample_weight, shift=self._y_mean)
+            return streamed_r2(self, X, y, sample_weight, shift=array_api.to_host(self._y_mean))
         if is_dask(X):
             raise ValueError(
                 "score of several quantiles needs each target's quantiles, which one pass over "

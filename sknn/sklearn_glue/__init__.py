@@ -12,12 +12,16 @@ sorts or converts them) and ``decorators.py`` (scikit-learn's ``_fit_context``
 and ``available_if``, declared to keep the signatures they wrap, so that
 type checkers see them) and ``dask_collections.py`` (a Dask DataFrame or
 Array answered partition by partition as a lazy Dask Array, scores summed
-over partitions in one pass, the drop-ins' refusal). It imports scikit-learn
+over partitions in one pass, the drop-ins' refusal) and ``array_api.py``
+(scikit-learn's Array API dispatch: the four estimators' methods take torch
+tensors and other namespaces' arrays, read on the host without a copy where
+they live there, and answer in ``X``'s namespace and device; tensors that
+require grad refused). It imports scikit-learn
 (with numpy, scipy and pandas), :mod:`sknn.training`, and Dask only when an
 input already is a Dask collection.
 Imported by: :mod:`sknn.neural_net`, :mod:`sknn.mlp`, :mod:`sknn.preprocessing`,
-:mod:`sknn.pretrained` (and any future estimator family). Next: scikit-learn's Array API dispatch
-(torch tensors in and out) gets its namespace-and-device helpers here, so
-both families read an input's namespace the same way; any other piece of
-scikit-learn protocol that two families need goes here, not into either.
+:mod:`sknn.pretrained` (and any future estimator family). Next: tensors on an accelerator
+encoded and trained without leaving it (today they visit the host once to be
+encoded) read their namespace through ``array_api.py`` too; any other piece
+of scikit-learn protocol that two families need goes here, not into either.
 """

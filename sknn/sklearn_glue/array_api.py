@@ -1,0 +1,190 @@
+"""Arrays of any Array API namespace in and out: scikit-learn's ``array_api_dispatch``.
+
+With ``sklearn.set_config(array_api_dispatch=True)`` (and ``SCIPY_ARRAY_API=1``
+in the environment), the estimators take ``X``, ``y`` and ``sample_weight`` as
+torch tensors, array-api-strict or any other Array API arrays, and answer in
+``X``'s namespace and on its device. The method decorators here are the one
+place that reads the namespace:
+
+- the inputs are viewed as numpy without a copy where they live in host
+  memory (a CPU tensor shares its memory through DLPack), so the encoder
+  reads the caller's own buffer, exactly as for numpy input; a tensor on an
+  accelerator is copied to the host once, to be encoded, and the network
+  trains where ``device`` says (``"auto"``: the GPU when there is one);
+  ``y`` and ``sample_weight`` follow ``X`` whatever their own namespace;
+- a fit records its namespace and device as an empty array of them
+  (scikit-learn's convention: fitted arrays live where ``X`` did), and holds
+  the estimator's other fitted arrays there too, ``classes_`` excepted;
+- predictions and probabilities come back in ``X``'s namespace and device
+  (labels that are strings stay numpy, as their ``classes_`` do);
+  ``predict`` on another namespace than the fit's is refused with the fix
+  (``move_estimator_to``, which this module's state supports);
+- pickles store numpy (:func:`host_state`): a model fitted on CUDA tensors
+  loads on a CPU-only machine, as a numpy-fitted model.
+
+Always, dispatch or not, a tensor that requires grad is refused naming
+``.detach()``: the fit cannot send gradients back into the graph that made
+it. Without dispatch a tensor on an accelerator is refused naming the two
+ways on (dispatch, or ``.cpu()``); CPU tensors work as any array-like and
+answer numpy, as before.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import numpy as np
+from sklearn._config import config_context, get_config
+from sklearn.externals.array_api_compat import is_array_api_obj, is_torch_array
+from sklearn.utils._array_api import check_same_namespace, get_namespace_and_device, move_to
+
+from sknn.sklearn_glue.dask_collections import is_dask
+
+Method = TypeVar("Method", bound=Callable[..., Any])
+
+# the empty array that records the namespace and device of the fit
+NAMESPACE_MARKER = "_fit_namespace"
+
+
+def _is_foreign(a: object) -> bool:
+    """An Array API array other than numpy's (a torch tensor, array-api-strict, CuPy)."""
+    return (
+        a is not None
+        and not isinstance(a, np.ndarray | np.generic)
+        and not is_dask(a)
+        and is_array_api_obj(a)
+    )
+
+
+def refuse_unusable(name: str, a: object) -> None:
+    """Refuse a tensor that requires grad, and (without dispatch) one off the CPU.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name, for the message.
+    a : object
+        The argument.
+    """
+    if not is_torch_array(a):
+        return
+    if a.requires_grad:
+        raise TypeError(
+            f"{name} is a torch tensor that requires grad; sknn trains its own network "
+            f"and cannot send gradients back into the graph that made {name}. Pass "
+            f"{name}.detach() (or compute it under torch.no_grad())."
+        )
+    if a.device.type != "cpu" and not get_config()["array_api_dispatch"]:
+        raise TypeError(
+            f"{name} is a torch tensor on {a.device}, which numpy cannot read. Either turn "
+            "on scikit-learn's Array API dispatch (SCIPY_ARRAY_API=1 in the environment, "
+            "then sklearn.set_config(array_api_dispatch=True)) to fit and predict on the "
+            f"tensor's device, or pass {name}.cpu()."
+        )
+
+
+def to_host(a: Any) -> Any:
+    """``a`` as numpy if it is another namespace's array (a view where it is in host memory)."""
+    return move_to(a, xp=np, device="cpu") if _is_foreign(a) else a
+
+
+def dispatched_namespace(X: object) -> tuple[Any, Any] | None:
+    """``(xp, device)`` of ``X`` under dispatch when it is not numpy, else None."""
+    if not get_config()["array_api_dispatch"] or not _is_foreign(X):
+        return None
+    xp, _, device = get_namespace_and_device(X)
+    return xp, device
+
+
+def hold_in_namespace(estimator: Any, xp: Any, device: Any) -> None:
+    """Record the fit's namespace and device; move the fitted arrays there (not ``classes_``)."""
+    setattr(estimator, NAMESPACE_MARKER, move_to(np.zeros(0), xp=xp, device=device))
+    for key, value in list(vars(estimator).items()):
+        if isinstance(value, np.ndarray) and key != "classes_":
+            setattr(estimator, key, move_to(value, xp=xp, device=device))
+
+
+def host_state(state: dict) -> dict:
+    """A pickled state with every array of another namespace as numpy (``__getstate__``)."""
+    return {key: to_host(value) for key, value in state.items()}
+
+
+def _check_namespace(estimator: Any, X: object, method: str) -> None:
+    """Under dispatch: ``X`` in the namespace and on the device of the fit."""
+    if getattr(estimator, NAMESPACE_MARKER, None) is None or is_dask(X):
+        return
+    check_same_namespace(X, estimator, attribute=NAMESPACE_MARKER, method=method)
+
+
+def _run_on_host(method: Callable, estimator: Any, args: tuple, kwargs: dict) -> Any:
+    """The method on numpy views of its array arguments, dispatch off inside.
+
+    Inside, sknn and scikit-learn see numpy, as without dispatch; nested
+    public calls (``score`` calls ``predict``) pass straight through.
+    """
+    args = tuple(to_host(a) for a in args)
+    kwargs = {key: to_host(value) for key, value in kwargs.items()}
+    with config_context(array_api_dispatch=False):
+        return method(estimator, *args, **kwargs)
+
+
+def _refuse_all(args: tuple, kwargs: dict, names: tuple[str, ...]) -> None:
+    for name, a in zip(names, args, strict=False):
+        refuse_unusable(name, a)
+    for name, a in kwargs.items():
+        refuse_unusable(name, a)
+
+
+def fits_any_namespace(method: Method) -> Method:
+    """Decorate ``fit``/``partial_fit``: inputs of any namespace, fitted arrays in ``X``'s."""
+
+    @functools.wraps(method)
+    def fit(self, X, *args, **kwargs):
+        _refuse_all((X, *args), kwargs, ("X", "y", "sample_weight"))
+        namespace = dispatched_namespace(X)
+        if get_config()["array_api_dispatch"] and not is_dask(X):
+            fitted = _run_on_host(method, self, (X, *args), kwargs)
+        else:
+            fitted = method(self, X, *args, **kwargs)
+        if namespace is None:
+            setattr(self, NAMESPACE_MARKER, np.zeros(0))
+        else:
+            hold_in_namespace(self, *namespace)
+        return fitted
+
+    return fit  # type: ignore[return-value]
+
+
+def answers_in_namespace(method: Method) -> Method:
+    """Decorate ``predict`` and its kin: the answer in ``X``'s namespace and on its device."""
+
+    @functools.wraps(method)
+    def predict(self, X, *args, **kwargs):
+        refuse_unusable("X", X)
+        if not get_config()["array_api_dispatch"] or is_dask(X):
+            return method(self, X, *args, **kwargs)
+        _check_namespace(self, X, method.__name__)
+        namespace = dispatched_namespace(X)
+        answer = _run_on_host(method, self, (X, *args), kwargs)
+        if namespace is None or not isinstance(answer, np.ndarray) or answer.dtype.kind in "OUS":
+            return answer  # string labels stay numpy, as scikit-learn keeps such classes_
+        xp, device = namespace
+        return move_to(np.ascontiguousarray(answer), xp=xp, device=device)
+
+    return predict  # type: ignore[return-value]
+
+
+def scores_any_namespace(method: Method) -> Method:
+    """Decorate ``score``: ``X``, ``y`` and ``sample_weight`` of any namespace; a float."""
+
+    @functools.wraps(method)
+    def score(self, X, *args, **kwargs):
+        _refuse_all((X, *args), kwargs, ("X", "y", "sample_weight"))
+        if not get_config()["array_api_dispatch"] or is_dask(X):
+            return method(self, X, *args, **kwargs)
+        _check_namespace(self, X, "score")
+        return _run_on_host(method, self, (X, *args), kwargs)
+
+    return score  # type: ignore[return-value]

@@ -1,0 +1,196 @@
+"""Torch tensors and other Array API arrays in and out (scikit-learn's array_api_dispatch).
+
+scikit-learn's own Array API checks run over the four estimators in
+tests/test_common.py (their tags declare ``array_api_support``); these tests
+add what those checks leave out: equal answers to the numpy path, the
+refusals, persistence and model selection under dispatch.
+"""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import sklearn
+import torch
+from sklearn.datasets import make_classification
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.utils._array_api import move_estimator_to
+
+from sknn import MLPClassifier, MLPRegressor, NeuralNetClassifier, NeuralNetRegressor
+
+xps = pytest.importorskip("array_api_strict")
+
+ESTIMATORS = [NeuralNetClassifier, NeuralNetRegressor, MLPClassifier, MLPRegressor]
+
+
+def dispatch():
+    return sklearn.config_context(array_api_dispatch=True)
+
+
+def _data(n=240):
+    X, y = make_classification(n_samples=n, n_features=8, n_informative=5, random_state=0)
+    return X, y
+
+
+def _small(cls, **params):
+    params = {"max_iter": 15, "random_state": 0, **params}
+    if cls in (MLPClassifier, MLPRegressor):
+        params.setdefault("hidden_layer_sizes", (16,))
+    return cls(**params)
+
+
+def _as(namespace, a, dtype):
+    if namespace == "torch":
+        return torch.as_tensor(a, dtype=dtype if a.dtype.kind == "f" else None)
+    return xps.asarray(a.astype(dtype) if a.dtype.kind == "f" else a)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize(
+    "namespace, dtype",
+    [("torch", torch.float32), ("torch", torch.float64), ("array_api_strict", np.float64)],
+)
+def test_answers_equal_the_numpy_path_in_the_input_namespace(cls, namespace, dtype):
+    X, y = _data()
+    np_dtype = np.float32 if dtype == torch.float32 else np.float64
+    X = X.astype(np_dtype)
+    weights = np.linspace(0.5, 1.5, len(y))
+    reference = _small(cls).fit(X, y, sample_weight=weights)
+    X_xp, y_xp = _as(namespace, X, dtype), _as(namespace, y, dtype)
+    with dispatch():
+        model = _small(cls).fit(X_xp, y_xp, sample_weight=_as(namespace, weights, dtype))
+        methods = ["predict", "predict_proba", "predict_log_proba"]
+        answers = {m: getattr(model, m)(X_xp) for m in methods if hasattr(model, m)}
+        score = model.score(X_xp, y_xp)
+    for method, answer in answers.items():
+        expected = getattr(reference, method)(X)
+        if namespace == "torch":
+            assert isinstance(answer, torch.Tensor), method
+            answer = answer.numpy()
+        else:
+            assert type(answer).__module__.startswith("array_api_strict"), method
+            answer = np.asarray(answer)
+        assert answer.dtype == expected.dtype, method
+        # float32 weights round differently from the reference's float64 ones
+        tolerance = {"rtol": 1e-5, "atol": 1e-6} if np_dtype == np.float32 else {"rtol": 1e-7}
+        np.testing.assert_allclose(answer, expected, **tolerance, err_msg=method)
+    assert isinstance(score, float)
+    assert score == pytest.approx(reference.score(X, y), abs=1e-6)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_a_tensor_that_requires_grad_is_refused_naming_detach(cls):
+    X, y = _data(60)
+    X_grad = torch.tensor(X, requires_grad=True)
+    for context in (dispatch, sklearn.config_context):
+        with context():
+            with pytest.raises(TypeError, match=r"X\.detach\(\)"):
+                _small(cls).fit(X_grad, y)
+            with pytest.raises(TypeError, match=r"sample_weight\.detach\(\)"):
+                _small(cls).fit(X, y, sample_weight=torch.ones(len(y), requires_grad=True))
+    model = _small(cls).fit(X, y)
+    with pytest.raises(TypeError, match=r"X\.detach\(\)"):
+        model.predict(X_grad)
+    np.testing.assert_array_equal(model.predict(X_grad.detach()), model.predict(X))
+
+
+def test_a_tensor_off_the_cpu_without_dispatch_names_both_ways_on():
+    X = torch.empty((10, 3), device="meta")  # a device numpy cannot read, like CUDA
+    with pytest.raises(TypeError, match=r"array_api_dispatch=True.*X\.cpu\(\)"):
+        NeuralNetClassifier().fit(X, np.arange(10) % 2)
+
+
+def test_without_dispatch_cpu_tensors_work_and_answer_numpy():
+    X, y = _data(100)
+    model = _small(NeuralNetClassifier).fit(torch.as_tensor(X), torch.as_tensor(y))
+    assert isinstance(model.predict_proba(torch.as_tensor(X)), np.ndarray)
+    np.testing.assert_array_equal(
+        model.predict(torch.as_tensor(X)), _small(NeuralNetClassifier).fit(X, y).predict(X)
+    )
+
+
+@pytest.mark.parametrize("cls", [NeuralNetRegressor, MLPClassifier])
+def test_another_namespace_at_predict_is_refused_until_the_model_moves(cls):
+    X, y = _data(100)
+    with dispatch():
+        model = _small(cls).fit(torch.as_tensor(X), torch.as_tensor(y))
+        with pytest.raises(
+            ValueError, match=rf"{cls.__name__}\.predict\(\) must use the same namespace"
+        ):
+            model.predict(X)
+        with pytest.raises(ValueError, match="move_estimator_to"):
+            model.predict(pd.DataFrame(X))
+        on_numpy = move_estimator_to(model, np, "cpu")
+        np.testing.assert_array_equal(on_numpy.predict(X), model.predict(torch.as_tensor(X)))
+
+
+def test_a_numpy_fit_under_dispatch_answers_numpy_and_takes_dataframes():
+    X, y = _data(100)
+    frame = pd.DataFrame(X, columns=[f"c{i}" for i in range(X.shape[1])])
+    frame["kind"] = pd.Categorical(np.where(y, "a", "b"))
+    with dispatch():
+        model = _small(NeuralNetClassifier).fit(frame, y)
+        assert isinstance(model.predict_proba(frame), np.ndarray)
+        with pytest.raises(ValueError, match="same namespace"):
+            model.predict(torch.as_tensor(X))
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_a_model_fitted_on_tensors_pickles_as_numpy(cls):
+    X, y = _data(100)
+    with dispatch():
+        model = _small(cls).fit(torch.as_tensor(X), torch.as_tensor(y))
+        expected = model.predict(torch.as_tensor(X)).numpy()
+    state = model.__getstate__()
+    assert not any(isinstance(value, torch.Tensor) for value in state.values())
+    loaded = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(loaded.predict(X), expected)  # a numpy-fitted model now
+
+
+def test_a_model_fitted_on_tensors_saves_with_skops():
+    sio = pytest.importorskip("skops.io")
+    X, y = _data(100)
+    with dispatch():
+        model = _small(NeuralNetRegressor).fit(torch.as_tensor(X), torch.as_tensor(y))
+        expected = model.predict(torch.as_tensor(X)).numpy()
+    dumped = sio.dumps(model)
+    loaded = sio.loads(dumped, trusted=sio.get_untrusted_types(data=dumped))
+    np.testing.assert_allclose(loaded.predict(X), expected, rtol=1e-6)
+
+
+def test_model_selection_under_dispatch_on_tensors():
+    X, y = _data(200)
+    X_t, y_t = torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y)
+    with dispatch():
+        scores = cross_val_score(_small(NeuralNetClassifier), X_t, y_t, cv=3)
+        search = GridSearchCV(_small(MLPClassifier), {"alpha": [1e-4, 1e-2]}, cv=3)
+        search.fit(X_t, y_t)
+        assert isinstance(search.predict(X_t), torch.Tensor)
+    expected = cross_val_score(_small(NeuralNetClassifier), X.astype(np.float32), y, cv=3)
+    np.testing.assert_allclose(scores, expected, atol=1e-12)
+    assert search.best_score_ > 0.7
+
+
+def test_predict_interval_and_a_module_of_ones_own_answer_in_torch():
+    X, y = _data(200)
+    X_t = torch.as_tensor(X, dtype=torch.float32)
+    with dispatch():
+        regressor = _small(NeuralNetRegressor).fit(X_t, torch.as_tensor(y, dtype=torch.float32))
+        bounds = regressor.predict_interval(X_t)
+        own = _small(NeuralNetClassifier, module=torch.nn.Linear, module__in_features=8, max_iter=5)
+        own.set_params(module__out_features=2)
+        own.fit(X_t, torch.as_tensor(y))
+        proba = own.predict_proba(X_t)
+    assert isinstance(bounds, torch.Tensor) and bounds.shape == (200, 2)
+    assert isinstance(proba, torch.Tensor) and proba.shape == (200, 2)
+
+
+def test_string_labels_stay_numpy_beside_tensor_features():
+    X, y = _data(100)
+    labels = np.where(y == 1, "yes", "no")
+    with dispatch():
+        model = _small(MLPClassifier).fit(torch.as_tensor(X), labels)
+        assert isinstance(model.predict_proba(torch.as_tensor(X)), torch.Tensor)
+        predicted = model.predict(torch.as_tensor(X))
+    assert isinstance(predicted, np.ndarray) and set(predicted) <= {"yes", "no"}
