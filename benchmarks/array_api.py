@@ -131,7 +131,7 @@ def main() -> None:
         "medians over the repeats. `NeuralNetRegressor(max_iter=2)`, defaults otherwise, on a "
         f"{N_ROWS:,} x {N_COLS} float32 table ({runs['numpy'][0]['input'] / 1e6:.0f} MB); "
         "peak RSS over the RSS just before each step (min / median / max over the repeats: "
-        "a copy of the table would raise every run's peak; the allocator's noise raises some).",
+        "a copy of the table would raise every run's peak).",
         "",
         "| input | fit s | predict s | fit vs numpy | fit's peak RSS increase, MB "
         "| predict's, MB | answer type | largest gap to numpy's predictions |",
