@@ -17,7 +17,13 @@ from sklearn.datasets import make_classification
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.utils._array_api import move_estimator_to
 
-from sknn import MLPClassifier, MLPRegressor, NeuralNetClassifier, NeuralNetRegressor
+from sknn import (
+    MLPClassifier,
+    MLPRegressor,
+    NeuralNetClassifier,
+    NeuralNetRegressor,
+    TabularEncoder,
+)
 
 xps = pytest.importorskip("array_api_strict")
 
@@ -194,3 +200,21 @@ def test_string_labels_stay_numpy_beside_tensor_features():
         assert isinstance(model.predict_proba(torch.as_tensor(X)), torch.Tensor)
         predicted = model.predict(torch.as_tensor(X))
     assert isinstance(predicted, np.ndarray) and set(predicted) <= {"yes", "no"}
+
+
+def test_tabular_encoder_encodes_tensors_into_tensors():
+    X, _ = _data(100)
+    X[::7, 2] = np.nan  # a missing indicator joins the output
+    reference = TabularEncoder().fit(X)
+    X_t = torch.as_tensor(X)
+    with dispatch():
+        encoder = TabularEncoder().fit(X_t)
+        encoded = encoder.transform(X_t)
+        fitted_and_encoded = TabularEncoder().fit_transform(X_t)
+    assert isinstance(encoded, torch.Tensor) and isinstance(fitted_and_encoded, torch.Tensor)
+    assert isinstance(encoder.categorical_features_, torch.Tensor)
+    np.testing.assert_array_equal(encoded.numpy(), reference.transform(X))
+    np.testing.assert_array_equal(fitted_and_encoded.numpy(), reference.transform(X))
+    loaded = pickle.loads(pickle.dumps(encoder))
+    assert isinstance(loaded.categorical_features_, np.ndarray)
+    np.testing.assert_array_equal(loaded.transform(X), reference.transform(X))

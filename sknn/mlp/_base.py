@@ -52,7 +52,9 @@ _STOCHASTIC_SOLVERS = ("sgd", "adam")
 _NUMPY_MACS = 10_000_000
 
 
-class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
+class BaseMultilayerPerceptron(
+    array_api.NumpyStateMixin, CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta
+):
     """Base class of the drop-in MLPs; use :class:`MLPClassifier` or :class:`MLPRegressor`."""
 
     coefs_: list[np.ndarray]  # fitted: one weight matrix a layer
@@ -363,6 +365,3 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, metaclass=AB
         tags.input_tags.sparse = True
         tags.array_api_support = True  # inputs of any namespace, answers in X's
         return tags
-
-    def __getstate__(self):
-        return array_api.host_state(super().__getstate__())  # an Array API fit's tensors as numpy

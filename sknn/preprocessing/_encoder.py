@@ -18,7 +18,6 @@ from sklearn.utils.validation import (
     _check_feature_names_in,
     _check_sample_weight,
     check_is_fitted,
-    validate_data,
 )
 
 from sknn.preprocessing._categorical import unseen_values
@@ -27,22 +26,22 @@ from sknn.preprocessing._frame import validate_frame
 from sknn.preprocessing._layout import assemble, cardinalities, feature_names_out, n_numeric_out
 from sknn.preprocessing._numeric import (
     columns_where,
+    encode_numeric_array,
     feature_mask,
     indicator_features,
     raw_numeric,
-    refuse_infinite,
     robust_stats,
     scaled_numeric,
 )
 from sknn.preprocessing._streamed import fit_encoder_on_stream
+from sknn.sklearn_glue import array_api
 from sknn.sklearn_glue.dask_collections import is_dask, lazy_on_dask
 from sknn.sklearn_glue.decorators import fit_context
-from sknn.sklearn_glue.feature_names import check_array_features
 from sknn.sklearn_glue.fit_state import restored_on_error
 from sknn.sklearn_glue.input_types import ArrayLike, MatrixLike, Self
 
 
-class TabularEncoder(TransformerMixin, BaseEstimator):
+class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator):
     """Encode a mixed-type table as one float32 matrix for a neural network.
 
     Each input column is encoded by its kind:
@@ -159,9 +158,11 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         tags.input_tags.categorical = True
         tags.input_tags.string = True
         tags.transformer_tags.preserves_dtype = []  # always float32
+        tags.array_api_support = True  # numeric arrays of any namespace, answers in X's
         return tags
 
     # ------------------------------------------------------------ public API
+    @array_api.fits_any_namespace
     @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: MatrixLike, y: object = None, sample_weight: ArrayLike | None = None) -> Self:
         """Learn each column's encoding and statistics.
@@ -192,6 +193,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             self._fit_frame(frame, _check_sample_weight(sample_weight, frame, dtype=np.float64))
         return self
 
+    @array_api.fits_any_namespace
     @fit_context(prefer_skip_nested_validation=True)
     def fit_transform(
         self, X: MatrixLike, y: object = None, sample_weight: ArrayLike | None = None
@@ -220,6 +222,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             self._fit_frame(frame, _check_sample_weight(sample_weight, frame, dtype=np.float64))
             return self._encode(frame)
 
+    @array_api.answers_in_namespace
     @lazy_on_dask
     def transform(self, X: MatrixLike) -> np.ndarray:
         """Encode ``X`` with the fitted statistics.
@@ -276,48 +279,18 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         An estimator that embeds this encoder passes itself, so that a wrong
         column gets an error naming the estimator the user called.
         """
-        fast = self._transform_numeric_array(X, owner)
+        fast = encode_numeric_array(self, X, owner)
         if fast is not None:
             return fast
         return self._encode(validate_frame(X, owner, reset=False))
 
     def _transform_noting_unseen(self, X, owner: BaseEstimator) -> tuple[np.ndarray, dict]:
         """:meth:`_transform` and :meth:`unseen_categories` from one validation of ``X``."""
-        fast = self._transform_numeric_array(X, owner)
+        fast = encode_numeric_array(self, X, owner)
         if fast is not None:  # an all-numeric encoder has no categories
             return fast, {}
         frame = validate_frame(X, owner, reset=False)
         return self._encode(frame), self._unseen_in(frame)
-
-    def _transform_numeric_array(self, X, owner: BaseEstimator) -> np.ndarray | None:
-        """Fast path: plain numeric input to an all-numeric encoder.
-
-        One vectorised pass over the array, without building a DataFrame or
-        touching columns one by one (a one-row prediction is ~10x faster).
-        Returns None when the input needs the general path.
-        """
-        if not self._all_numeric:
-            return None
-        if isinstance(X, pd.DataFrame):
-            if not all(dtype.kind in "iuf" for dtype in X.dtypes):
-                return None
-        elif not (isinstance(X, np.ndarray) and X.dtype.kind in "iuf"):
-            return None
-        if isinstance(X, np.ndarray) and X.ndim == 2 and len(X) and X.shape[1]:
-            # a plain 2-D array needs only the feature checks: scikit-learn's full
-            # validation costs more than the rest of a one-row prediction
-            check_array_features(owner, X)
-            raw = np.asarray(X, dtype=np.float64)
-        else:
-            raw = validate_data(
-                owner, X, reset=False, dtype=np.float64, ensure_all_finite=False, copy=False
-            )
-        missing = np.isnan(raw)
-        refuse_infinite(raw, self._columns)
-        z = self._scaled_numeric(raw, missing)
-        if len(self._indicator_index):
-            z = np.concatenate([z, missing[:, self._indicator_index]], axis=1)
-        return z.astype(np.float32, copy=False)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Names of the output columns.
@@ -382,10 +355,10 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             raw,
             missing,
             self._columns,
-            fill=self._fill,
-            center=self._center,
-            scale=self._scale,
-            bool_features=self._bool_features,
+            fill=array_api.to_host(self._fill),
+            center=array_api.to_host(self._center),
+            scale=array_api.to_host(self._scale),
+            bool_features=array_api.to_host(self._bool_features),
             clip=self.clip_numeric,
             copy=copy,
         )
@@ -396,4 +369,5 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         missing = np.isnan(raw)
         numeric = self._scaled_numeric(raw, missing, copy=False)
         del raw  # overwritten in place; freed before the output is assembled
-        return assemble(frame, self._columns, numeric, missing[:, self._indicator_index])
+        indicators = array_api.to_host(self._indicator_index)
+        return assemble(frame, self._columns, numeric, missing[:, indicators])

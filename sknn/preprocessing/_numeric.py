@@ -5,6 +5,8 @@ Numeric, boolean, datetime and timedelta columns give raw float64 features
 center and scale from weighted quantiles; at transform missing values are
 filled, features are scaled and optionally squashed into (-3, 3), and
 infinite or float32-overflowing values are refused naming their columns.
+:func:`encode_numeric_array` is the fitted encoder's one-pass path for a
+plain numeric array.
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from pandas.api import types as pdt
+from sklearn.utils.validation import validate_data
 
 from sknn.preprocessing._columns import ColumnPlan
 from sknn.preprocessing._datetime import as_datetime, datetime_features, timedelta_seconds
+from sknn.sklearn_glue import array_api
+from sknn.sklearn_glue.feature_names import check_array_features
 
 _IQR_PER_STD = 1.349  # interquartile range of a standard normal distribution
 CLIP_BOUND = 3.0  # clip_numeric squashes scaled values into (-3, 3)
@@ -257,3 +262,38 @@ def scaled_numeric(
             "scaling; set clip_numeric=True or rescale them."
         )
     return z
+
+
+# ------------------------------------------------ the all-numeric fast path
+def encode_numeric_array(encoder, X, owner) -> np.ndarray | None:
+    """A fitted encoder's output for plain numeric input, when it is all-numeric.
+
+    The fast path of ``TabularEncoder.transform``: one vectorised pass over
+    the array, without building a DataFrame or touching columns one by one (a
+    one-row prediction is ~10x faster). ``owner`` is the estimator whose
+    feature names and count ``X`` is checked against. Returns None when the
+    input needs the general path.
+    """
+    if not encoder._all_numeric:
+        return None
+    if isinstance(X, pd.DataFrame):
+        if not all(dtype.kind in "iuf" for dtype in X.dtypes):
+            return None
+    elif not (isinstance(X, np.ndarray) and X.dtype.kind in "iuf"):
+        return None
+    if isinstance(X, np.ndarray) and X.ndim == 2 and len(X) and X.shape[1]:
+        # a plain 2-D array needs only the feature checks: scikit-learn's full
+        # validation costs more than the rest of a one-row prediction
+        check_array_features(owner, X)
+        raw = np.asarray(X, dtype=np.float64)
+    else:
+        raw = validate_data(
+            owner, X, reset=False, dtype=np.float64, ensure_all_finite=False, copy=False
+        )
+    missing = np.isnan(raw)
+    refuse_infinite(raw, encoder._columns)
+    z = encoder._scaled_numeric(raw, missing)
+    indicators = array_api.to_host(encoder._indicator_index)
+    if len(indicators):
+        z = np.concatenate([z, missing[:, indicators]], axis=1)
+    return z.astype(np.float32, copy=False)

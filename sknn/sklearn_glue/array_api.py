@@ -111,6 +111,13 @@ def host_state(state: dict) -> dict:
     return {key: to_host(value) for key, value in state.items()}
 
 
+class NumpyStateMixin:
+    """Pickle (and skops) an estimator fitted on another namespace's arrays as numpy."""
+
+    def __getstate__(self):
+        return host_state(super().__getstate__())
+
+
 def _check_namespace(estimator: Any, X: object, method: str) -> None:
     """Under dispatch: ``X`` in the namespace and on the device of the fit."""
     if getattr(estimator, NAMESPACE_MARKER, None) is None or is_dask(X):
@@ -130,6 +137,14 @@ def _run_on_host(method: Callable, estimator: Any, args: tuple, kwargs: dict) ->
         return method(estimator, *args, **kwargs)
 
 
+def _in_namespace(answer: Any, namespace: tuple[Any, Any]) -> Any:
+    """A numeric numpy answer moved to the namespace and device; anything else as it is."""
+    if not isinstance(answer, np.ndarray) or answer.dtype.kind in "OUS":
+        return answer  # string labels stay numpy, as scikit-learn keeps such classes_
+    xp, device = namespace
+    return move_to(np.ascontiguousarray(answer), xp=xp, device=device)
+
+
 def _refuse_all(args: tuple, kwargs: dict, names: tuple[str, ...]) -> None:
     for name, a in zip(names, args, strict=False):
         refuse_unusable(name, a)
@@ -138,7 +153,7 @@ def _refuse_all(args: tuple, kwargs: dict, names: tuple[str, ...]) -> None:
 
 
 def fits_any_namespace(method: Method) -> Method:
-    """Decorate ``fit``/``partial_fit``: inputs of any namespace, fitted arrays in ``X``'s."""
+    """Decorate ``fit``/``partial_fit``/``fit_transform``: any namespace in, arrays in ``X``'s."""
 
     @functools.wraps(method)
     def fit(self, X, *args, **kwargs):
@@ -150,9 +165,9 @@ def fits_any_namespace(method: Method) -> Method:
             fitted = method(self, X, *args, **kwargs)
         if namespace is None:
             setattr(self, NAMESPACE_MARKER, np.zeros(0))
-        else:
-            hold_in_namespace(self, *namespace)
-        return fitted
+            return fitted
+        hold_in_namespace(self, *namespace)
+        return _in_namespace(fitted, namespace)  # fit_transform's answer
 
     return fit  # type: ignore[return-value]
 
@@ -168,10 +183,7 @@ def answers_in_namespace(method: Method) -> Method:
         _check_namespace(self, X, method.__name__)
         namespace = dispatched_namespace(X)
         answer = _run_on_host(method, self, (X, *args), kwargs)
-        if namespace is None or not isinstance(answer, np.ndarray) or answer.dtype.kind in "OUS":
-            return answer  # string labels stay numpy, as scikit-learn keeps such classes_
-        xp, device = namespace
-        return move_to(np.ascontiguousarray(answer), xp=xp, device=device)
+        return answer if namespace is None else _in_namespace(answer, namespace)
 
     return predict  # type: ignore[return-value]
 
