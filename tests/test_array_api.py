@@ -218,3 +218,28 @@ def test_tabular_encoder_encodes_tensors_into_tensors():
     loaded = pickle.loads(pickle.dumps(encoder))
     assert isinstance(loaded.categorical_features_, np.ndarray)
     np.testing.assert_array_equal(loaded.transform(X), reference.transform(X))
+
+
+def test_a_strict_namespace_fit_continues_answers_and_exports():
+    # array-api-strict refuses numpy's implicit conversion, as CUDA tensors do:
+    # every method must read the fitted arrays it holds through the host
+    X, _ = _data(300)
+    y = X[:, 0] * 3 + X[:, 1] ** 2
+    X_s, y_s = xps.asarray(X), xps.asarray(y)
+    with dispatch():
+        model = _small(NeuralNetRegressor, loss="quantile", quantile=[0.1, 0.5, 0.9])
+        model.fit(X_s, y_s)
+        assert type(model.conformity_scores_).__module__.startswith("array_api_strict")
+        bounds = model.predict_interval(X_s)
+        model.partial_fit(X_s, y_s)
+        model.set_params(warm_start=True).fit(X_s, y_s)
+        predicted = np.asarray(xps.asarray(model.predict(X_s), device=xps.Device("CPU_DEVICE")))
+        assert model.score(X_s, y_s) > 0
+    assert bounds.shape == (300, 2)
+    onnx = pytest.importorskip("sknn.onnx")
+    ort = pytest.importorskip("onnxruntime")
+    graph = onnx.to_onnx(model)
+    (variable, *_) = ort.InferenceSession(graph.SerializeToString()).run(
+        None, onnx.input_feed(X, model=graph)
+    )
+    np.testing.assert_allclose(variable.reshape(predicted.shape), predicted, atol=1e-3)

@@ -239,7 +239,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
             array_api.to_host(self._y_mean),
             array_api.to_host(self._y_scale),
             log=getattr(self, "_log_link", False),
-            levels=getattr(self, "quantiles_", None),
+            levels=array_api.to_host(getattr(self, "quantiles_", None)),
         )
 
     def _calibrate(self, valid) -> None:

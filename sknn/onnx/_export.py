@@ -23,6 +23,7 @@ from sknn.onnx._answer import DropInAnswer, ModuleAnswer, TabularAnswer, Tabular
 from sknn.onnx._columns import front_graph, input_kinds
 from sknn.preprocessing._columns import ColumnPlan
 from sknn.preprocessing._frame import as_pandas
+from sknn.sklearn_glue import array_api
 
 OPSET = 18
 
@@ -319,6 +320,7 @@ def build_model(estimator, X_sample=None, kinds=None, matrix: bool = False) -> o
     -------
     model : onnx.ModelProto
     """
+    estimator = array_api.host_view(estimator)  # fitted on tensors: its arrays as numpy
     if _is_drop_in(estimator):
         parts = _drop_in_parts(estimator, matrix)
     elif getattr(estimator, "module", None) is not None:

@@ -15,6 +15,8 @@ place that reads the namespace:
 - a fit records its namespace and device as an empty array of them
   (scikit-learn's convention: fitted arrays live where ``X`` did), and holds
   the estimator's other fitted arrays there too, ``classes_`` excepted;
+  every method still reads them as numpy (a continued fit moves them back
+  first, a prediction reads a shallow host view of the estimator);
 - predictions and probabilities come back in ``X``'s namespace and device
   (labels that are strings stay numpy, as their ``classes_`` do);
   ``predict`` on another namespace than the fit's is refused with the fix
@@ -137,6 +139,28 @@ def _run_on_host(method: Callable, estimator: Any, args: tuple, kwargs: dict) ->
         return method(estimator, *args, **kwargs)
 
 
+def _hold_on_host(estimator: Any) -> None:
+    """Before a fit continues: the estimator's arrays of another namespace as numpy."""
+    for key, value in list(vars(estimator).items()):
+        if _is_foreign(value):
+            setattr(estimator, key, to_host(value))
+
+
+def host_view(estimator: Any) -> Any:
+    """The estimator with its arrays as numpy, for a method that only reads it.
+
+    A shallow copy of its attributes (the network itself is shared), made
+    only when it holds arrays of another namespace; ``estimator`` is untouched.
+    """
+    foreign = {key: value for key, value in vars(estimator).items() if _is_foreign(value)}
+    if not foreign:
+        return estimator
+    view = object.__new__(type(estimator))
+    view.__dict__.update(vars(estimator))
+    view.__dict__.update({key: to_host(value) for key, value in foreign.items()})
+    return view
+
+
 def _in_namespace(answer: Any, namespace: tuple[Any, Any]) -> Any:
     """A numeric numpy answer moved to the namespace and device; anything else as it is."""
     if not isinstance(answer, np.ndarray) or answer.dtype.kind in "OUS":
@@ -159,6 +183,7 @@ def fits_any_namespace(method: Method) -> Method:
     def fit(self, X, *args, **kwargs):
         _refuse_all((X, *args), kwargs, ("X", "y", "sample_weight"))
         namespace = dispatched_namespace(X)
+        _hold_on_host(self)  # a continued fit reads its state as numpy
         if get_config()["array_api_dispatch"] and not is_dask(X):
             fitted = _run_on_host(method, self, (X, *args), kwargs)
         else:
@@ -179,10 +204,10 @@ def answers_in_namespace(method: Method) -> Method:
     def predict(self, X, *args, **kwargs):
         refuse_unusable("X", X)
         if not get_config()["array_api_dispatch"] or is_dask(X):
-            return method(self, X, *args, **kwargs)
+            return method(host_view(self), X, *args, **kwargs)
         _check_namespace(self, X, method.__name__)
         namespace = dispatched_namespace(X)
-        answer = _run_on_host(method, self, (X, *args), kwargs)
+        answer = _run_on_host(method, host_view(self), (X, *args), kwargs)
         return answer if namespace is None else _in_namespace(answer, namespace)
 
     return predict  # type: ignore[return-value]
@@ -195,8 +220,8 @@ def scores_any_namespace(method: Method) -> Method:
     def score(self, X, *args, **kwargs):
         _refuse_all((X, *args), kwargs, ("X", "y", "sample_weight"))
         if not get_config()["array_api_dispatch"] or is_dask(X):
-            return method(self, X, *args, **kwargs)
+            return method(host_view(self), X, *args, **kwargs)
         _check_namespace(self, X, "score")
-        return _run_on_host(method, self, (X, *args), kwargs)
+        return _run_on_host(method, host_view(self), (X, *args), kwargs)
 
     return score  # type: ignore[return-value]
