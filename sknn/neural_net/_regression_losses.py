@@ -18,7 +18,6 @@ from numbers import Real
 import numpy as np
 from sklearn.metrics import d2_pinball_score
 
-from sknn.sklearn_glue.array_api import to_host
 from sknn.training.losses import absolute_error, huber, pinball, tweedie
 
 LOG_LINK = ("poisson", "gamma", "tweedie")
@@ -157,9 +156,9 @@ def training_loss(est):
         return absolute_error()
     if loss == "huber":
         # a model saved before huber existed has no robust default: 1.345 sd
-        default = to_host(getattr(est, "_huber_default", 1.345))
+        default = getattr(est, "_huber_default", 1.345)
         own = est.huber_delta
-        delta = default if own is None else own / to_host(est._y_scale)
+        delta = default if own is None else own / est._y_scale
         return huber(np.broadcast_to(delta, (est.n_outputs_,)).tolist())
     if loss == "quantile":  # the outputs are sorted: the j-th smallest level is column j
         return pinball(np.sort(quantile_levels(est.quantile)[0]).tolist(), est.n_outputs_)

@@ -236,10 +236,10 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
 
     def _output_link(self) -> RegressorLink:
         return RegressorLink(
-            array_api.to_host(self._y_mean),
-            array_api.to_host(self._y_scale),
+            self._y_mean,
+            self._y_scale,
             log=getattr(self, "_log_link", False),
-            levels=array_api.to_host(getattr(self, "quantiles_", None)),
+            levels=getattr(self, "quantiles_", None),
         )
 
     def _calibrate(self, valid) -> None:
@@ -387,7 +387,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         """
         levels = getattr(self, "quantiles_", None)
         if is_dask(X) and levels is None:  # one partition at a time
-            return streamed_r2(self, X, y, sample_weight, shift=array_api.to_host(self._y_mean))
+            return streamed_r2(self, X, y, sample_weight, shift=self._y_mean)
         if is_dask(X):
             raise ValueError(
                 "score of several quantiles needs each target's quantiles, which one pass over "

@@ -18,7 +18,6 @@ from torch import nn
 from sknn.neural_net._outputs import as_members
 from sknn.preprocessing._categorical import FIRST_SEEN_CODE
 from sknn.preprocessing._numeric import CLIP_BOUND
-from sknn.sklearn_glue.array_api import to_host
 from sknn.training.losses import combine, ordered_quantiles
 
 
@@ -72,18 +71,14 @@ class TabularEncoding(nn.Module):
 
     def __init__(self, enc):
         super().__init__()
-        self.register_buffer("fill", _float_buffer(to_host(enc._fill)))
-        self.register_buffer("center", _float_buffer(to_host(enc._center)))
-        self.register_buffer("scale", _float_buffer(to_host(enc._scale)))
-        self.register_buffer(
-            "indicators", torch.as_tensor(to_host(enc._indicator_index), dtype=torch.long)
-        )
-        self.register_buffer(
-            "is_bool", torch.as_tensor(np.asarray(to_host(enc._bool_features), dtype=bool))
-        )
+        self.register_buffer("fill", _float_buffer(enc._fill))
+        self.register_buffer("center", _float_buffer(enc._center))
+        self.register_buffer("scale", _float_buffer(enc._scale))
+        self.register_buffer("indicators", torch.as_tensor(enc._indicator_index, dtype=torch.long))
+        self.register_buffer("is_bool", torch.as_tensor(np.asarray(enc._bool_features, dtype=bool)))
         self.clip = bool(enc.clip_numeric)
         categorical = [c for c in enc._columns if c.kind in ("onehot", "code")]
-        self.n_numeric = len(to_host(enc._fill))
+        self.n_numeric = len(enc._fill)
         self.n_categorical = len(categorical)
         # position among the code inputs and number of categories of each one-hot column
         self.onehot = [

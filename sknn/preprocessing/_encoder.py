@@ -355,10 +355,10 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
             raw,
             missing,
             self._columns,
-            fill=array_api.to_host(self._fill),
-            center=array_api.to_host(self._center),
-            scale=array_api.to_host(self._scale),
-            bool_features=array_api.to_host(self._bool_features),
+            fill=self._fill,
+            center=self._center,
+            scale=self._scale,
+            bool_features=self._bool_features,
             clip=self.clip_numeric,
             copy=copy,
         )
@@ -369,5 +369,4 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
         missing = np.isnan(raw)
         numeric = self._scaled_numeric(raw, missing, copy=False)
         del raw  # overwritten in place; freed before the output is assembled
-        indicators = array_api.to_host(self._indicator_index)
-        return assemble(frame, self._columns, numeric, missing[:, indicators])
+        return assemble(frame, self._columns, numeric, missing[:, self._indicator_index])

@@ -18,7 +18,6 @@ from sklearn.utils.validation import validate_data
 
 from sknn.preprocessing._columns import ColumnPlan
 from sknn.preprocessing._datetime import as_datetime, datetime_features, timedelta_seconds
-from sknn.sklearn_glue import array_api
 from sknn.sklearn_glue.feature_names import check_array_features
 
 _IQR_PER_STD = 1.349  # interquartile range of a standard normal distribution
@@ -293,7 +292,6 @@ def encode_numeric_array(encoder, X, owner) -> np.ndarray | None:
     missing = np.isnan(raw)
     refuse_infinite(raw, encoder._columns)
     z = encoder._scaled_numeric(raw, missing)
-    indicators = array_api.to_host(encoder._indicator_index)
-    if len(indicators):
-        z = np.concatenate([z, missing[:, indicators]], axis=1)
+    if len(encoder._indicator_index):
+        z = np.concatenate([z, missing[:, encoder._indicator_index]], axis=1)
     return z.astype(np.float32, copy=False)
