@@ -24,8 +24,8 @@ def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
 
-def _smooth_clip(z):
-    return z / np.sqrt(1 + (z / 3) ** 2)
+def _smooth_clip(z, bound=3.0):
+    return z / np.sqrt(1 + (z / bound) ** 2)
 
 
 def _encode_df(X, **params):
@@ -77,9 +77,20 @@ def test_numeric_robust_scaling_and_smooth_clip():
 
     _, plain = _encode_df(X, clip_numeric=False)
     np.testing.assert_allclose(plain["num__x"], z, rtol=1e-6)
-    _, clipped = _encode_df(X)
-    np.testing.assert_allclose(clipped["num__x"], _smooth_clip(z), rtol=1e-6)
-    assert clipped["num__x"].abs().max() < 3
+    # 8 rows: a tiny table's wider bound of 10
+    encoder, clipped = _encode_df(X)
+    assert encoder.clip_bound_ == 10
+    np.testing.assert_allclose(clipped["num__x"], _smooth_clip(z, 10), rtol=1e-6)
+    assert clipped["num__x"].abs().max() < 10
+
+
+def test_the_clip_bound_is_3_from_64_rows():
+    x = np.r_[np.arange(63.0), 1e4]
+    small, _ = _encode_df(pd.DataFrame({"x": x[1:]}))  # 63 rows
+    large, out = _encode_df(pd.DataFrame({"x": x}))  # 64 rows
+    assert (small.clip_bound_, large.clip_bound_) == (10, 3)
+    assert 9 < small.transform(pd.DataFrame({"x": [1e4]}))[0, 0] < 10
+    assert 2.9 < out["num__x"].max() < 3
 
 
 def test_scale_falls_back_to_std_then_to_one():
@@ -94,7 +105,7 @@ def test_huge_values_are_clipped_or_refused():
     X = pd.DataFrame({"x": [-1e308, 0.0, 1.0, 2.0, 1e308]})
     _, out = _encode_df(X)
     assert np.isfinite(out.to_numpy()).all()
-    np.testing.assert_allclose(out["num__x"].iloc[[0, -1]], [-3, 3], rtol=1e-6)
+    np.testing.assert_allclose(out["num__x"].iloc[[0, -1]], [-10, 10], rtol=1e-6)  # 5 rows
     # the median of +-1e308 overflows when interpolated; imputed values stay finite
     _, out = _encode_df(pd.DataFrame({"x": [-1e308, 1e308, np.nan, -1e308, 1e308, 1.0]}))
     assert np.isfinite(out.to_numpy()).all() and out.loc[2, "missing__x"] == 1

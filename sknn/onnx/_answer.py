@@ -77,6 +77,7 @@ class TabularEncoding(nn.Module):
         self.register_buffer("indicators", torch.as_tensor(enc._indicator_index, dtype=torch.long))
         self.register_buffer("is_bool", torch.as_tensor(np.asarray(enc._bool_features, dtype=bool)))
         self.clip = bool(enc.clip_numeric)
+        self.bound = float(getattr(enc, "clip_bound_", CLIP_BOUND))
         categorical = [c for c in enc._columns if c.kind in ("onehot", "code")]
         self.n_numeric = len(enc._fill)
         self.n_categorical = len(categorical)
@@ -93,8 +94,8 @@ class TabularEncoding(nn.Module):
             missing = torch.isnan(x)
             z = (torch.where(missing, self.fill, x) - self.center) / self.scale
             if self.clip:
-                t = torch.clamp(z / CLIP_BOUND, -1e18, 1e18)
-                z = torch.where(self.is_bool, z, t / torch.sqrt(1.0 + t * t) * CLIP_BOUND)
+                t = torch.clamp(z / self.bound, -1e18, 1e18)
+                z = torch.where(self.is_bool, z, t / torch.sqrt(1.0 + t * t) * self.bound)
             parts.append(z)
         if self.n_categorical:
             codes = inputs[-1]

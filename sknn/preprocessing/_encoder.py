@@ -25,6 +25,8 @@ from sknn.preprocessing._columns import explicit_categorical, plan_columns
 from sknn.preprocessing._frame import validate_frame
 from sknn.preprocessing._layout import assemble, cardinalities, feature_names_out, n_numeric_out
 from sknn.preprocessing._numeric import (
+    CLIP_BOUND,
+    clip_bound,
     columns_where,
     encode_numeric_array,
     feature_mask,
@@ -98,7 +100,9 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
         Categorical columns with at most this many distinct values at fit are
         one-hot encoded, the others become integer codes.
     clip_numeric : bool, default=True
-        Squash scaled numeric features smoothly into (-3, 3).
+        Squash scaled numeric features smoothly into (-3, 3); into (-10, 10)
+        for an encoder fitted on fewer than 64 rows, whose linear trends the
+        narrower bound bends (``clip_bound_``).
 
     Attributes
     ----------
@@ -110,6 +114,9 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
     cardinalities_ : list of int
         For each code column, the size of its embedding table: the number of
         categories seen at fit plus 2 (for missing and unseen).
+    clip_bound_ : float
+        The bound of ``clip_numeric``'s smooth clip: 3, or 10 when fitted on
+        fewer than 64 rows.
     categorical_features_ : ndarray of shape (n_features_in_,), dtype=bool
         Which input columns were encoded as categorical.
     categories_ : list of list
@@ -328,6 +335,7 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
         weight = np.ones(len(raw)) if sample_weight is None else sample_weight
         self._fill, self._center, self._scale = robust_stats(raw, self._bool_features, weight)
         self._indicator_index = indicator_features(self._columns)
+        self.clip_bound_ = clip_bound(len(frame))
 
         self._all_numeric = all(c.kind == "numeric" for c in self._columns)
         categorical = [c for c in self._columns if c.kind in ("onehot", "code")]
@@ -360,6 +368,7 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
             scale=self._scale,
             bool_features=self._bool_features,
             clip=self.clip_numeric,
+            bound=getattr(self, "clip_bound_", CLIP_BOUND),  # fitted before the bound was
             copy=copy,
         )
 

@@ -22,6 +22,20 @@ from sknn.sklearn_glue.feature_names import check_array_features
 
 _IQR_PER_STD = 1.349  # interquartile range of a standard normal distribution
 CLIP_BOUND = 3.0  # clip_numeric squashes scaled values into (-3, 3)
+# ... and into (-10, 10) when fitted on fewer than TINY_CLIP_ROWS rows. On the
+# tiny-tables benchmark's micro regressions (21-51 rows) the bound of 3 bent the
+# linear trends they hold: 10 scored +0.011 R^2 on average on the six chosen on
+# and +0.031 on the seven it was not chosen on, as much as no clip at all, while
+# an extreme value still reaches the network bounded
+TINY_CLIP_ROWS = 64
+TINY_CLIP_BOUND = 10.0
+
+
+def clip_bound(n_rows: int) -> float:
+    """The smooth clip's bound for an encoder fitted on ``n_rows`` rows."""
+    return CLIP_BOUND if n_rows >= TINY_CLIP_ROWS else TINY_CLIP_BOUND
+
+
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
@@ -182,21 +196,21 @@ def robust_stats(raw: np.ndarray, is_bool: np.ndarray, weight: np.ndarray):
 _CLIP_BLOCK = 65_536
 
 
-def _smooth_clip(z: np.ndarray) -> np.ndarray:
-    """``z / sqrt(1 + (z/3)**2)``: about ``z`` near 0, tending to +-3; no overflow.
+def _smooth_clip(z: np.ndarray, bound: float = CLIP_BOUND) -> np.ndarray:
+    """``z / sqrt(1 + (z/b)**2)``: about ``z`` near 0, tending to +-``bound``; no overflow.
 
     Overwrites ``z`` and returns float32 (the output's precision), computed
     with ``hypot``, which is several times faster here than a float64 ``sqrt``,
     in blocks of rows so that its temporaries stay small.
     """
-    z /= CLIP_BOUND
+    z /= bound
     np.clip(z, -1e18, 1e18, out=z)
     out = np.empty(z.shape, dtype=np.float32)
     for start in range(0, len(z), _CLIP_BLOCK):
         t = out[start : start + _CLIP_BLOCK]
         t[...] = z[start : start + _CLIP_BLOCK]
         t /= np.hypot(np.float32(1.0), t)
-        t *= CLIP_BOUND
+        t *= bound
     return out
 
 
@@ -211,6 +225,7 @@ def scaled_numeric(
     bool_features: np.ndarray,
     clip: bool,
     copy: bool = True,
+    bound: float = CLIP_BOUND,
 ) -> np.ndarray:
     """Imputed, robustly scaled and (optionally) smoothly clipped numeric features.
 
@@ -230,10 +245,12 @@ def scaled_numeric(
     bool_features : ndarray of shape (n_raw_features,), dtype=bool
         Features of boolean columns, which are never clipped.
     clip : bool
-        Squash the scaled features smoothly into (-3, 3).
+        Squash the scaled features smoothly into (-bound, bound).
     copy : bool, default=True
         ``False`` lets the computation overwrite ``raw`` (a float64 array the
         caller no longer needs) instead of copying it.
+    bound : float, default=3.0
+        The clip's bound (:func:`clip_bound` of the rows fitted on).
 
     Returns
     -------
@@ -249,10 +266,10 @@ def scaled_numeric(
         if clip and z.size:
             if bool_features.any():
                 scaled = ~bool_features
-                z[:, scaled] = _smooth_clip(z[:, scaled])
+                z[:, scaled] = _smooth_clip(z[:, scaled], bound)
             else:
-                z = _smooth_clip(z)
-        # clipped features are bounded by 3, bools by 1: only NaN could be bad
+                z = _smooth_clip(z, bound)
+        # clipped features are bounded by the bound, bools by 1: only NaN could be bad
         bad = np.isnan(z) if clip else ~(np.abs(z) <= _FLOAT32_MAX)
     too_large = columns_where(columns, bad) if bad.any() else []
     if too_large:
