@@ -139,11 +139,20 @@ def _run_on_host(method: Callable, estimator: Any, args: tuple, kwargs: dict) ->
         return method(estimator, *args, **kwargs)
 
 
+def _holds_foreign(estimator: Any) -> bool:
+    """Whether the estimator holds arrays of another namespace: its record of the fit says.
+
+    Only :func:`hold_in_namespace` moves fitted arrays off numpy, and it sets
+    the record with them, so a numpy-fitted estimator costs one check here
+    instead of a look at each of its attributes on every prediction.
+    """
+    return _is_foreign(getattr(estimator, NAMESPACE_MARKER, None))
+
+
 def _hold_on_host(estimator: Any) -> None:
     """Before a fit continues: the estimator's arrays of another namespace as numpy."""
-    for key, value in list(vars(estimator).items()):
-        if _is_foreign(value):
-            setattr(estimator, key, to_host(value))
+    if _holds_foreign(estimator):
+        vars(estimator).update(host_state(vars(estimator)))
 
 
 def host_view(estimator: Any) -> Any:
@@ -152,12 +161,10 @@ def host_view(estimator: Any) -> Any:
     A shallow copy of its attributes (the network itself is shared), made
     only when it holds arrays of another namespace; ``estimator`` is untouched.
     """
-    foreign = {key: value for key, value in vars(estimator).items() if _is_foreign(value)}
-    if not foreign:
+    if not _holds_foreign(estimator):
         return estimator
     view = object.__new__(type(estimator))
-    view.__dict__.update(vars(estimator))
-    view.__dict__.update({key: to_host(value) for key, value in foreign.items()})
+    view.__dict__.update(host_state(vars(estimator)))
     return view
 
 
