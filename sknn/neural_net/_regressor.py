@@ -215,8 +215,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
                 f"y has {y2.shape[1]} target columns but this model was fitted on "
                 f"{self.n_outputs_}."
             )
-        link = self._output_link()
-        return ((y2 - link.mean) / link.scale).astype(np.float32)
+        return ((y2 - self._y_mean) / self._y_scale).astype(np.float32)
 
     def _task(self) -> str:
         return "log_regression" if self.loss in LOG_LINK else "regression"
@@ -248,9 +247,8 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         if valid is None:
             return
         out = self._combined(predict_in_chunks(self.module_, valid.X).double())
-        link = self._output_link()
-        pred = link.values_tensor(out)
-        y = valid.y.double().numpy() * link.scale + link.mean
+        pred = self._output_link().values_tensor(out)
+        y = valid.y.double().numpy() * self._y_scale + self._y_mean
         self.conformity_scores_ = _intervals.conformity_scores(
             pred.numpy(), y, band=self._n_quantiles > 1
         )

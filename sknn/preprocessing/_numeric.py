@@ -21,6 +21,7 @@ from sknn.preprocessing._datetime import as_datetime, datetime_features, timedel
 from sknn.sklearn_glue.feature_names import check_array_features
 
 _IQR_PER_STD = 1.349  # interquartile range of a standard normal distribution
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 CLIP_BOUND = 3.0  # clip_numeric squashes scaled values into (-3, 3)
 # ... and into (-10, 10) when fitted on fewer than TINY_CLIP_ROWS rows. On the
 # tiny-tables benchmark's micro regressions (21-51 rows) the bound of 3 bent the
@@ -34,9 +35,6 @@ TINY_CLIP_BOUND = 10.0
 def clip_bound(n_rows: int) -> float:
     """The smooth clip's bound for an encoder fitted on ``n_rows`` rows."""
     return CLIP_BOUND if n_rows >= TINY_CLIP_ROWS else TINY_CLIP_BOUND
-
-
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 # ------------------------------------------------- raw features per column
