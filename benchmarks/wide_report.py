@@ -35,6 +35,12 @@ LEVER_BASES = {
     f"{NOW}max_iter=25": ROUND2_BASE,
     f"{NOW}n_iter_no_change=3": ROUND2_BASE,
 }
+# the defaults of 0d2ee59 (before cross-fitting, round 4) and the MLP of their run:
+# every other round-2 lever and round 3 were measured against them
+ROUND4_BASE = "sknn defaults of 0d2ee59"
+ROUND4_BASE_MLP = "sklearn MLP (0d2ee59 run)"
+# the defaults before cross-fitting, rerun beside today's (benchmarks/wide.py)
+HELD_OUT = "sknn before cross-fitting"
 RETIRED_LEVERS = "batch="
 
 PEERS = ["sklearn MLP", "HGB", "LightGBM"]
@@ -126,33 +132,67 @@ ROUND3 = f"{NOW}piecewise width 8, no early cut under 100 validation rows"
 
 
 def round3_lines(raw) -> list[str]:
-    """The round-3 candidate against the defaults on both halves, and its cost."""
-    if ROUND3 not in raw:
+    """The round-3 candidate against the defaults of its time on both halves, and its cost."""
+    if ROUND3 not in raw or ROUND4_BASE not in raw:
         return []
-    lines = [
+    return [
         "## Round 3 (issue 30): a candidate that won on the tuning half only",
         "",
         f'`{ROUND3}`: piecewise-linear embeddings 8 wide instead of 4, and `"auto"` early '
         "stopping that trains the whole schedule (still restoring the best epoch) when the "
         "validation split has fewer than 100 rows. Chosen on the tuning half, run like the "
-        "defaults (all four models alternating on every split, in its own run); rejected: "
-        "on the report half it scored like the defaults at 1.6x their fit time, over the "
-        "budget of 2.5x scikit-learn's MLP. Each of its two changes alone is a lever in the "
-        "round-2 table above.",
+        f"defaults of the time (`{ROUND4_BASE}`; all four models alternating on every split, "
+        "in its own run); rejected: on the report half it scored like those defaults at 1.6x "
+        "their fit time, over the budget of 2.5x scikit-learn's MLP. Each of its two changes "
+        "alone is a lever in the round-2 table above.",
         "",
+        *_candidate_table(
+            raw, (ROUND4_BASE, ROUND4_BASE_MLP), (ROUND3, "sklearn MLP (round 3 run)")
+        ),
+    ]
+
+
+def round4_lines(raw) -> list[str]:
+    """Cross-fitting (today's defaults) against the defaults before it, in one run."""
+    if HELD_OUT not in raw:
+        return []
+    return [
+        "## Round 4 (issue 30): cross-fitting, today's defaults",
+        "",
+        "Below 5,000 rows the defaults now cross-fit (4 folds, 4 groups of one member with "
+        "embeddings and hidden layers of their own, every row trained on by three groups and "
+        "validated on the fourth), and with one held-out split they have 2 members from "
+        f"2,000 training rows instead of 4. `{HELD_OUT}` is the defaults before (one "
+        "held-out split, 8 members below 2,000 training rows and 4 from there), run in the "
+        "same invocation, alternating with the other models on every split. Chosen on the "
+        "tuning half (`sknn - defaults`: the candidate minus them).",
+        "",
+        *_candidate_table(raw, (HELD_OUT, "sklearn MLP"), ("sknn", "sklearn MLP")),
+    ]
+
+
+def _candidate_table(raw, base: tuple[str, str], candidate: tuple[str, str]) -> list[str]:
+    """A candidate against its base per half: score, HGB counts, fit time vs each one's MLP."""
+    lines = [
         "| half | candidate - defaults, mean | better / worse beyond 2 SE | HGB beaten / "
         "behind beyond 2 SE: defaults | candidate | fit time vs the MLP of its run: "
         "defaults | candidate |",
         "|---|---|---|---|---|---|---|",
     ]
     for half in ("tuning", "report"):
-        tables = [t for t in TABLES if t.half == half and t.name in raw[ROUND3]]
-        diffs = {t.name: paired(raw, ROUND3, "sknn", t.name, PRIMARY[t.task]) for t in tables}
+        tables = [
+            t
+            for t in TABLES
+            if t.half == half and t.name in raw[candidate[0]] and t.name in raw[base[0]]
+        ]
+        diffs = {
+            t.name: paired(raw, candidate[0], base[0], t.name, PRIMARY[t.task]) for t in tables
+        }
         up = [n for n, d in diffs.items() if d and d[0] > 2 * d[1]]
         down = [n for n, d in diffs.items() if d and d[0] < -2 * d[1]]
         hgb = [
             _counts(raw, "HGB", tables, lambda t: PRIMARY[t.task], model=m)
-            for m in ("sknn", ROUND3)
+            for m in (base[0], candidate[0])
         ]
         beaten = [
             f"{c['better, beyond 2 SE'] + c['better']} / {c['worse, beyond 2 SE']}" for c in hgb
@@ -160,7 +200,7 @@ def round3_lines(raw) -> list[str]:
         ratio = [
             sum(_fit_seconds(raw, m, t.name) for t in tables)
             / sum(_fit_seconds(raw, mlp, t.name) for t in tables)
-            for m, mlp in (("sknn", "sklearn MLP"), (ROUND3, "sklearn MLP (round 3 run)"))
+            for m, mlp in (base, candidate)
         ]
         lines.append(
             f"| {half} | {np.mean([d[0] for d in diffs.values() if d]):+.4f} "
@@ -172,7 +212,7 @@ def round3_lines(raw) -> list[str]:
 
 # today's defaults but for n_ensemble="auto" (8 members on every table): the "before"
 # of the arithmetic section, run on both halves with the defaults
-BEFORE = f"{NOW}n_ensemble=8"
+BEFORE = HELD_OUT
 
 
 def _fit_gflop(raw, model, table) -> float:
@@ -189,9 +229,8 @@ def arithmetic_lines(raw) -> list[str]:
         "",
         f"GFLOP per fit (mean over the splits; `fit_flop` in `benchmarks/models.py`: forward "
         f"and backward of every epoch at two FLOPs per multiply-add) of today's defaults and "
-        f'of the defaults before `n_ensemble="auto"` (8 members on every table; '
-        f"`{BEFORE}` in the raw file, run right after the defaults in its own invocation, so "
-        "its seconds are a guide), with "
+        f"of the defaults before cross-fitting (`{BEFORE}` in the raw file, run in the same "
+        "invocation, alternating on every split), with "
         "the paired score difference (today minus before, accuracy or R^2).",
         "",
     ]
@@ -380,7 +419,9 @@ def lever_lines(raw) -> list[str]:
     first = sorted(
         m
         for m in raw
-        if m.startswith("sknn ") and not m.startswith(NOW) and m not in ("sknn", base)
+        if m.startswith("sknn ")
+        and not m.startswith(NOW)
+        and m not in ("sknn", base, ROUND4_BASE, HELD_OUT)
     )
     second = sorted(m for m in raw if m.startswith(NOW) and not m.startswith(NOW + RETIRED_LEVERS))
     if not first and not second:
@@ -407,8 +448,8 @@ def lever_lines(raw) -> list[str]:
             "",
             *_lever_table(raw, first, base, tuning, losing, len("sknn ")),
         ]
-    for base in dict.fromkeys(LEVER_BASES.get(m, "sknn") for m in second):
-        levers = [m for m in second if LEVER_BASES.get(m, "sknn") == base]
+    for base in dict.fromkeys(LEVER_BASES.get(m, ROUND4_BASE) for m in second):
+        levers = [m for m in second if LEVER_BASES.get(m, ROUND4_BASE) == base]
         if base not in raw:
             continue
         losing = _lost_to_hgb(raw, base, tuning)
@@ -507,6 +548,7 @@ def write_reports(raw: dict, results: str) -> None:
         *lever_lines(raw),
         "",
         *round3_lines(raw),
+        *round4_lines(raw),
     ]
     with open(os.path.join(results, "accuracy_wide_diagnosis.md"), "w") as f:
         f.write("\n".join(diagnosis) + "\n")

@@ -10,7 +10,7 @@ from sklearn.metrics import log_loss
 from sklearn.model_selection import GridSearchCV
 
 from sknn import NeuralNetClassifier, NeuralNetRegressor
-from sknn.nn import PeriodicEmbedding, PiecewiseLinearEmbedding
+from sknn.nn import GroupedLinear, PeriodicEmbedding, PiecewiseLinearEmbedding
 from sknn.training.calibration import fit_temperature
 from sknn.training.losses import cross_entropy, members_loss
 
@@ -27,7 +27,7 @@ def test_defaults_use_piecewise_embeddings_a_feature_scale_and_one_hidden_layer(
     assert clf.module_.piecewise.n_features == 6
     assert clf.module_.periodic is None
     assert clf.module_.scale is not None
-    linears = [m for m in clf.module_.mlp if isinstance(m, torch.nn.Linear)]
+    linears = [m for m in clf.module_.mlp if isinstance(m, (torch.nn.Linear, GroupedLinear))]
     assert [m.out_features for m in linears] == [256]
     periodic = NeuralNetClassifier(numeric_embedding="periodic", max_iter=2, random_state=0)
     assert isinstance(periodic.fit(X, y).module_.periodic, PeriodicEmbedding)
@@ -90,22 +90,25 @@ def test_numeric_embeddings_are_4_wide(Est):
 
 
 @pytest.mark.parametrize("Est", [NeuralNetClassifier, NeuralNetRegressor])
-def test_auto_ensemble_has_8_members_on_small_tables_and_4_on_large(Est):
-    # 2,000 training rows after the 10% validation split is where it changes
+def test_auto_ensemble_has_8_members_on_small_tables_and_2_on_large(Est):
+    # with one held-out split, 2,000 training rows after the 10% validation
+    # split is where it changes (a cross-fitted fit has one member a group:
+    # tests/test_cross_fit.py)
     X, y = make_classification(n_samples=2300, n_features=5, random_state=0)
-    small = Est(max_iter=1, random_state=0).fit(X[:2200], y[:2200])  # 1,980 training rows
-    large = Est(max_iter=1, random_state=0).fit(X, y)  # 2,070
-    assert (small.n_ensemble_, large.n_ensemble_) == (8, 4)
-    assert small.module_.head_weight.shape[0] == 8 and large.module_.head_weight.shape[0] == 4
+    held = {"early_stopping": True, "max_iter": 1, "random_state": 0}
+    small = Est(**held).fit(X[:2200], y[:2200])  # 1,980 training rows
+    large = Est(**held).fit(X, y)  # 2,070
+    assert (small.n_ensemble_, large.n_ensemble_) == (8, 2)
+    assert small.module_.head_weight.shape[0] == 8 and large.module_.head_weight.shape[0] == 2
     # an explicit count is used as given, on any table
     assert Est(n_ensemble=8, max_iter=1, random_state=0).fit(X, y).n_ensemble_ == 8
     # the count survives saving: the loaded model predicts what the fitted one did
     loaded = pickle.loads(pickle.dumps(large))
-    assert loaded.n_ensemble_ == 4
+    assert loaded.n_ensemble_ == 2
     np.testing.assert_array_equal(loaded.predict(X[:50]), large.predict(X[:50]))
     # warm_start keeps the fitted network, members included, whatever the rows
     large.set_params(warm_start=True).fit(X[:300], y[:300])
-    assert large.n_ensemble_ == 4 and large.module_.head_weight.shape[0] == 4
+    assert large.n_ensemble_ == 2 and large.module_.head_weight.shape[0] == 2
 
 
 @pytest.mark.parametrize("Est", [NeuralNetClassifier, NeuralNetRegressor])

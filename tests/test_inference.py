@@ -47,6 +47,8 @@ OPTIONS = list(
         [True, False],
         [1, 3],
     )
+) + list(  # 4 members on these 300 rows: cross-fitted, 4 groups (tests/test_cross_fit.py)
+    itertools.product(["relu", "selu"], ["piecewise", None], [True, False], [4])
 )
 
 

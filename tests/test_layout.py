@@ -59,6 +59,7 @@ PUBLIC = {
         "ACTIVATIONS",
         "MLP",
         "FeatureScale",
+        "GroupedLinear",
         "PeriodicEmbedding",
         "PiecewiseLinearEmbedding",
         "TabularMLP",

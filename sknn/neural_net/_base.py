@@ -20,7 +20,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from sknn.neural_net import _continue, _plan
+from sknn.neural_net import _continue, _cross_fit, _plan
 from sknn.neural_net._data_parallel import train_on_dask
 from sknn.neural_net._inputs import input_path
 from sknn.neural_net._outputs import as_members
@@ -260,11 +260,13 @@ class BaseNeuralNet(
         X = path.encode(X, reset=not reuse, sample_weight=sample_weight)
         if not reuse:
             self._rng = check_random_state(self.random_state)
-        train_idx, valid_idx = _plan.split(self, n_rows(X), self._stratify(y_enc), incremental)
+        fold, train_idx, valid_idx = _cross_fit.fit_rows(  # fold: None, or cross-fitted
+            self, n_rows(X), self._stratify(y_enc), incremental=incremental, reuse=reuse
+        )
         device = resolve_device("cpu" if self.data_parallel else self.device)
         with _plan.seeded_torch(self._rng, device) as seed:
             if not reuse:
-                for name, value in _plan.network_choices(self, len(train_idx)).items():
+                for name, value in _plan.network_choices(self, len(train_idx), fold).items():
                     setattr(self, name, value)
                 two_d = isinstance(X, np.ndarray) and X.ndim == 2  # the rows of X_build
                 self._n_build_features = X.shape[1] if two_d else 0
@@ -275,10 +277,9 @@ class BaseNeuralNet(
             else:
                 _plan.continued_network(self, path, device)
             y_enc = self._adapt_targets(y_enc)
-            train = _plan.training_data(path, X, y_enc, sample_weight, train_idx, device)
-            valid = None
-            if valid_idx is not None:
-                valid = _plan.training_data(path, X, y_enc, sample_weight, valid_idx, device)
+            train, valid = _cross_fit.fit_data(
+                self, path, (X, y_enc, sample_weight), (fold, train_idx, valid_idx), device
+            )
             if self.data_parallel == "dask":  # the same training, on the cluster's workers
                 train_on_dask(self, train, valid, seed, incremental)
             else:

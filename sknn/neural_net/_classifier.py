@@ -11,6 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import column_or_1d
 
 from sknn.neural_net._base import BaseNeuralNet
+from sknn.neural_net._cross_fit import validation_output
 from sknn.neural_net._docs import document_parameters
 from sknn.neural_net._links import ClassifierLink
 from sknn.neural_net._targets import class_codes, class_weight_factors, label_kind
@@ -32,7 +33,13 @@ early_stopping : bool or "auto", default="auto"
     ``n_iter_no_change`` epochs without a validation-loss improvement of
     ``tol``, and restore the weights of the best epoch. ``"auto"`` does so
     whenever the validation set would have at least 10 rows; otherwise
-    training stops when the training loss stalls.""",
+    training stops when the training loss stalls. On tables under 5,000
+    rows ``"auto"`` cross-fits instead of holding rows out: the rows fall
+    into 4 stratified folds, the members into 4 groups with embeddings and
+    hidden layers of their own; group ``g`` trains on the rows outside
+    fold ``g``, and each row is validated (and calibrates) on the group
+    that never trained on it. Every row trains and every row validates;
+    predictions average all groups.""",
     module="""\
 module : torch.nn.Module class, factory or instance, default=None
     Your own network instead of the built-in tabular MLP. A class or factory
@@ -253,9 +260,11 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         self.temperature_ = 1.0
         if valid is None or self.criterion is not None:
             return
-        logits = self._combined(predict_in_chunks(self.module_, valid.X).double())
-        y = valid.y.double() if valid.y.is_floating_point() else valid.y
         weight = None if valid.weight is None else valid.weight.double()
+        logits, weight = validation_output(
+            self, predict_in_chunks(self.module_, valid.X).double(), weight
+        )
+        y = valid.y.double() if valid.y.is_floating_point() else valid.y
         self.temperature_ = fit_temperature(logits, y, weight, task_loss(self._output_kind))
 
     @array_api.fits_any_namespace

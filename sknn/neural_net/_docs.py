@@ -54,11 +54,13 @@ n_ensemble : int or "auto", default="auto"
     each has its own output layer; training minimizes the mean of the
     members' losses and predictions average their probabilities (their
     values, for regression). Training and prediction cost grow about
-    linearly with it; 1 gives a single network. ``"auto"``: 8 members
-    below 2,000 training rows (after the validation split), where their
-    averaging cuts the variance of a small table, and 4 from there, where
-    more members cost time but barely add accuracy; the number a fit used
-    is ``n_ensemble_``. ``numeric_embedding``,
+    linearly with it; 1 gives a single network. ``"auto"``: 4 members in
+    4 cross-fitted groups where ``early_stopping="auto"`` cross-fits
+    (tables under 5,000 rows); otherwise 8 members below 2,000 training
+    rows (after the validation split), where their averaging cuts the
+    variance of a small table, and 2 from there, where more members cost
+    time but barely add accuracy. The number a fit used is
+    ``n_ensemble_``, its groups ``n_groups_``. ``numeric_embedding``,
     ``feature_scale`` and ``n_ensemble`` shape the built-in network only:
     a custom ``module`` is used as given.""",
     "optimizer": """\
@@ -94,7 +96,8 @@ lr_schedule : {"cosine", "constant", "plateau"}, default="cosine"
     ``n_iter_no_change // 2`` epochs without improvement.""",
     "validation_fraction": """\
 validation_fraction : float, default=0.1
-    Share of the data held out for early stopping.""",
+    Share of the data held out for early stopping when it holds out one
+    split (a cross-fitted fit validates every row; see ``early_stopping``).""",
     "n_iter_no_change": """\
 n_iter_no_change : int, default=5
     Patience of early stopping, in epochs. The best epoch's weights are
@@ -126,7 +129,8 @@ data_parallel : {"dask"} or None, default=None
     (``torch.distributed``, gloo), on their CPUs. ``batch_size`` and the
     learning rate are the global batch's, the row order is the one a single
     process draws, and the fitted model is an ordinary one, equal to a
-    single-process fit up to float rounding. The encoding and the validation
+    single-process fit of one held-out split up to float rounding (it does
+    not cross-fit; see ``early_stopping``). The encoding and the validation
     split are computed here; each worker receives the encoded rows. A Dask
     DataFrame is not gathered: the one pass over its partitions fits the
     encoder and picks the validation rows, then each worker streams its own
@@ -220,6 +224,9 @@ n_ensemble_ : int
     Members of the built-in network's implicit ensemble: ``n_ensemble``,
     or what ``"auto"`` made of it for the training rows (1 with a custom
     ``module``).
+n_groups_ : int
+    Groups of members with embeddings and hidden layers of their own: 4
+    for a cross-fitted fit (see ``early_stopping``), else 1.
 history_ : sknn.training.History
     One dict per epoch: ``train_loss`` (the plain loss, comparable with
     ``valid_loss``), ``valid_loss``, ``valid_score``, ``lr`` (the

@@ -145,6 +145,7 @@ class TabularInput(_InputPath):
             n_periodic=n_continuous,
             feature_scale=est.feature_scale,
             n_ensemble=est.n_ensemble_,
+            n_groups=getattr(est, "n_groups_", 1),  # 1 in models saved before cross-fitting
             bin_edges=edges,
             **({} if width is None else {"embedding_width": width}),
         )

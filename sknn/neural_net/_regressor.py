@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from sknn.neural_net import _intervals
 from sknn.neural_net._base import BaseNeuralNet
+from sknn.neural_net._cross_fit import validation_output
 from sknn.neural_net._docs import document_parameters
 from sknn.neural_net._links import RegressorLink
 from sknn.neural_net._regression_losses import (
@@ -246,8 +247,8 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         self.conformity_scores_ = None
         if valid is None:
             return
-        out = self._combined(predict_in_chunks(self.module_, valid.X).double())
-        pred = self._output_link().values_tensor(out)
+        outputs = predict_in_chunks(self.module_, valid.X).double()
+        pred = self._output_link().values_tensor(validation_output(self, outputs, valid.weight)[0])
         y = valid.y.double().numpy() * self._y_scale + self._y_mean
         self.conformity_scores_ = _intervals.conformity_scores(
             pred.numpy(), y, band=self._n_quantiles > 1

@@ -1,6 +1,7 @@
 """Torch modules only: no scikit-learn, no estimators.
 
-Lives here: ``mlp.py`` (a plain MLP and the activations), ``tabular.py``
+Lives here: ``mlp.py`` (a plain MLP, the activations, hidden layers in
+independent groups), ``tabular.py``
 (:class:`TabularMLP`, the network for encoded tables with its implicit
 ensemble), ``embeddings.py`` (periodic and piecewise-linear numeric
 embeddings, the feature scale), ``inference.py`` (float64 copies of a fitted
@@ -21,7 +22,7 @@ from sknn.nn.embeddings import (
     PiecewiseLinearEmbedding,
     quantile_edges,
 )
-from sknn.nn.mlp import ACTIVATIONS, MLP
+from sknn.nn.mlp import ACTIVATIONS, MLP, GroupedLinear
 from sknn.nn.narrow_bmm import narrow_bmm, relu_narrow_bmm
 from sknn.nn.tabular import TabularMLP, embedding_dim
 
@@ -29,6 +30,7 @@ __all__ = [
     "ACTIVATIONS",
     "MLP",
     "FeatureScale",
+    "GroupedLinear",
     "PeriodicEmbedding",
     "PiecewiseLinearEmbedding",
     "TabularMLP",

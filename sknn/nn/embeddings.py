@@ -95,12 +95,16 @@ class PiecewiseLinearEmbedding(nn.Module):
         weights).
     dim : int
         Width of each feature's embedding (at least 2).
+    groups : int, default=1
+        Independent sets of learned functions. With more than one the output
+        is ``(groups, batch, n_features * dim)``: one embedding per group.
     """
 
     edges: torch.Tensor  # a buffer
 
-    def __init__(self, edges: torch.Tensor, dim: int = 4) -> None:
+    def __init__(self, edges: torch.Tensor, dim: int = 4, groups: int = 1) -> None:
         super().__init__()
+        self.groups = groups
         if dim < 2:
             raise ValueError(f"dim must be at least 2, got {dim}.")
         edges = torch.as_tensor(edges, dtype=torch.float32)
@@ -111,10 +115,13 @@ class PiecewiseLinearEmbedding(nn.Module):
         self.register_buffer("edges", edges.clone())
         n_bins = n_edges - 1
         bound = 1 / math.sqrt(n_bins)
+        # every group's functions side by side: one product mixes them all
         self.weight = nn.Parameter(
-            torch.empty(self.n_features, n_bins, dim - 1).uniform_(-bound, bound)
+            torch.empty(self.n_features, n_bins, groups * (dim - 1)).uniform_(-bound, bound)
         )
-        self.bias = nn.Parameter(torch.empty(self.n_features, dim - 1).uniform_(-bound, bound))
+        self.bias = nn.Parameter(
+            torch.empty(self.n_features, groups * (dim - 1)).uniform_(-bound, bound)
+        )
 
     @property
     def out_features(self) -> int:
@@ -144,7 +151,11 @@ class PiecewiseLinearEmbedding(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         per_feature = self._encode_per_feature(x)  # (n_features, batch, n_bins)
         mixed = narrow_bmm(per_feature, self.weight).transpose(0, 1) + self.bias
-        return torch.cat([x.unsqueeze(-1), mixed], dim=-1).flatten(1)
+        if self.groups == 1:
+            return torch.cat([x.unsqueeze(-1), mixed], dim=-1).flatten(1)
+        mixed = mixed.unflatten(-1, (self.groups, -1)).permute(2, 0, 1, 3)  # (G, B, f, dim - 1)
+        raw = x.unsqueeze(-1).expand(self.groups, -1, -1, 1)
+        return torch.cat([raw, mixed], dim=-1).flatten(2)
 
 
 def _spread(values: np.ndarray, n_edges: int) -> np.ndarray:

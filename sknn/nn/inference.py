@@ -26,6 +26,7 @@ from scipy.special import erf, expit
 from torch import nn
 
 from sknn.nn.embeddings import PeriodicEmbedding, PiecewiseLinearEmbedding
+from sknn.nn.mlp import GroupedLinear
 from sknn.nn.tabular import TabularMLP
 
 NumpyForward = Callable[[np.ndarray], np.ndarray]
@@ -99,6 +100,8 @@ def _numpy_steps(module: nn.Module) -> list[NumpyForward] | None:
         if type(leaf) is nn.Linear:
             bias = None if leaf.bias is None else _numpy(leaf.bias)
             steps.append(_affine(_numpy(leaf.weight).T.copy(), bias))
+        elif type(leaf) is GroupedLinear:  # (groups, n, in) @ (groups, in, out)
+            steps.append(_affine(_numpy(leaf.weight), _numpy(leaf.bias)))
         elif type(leaf) in _ELEMENTWISE:
             steps.append(_ELEMENTWISE[type(leaf)])
         elif type(leaf) is nn.GELU and leaf.approximate == "none":
@@ -141,9 +144,16 @@ def _numeric_embedding(module: TabularMLP) -> NumpyForward | None:
         return None
     mix_w, mix_b = _numpy(emb.weight), _numpy(emb.bias)
 
+    groups = emb.groups if isinstance(emb, PiecewiseLinearEmbedding) else 1
+
     def embed(x):
         mixed = np.einsum("bfk,fko->bfo", features(x), mix_w) + mix_b
-        return np.concatenate([x[:, :, None], mixed], axis=2).reshape(len(x), -1)
+        if groups == 1:
+            return np.concatenate([x[:, :, None], mixed], axis=2).reshape(len(x), -1)
+        n, f = x.shape
+        mixed = mixed.reshape(n, f, groups, -1).transpose(2, 0, 1, 3)  # (G, n, f, dim - 1)
+        raw = np.broadcast_to(x[None, :, :, None], (groups, n, f, 1))
+        return np.concatenate([raw, mixed], axis=3).reshape(groups, n, -1)
 
     return embed
 
@@ -158,20 +168,38 @@ def _tabular_step(module: TabularMLP, inner: list[NumpyForward]) -> NumpyForward
         adapter = _numpy(module.adapter)
         head_w, head_b = _numpy(module.head_weight), _numpy(module.head_bias)
 
+    groups = module.n_groups
+
+    def grouped(vectors):  # each group's category vectors: (n, groups * d) -> (groups, n, d)
+        return vectors if groups == 1 else vectors.reshape(len(vectors), groups, -1).swapaxes(0, 1)
+
     def embed(x):
         parts = []
         if numeric is not None:
             parts.append(numeric(x[:, :n_periodic]))
         if n_dense > n_periodic or not parts:
-            parts.append(x[:, n_periodic:n_dense])
+            dense = x[:, n_periodic:n_dense]
+            parts.append(dense if groups == 1 else np.broadcast_to(dense, (groups, *dense.shape)))
         if tables:
             codes = x[:, n_dense:].astype(np.int64)
-            parts += [t[codes[:, i]] for i, t in enumerate(tables)]
-        z = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
-        return z if scale is None else z * scale
+            parts += [grouped(t[codes[:, i]]) for i, t in enumerate(tables)]
+        z = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
+        if scale is None:
+            return z
+        return z * scale if groups == 1 else z * scale.reshape(groups, 1, -1)
 
     def step(x):
         x = embed(x)
+        if (
+            groups > 1
+        ):  # (groups, n, W) -> every member's rows by group, (groups, k / groups * n, W)
+            n = x.shape[1]
+            x = np.repeat(x, k // groups, axis=0) * adapter[:, None, :]
+            x = x.reshape(groups, -1, x.shape[-1])
+            for f in inner:
+                x = f(x)
+            x = x.reshape(k, n, -1)
+            return np.einsum("kbh,kho->bko", x, head_w) + head_b
         if k > 1:
             x = x[:, None, :] * adapter
         for f in inner:

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from sknn.nn.embeddings import FeatureScale, PeriodicEmbedding, PiecewiseLinearEmbedding
-from sknn.nn.mlp import MLP
+from sknn.nn.mlp import MLP, grouped_hidden_layers
 from sknn.nn.narrow_bmm import narrow_bmm, relu_narrow_bmm
 
 
@@ -59,6 +59,11 @@ class TabularMLP(nn.Module):
         Put a :class:`~sknn.nn.FeatureScale` before the hidden layers.
     n_ensemble : int
         Number of ensemble members.
+    n_groups : int, default=1
+        Groups of members with hidden layers of their own: ``n_groups`` copies
+        of the hidden layers, each shared by ``n_ensemble // n_groups``
+        consecutive members (1: every member shares one). Independent groups
+        can be trained on different rows (cross-fitting).
 
     Shape
     -----
@@ -92,13 +97,21 @@ class TabularMLP(nn.Module):
         n_ensemble: int = 1,
         bin_edges: torch.Tensor | None = None,
         embedding_width: int = 4,
+        n_groups: int = 1,
     ) -> None:
         super().__init__()
+        if n_groups < 1 or n_ensemble % n_groups:
+            raise ValueError(
+                f"n_groups={n_groups} must divide n_ensemble={n_ensemble} into equal groups."
+            )
+        if n_groups > 1 and n_periodic and bin_edges is None:
+            raise ValueError("Groups of members take piecewise-linear or no numeric embeddings.")
         if not 0 <= n_periodic <= n_dense:
             raise ValueError(f"n_periodic must be in [0, n_dense={n_dense}], got {n_periodic}.")
         self.n_dense = n_dense
         self.n_periodic = n_periodic
         self.n_ensemble = n_ensemble
+        self.n_groups = n_groups
         self.periodic = None
         if n_periodic and bin_edges is None:
             self.periodic = PeriodicEmbedding(n_periodic, dim=embedding_width)
@@ -106,22 +119,27 @@ class TabularMLP(nn.Module):
         if n_periodic and bin_edges is not None:
             if len(bin_edges) != n_periodic:
                 raise ValueError(f"bin_edges has {len(bin_edges)} rows for {n_periodic} columns.")
-            self.piecewise = PiecewiseLinearEmbedding(bin_edges, dim=embedding_width)
+            self.piecewise = PiecewiseLinearEmbedding(bin_edges, embedding_width, n_groups)
         numeric = self.periodic or self.piecewise
-        self.embeddings = nn.ModuleList(
-            nn.Embedding(size, embedding_dim(size)) for size in cardinalities
+        self.embeddings = nn.ModuleList(  # each group's vectors side by side
+            nn.Embedding(size, n_groups * embedding_dim(size)) for size in cardinalities
         )
         width = (
             (numeric.out_features if numeric else 0)
             + (n_dense - n_periodic)
             + sum(embedding_dim(size) for size in cardinalities)
         )
-        self.scale = FeatureScale(width) if feature_scale else None
+        self.scale = FeatureScale(n_groups * width) if feature_scale else None
         if n_ensemble == 1:
             self.mlp = MLP(width, n_outputs, hidden_layer_sizes, activation, dropout)
             return
-        backbone = MLP(width, 1, hidden_layer_sizes, activation, dropout)
-        self.mlp = nn.Sequential(*list(backbone)[:-1])  # the hidden layers, shared
+        if n_groups > 1:  # (groups, rows, width) through each group's own layers
+            self.mlp = grouped_hidden_layers(
+                width, hidden_layer_sizes, activation, dropout, n_groups
+            )
+        else:
+            backbone = MLP(width, 1, hidden_layer_sizes, activation, dropout)
+            self.mlp = nn.Sequential(*list(backbone)[:-1])  # the hidden layers, shared
         self.adapter = nn.Parameter(torch.randint(0, 2, (n_ensemble, width)) * 2.0 - 1.0)
         last = hidden_layer_sizes[-1] if len(hidden_layer_sizes) else width
         bound = 1 / math.sqrt(last)
@@ -133,27 +151,39 @@ class TabularMLP(nn.Module):
     def macs_per_row(self) -> int:
         """Approximate multiply-adds of one row's forward pass.
 
-        The shared hidden layers run once per ensemble member, and each
+        The hidden layers (a group's own, or the shared ones) run once per
+        ensemble member, and each
         periodic frequency costs about one multiply-add per output value.
         """
-        shared = sum(p.numel() for p in self.mlp.parameters())
-        others = sum(p.numel() for p in self.parameters()) - shared
-        return self.n_ensemble * shared + others
+        hidden = sum(p.numel() for p in self.mlp.parameters())  # every group's
+        others = sum(p.numel() for p in self.parameters()) - hidden
+        return self.n_ensemble * hidden // self.n_groups + others
 
     def embed(self, x: torch.Tensor, scaled: bool = True) -> torch.Tensor:
-        """The concatenated input of the hidden layers (times the feature scale if ``scaled``)."""
-        n_periodic, n_dense = self.n_periodic, self.n_dense
+        """The concatenated input of the hidden layers (times the feature scale if ``scaled``).
+
+        ``(batch, width)``, or ``(n_groups, batch, width)`` for groups of members,
+        each group with embeddings of its own.
+        """
+        n_periodic, n_dense, groups = self.n_periodic, self.n_dense, self.n_groups
         parts = []
         numeric = self.periodic if self.piecewise is None else self.piecewise
         if numeric is not None:
             parts.append(numeric(x[:, :n_periodic]))
         if n_dense > n_periodic or not parts:
-            parts.append(x[:, n_periodic:n_dense])
+            dense = x[:, n_periodic:n_dense]
+            parts.append(dense if groups == 1 else dense.expand(groups, -1, -1))
         if len(self.embeddings):
             codes = x[:, n_dense:].long()
-            parts += [emb(codes[:, i]) for i, emb in enumerate(self.embeddings)]
-        z = parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
-        return z if self.scale is None or not scaled else self.scale(z)
+            for i, emb in enumerate(self.embeddings):
+                vectors = emb(codes[:, i])
+                if groups > 1:  # (B, G * d) -> (G, B, d)
+                    vectors = vectors.unflatten(-1, (groups, -1)).transpose(0, 1)
+                parts.append(vectors)
+        z = parts[0] if len(parts) == 1 else torch.cat(parts, dim=-1)
+        if self.scale is None or not scaled:
+            return z
+        return self.scale(z) if groups == 1 else z * self.scale.weight.view(groups, 1, -1)
 
     def _fused_last_relu(self) -> bool:
         """Whether training may fuse the last hidden ReLU with the heads."""
@@ -173,14 +203,25 @@ class TabularMLP(nn.Module):
         # heads are one batched matmul over contiguous blocks. The feature
         # scale joins the members' vectors (k x width values) rather than
         # multiplying every row once more.
-        k = self.n_ensemble
-        adapter = self.adapter if self.scale is None else self.adapter * self.scale.weight
+        k, groups = self.n_ensemble, self.n_groups
         z = self.embed(x, scaled=False)
-        members = (z.unsqueeze(0) * adapter.unsqueeze(1)).flatten(0, 1)  # (k * B, W)
+        if groups == 1:
+            adapter = self.adapter if self.scale is None else self.adapter * self.scale.weight
+            members = (z.unsqueeze(0) * adapter.unsqueeze(1)).flatten(0, 1)  # (k * B, W)
+        else:  # each group's embedding to its k / groups consecutive members
+            adapter = self.adapter
+            if self.scale is not None:
+                adapter = adapter * self.scale.weight.view(groups, -1).repeat_interleave(
+                    k // groups, dim=0
+                )
+            z = z if k == groups else z.repeat_interleave(k // groups, dim=0)  # (k, B, W)
+            # (groups, k / groups * B, W): each group's rows through its own layers
+            members = (z * adapter.unsqueeze(1)).unflatten(0, (groups, -1)).flatten(1, 2)
+        width = self.head_weight.shape[1]  # of the last hidden layer
         if self._fused_last_relu():
-            pre = self.mlp[:-1](members).unflatten(0, (k, -1))  # (k, B, H) before the ReLU
+            pre = self.mlp[:-1](members).reshape(k, -1, width)  # (k, B, H) before the ReLU
             out = relu_narrow_bmm(pre, self.head_weight)
         else:
-            hidden = self.mlp(members).unflatten(0, (k, -1))  # (k, B, H)
+            hidden = self.mlp(members).reshape(k, -1, width)  # (k, B, H)
             out = narrow_bmm(hidden, self.head_weight)
         return (out + self.head_bias.unsqueeze(1)).transpose(0, 1)  # (B, k, n_outputs)

@@ -173,48 +173,85 @@ def members_loss(loss: LossFn) -> LossFn:
     """Train every member of ``(batch, k, n)`` outputs: the mean of their losses.
 
     The ``k * batch`` rows are scored at once, each member against the same
-    targets and weights.
+    targets, and the same weights or, given ``(batch, k)`` weights, its own
+    (a cross-fitted member trains on some rows only: 0 on the others).
     """
 
     def each_member(out, y, weight):
         k = out.shape[1]
         if k == 1:
-            return loss(out[:, 0], y, weight)
+            return loss(
+                out[:, 0], y, weight if weight is None or weight.dim() == 1 else weight[:, 0]
+            )
         out = out.flatten(0, 1)
         y = y.repeat_interleave(k, dim=0)
-        weight = None if weight is None else weight.repeat_interleave(k)
+        if weight is not None:  # per row, or (batch, k) per row and member
+            weight = weight.flatten() if weight.dim() == 2 else weight.repeat_interleave(k)
         return loss(out, y, weight)
 
     return each_member
 
 
-def combine(out: torch.Tensor, kind: str) -> torch.Tensor:
+def combine(out: torch.Tensor, kind: str, members: torch.Tensor | None = None) -> torch.Tensor:
     """Combine ``(batch, k, n)`` member outputs into one ``(batch, n)`` output.
 
     ``"softmax"``: the log of the members' mean probability (still valid
     logits); ``"binary"``/``"multilabel"``: the logit of the mean sigmoid
     probability; ``"regression"``: the mean value; ``"log_regression"``: the
     log of the mean of ``exp(out)`` (members predicting log-means).
+    ``members``, a ``(batch, k)`` mask, combines each row's selected members
+    only (each row needs one).
     """
     k = out.shape[1]
-    if k == 1:
+    log_mask: torch.Tensor | float
+    log_k: torch.Tensor | float
+    if members is not None:
+        count = members.sum(dim=1, keepdim=True).to(out.dtype)  # (batch, 1)
+        if kind == "regression":
+            return (out * members.unsqueeze(2)).sum(dim=1) / count
+        # the log of a mean over the selected members: the others count as -inf
+        log_mask = torch.where(members, 0.0, -math.inf).to(out.dtype).unsqueeze(2)
+        log_k = count.log()
+    elif k == 1:
         return out[:, 0]
-    if kind == "regression":
-        return out.mean(dim=1)
-    log_k = math.log(k)
+    else:
+        if kind == "regression":
+            return out.mean(dim=1)
+        log_mask, log_k = 0.0, math.log(k)
     if kind == "log_regression":
-        return torch.logsumexp(out, dim=1) - log_k
+        return torch.logsumexp(out + log_mask, dim=1) - log_k
     if kind == "softmax":
-        return torch.logsumexp(torch.log_softmax(out, dim=-1), dim=1) - log_k
-    log_p = torch.logsumexp(F.logsigmoid(out), dim=1) - log_k
-    log_not_p = torch.logsumexp(F.logsigmoid(-out), dim=1) - log_k
+        return torch.logsumexp(torch.log_softmax(out, dim=-1) + log_mask, dim=1) - log_k
+    log_p = torch.logsumexp(F.logsigmoid(out) + log_mask, dim=1) - log_k
+    log_not_p = torch.logsumexp(F.logsigmoid(-out) + log_mask, dim=1) - log_k
     return log_p - log_not_p
 
 
+def out_of_fold(
+    out: torch.Tensor, kind: str, weight: torch.Tensor | None
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The combined output and each row's weight; ``(batch, k)`` weights select members.
+
+    A cross-fitted fit validates each row on the members that never trained on
+    it: its weights are the row's weight for those members and 0 for the others.
+    """
+    if weight is None or weight.dim() == 1:
+        return combine(out, kind), weight
+    members = weight > 0
+    rows = weight.sum(dim=1) / members.sum(dim=1).clamp_min(1)
+    members |= ~members.any(dim=1, keepdim=True)  # a row of weight 0: any finite output
+    return combine(out, kind, members), rows
+
+
 def combined_loss(loss: LossFn, kind: str) -> LossFn:
-    """``loss`` of the combined prediction: how the ensemble as a whole scores."""
+    """``loss`` of the combined prediction: how the ensemble as a whole scores.
+
+    With ``(batch, k)`` weights, each row's prediction combines the members
+    its weights select (see :func:`out_of_fold`).
+    """
 
     def ensemble(out, y, weight):
-        return loss(combine(out, kind), y, weight)
+        combined, rows = out_of_fold(out, kind, weight)
+        return loss(combined, y, rows)
 
     return ensemble

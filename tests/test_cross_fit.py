@@ -1,0 +1,138 @@
+"""Cross-fitting: on small tables every row trains some members and validates the others."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.datasets import make_classification, make_regression
+from sklearn.model_selection import train_test_split
+
+from sknn import NeuralNetClassifier, NeuralNetRegressor
+from sknn.nn import GroupedLinear, TabularMLP
+from sknn.training.losses import combine, out_of_fold
+
+
+@pytest.mark.parametrize("Est", [NeuralNetClassifier, NeuralNetRegressor])
+def test_small_tables_cross_fit_four_groups_and_large_ones_hold_out_a_split(Est):
+    make = make_classification if Est is NeuralNetClassifier else make_regression
+    X, y = make(n_samples=5_100, n_features=4, random_state=0)
+    small = Est(max_iter=2, random_state=0).fit(X[:600], y[:600])
+    assert (small.n_groups_, small.n_ensemble_) == (4, 4)
+    assert isinstance(small.module_.mlp[0], GroupedLinear)
+    assert small.module_.mlp[0].weight.shape[0] == 4
+    large = Est(max_iter=1, random_state=0).fit(X, y)  # 5,000 rows and more: one split
+    assert (large.n_groups_, large.n_ensemble_) == (1, 2)
+    assert isinstance(large.module_.mlp[0], torch.nn.Linear)
+    # an explicit early_stopping=True holds out validation_fraction as before
+    held = Est(early_stopping=True, max_iter=2, random_state=0).fit(X[:600], y[:600])
+    assert (held.n_groups_, held.n_ensemble_) == (1, 8)
+    # explicit members cross-fit in four groups when they divide into them
+    eight = Est(n_ensemble=8, max_iter=2, random_state=0).fit(X[:600], y[:600])
+    assert (eight.n_groups_, eight.n_ensemble_) == (4, 8)
+    six = Est(n_ensemble=6, max_iter=2, random_state=0).fit(X[:600], y[:600])
+    assert (six.n_groups_, six.n_ensemble_) == (1, 6)
+    # too few rows for a validation split: none, as before (the whole schedule trains)
+    tiny = Est(max_iter=2, random_state=0).fit(X[:80], y[:80])
+    assert tiny.n_groups_ == 1 and tiny.validation_scores_ is None
+
+
+def test_validation_is_out_of_fold_labels_that_are_noise_score_chance():
+    # every row its own category and a coin-flip label: nothing generalises.
+    # A network whose validation rows had trained any part of it (a shared
+    # category embedding learns each row's label) scored 0.60-0.67 here
+    scores = []
+    for seed in range(2):
+        rng = np.random.default_rng(seed)
+        n = 600
+        X = pd.DataFrame(
+            {
+                "a": rng.normal(size=n),
+                "b": rng.normal(size=n),
+                "id": pd.Categorical([f"row{i}" for i in range(n)]),
+            }
+        )
+        y = rng.integers(0, 2, size=n)
+        est = NeuralNetClassifier(max_iter=60, n_iter_no_change=1000, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the ID-like column's warning
+            est.fit(X, y)
+        assert est.n_groups_ == 4 and est.n_iter_ == 60
+        scores.append(np.mean(est.validation_scores_[-20:]))
+    assert np.mean(scores) < 0.56
+
+
+def test_every_row_trains_and_every_group_learns_a_different_network():
+    X, y = make_regression(n_samples=400, n_features=5, noise=5.0, random_state=0)
+    est = NeuralNetRegressor(max_iter=10, random_state=0).fit(X, y)
+    weights = est.module_.mlp[0].weight.detach()
+    for g in range(1, 4):
+        assert not torch.allclose(weights[0], weights[g])
+    with torch.no_grad():
+        members = est.module_(torch.as_tensor(est.encoder_.transform(X[:5])))
+    assert members.shape[:2] == (5, 4)
+    assert members.std(dim=1).mean().item() > 1e-3
+    assert est.score(X, y) > 0.9
+
+
+def test_a_cross_fitted_fit_is_reproducible_saved_and_continued():
+    X, y = make_classification(n_samples=500, n_features=6, random_state=1)
+    a = NeuralNetClassifier(max_iter=5, random_state=3).fit(X, y)
+    b = NeuralNetClassifier(max_iter=5, random_state=3).fit(X, y)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    loaded = pickle.loads(pickle.dumps(a))
+    assert loaded.n_groups_ == 4
+    np.testing.assert_allclose(loaded.predict_proba(X), a.predict_proba(X), rtol=1e-6)
+    # a warm start continues the grouped network, cross-fitting again
+    a.set_params(warm_start=True, max_iter=3).fit(X[:300], y[:300])
+    assert a.n_groups_ == 4 and a.validation_scores_ is not None
+    # a partial fit trains every member on every row (no validation)
+    a.partial_fit(X[:100], y[:100])
+    assert a.n_groups_ == 4 and np.isfinite(a.predict_proba(X)).all()
+
+
+def test_rows_of_zero_weight_neither_train_nor_validate():
+    X, y = make_regression(n_samples=300, n_features=4, noise=1.0, random_state=0)
+    w = np.ones(len(y))
+    w[:30] = 0.0
+    y_bad = y.copy()
+    y_bad[:30] = 1e6  # would wreck the fit if they counted
+    est = NeuralNetRegressor(max_iter=20, random_state=0).fit(X, y_bad, sample_weight=w)
+    assert est.n_groups_ == 4
+    assert np.isfinite(est.validation_scores_).all()
+    assert est.score(X[30:], y[30:]) > 0.8
+
+
+def test_out_of_fold_combines_only_the_members_a_row_selects():
+    out = torch.randn(6, 4, 3)
+    weight = torch.zeros(6, 4)
+    weight[:3, :2] = 1.0
+    weight[3:, 2:] = 2.0
+    combined, rows = out_of_fold(out, "softmax", weight)
+    torch.testing.assert_close(combined[:3], combine(out[:3, :2], "softmax"))
+    torch.testing.assert_close(combined[3:], combine(out[3:, 2:], "softmax"))
+    torch.testing.assert_close(rows, torch.tensor([1.0, 1.0, 1.0, 2.0, 2.0, 2.0]))
+
+
+def test_groups_must_divide_the_members():
+    with pytest.raises(ValueError, match="n_groups=3 must divide n_ensemble=4"):
+        TabularMLP(3, [], 1, (8,), n_ensemble=4, n_groups=3)
+
+
+def test_cross_fitting_scores_no_worse_than_one_held_out_split():
+    # several small regression tables' worth of splits: the cross-fitted
+    # default against the same network validated on one held-out split
+    scores = {"cross": [], "held": []}
+    for seed in range(4):
+        X, y = make_regression(
+            n_samples=500, n_features=8, n_informative=6, noise=20.0, random_state=seed
+        )
+        y = y + 30 * np.sin(X[:, 0])
+        Xtr, Xte, ytr, yte = train_test_split(X, y, random_state=seed)
+        cross = NeuralNetRegressor(random_state=seed).fit(Xtr, ytr)
+        held = NeuralNetRegressor(early_stopping=True, n_ensemble=4, random_state=seed)
+        scores["cross"].append(cross.score(Xte, yte))
+        scores["held"].append(held.fit(Xtr, ytr).score(Xte, yte))
+    assert np.mean(scores["cross"]) >= np.mean(scores["held"]) - 0.01
