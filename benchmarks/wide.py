@@ -64,7 +64,7 @@ from models import (  # noqa: E402
     scaled_target,
     standard_preprocessing,
 )
-from wide_report import HELD_OUT, NOW, PREVIOUS, ROUND3  # noqa: E402
+from wide_report import HELD_OUT, NOW, PREVIOUS, ROUND3, TWO_MEMBERS  # noqa: E402
 from wide_tables import MAX_TRAIN, TABLES  # noqa: E402
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
@@ -378,6 +378,23 @@ class _HeldOut(_Adjusted):
 # rerun beside today's defaults (round4_lines in wide_report.py)
 MODELS[HELD_OUT] = lambda task, seed, n_classes: _HeldOut(make_sknn(task, seed, n_classes))
 LEVERS[f"{NOW}4 cross-fitted networks"] = _CrossFitNetworks
+
+
+class _FromRows(_Adjusted):
+    """sknn with ``params`` changed on tables of ``rows`` rows or more (all of them)."""
+
+    def __init__(self, model, rows: int, params: dict):
+        super().__init__(model)
+        self.rows, self.params = rows, params
+
+    def adjust(self, X) -> dict:
+        return self.params if len(X) >= self.rows else {}
+
+
+# round 4: with cross-fitting below 5,000 rows, 2 members above (rejected: GSS7402)
+LEVERS[TWO_MEMBERS] = lambda task, seed, n_classes: _FromRows(
+    make_sknn(task, seed, n_classes), 5000, {"n_ensemble": 2}
+)
 MODELS.update(LEVERS)
 
 

@@ -41,6 +41,10 @@ ROUND4_BASE = "sknn defaults of 0d2ee59"
 ROUND4_BASE_MLP = "sklearn MLP (0d2ee59 run)"
 # the defaults before cross-fitting, rerun beside today's (benchmarks/wide.py)
 HELD_OUT = "sknn before cross-fitting"
+# round 4's second change, rejected: 2 members where one split is held out (5,000
+# rows and more), run as the defaults beside HELD_OUT (the same invocation)
+TWO_MEMBERS = f"{NOW}2 members from 5,000 rows"
+LEVER_BASES[TWO_MEMBERS] = HELD_OUT
 RETIRED_LEVERS = "batch="
 
 PEERS = ["sklearn MLP", "HGB", "LightGBM"]

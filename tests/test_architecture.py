@@ -90,7 +90,7 @@ def test_numeric_embeddings_are_4_wide(Est):
 
 
 @pytest.mark.parametrize("Est", [NeuralNetClassifier, NeuralNetRegressor])
-def test_auto_ensemble_has_8_members_on_small_tables_and_2_on_large(Est):
+def test_auto_ensemble_has_8_members_on_small_tables_and_4_on_large(Est):
     # with one held-out split, 2,000 training rows after the 10% validation
     # split is where it changes (a cross-fitted fit has one member a group:
     # tests/test_cross_fit.py)
@@ -98,17 +98,17 @@ def test_auto_ensemble_has_8_members_on_small_tables_and_2_on_large(Est):
     held = {"early_stopping": True, "max_iter": 1, "random_state": 0}
     small = Est(**held).fit(X[:2200], y[:2200])  # 1,980 training rows
     large = Est(**held).fit(X, y)  # 2,070
-    assert (small.n_ensemble_, large.n_ensemble_) == (8, 2)
-    assert small.module_.head_weight.shape[0] == 8 and large.module_.head_weight.shape[0] == 2
+    assert (small.n_ensemble_, large.n_ensemble_) == (8, 4)
+    assert small.module_.head_weight.shape[0] == 8 and large.module_.head_weight.shape[0] == 4
     # an explicit count is used as given, on any table
     assert Est(n_ensemble=8, max_iter=1, random_state=0).fit(X, y).n_ensemble_ == 8
     # the count survives saving: the loaded model predicts what the fitted one did
     loaded = pickle.loads(pickle.dumps(large))
-    assert loaded.n_ensemble_ == 2
+    assert loaded.n_ensemble_ == 4
     np.testing.assert_array_equal(loaded.predict(X[:50]), large.predict(X[:50]))
     # warm_start keeps the fitted network, members included, whatever the rows
     large.set_params(warm_start=True).fit(X[:300], y[:300])
-    assert large.n_ensemble_ == 2 and large.module_.head_weight.shape[0] == 2
+    assert large.n_ensemble_ == 4 and large.module_.head_weight.shape[0] == 4
 
 
 @pytest.mark.parametrize("Est", [NeuralNetClassifier, NeuralNetRegressor])

@@ -24,7 +24,7 @@ def test_small_tables_cross_fit_four_groups_and_large_ones_hold_out_a_split(Est)
     assert isinstance(small.module_.mlp[0], GroupedLinear)
     assert small.module_.mlp[0].weight.shape[0] == 4
     large = Est(max_iter=1, random_state=0).fit(X, y)  # 5,000 rows and more: one split
-    assert (large.n_groups_, large.n_ensemble_) == (1, 2)
+    assert (large.n_groups_, large.n_ensemble_) == (1, 4)
     assert isinstance(large.module_.mlp[0], torch.nn.Linear)
     # an explicit early_stopping=True holds out validation_fraction as before
     held = Est(early_stopping=True, max_iter=2, random_state=0).fit(X[:600], y[:600])
@@ -37,6 +37,16 @@ def test_small_tables_cross_fit_four_groups_and_large_ones_hold_out_a_split(Est)
     # too few rows for a validation split: none, as before (the whole schedule trains)
     tiny = Est(max_iter=2, random_state=0).fit(X[:80], y[:80])
     assert tiny.n_groups_ == 1 and tiny.validation_scores_ is None
+
+
+def test_conformalized_quantiles_hold_out_a_split_and_point_losses_cross_fit():
+    X, y = make_regression(n_samples=600, n_features=4, noise=10.0, random_state=0)
+    quantiles = NeuralNetRegressor(loss="quantile", quantile=[0.05, 0.95], max_iter=3)
+    assert quantiles.fit(X, y).n_groups_ == 1
+    assert quantiles.conformity_scores_.shape == (60, 1)  # the 10% held out
+    point = NeuralNetRegressor(max_iter=3, random_state=0).fit(X, y)
+    assert point.n_groups_ == 4
+    assert point.conformity_scores_.shape == (600, 1)  # every row, out of fold
 
 
 def test_validation_is_out_of_fold_labels_that_are_noise_score_chance():
@@ -64,7 +74,7 @@ def test_validation_is_out_of_fold_labels_that_are_noise_score_chance():
     assert np.mean(scores) < 0.56
 
 
-def test_every_row_trains_and_every_group_learns_a_different_network():
+def test_each_group_learns_a_network_of_its_own():
     X, y = make_regression(n_samples=400, n_features=5, noise=5.0, random_state=0)
     est = NeuralNetRegressor(max_iter=10, random_state=0).fit(X, y)
     weights = est.module_.mlp[0].weight.detach()

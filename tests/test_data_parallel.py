@@ -308,7 +308,6 @@ def test_ranks_decide_alike_without_validation_data_and_with_weightless_rows(cli
     params = {
         "max_iter": 30, "early_stopping": False, "lr_schedule": "plateau", "n_iter_no_change": 2,
         "batch_size": 64, "random_state": 0, "n_threads": 1,
-        "n_ensemble": 4,  # the tolerances below were set on 4 members (the default until 2)
     }  # fmt: skip
     one = NeuralNetRegressor(**params).fit(X, Y, sample_weight=weight)
     two = NeuralNetRegressor(data_parallel="dask", **params).fit(X, Y, sample_weight=weight)

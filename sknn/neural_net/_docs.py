@@ -58,7 +58,7 @@ n_ensemble : int or "auto", default="auto"
     4 cross-fitted groups where ``early_stopping="auto"`` cross-fits
     (tables under 5,000 rows); otherwise 8 members below 2,000 training
     rows (after the validation split), where their averaging cuts the
-    variance of a small table, and 2 from there, where more members cost
+    variance of a small table, and 4 from there, where more members cost
     time but barely add accuracy. The number a fit used is
     ``n_ensemble_``, its groups ``n_groups_``. ``numeric_embedding``,
     ``feature_scale`` and ``n_ensemble`` shape the built-in network only:

@@ -152,7 +152,7 @@ def embedding_width(embedding: str | None) -> int | None:
 # cut variance, which small tables have much of; on large ones they mostly cost
 # (the shared layers run once per member)
 AUTO_MEMBERS = 8
-AUTO_MEMBERS_LARGE = 2
+AUTO_MEMBERS_LARGE = 4
 AUTO_MEMBERS_LARGE_ROWS = 2_000
 
 
@@ -160,11 +160,15 @@ def members(est, n_train: int, groups: int = 1) -> int:
     """``n_ensemble``, or what ``"auto"`` makes of it for ``n_train`` training rows.
 
     A cross-fitted fit (``groups > 1``) has one member a group. With one
-    held-out split: 8 below 2,000 training rows (on tables of 1,300 to 1,700
-    training rows, breast_cancer, digits, HMDA, 4 members lost 0.002-0.004
-    accuracy), 2 from there. On the wide benchmark's tuning tables of 20,000
-    training rows, 2 members against 4: mean +0.003 (DoctorContacts +0.023,
-    GSS7402 -0.004, the rest within 0.001) at about 0.6x the fit time.
+    held-out split: 8 below 2,000 training rows, 4 from there. On the wide
+    benchmark's tuning half (9 tables of 8,000 rows or more) 4 members took
+    0.51x the fit time of 8 at a mean R^2/accuracy change of -0.0001; on
+    tables of 1,300 to 1,700 training rows (breast_cancer, digits, HMDA) 4
+    members lost 0.002-0.004 accuracy. 2 members where one split is held out
+    (5,000 rows and more), tried beside cross-fitting: on the 9 such tuning
+    tables mean +0.0024 at 0.47-0.77x the time (DoctorContacts +0.023), but
+    GSS7402 -0.004 beyond 2 SE, and on the report half hotel_rates -0.003
+    (behind HistGradientBoosting beyond 2 SE with it): 4 stay.
     A module of one's own is one network.
     """
     if est.module is not None:

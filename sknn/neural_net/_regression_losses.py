@@ -176,12 +176,14 @@ early_stopping : bool or "auto", default="auto"
     ``tol``, and restore the best epoch's weights. ``"auto"`` does so
     whenever the validation set would have at least 10 rows. The held-out
     rows also calibrate :meth:`predict_interval`. On tables under 5,000
-    rows ``"auto"`` cross-fits instead of holding rows out: the rows fall
-    into 4 folds, the members into 4 groups with embeddings and hidden
-    layers of their own; group ``g`` trains on the rows outside fold ``g``,
-    and each row is validated, and calibrates the intervals, on the group
-    that never trained on it (one group's out-of-fold error: intervals for
-    the average of all four, which predictions are, err on the wide side).""",
+    rows ``"auto"`` cross-fits instead of holding rows out (except with
+    ``loss="quantile"``, whose conformalized band is calibrated on held-out
+    rows): the rows fall into 4 folds, the members into 4 groups with
+    embeddings and hidden layers of their own; group ``g`` trains on the
+    rows outside fold ``g``, and each row is validated, and calibrates the
+    intervals, on the group that never trained on it (one group's
+    out-of-fold error: intervals for the average of all four, which
+    predictions are, err on the wide side).""",
     "module": """\
 module : torch.nn.Module class, factory or instance, default=None
     Your own network instead of the built-in tabular MLP, returning one
