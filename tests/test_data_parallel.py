@@ -314,10 +314,13 @@ def test_ranks_decide_alike_without_validation_data_and_with_weightless_rows(cli
     # the same curve up to float drift, which may flip a borderline stop by an epoch
     assert abs(two.n_iter_ - one.n_iter_) <= 1 and two.n_iter_ > 10
     n = min(two.n_iter_, one.n_iter_)
-    np.testing.assert_allclose(two.loss_curve_[:n], one.loss_curve_[:n], rtol=1e-3)
+    # rounding of the summed gradients grows over the epochs: on the CI machine
+    # of 2026-12-05 (at this commit's parent too) the curves parted by 1.01e-3
+    # relative by epoch 28 and the predictions by 3.6e-3 (targets of scale 1)
+    np.testing.assert_allclose(two.loss_curve_[:n], one.loss_curve_[:n], rtol=2e-3)
     lr = two.history_.column("lr")[:n]
     assert lr == pytest.approx(one.history_.column("lr")[:n], rel=1e-6) and len(set(lr)) > 1
-    np.testing.assert_allclose(two.predict(X), one.predict(X), atol=1e-3)
+    np.testing.assert_allclose(two.predict(X), one.predict(X), atol=5e-3)
 
 
 def test_workers_sharing_a_process_and_fits_inside_a_dask_task_are_refused(client):

@@ -33,13 +33,12 @@ early_stopping : bool or "auto", default="auto"
     ``n_iter_no_change`` epochs without a validation-loss improvement of
     ``tol``, and restore the weights of the best epoch. ``"auto"`` does so
     whenever the validation set would have at least 10 rows; otherwise
-    training stops when the training loss stalls. On tables under 5,000
-    rows ``"auto"`` cross-fits instead of holding rows out: the rows fall
-    into 4 stratified folds, the members into 4 groups with embeddings and
-    hidden layers of their own; group ``g`` trains on the rows outside
-    fold ``g``, and each row is validated (and calibrates) on the group
-    that never trained on it. Every row trains and every row validates;
-    predictions average all groups.""",
+    training stops when the training loss stalls. Under 5,000 rows the
+    built-in network (not with periodic embeddings, a callable ``criterion``
+    or ``data_parallel``) cross-fits instead: 4 stratified folds, members
+    in 4 groups with embeddings and hidden layers of their own; group ``g``
+    trains on the rows outside fold ``g`` and validates (and calibrates)
+    fold ``g``. Every row trains and validates; predictions average all.""",
     module="""\
 module : torch.nn.Module class, factory or instance, default=None
     Your own network instead of the built-in tabular MLP. A class or factory
