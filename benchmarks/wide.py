@@ -112,6 +112,10 @@ class _Adjusted:
     def _n_train(self, X) -> float:
         return len(X) * (1 - self.model.validation_fraction)
 
+    def _n_held_out_train(self, X) -> int:
+        """The training rows of a fit that holds out ``validation_fraction``, exactly."""
+        return len(X) - int(np.ceil(self.model.validation_fraction * len(X)))
+
     def fit(self, X, y):
         self.model.set_params(**self.adjust(X))
         self.model.fit(X, y)
@@ -229,8 +233,7 @@ class _RateTimes(_Adjusted):
     def adjust(self, X) -> dict:
         from sknn.neural_net import _plan
 
-        n_train = len(X) - int(np.ceil(self.model.validation_fraction * len(X)))
-        batch = _plan.batch_size(self.model, n_train)
+        batch = _plan.batch_size(self.model, self._n_held_out_train(X))
         # what "auto" gives, also when an earlier fit left a number in the model
         rate = _plan.learning_rate(SimpleNamespace(learning_rate="auto"), batch)
         return {"learning_rate": rate * self.factor}
@@ -371,7 +374,7 @@ class _HeldOut(_Adjusted):
     8 members below 2,000 training rows, 4 from there."""
 
     def adjust(self, X) -> dict:
-        n_train = len(X) - int(np.ceil(self.model.validation_fraction * len(X)))
+        n_train = self._n_held_out_train(X)
         return {"early_stopping": True, "n_ensemble": 8 if n_train < 2000 else 4}
 
 
@@ -380,12 +383,8 @@ MODELS[HELD_OUT] = lambda task, seed, n_classes: _HeldOut(make_sknn(task, seed, 
 LEVERS[f"{NOW}4 cross-fitted networks"] = _CrossFitNetworks
 
 
-class _FromRows(_Adjusted):
+class _FromRows(_BelowRows):
     """sknn with ``params`` changed on tables of ``rows`` rows or more (all of them)."""
-
-    def __init__(self, model, rows: int, params: dict):
-        super().__init__(model)
-        self.rows, self.params = rows, params
 
     def adjust(self, X) -> dict:
         return self.params if len(X) >= self.rows else {}

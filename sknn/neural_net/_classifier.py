@@ -11,9 +11,9 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import column_or_1d
 
 from sknn.neural_net._base import BaseNeuralNet
-from sknn.neural_net._cross_fit import validation_output
 from sknn.neural_net._docs import document_parameters
 from sknn.neural_net._links import ClassifierLink
+from sknn.neural_net._plan import validation_output
 from sknn.neural_net._targets import class_codes, class_weight_factors, label_kind
 from sknn.sklearn_glue import array_api
 from sknn.sklearn_glue.dask_collections import is_dask, lazy_on_dask, streamed_accuracy

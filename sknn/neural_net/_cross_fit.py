@@ -18,7 +18,6 @@ import torch
 
 from sknn.neural_net import _plan
 from sknn.training import TrainingData
-from sknn.training.losses import out_of_fold
 
 # early_stopping="auto" below CROSS_FIT_ROWS rows (where it would hold out a
 # validation split): cross-fitting. The rows fall into CROSS_FIT_FOLDS folds and
@@ -55,7 +54,7 @@ def cross_fit_folds(
     """
     if incremental or est.early_stopping != "auto" or est.module is not None:
         return None
-    if getattr(est, "data_parallel", None):
+    if est.data_parallel:
         return None
     if est.criterion is not None and not isinstance(est.criterion, type):
         return None  # a callable may answer one number a batch: no per-row weights
@@ -131,10 +130,3 @@ def fit_data(est, path, data, rows, device):
     if valid_idx is None:
         return train, None
     return train, _plan.training_data(path, X, y_enc, weight, valid_idx, device)
-
-
-def validation_output(est, out: torch.Tensor, weight: torch.Tensor | None):
-    """The combined output and row weights of validation data: a cross-fitted row
-    combines only the members that never trained on it (see
-    :func:`~sknn.training.losses.out_of_fold`)."""
-    return out_of_fold(est._as_members(out), est._output_kind, weight)

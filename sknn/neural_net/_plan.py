@@ -306,12 +306,19 @@ def losses(est):
     return on_members(members_loss(objective)), report, on_members(combined_loss(plain, kind))
 
 
+def validation_output(est, out: torch.Tensor, weight: torch.Tensor | None):
+    """The combined output and row weights of validation data: a cross-fitted row
+    combines only the members that never trained on it (see
+    :func:`~sknn.training.losses.out_of_fold`)."""
+    return out_of_fold(est._as_members(out), est._output_kind, weight)
+
+
 def members_score(est):
     """The validation score of the members' combined prediction, from raw outputs."""
     score = est._score_fn()
 
     def members(out, y, weight):
-        combined, rows = out_of_fold(est._as_members(out), est._output_kind, weight)
+        combined, rows = validation_output(est, out, weight)
         return score(combined, y, rows)
 
     return members

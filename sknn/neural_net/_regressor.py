@@ -12,9 +12,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from sknn.neural_net import _intervals
 from sknn.neural_net._base import BaseNeuralNet
-from sknn.neural_net._cross_fit import validation_output
 from sknn.neural_net._docs import document_parameters
 from sknn.neural_net._links import RegressorLink
+from sknn.neural_net._plan import validation_output
 from sknn.neural_net._regression_losses import (
     LOG_LINK,
     PARAMETER_DOCS,

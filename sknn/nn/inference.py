@@ -190,9 +190,8 @@ def _tabular_step(module: TabularMLP, inner: list[NumpyForward]) -> NumpyForward
 
     def step(x):
         x = embed(x)
-        if (
-            groups > 1
-        ):  # (groups, n, W) -> every member's rows by group, (groups, k / groups * n, W)
+        if groups > 1:
+            # (groups, n, W) -> every member's rows by group, (groups, k / groups * n, W)
             n = x.shape[1]
             x = np.repeat(x, k // groups, axis=0) * adapter[:, None, :]
             x = x.reshape(groups, -1, x.shape[-1])
