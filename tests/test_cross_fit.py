@@ -126,6 +126,23 @@ def test_out_of_fold_combines_only_the_members_a_row_selects():
     torch.testing.assert_close(rows, torch.tensor([1.0, 1.0, 1.0, 2.0, 2.0, 2.0]))
 
 
+@pytest.mark.parametrize("n_ensemble", [4, 8])
+def test_a_fold_asks_each_row_of_its_own_group_only(n_ensemble):
+    torch.manual_seed(0)
+    edges = torch.sort(torch.randn(3, 9), dim=1).values
+    net = TabularMLP(
+        5, [4, 7], 2, (16,), n_periodic=3, n_ensemble=n_ensemble, n_groups=4, bin_edges=edges
+    ).eval()
+    codes = torch.stack([torch.randint(0, 4, (37,)), torch.randint(0, 7, (37,))], 1)
+    x = torch.cat([torch.randn(37, 5), codes.float()], 1)
+    for fold in (torch.randint(0, 4, (37,)), torch.tensor([0] * 36 + [3])):  # one fold empty
+        with torch.no_grad():
+            every, own = net(x), net(x, fold)
+        selected = (torch.arange(n_ensemble) // (n_ensemble // 4))[None, :] == fold[:, None]
+        torch.testing.assert_close(own[selected], every[selected])
+        assert (own[~selected] == 0).all()
+
+
 def test_groups_must_divide_the_members():
     with pytest.raises(ValueError, match="n_groups=3 must divide n_ensemble=4"):
         TabularMLP(3, [], 1, (8,), n_ensemble=4, n_groups=3)

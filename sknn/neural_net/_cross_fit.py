@@ -111,9 +111,12 @@ def cross_fitted_data(path, X, y_enc, weight, fold, n_members: int, device):
     def weighted(mask):
         return torch.as_tensor(w[:, None] * mask, dtype=torch.float32, device=device)
 
+    # validated out of fold only: each row through the one group that never trained
+    # on it (TabularMLP's ``fold``), not through every group
+    valid_X = {"x": X_t, "fold": torch.as_tensor(fold, device=device)}
     return (
         TrainingData(X=X_t, y=y_t, weight=weighted(~inside)),
-        TrainingData(X=X_t, y=y_t, weight=weighted(inside)),
+        TrainingData(X=valid_X, y=y_t, weight=weighted(inside)),
     )
 
 

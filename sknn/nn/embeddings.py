@@ -150,12 +150,18 @@ class PiecewiseLinearEmbedding(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         per_feature = self._encode_per_feature(x)  # (n_features, batch, n_bins)
-        mixed = narrow_bmm(per_feature, self.weight).transpose(0, 1) + self.bias
+        mixed = narrow_bmm(per_feature, self.weight)  # (f, B, n): a view of (f, n, B)
         if self.groups == 1:
+            mixed = mixed.transpose(0, 1) + self.bias
             return torch.cat([x.unsqueeze(-1), mixed], dim=-1).flatten(1)
-        mixed = mixed.unflatten(-1, (self.groups, -1)).permute(2, 0, 1, 3)  # (G, B, f, dim - 1)
-        raw = x.unsqueeze(-1).expand(self.groups, -1, -1, 1)
-        return torch.cat([raw, mixed], dim=-1).flatten(2)
+        # groups: assembled batch-last, (G, f, dim, B), so that every copy runs
+        # along the batch; an interleaved (G, B, f, dim) concatenation moved 1
+        # and 3 values at a time and took 8% of a cross-fitted training step
+        f, groups = self.n_features, self.groups
+        mixed = mixed.transpose(1, 2).unflatten(1, (groups, -1)) + self.bias.view(f, groups, -1, 1)
+        raw = x.t().unsqueeze(0).unsqueeze(2).expand(groups, -1, 1, -1)  # (G, f, 1, B)
+        z = torch.cat([raw, mixed.transpose(0, 1)], dim=2)  # (G, f, dim, B)
+        return z.flatten(1, 2).transpose(1, 2)  # (G, B, f * dim), batch-last in memory
 
 
 def _spread(values: np.ndarray, n_edges: int) -> np.ndarray:

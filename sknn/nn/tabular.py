@@ -180,7 +180,12 @@ class TabularMLP(nn.Module):
                 if groups > 1:  # (B, G * d) -> (G, B, d)
                     vectors = vectors.unflatten(-1, (groups, -1)).transpose(0, 1)
                 parts.append(vectors)
-        z = parts[0] if len(parts) == 1 else torch.cat(parts, dim=-1)
+        if len(parts) == 1:
+            z = parts[0]
+        elif groups == 1:
+            z = torch.cat(parts, dim=-1)
+        else:  # batch-last, as a grouped piecewise embedding is laid out
+            z = torch.cat([p.transpose(1, 2) for p in parts], dim=1).transpose(1, 2)
         if self.scale is None or not scaled:
             return z
         return self.scale(z) if groups == 1 else z * self.scale.weight.view(groups, 1, -1)
@@ -194,9 +199,33 @@ class TabularMLP(nn.Module):
             and type(self.mlp[-1]) is nn.ReLU
         )
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, fold: torch.Tensor | None = None) -> torch.Tensor:
+        """Every member's output for every row.
+
+        Parameters
+        ----------
+        x : tensor of shape (batch, n_dense + len(cardinalities))
+            Encoded rows: dense features, then one code per categorical column.
+        fold : int tensor of shape (batch,), default=None
+            Each row's fold (``0..n_groups-1``) asks a network of groups for
+            its out-of-fold outputs only: group ``g``'s members answer the rows
+            of fold ``g`` and the other members' outputs are 0. The hidden
+            layers then run each row once per member of one group instead of
+            every group, which is what validating a cross-fitted fit needs.
+
+        Returns
+        -------
+        out : tensor of shape (batch, n_ensemble, n_outputs)
+        """
         if self.n_ensemble == 1:
             return self.mlp(self.embed(x)).unsqueeze(1)
+        if fold is not None and self.n_groups > 1:
+            return self._out_of_fold(x, fold)
+        return self._members(self.embed(x, scaled=False))
+
+    def _members(self, z: torch.Tensor) -> torch.Tensor:
+        """The members' outputs ``(batch, k, n_outputs)`` from the unscaled
+        embedding ``z``: ``(batch, width)``, or ``(n_groups, batch, width)``."""
         # members first, (k, B, ...): the shared layers see one 2-D batch (their
         # in-place activations then act on the matmul's own output, not on a 3-D
         # view of it, which autograd handles with a copy per layer) and the
@@ -204,7 +233,6 @@ class TabularMLP(nn.Module):
         # scale joins the members' vectors (k x width values) rather than
         # multiplying every row once more.
         k, groups = self.n_ensemble, self.n_groups
-        z = self.embed(x, scaled=False)
         if groups == 1:
             adapter = self.adapter if self.scale is None else self.adapter * self.scale.weight
             members = (z.unsqueeze(0) * adapter.unsqueeze(1)).flatten(0, 1)  # (k * B, W)
@@ -225,3 +253,25 @@ class TabularMLP(nn.Module):
             hidden = self.mlp(members).reshape(k, -1, width)  # (k, B, H)
             out = narrow_bmm(hidden, self.head_weight)
         return (out + self.head_bias.unsqueeze(1)).transpose(0, 1)  # (B, k, n_outputs)
+
+    def _out_of_fold(self, x: torch.Tensor, fold: torch.Tensor) -> torch.Tensor:
+        """Each row through the group of its fold only; the other members give 0."""
+        groups, n = self.n_groups, x.shape[0]
+        order = torch.argsort(fold, stable=True)
+        counts = torch.bincount(fold, minlength=groups)
+        size = int(counts.max())
+        starts = torch.cumsum(counts, 0) - counts
+        # slot[g]: fold g's rows, padded to equal length with n (a slot past the
+        # rows: what a padding computes is dropped)
+        slot = torch.full((groups, size), n, dtype=torch.long, device=x.device)
+        sorted_fold = fold[order]
+        slot[sorted_fold, torch.arange(n, device=x.device) - starts[sorted_fold]] = order
+        every = torch.arange(groups, device=x.device)
+        # every group embeds the gathered rows (cheap); each keeps its own block
+        z = self.embed(x[slot.clamp(max=n - 1).flatten()], scaled=False)  # (G, G * size, W)
+        z = z.unflatten(1, (groups, size))[every, every]  # (G, size, W)
+        out = self._members(z)  # (size, k, n_outputs), member m of group m // (k / G)
+        per_group = self.n_ensemble // groups
+        full = out.new_zeros(n + 1, groups, per_group, out.shape[-1])
+        full[slot, every.unsqueeze(1)] = out.unflatten(1, (groups, per_group)).transpose(0, 1)
+        return full[:n].flatten(1, 2)
