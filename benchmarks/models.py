@@ -252,8 +252,9 @@ def fit_flop(model, n_rows: int) -> float | None:
     """About the arithmetic of a fitted sknn model's training, in FLOPs (None if not sknn).
 
     Per epoch, forward and backward on the training rows (3 forward passes'
-    worth) and a forward pass on the validation rows (both every row when
-    cross-fitted), at two FLOPs per
+    worth) and a forward pass on the validation rows (when cross-fitted every
+    row trains, and every row validates through one of the ``n_groups_``
+    groups: a ``1 / n_groups_`` share of the hidden layers), at two FLOPs per
     multiply-add of ``module_.macs_per_row()`` (the hidden layers once per
     ensemble member). Within about 5% of ``torch.utils.flop_counter``'s count
     of a default step (``step_roofline.py``).
@@ -269,8 +270,9 @@ def fit_flop(model, n_rows: int) -> float | None:
         else 0
     )
     n_train = n_rows - n_valid
-    if getattr(est, "n_groups_", 1) > 1:  # cross-fitted: every row trains and validates
-        n_train = n_valid = n_rows
+    groups = getattr(est, "n_groups_", 1)
+    if groups > 1:  # cross-fitted: every row trains, and validates in its own group
+        n_train, n_valid = n_rows, n_rows / groups
     per_epoch = 2 * macs() * (3 * n_train + n_valid)
     return float(per_epoch * len(history))
 

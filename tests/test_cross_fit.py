@@ -18,12 +18,12 @@ from sknn.training.losses import combine, out_of_fold
 @pytest.mark.parametrize("Est", [NeuralNetClassifier, NeuralNetRegressor])
 def test_small_tables_cross_fit_four_groups_and_large_ones_hold_out_a_split(Est):
     make = make_classification if Est is NeuralNetClassifier else make_regression
-    X, y = make(n_samples=5_100, n_features=4, random_state=0)
+    X, y = make(n_samples=20_001, n_features=4, random_state=0)
     small = Est(max_iter=2, random_state=0).fit(X[:600], y[:600])
     assert (small.n_groups_, small.n_ensemble_) == (4, 4)
     assert isinstance(small.module_.mlp[0], GroupedLinear)
     assert small.module_.mlp[0].weight.shape[0] == 4
-    large = Est(max_iter=1, random_state=0).fit(X, y)  # 5,000 rows and more: one split
+    large = Est(max_iter=1, random_state=0).fit(X, y)  # over 20,000 rows: one split
     assert (large.n_groups_, large.n_ensemble_) == (1, 4)
     assert isinstance(large.module_.mlp[0], torch.nn.Linear)
     # an explicit early_stopping=True holds out validation_fraction as before
