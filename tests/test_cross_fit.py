@@ -24,6 +24,9 @@ def test_small_tables_cross_fit_four_groups_and_large_ones_hold_out_a_split(Est)
     assert isinstance(small.module_.mlp[0], GroupedLinear)
     assert small.module_.mlp[0].weight.shape[0] == 4
     large = Est(max_iter=1, random_state=0).fit(X, y)  # over 20,000 rows: one split
+    # from 5,000 rows a classifier holds out a split, a regressor cross-fits to 20,000
+    middle = Est(max_iter=1, random_state=0).fit(X[:6_000], y[:6_000])
+    assert middle.n_groups_ == (1 if Est is NeuralNetClassifier else 4)
     assert (large.n_groups_, large.n_ensemble_) == (1, 4)
     assert isinstance(large.module_.mlp[0], torch.nn.Linear)
     # an explicit early_stopping=True holds out validation_fraction as before

@@ -55,9 +55,9 @@ n_ensemble : int or "auto", default="auto"
     members' losses and predictions average their probabilities (their
     values, for regression). Training and prediction cost grow about
     linearly with it; 1 gives a single network. ``"auto"``: 4 members in
-    4 cross-fitted groups where ``early_stopping="auto"`` cross-fits
-    (tables of up to 20,000 rows); otherwise 8 members below 2,000 training
-    rows (after the validation split), where their averaging cuts the
+    4 cross-fitted groups where ``early_stopping="auto"`` cross-fits (up
+    to 20,000 rows; a classifier's under 5,000); otherwise 8 members below
+    2,000 training rows (after the validation split), where their averaging cuts the
     variance of a small table, and 4 from there, where more members cost
     time but barely add accuracy. The number a fit used is
     ``n_ensemble_``, its groups ``n_groups_``. ``numeric_embedding``,
