@@ -393,7 +393,9 @@ class _CrossFitUnder5000:
     def fit(self, X, y):
         from sknn.neural_net import _cross_fit
 
-        saved, _cross_fit.CROSS_FIT_ROWS = _cross_fit.CROSS_FIT_ROWS, 4_999
+        # round 4's limit for every estimator: the one classifiers keep today
+        saved = _cross_fit.CROSS_FIT_ROWS
+        _cross_fit.CROSS_FIT_ROWS = _cross_fit.CROSS_FIT_ROWS_CLASSIFIER
         try:
             self.model.fit(X, y)
         finally:

@@ -156,7 +156,8 @@ class PiecewiseLinearEmbedding(nn.Module):
             return torch.cat([x.unsqueeze(-1), mixed], dim=-1).flatten(1)
         # groups: assembled batch-last, (G, f, dim, B), so that every copy runs
         # along the batch; an interleaved (G, B, f, dim) concatenation moved 1
-        # and 3 values at a time and took 8% of a cross-fitted training step
+        # and 3 values at a time, and a cross-fitted training step took 4-6%
+        # longer with it (one thread, 20 numeric or 23 mixed columns, batch 512)
         f, groups = self.n_features, self.groups
         mixed = mixed.transpose(1, 2).unflatten(1, (groups, -1)) + self.bias.view(f, groups, -1, 1)
         raw = x.t().unsqueeze(0).unsqueeze(2).expand(groups, -1, 1, -1)  # (G, f, 1, B)
