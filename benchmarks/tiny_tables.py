@@ -97,6 +97,18 @@ TABLES = [
     ("Anscombe", "tuning", "reg", _rdataset("carData", "Anscombe", "education")),
     ("rock", "tuning", "reg", _rdataset("datasets", "rock", "perm")),
     ("hills", "tuning", "reg", _rdataset("MASS", "hills", "time")),
+    # round 6: regressions of 20-32 rows (16-25 training rows), the size of the report
+    # half's smallest tables, which the tables above (35-51 rows) did not cover
+    ("aircraft", "tuning", "reg", _rdataset("robustbase", "aircraft", "Y")),
+    ("coleman", "tuning", "reg", _rdataset("robustbase", "coleman", "Y")),
+    ("delivery", "tuning", "reg", _rdataset("robustbase", "delivery", "delTime")),
+    ("salinity", "tuning", "reg", _rdataset("robustbase", "salinity", "Y")),
+    ("wood", "tuning", "reg", _rdataset("robustbase", "wood", "y")),
+    ("airmay", "tuning", "reg", _rdataset("robustbase", "airmay", "Y")),
+    ("steamUse", "tuning", "reg", _rdataset("robustbase", "steamUse", "Steam")),
+    ("stormer", "tuning", "reg", _rdataset("MASS", "stormer", "Time")),
+    ("Rubber", "tuning", "reg", _rdataset("MASS", "Rubber", "loss")),
+    ("petrol", "tuning", "reg", _rdataset("MASS", "petrol", "Y")),
     ("Pima.tr", "report", "clf", _rdataset("MASS", "Pima.tr", "type")),
     ("crabs", "report", "clf", _rdataset("MASS", "crabs", "sp", drop=["index"])),
     ("cats", "report", "clf", _rdataset("MASS", "cats", "Sex")),

@@ -64,7 +64,7 @@ from models import (  # noqa: E402
     scaled_target,
     standard_preprocessing,
 )
-from wide_report import HELD_OUT, NOW, PREVIOUS, ROUND3, ROUND4, TWO_MEMBERS  # noqa: E402
+from wide_report import HELD_OUT, NOW, PREVIOUS, ROUND3, ROUND4, ROUND5, TWO_MEMBERS  # noqa: E402
 from wide_tables import MAX_TRAIN, TABLES  # noqa: E402
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
@@ -171,7 +171,7 @@ class _Round3(_Adjusted):
     """Round 3's candidates (issue 30), rejected: piecewise embeddings ``width`` wide
     and, with ``full_schedule``, no early cut under 100 validation rows.
 
-    The width is a default no parameter sets (``_plan.EMBEDDING_WIDTHS``); a fit
+    The width is a default no parameter sets (``_shape.EMBEDDING_WIDTHS``); a fit
     records it as ``numeric_embedding_width_``, so only ``fit`` needs it set.
     The full schedule is a patience no fit reaches where ``"auto"`` early
     stopping would hold out 10 to 99 rows (it still restores the best epoch).
@@ -187,14 +187,14 @@ class _Round3(_Adjusted):
         return {"n_iter_no_change": 10**9 if few else 5}
 
     def fit(self, X, y):
-        from sknn.neural_net import _plan
+        from sknn.neural_net import _shape
 
-        saved = dict(_plan.EMBEDDING_WIDTHS)
-        _plan.EMBEDDING_WIDTHS["piecewise"] = self.width
+        saved = dict(_shape.EMBEDDING_WIDTHS)
+        _shape.EMBEDDING_WIDTHS["piecewise"] = self.width
         try:
             return super().fit(X, y)
         finally:
-            _plan.EMBEDDING_WIDTHS.update(saved)
+            _shape.EMBEDDING_WIDTHS.update(saved)
 
 
 def _round3(width: int, full_schedule: bool):
@@ -233,9 +233,11 @@ class _RateTimes(_Adjusted):
     def adjust(self, X) -> dict:
         from sknn.neural_net import _plan
 
-        batch = _plan.batch_size(self.model, self._n_held_out_train(X))
+        n_train = self._n_held_out_train(X)
+        batch = _plan.batch_size(self.model, n_train)
         # what "auto" gives, also when an earlier fit left a number in the model
-        rate = _plan.learning_rate(SimpleNamespace(learning_rate="auto"), batch)
+        auto = SimpleNamespace(learning_rate="auto", module=None)
+        rate = _plan.learning_rate(auto, batch, n_train)
         return {"learning_rate": rate * self.factor}
 
 
@@ -383,31 +385,52 @@ MODELS[HELD_OUT] = lambda task, seed, n_classes: _HeldOut(make_sknn(task, seed, 
 LEVERS[f"{NOW}4 cross-fitted networks"] = _CrossFitNetworks
 
 
-class _CrossFitUnder5000:
-    """The defaults of round 4 (issue 30): cross-fitting under 5,000 rows only, one
-    held-out split from there (today's defaults cross-fit up to 20,000)."""
+class _Patched:
+    """``model`` fitted with attributes of the module ``module`` (a name under
+    ``sknn.neural_net``) set to ``values`` (each a function of that module),
+    restored afterwards: earlier defaults, rerun beside today's."""
 
-    def __init__(self, model):
-        self.model = model
+    def __init__(self, model, module: str, **values):
+        self.model, self.module, self.values = model, module, values
 
     def fit(self, X, y):
-        from sknn.neural_net import _cross_fit
+        import importlib
 
-        # round 4's limit for every estimator: the one classifiers keep today
-        saved = _cross_fit.CROSS_FIT_ROWS
-        _cross_fit.CROSS_FIT_ROWS = _cross_fit.CROSS_FIT_ROWS_CLASSIFIER
+        module = importlib.import_module(f"sknn.neural_net.{self.module}")
+        saved = {name: getattr(module, name) for name in self.values}
+        for name, value in self.values.items():
+            setattr(module, name, value(module))
         try:
             self.model.fit(X, y)
         finally:
-            _cross_fit.CROSS_FIT_ROWS = saved
+            for name, value in saved.items():
+                setattr(module, name, value)
         return self
 
     def __getattr__(self, name):
         return getattr(self.model, name)
 
 
-# round 5: rerun beside today's defaults (round5_lines in wide_report.py)
-MODELS[ROUND4] = lambda task, seed, n_classes: _CrossFitUnder5000(make_sknn(task, seed, n_classes))
+# the defaults of round 4 (issue 30), run beside round 5's (round5_lines in
+# wide_report.py): cross-fitting under 5,000 rows only, one held-out split from there
+# (round 5 cross-fits up to 20,000); round 4's limit for every estimator, the one
+# classifiers keep today
+MODELS[ROUND4] = lambda task, seed, n_classes: _Patched(
+    make_sknn(task, seed, n_classes),
+    "_cross_fit",
+    CROSS_FIT_ROWS=lambda m: m.CROSS_FIT_ROWS_CLASSIFIER,
+)
+
+
+# the defaults of round 5, rerun beside today's (round6_lines in wide_report.py):
+# learning_rate="auto" 1e-3 at batches of 32 rows, growing with the square root of
+# the batch (today 1.5e-3 and the 0.35th power)
+MODELS[ROUND5] = lambda task, seed, n_classes: _Patched(
+    make_sknn(task, seed, n_classes),
+    "_plan",
+    AUTO_RATE=lambda m: m.EARLIER_RATE,
+    AUTO_RATE_POWER=lambda m: m.EARLIER_RATE_POWER,
+)
 
 
 class _FromRows(_BelowRows):

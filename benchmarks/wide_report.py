@@ -47,6 +47,11 @@ TWO_MEMBERS = f"{NOW}2 members from 5,000 rows"
 # round 4's defaults (cross-fitting under 5,000 rows), rerun beside today's (round 5:
 # cross-fitting up to 20,000), the HELD_OUT defaults beside both
 ROUND4 = "sknn cross-fitting under 5,000 rows"
+# round 5's defaults (today's but for the rate of learning_rate="auto"), rerun beside
+# today's (round 6); their own run's sknn and MLP keep the round 4 and 5 sections
+ROUND5 = "sknn before the rate of round 6"
+ROUND5_RUN = "sknn round 5 defaults (round 5 run)"
+MLP_ROUND5_RUN = "sklearn MLP (round 5 run)"
 LEVER_BASES[TWO_MEMBERS] = HELD_OUT
 RETIRED_LEVERS = "batch="
 
@@ -175,28 +180,47 @@ def round4_lines(raw) -> list[str]:
         "models on every split. Chosen on the tuning half (`candidate - defaults`: round 4 "
         "minus the defaults before it).",
         "",
-        *_candidate_table(raw, (HELD_OUT, "sklearn MLP"), (ROUND4, "sklearn MLP")),
+        *_candidate_table(raw, (HELD_OUT, MLP_ROUND5_RUN), (ROUND4, MLP_ROUND5_RUN)),
     ]
 
 
 def round5_lines(raw) -> list[str]:
-    """Cross-fitting up to 20,000 rows (today's defaults) against round 4's, in one run."""
-    if ROUND4 not in raw:
+    """Cross-fitting up to 20,000 rows (round 5) against round 4's, in their own run."""
+    if ROUND4 not in raw or ROUND5_RUN not in raw:
         return []
     return [
-        "## Round 5 (issue 30): cross-fitting up to 20,000 rows, today's defaults",
+        "## Round 5 (issue 30): cross-fitting up to 20,000 rows",
         "",
         "A regressor now cross-fits tables of up to 20,000 rows (one held-out split above; "
         "a classifier still from 5,000), and a cross-fitted fit validates each row through "
         "its own group only (the hidden layers ran every validation row through all four "
-        f"before). `{ROUND4}` is round 4's defaults, run in the same invocation (with the "
+        f"before). `{ROUND4}` is round 4's defaults, run in the same invocation as round 5's "
+        f"(`{ROUND5_RUN}`; with the "
         "same validation code), alternating with the other models on every split. Chosen on "
         "the tuning half's 10 tables of 5,000 rows and more, where only the regressions "
         "gained; the classification tables of 5,000 training rows and more (HealthInsurance, "
         "lending_club, SmokeBan, nassCDS, wa_churn), cross-fitted in that run, were rerun "
-        "for `sknn` in a second invocation minutes later, held out as round 4 did.",
+        "for round 5 in a second invocation minutes later, held out as round 4 did.",
         "",
-        *_candidate_table(raw, (ROUND4, "sklearn MLP"), ("sknn", "sklearn MLP")),
+        *_candidate_table(raw, (ROUND4, MLP_ROUND5_RUN), (ROUND5_RUN, MLP_ROUND5_RUN)),
+    ]
+
+
+def round6_lines(raw) -> list[str]:
+    """The rate of round 6 (today's defaults) against round 5's, in one run."""
+    if ROUND5 not in raw:
+        return []
+    return [
+        "## Round 6 (issue 30): a higher rate for small batches, today's defaults",
+        "",
+        '`learning_rate="auto"` is now 1.5e-3 at batches of 32 rows, growing with the 0.35th '
+        "power of the batch (1e-3 growing with its square root before): small tables, "
+        "trained in batches of 32-64 rows, get 1.35-1.5x the rate, batches of 512 keep "
+        f"theirs. `{ROUND5}` is round 5's defaults, run in the same invocation, alternating "
+        "with the other models on every split. Chosen on the tuning half in a screen of "
+        "three rules (see the docstring of `learning_rate` in `sknn/neural_net/_plan.py`).",
+        "",
+        *_candidate_table(raw, (ROUND5, "sklearn MLP"), ("sknn", "sklearn MLP")),
     ]
 
 
@@ -239,9 +263,9 @@ def _candidate_table(raw, base: tuple[str, str], candidate: tuple[str, str]) -> 
     return lines + [""]
 
 
-# the "before" of the arithmetic section: round 4's defaults, run on both halves
+# the "before" of the arithmetic section: round 5's defaults, run on both halves
 # beside today's
-BEFORE = ROUND4
+BEFORE = ROUND5
 
 
 def _fit_gflop(raw, model, table) -> float:
@@ -258,7 +282,7 @@ def arithmetic_lines(raw) -> list[str]:
         "",
         f"GFLOP per fit (mean over the splits; `fit_flop` in `benchmarks/models.py`: forward "
         f"and backward of every epoch at two FLOPs per multiply-add) of today's defaults and "
-        "of round 4's defaults, cross-fitting under 5,000 rows "
+        "of round 5's defaults, with the rate before round 6 "
         f"(`{BEFORE}` in the raw file, run in the same invocation, alternating on every "
         "split), with "
         "the paired score difference (today minus before, accuracy or R^2).",
@@ -580,6 +604,7 @@ def write_reports(raw: dict, results: str) -> None:
         *round3_lines(raw),
         *round4_lines(raw),
         *round5_lines(raw),
+        *round6_lines(raw),
     ]
     with open(os.path.join(results, "accuracy_wide_diagnosis.md"), "w") as f:
         f.write("\n".join(diagnosis) + "\n")

@@ -20,7 +20,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from sknn.neural_net import _continue, _cross_fit, _plan
+from sknn.neural_net import _continue, _cross_fit, _plan, _shape
 from sknn.neural_net._data_parallel import train_on_dask
 from sknn.neural_net._inputs import input_path
 from sknn.neural_net._outputs import as_members
@@ -236,7 +236,7 @@ class BaseNeuralNet(
     def _fit_all(self, X, y, sample_weight, reuse: bool, incremental: bool, classes):
         raw = (X, y, sample_weight)  # what scikit-learn's callbacks see
         _plan.check_callbacks(self)
-        _plan.checked_hidden_layer_sizes(self)  # a bad value fails before any work
+        _shape.checked_hidden_layer_sizes(self)  # a bad value fails before any work
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
@@ -266,7 +266,7 @@ class BaseNeuralNet(
         device = resolve_device("cpu" if self.data_parallel else self.device)
         with _plan.seeded_torch(self._rng, device) as seed:
             if not reuse:
-                for name, value in _plan.network_choices(self, len(train_idx), fold).items():
+                for name, value in _shape.network_choices(self, len(train_idx), fold).items():
                     setattr(self, name, value)
                 two_d = isinstance(X, np.ndarray) and X.ndim == 2  # the rows of X_build
                 self._n_build_features = X.shape[1] if two_d else 0
@@ -292,7 +292,7 @@ class BaseNeuralNet(
         self.device_ = device
         batch_size = _plan.batch_size(self, len(train))
         max_epochs = 1 if incremental else _plan.epochs(self, len(train), batch_size)
-        self.learning_rate_ = _plan.learning_rate(self, batch_size)
+        self.learning_rate_ = _plan.learning_rate(self, batch_size, len(train))
         _plan.reset_learning_rate(self, self.optimizer_)
         stopper = _plan.stopper(self, incremental, has_valid=valid is not None)
         objective, plain, ensemble = _plan.losses(self)

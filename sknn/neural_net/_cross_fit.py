@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from sklearn.base import is_classifier
 
-from sknn.neural_net import _plan
+from sknn.neural_net import _plan, _shape
 from sknn.training import TrainingData
 
 # early_stopping="auto" up to CROSS_FIT_ROWS rows (where it would hold out a
@@ -82,7 +82,7 @@ def cross_fit_folds(
         fits = (
             n_samples <= (CROSS_FIT_ROWS_CLASSIFIER if is_classifier(est) else CROSS_FIT_ROWS)
             and k % CROSS_FIT_FOLDS == 0
-            and _plan.numeric_embedding(est, n_samples) != "periodic"  # learned before its cosine
+            and _shape.numeric_embedding(est, n_samples) != "periodic"  # learned before its cosine
         )
         folds = CROSS_FIT_FOLDS if fits else 1
     if folds == 1:

@@ -121,7 +121,7 @@ class TabularInput(_InputPath):
     def build(self, X_train, n_outputs: int, sample_weight=None) -> torch.nn.Module:
         """Embeddings for the encoder's codes and the MLP (or implicit ensemble).
 
-        Its shape is the fitted choices of :func:`sknn.neural_net._plan.network_choices`.
+        Its shape is the fitted choices of :func:`sknn.neural_net._shape.network_choices`.
 
         ``sample_weight`` (of the training rows) weights the quantiles of
         piecewise-linear embeddings.

@@ -20,7 +20,8 @@ import numpy as np
 import torch
 
 from sknn.neural_net._inputs import input_path
-from sknn.neural_net._plan import LEGACY_EMBEDDING_WIDTH, build_optimizer, network_choices
+from sknn.neural_net._plan import build_optimizer
+from sknn.neural_net._shape import LEGACY_EMBEDDING_WIDTH, network_choices
 from sknn.nn.state import (
     module_to_plain,
     plain_to_module,

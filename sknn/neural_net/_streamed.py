@@ -40,7 +40,7 @@ import torch
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
-from sknn.neural_net import _plan
+from sknn.neural_net import _plan, _shape
 from sknn.neural_net._data_parallel import train_on_dask
 from sknn.neural_net._inputs import input_path
 from sknn.neural_net._regression_losses import check_loss_params, check_targets, robust_huber_delta
@@ -139,7 +139,7 @@ def fit_streamed(est, X, y, sample_weight, reuse: bool, incremental: bool, class
     """
     _refuse(est, X, y, sample_weight)
     _plan.check_callbacks(est)
-    _plan.checked_hidden_layer_sizes(est)
+    _shape.checked_hidden_layer_sizes(est)
     from dask.dataframe.utils import meta_nonempty
 
     meta = X._meta
@@ -303,7 +303,7 @@ def _train_on_stream(
         if reuse:
             _plan.continued_network(est, path, device)
         else:
-            for name, value in _plan.network_choices(est, n_train).items():
+            for name, value in _shape.network_choices(est, n_train).items():
                 setattr(est, name, value)
             est._n_build_features = X_build.shape[1]
             probe = torch.as_tensor(X_build[:2], device=device)
