@@ -55,13 +55,15 @@ def test_input_layers_get_their_own_learning_rates(clf_data):
 
 
 @pytest.mark.parametrize("Est", [NeuralNetClassifier, NeuralNetRegressor])
-def test_auto_network_is_small_and_plain_on_a_micro_table(Est):
+def test_auto_network_is_small_plain_and_many_membered_on_a_micro_table(Est):
     # under 64 training rows (after the 10% validation split, when there is one)
     X, y = make_classification(n_samples=100, n_features=4, random_state=0)
     micro = Est(max_iter=2, random_state=0).fit(X[:60], y[:60])
     assert micro.hidden_layer_sizes_ == (64,) and micro.numeric_embedding_ is None
     assert micro.module_.piecewise is None and micro.module_.periodic is None
     assert [m.out_features for m in micro.module_.mlp if isinstance(m, torch.nn.Linear)] == [64]
+    # and 16 members, whose averaging cuts the variance of a few dozen rows
+    assert micro.n_ensemble_ == 16 and micro.module_.head_weight.shape[0] == 16
     small = Est(max_iter=2, random_state=0).fit(X, y)  # 90 training rows
     assert small.hidden_layer_sizes_ == (256,) and small.numeric_embedding_ == "piecewise"
     # what the user names is used on any table, arrays of widths included

@@ -383,8 +383,8 @@ class BaseNeuralNet(
 
         Up to a few thousand CPU rows of sknn's own network are computed in
         float64 by a cached copy (in numpy when every layer allows it; see
-        :mod:`sknn.nn.inference`), so a row predicted alone or in a small batch
-        gets the same answer; larger inputs use float32, about twice as fast.
+        :mod:`sknn.nn.inference`), so a row alone or in a small batch gets the
+        same answer to float64's last bits; larger inputs use float32 (2x faster).
         """
         check_is_fitted(self, "module_")
         path = input_path(self)

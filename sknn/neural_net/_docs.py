@@ -56,10 +56,11 @@ n_ensemble : int or "auto", default="auto"
     values, for regression). Training and prediction cost grow about
     linearly with it; 1 gives a single network. ``"auto"``: 4 members in
     4 cross-fitted groups where ``early_stopping="auto"`` cross-fits (up
-    to 20,000 rows; a classifier's under 5,000); otherwise 8 members below
-    2,000 training rows (after the validation split), where their averaging cuts the
-    variance of a small table, and 4 from there, where more members cost
-    time but barely add accuracy. The number a fit used is
+    to 20,000 rows; a classifier's under 5,000); otherwise 16 members on a
+    micro table of under 64 training rows, 8 below 2,000 training rows
+    (after the validation split), where their averaging cuts the variance
+    of a small table, and 4 from there, where more members cost time but
+    barely add accuracy. The number a fit used is
     ``n_ensemble_``, its groups ``n_groups_``. ``numeric_embedding``,
     ``feature_scale`` and ``n_ensemble`` shape the built-in network only:
     a custom ``module`` is used as given.""",
