@@ -41,11 +41,11 @@ import os
 import sys
 import time
 import warnings
-from types import SimpleNamespace
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
+from sklearn.base import clone  # noqa: E402
 from sklearn.model_selection import (  # noqa: E402
     RepeatedKFold,
     RepeatedStratifiedKFold,
@@ -236,7 +236,7 @@ class _RateTimes(_Adjusted):
         n_train = self._n_held_out_train(X)
         batch = _plan.batch_size(self.model, n_train)
         # what "auto" gives, also when an earlier fit left a number in the model
-        auto = SimpleNamespace(learning_rate="auto", module=None)
+        auto = clone(self.model).set_params(learning_rate="auto")
         rate = _plan.learning_rate(auto, batch, n_train)
         return {"learning_rate": rate * self.factor}
 
@@ -380,8 +380,6 @@ class _HeldOut(_Adjusted):
         return {"early_stopping": True, "n_ensemble": 8 if n_train < 2000 else 4}
 
 
-# rerun beside today's defaults (round4_lines in wide_report.py)
-MODELS[HELD_OUT] = lambda task, seed, n_classes: _HeldOut(make_sknn(task, seed, n_classes))
 LEVERS[f"{NOW}4 cross-fitted networks"] = _CrossFitNetworks
 
 
@@ -411,26 +409,33 @@ class _Patched:
         return getattr(self.model, name)
 
 
-# the defaults of round 4 (issue 30), run beside round 5's (round5_lines in
-# wide_report.py): cross-fitting under 5,000 rows only, one held-out split from there
-# (round 5 cross-fits up to 20,000); round 4's limit for every estimator, the one
-# classifiers keep today
+def _earlier_rate(model):
+    """``model`` with ``learning_rate="auto"``'s rule before round 6 (issue 30): 1e-3 at
+    batches of 32 rows, growing with the square root of the batch (today 1.5e-3 and the
+    0.35th power); the defaults of rounds 4 and 5 had it."""
+    return _Patched(
+        model,
+        "_plan",
+        AUTO_RATE=lambda m: m.EARLIER_RATE,
+        AUTO_RATE_POWER=lambda m: m.EARLIER_RATE_POWER,
+    )
+
+
+# earlier defaults, each rerun beside the defaults that followed it (round4_lines,
+# round5_lines and round6_lines in wide_report.py). Before cross-fitting:
+MODELS[HELD_OUT] = lambda task, seed, n_classes: _earlier_rate(
+    _HeldOut(make_sknn(task, seed, n_classes))
+)
+# round 4's: cross-fitting under 5,000 rows only, one held-out split from there (round
+# 5 cross-fits up to 20,000); round 4's limit for every estimator, the one classifiers
+# keep today
 MODELS[ROUND4] = lambda task, seed, n_classes: _Patched(
-    make_sknn(task, seed, n_classes),
+    _earlier_rate(make_sknn(task, seed, n_classes)),
     "_cross_fit",
     CROSS_FIT_ROWS=lambda m: m.CROSS_FIT_ROWS_CLASSIFIER,
 )
-
-
-# the defaults of round 5, rerun beside today's (round6_lines in wide_report.py):
-# learning_rate="auto" 1e-3 at batches of 32 rows, growing with the square root of
-# the batch (today 1.5e-3 and the 0.35th power)
-MODELS[ROUND5] = lambda task, seed, n_classes: _Patched(
-    make_sknn(task, seed, n_classes),
-    "_plan",
-    AUTO_RATE=lambda m: m.EARLIER_RATE,
-    AUTO_RATE_POWER=lambda m: m.EARLIER_RATE_POWER,
-)
+# round 5's: today's but for the rate
+MODELS[ROUND5] = lambda task, seed, n_classes: _earlier_rate(make_sknn(task, seed, n_classes))
 
 
 class _FromRows(_BelowRows):

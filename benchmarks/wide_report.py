@@ -39,13 +39,13 @@ LEVER_BASES = {
 # every other round-2 lever and round 3 were measured against them
 ROUND4_BASE = "sknn defaults of 0d2ee59"
 ROUND4_BASE_MLP = "sklearn MLP (0d2ee59 run)"
-# the defaults before cross-fitting, rerun beside today's (benchmarks/wide.py)
+# the defaults before cross-fitting, rerun beside round 4's and 5's (benchmarks/wide.py)
 HELD_OUT = "sknn before cross-fitting"
 # round 4's second change, rejected: 2 members where one split is held out (5,000
 # rows and more), run as the defaults beside HELD_OUT (the same invocation)
 TWO_MEMBERS = f"{NOW}2 members from 5,000 rows"
-# round 4's defaults (cross-fitting under 5,000 rows), rerun beside today's (round 5:
-# cross-fitting up to 20,000), the HELD_OUT defaults beside both
+# round 4's defaults (cross-fitting under 5,000 rows), rerun beside round 5's
+# (cross-fitting up to 20,000), the HELD_OUT defaults beside both
 ROUND4 = "sknn cross-fitting under 5,000 rows"
 # round 5's defaults (today's but for the rate of learning_rate="auto"), rerun beside
 # today's (round 6); their own run's sknn and MLP keep the round 4 and 5 sections
@@ -176,7 +176,7 @@ def round4_lines(raw) -> list[str]:
         "validated on the fourth), and with one held-out split they have 2 members from "
         f"2,000 training rows instead of 4. `{HELD_OUT}` is the defaults before (one "
         "held-out split, 8 members below 2,000 training rows and 4 from there). Both "
-        f"rerun in today's invocation (`{ROUND4}`, `{HELD_OUT}`), alternating with the other "
+        f"rerun in round 5's invocation (`{ROUND4}`, `{HELD_OUT}`), alternating with the other "
         "models on every split. Chosen on the tuning half (`candidate - defaults`: round 4 "
         "minus the defaults before it).",
         "",
@@ -475,7 +475,7 @@ def lever_lines(raw) -> list[str]:
         for m in raw
         if m.startswith("sknn ")
         and not m.startswith(NOW)
-        and m not in ("sknn", base, ROUND4_BASE, HELD_OUT)
+        and m not in ("sknn", base, ROUND4_BASE, HELD_OUT, ROUND4, ROUND5, ROUND5_RUN)
     )
     second = sorted(m for m in raw if m.startswith(NOW) and not m.startswith(NOW + RETIRED_LEVERS))
     if not first and not second:

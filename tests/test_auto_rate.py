@@ -4,13 +4,18 @@ import numpy as np
 import pytest
 from torch import nn
 
-from sknn import NeuralNetRegressor
+from sknn import NeuralNetClassifier, NeuralNetRegressor
 
 
-def _rate(n_rows, batch_size, **params):
+def _data(n_rows):
     rng = np.random.default_rng(0)
-    X, y = rng.normal(size=(n_rows, 3)).astype(np.float32), rng.normal(size=n_rows)
-    est = NeuralNetRegressor(batch_size=batch_size, max_iter=1, early_stopping=False, **params)
+    return rng.normal(size=(n_rows, 3)).astype(np.float32), rng.normal(size=n_rows)
+
+
+def _rate(n_rows, batch_size, cls=NeuralNetRegressor, **params):
+    X, y = _data(n_rows)
+    y = (y > 0).astype(int) if cls is NeuralNetClassifier else y
+    est = cls(batch_size=batch_size, max_iter=1, early_stopping=False, **params)
     return est.fit(X, y).learning_rate_
 
 
@@ -19,6 +24,8 @@ def test_the_auto_rate_grows_with_the_batch_as_documented():
     assert _rate(600, 32) == pytest.approx(1.5e-3)
     assert _rate(600, 128) == pytest.approx(2.4e-3, rel=0.02)
     assert _rate(600, 512) == pytest.approx(4e-3, rel=0.02)
+    # a classifier's cross-entropy takes the same rule
+    assert _rate(600, 128, cls=NeuralNetClassifier) == pytest.approx(2.4e-3, rel=0.02)
 
 
 def test_micro_tables_other_losses_and_modules_keep_the_earlier_rate():
@@ -31,6 +38,17 @@ def test_micro_tables_other_losses_and_modules_keep_the_earlier_rate():
     assert _rate(600, 128, loss="quantile", quantile=[0.1, 0.9]) == pytest.approx(2e-3)
     assert _rate(600, 128, loss="absolute_error") == pytest.approx(2e-3)
     assert _rate(600, 128, criterion=nn.L1Loss) == pytest.approx(2e-3)
+    assert _rate(600, 128, cls=NeuralNetClassifier, criterion=nn.CrossEntropyLoss) == (
+        pytest.approx(2e-3)
+    )
+
+
+def test_partial_fit_keeps_the_earlier_rate_whatever_the_chunk():
+    X, y = _data(600)
+    est = NeuralNetRegressor(batch_size=128)
+    # a micro chunk (one batch of 40 rows), then a large one (batches of 128)
+    for rows, rate in ((slice(0, 40), 1e-3 * np.sqrt(40 / 32)), (slice(40, 600), 2e-3)):
+        assert est.partial_fit(X[rows], y[rows]).learning_rate_ == pytest.approx(rate)
 
 
 def test_a_given_rate_is_kept():

@@ -5,7 +5,8 @@ prediction (validate, encode, plan, train, finish; encode, run, link);
 ``_classifier.py`` and ``_regressor.py`` what each task adds; ``_inputs.py``
 the input paths (a table through the :class:`~sknn.TabularEncoder` into
 sknn's network, or arrays into the user's module); ``_plan.py`` the training
-plan (split, tensors, optimizer, schedule, stopper); ``_cross_fit.py`` the
+plan (split, tensors, rate, optimizer, schedule, stopper); ``_shape.py`` the
+network's shape for a table (widths, numeric embedding, members); ``_cross_fit.py`` the
 cross-fitted split of small tables (folds, groups, out-of-fold validation); ``_custom.py`` a user's
 own module (building, freezing, losses); ``_routed.py`` the routed
 ``module__*``/``optimizer__*``/``criterion__*``/``encoder__*`` parameters

@@ -292,7 +292,7 @@ class BaseNeuralNet(
         self.device_ = device
         batch_size = _plan.batch_size(self, len(train))
         max_epochs = 1 if incremental else _plan.epochs(self, len(train), batch_size)
-        self.learning_rate_ = _plan.learning_rate(self, batch_size, len(train))
+        self.learning_rate_ = _plan.learning_rate(self, batch_size, len(train), incremental)
         _plan.reset_learning_rate(self, self.optimizer_)
         stopper = _plan.stopper(self, incremental, has_valid=valid is not None)
         objective, plain, ensemble = _plan.losses(self)

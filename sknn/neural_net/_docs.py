@@ -74,10 +74,11 @@ learning_rate : float or "auto", default="auto"
     Base learning rate. ``"auto"``: 1.5e-3 for batches of 32 rows, growing
     with the 0.35th power of the batch size (2.4e-3 at 128 rows, 4e-3 at
     512), as a larger batch averages out more noise. Under 64 training rows
-    (a micro table overfits at the higher rate), with a ``loss`` other than
-    the default or a ``criterion``, and for a custom ``module``: 1e-3 at 32
-    rows, growing with the square root of the batch size. The rate a fit
-    used is ``learning_rate_``.""",
+    (a micro table overfits at the higher rate), for a regressor's ``loss``
+    other than ``"squared_error"``, a ``criterion``, a custom ``module`` and
+    ``partial_fit``: 1e-3 at 32 rows, growing with the square root of the
+    batch size (less on batches under 32). The rate a fit used is
+    ``learning_rate_``.""",
     "weight_decay": """\
 weight_decay : float, default=1e-4
     Weight decay (decoupled for AdamW, L2 for Adam and SGD).""",

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import torch
+from sklearn.base import is_classifier
 from sklearn.model_selection import train_test_split
 
 from sknn.neural_net import _continue
@@ -56,30 +57,31 @@ EARLIER_RATE = 1e-3
 EARLIER_RATE_POWER = 0.5
 
 
-def learning_rate(est, batch_size: int, n_train: int) -> float:
+def learning_rate(est, batch_size: int, n_train: int, incremental: bool = False) -> float:
     """``learning_rate``, or what ``"auto"`` makes of it for ``n_train`` rows in batches
-    of ``batch_size``.
+    of ``batch_size`` (``incremental``: one ``partial_fit`` chunk).
 
     Chosen on the wide benchmark's tuning half, against the earlier rule
     (round 6): 1.5e-3 growing with the 0.35th power of the batch gave small
     tables, trained in batches of 32-64 rows, 1.5x and 1.35x the rate and
     left batches of 512 where they were. Mean accuracy / R^2 +0.0009, Boston
     +0.006 beyond 2 SE, no table worse beyond 2 SE, 0.93x the fit time
-    (early stopping ends sooner). Twice the rate everywhere gained as much
-    on Boston and hpc_data but lost wage and CPS1988 beyond 2 SE; 2e-3
+    (early stopping ends sooner). Twice the rate everywhere gained more on
+    Boston and hpc_data (+0.009, +0.010) but lost wage and CPS1988 beyond
+    2 SE; 2e-3
     growing with the 0.25th power +0.0004. The earlier rule stays where the
     new one was not chosen or lost: under ``TINY_ROWS`` training rows (the
     tiny-tables benchmark's micro regressions, tuning half: -0.009 R^2 on
-    average, hills -0.039), for a loss other than the task's default or a
-    ``criterion`` (quantiles, 4 seeds: the median's test coverage off by
-    0.050 on average against 0.030), and for a module of one's own.
+    average, hills -0.039), for a regressor's ``loss`` other than squared
+    error and for a ``criterion`` (quantiles, 4 seeds: the median's test
+    coverage off by 0.050 on average against 0.030), for a module of one's
+    own, and for ``partial_fit``, whose chunks were never measured (and
+    whose rate would otherwise jump with a chunk's size).
     """
     if est.learning_rate != "auto":
         return float(est.learning_rate)
-    default_loss = est.criterion is None and getattr(est, "loss", "squared_error") == (
-        "squared_error"
-    )
-    if est.module is not None or n_train < TINY_ROWS or not default_loss:
+    default_loss = est.criterion is None and (is_classifier(est) or est.loss == "squared_error")
+    if est.module is not None or incremental or n_train < TINY_ROWS or not default_loss:
         return EARLIER_RATE * (batch_size / AUTO_RATE_BATCH) ** EARLIER_RATE_POWER
     return AUTO_RATE * (batch_size / AUTO_RATE_BATCH) ** AUTO_RATE_POWER
 
@@ -180,7 +182,8 @@ def build_optimizer(est, path, module: torch.nn.Module, device: torch.device):
     kwargs = nested(est, "optimizer__")
     if est.optimizer in ("adam", "adamw"):
         kwargs.setdefault("betas", ADAM_BETAS)
-    # every fit sets the groups' rates anew (reset_learning_rate); this one starts them
+    # every fit sets the groups' rates anew (reset_learning_rate, from the fit's own rows
+    # and batch); this one only starts them
     rate = getattr(est, "learning_rate_", None) or learning_rate(est, AUTO_RATE_BATCH, TINY_ROWS)
     if isinstance(est.optimizer, type):
         kwargs.setdefault("weight_decay", est.weight_decay)

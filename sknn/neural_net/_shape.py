@@ -93,8 +93,8 @@ AUTO_MEMBERS_TINY = 16  # under TINY_ROWS training rows
 def members(est, n_train: int, groups: int = 1) -> int:
     """``n_ensemble``, or what ``"auto"`` makes of it for ``n_train`` training rows.
 
-    A cross-fitted fit (``groups > 1``) has one member a group. With one
-    held-out split: 8 below 2,000 training rows, 4 from there. On the wide
+    A cross-fitted fit (``groups > 1``) has one member a group. Otherwise
+    16 under ``TINY_ROWS`` training rows, 8 below 2,000, 4 from there. On the wide
     benchmark's tuning half (9 tables of 8,000 rows or more) 4 members took
     0.51x the fit time of 8 at a mean R^2/accuracy change of -0.0001; on
     tables of 1,300 to 1,700 training rows (breast_cancer, digits, HMDA) 4
@@ -103,7 +103,7 @@ def members(est, n_train: int, groups: int = 1) -> int:
     tables mean +0.0024 at 0.47-0.77x the time (DoctorContacts +0.023), but
     GSS7402 -0.004 beyond 2 SE, and on the report half hotel_rates -0.003
     (behind HistGradientBoosting beyond 2 SE with it): 4 stay.
-    Under ``TINY_ROWS`` training rows 16: on the tiny-tables benchmark's 16
+    The 16 under ``TINY_ROWS``: on the tiny-tables benchmark's 16
     micro regressions of 20-51 rows (tuning half; 10 splits each) R^2 +0.036
     on average against 8 (from 0.019 behind scikit-learn's MLP to 0.017
     ahead), better on 8 tables (airmay, steamUse, petrol beyond 2 SE) and
