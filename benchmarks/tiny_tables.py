@@ -11,7 +11,7 @@ network (one layer of 64, no numeric embedding) and the encoder clips into
 (-10, 10) instead of (-3, 3), both chosen on six micro
 regression tables of 35-51 rows added to the tuning half for it
 (LifeCycleSavings, USJudgeRatings, freeny, Anscombe, rock, hills). Round 6
-of issue 30 added ten regressions of 20-32 rows (robustbase's aircraft,
+of issue 30 added twelve regressions of 20-32 rows (robustbase's aircraft,
 coleman, delivery, salinity, wood, airmay, steamUse; MASS's stormer, Rubber,
 petrol, npk, road: every table of 20-32 rows in the two packages with one
 documented continuous response and two or more predictors, binomial counts

@@ -20,7 +20,7 @@ from sknn.neural_net import _continue
 from sknn.neural_net._custom import param_groups, user_loss
 from sknn.neural_net._outputs import probe_output_kind
 from sknn.neural_net._routed import nested
-from sknn.neural_net._shape import TINY_ROWS
+from sknn.neural_net._shape import TINY_ROWS, micro
 from sknn.training import Callback, EarlyStopping, History, ProgressBar, TrainingData
 from sknn.training.losses import combined_loss, members_loss, out_of_fold, task_loss
 from sknn.training.optim import make_optimizer
@@ -68,8 +68,7 @@ def learning_rate(est, batch_size: int, n_train: int, incremental: bool = False)
     +0.006 beyond 2 SE, no table worse beyond 2 SE, 0.93x the fit time
     (early stopping ends sooner). Twice the rate everywhere gained more on
     Boston and hpc_data (+0.009, +0.010) but lost wage and CPS1988 beyond
-    2 SE; 2e-3
-    growing with the 0.25th power +0.0004. The earlier rule stays where the
+    2 SE; 2e-3 growing with the 0.25th power +0.0004. The earlier rule stays where the
     new one was not chosen or lost: under ``TINY_ROWS`` training rows (the
     tiny-tables benchmark's micro regressions, tuning half: -0.009 R^2 on
     average, hills -0.039), for a regressor's ``loss`` other than squared
@@ -81,9 +80,9 @@ def learning_rate(est, batch_size: int, n_train: int, incremental: bool = False)
     if est.learning_rate != "auto":
         return float(est.learning_rate)
     default_loss = est.criterion is None and (is_classifier(est) or est.loss == "squared_error")
-    if est.module is not None or incremental or n_train < TINY_ROWS or not default_loss:
-        return EARLIER_RATE * (batch_size / AUTO_RATE_BATCH) ** EARLIER_RATE_POWER
-    return AUTO_RATE * (batch_size / AUTO_RATE_BATCH) ** AUTO_RATE_POWER
+    earlier = est.module is not None or incremental or micro(n_train) or not default_loss
+    rate, power = (EARLIER_RATE, EARLIER_RATE_POWER) if earlier else (AUTO_RATE, AUTO_RATE_POWER)
+    return rate * (batch_size / AUTO_RATE_BATCH) ** power
 
 
 # max_iter="auto": epochs for sknn's own network and for a module of one's own,

@@ -23,6 +23,13 @@ AUTO_HIDDEN = (256,)
 AUTO_EMBEDDING = "piecewise"
 
 
+def micro(n_train: int) -> bool:
+    """Whether ``n_train`` training rows make a micro table, which every ``"auto"``
+    (network, members, and the learning rate in :mod:`~sknn.neural_net._plan`) treats
+    as its own case."""
+    return n_train < TINY_ROWS
+
+
 def checked_hidden_layer_sizes(est) -> tuple[int, ...] | None:
     """The widths asked for (checked), or None for ``"auto"``."""
     sizes = est.hidden_layer_sizes
@@ -49,7 +56,7 @@ def hidden_layers(est, n_train: int) -> tuple[int, ...]:
         return ()
     checked = checked_hidden_layer_sizes(est)
     if checked is None:  # "auto"
-        return TINY_HIDDEN if n_train < TINY_ROWS else AUTO_HIDDEN
+        return TINY_HIDDEN if micro(n_train) else AUTO_HIDDEN
     return checked
 
 
@@ -58,7 +65,7 @@ def numeric_embedding(est, n_train: int) -> str | None:
     if est.module is not None:
         return None
     if est.numeric_embedding == "auto":
-        return None if n_train < TINY_ROWS else AUTO_EMBEDDING
+        return None if micro(n_train) else AUTO_EMBEDDING
     return est.numeric_embedding
 
 
@@ -119,7 +126,7 @@ def members(est, n_train: int, groups: int = 1) -> int:
         return int(est.n_ensemble)
     if groups > 1:  # cross-fitted: one member a group
         return groups
-    if n_train < TINY_ROWS:
+    if micro(n_train):
         return AUTO_MEMBERS_TINY
     return AUTO_MEMBERS if n_train < AUTO_MEMBERS_LARGE_ROWS else AUTO_MEMBERS_LARGE
 
