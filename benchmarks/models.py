@@ -12,6 +12,7 @@ the entry points do).
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import math
 import os
@@ -181,6 +182,30 @@ def make_sknn(task: str, seed: int, n_classes: int, **params):
     if task == "reg":
         params.pop("label_smoothing", None)
     return cls(random_state=seed, **params)
+
+
+class Patched:
+    """``model`` fitted with attributes of the module ``module`` (a dotted name, e.g.
+    ``"sknn.neural_net._plan"``) set to ``values`` (each a function of that module),
+    restored afterwards: earlier defaults, rerun beside today's."""
+
+    def __init__(self, model, module: str, **values):
+        self.model, self.module, self.values = model, module, values
+
+    def fit(self, X, y):
+        module = importlib.import_module(self.module)
+        saved = {name: getattr(module, name) for name in self.values}
+        for name, value in self.values.items():
+            setattr(module, name, value(module))
+        try:
+            self.model.fit(X, y)
+        finally:
+            for name, value in saved.items():
+                setattr(module, name, value)
+        return self
+
+    def __getattr__(self, name):
+        return getattr(self.model, name)
 
 
 MODELS = {

@@ -57,6 +57,7 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from models import (  # noqa: E402
     PREVIOUS_NETWORK,
+    Patched,
     evaluate,
     make_hgb,
     make_lightgbm,
@@ -383,39 +384,13 @@ class _HeldOut(_Adjusted):
 LEVERS[f"{NOW}4 cross-fitted networks"] = _CrossFitNetworks
 
 
-class _Patched:
-    """``model`` fitted with attributes of the module ``module`` (a name under
-    ``sknn.neural_net``) set to ``values`` (each a function of that module),
-    restored afterwards: earlier defaults, rerun beside today's."""
-
-    def __init__(self, model, module: str, **values):
-        self.model, self.module, self.values = model, module, values
-
-    def fit(self, X, y):
-        import importlib
-
-        module = importlib.import_module(f"sknn.neural_net.{self.module}")
-        saved = {name: getattr(module, name) for name in self.values}
-        for name, value in self.values.items():
-            setattr(module, name, value(module))
-        try:
-            self.model.fit(X, y)
-        finally:
-            for name, value in saved.items():
-                setattr(module, name, value)
-        return self
-
-    def __getattr__(self, name):
-        return getattr(self.model, name)
-
-
 def _earlier_rate(model):
     """``model`` with ``learning_rate="auto"``'s rule before round 6 (issue 30): 1e-3 at
     batches of 32 rows, growing with the square root of the batch (today 1.5e-3 and the
     0.35th power); the defaults of rounds 4 and 5 had it."""
-    return _Patched(
+    return Patched(
         model,
-        "_plan",
+        "sknn.neural_net._plan",
         AUTO_RATE=lambda m: m.EARLIER_RATE,
         AUTO_RATE_POWER=lambda m: m.EARLIER_RATE_POWER,
     )
@@ -429,9 +404,9 @@ MODELS[HELD_OUT] = lambda task, seed, n_classes: _earlier_rate(
 # round 4's: cross-fitting under 5,000 rows only, one held-out split from there (round
 # 5 cross-fits up to 20,000); round 4's limit for every estimator, the one classifiers
 # keep today
-MODELS[ROUND4] = lambda task, seed, n_classes: _Patched(
+MODELS[ROUND4] = lambda task, seed, n_classes: Patched(
     _earlier_rate(make_sknn(task, seed, n_classes)),
-    "_cross_fit",
+    "sknn.neural_net._cross_fit",
     CROSS_FIT_ROWS=lambda m: m.CROSS_FIT_ROWS_CLASSIFIER,
 )
 # round 5's: today's but for the rate

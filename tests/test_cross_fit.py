@@ -37,9 +37,13 @@ def test_small_tables_cross_fit_four_groups_and_large_ones_hold_out_a_split(Est)
     assert (eight.n_groups_, eight.n_ensemble_) == (4, 8)
     six = Est(n_ensemble=6, max_iter=2, random_state=0).fit(X[:600], y[:600])
     assert (six.n_groups_, six.n_ensemble_) == (1, 6)
-    # too few rows for a validation split: none, as before (the whole schedule trains)
-    tiny = Est(max_iter=2, random_state=0).fit(X[:80], y[:80])
-    assert tiny.n_groups_ == 1 and tiny.validation_scores_ is None
+    # from 64 rows out of fold (a held-out split would have had 8 rows), not below
+    # (the whole schedule trains)
+    few = Est(max_iter=2, random_state=0).fit(X[:80], y[:80])
+    assert few.n_groups_ == 4 and few.validation_scores_ is not None
+    micro = Est(max_iter=2, random_state=0).fit(X[:63], y[:63])
+    assert micro.n_groups_ == 1 and micro.validation_scores_ is None
+    assert Est(max_iter=2, random_state=0).fit(X[:64], y[:64]).n_groups_ == 4
 
 
 def test_conformalized_quantiles_hold_out_a_split_and_point_losses_cross_fit():

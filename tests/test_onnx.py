@@ -62,6 +62,21 @@ def test_regressor_graph_gives_predict_in_target_units():
     np.testing.assert_allclose(pred.ravel(), est.predict(X), rtol=1e-5, atol=1e-3)
 
 
+def test_a_micro_table_clips_each_column_with_its_own_bound():
+    # under 64 rows every column has its bound (1.5 times its fitted reach, 10 to 30)
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 3))
+    X[:, 0] = np.exp(2 * X[:, 0])  # heavy-tailed: a bound above 10
+    X[0, 2] = np.nan
+    y = X[:, 0] + X[:, 1]
+    est = NeuralNetRegressor(max_iter=3, random_state=0).fit(X, y)
+    bounds = est.encoder_.clip_bound_
+    assert bounds[0] > 10 and bounds[1] == 10
+    X_new = np.vstack([X, [[1e4, 50.0, -50.0]]])  # beyond every bound
+    pred = run(to_onnx(est), X_new)
+    np.testing.assert_allclose(pred.ravel(), est.predict(X_new), rtol=1e-5, atol=1e-4)
+
+
 def test_multi_output_regressor_and_any_batch_size():
     X, y = make_regression(n_samples=200, n_features=6, n_targets=3, random_state=0)
     est = NeuralNetRegressor(max_iter=3, random_state=0).fit(X, y)

@@ -77,19 +77,31 @@ def test_numeric_robust_scaling_and_smooth_clip():
 
     _, plain = _encode_df(X, clip_numeric=False)
     np.testing.assert_allclose(plain["num__x"], z, rtol=1e-6)
-    # 8 rows: a tiny table's wider bound of 10
+    # 8 rows: a tiny table's wider bound, 1.5 times the largest scaled value (32.4)
+    # at most 30
     encoder, clipped = _encode_df(X)
-    assert encoder.clip_bound_ == 10
-    np.testing.assert_allclose(clipped["num__x"], _smooth_clip(z, 10), rtol=1e-6)
-    assert clipped["num__x"].abs().max() < 10
+    np.testing.assert_allclose(encoder.clip_bound_, [30.0])
+    np.testing.assert_allclose(clipped["num__x"], _smooth_clip(z.copy(), 30), rtol=1e-6)
+    assert clipped["num__x"].abs().max() < 30
+    # no wider than 10 where every fitted value lies within 10 / 1.5 scales
+    small, _ = _encode_df(pd.DataFrame({"x": x[:-1], "y": x[:-1] ** 2}))
+    np.testing.assert_allclose(small.clip_bound_, [10.0, 10.0])
+    # between the two: 1.5 times each feature's own reach, an unseen value bounded by it
+    reach = pd.DataFrame({"x": [-2.0, -1.0, 0.0, 1.0, 2.0, 20.0]})
+    wide, fitted = _encode_df(reach)
+    scaled = (reach["x"] - 0.0) / ((2.0 - -1.0) / 1.349)  # inverted-CDF quartiles -1 and 2
+    np.testing.assert_allclose(wide.clip_bound_, [1.5 * scaled.max()], rtol=1e-6)
+    assert 0.8 * scaled.max() < fitted["num__x"].max() < scaled.max()
+    assert wide.transform(pd.DataFrame({"x": [1e6]}))[0, 0] < 1.5 * scaled.max()
 
 
 def test_the_clip_bound_is_3_from_64_rows():
     x = np.r_[np.arange(63.0), 1e4]
     small, _ = _encode_df(pd.DataFrame({"x": x[1:]}))  # 63 rows
     large, out = _encode_df(pd.DataFrame({"x": x}))  # 64 rows
-    assert (small.clip_bound_, large.clip_bound_) == (10, 3)
-    assert 9 < small.transform(pd.DataFrame({"x": [1e4]}))[0, 0] < 10
+    np.testing.assert_array_equal(small.clip_bound_, [30.0])  # its widest (1e4 fitted)
+    np.testing.assert_array_equal(large.clip_bound_, [3.0])
+    assert 29 < small.transform(pd.DataFrame({"x": [1e5]}))[0, 0] < 30
     assert 2.9 < out["num__x"].max() < 3
 
 
@@ -105,7 +117,7 @@ def test_huge_values_are_clipped_or_refused():
     X = pd.DataFrame({"x": [-1e308, 0.0, 1.0, 2.0, 1e308]})
     _, out = _encode_df(X)
     assert np.isfinite(out.to_numpy()).all()
-    np.testing.assert_allclose(out["num__x"].iloc[[0, -1]], [-10, 10], rtol=1e-6)  # 5 rows
+    np.testing.assert_allclose(out["num__x"].iloc[[0, -1]], [-30, 30], rtol=1e-6)  # 5 rows
     # the median of +-1e308 overflows when interpolated; imputed values stay finite
     _, out = _encode_df(pd.DataFrame({"x": [-1e308, 1e308, np.nan, -1e308, 1e308, 1.0]}))
     assert np.isfinite(out.to_numpy()).all() and out.loc[2, "missing__x"] == 1

@@ -80,21 +80,26 @@ def overfitting_data():
 
 # ---------------------------------------------------------------- early stopping
 def test_early_stopping_auto_threshold(large_binary_data):
-    """ "auto" holds out a validation set exactly when it would have at least
-    the documented minimum number of rows (``validation_fraction=0.1``)."""
-    minimum = MIN_AUTO_VALIDATION
+    """ "auto" validates from 64 rows, out of fold (cross-fitting); where it does not
+    cross-fit it holds out a validation set exactly when it would have at least the
+    documented minimum number of rows (``validation_fraction=0.1``)."""
     X, y = large_binary_data
+    assert small_clf(max_iter=2).fit(X[:63], y[:63]).validation_scores_ is None
+    assert small_clf(max_iter=2).fit(X[:64], y[:64]).validation_scores_ is not None
+
+    minimum = MIN_AUTO_VALIDATION
     n_on = 10 * minimum  # 10% of it is exactly `minimum` rows
     n_off = 10 * (minimum - 1)  # one validation row too few
     assert n_on <= len(X)
 
-    on = small_clf(max_iter=2).fit(X[:n_on], y[:n_on])
+    # one member: no groups to cross-fit
+    on = small_clf(max_iter=2, n_ensemble=1).fit(X[:n_on], y[:n_on])
     assert on.validation_scores_ is not None
     assert len(on.validation_scores_) == on.n_iter_
     assert on.best_validation_score_ is not None
     assert on.history_[0]["valid_loss"] is not None
 
-    off = small_clf(max_iter=2).fit(X[:n_off], y[:n_off])
+    off = small_clf(max_iter=2, n_ensemble=1).fit(X[:n_off], y[:n_off])
     assert off.validation_scores_ is None
     assert off.best_validation_score_ is None
     assert off.history_[0]["valid_loss"] is None

@@ -33,7 +33,7 @@ early_stopping : bool or "auto", default="auto"
     ``n_iter_no_change`` epochs without a validation-loss improvement of
     ``tol``, and restore the weights of the best epoch. ``"auto"`` does so
     whenever the validation set would have at least 10 rows; otherwise
-    training stops when the training loss stalls. Under 5,000 rows the
+    training stops when the training loss stalls. From 64 to 4,999 rows the
     built-in network (not with periodic embeddings, a callable ``criterion``
     or ``data_parallel``) cross-fits instead: 4 stratified folds, members
     in 4 groups with embeddings and hidden layers of their own; group ``g``

@@ -175,7 +175,7 @@ early_stopping : bool or "auto", default="auto"
     ``n_iter_no_change`` epochs without a validation-loss improvement of
     ``tol``, and restore the best epoch's weights. ``"auto"`` does so
     whenever the validation set would have at least 10 rows. The held-out
-    rows also calibrate :meth:`predict_interval`. On tables of up to
+    rows also calibrate :meth:`predict_interval`. On tables of 64 to
     20,000 rows ``"auto"`` cross-fits instead of holding rows out (except with
     ``loss="quantile"``, whose conformalized band is calibrated on held-out
     rows): the rows fall into 4 folds, the members into 4 groups with

@@ -68,6 +68,7 @@ class TabularEncoding(nn.Module):
     scale: torch.Tensor
     indicators: torch.Tensor
     is_bool: torch.Tensor
+    bound: torch.Tensor
 
     def __init__(self, enc):
         super().__init__()
@@ -77,7 +78,8 @@ class TabularEncoding(nn.Module):
         self.register_buffer("indicators", torch.as_tensor(enc._indicator_index, dtype=torch.long))
         self.register_buffer("is_bool", torch.as_tensor(np.asarray(enc._bool_features, dtype=bool)))
         self.clip = bool(enc.clip_numeric)
-        self.bound = float(getattr(enc, "clip_bound_", CLIP_BOUND))
+        bound = np.broadcast_to(getattr(enc, "clip_bound_", CLIP_BOUND), len(enc._fill))
+        self.register_buffer("bound", _float_buffer(bound))
         categorical = [c for c in enc._columns if c.kind in ("onehot", "code")]
         self.n_numeric = len(enc._fill)
         self.n_categorical = len(categorical)

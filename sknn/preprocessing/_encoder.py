@@ -26,7 +26,7 @@ from sknn.preprocessing._frame import validate_frame
 from sknn.preprocessing._layout import assemble, cardinalities, feature_names_out, n_numeric_out
 from sknn.preprocessing._numeric import (
     CLIP_BOUND,
-    clip_bound,
+    clip_bounds,
     columns_where,
     encode_numeric_array,
     feature_mask,
@@ -100,9 +100,10 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
         Categorical columns with at most this many distinct values at fit are
         one-hot encoded, the others become integer codes.
     clip_numeric : bool, default=True
-        Squash scaled numeric features smoothly into (-3, 3); into (-10, 10)
-        for an encoder fitted on fewer than 64 rows, whose linear trends the
-        narrower bound bends (``clip_bound_``).
+        Squash scaled numeric features smoothly into (-3, 3). An encoder
+        fitted on fewer than 64 rows, whose linear trends the narrower bound
+        bends, squashes each feature into (-b, b), b 1.5 times the largest
+        scaled value it was fitted on, between 10 and 30 (``clip_bound_``).
 
     Attributes
     ----------
@@ -114,9 +115,11 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
     cardinalities_ : list of int
         For each code column, the size of its embedding table: the number of
         categories seen at fit plus 2 (for missing and unseen).
-    clip_bound_ : float
-        The bound of ``clip_numeric``'s smooth clip: 3, or 10 when fitted on
-        fewer than 64 rows.
+    clip_bound_ : ndarray of shape (n_continuous_out_,)
+        The bound of ``clip_numeric``'s smooth clip per numeric feature: 3, or
+        when fitted on fewer than 64 rows 1.5 times the feature's largest scaled
+        value at fit, between 10 and 30 (a float in encoders saved before the
+        bound was per feature).
     categorical_features_ : ndarray of shape (n_features_in_,), dtype=bool
         Which input columns were encoded as categorical.
     categories_ : list of list
@@ -335,7 +338,7 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
         weight = np.ones(len(raw)) if sample_weight is None else sample_weight
         self._fill, self._center, self._scale = robust_stats(raw, self._bool_features, weight)
         self._indicator_index = indicator_features(self._columns)
-        self.clip_bound_ = clip_bound(len(frame))
+        self.clip_bound_ = clip_bounds(raw, self._center, self._scale)
 
         self._all_numeric = all(c.kind == "numeric" for c in self._columns)
         categorical = [c for c in self._columns if c.kind in ("onehot", "code")]
