@@ -69,6 +69,20 @@ def test_huge_values_in_X_are_clipped(estimator_cls, data):
     assert np.all(np.isfinite(np.asarray(est.predict(X), dtype=float)))
 
 
+def test_one_wild_value_in_a_micro_table_does_not_derail_the_fit():
+    # under 64 rows each column's clip bound follows its fitted reach, at most 30:
+    # a typing error a million scales out trains as a bounded value (a bound without
+    # the ceiling made this fit diverge), and a linear trend is still learned
+    rng = np.random.RandomState(0)
+    X, X_test = rng.normal(size=(40, 3)), rng.normal(size=(200, 3))
+    coef = np.array([1.0, 2.0, -1.0])
+    y = X @ coef + 0.3 * rng.normal(size=40)
+    X[0, 0] = 1e6
+    est = NeuralNetRegressor(random_state=0).fit(X, y)
+    assert est.encoder_.clip_bound_[0] == 30
+    assert est.score(X_test, X_test @ coef) > 0.9
+
+
 @ESTIMATORS
 def test_nan_in_X_at_predict_is_imputed(estimator_cls, data):
     X, y = data
