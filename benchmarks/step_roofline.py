@@ -15,6 +15,11 @@ The default fit's cost is its optimizer steps: on 20,000 x 20
   steps on the same 18,000 training rows, per step (each tree's own default
   batch size and ensemble: 128 rows and 8 members before issue 30's round 2,
   512 rows and 4 members after);
+- its **ceilings**: the fitted default network's step replayed in a plain
+  loop, eager and compiled by ``torch.compile`` (whose Inductor fuses the
+  elementwise work), and the hidden layer's three matrix products alone in
+  the step's shapes: the fraction the step would reach if nothing else took
+  time, which no fusion of the rest can exceed;
 
 and reports the step's GFLOP/s as a fraction of the roof. With ``--against
 REV`` the same measurement runs for a git revision too (a temporary worktree,
@@ -98,7 +103,68 @@ with counter:
     NeuralNetClassifier(n_threads=1, max_iter=1, early_stopping=False, random_state=0,
                         callbacks=[count]).fit(X[:18_000], y[:18_000])
 flops = counter.get_total_flops() / count.steps
-print(json.dumps({"roof": roof(), "step_s": step_s, "flops": flops, "steps": count.steps}))
+result = {"roofs": [roof()], "step_s": step_s, "flops": flops, "steps": count.steps}
+
+# ceilings: the fitted default network's step replayed in a plain loop (one
+# batch of the fit's size, cross-entropy over the members, fused AdamW), eager
+# and compiled by torch.compile (Inductor fuses the elementwise work into
+# generated C++ loops); and the hidden layer's three products alone
+def replayed(model, batch, compiled):
+    import torch.nn.functional as F
+    net = model.module_.train()
+    Xe = torch.as_tensor(model.encoder_.transform(X[:18_000]), dtype=torch.float32)
+    codes = torch.as_tensor(np.searchsorted(model.classes_, y[:18_000]))
+    opt = torch.optim.AdamW(net.parameters(), lr=1e-5, fused=True)
+    def loss(xb, yb):
+        out = net(xb)
+        return F.cross_entropy(out.flatten(0, 1), yb.repeat_interleave(out.shape[1]))
+    run = torch.compile(loss) if compiled else loss
+    gen = torch.Generator().manual_seed(0)
+    def step():
+        start = int(torch.randint(0, len(Xe) - batch, (1,), generator=gen))
+        opt.zero_grad(set_to_none=True)
+        run(Xe[start:start + batch], codes[start:start + batch]).backward()
+        opt.step()
+    for _ in range(20):  # compiles on the first
+        step()
+    times = []
+    for _ in range(150):
+        tic = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - tic)
+    return statistics.median(times)
+
+def products(rows, fan_in, fan_out):
+    x, w = torch.randn(rows, fan_in), torch.randn(fan_out, fan_in)
+    b, g = torch.randn(fan_out), torch.randn(rows, fan_out)
+    def once():
+        torch.addmm(b, x, w.t())  # forward
+        g @ w  # gradient of the input
+        g.t() @ x  # gradient of the weights
+    for _ in range(20):
+        once()
+    times = []
+    for _ in range(150):
+        tic = time.perf_counter()
+        once()
+        times.append(time.perf_counter() - tic)
+    return statistics.median(times), 6 * rows * fan_in * fan_out
+
+try:
+    import numpy as np
+    model = NeuralNetClassifier(n_threads=1, max_iter=1, early_stopping=False,
+                                random_state=0).fit(X[:18_000], y[:18_000])
+    batch = round(18_000 / count.steps)
+    layer = model.module_.mlp[0]
+    result["eager_s"] = replayed(model, batch, compiled=False)
+    result["fixed_s"] = replayed(model, 8, compiled=False)  # per-step overhead
+    result["compiled_s"] = replayed(model, batch, compiled=True)
+    result["products_s"], result["products_flops"] = products(
+        batch * model.n_ensemble_, layer.in_features, layer.out_features)
+except Exception as error:  # a tree whose network this replay does not know
+    print("no ceilings:", repr(error), file=sys.stderr)
+result["roofs"].append(roof())  # the core's speed drifts: sampled before and after
+print(json.dumps(result))
 """
 
 
@@ -116,13 +182,21 @@ def git(*args: str) -> str:
 
 
 def summary(runs: list[dict]) -> dict:
-    roof = statistics.median(r["roof"] for r in runs)
+    roofs = [value for r in runs for value in r.get("roofs", [r.get("roof")])]
+    roof = statistics.median(roofs)
     step = statistics.median(r["step_s"] for r in runs)
     flops = statistics.median(r["flops"] for r in runs)
     rate = flops / step / 1e9
     steps = statistics.median(r.get("steps", 0) for r in runs)
+    ceilings = {
+        key: statistics.median(r[key] for r in runs)
+        for key in ("eager_s", "fixed_s", "compiled_s", "products_s", "products_flops")
+        if all(key in r for r in runs)
+    }
     return {
+        **ceilings,
         "roof": roof,
+        "roof_range": (min(roofs), max(roofs)),
         "step_ms": step * 1e3,
         "mflop": flops / 1e6,
         "rate": rate,
@@ -153,13 +227,24 @@ def main(argv=None) -> int:
         finally:
             if args.against:
                 git("worktree", "remove", "--force", old)
-    rows = []
+    rows, ceilings = [], []
     for name, measured in runs.items():
         s = summary(measured)
         rows.append(
             f"| {name} | {s['rows']} | {s['step_ms']:.2f} | {s['mflop']:.1f} | {s['rate']:.1f} | "
-            f"{s['roof']:.1f} | **{s['rate'] / s['roof']:.2f}** |"
+            f"{s['roof']:.1f} ({s['roof_range'][0]:.0f}-{s['roof_range'][1]:.0f}) | "
+            f"**{s['rate'] / s['roof']:.2f}** |"
         )
+        if "products_s" in s:
+            flops, roof = s["mflop"] * 1e6, s["roof"] * 1e9
+            ceilings.append(
+                f"| {name} | {s['eager_s'] * 1e3:.2f} ({flops / s['eager_s'] / roof:.2f}) | "
+                f"{s['fixed_s'] * 1e3:.2f} | "
+                f"{s['compiled_s'] * 1e3:.2f} (**{flops / s['compiled_s'] / roof:.2f}**) | "
+                f"{s['products_s'] * 1e3:.2f} "
+                f"({s['products_flops'] / s['products_s'] / 1e9:.0f} GFLOP/s) | "
+                f"**{flops / s['products_s'] / roof:.2f}** |"
+            )
     command = "python benchmarks/step_roofline.py" + (
         f" --against {args.against}" if args.against else ""
     )
@@ -173,13 +258,32 @@ def main(argv=None) -> int:
             "steps of a 4-epoch fit, "
             "validation excluded; FLOPs: matrix products of forward and backward "
             "(`torch.utils.flop_counter`) per step; roof: the best float32 GFLOP/s of "
-            "`torch.mm` on 1,024-2,048 square matrices. Medians over "
+            "`torch.mm` on 1,024-2,048 square matrices, measured before and after each "
+            "process's work (median, and the range: this core's speed drifts by half from "
+            "minute to minute on a shared host). Medians over "
             f"{args.repeats} fresh processes per tree, trees alternating.",
             "",
             "| tree | mean rows / step | ms / step | MFLOP / step | GFLOP/s | roof GFLOP/s "
             "| fraction of roof |",
             "|---|---|---|---|---|---|---|",
             *rows,
+            "",
+            "Ceilings (same processes): the fitted default network's step replayed in a "
+            "plain loop (a batch of the fit's size, cross-entropy over the members, fused "
+            "AdamW), eager and compiled by `torch.compile` (Inductor fuses the elementwise "
+            "work into generated loops; compiling took about half a minute); and the "
+            "hidden layer's three products alone (forward, input and weight gradients, "
+            "the step's shapes). The replay at 8 rows a step is its fixed cost (dispatch, "
+            "autograd, the optimizer), paid by every step whatever its rows. The last "
+            "column is the fraction the step would reach if "
+            "everything but those products took no time: the most any fusion of the rest "
+            "could give.",
+            "",
+            "| tree | replayed eager ms (fraction) | the same at 8 rows a step ms | "
+            "compiled ms (fraction) | hidden products alone ms | fraction if only they "
+            "took time |",
+            "|---|---|---|---|---|---|",
+            *ceilings,
             "",
         ]
     )
