@@ -240,9 +240,11 @@ def report(scores: dict) -> str:
     ]
     for half, values in summary.items():
         diffs = [v[0] for v in values]
+        spread = statistics.stdev(diffs) / len(diffs) ** 0.5  # over the tables
         lines.append(
             f"- {half} half ({len(values)} tables): sknn - MLP {statistics.mean(diffs):+.3f} "
-            f"on average; sknn ahead on {sum(d > 0 for d in diffs)} of {len(diffs)}, behind "
+            f"+- {spread:.3f} on average (the standard error over the tables' mean "
+            f"differences); sknn ahead on {sum(d > 0 for d in diffs)} of {len(diffs)}, behind "
             f"beyond 2 SE on {sum(v[3] for v in values)}; worst "
             f"split {min(v[1] for v in values):+.3f}; today's defaults - round 6 "
             f"{statistics.mean(v[2] for v in values):+.3f} on average."
