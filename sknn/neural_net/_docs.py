@@ -107,7 +107,12 @@ validation_fraction : float, default=0.1
 n_iter_no_change : int, default=5
     Patience of early stopping, in epochs. The best epoch's weights are
     restored, so a longer patience only trains epochs that are thrown away
-    unless the loss improves again.""",
+    unless the loss improves again. Without a validation split
+    (``early_stopping=False``, or ``"auto"`` under 64 rows) the training
+    loss is watched instead, as in scikit-learn's MLP: the fit ends once it
+    has not improved by ``tol`` for this many epochs, keeping the last
+    weights. An epoch of a small table is a few optimizer steps, so there
+    the patience is a few dozen steps.""",
     "tol": """\
 tol : float, default=1e-4
     Minimum improvement of the monitored loss.""",
