@@ -50,6 +50,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MEASURE = r"""
 import json, statistics, sys, time, warnings
 sys.path.insert(0, sys.argv[1])
+import numpy as np
 import torch
 torch.set_num_threads(1)
 from torch.utils.flop_counter import FlopCounterMode
@@ -109,6 +110,16 @@ result = {"roofs": [roof()], "step_s": step_s, "flops": flops, "steps": count.st
 # batch of the fit's size, cross-entropy over the members, fused AdamW), eager
 # and compiled by torch.compile (Inductor fuses the elementwise work into
 # generated C++ loops); and the hidden layer's three products alone
+def median_time(run, warm=20, runs=150):
+    for _ in range(warm):  # a compiled step compiles on the first
+        run()
+    times = []
+    for _ in range(runs):
+        tic = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - tic)
+    return statistics.median(times)
+
 def replayed(model, batch, compiled):
     import torch.nn.functional as F
     net = model.module_.train()
@@ -125,14 +136,7 @@ def replayed(model, batch, compiled):
         opt.zero_grad(set_to_none=True)
         run(Xe[start:start + batch], codes[start:start + batch]).backward()
         opt.step()
-    for _ in range(20):  # compiles on the first
-        step()
-    times = []
-    for _ in range(150):
-        tic = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - tic)
-    return statistics.median(times)
+    return median_time(step)
 
 def products(rows, fan_in, fan_out):
     x, w = torch.randn(rows, fan_in), torch.randn(fan_out, fan_in)
@@ -141,17 +145,9 @@ def products(rows, fan_in, fan_out):
         torch.addmm(b, x, w.t())  # forward
         g @ w  # gradient of the input
         g.t() @ x  # gradient of the weights
-    for _ in range(20):
-        once()
-    times = []
-    for _ in range(150):
-        tic = time.perf_counter()
-        once()
-        times.append(time.perf_counter() - tic)
-    return statistics.median(times), 6 * rows * fan_in * fan_out
+    return median_time(once), 6 * rows * fan_in * fan_out
 
 try:
-    import numpy as np
     model = NeuralNetClassifier(n_threads=1, max_iter=1, early_stopping=False,
                                 random_state=0).fit(X[:18_000], y[:18_000])
     batch = round(18_000 / count.steps)
