@@ -178,7 +178,7 @@ def git(*args: str) -> str:
 
 
 def summary(runs: list[dict]) -> dict:
-    roofs = [value for r in runs for value in r.get("roofs", [r.get("roof")])]
+    roofs = [value for r in runs for value in r["roofs"]]
     roof = statistics.median(roofs)
     step = statistics.median(r["step_s"] for r in runs)
     flops = statistics.median(r["flops"] for r in runs)
