@@ -21,6 +21,11 @@ second, and R^2 on 100,000 freshly generated rows.
     python benchmarks/out_of_core.py --sizes 2000000  # the smaller one
 
 Results: ``results/out_of_core.md``.
+
+On a machine with a CUDA GPU, ``--device cuda --threads 16`` streams every
+size to the GPU instead, beside a streamed fit of the smallest size on the
+CPU (with ``--threads`` torch threads: rows/s do not depend on the size) and
+writes ``results/out_of_core_cuda.md``; ``bash benchmarks/on_gpu.sh`` runs it.
 """
 
 from __future__ import annotations
@@ -35,10 +40,8 @@ import sys
 import tempfile
 import time
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import numpy as np
+import pandas as pd
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 REPORT = os.path.join(RESULTS, "out_of_core.md")
@@ -75,7 +78,7 @@ def write_dataset(path: str, n_rows: int) -> None:
         make_rows(rows, seed=i).to_parquet(os.path.join(path, f"part-{i:04d}.parquet"))
 
 
-def child(mode: str, path: str) -> dict:
+def child(mode: str, path: str, device: str) -> dict:
     """One fit in this (fresh) process: what the parent reports."""
     import resource
 
@@ -83,7 +86,7 @@ def child(mode: str, path: str) -> dict:
 
     from sknn import NeuralNetRegressor
 
-    est = NeuralNetRegressor(max_iter=2, random_state=0)
+    est = NeuralNetRegressor(max_iter=2, random_state=0, device=device)
     tic = time.perf_counter()
     if mode == "in memory":
         frame = pd.read_parquet(path)
@@ -113,20 +116,30 @@ def child(mode: str, path: str) -> dict:
     }
 
 
-def run_child(mode: str, path: str) -> dict:
+def run_child(mode: str, path: str, device: str, threads: int) -> dict:
     out = subprocess.run(
-        [sys.executable, __file__, "--child", mode, path],
+        [sys.executable, __file__, "--child", mode, path, device],
         check=True,
         capture_output=True,
         text=True,
+        env=dict(os.environ, OMP_NUM_THREADS=str(threads)),
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def fits(size: int, smallest: bool, device: str) -> list[tuple[str, str]]:
+    """The (mode, device) fits of one size."""
+    if device == "cpu":
+        return [("in memory", "cpu"), ("streamed", "cpu")] if smallest else [("streamed", "cpu")]
+    return [("streamed", device)] + ([("streamed", "cpu")] if smallest else [])
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", type=int, default=[2_000_000, 20_000_000])
-    parser.add_argument("--child", nargs=2, metavar=("MODE", "PATH"))
+    parser.add_argument("--device", default="cpu", help="where the fits train (cpu or cuda)")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads of each fit")
+    parser.add_argument("--child", nargs=3, metavar=("MODE", "PATH", "DEVICE"))
     args = parser.parse_args(argv)
     if args.child:
         print(json.dumps(child(*args.child)))
@@ -139,27 +152,33 @@ def main(argv=None) -> int:
             tic = time.perf_counter()
             write_dataset(path, n)
             print(f"wrote {n:,} rows in {time.perf_counter() - tic:.0f} s", flush=True)
-            modes = ["in memory", "streamed"] if n == min(args.sizes) else ["streamed"]
-            for mode in modes:
-                result = run_child(mode, path)
-                result.update(mode=mode, size=n)
+            for mode, device in fits(n, n == min(args.sizes), args.device):
+                result = run_child(mode, path, device, args.threads)
+                result.update(mode=mode, size=n, device=device)
                 print(json.dumps(result), flush=True)
                 rows.append(result)
             shutil.rmtree(path)
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    write_report(rows)
+    write_report(rows, args)
     return 0
 
 
-def write_report(rows: list[dict]) -> None:
+def write_report(rows: list[dict], args: argparse.Namespace) -> None:
     import torch
 
+    on_gpu = args.device != "cpu"
+    command = "python benchmarks/out_of_core.py" + (
+        f" --device {args.device} --threads {args.threads}" if on_gpu else ""
+    )
+    gpu = f", {torch.cuda.get_device_name()}" if on_gpu else ""
     lines = [
-        "# Tables larger than memory: a streamed default fit",
+        "# Tables larger than memory: a streamed default fit"
+        + (f", on {args.device} against the CPU" if on_gpu else ""),
         "",
-        f"Measured {time.strftime('%Y-%m-%d')} by `python benchmarks/out_of_core.py` "
-        f"({platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}; see its "
+        f"Measured {time.strftime('%Y-%m-%d')} by `{command}` ({platform.machine()}, "
+        f"{os.cpu_count()} CPUs{gpu}, torch {torch.__version__}, {args.threads} torch "
+        "thread(s) a fit; see its "
         "docstring for the table and the fits). Rows/s: training rows x epochs over the "
         "whole fit's seconds (reading, statistics, encoding and training), and over the "
         "epochs' own seconds.",
@@ -169,13 +188,14 @@ def write_report(rows: list[dict]) -> None:
     ]
     for r in rows:
         work = r["n_train"] * r["epochs"]
+        mode = f"{r['mode']}, {r['device']}" if on_gpu else r["mode"]
         lines.append(
-            f"| {r['size']:,} | {r['mode']} | {r['peak_rss_mb']:.0f} | {r['fit_s']:.0f} "
+            f"| {r['size']:,} | {mode} | {r['peak_rss_mb']:.0f} | {r['fit_s']:.0f} "
             f"| {work / r['fit_s']:,.0f} | {work / sum(r['epoch_s']):,.0f} | {r['r2']:.4f} |"
         )
     lines.append("")
     os.makedirs(RESULTS, exist_ok=True)
-    with open(REPORT, "w") as f:
+    with open(REPORT.replace(".md", "_cuda.md") if on_gpu else REPORT, "w") as f:
         f.write("\n".join(lines))
 
 
