@@ -65,6 +65,17 @@ def test_cuda_tensors_in_cuda_tensors_out_as_a_numpy_fit_on_the_gpu(cls):
     assert score == pytest.approx(reference.score(X, y), abs=1e-4)
 
 
+@pytest.mark.parametrize("cls", [NeuralNetRegressor, MLPClassifier])
+def test_auto_trains_on_the_gpu_that_holds_the_tensors(cls):
+    X, y = _data()
+    last = torch.device("cuda", torch.cuda.device_count() - 1)  # not the current one, if 2+
+    X_c, y_c = torch.as_tensor(X, device=last), torch.as_tensor(_target(cls, y), device=last)
+    with dispatch():
+        model = _small(cls).fit(X_c, y_c)
+        assert model.predict(X_c).device == last
+    assert torch.device(model.device_) == last
+
+
 def test_device_cpu_trains_on_the_cpu_and_answers_on_the_inputs_device():
     X, y = _data()
     X_c, y_c = torch.as_tensor(X, device="cuda"), torch.as_tensor(y, device="cuda")

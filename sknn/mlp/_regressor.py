@@ -89,7 +89,8 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         Maximum number of loss evaluations of ``"lbfgs"``.
     device : str or torch.device, default="auto"
         Where training runs: ``"auto"`` takes CUDA or Apple's MPS when present,
-        else the CPU. Fitted weights are numpy arrays, usable anywhere.
+        else the CPU (a torch tensor given on a GPU under Array API dispatch
+        trains on that GPU). Fitted weights are numpy arrays, usable anywhere.
 
     Attributes
     ----------

@@ -121,7 +121,8 @@ shuffle : bool, default=True
     Reshuffle the training rows every epoch.""",
     "device": """\
 device : str or torch.device, default="auto"
-    ``"auto"`` uses CUDA or MPS when present, else the CPU.""",
+    ``"auto"`` uses CUDA or MPS when present, else the CPU; a torch tensor
+    given on a GPU under Array API dispatch trains on that GPU.""",
     "n_threads": """\
 n_threads : int or None, default=None
     CPU threads for training. ``None`` chooses: one thread for small

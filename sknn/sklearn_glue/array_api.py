@@ -10,7 +10,7 @@ place that reads the namespace:
   memory (a CPU tensor shares its memory through DLPack), so the encoder
   reads the caller's own buffer, exactly as for numpy input; a tensor on an
   accelerator is copied to the host once, to be encoded, and the network
-  trains where ``device`` says (``"auto"``: the GPU when there is one);
+  trains where ``device`` says (``"auto"``: the GPU that holds the tensor);
   ``y`` and ``sample_weight`` follow ``X`` whatever their own namespace;
 - a fit records its namespace and device as an empty array of them
   (scikit-learn's convention: fitted arrays live where ``X`` did), and holds
@@ -43,6 +43,7 @@ from sklearn.externals.array_api_compat import is_array_api_obj, is_torch_array
 from sklearn.utils._array_api import check_same_namespace, get_namespace_and_device, move_to
 
 from sknn.sklearn_glue.dask_collections import is_dask
+from sknn.training.device import data_on
 
 Method = TypeVar("Method", bound=Callable[..., Any])
 
@@ -192,7 +193,9 @@ def fits_any_namespace(method: Method) -> Method:
         namespace = dispatched_namespace(X)
         _hold_on_host(self)  # a continued fit reads its state as numpy
         if get_config()["array_api_dispatch"] and not is_dask(X):
-            fitted = _run_on_host(method, self, (X, *args), kwargs)
+            # device="auto" trains on the GPU that holds X (the host copy is only encoded)
+            with data_on(X.device if is_torch_array(X) else None):
+                fitted = _run_on_host(method, self, (X, *args), kwargs)
         else:
             fitted = method(self, X, *args, **kwargs)
         if namespace is None:

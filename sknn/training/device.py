@@ -2,7 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 import torch
+
+# where the data of the fit in progress lives, when that is an accelerator
+_DATA_DEVICE: ContextVar[torch.device | None] = ContextVar("sknn_data_device", default=None)
+
+
+@contextmanager
+def data_on(device: torch.device | None) -> Iterator[None]:
+    """Within the block, ``"auto"`` resolves to ``device`` (a GPU the data lives on).
+
+    Parameters
+    ----------
+    device : torch.device or None
+        The accelerator holding the caller's data; ``None`` or the CPU changes
+        nothing (data in host memory trains where ``"auto"`` always says).
+    """
+    on_accelerator = device is not None and device.type != "cpu"
+    token = _DATA_DEVICE.set(device if on_accelerator else None)
+    try:
+        yield
+    finally:
+        _DATA_DEVICE.reset(token)
 
 
 def _available() -> str:
@@ -20,12 +45,16 @@ def _available() -> str:
 def resolve_device(device: str | torch.device) -> torch.device:
     """Turn ``"auto"`` (or any torch device spec) into a :class:`torch.device`.
 
-    ``"auto"`` picks CUDA when available, then Apple's MPS, else the CPU. A
-    device this machine cannot serve (no CUDA, a GPU index out of range, no
+    ``"auto"`` picks the accelerator the data lives on (inside :func:`data_on`),
+    else CUDA when available, then Apple's MPS, else the CPU. A device this
+    machine cannot serve (no CUDA, a GPU index out of range, no
     MPS, another backend) is a ``ValueError`` naming the ones it can, raised
     before any training.
     """
     if isinstance(device, str) and device == "auto":
+        followed = _DATA_DEVICE.get()
+        if followed is not None:
+            return followed
         if torch.cuda.is_available():
             return torch.device("cuda")
         mps = getattr(torch.backends, "mps", None)
