@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
+from sklearn.utils._param_validation import InvalidParameterError
 from torch import nn
 
 from sknn import NeuralNetClassifier, NeuralNetRegressor
@@ -71,3 +72,19 @@ def test_encoder_parameters_do_not_apply_to_a_custom_module():
     )
     with pytest.raises(ValueError, match="custom module takes X as given"):
         clf.fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "params, name",
+    [
+        ({"encoder__clip_numeric": "no"}, "encoder__clip_numeric"),
+        ({"encoder__max_onehot_cardinality": -5}, "encoder__max_onehot_cardinality"),
+        ({"encoder__max_onehot_cardinality": "many"}, "encoder__max_onehot_cardinality"),
+    ],
+)
+def test_a_bad_encoder_value_is_refused_by_its_routed_name(params, name):
+    # the estimator's fit skips nested validation; "no" was once read as clip_numeric=True
+    X = np.random.default_rng(0).standard_normal((60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    with pytest.raises(InvalidParameterError, match=rf"'{name}' parameter of NeuralNetClassifier"):
+        NeuralNetClassifier(max_iter=2, **params).fit(X, y)

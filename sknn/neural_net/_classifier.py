@@ -305,9 +305,10 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
                 )
         elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
             raise ValueError(
-                f"classes={list(np.unique(classes))!r} differs from the classes of the first "
-                f"call to partial_fit, {list(self.classes_)!r}. A model's classes are fixed "
-                "at its first partial_fit; call fit to start again with other classes."
+                f"classes={np.unique(classes).tolist()!r} differs from the classes of the first "
+                f"call to partial_fit, {np.asarray(self.classes_).tolist()!r}. A model's "
+                "classes are fixed at its first partial_fit; call fit to start again with "
+                "other classes."
             )
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 

@@ -65,10 +65,14 @@ n_ensemble : int or "auto", default="auto"
     ``feature_scale`` and ``n_ensemble`` shape the built-in network only:
     a custom ``module`` is used as given.""",
     "optimizer": """\
-optimizer : {"adamw", "adam", "sgd"}, default="adamw"
+optimizer : {"adamw", "adam", "sgd"} or a torch.optim class, default="adamw"
     Optimizer; fused into one kernel per step where torch supports it.
     Adam and AdamW use ``betas=(0.9, 0.95)`` unless ``optimizer__betas``
-    says otherwise; ``"sgd"`` uses momentum 0.9.""",
+    says otherwise; ``"sgd"`` uses momentum 0.9. Out-of-range
+    ``optimizer__*`` values (``eps`` < 0, ``betas`` outside [0, 1),
+    ``momentum`` outside [0, 1]) are refused before training. A class gets
+    ``weight_decay`` only if it takes one (set ``weight_decay=0`` for one
+    that does not); one whose ``step`` needs a closure (LBFGS) is refused.""",
     "learning_rate": """\
 learning_rate : float or "auto", default="auto"
     Base learning rate. ``"auto"``: 1.5e-3 for batches of 32 rows, growing
@@ -185,8 +189,11 @@ frozen : list of str, default=None
     lists the names); a pattern that matches no parameter is refused.""",
     "lr_multipliers": """\
 lr_multipliers : dict of str to float, default=None
-    Glob pattern of parameter names -> factor on ``learning_rate`` for them
-    (e.g. ``{"backbone.*": 0.1}`` to fine-tune a pretrained part gently).""",
+    Glob pattern of parameter names -> factor (finite, >= 0) on
+    ``learning_rate`` for them (e.g. ``{"backbone.*": 0.1}`` to fine-tune a
+    pretrained part gently). Your patterns win over the built-in network's
+    own factors (6 on its input scale ``"scale.*"``, 0.1 on periodic
+    embeddings); a pattern that matches no trainable parameter is refused.""",
     "**kwargs": """\
 **kwargs : ``module__*``, ``optimizer__*``, ``criterion__*`` and ``encoder__*`` parameters
     Passed to the module's constructor, the optimizer (``optimizer`` may

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 import torch
+from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import _check_y, check_consistent_length, validate_data
 
 from sknn.neural_net._custom import build_module, check_inputs, freeze, to_tensors
@@ -64,6 +65,25 @@ def checked_targets(estimator, y):
     return _check_y(y, multi_output=True, y_numeric=estimator._y_numeric, estimator=estimator)
 
 
+def new_encoder(estimator) -> TabularEncoder:
+    """The estimator's unfitted encoder, its ``encoder__*`` values checked and named as such.
+
+    The estimator's fit skips nested validation, so a bad value would otherwise
+    reach the encoder unchecked (``clip_numeric="no"`` read as true).
+    """
+    encoder = TabularEncoder(
+        categorical_features=estimator.categorical_features, **nested(estimator, "encoder__")
+    )
+    try:
+        encoder._validate_params()
+    except InvalidParameterError as exc:
+        message = str(exc).replace("The '", "The 'encoder__", 1)
+        raise InvalidParameterError(
+            message.replace("of TabularEncoder", f"of {type(estimator).__name__}", 1)
+        ) from None
+    return encoder
+
+
 def input_path(estimator) -> TabularInput | ModuleInput:
     """The estimator's input path: its own network for tables, or the user's module."""
     return TabularInput(estimator) if estimator.module is None else ModuleInput(estimator)
@@ -107,9 +127,7 @@ class TabularInput(_InputPath):
             encoded, unseen = est.encoder_._transform_noting_unseen(X, owner=est)
             _warn_unseen(unseen)
             return encoded
-        est.encoder_ = TabularEncoder(
-            categorical_features=est.categorical_features, **nested(est, "encoder__")
-        )
+        est.encoder_ = new_encoder(est)
         return est.encoder_.fit_transform(X, sample_weight=sample_weight)
 
     def encode_new(self, X) -> np.ndarray:

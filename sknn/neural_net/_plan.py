@@ -8,6 +8,8 @@ Functions of the estimator's parameters and the prepared data; the fit in
 from __future__ import annotations
 
 import contextlib
+import fnmatch
+import inspect
 import math
 from collections.abc import Iterator
 
@@ -23,7 +25,7 @@ from sknn.neural_net._routed import nested
 from sknn.neural_net._shape import TINY_ROWS, micro
 from sknn.training import Callback, EarlyStopping, History, ProgressBar, TrainingData
 from sknn.training.losses import combined_loss, members_loss, out_of_fold, task_loss
-from sknn.training.optim import make_optimizer
+from sknn.training.optim import check_options, finite_number, make_optimizer
 from sknn.training.schedules import Schedule
 
 # "auto" early stopping holds out a validation set only when it would have at
@@ -171,10 +173,15 @@ def continued_network(est, path, device: torch.device) -> None:
 
 
 def build_optimizer(est, path, module: torch.nn.Module, device: torch.device):
-    """The optimizer over the trainable parameters, with per-pattern rate factors."""
-    multipliers = dict(est.lr_multipliers or {})
-    for pattern, factor in path.lr_multipliers(module).items():
-        multipliers.setdefault(pattern, factor)
+    """The optimizer over the trainable parameters, with per-pattern rate factors.
+
+    The user's ``lr_multipliers`` win over the network's own factors
+    (``path.lr_multipliers``): one of these applies only to the trainable
+    parameters no user pattern matches, and is dropped where it matches none
+    (all frozen, or all the user's).
+    """
+    multipliers = checked_multipliers(est.lr_multipliers)
+    multipliers.update(built_in_multipliers(module, path.lr_multipliers(module), multipliers))
     params = param_groups(module, multipliers)
     if not params:
         raise ValueError("Every parameter of the module is frozen; nothing would train.")
@@ -185,9 +192,92 @@ def build_optimizer(est, path, module: torch.nn.Module, device: torch.device):
     # and batch); this one only starts them
     rate = getattr(est, "learning_rate_", None) or learning_rate(est, AUTO_RATE_BATCH, TINY_ROWS)
     if isinstance(est.optimizer, type):
-        kwargs.setdefault("weight_decay", est.weight_decay)
-        return est.optimizer(params, lr=rate, **kwargs)
+        return class_optimizer(est.optimizer, params, rate, est.weight_decay, kwargs)
+    check_options(est.optimizer, kwargs, est.weight_decay, prefix="optimizer__")
     return make_optimizer(est.optimizer, params, rate, est.weight_decay, device, **kwargs)
+
+
+def checked_multipliers(given) -> dict[str, float]:
+    """``lr_multipliers`` as a dict, each factor a finite number >= 0 (0 freezes the rate)."""
+    multipliers = dict(given or {})
+    for pattern, factor in multipliers.items():
+        if not isinstance(pattern, str):
+            raise ValueError(
+                f"lr_multipliers key {pattern!r} must be a glob pattern string of "
+                "parameter names, such as 'backbone.*'."
+            )
+        value = finite_number(factor)
+        if value is None or value < 0:
+            raise ValueError(
+                f"lr_multipliers[{pattern!r}]={factor!r} must be a finite number >= 0: it "
+                "multiplies learning_rate (a negative factor would climb the loss). Use 0 "
+                "to stop that group learning, or freeze it with frozen=[...]."
+            )
+        multipliers[pattern] = value
+    return multipliers
+
+
+def built_in_multipliers(module, defaults: dict[str, float], user: dict) -> dict[str, float]:
+    """The network's own factors that still match a trainable parameter no user
+    pattern (nor an earlier default) matches."""
+    left = [
+        name
+        for name, p in module.named_parameters()
+        if p.requires_grad and not any(fnmatch.fnmatchcase(name, pat) for pat in user)
+    ]
+    kept = {}
+    for pattern, factor in defaults.items():
+        matched = [name for name in left if fnmatch.fnmatchcase(name, pattern)]
+        if pattern not in user and matched:
+            kept[pattern] = factor
+            left = [name for name in left if name not in matched]
+    return kept
+
+
+def class_optimizer(cls: type, params, rate: float, weight_decay: float, kwargs: dict):
+    """A ``torch.optim`` class (or one of the user's) built over ``params``.
+
+    ``weight_decay`` is passed only where the class takes it; a class whose
+    ``step`` needs a closure (``torch.optim.LBFGS``) is refused, as sknn's
+    trainer steps without one.
+    """
+    name = getattr(cls, "__name__", repr(cls))
+    step = getattr(cls, "step", None)
+    try:
+        arguments = list(inspect.signature(step).parameters.values())[1:] if step else []
+    except (TypeError, ValueError):
+        arguments = []
+    if any(
+        a.default is a.empty and a.kind in (a.POSITIONAL_ONLY, a.POSITIONAL_OR_KEYWORD)
+        for a in arguments
+    ):
+        raise ValueError(
+            f"optimizer={name} needs a closure at every step (it re-evaluates the loss), "
+            "which sknn's trainer does not pass; use a first-order optimizer such as "
+            "optimizer='adamw' or torch.optim.Adam."
+        )
+    if _takes_keyword(cls, "weight_decay"):
+        kwargs = {"weight_decay": weight_decay, **kwargs}
+    elif weight_decay != 0:
+        raise ValueError(
+            f"optimizer={name} takes no weight_decay argument, but weight_decay="
+            f"{weight_decay!r}; set weight_decay=0, or use an optimizer class that takes "
+            "weight_decay (e.g. torch.optim.AdamW)."
+        )
+    return cls(params, lr=rate, **kwargs)
+
+
+def _takes_keyword(cls: type, name: str) -> bool:
+    """Whether ``cls(...)`` takes ``name`` (or any keyword); True where its signature is unknown."""
+    try:
+        parameters = inspect.signature(cls).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    return any(
+        p.kind is p.VAR_KEYWORD
+        or (p.name == name and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+        for p in parameters
+    )
 
 
 def losses(est):

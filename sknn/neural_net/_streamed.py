@@ -42,11 +42,9 @@ from sklearn.utils.validation import validate_data
 
 from sknn.neural_net import _plan, _shape
 from sknn.neural_net._data_parallel import train_on_dask
-from sknn.neural_net._inputs import input_path
+from sknn.neural_net._inputs import input_path, new_encoder
 from sknn.neural_net._regression_losses import check_loss_params, check_targets, robust_huber_delta
-from sknn.neural_net._routed import nested
 from sknn.neural_net._targets import class_codes
-from sknn.preprocessing import TabularEncoder
 from sknn.preprocessing._streamed import candidate_columns, fit_encoder_on_stream, stream_summary
 from sknn.sklearn_glue.dask_collections import partition_loader, require_dask
 from sknn.sklearn_glue.targets import check_labels, check_numeric_targets
@@ -150,13 +148,7 @@ def fit_streamed(est, X, y, sample_weight, reuse: bool, incremental: bool, class
         est._rng = check_random_state(est.random_state)
     seed = int(est._rng.randint(np.iinfo(np.int32).max))
     fraction = 0.0 if est.early_stopping is False or incremental else est.validation_fraction
-    encoder = (
-        est.encoder_
-        if reuse
-        else TabularEncoder(
-            categorical_features=est.categorical_features, **nested(est, "encoder__")
-        )
-    )
+    encoder = est.encoder_ if reuse else new_encoder(est)
     names = np.asarray(meta.columns, dtype=object)
     candidates = candidate_columns(meta, encoder._explicit_categorical(names))
     n_targets = 1 if y.ndim == 1 else y.shape[1]

@@ -9,6 +9,7 @@ embedding-table code columns are both built from these codes.
 
 from __future__ import annotations
 
+from numbers import Real
 from typing import Protocol
 
 import numpy as np
@@ -32,6 +33,31 @@ class CategoricalColumn(Protocol):
 
 def _categorical_values(series: pd.Series, as_str: bool) -> pd.Series:
     return series.astype(object).astype(str) if as_str else series
+
+
+def _as_seen(series: pd.Series, column: CategoricalColumn) -> pd.Series:
+    """Values in the form they are compared with the fitted categories.
+
+    A column compared by str form (one that mixed strings and numbers at fit)
+    gets a number whose str form was not seen tried as an integer and as a
+    float too: a batch holding only numbers and missing values arrives as
+    floats, and ``1.0`` must find the ``1`` seen at fit whatever else the
+    batch holds (and ``1`` the ``1.0``).
+    """
+    values = _categorical_values(series, column.as_str)
+    if not column.as_str:
+        return values
+    seen = set(column.categories)
+
+    def form(value, text: str) -> str:
+        if text in seen or isinstance(value, bool | np.bool_) or not isinstance(value, Real):
+            return text
+        number = float(value)
+        alternatives = ([str(int(number))] if number.is_integer() else []) + [str(number)]
+        return next((alt for alt in alternatives if alt in seen), text)
+
+    forms = [form(value, text) for value, text in zip(series.tolist(), values, strict=True)]
+    return pd.Series(forms, index=series.index, dtype=object)
 
 
 def seen_categories(series: pd.Series, as_str: bool) -> tuple:
@@ -64,7 +90,7 @@ def category_codes(series: pd.Series, column: CategoricalColumn) -> np.ndarray:
     """0 for missing, 1 for categories not seen at fit, 2.. for the seen ones."""
     _warn_on_another_type(series, column)
     index = pd.Index(list(column.categories), dtype=object)
-    codes = index.get_indexer(_categorical_values(series, column.as_str)) + FIRST_SEEN_CODE
+    codes = index.get_indexer(_as_seen(series, column)) + FIRST_SEEN_CODE
     codes[codes < FIRST_SEEN_CODE] = UNSEEN_CODE
     codes[series.isna().to_numpy()] = MISSING_CODE
     return codes
@@ -72,7 +98,7 @@ def category_codes(series: pd.Series, column: CategoricalColumn) -> np.ndarray:
 
 def unseen_values(series: pd.Series, column: CategoricalColumn) -> list:
     """The distinct non-missing values of ``series`` not seen at fit, sorted by str form."""
-    values = _categorical_values(series[series.notna()], column.as_str)
+    values = _as_seen(series[series.notna()], column)
     seen = pd.Index(list(column.categories), dtype=object)
     new = pd.unique(values[~pd.Index(values.astype(object)).isin(seen)].astype(object))
     return sorted(np.asarray(new, dtype=object).tolist(), key=str)

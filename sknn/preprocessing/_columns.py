@@ -98,7 +98,7 @@ def dtype_kind(series: pd.Series, name: str) -> str:
         return "bool"
     if pdt.is_datetime64_any_dtype(dtype):
         return "datetime"
-    if pdt.is_timedelta64_dtype(dtype):
+    if pdt.is_timedelta64_dtype(dtype) or dtype.kind == "m":  # "m": pyarrow durations too
         return "timedelta"
     if isinstance(dtype, pd.CategoricalDtype):
         return "categorical"

@@ -3,7 +3,10 @@
 A datetime column expands into the :data:`DATETIME_PARTS` features (calendar
 parts in the column's local time, then days since 1970-01-01), converted at
 transform to the time zone it had at fit; a timedelta column becomes its total
-seconds. Both are then scaled like any numeric feature.
+seconds. Both are then scaled like any numeric feature. pyarrow-backed
+timestamp, date and duration columns (``pd.ArrowDtype``, as
+``read_parquet(dtype_backend="pyarrow")`` gives them) are read as their
+numpy-backed equivalents; numbers are refused, since their unit is unknown.
 """
 
 from __future__ import annotations
@@ -14,11 +17,61 @@ from pandas.api import types as pdt
 
 # Numeric features a datetime column expands into, in output order.
 DATETIME_PARTS = ("year", "month", "day", "weekday", "hour", "epoch_days")
+# pandas.api.types.infer_dtype results of an object column holding numbers.
+_NUMBER_VALUES = frozenset({"integer", "floating", "mixed-integer-float", "decimal", "boolean"})
+
+
+def numpy_temporal(series: pd.Series) -> pd.Series:
+    """A pyarrow-backed timestamp, date or duration column as numpy-backed; others as they are.
+
+    Parameters
+    ----------
+    series : pandas Series
+        Any column.
+
+    Returns
+    -------
+    series : pandas Series
+        ``datetime64`` (with its time zone, if any) for a pyarrow timestamp or
+        date column, ``timedelta64`` for a pyarrow duration column, missing
+        values as NaT; ``series`` itself for any other dtype.
+    """
+    dtype = series.dtype
+    if not isinstance(dtype, pd.ArrowDtype) or dtype.kind not in "mM":
+        return series
+    zone = getattr(dtype.pyarrow_dtype, "tz", None)
+    if zone:
+        return series.astype(pd.DatetimeTZDtype(unit=dtype.pyarrow_dtype.unit, tz=zone))
+    return series.astype(dtype.numpy_dtype)  # type: ignore[attr-defined]  # dates: at midnight
+
+
+def _holds_numbers(series: pd.Series) -> bool:
+    """Whether the column holds observed numbers (or booleans), by dtype or by value."""
+    if pdt.is_numeric_dtype(series.dtype):
+        return bool(series.notna().any())
+    if not pdt.is_object_dtype(series.dtype):
+        return False
+    observed = series[series.notna()]
+    return bool(len(observed)) and pdt.infer_dtype(observed, skipna=True) in _NUMBER_VALUES
+
+
+def _refuse_numbers(series: pd.Series, name: str, kind: str) -> None:
+    """Numbers for a datetime or timedelta column: their unit (s, ms, ns, days) is unknown."""
+    if not _holds_numbers(series):
+        return
+    convert = "pd.to_datetime" if kind == "datetime" else "pd.to_timedelta"
+    raise ValueError(
+        f"Column {name!r} was {kind} at fit but now holds numbers ({series.dtype}), whose "
+        f"unit is unknown. Convert it to {kind}s before passing it, e.g. "
+        f"X[{name!r}] = {convert}(X[{name!r}], unit='s') for seconds."
+    )
 
 
 def _to_datetime(series: pd.Series, name: str) -> pd.Series:
+    series = numpy_temporal(series)
     if pdt.is_datetime64_any_dtype(series.dtype):
         return series
+    _refuse_numbers(series, name, "datetime")
     try:
         return pd.to_datetime(series)
     except (ValueError, TypeError) as exc:
@@ -64,7 +117,9 @@ def datetime_features(series: pd.Series) -> np.ndarray:
 
 def timedelta_seconds(series: pd.Series, name: str) -> np.ndarray:
     """Total seconds of a timedelta column, missing values as NaN."""
+    series = numpy_temporal(series)
     if not pdt.is_timedelta64_dtype(series.dtype):
+        _refuse_numbers(series, name, "timedelta")
         try:
             series = pd.to_timedelta(series)
         except (ValueError, TypeError) as exc:

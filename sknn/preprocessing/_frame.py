@@ -26,13 +26,22 @@ def _array_from_list(X: list) -> np.ndarray:
     return array
 
 
+def _zoned(utc: np.ndarray, zone: str) -> pd.Series:
+    """A time-zone-aware column's values, which ``to_numpy`` gives as naive UTC, in its zone.
+
+    Calendar parts (day, weekday, hour) are read in local time, as for the
+    same pandas column; naive UTC values would shift them.
+    """
+    return pd.Series(utc).dt.tz_localize("UTC").dt.tz_convert(zone)
+
+
 def _from_dataframe_library(X) -> pd.DataFrame | None:
     """A polars / pyarrow / other narwhals-readable table as pandas, or None if not one.
 
     Column by column through numpy (no pyarrow needed for polars): numbers and
-    datetimes as numpy arrays (nulls as NaN/NaT), strings as objects (nulls as
-    None), categorical and enum columns as pandas categoricals, as
-    ``to_pandas`` would give them.
+    datetimes as numpy arrays (nulls as NaN/NaT), time-zone-aware datetimes in
+    their own time zone, strings as objects (nulls as None), categorical and
+    enum columns as pandas categoricals, as ``to_pandas`` would give them.
     """
     try:
         import narwhals as nw
@@ -48,6 +57,8 @@ def _from_dataframe_library(X) -> pd.DataFrame | None:
             columns[name] = pd.Categorical(series.to_list())
         elif series.dtype == nw.String:
             columns[name] = np.asarray(series.to_list(), dtype=object)
+        elif isinstance(series.dtype, nw.Datetime) and series.dtype.time_zone:
+            columns[name] = _zoned(series.to_numpy(), series.dtype.time_zone)
         else:
             columns[name] = series.to_numpy()
     return pd.DataFrame(columns)

@@ -71,7 +71,7 @@ def clip_bounds(raw: np.ndarray, center: np.ndarray, scale: np.ndarray) -> np.nd
 
 
 # ------------------------------------------------- raw features per column
-def as_float(series: pd.Series, name: str) -> np.ndarray:
+def as_float(series: pd.Series, name: str, kind: str = "numeric") -> np.ndarray:
     """Column values as float64, missing values as NaN.
 
     Parameters
@@ -80,6 +80,8 @@ def as_float(series: pd.Series, name: str) -> np.ndarray:
         A numeric, boolean (nullable or not) or object column of numbers.
     name : str
         Its name, for error messages.
+    kind : {"numeric", "bool"}, default="numeric"
+        Its kind at fit, for error messages.
 
     Returns
     -------
@@ -95,7 +97,8 @@ def as_float(series: pd.Series, name: str) -> np.ndarray:
             series = pd.to_numeric(series)
         except (ValueError, TypeError) as exc:
             raise ValueError(
-                f"Column {name!r} was numeric at fit but now holds non-numeric values ({exc}); "
+                f"Column {name!r} was {'boolean' if kind == 'bool' else 'numeric'} at fit but "
+                f"now holds non-numeric values ({exc}); "
                 "pass the same kind of data as at fit."
             ) from exc
     return series.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -108,7 +111,7 @@ def _raw_features(series: pd.Series, column: ColumnPlan) -> np.ndarray:
     if column.kind == "timedelta":
         values = timedelta_seconds(series, column.name)
     else:
-        values = as_float(series, column.name)
+        values = as_float(series, column.name, column.kind)
     return values[:, None]
 
 

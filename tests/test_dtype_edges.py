@@ -1,0 +1,147 @@
+"""Datetime, timedelta and boolean columns at the edges of their dtypes.
+
+Time-zone-aware polars and pyarrow columns, pyarrow-backed pandas columns
+(``pd.ArrowDtype``, as ``read_parquet(dtype_backend="pyarrow")`` gives them),
+and values of another type at transform than at fit.
+"""
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sknn import NeuralNetClassifier, TabularEncoder
+
+pa = pytest.importorskip("pyarrow", reason="pyarrow (test extra) is not installed")
+
+# Tokyo local times whose UTC day, weekday and hour differ from the local ones.
+TOKYO = pd.to_datetime(
+    ["2020-01-01 23:00", "2020-01-02 01:00", None, "2020-01-05 12:00", "2020-03-07 08:30"]
+).tz_localize("Asia/Tokyo")
+
+
+def _encoded(fit_on, transform=None) -> np.ndarray:
+    enc = TabularEncoder(clip_numeric=False).fit(fit_on)
+    return enc.transform(fit_on if transform is None else transform)
+
+
+def _arrow(series: pd.Series, arrow_type) -> pd.Series:
+    return series.astype(pd.ArrowDtype(arrow_type))
+
+
+# ----------------------------------------- time-zone-aware polars / pyarrow
+def _tz_tables():
+    pl = pytest.importorskip("polars", reason="polars (test extra) is not installed")
+    X = pd.DataFrame({"t": TOKYO, "x": np.arange(len(TOKYO), dtype=float)})
+    return X, {"polars": pl.from_pandas(X), "pyarrow": pa.Table.from_pandas(X)}
+
+
+@pytest.mark.parametrize("library", ["polars", "pyarrow"])
+def test_tz_aware_table_encodes_as_pandas_does(library):
+    X, tables = _tz_tables()
+    np.testing.assert_allclose(_encoded(tables[library]), _encoded(X))
+
+
+@pytest.mark.parametrize("library", ["polars", "pyarrow"])
+def test_pandas_fitted_model_takes_tz_aware_table(library):
+    X, tables = _tz_tables()
+    y = np.array([0, 1, 0, 1, 1])
+    clf = NeuralNetClassifier(max_iter=2, random_state=0).fit(X, y)
+    np.testing.assert_allclose(clf.predict_proba(tables[library]), clf.predict_proba(X))
+    np.testing.assert_allclose(
+        _encoded(X, tables[library]), _encoded(X), err_msg="pandas-fitted encoder"
+    )
+
+
+# ------------------------------------------ pyarrow-backed pandas columns
+def test_arrow_duration_is_timedelta():
+    wait = pd.Series(pd.to_timedelta(np.arange(20), unit="h"))
+    wait[3] = pd.NaT
+    numpy_backed = pd.DataFrame({"wait": wait})
+    arrow_backed = pd.DataFrame({"wait": _arrow(wait, pa.duration("us"))})
+    enc = TabularEncoder().fit(arrow_backed)
+    assert enc.column_kinds_ == ["timedelta"]
+    assert enc.unseen_categories(arrow_backed) == {}
+    np.testing.assert_allclose(_encoded(arrow_backed), _encoded(numpy_backed))
+    np.testing.assert_allclose(_encoded(numpy_backed, arrow_backed), _encoded(numpy_backed))
+
+
+@pytest.mark.parametrize("zone", [None, "Asia/Tokyo"])
+def test_arrow_timestamp_is_datetime(zone):
+    t = pd.Series(TOKYO.tz_localize(None) if zone is None else TOKYO)
+    numpy_backed = pd.DataFrame({"t": t})
+    arrow_backed = pd.DataFrame({"t": _arrow(t, pa.timestamp("us", tz=zone))})
+    assert TabularEncoder().fit(arrow_backed).column_kinds_ == ["datetime"]
+    np.testing.assert_allclose(_encoded(arrow_backed), _encoded(numpy_backed))
+    np.testing.assert_allclose(_encoded(numpy_backed, arrow_backed), _encoded(numpy_backed))
+
+
+def test_arrow_date32_is_tz_naive_datetime():
+    days = [dt.date(2020, 1, 1), dt.date(2021, 5, 6), None, dt.date(2022, 7, 8)]
+    arrow_backed = pd.DataFrame({"d": pd.Series(days, dtype=pd.ArrowDtype(pa.date32()))})
+    numpy_backed = pd.DataFrame({"d": pd.to_datetime(pd.Series(days))})
+    assert TabularEncoder().fit(arrow_backed).column_kinds_ == ["datetime"]
+    np.testing.assert_allclose(_encoded(arrow_backed), _encoded(numpy_backed))
+    np.testing.assert_allclose(_encoded(numpy_backed, arrow_backed), _encoded(numpy_backed))
+    np.testing.assert_allclose(_encoded(arrow_backed, numpy_backed), _encoded(numpy_backed))
+
+
+# ------------------------------------ another type at transform than at fit
+TRAIN = pd.DataFrame(
+    {
+        "signup": pd.to_datetime(["2020-01-01", "2021-06-01", "2022-03-01", "2023-09-01"]),
+        "wait": pd.to_timedelta([1, 2, 3, 4], unit="h"),
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("column", "numbers", "kind", "convert"),
+    [
+        ("signup", [1622505600, 1622505601], "datetime", "pd.to_datetime"),
+        ("signup", np.array([1622505600.0, None], dtype=object), "datetime", "pd.to_datetime"),
+        ("wait", [7200.0, np.nan], "timedelta", "pd.to_timedelta"),
+    ],
+)
+def test_numbers_for_datetime_or_timedelta_column_are_refused(column, numbers, kind, convert):
+    enc = TabularEncoder().fit(TRAIN)
+    X = TRAIN.iloc[:2].copy()
+    X[column] = numbers
+    with pytest.raises(ValueError, match=rf"Column '{column}' was {kind} at fit") as info:
+        enc.transform(X)
+    assert "holds numbers" in str(info.value)
+    assert convert in str(info.value)
+
+
+def test_numbers_for_datetime_column_are_refused_at_predict():
+    clf = NeuralNetClassifier(max_iter=2, random_state=0).fit(TRAIN, [0, 1, 0, 1])
+    X = TRAIN.assign(signup=np.arange(4) * 86_400)
+    with pytest.raises(ValueError, match="Column 'signup' was datetime at fit"):
+        clf.predict(X)
+
+
+def test_strings_and_missing_values_for_datetime_columns_still_read():
+    enc = TabularEncoder().fit(TRAIN)
+    as_strings = TRAIN.astype(str).assign(wait=["1h", "2h", "3h", "4h"])
+    np.testing.assert_allclose(enc.transform(as_strings), enc.transform(TRAIN))
+    all_missing = pd.DataFrame({"signup": [np.nan] * 2, "wait": [np.nan] * 2})
+    assert np.isfinite(enc.transform(all_missing)).all()
+
+
+def test_strings_for_bool_column_say_boolean():
+    enc = TabularEncoder().fit(pd.DataFrame({"b": [True, False, True]}))
+    with pytest.raises(ValueError, match="Column 'b' was boolean at fit"):
+        enc.transform(pd.DataFrame({"b": ["True", "False", "True"]}))
+
+
+def test_a_mixed_column_encodes_a_row_alike_whatever_else_its_batch_holds():
+    # ints and a string at fit are compared by str form; a batch of numbers and a
+    # missing value arrives as float64, where 1 is 1.0: it must still be the 1 seen
+    size = pd.Series([1, 2, 3, "XL"] * 30, dtype=object)
+    encoder = TabularEncoder().fit(pd.DataFrame({"size": size}))
+    alone = encoder.transform(pd.DataFrame({"size": [1, 2]}))
+    with_missing = encoder.transform(pd.DataFrame({"size": [1, 2, np.nan]}))
+    np.testing.assert_array_equal(with_missing[:2], alone)
+    assert encoder.unseen_categories(pd.DataFrame({"size": [1.0, 3.0, np.nan]})) == {}
+    assert encoder.unseen_categories(pd.DataFrame({"size": [1.5, "S"]})) == {"size": ["1.5", "S"]}
