@@ -243,3 +243,90 @@ def test_a_strict_namespace_fit_continues_answers_and_exports():
         None, onnx.input_feed(X, model=graph)
     )
     np.testing.assert_allclose(variable.reshape(predicted.shape), predicted, atol=1e-3)
+
+
+class _Hostless(torch.Tensor):
+    """A tensor that refuses to be read into numpy at the table's size or more: what a
+    tensor on a GPU costs (a copy to the host) made visible on the CPU."""
+
+    limit = 0
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        name = getattr(func, "__name__", "")
+        if name in {"numpy", "__array__", "__dlpack__", "tolist"}:
+            if args[0].numel() >= cls.limit:
+                raise AssertionError(f"a {tuple(args[0].shape)} tensor was read by {name}")
+        return super().__torch_function__(func, types, args, kwargs or {})
+
+
+def _hostless(X):
+    _Hostless.limit = X.size
+    return torch.as_tensor(X).as_subclass(_Hostless)
+
+
+@pytest.mark.parametrize("cls", [NeuralNetClassifier, NeuralNetRegressor])
+def test_a_numeric_tensor_is_encoded_trained_and_predicted_without_reaching_numpy(cls):
+    X, y = _data(600)
+    X[::9, 3] = np.nan  # a missing indicator joins the encoding
+    y = y if cls is NeuralNetClassifier else X[:, 0] + X[:, 1] ** 2
+    weights = np.linspace(0.5, 1.5, len(y))
+    X_t, y_t = _hostless(X), torch.as_tensor(y)
+    with dispatch():
+        model = _small(cls).fit(X_t, y_t, sample_weight=torch.as_tensor(weights))
+        predicted = model.predict(X_t)
+        score = model.score(X_t, y_t)
+        model.partial_fit(X_t, y_t)
+        model.set_params(warm_start=True).fit(X_t, y_t)
+    reference = _small(cls).fit(X, y, sample_weight=weights)
+    np.testing.assert_allclose(predicted.numpy(), reference.predict(X), rtol=1e-7)
+    assert score == pytest.approx(reference.score(X, y), abs=1e-9)
+
+
+@pytest.mark.parametrize("clip", [True, False])
+@pytest.mark.parametrize("n_rows", [40, 500])
+def test_the_tensor_encoding_equals_numpys_to_the_last_bit(clip, n_rows):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n_rows, 5)) * [1, 10, 1e3, 0.01, 1]
+    X[:, 4] = rng.integers(0, 3, n_rows)  # ties, and a quartile range that can be 0
+    X[::5, 1] = np.nan
+    X[:, 3] = 7.0  # constant: scale 1
+    weights = rng.integers(0, 4, n_rows).astype(float)
+    # under 64 rows the clip's bounds read the few rows on the host
+    tensor = _hostless if n_rows >= 64 else torch.as_tensor
+    for w in (None, weights):
+        reference = TabularEncoder(clip_numeric=clip).fit(X, sample_weight=w)
+        with dispatch():
+            encoder = TabularEncoder(clip_numeric=clip).fit(tensor(X), sample_weight=w)
+            encoded = encoder.transform(tensor(X))
+        np.testing.assert_array_equal(encoded.numpy(), reference.transform(X))
+    with dispatch():  # integer tensors too
+        ints = TabularEncoder().fit_transform(torch.as_tensor(X[:, 4:].astype(np.int64)))
+    np.testing.assert_array_equal(ints.numpy(), TabularEncoder().fit_transform(X[:, 4:]))
+
+
+def test_tensor_encoding_refuses_what_the_host_path_refuses():
+    X, y = _data(100)
+    X[5, 2] = np.inf
+    with dispatch():
+        with pytest.raises(ValueError, match=r"Columns \['x2'\] contain inf"):
+            _small(NeuralNetRegressor).fit(torch.as_tensor(X), torch.as_tensor(y))
+        with pytest.raises(ValueError, match="0 sample"):
+            TabularEncoder().fit(torch.empty((0, 3)))
+        model = _small(NeuralNetRegressor).fit(torch.as_tensor(X[:, :2]), torch.as_tensor(y))
+        with pytest.raises(ValueError, match="2 features"):
+            model.predict(torch.as_tensor(X[:, :3]))
+        big = torch.as_tensor(X[:, :2] * 1e300)
+        with pytest.raises(ValueError, match="too large for float32"):
+            TabularEncoder(clip_numeric=False).fit(torch.as_tensor(X[:, :2])).transform(big)
+
+
+def test_a_tensor_with_named_categorical_columns_takes_the_host_path():
+    X, y = _data(200)
+    X[:, 0] = np.arange(200) % 3
+    with dispatch():
+        model = _small(NeuralNetClassifier, categorical_features=[0])
+        proba = model.fit(torch.as_tensor(X), torch.as_tensor(y)).predict_proba(torch.as_tensor(X))
+    assert isinstance(proba, torch.Tensor)
+    reference = _small(NeuralNetClassifier, categorical_features=[0]).fit(X, y)
+    np.testing.assert_allclose(proba.numpy(), reference.predict_proba(X), rtol=1e-7)

@@ -194,6 +194,9 @@ class BaseNeuralNet(
         tags.array_api_support = True  # inputs of any namespace, answers in X's
         return tags
 
+    def _encodes_tensors(self) -> bool:  # sknn's encoder takes tensors; a user's module numpy
+        return self.module is None
+
     # -------------------------------------------------------------- fitting
     @array_api.fits_any_namespace
     @fit_context(prefer_skip_nested_validation=True)
@@ -268,8 +271,7 @@ class BaseNeuralNet(
             if not reuse:
                 for name, value in _shape.network_choices(self, len(train_idx), fold).items():
                     setattr(self, name, value)
-                two_d = isinstance(X, np.ndarray) and X.ndim == 2  # the rows of X_build
-                self._n_build_features = X.shape[1] if two_d else 0
+                self._n_build_features = X.shape[1] if getattr(X, "ndim", 0) == 2 else 0
                 probe = path.tensors(X, train_idx[:2], device)
                 _plan.new_network(
                     self, path, take(X, train_idx), sample_weight[train_idx], probe, device
@@ -329,10 +331,8 @@ class BaseNeuralNet(
 
     def _macs_per_row(self) -> int:
         """Multiply-adds per row (about the parameter count), cached per fit."""
-        cached = self.__dict__.get("_n_params")
-        if cached is None or cached[0] is not self.module_:
-            return macs_per_row(self.module_)
-        return cached[1]
+        cached = self.__dict__.get("_n_params") or (None, 0)
+        return cached[1] if cached[0] is self.module_ else macs_per_row(self.module_)
 
     def _finish(self, trainer: Trainer, stopper: EarlyStopping, *, has_valid: bool) -> None:
         """Restore the right weights, warn about anything unusual, set attributes."""
@@ -381,10 +381,9 @@ class BaseNeuralNet(
     def _forward(self, X) -> torch.Tensor:
         """The combined network output for ``X``, ``(n, width)``, on the CPU.
 
-        Up to a few thousand CPU rows of sknn's own network are computed in
-        float64 by a cached copy (in numpy when every layer allows it; see
-        :mod:`sknn.nn.inference`), so a row alone or in a small batch gets the
-        same answer to float64's last bits; larger inputs use float32 (2x faster).
+        Up to a few thousand CPU rows of sknn's own network run in float64 on a cached copy
+        (numpy where every layer allows; :mod:`sknn.nn.inference`): a row gets the same answer
+        alone or in a batch, to float64's last bits; larger inputs run in float32 (2x faster).
         """
         check_is_fitted(self, "module_")
         path = input_path(self)

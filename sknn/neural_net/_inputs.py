@@ -150,9 +150,7 @@ class TabularInput(_InputPath):
         if est.numeric_embedding_ == "piecewise" and n_continuous:
             # quantiles of the encoded training features (a placeholder when
             # rebuilding a saved model: its saved edges replace them)
-            edges = quantile_edges(
-                np.asarray(X_train)[:, :n_continuous], sample_weight=sample_weight
-            )
+            edges = quantile_edges(X_train[:, :n_continuous], sample_weight=sample_weight)
         module = TabularMLP(
             encoder.n_numeric_out_,
             encoder.cardinalities_,
@@ -178,19 +176,20 @@ class TabularInput(_InputPath):
             if getattr(module, name, None) is not None
         }
 
-    def tensors(self, X: np.ndarray, rows, device: torch.device) -> torch.Tensor:
+    def tensors(self, X, rows, device: torch.device) -> torch.Tensor:
         return torch.as_tensor(X[rows], device=device)
 
-    def prediction_inputs(self, X: np.ndarray, fit_count: int):
+    def prediction_inputs(self, X, fit_count: int):
         """The module to run and its input: a float64 copy for a few CPU rows."""
         est = self.estimator
         if est.device_.type == "cpu" and len(X) <= EXACT_ROWS:
             copied = inference_copy(est.module_, fit_count)
-            X64 = X.astype(np.float64)
+            X64 = (X.cpu().numpy() if isinstance(X, torch.Tensor) else X).astype(np.float64)
             if copied.numpy is not None:
                 return copied.numpy, X64
             return copied.torch, torch.from_numpy(X64)
-        return est.module_, torch.from_numpy(X).to(est.device_)
+        # a tensor (encoded where the caller's data lives) moves only if the network is elsewhere
+        return est.module_, torch.as_tensor(X).to(est.device_)
 
 
 def _warn_unseen(unseen: dict[str, list]) -> None:

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from sknn.nn.narrow_bmm import narrow_bmm
+from sknn.nn.quantiles import inverted_cdf_quantiles
 
 
 class PeriodicEmbedding(nn.Module):
@@ -196,9 +197,10 @@ def quantile_edges(X, n_bins: int = 16, sample_weight=None):
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features)
-        Training values (NaN-free). With no rows, evenly spaced edges on
-        [-3, 3] (a placeholder that saved weights overwrite).
+    X : ndarray or tensor of shape (n_samples, n_features)
+        Training values (NaN-free; a tensor on any device). With no rows,
+        evenly spaced edges on [-3, 3] (a placeholder that saved weights
+        overwrite).
     n_bins : int
         Bins per feature.
     sample_weight : ndarray of shape (n_samples,), default=None
@@ -208,30 +210,31 @@ def quantile_edges(X, n_bins: int = 16, sample_weight=None):
     -------
     edges : tensor of shape (n_features, n_bins + 1), float32
     """
-    X = np.asarray(X)
+    on_device = isinstance(X, torch.Tensor)  # a tensor's quantiles are taken where it lives
+    X = X if on_device else np.asarray(X)
     weight = None
     if sample_weight is not None:
         sample_weight = np.asarray(sample_weight, dtype=np.float64)
         keep = sample_weight > 0
-        X, weight = X[keep], sample_weight[keep]
+        if not keep.all():
+            X = X[torch.as_tensor(keep, device=X.device)] if on_device else X[keep]
+        weight = sample_weight[keep]
         if np.all(weight == weight[:1]):
             weight = None
     if len(X) == 0:
         edges = np.tile(np.linspace(-3.0, 3.0, n_bins + 1), (X.shape[1], 1))
         return torch.as_tensor(edges, dtype=torch.float32)
     levels = np.linspace(0.0, 1.0, n_bins + 1)
-    # a column at a time: a float64 copy of the whole table would cost 2-4x its
-    # bytes at the fit's peak memory
-    columns = [
-        _spread(
-            np.unique(
-                np.quantile(
-                    X[:, j].astype(np.float64), levels, weights=weight, method="inverted_cdf"
-                )
-            ),
-            n_bins + 1,
+    if on_device:
+        w = None if weight is None else torch.as_tensor(weight, device=X.device)
+        quantiles = (inverted_cdf_quantiles(X[:, j], levels, w) for j in range(X.shape[1]))
+    else:
+        # a column at a time: a float64 copy of the whole table would cost 2-4x its
+        # bytes at the fit's peak memory
+        quantiles = (
+            np.quantile(X[:, j].astype(np.float64), levels, weights=weight, method="inverted_cdf")
+            for j in range(X.shape[1])
         )
-        for j in range(X.shape[1])
-    ]
+    columns = [_spread(np.unique(q), n_bins + 1) for q in quantiles]
     stacked = np.stack(columns) if columns else np.empty((0, n_bins + 1))
     return torch.as_tensor(stacked, dtype=torch.float32)

@@ -12,6 +12,7 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
+import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
@@ -23,9 +24,8 @@ from sklearn.utils.validation import (
 from sknn.preprocessing._categorical import unseen_values
 from sknn.preprocessing._columns import explicit_categorical, plan_columns
 from sknn.preprocessing._frame import validate_frame
-from sknn.preprocessing._layout import assemble, cardinalities, feature_names_out, n_numeric_out
+from sknn.preprocessing._layout import assemble, describe_columns, feature_names_out
 from sknn.preprocessing._numeric import (
-    CLIP_BOUND,
     clip_bounds,
     columns_where,
     encode_numeric_array,
@@ -33,9 +33,15 @@ from sknn.preprocessing._numeric import (
     indicator_features,
     raw_numeric,
     robust_stats,
-    scaled_numeric,
+    scaled_by,
 )
 from sknn.preprocessing._streamed import fit_encoder_on_stream
+from sknn.preprocessing._tensors import (
+    encode_tensor,
+    encodes_on_device,
+    fit_tensor,
+    on_host_unless_encodable,
+)
 from sknn.sklearn_glue import array_api
 from sknn.sklearn_glue.dask_collections import is_dask, lazy_on_dask
 from sknn.sklearn_glue.decorators import fit_context
@@ -199,6 +205,10 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
             if is_dask(X):  # one pass over the partitions
                 fit_encoder_on_stream(self, X, sample_weight)
                 return self
+            X = on_host_unless_encodable(self, X)
+            if encodes_on_device(self, X):  # a tensor under dispatch, where it lives
+                fit_tensor(self, X, sample_weight)
+                return self
             frame = validate_frame(X, self, reset=True)
             self._fit_frame(frame, _check_sample_weight(sample_weight, frame, dtype=np.float64))
         return self
@@ -207,7 +217,7 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
     @fit_context(prefer_skip_nested_validation=True)
     def fit_transform(
         self, X: MatrixLike, y: object = None, sample_weight: ArrayLike | None = None
-    ) -> np.ndarray:
+    ) -> np.ndarray | torch.Tensor:
         """Fit to ``X`` and return its encoding (same as ``fit(X).transform(X)``).
 
         Parameters
@@ -228,6 +238,10 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
         if is_dask(X):  # fitted in one pass, then encoded lazily
             return self.fit(X, sample_weight=sample_weight).transform(X)
         with restored_on_error(self):
+            X = on_host_unless_encodable(self, X)
+            if encodes_on_device(self, X):
+                fit_tensor(self, X, sample_weight)
+                return encode_tensor(self, X, owner=self)
             frame = validate_frame(X, self, reset=True)
             self._fit_frame(frame, _check_sample_weight(sample_weight, frame, dtype=np.float64))
             return self._encode(frame)
@@ -249,7 +263,10 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
             integer codes (see the class description).
         """
         check_is_fitted(self)
-        return self._transform(X, owner=self)
+        return self._transform(X, owner=self)  # type: ignore[return-value]  # or X's namespace
+
+    def _encodes_tensors(self) -> bool:  # numeric tensors in torch, others sent to the host
+        return True
 
     def unseen_categories(self, X: MatrixLike) -> dict[str, list]:
         """Categories in ``X`` not seen at fit, per categorical column.
@@ -283,21 +300,29 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
                     found[column.name] = values
         return found
 
-    def _transform(self, X, owner: BaseEstimator) -> np.ndarray:
+    def _transform(self, X, owner: BaseEstimator) -> np.ndarray | torch.Tensor:
         """:meth:`transform`, checking feature names and counts against ``owner``.
 
         An estimator that embeds this encoder passes itself, so that a wrong
         column gets an error naming the estimator the user called.
         """
+        X = on_host_unless_encodable(self, X)
+        if encodes_on_device(self, X):
+            return encode_tensor(self, X, owner)
         fast = encode_numeric_array(self, X, owner)
         if fast is not None:
             return fast
         return self._encode(validate_frame(X, owner, reset=False))
 
-    def _transform_noting_unseen(self, X, owner: BaseEstimator) -> tuple[np.ndarray, dict]:
+    def _transform_noting_unseen(
+        self, X, owner: BaseEstimator
+    ) -> tuple[np.ndarray | torch.Tensor, dict]:
         """:meth:`_transform` and :meth:`unseen_categories` from one validation of ``X``."""
+        X = on_host_unless_encodable(self, X)
+        if encodes_on_device(self, X):  # an all-numeric encoder has no categories
+            return encode_tensor(self, X, owner), {}
         fast = encode_numeric_array(self, X, owner)
-        if fast is not None:  # an all-numeric encoder has no categories
+        if fast is not None:
             return fast, {}
         frame = validate_frame(X, owner, reset=False)
         return self._encode(frame), self._unseen_in(frame)
@@ -334,22 +359,23 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
         else:
             for column, fact in zip(self._columns, facts, strict=True):
                 column.has_missing = fact.n_missing > 0 and column.kind not in ("onehot", "code")
-        self._bool_features = feature_mask(self._columns, "bool")
+        is_bool = feature_mask(self._columns, "bool")
         weight = np.ones(len(raw)) if sample_weight is None else sample_weight
-        self._fill, self._center, self._scale = robust_stats(raw, self._bool_features, weight)
-        self._indicator_index = indicator_features(self._columns)
+        fill, center, scale = robust_stats(raw, is_bool, weight)
+        self._set_statistics(fill, center, scale, is_bool)
         self.clip_bound_ = clip_bounds(raw, self._center, self._scale)
+        self._describe_columns(n_continuous=raw.shape[1])
 
+    def _set_statistics(self, fill, center, scale, is_bool) -> None:
+        """The raw features' fitted statistics, and where the missing indicators go."""
+        self._fill, self._center, self._scale = fill, center, scale
+        self._bool_features = is_bool
+        self._indicator_index = indicator_features(self._columns)
+
+    def _describe_columns(self, n_continuous: int) -> None:
+        """The public description of the planned columns and of the output's blocks."""
         self._all_numeric = all(c.kind == "numeric" for c in self._columns)
-        categorical = [c for c in self._columns if c.kind in ("onehot", "code")]
-        self.column_kinds_ = [c.kind for c in self._columns]
-        self.categorical_features_ = np.array(
-            [c.kind in ("onehot", "code") for c in self._columns], dtype=bool
-        )
-        self.categories_ = [list(c.categories) for c in categorical]
-        self.cardinalities_ = cardinalities(self._columns)
-        self.n_continuous_out_ = raw.shape[1]
-        self.n_numeric_out_ = n_numeric_out(self._columns, raw.shape[1])
+        self.__dict__.update(describe_columns(self._columns, n_continuous))
 
     def _explicit_categorical(self, names):
         """Which columns ``categorical_features`` names categorical (None: judged by dtype)."""
@@ -358,27 +384,10 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
         )
 
     # ---------------------------------------------------------------- encoding
-    def _scaled_numeric(
-        self, raw: np.ndarray, missing: np.ndarray, copy: bool = True
-    ) -> np.ndarray:
-        """Imputed, robustly scaled and (optionally) clipped features, with the fitted stats."""
-        return scaled_numeric(
-            raw,
-            missing,
-            self._columns,
-            fill=self._fill,
-            center=self._center,
-            scale=self._scale,
-            bool_features=self._bool_features,
-            clip=self.clip_numeric,
-            bound=getattr(self, "clip_bound_", CLIP_BOUND),  # fitted before the bound was
-            copy=copy,
-        )
-
     def _encode(self, frame: pd.DataFrame) -> np.ndarray:
         """The output matrix: numeric, one-hot, missing indicators, codes."""
         raw = raw_numeric(frame, self._columns)
         missing = np.isnan(raw)
-        numeric = self._scaled_numeric(raw, missing, copy=False)
+        numeric = scaled_by(self, raw, missing, copy=False)
         del raw  # overwritten in place; freed before the output is assembled
         return assemble(frame, self._columns, numeric, missing[:, self._indicator_index])

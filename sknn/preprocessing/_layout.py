@@ -111,3 +111,31 @@ def n_numeric_out(columns: list[ColumnPlan], n_continuous: int) -> int:
 def cardinalities(columns: list[ColumnPlan]) -> list[int]:
     """Embedding-table size of each code column: seen categories plus missing and unseen."""
     return [len(c.categories) + FIRST_SEEN_CODE for c in columns if c.kind == "code"]
+
+
+def describe_columns(columns: list[ColumnPlan], n_continuous: int) -> dict:
+    """The fitted encoder's public description of its columns and output blocks.
+
+    Parameters
+    ----------
+    columns : list of ColumnPlan
+        The plans of all input columns.
+    n_continuous : int
+        Raw numeric features (the continuous block's width).
+
+    Returns
+    -------
+    attributes : dict
+        ``column_kinds_``, ``categorical_features_``, ``categories_``,
+        ``cardinalities_``, ``n_continuous_out_`` and ``n_numeric_out_``.
+    """
+    is_categorical = [c.kind in ("onehot", "code") for c in columns]
+    categorical = [c for c, flag in zip(columns, is_categorical, strict=True) if flag]
+    return {
+        "column_kinds_": [c.kind for c in columns],
+        "categorical_features_": np.array(is_categorical, dtype=bool),
+        "categories_": [list(c.categories) for c in categorical],
+        "cardinalities_": cardinalities(columns),
+        "n_continuous_out_": n_continuous,
+        "n_numeric_out_": n_numeric_out(columns, n_continuous),
+    }

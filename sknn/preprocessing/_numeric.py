@@ -159,7 +159,12 @@ def refuse_infinite(raw: np.ndarray, columns: list[ColumnPlan]) -> None:
     columns : list of ColumnPlan
         The plans of all input columns.
     """
-    infinite = np.isinf(raw)
+    refuse_flagged_infinite(np.isinf(raw), columns)
+
+
+def refuse_flagged_infinite(infinite: np.ndarray, columns: list[ColumnPlan]) -> None:
+    """:func:`refuse_infinite` from a mask over raw features (any number of rows) of where
+    the values are infinite."""
     if infinite.any():
         raise ValueError(
             f"Columns {_names(columns, columns_where(columns, infinite))} contain inf or -inf; "
@@ -213,8 +218,26 @@ def robust_stats(raw: np.ndarray, is_bool: np.ndarray, weight: np.ndarray):
     """
     with np.errstate(over="ignore", invalid="ignore"):
         stats = np.array([_column_stats(raw[:, j], weight) for j in range(raw.shape[1])])
-        stats = stats.reshape(raw.shape[1], 5).T
-        q25, median, q75, std, share_true = stats
+    return fill_center_scale(stats.reshape(raw.shape[1], 5), is_bool)
+
+
+def fill_center_scale(stats: np.ndarray, is_bool: np.ndarray):
+    """:func:`robust_stats` from each feature's q25, median, q75, std and mean.
+
+    Parameters
+    ----------
+    stats : ndarray of shape (n_features, 5)
+        Per raw feature, as :func:`_column_stats` gives them (NaN for a feature
+        without an observed, positively weighted value).
+    is_bool : ndarray of shape (n_features,), dtype=bool
+        Features of boolean columns.
+
+    Returns
+    -------
+    fill, center, scale : ndarray of shape (n_features,)
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        q25, median, q75, std, share_true = np.asarray(stats, dtype=np.float64).T
         scale = (q75 - q25) / _IQR_PER_STD
         tiny = 1e-12 * np.maximum(1.0, np.abs(np.nan_to_num(median)))
         scale = np.where(np.isfinite(scale) & (scale > tiny), scale, std)
@@ -322,6 +345,22 @@ def scaled_numeric(
     return z
 
 
+def scaled_by(encoder, raw: np.ndarray, missing: np.ndarray, copy: bool = True) -> np.ndarray:
+    """:func:`scaled_numeric` with a fitted encoder's statistics, clip and bounds."""
+    return scaled_numeric(
+        raw,
+        missing,
+        encoder._columns,
+        fill=encoder._fill,
+        center=encoder._center,
+        scale=encoder._scale,
+        bool_features=encoder._bool_features,
+        clip=encoder.clip_numeric,
+        bound=getattr(encoder, "clip_bound_", CLIP_BOUND),  # fitted before the bound was
+        copy=copy,
+    )
+
+
 # ------------------------------------------------ the all-numeric fast path
 def encode_numeric_array(encoder, X, owner) -> np.ndarray | None:
     """A fitted encoder's output for plain numeric input, when it is all-numeric.
@@ -350,7 +389,7 @@ def encode_numeric_array(encoder, X, owner) -> np.ndarray | None:
         )
     missing = np.isnan(raw)
     refuse_infinite(raw, encoder._columns)
-    z = encoder._scaled_numeric(raw, missing)
+    z = scaled_by(encoder, raw, missing)
     if len(encoder._indicator_index):
         z = np.concatenate([z, missing[:, encoder._indicator_index]], axis=1)
     return z.astype(np.float32, copy=False)

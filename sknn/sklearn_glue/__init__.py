@@ -15,13 +15,14 @@ answered partition by partition as a lazy Dask Array, scores summed over
 partitions in one pass, the drop-ins' refusal) and ``array_api.py``
 (scikit-learn's Array API dispatch: the four estimators' and
 ``TabularEncoder``'s methods take torch tensors and other namespaces' arrays,
-read on the host without a copy where they live there, and answer in ``X``'s
-namespace and device; tensors that require grad refused). It imports
+pass numeric tensors on to sknn's own encoder as they are, read the others
+on the host, and answer in ``X``'s namespace and device; tensors that
+require grad refused). It imports
 scikit-learn (with numpy, scipy and pandas), :mod:`sknn.training`, and Dask
 only when an input already is a Dask collection.
 Imported by: :mod:`sknn.neural_net`, :mod:`sknn.mlp`, :mod:`sknn.preprocessing`,
-:mod:`sknn.pretrained` (and any future estimator family). Next: tensors on an accelerator
-encoded and trained without leaving it (today they visit the host once to be
-encoded) read their namespace through ``array_api.py`` too; any other piece
-of scikit-learn protocol that two families need goes here, not into either.
+:mod:`sknn.pretrained` (and any future estimator family). Next: the drop-ins' and user modules'
+inputs kept on their device too (today they visit the host once), through
+``array_api.py``; any other piece of scikit-learn protocol that two families
+need goes here, not into either.
 """

@@ -6,12 +6,18 @@ torch tensors, array-api-strict or any other Array API arrays, and answer in
 ``X``'s namespace and on its device. The method decorators here are the one
 place that reads the namespace:
 
-- the inputs are viewed as numpy without a copy where they live in host
-  memory (a CPU tensor shares its memory through DLPack), so the encoder
-  reads the caller's own buffer, exactly as for numpy input; a tensor on an
-  accelerator is copied to the host once, to be encoded, and the network
-  trains where ``device`` says (``"auto"``: the GPU that holds the tensor);
-  ``y`` and ``sample_weight`` follow ``X`` whatever their own namespace;
+- a numeric torch ``X`` given to sknn's own tabular network or to
+  ``TabularEncoder`` stays a tensor on its device: the encoder fits and
+  encodes it in torch (:mod:`sknn.preprocessing._tensors`), the training
+  batches and the network's input are slices of the encoded tensor, and the
+  network trains where ``device`` says (``"auto"``: the GPU that holds the
+  tensor); only ``y``, ``sample_weight``, per-column statistics and the
+  network's outputs (a few numbers a row) visit the host;
+- other inputs (a user's module, the drop-ins, tensors with categorical
+  columns, other namespaces) are viewed as numpy without a copy where they
+  live in host memory (a CPU tensor shares its memory through DLPack), or
+  copied to the host once from an accelerator; ``y`` and ``sample_weight``
+  follow ``X`` whatever their own namespace;
 - a fit records its namespace and device as an empty array of them
   (scikit-learn's convention: fitted arrays live where ``X`` did), and holds
   the estimator's other fitted arrays there too, ``classes_`` excepted;
@@ -35,6 +41,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import numpy as np
@@ -49,6 +56,8 @@ Method = TypeVar("Method", bound=Callable[..., Any])
 
 # the empty array that records the namespace and device of the fit
 NAMESPACE_MARKER = "_fit_namespace"
+# set while a dispatched call runs: the calls it makes pass their arguments on as they are
+_PASS_THROUGH: ContextVar[bool] = ContextVar("sknn_pass_through", default=False)
 
 
 def _is_foreign(a: object) -> bool:
@@ -128,16 +137,36 @@ def _check_namespace(estimator: Any, X: object, method: str) -> None:
     check_same_namespace(X, estimator, attribute=NAMESPACE_MARKER, method=method)
 
 
-def _run_on_host(method: Callable, estimator: Any, args: tuple, kwargs: dict) -> Any:
-    """The method on numpy views of its array arguments, dispatch off inside.
+def _encodes_tensors(estimator: Any, X: object) -> bool:
+    """Whether ``estimator`` takes the torch tensor ``X`` as it is (its encoder works in torch)."""
+    takes = getattr(estimator, "_encodes_tensors", None)
+    return is_torch_array(X) and takes is not None and takes()
 
-    Inside, sknn and scikit-learn see numpy, as without dispatch; nested
-    public calls (``score`` calls ``predict``) pass straight through.
+
+def _run_on_host(method: Callable, estimator: Any, args: tuple, kwargs: dict) -> Any:
+    """The method with dispatch off inside, on numpy views of its array arguments, except
+    a torch ``X`` that the estimator encodes where it lives.
+
+    Inside, sknn and scikit-learn see numpy (or that tensor), as without
+    dispatch; nested public calls (``score`` calls ``predict``, a fit its
+    encoder's ``fit_transform``) pass their arguments straight through.
     """
-    args = tuple(to_host(a) for a in args)
+    X, *rest = args
+    native = _encodes_tensors(estimator, X)
+    args = (X if native else to_host(X), *(to_host(a) for a in rest))
     kwargs = {key: to_host(value) for key, value in kwargs.items()}
-    with config_context(array_api_dispatch=False):
-        return method(estimator, *args, **kwargs)
+    token = _PASS_THROUGH.set(True)
+    try:
+        with config_context(array_api_dispatch=False):
+            return method(estimator, *args, **kwargs)
+    finally:
+        _PASS_THROUGH.reset(token)
+
+
+def _undispatched(X: object) -> object:
+    """``X`` for a method called without dispatch: a CPU tensor as its numpy view (it is an
+    array-like, answered in numpy), unless a dispatched call up the stack passes it on."""
+    return X if _PASS_THROUGH.get() else to_host(X)
 
 
 def _holds_foreign(estimator: Any) -> bool:
@@ -170,7 +199,8 @@ def host_view(estimator: Any) -> Any:
 
 
 def _in_namespace(answer: Any, namespace: tuple[Any, Any]) -> Any:
-    """A numeric numpy answer moved to the namespace and device; anything else as it is."""
+    """A numeric numpy answer moved to the namespace and device; anything else (an answer
+    already in torch, string labels) as it is."""
     if not isinstance(answer, np.ndarray) or answer.dtype.kind in "OUS":
         return answer  # string labels stay numpy, as scikit-learn keeps such classes_
     xp, device = namespace
@@ -193,11 +223,11 @@ def fits_any_namespace(method: Method) -> Method:
         namespace = dispatched_namespace(X)
         _hold_on_host(self)  # a continued fit reads its state as numpy
         if get_config()["array_api_dispatch"] and not is_dask(X):
-            # device="auto" trains on the GPU that holds X (the host copy is only encoded)
+            # device="auto" trains on the GPU that holds X
             with data_on(X.device if is_torch_array(X) else None):
                 fitted = _run_on_host(method, self, (X, *args), kwargs)
         else:
-            fitted = method(self, X, *args, **kwargs)
+            fitted = method(self, _undispatched(X), *args, **kwargs)
         if namespace is None:
             setattr(self, NAMESPACE_MARKER, np.zeros(0))
             return fitted
@@ -214,7 +244,7 @@ def answers_in_namespace(method: Method) -> Method:
     def predict(self, X, *args, **kwargs):
         refuse_unusable("X", X)
         if not get_config()["array_api_dispatch"] or is_dask(X):
-            return method(host_view(self), X, *args, **kwargs)
+            return method(host_view(self), _undispatched(X), *args, **kwargs)
         _check_namespace(self, X, method.__name__)
         namespace = dispatched_namespace(X)
         answer = _run_on_host(method, host_view(self), (X, *args), kwargs)
@@ -230,7 +260,7 @@ def scores_any_namespace(method: Method) -> Method:
     def score(self, X, *args, **kwargs):
         _refuse_all((X, *args), kwargs, ("X", "y", "sample_weight"))
         if not get_config()["array_api_dispatch"] or is_dask(X):
-            return method(host_view(self), X, *args, **kwargs)
+            return method(host_view(self), _undispatched(X), *args, **kwargs)
         _check_namespace(self, X, "score")
         return _run_on_host(method, host_view(self), (X, *args), kwargs)
 
