@@ -6,13 +6,15 @@ fresh process that builds a 1,000,000 x 20 float32 table (80 MB) with a
 nonlinear target, resets the kernel's peak-RSS counter before each step
 (``/proc/self/clear_refs``), then fits ``NeuralNetRegressor(max_iter=2)``
 (defaults otherwise) and predicts the whole table, reading the peak
-(``VmHWM``) over the RSS before the step. Three inputs, alternating
-(medians over the repeats):
+(``VmHWM``) over the RSS before the step. One torch thread (``n_threads=1``):
+at batches of 512 rows torch sums some gradients in an order that follows
+the thread count, and the predictions are compared bit for bit. Three
+inputs, alternating (medians over the repeats):
 
 - ``numpy``: the table as a numpy array (the reference);
 - ``torch, dispatch``: the same buffer as a torch tensor (``torch.from_numpy``)
-  under ``sklearn.set_config(array_api_dispatch=True)``, ``SCIPY_ARRAY_API=1``;
-  predictions come back as a tensor;
+  under ``sklearn.set_config(array_api_dispatch=True)``, ``SCIPY_ARRAY_API=1``:
+  encoded, trained on and predicted in torch; predictions come back as a tensor;
 - ``torch, no dispatch``: the tensor without dispatch (read as an array-like;
   predictions numpy).
 
@@ -55,7 +57,7 @@ y = (np.sin(2 * X[:, 0]) + X[:, 1] * X[:, 2] + 0.1 * rng.standard_normal({n})).a
 if mode != "numpy":
     X, y = torch.from_numpy(X), torch.from_numpy(y)
 sklearn.set_config(array_api_dispatch=mode == "torch, dispatch")
-model = NeuralNetRegressor(max_iter=2, random_state=0)
+model = NeuralNetRegressor(max_iter=2, random_state=0, n_threads=1)
 with open("/proc/self/clear_refs", "w") as f:
     f.write("5")
 before = status("VmRSS:")
@@ -128,7 +130,8 @@ def main() -> None:
         f"Written {time.strftime('%Y-%m-%d')} on {platform.machine()}, "
         f"{os.cpu_count()} CPUs; `python benchmarks/array_api.py --repeats {args.repeats}` "
         f"({time.time() - started:.0f} s). Each run a fresh process, the modes alternating; "
-        "medians over the repeats. `NeuralNetRegressor(max_iter=2)`, defaults otherwise, on a "
+        "medians over the repeats. `NeuralNetRegressor(max_iter=2, n_threads=1)`, defaults "
+        "otherwise, on a "
         f"{N_ROWS:,} x {N_COLS} float32 table ({runs['numpy'][0]['input'] / 1e6:.0f} MB); "
         "peak RSS over the RSS just before each step (min / median / max over the repeats: "
         "a copy of the table would raise every run's peak).",
@@ -144,15 +147,16 @@ def main() -> None:
             f"| {median(mode, 'fit_s') / base_fit:.2f}x | {peak_text(mode, 'fit')} "
             f"| {peak_text(mode, 'predict')} | {runs[mode][0]['answer']} | {gaps[mode]:.1e} |"
         )
-    extra = {
-        step: max(peaks_mb(m, step)[0] - peaks_mb("numpy", step)[0] for m in MODES[1:])
-        for step in ("fit", "predict")
-    }
+
+    def extra(mode: str) -> str:
+        fit, predict = (peaks_mb(mode, s)[0] - peaks_mb("numpy", s)[0] for s in ("fit", "predict"))
+        return f"{mode}: fit {fit:+.0f} MB, predict {predict:+.0f} MB"
+
     lines += [
         "",
-        f"The tensors' lowest peaks against numpy's: fit {extra['fit']:+.0f} MB, predict "
-        f"{extra['predict']:+.0f} MB; one more copy of the table would add "
-        f"{runs['numpy'][0]['input'] / 1e6:.0f} MB to every run.",
+        f"Each mode's lowest peaks against numpy's: {'; '.join(extra(m) for m in MODES[1:])}; "
+        f"one more copy of the table would add {runs['numpy'][0]['input'] / 1e6:.0f} MB to "
+        "every run.",
         "",
         "Raw runs (seconds, bytes):",
         "",

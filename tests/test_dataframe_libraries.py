@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sknn import NeuralNetClassifier
+from sknn import NeuralNetClassifier, NeuralNetRegressor, TabularEncoder
 
 pytest.importorskip("polars", reason="polars (test extra) is not installed")
 
@@ -86,3 +86,12 @@ def test_a_pyarrow_table_gives_the_pandas_results():
     ours = NeuralNetClassifier(max_iter=2, random_state=0).fit(table, y)
     theirs = NeuralNetClassifier(max_iter=2, random_state=0).fit(frame, y)
     np.testing.assert_array_equal(ours.predict_proba(table), theirs.predict_proba(frame))
+
+
+def test_a_lazy_polars_frame_is_refused_naming_collect():
+    pl = pytest.importorskip("polars")
+    lazy = pl.DataFrame({"a": [1.0, 2.0, 3.0], "b": [0.5, 0.1, 0.2]}).lazy()
+    with pytest.raises(TypeError, match=r"lazy frame \(polars LazyFrame\).*X\.collect\(\)"):
+        TabularEncoder().fit(lazy)
+    with pytest.raises(TypeError, match=r"X\.collect\(\)"):
+        NeuralNetRegressor(max_iter=2).fit(lazy, [1.0, 2.0, 3.0])

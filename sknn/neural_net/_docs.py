@@ -134,8 +134,11 @@ n_threads : int or None, default=None
     caller's limit (``torch.get_num_threads()``, which follows
     ``OMP_NUM_THREADS``, threadpoolctl and joblib's workers) while it trains,
     keeps the faster, and checks again every few seconds, so a busy machine
-    does not stall it. An int pins the count. The count never changes the
-    fitted model.""",
+    does not stall it. An int pins the count. Batches of up to about 128
+    rows give the same model whatever the count; in larger ones torch sums
+    some gradients in an order that follows the threads, so the last digits
+    differ and grow over a long fit: pin ``n_threads`` (or set
+    ``OMP_NUM_THREADS``) where refits must be bit-identical.""",
     "data_parallel": """\
 data_parallel : {"dask"} or None, default=None
     ``"dask"`` trains one fit on every worker of the running Dask client
@@ -159,7 +162,8 @@ callbacks : list of sknn.training.Callback, default=None
     "random_state": """\
 random_state : int, RandomState instance or None, default=None
     Seeds weight initialisation, shuffling, dropout and the validation
-    split; an int makes fits reproducible.""",
+    split; an int makes fits reproducible (bit for bit at a fixed thread
+    count: see ``n_threads``).""",
     "verbose": """\
 verbose : int, default=0
     0 prints nothing, 1 shows a progress bar, 2 also prints every epoch.""",

@@ -25,6 +25,7 @@ from sknn.neural_net._routed import nested
 from sknn.nn import TabularMLP, quantile_edges
 from sknn.nn.inference import inference_copy
 from sknn.preprocessing import TabularEncoder
+from sknn.preprocessing._frame import refuse_lazy
 from sknn.preprocessing._user_warnings import warn_user
 from sknn.sklearn_glue.targets import check_labels, check_numeric_targets
 from sknn.training.data import n_rows, predict_in_chunks
@@ -110,6 +111,7 @@ class TabularInput(_InputPath):
     def check(self, X, y=None, *, reset: bool):
         """Check feature names and counts, ``y`` and their lengths; ``X`` stays raw."""
         est = self.estimator
+        refuse_lazy(X)
         if sp.issparse(X):
             X = X.toarray()
         if getattr(X, "ndim", 2) == 2:

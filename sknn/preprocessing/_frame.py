@@ -17,6 +17,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import validate_data
 
+from sknn.sklearn_glue.dask_collections import is_dask
+
 
 def _array_from_list(X: list) -> np.ndarray:
     """A list of rows as an array; rows that mix strings and numbers stay objects."""
@@ -35,6 +37,19 @@ def _zoned(utc: np.ndarray, zone: str) -> pd.Series:
     return pd.Series(utc).dt.tz_localize("UTC").dt.tz_convert(zone)
 
 
+def refuse_lazy(X) -> None:
+    """A TypeError for a lazy frame other than Dask's (which streams): collect it first."""
+    try:
+        import narwhals as nw
+    except ImportError:  # pragma: no cover - scikit-learn >= 1.9 depends on narwhals
+        return
+    if isinstance(nw.from_native(X, pass_through=True), nw.LazyFrame) and not is_dask(X):
+        raise TypeError(
+            f"X is a lazy frame ({type(X).__module__.split('.')[0]} {type(X).__name__}); "
+            "collect it first, e.g. X.collect() for a polars LazyFrame."
+        )
+
+
 def _from_dataframe_library(X) -> pd.DataFrame | None:
     """A polars / pyarrow / other narwhals-readable table as pandas, or None if not one.
 
@@ -48,6 +63,8 @@ def _from_dataframe_library(X) -> pd.DataFrame | None:
     except ImportError:  # pragma: no cover - scikit-learn >= 1.9 depends on narwhals
         return None
     frame = nw.from_native(X, eager_only=True, pass_through=True)
+    if frame is X:
+        refuse_lazy(X)
     if frame is X:
         return None
     columns: dict[str, Any] = {}

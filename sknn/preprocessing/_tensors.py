@@ -33,8 +33,8 @@ from sknn.preprocessing._numeric import (
 )
 from sknn.sklearn_glue.array_api import to_host
 
-# rows encoded at a time: bounds the float64 temporaries to a few hundred MB
-_BLOCK_ROWS = 1 << 20
+# rows encoded at a time: the float64 temporaries stay a few MB a column
+_BLOCK_ROWS = 1 << 16
 
 
 def encodes_on_device(encoder, X) -> bool:
@@ -142,9 +142,9 @@ def encode_tensor(encoder, X: torch.Tensor, owner) -> torch.Tensor:
     bad = torch.zeros(d, dtype=torch.bool, device=X.device)
     for start in range(0, n, _BLOCK_ROWS):
         rows = slice(start, start + _BLOCK_ROWS)
-        z = X[rows].to(torch.float64)
+        z = X[rows].to(torch.float64, copy=True)
         missing = torch.isnan(z)
-        z = torch.where(missing, fill, z)
+        torch.where(missing, fill, z, out=z)
         z -= center
         z /= scale
         if clip:  # numpy's smooth clip, bit for bit: float64 to the bound, then float32
