@@ -151,7 +151,10 @@ def encode_tensor(encoder, X: torch.Tensor, owner) -> torch.Tensor:
             z /= bound
             z.clamp_(-1e18, 1e18)
             t = z.to(torch.float32)
-            t /= torch.hypot(torch.ones((), dtype=torch.float32, device=X.device), t)
+            # glibc's hypotf(1, t) is sqrt(1 + t*t) in float64, rounded: IEEE operations
+            # that every device rounds alike (a GPU's own float32 hypot may differ by an ulp)
+            wide = t.to(torch.float64)
+            t /= wide.mul_(wide).add_(1.0).sqrt_().to(torch.float32)
             t *= bound.to(torch.float32)
             bad |= torch.isnan(t).any(0)
         else:
