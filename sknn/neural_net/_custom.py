@@ -95,19 +95,24 @@ def freeze(module: nn.Module, patterns) -> list[str]:
     return frozen
 
 
-def param_groups(module: nn.Module, multipliers: dict[str, float]) -> list:
+def param_groups(
+    module: nn.Module, multipliers: dict[str, float], defaults: dict[str, float] | None = None
+) -> list:
     """Trainable parameters, grouped by the first glob pattern their name matches.
 
-    Returns a plain parameter list without ``multipliers``, else groups whose
+    Returns a plain parameter list when no pattern matches, else groups whose
     ``lr_multiplier`` scales the estimator's ``learning_rate`` (e.g. 0.1 for a
-    pretrained backbone).
+    pretrained backbone). ``defaults`` (a network's own factors) come after
+    ``multipliers`` (the user's, which win), and one that matches nothing is
+    dropped; a pattern of ``multipliers`` that matches nothing is refused.
     """
     named = [(name, p) for name, p in module.named_parameters() if p.requires_grad]
-    if not multipliers:
-        return [p for _, p in named]
+    patterns = dict(multipliers)
+    for default, factor in (defaults or {}).items():
+        patterns.setdefault(default, factor)
     groups: dict[str | None, list[nn.Parameter]] = {}
     for name, param in named:
-        pattern = next((pat for pat in multipliers if fnmatch.fnmatchcase(name, pat)), None)
+        pattern = next((pat for pat in patterns if fnmatch.fnmatchcase(name, pat)), None)
         groups.setdefault(pattern, []).append(param)
     unused = set(multipliers) - set(groups)
     if unused:
@@ -115,8 +120,10 @@ def param_groups(module: nn.Module, multipliers: dict[str, float]) -> list:
             f"lr_multipliers patterns {sorted(unused)} match no trainable parameter; "
             f"parameter names are {[name for name, _ in named]}."
         )
+    if set(groups) <= {None}:  # no pattern matched: one plain group
+        return [p for _, p in named]
     return [
-        {"params": params, "lr_multiplier": 1.0 if pattern is None else float(multipliers[pattern])}
+        {"params": params, "lr_multiplier": 1.0 if pattern is None else float(patterns[pattern])}
         for pattern, params in groups.items()
     ]
 

@@ -8,7 +8,6 @@ Functions of the estimator's parameters and the prepared data; the fit in
 from __future__ import annotations
 
 import contextlib
-import fnmatch
 import inspect
 import math
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ from sknn.neural_net._routed import nested
 from sknn.neural_net._shape import TINY_ROWS, micro
 from sknn.training import Callback, EarlyStopping, History, ProgressBar, TrainingData
 from sknn.training.losses import combined_loss, members_loss, out_of_fold, task_loss
-from sknn.training.optim import check_options, finite_number, make_optimizer
+from sknn.training.optim import finite_number, make_optimizer
 from sknn.training.schedules import Schedule
 
 # "auto" early stopping holds out a validation set only when it would have at
@@ -180,9 +179,9 @@ def build_optimizer(est, path, module: torch.nn.Module, device: torch.device):
     parameters no user pattern matches, and is dropped where it matches none
     (all frozen, or all the user's).
     """
-    multipliers = checked_multipliers(est.lr_multipliers)
-    multipliers.update(built_in_multipliers(module, path.lr_multipliers(module), multipliers))
-    params = param_groups(module, multipliers)
+    params = param_groups(
+        module, checked_multipliers(est.lr_multipliers), path.lr_multipliers(module)
+    )
     if not params:
         raise ValueError("Every parameter of the module is frozen; nothing would train.")
     kwargs = nested(est, "optimizer__")
@@ -193,8 +192,9 @@ def build_optimizer(est, path, module: torch.nn.Module, device: torch.device):
     rate = getattr(est, "learning_rate_", None) or learning_rate(est, AUTO_RATE_BATCH, TINY_ROWS)
     if isinstance(est.optimizer, type):
         return class_optimizer(est.optimizer, params, rate, est.weight_decay, kwargs)
-    check_options(est.optimizer, kwargs, est.weight_decay, prefix="optimizer__")
-    return make_optimizer(est.optimizer, params, rate, est.weight_decay, device, **kwargs)
+    return make_optimizer(
+        est.optimizer, params, rate, est.weight_decay, device, option_prefix="optimizer__", **kwargs
+    )
 
 
 def checked_multipliers(given) -> dict[str, float]:
@@ -215,23 +215,6 @@ def checked_multipliers(given) -> dict[str, float]:
             )
         multipliers[pattern] = value
     return multipliers
-
-
-def built_in_multipliers(module, defaults: dict[str, float], user: dict) -> dict[str, float]:
-    """The network's own factors that still match a trainable parameter no user
-    pattern (nor an earlier default) matches."""
-    left = [
-        name
-        for name, p in module.named_parameters()
-        if p.requires_grad and not any(fnmatch.fnmatchcase(name, pat) for pat in user)
-    ]
-    kept = {}
-    for pattern, factor in defaults.items():
-        matched = [name for name in left if fnmatch.fnmatchcase(name, pattern)]
-        if pattern not in user and matched:
-            kept[pattern] = factor
-            left = [name for name in left if name not in matched]
-    return kept
 
 
 def class_optimizer(cls: type, params, rate: float, weight_decay: float, kwargs: dict):

@@ -318,15 +318,18 @@ def make_optimizer(
     lr: float,
     weight_decay: float,
     device: torch.device,
+    *,
+    option_prefix: str = "",
     **kwargs,
 ):
     """Build a named optimizer: :class:`FusedAdam` where it runs, else ``torch.optim``.
 
     ``params`` may be parameters or parameter groups; ``kwargs`` go to the
     optimizer (``betas``, ``eps``, ``momentum``, ``nesterov``), checked by
-    :func:`check_options`.
+    :func:`check_options`, whose messages put ``option_prefix`` before their
+    names (``"optimizer__"`` for an estimator's).
     """
-    check_options(name, kwargs, weight_decay)
+    check_options(name, kwargs, weight_decay, prefix=option_prefix)
     params = list(params)
     flat = (
         [p for g in params for p in g["params"]]
