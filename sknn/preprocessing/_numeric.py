@@ -336,13 +336,18 @@ def scaled_numeric(
                 z = _smooth_clip(z, bound)
         # clipped features are bounded by the bound, bools by 1: only NaN could be bad
         bad = np.isnan(z) if clip else ~(np.abs(z) <= _FLOAT32_MAX)
-    too_large = columns_where(columns, bad) if bad.any() else []
-    if too_large:
-        raise ValueError(
-            f"Columns {_names(columns, too_large)} have values too large for float32 after "
-            "scaling; set clip_numeric=True or rescale them."
-        )
+    refuse_too_large(bad, columns)
     return z
+
+
+def refuse_too_large(too_large: np.ndarray, columns: list[ColumnPlan]) -> None:
+    """Raise a ValueError naming the columns flagged too large for float32 after scaling
+    (in a mask over raw features, any number of rows)."""
+    if too_large.any():
+        raise ValueError(
+            f"Columns {_names(columns, columns_where(columns, too_large))} have values too "
+            "large for float32 after scaling; set clip_numeric=True or rescale them."
+        )
 
 
 def scaled_by(encoder, raw: np.ndarray, missing: np.ndarray, copy: bool = True) -> np.ndarray:

@@ -27,9 +27,9 @@ from sknn.preprocessing._numeric import (
     CLIP_BOUND,
     TINY_CLIP_ROWS,
     clip_bounds,
-    columns_where,
     fill_center_scale,
     refuse_flagged_infinite,
+    refuse_too_large,
 )
 from sknn.sklearn_glue.array_api import to_host
 
@@ -162,11 +162,5 @@ def encode_tensor(encoder, X: torch.Tensor, owner) -> torch.Tensor:
             t = z.to(torch.float32)
         out[rows, :d] = t
         out[rows, d:] = missing[:, indicators].to(torch.float32)
-    flagged = bad.cpu().numpy()
-    if flagged.any():
-        names = [columns[j].name for j in columns_where(columns, flagged[None, :])]
-        raise ValueError(
-            f"Columns {names} have values too large for float32 after "
-            "scaling; set clip_numeric=True or rescale them."
-        )
+    refuse_too_large(bad.cpu().numpy()[None, :], columns)
     return out
