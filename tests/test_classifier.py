@@ -7,7 +7,7 @@ from sklearn.datasets import load_iris, make_classification
 from sklearn.metrics import recall_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
 
 from sknn import NeuralNetClassifier
 
@@ -121,6 +121,28 @@ def test_class_weight_with_unknown_label_raises(binary_data):
     X, y = binary_data
     with pytest.raises(ValueError, match="class_weight"):
         small_clf(class_weight={0: 1.0, 7: 2.0}, max_iter=1).fit(X, y)
+
+
+def test_partial_fit_refuses_balanced_and_takes_its_dict(imbalanced_data):
+    # "balanced" over one call's rows would balance each chunk on its own
+    X, y = imbalanced_data
+    clf = small_clf(class_weight="balanced")
+    with pytest.raises(ValueError, match="compute_class_weight"):
+        clf.partial_fit(X, y, classes=[0, 1])
+    assert not hasattr(clf, "module_")
+    weights = dict(zip([0, 1], compute_class_weight("balanced", classes=np.array([0, 1]), y=y)))
+    params = {"random_state": 0, "early_stopping": False}
+    chunked = small_clf(class_weight=weights, **params)
+    for chunk in np.array_split(np.arange(len(y)), 4):
+        chunked.partial_fit(X[chunk], y[chunk], classes=[0, 1])
+    # the recipe the message gives weighs each row as the whole target's balance says
+    by_sample = small_clf(**params)
+    sample_weight = compute_sample_weight("balanced", y)
+    for chunk in np.array_split(np.arange(len(y)), 4):
+        by_sample.partial_fit(X[chunk], y[chunk], [0, 1], sample_weight[chunk])
+    np.testing.assert_allclose(
+        chunked.predict_proba(X), by_sample.predict_proba(X), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_partial_fit_requires_classes_on_first_call(binary_data):

@@ -14,7 +14,12 @@ from sknn.neural_net._base import BaseNeuralNet
 from sknn.neural_net._docs import document_parameters
 from sknn.neural_net._links import ClassifierLink
 from sknn.neural_net._plan import validation_output
-from sknn.neural_net._targets import class_codes, class_weight_factors, label_kind
+from sknn.neural_net._targets import (
+    check_partial_fit_call,
+    class_codes,
+    class_weight_factors,
+    label_kind,
+)
 from sknn.sklearn_glue import array_api
 from sknn.sklearn_glue.dask_collections import is_dask, lazy_on_dask, streamed_accuracy
 from sknn.sklearn_glue.decorators import fit_context
@@ -59,7 +64,9 @@ criterion : torch loss class or callable, default=None
     gets the logits and the class indices.""",
     class_weight="""\
 class_weight : dict, "balanced" or None, default=None
-    Weights per class, multiplied into ``sample_weight``.""",
+    Weights per class, multiplied into ``sample_weight``. ``"balanced"``
+    needs the whole ``y``, so :meth:`partial_fit` refuses it (pass the dict
+    from :func:`~sklearn.utils.class_weight.compute_class_weight` instead).""",
     label_smoothing="""\
 label_smoothing : float in [0, 1), default=0.1
     Train against targets that put this much probability mass evenly on
@@ -295,21 +302,9 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         self : object
             The updated estimator.
         """
-        if classes is not None:
-            check_labels(classes, "classes")
-        if not hasattr(self, "module_"):
-            if classes is None and np.ndim(y) == 1:
-                raise ValueError(
-                    "classes must be passed on the first call to partial_fit, e.g. "
-                    "partial_fit(X, y, classes=np.unique(y_all))."
-                )
-        elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
-            raise ValueError(
-                f"classes={np.unique(classes).tolist()!r} differs from the classes of the first "
-                f"call to partial_fit, {np.asarray(self.classes_).tolist()!r}. A model's "
-                "classes are fixed at its first partial_fit; call fit to start again with "
-                "other classes."
-            )
+        check_partial_fit_call(
+            self.class_weight, classes, y, self.classes_ if hasattr(self, "module_") else None
+        )
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     # ----------------------------------------------------------- prediction
