@@ -1,6 +1,7 @@
 """A user's own torch.nn.Module trained through the estimator API."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -242,6 +243,38 @@ def test_criterion_callable_returning_a_scalar_refuses_sample_weights(digits_ima
     clf.fit(X[:100], y[:100])  # no weights: a scalar loss is fine
     with pytest.raises(ValueError, match="sample weights"):
         clf.fit(X[:100], y[:100], sample_weight=np.arange(100) % 3 + 1.0)
+
+
+def _broadcasting_squared_error(out, target):
+    return (out - target.T) ** 2  # (n, 1) against (1, n): an (n, n) table of losses
+
+
+def _detached_squared_error(out, target):
+    return ((out.detach() - target) ** 2).mean(dim=1)
+
+
+@pytest.mark.parametrize(
+    ("make", "criterion", "message"),
+    [
+        (NeuralNetClassifier, nn.BCEWithLogitsLoss, r"outputs \(\d+, 2\).*class indices"),
+        (NeuralNetClassifier, nn.MSELoss, r"failed on the network's outputs"),
+        (NeuralNetRegressor, nn.CrossEntropyLoss, "zero gradient.*single output"),
+        (NeuralNetRegressor, _broadcasting_squared_error, r"shape \(\d+, \d+\).*broadcast"),
+        (NeuralNetRegressor, _detached_squared_error, r"no gradient.*detach"),
+    ],
+)
+def test_a_criterion_that_does_not_fit_the_task_is_refused_before_training(
+    make, criterion, message
+):
+    X, y = make_regression(n_samples=120, n_features=4, random_state=0)
+    if make is NeuralNetClassifier:
+        y = (y > 0).astype(int)
+    est = make(criterion=criterion, max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # torch warns of MSELoss's broadcast
+        with pytest.raises(ValueError, match=message):
+            est.fit(X, y)
+    assert not hasattr(est, "n_iter_")
 
 
 class WithUnusedLayer(nn.Module):

@@ -1,4 +1,4 @@
-"""A user's own torch module: building it, its loss, freezing, inputs of any shape."""
+"""A user's own torch module: building it, freezing, inputs of any shape."""
 
 from __future__ import annotations
 
@@ -45,39 +45,6 @@ def build_module(spec, inferred: dict, params: dict) -> nn.Module:
     if not isinstance(module, nn.Module):
         raise TypeError(f"module must build a torch.nn.Module, got {type(module).__name__}.")
     return module
-
-
-def user_loss(spec, params: dict):
-    """A ``loss(outputs, targets, weight)`` from a torch loss class or a callable.
-
-    A class is built with ``reduction="none"`` and ``params`` so that per-sample
-    losses can carry sample weights; a callable must return per-sample losses
-    (or a scalar, when no sample weights are used).
-    """
-    if isinstance(spec, type):
-        criterion = spec(reduction="none", **params)
-    else:
-        if params:
-            raise ValueError(
-                f"criterion__ parameters {sorted(params)} need criterion to be a class."
-            )
-        criterion = spec
-
-    def loss(out: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | None) -> torch.Tensor:
-        values = criterion(out, y)
-        if values.ndim == 0:
-            if weight is not None:
-                raise ValueError(
-                    "criterion returned one number per batch, so sample weights cannot be "
-                    "applied; pass the loss class (sknn builds it with reduction='none')."
-                )
-            return values
-        per_sample = values.reshape(len(values), -1).mean(dim=1)
-        if weight is None:
-            return per_sample.mean()
-        return (per_sample * weight).sum() / weight.sum()
-
-    return loss
 
 
 def freeze(module: nn.Module, patterns) -> list[str]:

@@ -18,7 +18,8 @@ from sklearn.base import is_classifier
 from sklearn.model_selection import train_test_split
 
 from sknn.neural_net import _continue
-from sknn.neural_net._custom import param_groups, user_loss
+from sknn.neural_net._criterion import criterion_contract, user_loss
+from sknn.neural_net._custom import param_groups
 from sknn.neural_net._outputs import probe_output_kind
 from sknn.neural_net._routed import nested
 from sknn.neural_net._shape import TINY_ROWS, micro
@@ -274,7 +275,9 @@ def losses(est):
     kind, smoothing = est._output_kind, est._label_smoothing()
     plain = est._plain_loss()  # refuses a criterion beside another built-in loss
     if est.criterion is not None:
-        plain = objective = user_loss(est.criterion, nested(est, "criterion__"))
+        plain = objective = user_loss(
+            est.criterion, nested(est, "criterion__"), criterion_contract(kind)
+        )
     else:
         objective = task_loss(kind, smoothing) if smoothing else plain
 
