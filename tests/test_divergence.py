@@ -69,6 +69,9 @@ def test_a_finite_explosion_warns_and_restores_the_best_weights(cls, load, early
     assert max(losses) > 100 * min(losses)
     assert est.n_iter_ < 30, "the fit must stop at the explosion"
     assert est.best_epoch_ < est.n_iter_
+    # loss_curve_ keeps every epoch trained, the exploded one last, as documented
+    assert est.loss_curve_ == losses and len(losses) == est.n_iter_
+    assert losses[-1] > 100 * losses[est.best_epoch_ - 1]
 
     # the restored model is the one trained up to the best epoch, exactly
     reference = fit(

@@ -257,11 +257,13 @@ history_ : sknn.training.History
     the loss being minimized; ``history_.plot()`` draws the losses and
     marks the best epoch.
 loss_curve_ : list of float
-    ``train_loss`` per epoch.
+    ``train_loss`` per epoch, every epoch trained: after a divergence (a
+    ``RuntimeWarning``), the last entry is the diverged epoch's NaN or
+    exploded loss, though the model holds the weights of ``best_epoch_``.
 best_epoch_ : int or None
     Epoch with the lowest monitored loss (the validation loss with early
-    stopping, else the training loss); with early stopping the model holds
-    its weights.
+    stopping, else the training loss); with early stopping, and after a
+    divergence, the model holds its weights.
 n_iter_ : int
     Epochs trained so far.
 n_features_in_ : int
