@@ -54,6 +54,31 @@ def test_string_classes_come_out_as_labels():
     np.testing.assert_array_equal(label, est.predict(X))
 
 
+@pytest.mark.parametrize(
+    "as_labels",
+    [lambda y: y.astype(bool), lambda y: y + 2.0, lambda y: (3 * y).astype(np.float32)],
+    ids=["bool", "float64", "float32"],
+)
+def test_bool_and_float_classes_come_out_in_predicts_dtype(as_labels):
+    X, y = load_breast_cancer(return_X_y=True)
+    y = as_labels(y)
+    est = NeuralNetClassifier(max_iter=2, random_state=0).fit(X, y)
+    session = ort.InferenceSession(to_onnx(est).SerializeToString())
+    label = session.run(["label"], {"X": X.astype(np.float32)})[0]
+    assert label.dtype == est.predict(X).dtype == y.dtype
+    np.testing.assert_array_equal(label, est.predict(X))
+    skl2onnx = pytest.importorskip("skl2onnx", reason="the onnx extra is not installed")
+    from skl2onnx.common.data_types import FloatTensorType
+
+    # in a skl2onnx pipeline, skl2onnx's convention (its ZipMap takes int64 labels)
+    types = [("X", FloatTensorType([None, X.shape[1]]))]
+    for options in ({"zipmap": False}, None):
+        model = skl2onnx.to_onnx(est, initial_types=types, options=options)
+        out = ort.InferenceSession(model.SerializeToString()).run(None, {"X": X.astype(np.float32)})
+        assert out[0].dtype == np.int64
+        np.testing.assert_array_equal(out[0], est.predict(X))
+
+
 def test_regressor_graph_gives_predict_in_target_units():
     X, y = load_diabetes(return_X_y=True)
     X = with_gaps(X)

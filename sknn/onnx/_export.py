@@ -208,8 +208,26 @@ def _output_names(est) -> list[str]:
     return ["variable", *(f"quantile_{q:g}" for q in ([] if levels is None else levels))]
 
 
-def _add_label_output(model, est) -> None:
-    """Add output ``label``: what ``predict`` gives."""
+def label_values(classes, skl2onnx: bool = False) -> np.ndarray:
+    """The classes as the graph's ``label`` gives them.
+
+    In ``predict``'s dtype: bools stay bool, integers become int64, floats
+    keep their precision, the rest are strings. In a skl2onnx pipeline, by
+    skl2onnx's own convention (its ZipMap takes int64 or string labels only),
+    bools and whole-number floats become int64 too.
+    """
+    classes = np.asarray(classes)
+    if classes.dtype.kind in "iu" or (skl2onnx and classes.dtype.kind in "bf"):
+        return classes.astype(np.int64)
+    if classes.dtype.kind == "b":
+        return classes
+    if classes.dtype.kind == "f":
+        return classes.astype(np.float32 if classes.dtype == np.float32 else np.float64)
+    return np.array([str(c) for c in classes], dtype=object)
+
+
+def _add_label_output(model, est, skl2onnx: bool) -> None:
+    """Add output ``label``: what ``predict`` gives (see :func:`label_values`)."""
     from onnx import TensorProto, helper, numpy_helper
 
     graph = model.graph
@@ -226,13 +244,7 @@ def _add_label_output(model, est) -> None:
             helper.make_tensor_value_info("label", TensorProto.INT64, ["batch", n_labels])
         )
         return
-    classes = np.asarray(est.classes_)
-    if classes.dtype.kind in "iub":
-        values = classes.astype(np.int64)
-    elif classes.dtype.kind == "f":
-        values = classes.astype(np.float32)
-    else:
-        values = np.array([str(c) for c in classes], dtype=object)
+    values = label_values(est.classes_, skl2onnx)
     table = numpy_helper.from_array(values, "classes")
     graph.initializer.append(table)
     graph.node.extend(
@@ -277,7 +289,9 @@ def to_onnx(estimator, X_sample=None) -> onnx.ModelProto:
         ``X_sample``). :func:`sknn.onnx.input_feed` builds these inputs.
         Outputs as skl2onnx names them: ``probabilities`` (classifiers, in the
         order of ``classes_``) and ``label`` (what ``predict`` gives: a class,
-        or a 0/1 row for multilabel targets), or ``variable`` (regressors,
+        in its dtype, integers as int64; or a 0/1 row for multilabel targets;
+        inside a skl2onnx pipeline, bool and float classes as int64, as
+        skl2onnx gives them), or ``variable`` (regressors,
         ``(batch, n_outputs)``; a ``TabularEncoder``: its output matrix). A
         regressor's log link (``exp``) is in the graph. A regressor of a list
         of quantiles: ``variable`` shaped as ``predict``'s answer, ``(batch,
@@ -299,7 +313,9 @@ def to_onnx(estimator, X_sample=None) -> onnx.ModelProto:
     return build_model(estimator, X_sample)
 
 
-def build_model(estimator, X_sample=None, kinds=None, matrix: bool = False) -> onnx.ModelProto:
+def build_model(
+    estimator, X_sample=None, kinds=None, matrix: bool = False, skl2onnx: bool = False
+) -> onnx.ModelProto:
     """:func:`to_onnx`, optionally with the input types given (skl2onnx's converters).
 
     Parameters
@@ -315,6 +331,9 @@ def build_model(estimator, X_sample=None, kinds=None, matrix: bool = False) -> o
     matrix : bool, default=False
         One float input ``X`` of all columns, even for an estimator fitted
         on a DataFrame (skl2onnx's concatenated output of earlier steps).
+    skl2onnx : bool, default=False
+        Labels by skl2onnx's convention (see :func:`label_values`), for a
+        graph inlined into a skl2onnx pipeline.
 
     Returns
     -------
@@ -331,7 +350,7 @@ def build_model(estimator, X_sample=None, kinds=None, matrix: bool = False) -> o
     classifier = _is_classifier(estimator)
     model = _export(module, sample, input_names, _output_names(estimator))
     if classifier:
-        _add_label_output(model, estimator)
+        _add_label_output(model, estimator, skl2onnx)
     if columns is not None:
         names = _column_names(estimator, matrix)
         from_matrix = names is None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 
+import numpy as np
 from onnx import helper
 from skl2onnx import update_registered_converter
 from skl2onnx.common.data_types import (
@@ -27,7 +28,7 @@ from skl2onnx.common.utils import check_input_and_output_numbers
 
 from sknn.mlp import MLPClassifier, MLPRegressor
 from sknn.neural_net import NeuralNetClassifier, NeuralNetRegressor
-from sknn.onnx._export import build_model, is_multilabel
+from sknn.onnx._export import build_model, is_multilabel, label_values
 from sknn.onnx._feed import guessed_kind
 from sknn.preprocessing import TabularEncoder
 from sknn.preprocessing._frame import as_pandas
@@ -66,7 +67,7 @@ def _classifier_shapes(operator) -> None:
     multilabel = is_multilabel(est)
     if multilabel:
         operator.outputs[0].type = Int64TensorType([n_rows, len(classes)])
-    elif getattr(classes, "dtype", None) is not None and classes.dtype.kind in "iub":
+    elif label_values(classes, skl2onnx=True).dtype == np.int64:
         operator.outputs[0].type = Int64TensorType([n_rows])
     else:
         operator.outputs[0].type = StringTensorType([n_rows])
@@ -133,7 +134,7 @@ def _convert(scope, operator, container) -> None:
     # (a ColumnTransformer's, even with set_output(transform="pandas"))
     matrix = len(operator.inputs) == 1 and est.n_features_in_ > 1
     kinds = None if matrix else _input_kinds(operator)
-    model = build_model(est, kinds=kinds, matrix=matrix)
+    model = build_model(est, kinds=kinds, matrix=matrix, skl2onnx=True)
     declared = [value.name for value in model.graph.input]
     if len(declared) != len(operator.inputs):
         raise ValueError(
