@@ -129,6 +129,19 @@ def test_strings_and_missing_values_for_datetime_columns_still_read():
     assert np.isfinite(enc.transform(all_missing)).all()
 
 
+def test_a_date_string_reads_alike_whatever_else_its_batch_holds():
+    # pandas would guess "01/02/2020" as January alone and as February beside "13/02/2020"
+    enc = TabularEncoder().fit(TRAIN)
+    iso = TRAIN.iloc[:1].assign(signup=["2021-06-01"])
+    beside = TRAIN.iloc[:2].assign(signup=["2021-06-01T00:00:00", None])
+    np.testing.assert_array_equal(enc.transform(beside)[:1], enc.transform(iso))
+    as_dates = TRAIN.iloc[:1].assign(signup=pd.to_datetime(["2021-06-01"]))
+    np.testing.assert_array_equal(enc.transform(iso), enc.transform(as_dates))
+    for ambiguous in (["01/02/2020"], ["01/02/2020", "13/02/2020"]):
+        with pytest.raises(ValueError, match="ISO 8601.*format='%d/%m/%Y'"):
+            enc.transform(TRAIN.iloc[: len(ambiguous)].assign(signup=ambiguous))
+
+
 def test_strings_for_bool_column_say_boolean():
     enc = TabularEncoder().fit(pd.DataFrame({"b": [True, False, True]}))
     with pytest.raises(ValueError, match="Column 'b' was boolean at fit"):

@@ -72,10 +72,33 @@ def _to_datetime(series: pd.Series, name: str) -> pd.Series:
     if pdt.is_datetime64_any_dtype(series.dtype):
         return series
     _refuse_numbers(series, name, "datetime")
+    if _holds_strings(series):
+        return _parse_iso8601(series, name)
     try:
         return pd.to_datetime(series)
     except (ValueError, TypeError) as exc:
         raise ValueError(f"Column {name!r} cannot be read as datetimes: {exc}") from exc
+
+
+def _holds_strings(series: pd.Series) -> bool:
+    observed = series[series.notna()]
+    return bool(len(observed)) and pdt.infer_dtype(observed, skipna=True) == "string"
+
+
+def _parse_iso8601(series: pd.Series, name: str) -> pd.Series:
+    """Strings for a datetime column: ISO 8601 only, the one format whose reading does not
+    depend on the other rows (pandas guesses "01/02/2020" as January, or as February
+    once "13/02/2020" is in the batch)."""
+    try:
+        return pd.to_datetime(series, format="ISO8601")
+    except (ValueError, TypeError) as exc:
+        first_line = str(exc).split(". You might")[0].splitlines()[0].rstrip(". ")
+        raise ValueError(
+            f"Column {name!r} was datetime at fit and now holds strings, which are read "
+            f"as ISO 8601 dates only: {first_line}. Other formats are ambiguous (is "
+            f"01/02/2020 January or February?); convert the column first, e.g. "
+            f"X[{name!r}] = pd.to_datetime(X[{name!r}], format='%d/%m/%Y')."
+        ) from exc
 
 
 def time_zone(series: pd.Series, name: str) -> object:

@@ -69,7 +69,8 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
       numeric features, ``year``, ``month``, ``day``, ``weekday`` (Monday=0)
       and ``hour`` in the column's local time, and ``epoch_days``, days since
       1970-01-01 UTC (fractional); these are then treated as numeric. A
-      tz-aware column is converted at transform to its time zone at fit.
+      tz-aware column is converted at transform to its time zone at fit;
+      strings given for it at transform must be ISO 8601.
     - **timedelta**: total seconds, then treated as numeric.
     - **categorical** (``category`` dtype, strings, or the columns named in
       ``categorical_features``): a column with at most
