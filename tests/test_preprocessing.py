@@ -1,5 +1,6 @@
 """Behaviour of TabularEncoder: column kinds, scaling, codes, layout, validation."""
 
+import datetime
 import importlib.util
 import itertools
 import pickle
@@ -314,6 +315,20 @@ def test_object_column_mixing_numbers_and_strings_warns_and_uses_str():
     assert enc.categories_ == [["1", "2.5", "a"]]
     out = enc.transform(pd.DataFrame({"mixed": ["1", 2.5, "zzz"], "x": [0.0, 0.0, 0.0]}))
     np.testing.assert_array_equal(out[:, 1:], [[1, 0, 0], [0, 1, 0], [0, 0, 0]])
+
+
+def test_a_column_of_times_of_day_says_so_and_how_to_make_them_numbers():
+    times = pd.Series([datetime.time(8, 30), datetime.time(23, 59), None] * 4)
+    X = pd.DataFrame({"opens": times, "x": np.arange(12.0)})
+    with pytest.warns(UserWarning, match="'opens' holds time objects") as record:
+        enc = TabularEncoder().fit(X)
+    assert "mixes strings" not in str(record[0].message)
+    assert enc.column_kinds_[0] == "onehot"
+    # the conversion the warning gives makes it a numeric (timedelta) column, silently
+    converted = X.assign(opens=pd.to_timedelta(X["opens"].astype(str)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert TabularEncoder().fit(converted).column_kinds_ == ["timedelta", "numeric"]
 
 
 def test_object_column_of_numbers_is_numeric():

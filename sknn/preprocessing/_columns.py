@@ -121,11 +121,22 @@ def dtype_kind(series: pd.Series, name: str) -> str:
     return "categorical" if values in _STRING_VALUES else "mixed"
 
 
-def _warn_mixed(name: str) -> None:
+def _warn_mixed(series: pd.Series, name: str) -> None:
+    observed = series[series.notna()]
+    values = pdt.infer_dtype(observed, skipna=True) if len(observed) else "mixed"
+    if values in ("mixed", "mixed-integer", "string", "empty"):
+        held = "mixes strings with numbers or other objects"
+    else:  # one kind of object sknn does not read: time, bytes, period, interval...
+        held = f"holds {values} objects, which are neither numbers, strings nor datetimes"
+    hint = "Convert it to one type to silence this warning."
+    if values == "time":
+        hint = (
+            "For the time of day as a number, convert it to a timedelta first: "
+            f"X[{name!r}] = pd.to_timedelta(X[{name!r}].astype(str))."
+        )
     warn_user(
-        f"Column {name!r} mixes strings with numbers or other objects; it is encoded as "
-        "categorical, with every value converted to str. Convert it to one type to silence "
-        "this warning."
+        f"Column {name!r} {held}; it is encoded as categorical, with every value converted "
+        f"to str. {hint}"
     )
 
 
@@ -264,7 +275,7 @@ def plan_column(
         tz = time_zone(series, name) if kind == "datetime" else None
         return ColumnPlan(index, name, kind, tz=tz)
     if kind == "mixed":
-        _warn_mixed(name)
+        _warn_mixed(series, name)
     as_str = kind == "mixed"
     categories = seen_categories(series, as_str)
     _warn_if_identifier(name, len(categories), int(series.notna().sum()))
