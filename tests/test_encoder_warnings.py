@@ -39,6 +39,21 @@ def test_values_of_another_type_at_prediction_are_named():
         est.predict(new)
 
 
+def test_a_categorical_column_of_bools_takes_zero_and_one_and_names_strings():
+    X = table().assign(member=np.arange(3000) % 3 == 0)
+    enc = TabularEncoder(categorical_features=["member"]).fit(X)
+    head = X.head(6)
+    as_bools = enc.transform(head)
+    # 0/1 are False/True, as Python compares them: before, every row was unseen, silently
+    for numbers in (head["member"].astype(int), head["member"].astype(float)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            np.testing.assert_array_equal(enc.transform(head.assign(member=numbers)), as_bools)
+    strings = head.assign(member=head["member"].astype(str))
+    with pytest.warns(UserWarning, match=r"'member' held booleans.*\.map\("):
+        enc.transform(strings)
+
+
 def test_ordinary_tables_stay_quiet():
     X = table()
     with warnings.catch_warnings():

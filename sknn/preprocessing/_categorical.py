@@ -46,7 +46,7 @@ def _as_seen(series: pd.Series, column: CategoricalColumn) -> pd.Series:
     """
     values = _categorical_values(series, column.as_str)
     if not column.as_str:
-        return values
+        return _bools_as_seen(values) if _all_bool(column.categories) else values
     seen = set(column.categories)
 
     def form(value, text: str) -> str:
@@ -58,6 +58,21 @@ def _as_seen(series: pd.Series, column: CategoricalColumn) -> pd.Series:
 
     forms = [form(value, text) for value, text in zip(series.tolist(), values, strict=True)]
     return pd.Series(forms, index=series.index, dtype=object)
+
+
+def _all_bool(categories: tuple) -> bool:
+    return bool(categories) and all(isinstance(c, bool | np.bool_) for c in categories)
+
+
+def _bools_as_seen(values: pd.Series) -> pd.Series:
+    """0 and 1 (of any number type) for a column of bools at fit are ``False`` and
+    ``True``, as Python compares them (and as a column of ints at fit takes bools)."""
+
+    def form(value):
+        is_number = isinstance(value, Real) and not isinstance(value, bool | np.bool_)
+        return bool(value) if is_number and value in (0, 1) else value
+
+    return values.astype(object).map(form)
 
 
 def seen_categories(series: pd.Series, as_str: bool) -> tuple:
@@ -79,10 +94,13 @@ def _warn_on_another_type(series: pd.Series, column: CategoricalColumn) -> None:
     if strings_at_fit == strings_now:
         return
     before, now = ("strings", "numbers") if strings_at_fit else ("numbers", "strings")
+    convert = ".astype(str)" if strings_at_fit else ".astype(int)"
+    if _all_bool(column.categories):
+        before, convert = "booleans", ".map({'True': True, 'False': False})"
     warn_user(
         f"Column {column.name!r} held {before} at fit but holds {now} ({series.dtype}) now, "
         "so every value is a category never seen at fit. Convert it to the type it had at "
-        f"fit (e.g. .astype({'str' if strings_at_fit else 'int'}))."
+        f"fit (e.g. {convert})."
     )
 
 
