@@ -46,6 +46,19 @@ def test_small_tables_cross_fit_four_groups_and_large_ones_hold_out_a_split(Est)
     assert Est(max_iter=2, random_state=0).fit(X[:64], y[:64]).n_groups_ == 4
 
 
+def test_a_validation_fraction_that_a_cross_fit_ignores_is_named():
+    X, y = make_regression(n_samples=300, n_features=4, random_state=0)
+    with pytest.warns(UserWarning, match=r"validation_fraction=0.3 has no effect.*300 rows") as rec:
+        NeuralNetRegressor(validation_fraction=0.3, max_iter=1, random_state=0).fit(X, y)
+    assert rec[0].filename == __file__  # at the user's line
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the default, or a fit that holds out the fraction
+        NeuralNetRegressor(max_iter=1, random_state=0).fit(X, y)
+        fraction = NeuralNetRegressor(early_stopping=True, validation_fraction=0.3, max_iter=1)
+        fraction.fit(X, y)
+    assert fraction.n_groups_ == 1
+
+
 def test_conformalized_quantiles_hold_out_a_split_and_point_losses_cross_fit():
     X, y = make_regression(n_samples=600, n_features=4, noise=10.0, random_state=0)
     quantiles = NeuralNetRegressor(loss="quantile", quantile=[0.05, 0.95], max_iter=3)

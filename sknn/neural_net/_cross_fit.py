@@ -11,11 +11,14 @@ rows outside fold ``g`` and validates fold ``g`` (see :func:`sknn.training.losse
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import torch
 from sklearn.base import is_classifier
 
 from sknn.neural_net import _plan, _shape
+from sknn.preprocessing._user_warnings import warn_user
 from sknn.training import TrainingData
 
 # early_stopping="auto" up to CROSS_FIT_ROWS rows (where it would hold out a
@@ -108,8 +111,22 @@ def fit_rows(est, n_samples: int, stratify, *, incremental: bool, reuse: bool):
     fold = cross_fit_folds(est, n_samples, stratify, incremental=incremental, reuse=reuse)
     if fold is None:
         return None, *_plan.split(est, n_samples, stratify, incremental)
+    _warn_if_fraction_unused(est, n_samples)
     every = np.arange(n_samples)
     return fold, every, every
+
+
+def _warn_if_fraction_unused(est, n_samples: int) -> None:
+    """A ``validation_fraction`` of the user's own would be ignored, silently, by a cross-fit."""
+    default = inspect.signature(type(est)).parameters["validation_fraction"].default
+    if est.validation_fraction == default:
+        return
+    warn_user(
+        f"validation_fraction={est.validation_fraction!r} has no effect on this fit: with "
+        f'early_stopping="auto", a table of {n_samples} rows is cross-fitted instead (every '
+        f"row validates, in {CROSS_FIT_FOLDS} folds, the members that never trained on it). "
+        "Pass early_stopping=True to hold out validation_fraction of the rows."
+    )
 
 
 def cross_fitted_data(path, X, y_enc, weight, fold, n_members: int, device):

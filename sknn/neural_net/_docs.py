@@ -106,7 +106,8 @@ lr_schedule : {"cosine", "constant", "plateau"}, default="cosine"
     "validation_fraction": """\
 validation_fraction : float, default=0.1
     Share of the data held out for early stopping when it holds out one
-    split (a cross-fitted fit validates every row; see ``early_stopping``).""",
+    split (a cross-fitted fit validates every row, and warns that another
+    value than the default has no effect; see ``early_stopping``).""",
     "n_iter_no_change": """\
 n_iter_no_change : int, default=5
     Patience of early stopping, in epochs. The best epoch's weights are
