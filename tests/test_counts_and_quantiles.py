@@ -144,12 +144,57 @@ def test_an_interval_needs_validation_rows_or_says_it_is_not_calibrated():
     with pytest.warns(UserWarning, match="not calibrated"):
         bounds = band.predict_interval(X_te)
     np.testing.assert_allclose(bounds, band.predict(X_te))
+    with pytest.raises(ValueError, match="coverage=0.5 needs the band calibrated"):
+        band.predict_interval(X_te, coverage=0.5)  # was the 80% band, silently
     # a partial fit changes the network: the old scores no longer describe it
     est = NeuralNetRegressor(**FAST).fit(X_tr, y_tr).partial_fit(X_tr, y_tr)
     with pytest.raises(ValueError, match="held out none"):
         est.predict_interval(X_te)
     with pytest.raises(ValueError, match="coverage"):
         NeuralNetRegressor(**FAST).fit(X_tr, y_tr).predict_interval(X_te, coverage=90)
+
+
+def test_rows_of_weight_zero_calibrate_no_interval():
+    # a third of the rows are junk switched off by weight 0: the intervals (and the
+    # default Huber delta) must be those of the clean rows, not 30x wider
+    X_tr, y_tr, X_te, y_te = _split(Y_HETERO)
+    junk = RNG.random(N_TRAIN) < 0.3
+    y_junk = np.where(junk, y_tr + RNG.normal(scale=20, size=N_TRAIN), y_tr)
+    for params in ({}, {"early_stopping": True}, {"loss": "quantile", "quantile": [0.05, 0.95]}):
+        clean = NeuralNetRegressor(max_iter=5, random_state=0, **params).fit(
+            X_tr[~junk], y_tr[~junk]
+        )
+        weighted = NeuralNetRegressor(max_iter=5, random_state=0, **params)
+        weighted.fit(X_tr, y_junk, sample_weight=(~junk).astype(float))
+        assert weighted.conformity_weights_ is not None
+        widths = [np.ptp(est.predict_interval(X_te), axis=1).mean() for est in (clean, weighted)]
+        assert widths[1] < 1.3 * widths[0], (params, widths)
+        assert 0.85 <= _coverage(weighted.predict_interval(X_te), y_te) <= 0.95, params
+    assert clean.conformity_weights_ is None  # equal weights: the plain conformal rank
+    # the default Huber delta: 1.345 x 1.4826 x the MAD of the weighted rows
+    w = (~junk).astype(float)
+
+    def weighted_median(values):
+        return np.quantile(values, 0.5, method="inverted_cdf", weights=w)
+
+    mad = weighted_median(np.abs(y_junk - weighted_median(y_junk)))
+    fits = [
+        NeuralNetRegressor(loss="huber", huber_delta=delta, max_iter=3, random_state=0)
+        .fit(X_tr, y_junk, sample_weight=w)
+        .predict(X_te)
+        for delta in (None, 1.345 * 1.4826 * mad)
+    ]
+    np.testing.assert_allclose(fits[0], fits[1], rtol=1e-4, atol=1e-4)
+
+
+def test_a_band_narrowed_past_its_width_shrinks_to_its_middle():
+    X_tr, y_tr, X_te, _ = _split(Y_HETERO)
+    est = NeuralNetRegressor(loss="quantile", quantile=[0.05, 0.5, 0.95], **FAST)
+    bounds = est.fit(X_tr, y_tr).predict_interval(X_te, coverage=0.05)
+    assert np.all(bounds[:, 0] <= bounds[:, 1])  # before: lower above upper on many rows
+    band = est.predict(X_te)[:, [0, 2]]
+    middle = band.mean(axis=1)
+    assert np.all((bounds[:, 0] <= middle + 1e-9) & (middle - 1e-9 <= bounds[:, 1]))
 
 
 def test_too_few_validation_rows_give_an_infinite_interval_and_say_so():
@@ -179,6 +224,29 @@ def test_bad_values_are_refused_before_training(params, y, match):
     with pytest.raises(ValueError, match=match):
         est.fit(X, y)
     assert not hasattr(est, "module_")
+
+
+def test_loss_parameters_are_checked_on_a_warm_start_and_a_partial_fit_too():
+    from torch import nn
+
+    est = NeuralNetRegressor(loss="quantile", quantile=0.9, max_iter=2).fit(X, MEAN)
+    est.set_params(criterion=nn.MSELoss, warm_start=True)  # would replace the quantile loss
+    with pytest.raises(ValueError, match="pass one"):
+        est.fit(X, MEAN)
+    plain = NeuralNetRegressor(max_iter=2).fit(X, MEAN).set_params(huber_delta=0.5)
+    with pytest.raises(ValueError, match="huber_delta=0.5 is read only with loss='huber'"):
+        plain.partial_fit(X, MEAN)
+
+
+def test_a_score_of_quantiles_refuses_targets_of_another_shape():
+    one = NeuralNetRegressor(loss="quantile", quantile=[0.1, 0.9], max_iter=2).fit(X, MEAN)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        one.score(X, MEAN[: len(X) // 2])
+    with pytest.raises(ValueError, match="2 target columns but the model predicts 1"):
+        one.score(X, np.c_[MEAN, MEAN])
+    two = NeuralNetRegressor(loss="quantile", quantile=[0.1, 0.9], max_iter=2)
+    with pytest.raises(ValueError, match="1 target columns but the model predicts 2"):
+        two.fit(X, np.c_[MEAN, LOG_MEAN]).score(X, MEAN)
 
 
 def test_a_criterion_beside_a_log_link_loss_is_refused():

@@ -41,7 +41,7 @@ def test_values_of_another_type_at_prediction_are_named():
 
 def test_a_categorical_column_of_bools_takes_zero_and_one_and_names_strings():
     X = table().assign(member=np.arange(3000) % 3 == 0)
-    enc = TabularEncoder(categorical_features=["member"]).fit(X)
+    enc = TabularEncoder(categorical_features=["shop", "member"]).fit(X)
     head = X.head(6)
     as_bools = enc.transform(head)
     # 0/1 are False/True, as Python compares them: before, every row was unseen, silently

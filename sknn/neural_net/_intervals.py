@@ -13,7 +13,8 @@ conformity score per validation row and output (in the targets' units):
 
 The conformal quantile of ``n`` scores at coverage ``c`` is the
 ``ceil((n + 1) c)``-th smallest: on rows exchangeable with the validation
-rows, the interval covers the target with probability at least ``c``. The
+rows, the interval covers the target with probability at least ``c``. Rows
+weigh their ``sample_weight`` (see :func:`conformal_quantile`). The
 validation rows also chose the best epoch, which makes the scores slightly
 optimistic; coverage measured on held-out data is in the benchmark.
 """
@@ -24,6 +25,8 @@ import math
 import warnings
 
 import numpy as np
+
+from sknn.preprocessing._user_warnings import warn_user
 
 
 def conformity_scores(pred: np.ndarray, y: np.ndarray, band: bool) -> np.ndarray:
@@ -39,11 +42,23 @@ def conformity_scores(pred: np.ndarray, y: np.ndarray, band: bool) -> np.ndarray
     return np.abs(y - point)
 
 
-def conformal_quantile(scores: np.ndarray, coverage: float) -> np.ndarray:
-    """Each output's ``ceil((n + 1) coverage)``-th smallest score; inf beyond ``n``."""
+def conformal_quantile(
+    scores: np.ndarray, coverage: float, weights: np.ndarray | None = None
+) -> np.ndarray:
+    """Each output's conformal quantile of ``scores`` at ``coverage``; inf beyond them.
+
+    Unweighted, the ``ceil((n + 1) coverage)``-th smallest. With row weights,
+    the rows of weight 0 drop out and the others count as their weight over
+    the mean weight (a new row counting as one): the smallest score whose
+    rows up to it weigh ``coverage * (n + 1)``, which is the unweighted rule
+    when the weights are equal.
+    """
+    if weights is not None:
+        kept = weights > 0
+        scores, weights = scores[kept], weights[kept] / weights[kept].mean()
     n = len(scores)
-    rank = math.ceil((n + 1) * coverage)
-    if rank > n:
+    needed = coverage * (n + 1) * (1 - 1e-12)  # (n + 1) * coverage, rounding error aside
+    if n == 0 or needed > n:
         warnings.warn(
             f"{n} validation rows are too few for a {coverage:g} conformal interval "
             f"(it needs at least {math.ceil(coverage / (1 - coverage))}): the interval is "
@@ -52,7 +67,48 @@ def conformal_quantile(scores: np.ndarray, coverage: float) -> np.ndarray:
             stacklevel=3,
         )
         return np.full(scores.shape[1], np.inf)
-    return np.sort(scores, axis=0)[rank - 1]
+    if weights is None:
+        return np.sort(scores, axis=0)[math.ceil(needed) - 1]
+    order = np.argsort(scores, axis=0, kind="stable")
+    weight_up_to = np.cumsum(weights[order], axis=0)
+    weight_up_to[-1] = n  # the whole weight, exactly
+    rank = np.argmax(weight_up_to >= needed, axis=0)
+    return np.take_along_axis(scores, order, axis=0)[rank, np.arange(scores.shape[1])]
+
+
+def unless_equal(weight) -> np.ndarray | None:
+    """Validation rows' weights as numpy, or None when they are all equal (or absent)."""
+    if weight is None:
+        return None
+    weight = np.asarray(weight.cpu() if hasattr(weight, "cpu") else weight, dtype=np.float64)
+    return None if np.all(weight == weight.flat[0]) else weight
+
+
+def uncalibrated(band: bool, coverage: float, levels) -> None:
+    """Refuse an interval nothing calibrates; warn of a band taken as the quantiles say.
+
+    Without validation rows only a band of quantiles has a width, and only at
+    its own span: another ``coverage`` is refused rather than ignored.
+    """
+    if not band:
+        raise ValueError(
+            "predict_interval calibrates the interval on the validation rows of the last "
+            "fit, and it held out none. Fit with early_stopping=True (or 'auto' on 64 "
+            "rows or more), or train quantiles: loss='quantile', quantile=[0.05, 0.95]."
+        )
+    span = float(np.ptp(np.asarray(levels)))
+    if not math.isclose(coverage, span):
+        raise ValueError(
+            f"coverage={coverage:g} needs the band calibrated on validation rows, and the "
+            f"last fit held out none: uncalibrated, the band of quantiles {min(levels):g} "
+            f"and {max(levels):g} can only claim {span:g}. Fit with early_stopping=True, "
+            "or leave coverage out."
+        )
+    warn_user(
+        "The fit held out no validation rows, so the quantile band is not "
+        "calibrated: it covers what the quantiles say, which on new data is often "
+        "less. Fit with early_stopping=True to calibrate it."
+    )
 
 
 def check_coverage(coverage) -> float:
@@ -71,20 +127,25 @@ def interval(
     *,
     band: bool,
     positive: bool,
+    weights: np.ndarray | None = None,
 ) -> np.ndarray:
     """``(n, n_outputs, 2)`` lower and upper bounds around ``pred`` (see the module).
 
     ``scores`` None: the band of the quantiles as they are (only with
-    ``band``; the caller has warned). ``positive``: bounds below 0 are
-    raised to 0, where every target is 0 or more.
+    ``band``; the caller has warned); ``weights``: the scores' row weights.
+    A band narrowed by more than its width shrinks to its midpoint, never
+    past it (a lower bound above the upper one would cover nothing).
+    ``positive``: bounds below 0 are raised to 0, where every target is 0
+    or more.
     """
     if band:
         low, high = pred.min(axis=-1), pred.max(axis=-1)
     else:
         low = high = pred[..., 0] if pred.ndim == 3 else pred
     if scores is not None:
-        margin = conformal_quantile(scores, coverage)
-        low, high = low - margin, high + margin
+        margin = conformal_quantile(scores, coverage, weights)
+        middle = (low + high) / 2
+        low, high = np.minimum(low - margin, middle), np.maximum(high + margin, middle)
     if positive:
         low = np.maximum(low, 0.0)
     return np.stack([low, high], axis=-1)

@@ -17,6 +17,7 @@ from numbers import Real
 
 import numpy as np
 from sklearn.metrics import d2_pinball_score
+from sklearn.utils import check_consistent_length
 
 from sknn.training.losses import absolute_error, huber, pinball, tweedie
 
@@ -120,12 +121,22 @@ def log_link_scale(y: np.ndarray, weight: np.ndarray) -> np.ndarray:
     return np.average(y, axis=0, weights=weight)
 
 
-def robust_huber_delta(y: np.ndarray, scale: np.ndarray) -> np.ndarray:
+def robust_huber_delta(y: np.ndarray, scale: np.ndarray, weight=None) -> np.ndarray:
     """Huber's 1.345 robust standard deviations (1.4826 MAD) per target, in units of ``scale``.
 
-    The standard deviation itself where the MAD is 0.
+    The medians are weighted by ``weight`` (None: equal weights), so rows of
+    weight 0 do not move the default; the standard deviation itself where
+    the MAD is 0.
     """
-    mad = 1.4826 * np.median(np.abs(y - np.median(y, axis=0)), axis=0)
+    equal = weight is None or np.all(np.asarray(weight) == np.asarray(weight).flat[0])
+    weights = None if equal else np.broadcast_to(np.asarray(weight)[:, None], y.shape)
+
+    def median(values):
+        if weights is None:
+            return np.median(values, axis=0)
+        return np.quantile(values, 0.5, axis=0, method="inverted_cdf", weights=weights)
+
+    mad = 1.4826 * median(np.abs(y - median(y)))
     return 1.345 * np.where(mad > 0, mad, scale) / scale
 
 
@@ -137,7 +148,14 @@ def quantiles_score(y, pred: np.ndarray, levels: np.ndarray, sample_weight=None)
     """
     y2 = np.asarray(y, dtype=np.float64)
     y2 = y2.reshape(y2.shape[0], -1)
-    pred = pred.reshape(len(y2), y2.shape[1], -1)
+    check_consistent_length(y2, pred)
+    n_outputs = 1 if pred.ndim == 2 else pred.shape[1]
+    if y2.shape[1] != n_outputs:
+        raise ValueError(
+            f"y has {y2.shape[1]} target columns but the model predicts {n_outputs} "
+            "(each with its quantiles)."
+        )
+    pred = pred.reshape(len(y2), n_outputs, -1)
     return float(
         np.mean(
             [
@@ -217,7 +235,8 @@ huber_delta : float > 0 or None, default=None
     With ``loss="huber"``: where the loss turns from quadratic to linear, in
     the targets' own units (the same value for every output). ``None``:
     Huber's 1.345 robust standard deviations of each target (1.4826 times
-    its median absolute deviation), which a few wild targets do not inflate.""",
+    its median absolute deviation, weighted by ``sample_weight``), which a
+    few wild targets do not inflate.""",
     "quantile": """\
 quantile : float in (0, 1), list of them, or None, default=None
     With ``loss="quantile"``: the level(s) predicted. A number (None: 0.5)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from numbers import Real
 
 import numpy as np
@@ -66,9 +65,10 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         built-in network (``k`` ensemble members).
     %(fitted)s
     validation_scores_ : list of float or None
-        Validation R^2 per epoch, when early stopping is active.
+        Validation R^2 per epoch (with a list of quantiles, :meth:`score`'s
+        D^2 pinball), when early stopping is active.
     best_validation_score_ : float or None
-        Validation R^2 of the restored epoch.
+        That score of the restored epoch.
     n_outputs_ : int
         Number of targets.
     quantiles_ : ndarray or None
@@ -78,6 +78,9 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         The validation rows' conformity scores that calibrate
         :meth:`predict_interval`, in the targets' units; None when the last
         fit held out no rows, and after ``partial_fit``.
+    conformity_weights_ : ndarray of shape (n_validation,) or None
+        Those rows' sample weights, which weigh their scores (rows of weight
+        0 calibrate nothing); None when all are equal.
 
     See Also
     --------
@@ -195,8 +198,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
     def _encode_targets(self, y, *, reset: bool, classes=None, sample_weight=None):
         y = np.asarray(y, dtype=np.float64)
         y2 = y.reshape(-1, 1) if y.ndim == 1 else y
-        if reset:
-            check_loss_params(self)
+        check_loss_params(self)  # every fit: a warm start or partial_fit may have new ones
         check_targets(self.loss, self.power, y2, sample_weight, whole=reset)
         if reset:
             self.n_outputs_ = y2.shape[1]
@@ -210,7 +212,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
                 self._y_scale = log_link_scale(y2, sample_weight)
             else:
                 self._y_mean, self._y_scale = standardization(y2, sample_weight)
-            self._huber_default = robust_huber_delta(y2, self._y_scale)
+            self._huber_default = robust_huber_delta(y2, self._y_scale, sample_weight)
         elif y2.shape[1] != self.n_outputs_:
             raise ValueError(
                 f"y has {y2.shape[1]} target columns but this model was fitted on "
@@ -244,15 +246,17 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
 
     def _calibrate(self, valid) -> None:
         """Keep the validation rows' conformity scores for :meth:`predict_interval`."""
-        self.conformity_scores_ = None
+        self.conformity_scores_ = self.conformity_weights_ = None
         if valid is None:
             return
         outputs = predict_in_chunks(self.module_, valid.X).double()
-        pred = self._output_link().values_tensor(validation_output(self, outputs, valid.weight)[0])
+        combined, weight = validation_output(self, outputs, valid.weight)
+        pred = self._output_link().values_tensor(combined)
         y = valid.y.double().numpy() * self._y_scale + self._y_mean
         self.conformity_scores_ = _intervals.conformity_scores(
             pred.numpy(), y, band=self._n_quantiles > 1
         )
+        self.conformity_weights_ = _intervals.unless_equal(weight)
 
     @array_api.fits_any_namespace
     @fit_context(prefer_skip_nested_validation=True)
@@ -276,7 +280,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
             The updated estimator.
         """
         self._fit(X, y, sample_weight, incremental=True)
-        self.conformity_scores_ = None  # they described the network before this step
+        self.conformity_scores_ = self.conformity_weights_ = None  # of the network before
         return self
 
     @array_api.answers_in_namespace
@@ -343,22 +347,13 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
             coverage = float(np.ptp(np.asarray(self.quantiles_))) if band else 0.9
         coverage = _intervals.check_coverage(coverage)
         scores = getattr(self, "conformity_scores_", None)
-        if scores is None and not band:
-            raise ValueError(
-                "predict_interval calibrates the interval on the validation rows of the last "
-                "fit, and it held out none. Fit with early_stopping=True (or 'auto' on 100 "
-                "rows or more), or train quantiles: loss='quantile', quantile=[0.05, 0.95]."
-            )
         if scores is None:
-            warnings.warn(
-                "The fit held out no validation rows, so the quantile band is not "
-                "calibrated: it covers what the quantiles say, which on new data is often "
-                "less. Fit with early_stopping=True to calibrate it.",
-                UserWarning,
-                stacklevel=2,
-            )
+            _intervals.uncalibrated(band, coverage, self.quantiles_)
         pred = self._output_link().values_tensor(self._forward(X).double()).numpy()
-        bounds = _intervals.interval(pred, scores, coverage, band=band, positive=self._log_link)
+        weights = getattr(self, "conformity_weights_", None)
+        bounds = _intervals.interval(
+            pred, scores, coverage, band=band, positive=self._log_link, weights=weights
+        )
         return bounds[:, 0] if self.n_outputs_ == 1 else bounds
 
     @array_api.scores_any_namespace

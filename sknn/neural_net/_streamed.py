@@ -220,7 +220,7 @@ def _encode_targets(est, summary, y_columns: list[str], one_d: bool, classes) ->
         std = np.sqrt(np.maximum(second / total - mean**2, 0.0))
         est._y_mean = mean
         est._y_scale = np.where(std > 1e-12 * np.maximum(1.0, np.abs(mean)), std, 1.0)
-    est._huber_default = robust_huber_delta(y_sample.astype(np.float64), est._y_scale)
+    est._huber_default = robust_huber_delta(y_sample.astype(np.float64), est._y_scale, w_sample)
 
 
 def _balanced_factors(est, counts) -> np.ndarray | None:
