@@ -115,6 +115,36 @@ def test_lbfgs_first_fifty_iterations_match_scikit_learn():
     assert abs(ours.loss_ - theirs.loss_) < 1e-8
 
 
+@pytest.mark.parametrize("solver", ["sgd", "lbfgs", "adam"])
+def test_several_targets_step_as_scikit_learn_does(solver):
+    # scikit-learn reports the mean over outputs but steps by their sum: SGD at a
+    # third of its rate on three targets, and L-BFGS on another path, before
+    X, y = load_diabetes(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    Y = StandardScaler().fit_transform(np.c_[y, X[:, 2] * y, np.sin(X[:, 3])])
+    params = {"solver": solver, "hidden_layer_sizes": (10,), "max_iter": 30, "alpha": 1e-3}
+    ours, theirs = both(MLPRegressor, SklearnRegressor, X, Y, **params)
+    assert max_weight_difference(ours, theirs) < 1e-10
+    np.testing.assert_allclose(ours.loss_, theirs.loss_, rtol=1e-12)
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_confidently_wrong_rows_report_the_clipped_log_loss(solver, n_classes):
+    # scikit-learn clips probabilities at eps in the loss it reports (and L-BFGS
+    # searches on): a few rows scaled 1e5 reported a loss of 962 for its 0.96
+    X = IRIS_X.copy()
+    y = IRIS_Y if n_classes == 3 else (IRIS_Y > 0).astype(int)
+    X[::30] *= 1e5
+    params = {"solver": solver, "hidden_layer_sizes": (4,), "max_iter": 3}
+    ours, theirs = both(MLPClassifier, SklearnClassifier, X, y, **params)
+    assert theirs.loss_ < 5  # the clipped loss: about 36 for a row at eps
+    np.testing.assert_allclose(ours.loss_, theirs.loss_, rtol=1e-10)
+    if solver == "adam":  # L-BFGS keeps no curve in scikit-learn
+        np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-10)
+    assert max_weight_difference(ours, theirs) < 1e-8
+
+
 @pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
 def test_the_gallerys_warning_filter_silences_the_drop_ins(solver):
     with warnings.catch_warnings(record=True) as caught:

@@ -135,12 +135,14 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
 
     Notes
     -----
-    Differences from scikit-learn, all below training noise: ``"adam"`` adds
-    ``epsilon`` after the bias correction (torch's kernel); the L2 gradient of
-    a batch is ``alpha * W / batch_size`` (scikit-learn divides by the rows,
-    or sample weights, in that batch: the same except for a smaller last
-    batch and for weighted data); ``loss_curve_`` adds the L2 term with each
-    epoch's final weights.
+    In float64 on a CPU or CUDA device, a fit is scikit-learn's to rounding:
+    the same Adam and SGD steps (a short last batch and sample weights
+    included), L-BFGS iterations, ``loss_curve_`` (log-losses clipped at eps,
+    several targets' squared errors averaged while stepping by their sum, as
+    scikit-learn does) and stopping epoch. Differences: on another device
+    ``"adam"`` is torch's, which adds ``epsilon`` after the bias correction;
+    negative ``sample_weight`` is refused; a fit that raises keeps the model
+    fitted before it.
 
     Examples
     --------

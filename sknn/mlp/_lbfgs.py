@@ -11,6 +11,7 @@ forward and backward pass); on another device torch does
 from __future__ import annotations
 
 import contextlib
+import math
 
 import numpy as np
 import torch
@@ -126,9 +127,9 @@ _DERIVATIVES = {
 
 def _loss_and_delta(out_activation: str, raw: np.ndarray, y: np.ndarray):
     """Per-sample loss and its derivative by the raw outputs, as the torch losses define them."""
-    if out_activation == "identity":
+    if out_activation == "identity":  # the gradient of the sum over outputs, as scikit-learn's
         diff = raw - y
-        return 0.5 * np.mean(diff * diff, axis=1), diff / raw.shape[1]
+        return 0.5 * np.mean(diff * diff, axis=1), diff
     if out_activation == "exp":
         rate = np.exp(raw)
         return np.sum(xlogy(y, y) - y * raw - y + rate, axis=1), rate - y
@@ -136,10 +137,12 @@ def _loss_and_delta(out_activation: str, raw: np.ndarray, y: np.ndarray):
         shifted = raw - raw.max(axis=1, keepdims=True)
         exp = np.exp(shifted)
         total = exp.sum(axis=1, keepdims=True)
-        log_p = shifted - np.log(total)
+        log_p = np.maximum(shifted - np.log(total), math.log(np.finfo(raw.dtype).eps))
         return -np.sum(y * log_p, axis=1), exp / total - y
-    # logistic: the logistic loss of each output from its logit, summed
-    return np.sum(np.logaddexp(0.0, raw) - y * raw, axis=1), expit(raw) - y
+    # logistic: the logistic loss of each output from its logit, clipped as the
+    # probabilities are at eps, summed
+    per_output = np.minimum(np.logaddexp(0.0, raw) - y * raw, -math.log(np.finfo(raw.dtype).eps))
+    return np.sum(per_output, axis=1), expit(raw) - y
 
 
 class NumpyObjective:

@@ -5,9 +5,19 @@ targets as scikit-learn encodes them (binarized labels, or values) and optional
 sample weights, and returns the weighted mean that scikit-learn's
 ``LOSS_FUNCTIONS`` compute from the activated outputs; the output activation is
 folded into the loss for numerical stability.
+
+The value and the gradient are scikit-learn's even where its two disagree:
+its gradient is always ``activated output - y`` (times the row's weight), so
+with several outputs the squared error steps by the sum over outputs while it
+reports their mean, and the log-losses report probabilities clipped to
+``[eps, 1 - eps]`` while stepping by the unclipped ones. Without this, SGD on
+three targets trained at a third of scikit-learn's rate, and one confidently
+wrong row reported a loss of 962 for scikit-learn's 0.96.
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 import torch.nn.functional as F
@@ -19,11 +29,54 @@ from sknn.training.data import weighted_mean
 # ops per step, not their arithmetic, sets the speed.
 
 
+def _reported_as(loss: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
+    """``value`` exactly, with the gradient of ``loss``."""
+    return loss - loss.detach() + value.detach()
+
+
+class _ClippedLogLoss(torch.autograd.Function):
+    """A log-loss from logits, its value from probabilities clipped at the dtype's eps
+    and its gradient scikit-learn's unclipped ``probability - y`` (per row weight).
+
+    One function rather than the loss plus a clipped copy of it: on a digits
+    batch the copy cost 40% more per step than the fused loss; this costs the same.
+    """
+
+    @staticmethod
+    def forward(ctx, out, y, weight, softmax: bool):
+        floor = math.log(torch.finfo(out.dtype).eps)
+        if softmax:
+            log_p = torch.log_softmax(out, dim=1)
+            per_sample = -(y * log_p.clamp(min=floor)).sum(dim=1)
+            ctx.save_for_backward(log_p, y, weight)
+        else:
+            per_output = F.binary_cross_entropy_with_logits(out, y, reduction="none")
+            per_sample = per_output.clamp(max=-floor).sum(dim=1)
+            ctx.save_for_backward(out, y, weight)
+        ctx.softmax = softmax
+        return weighted_mean(per_sample, weight)
+
+    @staticmethod
+    def backward(ctx, grad):
+        saved, y, weight = ctx.saved_tensors
+        delta = (saved.exp() if ctx.softmax else torch.sigmoid(saved)) - y
+        if weight is None:
+            return delta * (grad / len(y)), None, None, None
+        total = weight.sum()
+        scale = weight / torch.where(total == 0, 1.0, total)
+        return delta * (grad * scale)[:, None], None, None, None
+
+
 def squared_error(out, y, weight):
-    """Half the squared error, averaged over samples and outputs (identity output)."""
-    if weight is None:
-        return 0.5 * F.mse_loss(out, y)
-    return 0.5 * weighted_mean((out - y).square().mean(dim=1), weight)
+    """Half the squared error, averaged over samples and outputs (identity output);
+    with several outputs, the gradient of their sum (see the module)."""
+    if out.shape[1] == 1:
+        if weight is None:
+            return 0.5 * F.mse_loss(out, y)
+        return 0.5 * weighted_mean((out - y).square()[:, 0], weight)
+    summed = 0.5 * (out - y).square().sum(dim=1)
+    loss = summed.mean() if weight is None else weighted_mean(summed, weight)
+    return _reported_as(loss, loss.detach() / out.shape[1])
 
 
 def poisson(out, y, weight):
@@ -33,18 +86,15 @@ def poisson(out, y, weight):
 
 
 def log_loss(out, y, weight):
-    """Cross-entropy of the softmax against one-hot targets (multiclass)."""
-    if weight is None:
-        return F.cross_entropy(out, y)
-    return weighted_mean(F.cross_entropy(out, y, reduction="none"), weight)
+    """Cross-entropy of the softmax against one-hot targets (multiclass), reported
+    with the probabilities clipped at eps (see the module)."""
+    return _ClippedLogLoss.apply(out, y, weight, True)
 
 
 def binary_log_loss(out, y, weight):
-    """Logistic loss summed over the outputs (binary and multilabel)."""
-    if weight is None:
-        return F.binary_cross_entropy_with_logits(out, y) * out.shape[1]
-    per_output = F.binary_cross_entropy_with_logits(out, y, reduction="none")
-    return weighted_mean(per_output.sum(dim=1), weight)
+    """Logistic loss summed over the outputs (binary and multilabel), reported with
+    the probabilities clipped at eps (see the module)."""
+    return _ClippedLogLoss.apply(out, y, weight, False)
 
 
 # by scikit-learn's output activation
