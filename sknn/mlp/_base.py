@@ -297,7 +297,7 @@ class BaseMultilayerPerceptron(
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             self.n_iter_ = _check_optimize_result("lbfgs", result, self.max_iter)
-        for warning in caught:  # attributed to scikit-learn, as its own MLP's are
+        for warning in caught:  # from scikit-learn's module, as its own MLP's are
             warn_as_sklearn(warning.message, warning.category)
         self.loss_ = float(result.fun)
         # float64, whatever the input's dtype: scipy works on a float64 vector

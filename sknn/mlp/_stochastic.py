@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import scipy.sparse as sp
 import torch
@@ -75,7 +73,7 @@ def fit_stochastic(est, X, y, sample_weight, incremental: bool, device, raw=None
         )
     est._optimizer.finish()
     if trainer.interrupted:
-        warnings.warn("Training interrupted by user.", stacklevel=4)
+        warn_as_sklearn("Training interrupted by user.")
     elif not incremental and not epoch_end.stopped and est.n_iter_ == est.max_iter:
         warn_as_sklearn(
             f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached and "

@@ -1,37 +1,25 @@
-"""The drop-ins' warnings, attributed where scikit-learn's MLP attributes its own.
+"""The drop-ins' warnings, attributed to the scikit-learn module that issues its MLP's own.
 
-scikit-learn's ``ConvergenceWarning`` and batch-size warning come from a
-scikit-learn module, so the filter its gallery uses,
-``warnings.filterwarnings("ignore", category=ConvergenceWarning,
-module="sklearn")``, silences them. The drop-ins issue theirs at the nearest
-scikit-learn frame of the call (the ``fit`` wrapper scikit-learn's parameter
-validation puts around every ``fit``), so that the same filter works.
+scikit-learn's MLP warns from ``sklearn.neural_network._multilayer_perceptron``
+(both solvers' ``ConvergenceWarning``, the batch-size and interruption
+warnings). Filters name that module, or a prefix of it:
+the gallery's ``warnings.filterwarnings("ignore",
+category=ConvergenceWarning, module="sklearn")``, a library's
+``module="sklearn.neural_network"``, pytest's ``filterwarnings`` marks. The
+drop-ins issue theirs as from the same module, so that every such filter
+treats them as it treats scikit-learn's.
 """
 
 from __future__ import annotations
 
-import sys
+import importlib
 import warnings
-from types import FrameType
 
-
-def sklearn_stacklevel() -> int:
-    """``stacklevel`` for a ``warnings.warn`` in the caller: its nearest scikit-learn frame.
-
-    Counted as ``warnings.warn`` counts from the caller (1 is the caller
-    itself); 2, the caller's caller, when no scikit-learn frame is found.
-    """
-    frame: FrameType | None = sys._getframe(1)  # the function that will call warnings.warn
-    level = 1
-    while frame is not None:
-        if frame.f_globals.get("__name__", "").split(".")[0] == "sklearn":
-            return level
-        frame, level = frame.f_back, level + 1
-    return 2
+MLP_MODULE = "sklearn.neural_network._multilayer_perceptron"
 
 
 def warn_as_sklearn(message, category: type[Warning] = UserWarning) -> None:
-    """Issue a warning attributed to the nearest scikit-learn frame of the call.
+    """Issue a warning as from the scikit-learn module that issues the same one.
 
     Parameters
     ----------
@@ -40,4 +28,14 @@ def warn_as_sklearn(message, category: type[Warning] = UserWarning) -> None:
     category : type of Warning, default=UserWarning
         Its category.
     """
-    warnings.warn(message, category, stacklevel=sklearn_stacklevel())
+    source = importlib.import_module(MLP_MODULE)
+    if isinstance(message, Warning):
+        category, message = type(message), message
+    warnings.warn_explicit(
+        message,
+        category,
+        filename=source.__file__ or MLP_MODULE,
+        lineno=0,  # no line: the file is scikit-learn's, the warning sknn's
+        module=MLP_MODULE,
+        registry=source.__dict__.setdefault("__warningregistry__", {}),
+    )
