@@ -270,6 +270,8 @@ def _kind(value) -> str:
         return "ndarray"
     if isinstance(value, bool | np.bool_):
         return "bool"
+    if isinstance(value, np.floating):  # loss_ and its curve: np.float64, as scikit-learn's
+        return f"numpy {value.dtype}"
     if isinstance(value, numbers.Integral):
         return "int"
     if isinstance(value, numbers.Real):

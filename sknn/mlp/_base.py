@@ -299,7 +299,7 @@ class BaseMultilayerPerceptron(
             self.n_iter_ = _check_optimize_result("lbfgs", result, self.max_iter)
         for warning in caught:  # from scikit-learn's module, as its own MLP's are
             warn_as_sklearn(warning.message, warning.category)
-        self.loss_ = float(result.fun)
+        self.loss_ = np.float64(result.fun)  # as scikit-learn types it
         # float64, whatever the input's dtype: scipy works on a float64 vector
         self.coefs_, self.intercepts_ = unpack(result.x, self.coefs_, self.intercepts_)
 

@@ -10,7 +10,9 @@ scikit-learn's names, so they carry over between warm-started fits and
 
 from __future__ import annotations
 
+import numpy as np
 import torch
+from sklearn.base import is_classifier
 from torch import nn
 
 from sknn.training.callbacks import Callback
@@ -45,12 +47,19 @@ class SklearnEpochEnd(Callback):
         self.best_epoch: int | None = None
         self.best_state: dict[str, torch.Tensor] | None = None
         self.stopped = False
+        # scikit-learn's losses are numpy scalars of its arithmetic's dtype: a
+        # regressor's float32 targets keep float32, a classifier's 0/1 labels
+        # (int64) make float64
+        regressor_in_float32 = estimator.coefs_[0].dtype == np.float32 and not is_classifier(
+            estimator
+        )
+        self.loss_type = np.float32 if regressor_in_float32 else np.float64
 
     def on_epoch_end(self, record) -> None:
         est = self.estimator
         est.n_iter_ += 1
         est.t_ += self.n_train
-        est.loss_ = record["train_loss"]
+        est.loss_ = self.loss_type(record["train_loss"])
         est.loss_curve_.append(est.loss_)
         if est.verbose:
             print(f"Iteration {est.n_iter_}, loss = {est.loss_:.8f}")
@@ -71,7 +80,7 @@ class SklearnEpochEnd(Callback):
         else:
             improved_by_tol = not value > est.best_loss_ - est.tol
             if value < est.best_loss_:
-                est.best_loss_ = value
+                est.best_loss_ = self.loss_type(value)
                 self.best_epoch = epoch
         est._no_improvement_count = 0 if improved_by_tol else est._no_improvement_count + 1
         self.optimizer.iteration_ends(est.t_)
