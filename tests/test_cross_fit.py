@@ -59,6 +59,23 @@ def test_a_validation_fraction_that_a_cross_fit_ignores_is_named():
     assert fraction.n_groups_ == 1
 
 
+@pytest.mark.parametrize("early_stopping", ["auto", True])
+def test_warm_starts_validate_on_the_rows_the_first_fit_held_out(early_stopping):
+    # coin-flip labels: nothing generalises, so a validation score far above chance
+    # means validation rows were trained on. A new deal of rows each warm start
+    # trained every group on rows it had validated: 0.55 climbed to 0.92 (and 1.0
+    # with early_stopping=True) in six fits
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(300, 20)), rng.integers(0, 2, 300)
+    params = {"max_iter": 5, "learning_rate": 0.01, "lr_schedule": "constant"}
+    est = NeuralNetClassifier(
+        warm_start=True, early_stopping=early_stopping, random_state=0, **params
+    )
+    scores = [est.fit(X, y).best_validation_score_ for _ in range(6)]
+    assert est.score(X, y) > 0.8  # the network has learned its training rows by now
+    assert max(scores) < 0.7, scores
+
+
 def test_conformalized_quantiles_hold_out_a_split_and_point_losses_cross_fit():
     X, y = make_regression(n_samples=600, n_features=4, noise=10.0, random_state=0)
     quantiles = NeuralNetRegressor(loss="quantile", quantile=[0.05, 0.95], max_iter=3)

@@ -59,7 +59,7 @@ CROSS_FIT_MIN_ROWS = _shape.TINY_ROWS
 
 
 def cross_fit_folds(
-    est, n_samples: int, stratify, *, incremental: bool, reuse: bool
+    est, n_samples: int, stratify, *, incremental: bool, reuse: bool, rng=None
 ) -> np.ndarray | None:
     """Each row's fold (``0..folds-1``, stratified) when this fit cross-fits, else None.
 
@@ -97,7 +97,7 @@ def cross_fit_folds(
         folds = CROSS_FIT_FOLDS if fits else 1
     if folds == 1:
         return None
-    order = est._rng.permutation(n_samples)
+    order = (est._rng if rng is None else rng).permutation(n_samples)
     if stratify is not None:  # each class dealt round the folds in turn
         order = order[np.argsort(stratify[order], kind="stable")]
     fold = np.empty(n_samples, dtype=np.int64)
@@ -108,12 +108,31 @@ def cross_fit_folds(
 def fit_rows(est, n_samples: int, stratify, *, incremental: bool, reuse: bool):
     """``(fold, train_idx, valid_idx)``: each row's fold and every row when this fit
     cross-fits, else no folds and :func:`~sknn.neural_net._plan.split`'s rows."""
-    fold = cross_fit_folds(est, n_samples, stratify, incremental=incremental, reuse=reuse)
+    rng = _split_rng(est, reuse)
+    fold = cross_fit_folds(est, n_samples, stratify, incremental=incremental, reuse=reuse, rng=rng)
     if fold is None:
-        return None, *_plan.split(est, n_samples, stratify, incremental)
+        return None, *_plan.split(est, n_samples, stratify, incremental, rng)
     _warn_if_fraction_unused(est, n_samples)
     every = np.arange(n_samples)
     return fold, every, every
+
+
+def _split_rng(est, reuse: bool):
+    """The generator that deals the validation rows (or the folds).
+
+    A fresh fit deals them from the estimator's generator and keeps its state;
+    a warm start replays that state, so the same rows validate again: a new
+    deal would train every group on rows it had validated, and the validation
+    score, the best epoch and the temperature would watch rows the network
+    had learned (on coin-flip labels the score climbed from 0.55 to 0.92 in
+    six warm starts).
+    """
+    if not reuse or not hasattr(est, "_split_state"):
+        est._split_state = est._rng.get_state()
+        return est._rng
+    replayed = np.random.RandomState()
+    replayed.set_state(est._split_state)
+    return replayed
 
 
 def _warn_if_fraction_unused(est, n_samples: int) -> None:

@@ -113,8 +113,9 @@ def batch_size(est, n_train: int) -> int:
     return min(size, n_train)
 
 
-def split(est, n_samples: int, stratify, incremental: bool):
-    """Indices of the training and (optional) validation rows."""
+def split(est, n_samples: int, stratify, incremental: bool, rng=None):
+    """Indices of the training and (optional) validation rows, drawn by ``rng``
+    (default: the estimator's generator)."""
     all_idx = np.arange(n_samples)
     if incremental or est.early_stopping is False:
         return all_idx, None
@@ -135,7 +136,7 @@ def split(est, n_samples: int, stratify, incremental: bool):
     return train_test_split(
         all_idx,
         test_size=n_valid,
-        random_state=est._rng.randint(np.iinfo(np.int32).max),
+        random_state=(est._rng if rng is None else rng).randint(np.iinfo(np.int32).max),
         stratify=stratify,
     )
 
