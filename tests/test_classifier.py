@@ -1,9 +1,13 @@
 """Behaviour of NeuralNetClassifier: targets, probabilities, weights, updates."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse
 from sklearn.datasets import load_iris, make_classification
+from sklearn.exceptions import DataConversionWarning
 from sklearn.metrics import recall_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
@@ -130,7 +134,8 @@ def test_partial_fit_refuses_balanced_and_takes_its_dict(imbalanced_data):
     with pytest.raises(ValueError, match="compute_class_weight"):
         clf.partial_fit(X, y, classes=[0, 1])
     assert not hasattr(clf, "module_")
-    weights = dict(zip([0, 1], compute_class_weight("balanced", classes=np.array([0, 1]), y=y)))
+    balanced = compute_class_weight("balanced", classes=np.array([0, 1]), y=y)
+    weights = dict(zip([0, 1], balanced, strict=True))
     params = {"random_state": 0, "early_stopping": False}
     chunked = small_clf(class_weight=weights, **params)
     for chunk in np.array_split(np.arange(len(y)), 4):
@@ -143,6 +148,47 @@ def test_partial_fit_refuses_balanced_and_takes_its_dict(imbalanced_data):
     np.testing.assert_allclose(
         chunked.predict_proba(X), by_sample.predict_proba(X), rtol=1e-5, atol=1e-6
     )
+
+
+def _labels3():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 3))
+    return X, np.digitize(X[:, 0], [-0.5, 0.5]), (X > 0).astype(int)
+
+
+@pytest.mark.parametrize(
+    ("fit", "match"),
+    [
+        # two-valued matrices scikit-learn calls indicators: trained as 0/1, silently
+        (lambda X, y, Y: small_clf().fit(X, 2 * Y - 1), r"0/1 .*holds \[-1, 1\]"),
+        (lambda X, y, Y: small_clf().fit(X, 2 * Y), r"holds \[0, 2\]"),
+        # negative class weights trained a garbage model; None and strings crashed in numpy
+        (lambda X, y, Y: small_clf(class_weight={0: -5.0}).fit(X, y), "0 or more.*-5.0"),
+        (lambda X, y, Y: small_clf(class_weight={0: np.nan}).fit(X, y), "finite numbers"),
+        (lambda X, y, Y: small_clf(class_weight={0: None}).fit(X, y), "finite numbers"),
+        (lambda X, y, Y: small_clf(class_weight={0: "5"}).fit(X, y), "finite numbers"),
+        (lambda X, y, Y: small_clf(class_weight=dict.fromkeys(range(3), 0)).fit(X, y), "zero"),
+        # partial_fit's classes: ignored for multilabel targets, flattened when 2-D
+        (lambda X, y, Y: small_clf().partial_fit(X, Y, classes=["a", "b"]), "y's columns"),
+        (lambda X, y, Y: small_clf().partial_fit(X, y, classes=[[0, 1], [2, 3]]), "1-D"),
+        # a column vector is single-label: the first call needs classes
+        (lambda X, y, Y: small_clf().partial_fit(X, y[:, None]), "classes must be passed"),
+    ],
+)
+def test_targets_and_class_weights_that_would_train_wrong_are_refused(fit, match):
+    X, y, Y = _labels3()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataConversionWarning)
+        with pytest.raises(ValueError, match=match):
+            fit(X, y, Y)
+
+
+def test_sparse_multilabel_targets_and_a_first_partial_fits_temperature():
+    X, y, Y = _labels3()
+    dense = small_clf(random_state=0).fit(X, Y)
+    sparse = small_clf(random_state=0).fit(X, scipy.sparse.csr_matrix(Y))
+    np.testing.assert_array_equal(sparse.predict_proba(X), dense.predict_proba(X))
+    assert small_clf().partial_fit(X, y, classes=[0, 1, 2]).temperature_ == 1.0
 
 
 def test_partial_fit_requires_classes_on_first_call(binary_data):

@@ -749,7 +749,10 @@ def test_fuzz_random_tables_fit_or_refuse_clearly(seed, est_class):
             if isinstance(exc, AssertionError):
                 raise
             _assert_clear_refusal(exc)
-    documented = r"mixes strings|holds \w+ objects|has only missing values|looks like an identifier|held .* at fit"
+    documented = (
+        r"mixes strings|holds \w+ objects|has only missing values|looks like an identifier"
+        r"|held .* at fit"
+    )
     for w in caught:  # only the encoder's documented advice about columns
         assert issubclass(w.category, UserWarning), w
         assert re.search(documented, str(w.message)), w

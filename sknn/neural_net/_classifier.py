@@ -15,10 +15,11 @@ from sknn.neural_net._docs import document_parameters
 from sknn.neural_net._links import ClassifierLink
 from sknn.neural_net._plan import validation_output
 from sknn.neural_net._targets import (
+    by_class_weight,
     check_partial_fit_call,
     class_codes,
-    class_weight_factors,
     label_kind,
+    multilabel_indicators,
 )
 from sknn.sklearn_glue import array_api
 from sknn.sklearn_glue.dask_collections import is_dask, lazy_on_dask, streamed_accuracy
@@ -211,32 +212,26 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         if reset:
             self._multilabel = label_kind(y, type(self).__name__) == "multilabel"
             if self._multilabel:
-                self.classes_ = np.arange(y.shape[1])
+                self.classes_ = np.arange(np.shape(y)[1])
             else:
                 y = column_or_1d(y, warn=True)
                 self.classes_ = np.unique(y if classes is None else np.asarray(classes))
                 if len(self.classes_) < 2:
                     raise ValueError(
                         f"{type(self).__name__} needs samples of at least 2 classes, but the "
-                        f"data contains only one class: {self.classes_[0]!r}."
+                        f"data contains only one class: {self.classes_.tolist()[0]!r}."
                     )
             self._n_model_outputs = len(self.classes_)
         if not self._multilabel:
             return class_codes(column_or_1d(y, warn=True), self.classes_)
-        y = np.asarray(y)
-        if y.ndim != 2 or y.shape[1] != len(self.classes_):
-            raise ValueError(
-                f"y has shape {y.shape} but this model was fitted on multilabel "
-                f"targets with {len(self.classes_)} columns."
-            )
-        return np.asarray(y, dtype=np.float32)
+        return multilabel_indicators(y, len(self.classes_))
 
     def _target_weights(self, sample_weight, y_encoded):
         if self.class_weight is None:
             return sample_weight
         if self._multilabel:
             raise ValueError("class_weight is not supported for multilabel targets.")
-        return sample_weight * class_weight_factors(self.class_weight, self.classes_, y_encoded)
+        return by_class_weight(sample_weight, self.class_weight, self.classes_, y_encoded)
 
     def _stratify(self, y_encoded):
         return None if self._multilabel else y_encoded
@@ -305,7 +300,9 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         check_partial_fit_call(
             self.class_weight, classes, y, self.classes_ if hasattr(self, "module_") else None
         )
-        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+        self._fit(X, y, sample_weight, incremental=True, classes=classes)
+        self.temperature_ = getattr(self, "temperature_", 1.0)  # a first call calibrates nothing
+        return self
 
     # ----------------------------------------------------------- prediction
     def _output_link(self) -> ClassifierLink:

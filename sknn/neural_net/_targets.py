@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
@@ -34,6 +37,39 @@ def class_codes(y: np.ndarray, classes: np.ndarray) -> np.ndarray:
     return np.searchsorted(classes, y).astype(np.int64)
 
 
+def multilabel_indicators(y, n_labels: int) -> np.ndarray:
+    """A multilabel target as float32 0/1 indicators, one column per label (sparse too).
+
+    scikit-learn calls any two-valued integer matrix an indicator; values other
+    than 0 and 1 would train the logistic loss on targets it has no bound for.
+    """
+    y = y.toarray() if sp.issparse(y) else np.asarray(y)
+    if y.ndim != 2 or y.shape[1] != n_labels:
+        raise ValueError(
+            f"y has shape {y.shape} but this model was fitted on multilabel "
+            f"targets with {n_labels} columns."
+        )
+    values = np.unique(y)
+    if not np.isin(values, [0, 1]).all():
+        raise ValueError(
+            f"Multilabel targets must be 0/1 (or bool) indicators, one column per label; "
+            f"y holds {values.tolist()}. Convert it first, e.g. y = (y == {values.tolist()[-1]!r})"
+            ".astype(int)."
+        )
+    return y.astype(np.float32)
+
+
+def by_class_weight(sample_weight, class_weight, classes: np.ndarray, codes: np.ndarray):
+    """``sample_weight`` times each row's ``class_weight``, which must leave some weight."""
+    weighted = sample_weight * class_weight_factors(class_weight, classes, codes)
+    if not weighted.sum() > 0:
+        raise ValueError(
+            "sample_weight times class_weight sums to zero: class_weight gives every "
+            "class in y a weight of 0."
+        )
+    return weighted
+
+
 def class_weight_factors(class_weight, classes: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """Per-sample factors from ``class_weight`` (a dict or ``"balanced"``)."""
     if class_weight == "balanced":
@@ -48,6 +84,16 @@ def class_weight_factors(class_weight, classes: np.ndarray, codes: np.ndarray) -
         raise ValueError(
             f"class_weight names labels {sorted(unknown, key=str)} that are not in the "
             f"classes {classes.tolist()}."
+        )
+    bad = {
+        key: value
+        for key, value in class_weight.items()
+        if not (isinstance(value, Real) and np.isfinite(value) and value >= 0)
+    }
+    if bad:
+        raise ValueError(
+            f"class_weight values must be finite numbers of 0 or more (as sample_weight); "
+            f"got {bad}."
         )
     return np.array([class_weight.get(c, 1.0) for c in classes.tolist()])[codes]
 
@@ -67,20 +113,31 @@ def check_partial_fit_call(class_weight, classes, y, fitted_classes) -> None:
             "sklearn.utils.class_weight.compute_class_weight, and pass that dict as "
             "class_weight."
         )
+    shape = y.shape if hasattr(y, "shape") else np.shape(y)
     if classes is not None:
         check_labels(classes, "classes")
+        if np.ndim(classes) != 1:
+            raise ValueError(f"classes must be 1-D, the labels; got shape {np.shape(classes)}.")
+        if (
+            len(shape) == 2
+            and shape[1] > 1
+            and not np.array_equal(np.unique(classes), np.arange(shape[1]))
+        ):  # a multilabel y: its columns are the classes
+            raise ValueError(
+                f"For multilabel targets the classes are y's columns, 0 to {shape[1] - 1}; "
+                "classes names others. Leave classes out."
+            )
     if fitted_classes is None:
-        if classes is None and np.ndim(y) == 1:
+        if classes is None and (len(shape) == 1 or shape[1:] == (1,)):
             raise ValueError(
                 "classes must be passed on the first call to partial_fit, e.g. "
                 "partial_fit(X, y, classes=np.unique(y_all))."
             )
     elif classes is not None and not np.array_equal(np.unique(classes), fitted_classes):
         raise ValueError(
-            f"classes={np.unique(classes).tolist()!r} differs from the classes of the first "
-            f"call to partial_fit, {np.asarray(fitted_classes).tolist()!r}. A model's "
-            "classes are fixed at its first partial_fit; call fit to start again with "
-            "other classes."
+            f"classes={np.unique(classes).tolist()!r} differs from the fitted model's "
+            f"classes, {np.asarray(fitted_classes).tolist()!r}. A model's classes are fixed "
+            "by its first fit or partial_fit; call fit to start again with other classes."
         )
 
 
