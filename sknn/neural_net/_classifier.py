@@ -66,8 +66,9 @@ criterion : torch loss class or callable, default=None
     class_weight="""\
 class_weight : dict, "balanced" or None, default=None
     Weights per class, multiplied into ``sample_weight``. ``"balanced"``
-    needs the whole ``y``, so :meth:`partial_fit` refuses it (pass the dict
-    from :func:`~sklearn.utils.class_weight.compute_class_weight` instead).""",
+    needs the whole ``y``: :meth:`partial_fit` on in-memory chunks refuses it
+    (pass the dict from :func:`~sklearn.utils.class_weight.compute_class_weight`
+    instead); on a Dask collection it counts the collection's classes.""",
     label_smoothing="""\
 label_smoothing : float in [0, 1), default=0.1
     Train against targets that put this much probability mass evenly on
@@ -298,7 +299,11 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
             The updated estimator.
         """
         check_partial_fit_call(
-            self.class_weight, classes, y, self.classes_ if hasattr(self, "module_") else None
+            self.class_weight,
+            classes,
+            y,
+            self.classes_ if hasattr(self, "module_") else None,
+            streamed=is_dask(X),
         )
         self._fit(X, y, sample_weight, incremental=True, classes=classes)
         self.temperature_ = getattr(self, "temperature_", 1.0)  # a first call calibrates nothing

@@ -98,13 +98,14 @@ def class_weight_factors(class_weight, classes: np.ndarray, codes: np.ndarray) -
     return np.array([class_weight.get(c, 1.0) for c in classes.tolist()])[codes]
 
 
-def check_partial_fit_call(class_weight, classes, y, fitted_classes) -> None:
+def check_partial_fit_call(class_weight, classes, y, fitted_classes, streamed: bool) -> None:
     """Refuse what one ``partial_fit`` call cannot do before it trains.
 
-    ``class_weight="balanced"`` needs the whole target; the first call needs
-    ``classes`` for single-label targets; later calls may not change them.
+    ``class_weight="balanced"`` needs the whole target (a Dask collection,
+    ``streamed``, is counted whole, exactly); the first call needs ``classes``
+    for single-label targets; later calls may not change them.
     """
-    if isinstance(class_weight, str) and class_weight == "balanced":
+    if isinstance(class_weight, str) and class_weight == "balanced" and not streamed:
         raise ValueError(
             'class_weight="balanced" is not supported by partial_fit: each call sees '
             "only its own rows, so the classes would be balanced call by call. Compute "
