@@ -6,6 +6,7 @@ and values of another type at transform than at fit.
 """
 
 import datetime as dt
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -158,3 +159,82 @@ def test_a_mixed_column_encodes_a_row_alike_whatever_else_its_batch_holds():
     np.testing.assert_array_equal(with_missing[:2], alone)
     assert encoder.unseen_categories(pd.DataFrame({"size": [1.0, 3.0, np.nan]})) == {}
     assert encoder.unseen_categories(pd.DataFrame({"size": [1.5, "S"]})) == {"size": ["1.5", "S"]}
+
+
+# ---------------------------------------- the same data from another library
+def test_integers_with_nulls_from_polars_and_pyarrow_stay_integers():
+    pl = pytest.importorskip("polars", reason="polars (test extra) is not installed")
+    base = 2**53  # beyond float64's integers: neighbours collapse into one float
+    ids = [base + 1, base + 2, base + 3]
+    enc = TabularEncoder(categorical_features=["id"]).fit(pl.DataFrame({"id": ids}))
+    alone = enc.transform(pl.DataFrame({"id": [base + 1, base + 3]}))
+    # a null in the batch made every row unseen: the ids came through numpy as floats
+    for with_null in (
+        pl.DataFrame({"id": [base + 1, base + 3, None]}),
+        pa.table({"id": pa.array([base + 1, base + 3, None])}),
+    ):
+        np.testing.assert_array_equal(enc.transform(with_null)[:2], alone)
+    fitted = TabularEncoder(categorical_features=["id"]).fit(pl.DataFrame({"id": [*ids, None]}))
+    assert fitted.categories_ == [ids]
+    small = [1, 2, None, 10]  # named cat__k_1.0 from polars and pyarrow, cat__k_1 from pandas
+    names = [
+        TabularEncoder(categorical_features=["k"]).fit(X).get_feature_names_out().tolist()
+        for X in (
+            pd.DataFrame({"k": pd.array(small, dtype="Int64")}),
+            pl.DataFrame({"k": small}),
+            pa.table({"k": small}),
+        )
+    ]
+    assert names[0] == names[1] == names[2] == ["cat__k_1", "cat__k_10", "cat__k_2"]
+
+
+def test_an_all_null_column_is_read_alike_from_every_library():
+    pl = pytest.importorskip("polars", reason="polars (test extra) is not installed")
+    tables = [
+        pd.DataFrame({"z": [None] * 4, "n": [1.0, 2, 3, 4]}),
+        pl.DataFrame({"z": [None] * 4, "n": [1.0, 2, 3, 4]}),  # polars' Null dtype: was numeric
+        pa.table({"z": pa.array([None] * 4), "n": [1.0, 2, 3, 4]}),
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "has only missing values"
+        kinds = [TabularEncoder().fit(X).column_kinds_ for X in tables]
+    assert kinds[0] == kinds[1] == kinds[2]
+
+
+def test_nested_columns_are_refused_by_name_from_every_library():
+    pl = pytest.importorskip("polars", reason="polars (test extra) is not installed")
+    nested = [
+        pd.DataFrame({"c": pd.Series([[1, 2], [3], None], dtype=object)}),  # was str "[1, 2]"
+        pd.DataFrame({"c": pd.Series([[1, 2]], dtype=pd.ArrowDtype(pa.list_(pa.int64())))}),
+        pl.DataFrame({"c": [[1, 2], [3], None]}),
+        pl.DataFrame({"c": [{"a": 1}, None]}),
+        pa.table({"c": pa.array([[("a", 1)]], type=pa.map_(pa.string(), pa.int64()))}),
+    ]
+    for X in nested:
+        with pytest.raises(TypeError, match="Column 'c' holds nested values.*Flatten"):
+            TabularEncoder().fit(X)
+
+
+def test_a_boolean_column_takes_only_booleans_or_zero_and_one():
+    enc = TabularEncoder().fit(pd.DataFrame({"b": [True, False, True], "x": [1.0, 2.0, 3.0]}))
+    ok = enc.transform(pd.DataFrame({"b": [1, 0], "x": [1.0, 2.0]}))
+    np.testing.assert_array_equal(ok[:, 0], [1.0, 0.0])
+    for other in ([2, 1], [-7.5, 1], [1e39, 1]):  # passed unscaled (inf past float32)
+        with pytest.raises(ValueError, match="was boolean at fit but now holds"):
+            enc.transform(pd.DataFrame({"b": other, "x": [1.0, 2.0]}))
+
+
+def test_a_zones_winter_and_summer_times_read_in_one_batch():
+    paris = pd.to_datetime(["2021-01-01 10:00", "2021-06-01 10:00", "2021-09-01 10:00"])
+    enc = TabularEncoder().fit(pd.DataFrame({"t": paris.tz_localize("Europe/Paris")}))
+    strings = pd.DataFrame({"t": ["2021-01-01T10:00:00+01:00", "2021-06-01T10:00:00+02:00"]})
+    each = np.vstack([enc.transform(strings.iloc[[i]]) for i in range(2)])
+    np.testing.assert_array_equal(enc.transform(strings), each)  # failed: "Mixed timezones"
+    offsets = [dt.timezone(dt.timedelta(hours=h)) for h in (1, 2)]
+    objects = [
+        dt.datetime(2021, 1, 1, 10, tzinfo=offsets[0]),
+        dt.datetime(2021, 6, 1, 10, tzinfo=offsets[1]),
+    ]
+    np.testing.assert_array_equal(enc.transform(pd.DataFrame({"t": objects})), each)
+    with pytest.raises(ValueError, match="Column 't'"):  # an offset on one row only: refused
+        enc.transform(pd.DataFrame({"t": ["2021-01-01T10:00:00+01:00", "2021-06-01T10:00:00"]}))

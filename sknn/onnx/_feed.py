@@ -19,7 +19,7 @@ from onnx import ModelProto, TensorProto
 
 from sknn.preprocessing._columns import dtype_kind
 from sknn.preprocessing._frame import as_pandas
-from sknn.preprocessing._numeric import as_float
+from sknn.preprocessing._values import as_float
 
 _ELEMENT_KINDS = {
     TensorProto.FLOAT: "float",

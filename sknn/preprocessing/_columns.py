@@ -17,11 +17,13 @@ from pandas.api import types as pdt
 
 from sknn.preprocessing._categorical import seen_categories
 from sknn.preprocessing._datetime import DATETIME_PARTS, time_zone
+from sknn.preprocessing._frame import refuse_nested
 from sknn.preprocessing._user_warnings import warn_user
 
 # pandas.api.types.infer_dtype results of an object column that holds...
 _NUMBER_VALUES = frozenset({"integer", "floating", "mixed-integer-float", "decimal"})
 _STRING_VALUES = frozenset({"string", "bytes", "empty"})  # "empty": all missing
+_NESTED = (list, dict, set, np.ndarray)  # values of an object column with no one value a row
 _DATETIME_VALUES = frozenset({"datetime", "datetime64", "date"})
 _TIMEDELTA_VALUES = frozenset({"timedelta", "timedelta64"})
 # An identifier, judged by the share of distinct values among a column's
@@ -94,6 +96,8 @@ def dtype_kind(series: pd.Series, name: str) -> str:
     dtype = series.dtype
     if pdt.is_complex_dtype(dtype):
         raise ValueError(f"Complex data not supported: column {name!r} has dtype {dtype}.")
+    if getattr(getattr(dtype, "pyarrow_dtype", None), "num_fields", 0):  # list, struct, map
+        refuse_nested(name, dtype)
     if pdt.is_bool_dtype(dtype):
         return "bool"
     if pdt.is_datetime64_any_dtype(dtype):
@@ -118,6 +122,10 @@ def dtype_kind(series: pd.Series, name: str) -> str:
         return "datetime"
     if values in _TIMEDELTA_VALUES:
         return "timedelta"
+    if values == "mixed":
+        nested = observed[observed.map(lambda v: isinstance(v, _NESTED))]
+        if len(nested):
+            refuse_nested(name, f"Python {type(nested.iloc[0]).__name__} objects")
     return "categorical" if values in _STRING_VALUES else "mixed"
 
 

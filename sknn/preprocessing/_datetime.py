@@ -67,17 +67,35 @@ def _refuse_numbers(series: pd.Series, name: str, kind: str) -> None:
     )
 
 
-def _to_datetime(series: pd.Series, name: str) -> pd.Series:
+def _to_datetime(series: pd.Series, name: str, zoned: bool = False) -> pd.Series:
+    """The column as datetime64; ``zoned``: it was tz-aware at fit, so values with
+    different UTC offsets (a zone's winter and summer times) are read in UTC."""
     series = numpy_temporal(series)
     if pdt.is_datetime64_any_dtype(series.dtype):
         return series
     _refuse_numbers(series, name, "datetime")
-    if _holds_strings(series):
-        return _parse_iso8601(series, name)
+    strings = _holds_strings(series)
+    try:
+        return _parse_iso8601(series, name) if strings else _parse(series, name)
+    except ValueError:
+        if not (zoned and _each_has_an_offset(series)):
+            raise
+        return pd.to_datetime(series, utc=True, format="ISO8601" if strings else None)
+
+
+def _parse(series: pd.Series, name: str) -> pd.Series:
     try:
         return pd.to_datetime(series)
     except (ValueError, TypeError) as exc:
         raise ValueError(f"Column {name!r} cannot be read as datetimes: {exc}") from exc
+
+
+def _each_has_an_offset(series: pd.Series) -> bool:
+    """Whether every value names its UTC offset (read one by one: rarely needed)."""
+    try:
+        return all(pd.Timestamp(v).tzinfo is not None for v in series[series.notna()])
+    except (ValueError, TypeError):
+        return False
 
 
 def _holds_strings(series: pd.Series) -> bool:
@@ -121,7 +139,7 @@ def time_zone(series: pd.Series, name: str) -> object:
 
 def as_datetime(series: pd.Series, tz, name: str) -> pd.Series:
     """Column as datetime64, converted to the time zone ``tz`` it had at fit."""
-    series = _to_datetime(series, name)
+    series = _to_datetime(series, name, zoned=tz is not None)
     aware = series.dt.tz is not None
     if aware != (tz is not None):
         state = "tz-aware" if tz is not None else "tz-naive"

@@ -50,6 +50,14 @@ def refuse_lazy(X) -> None:
         )
 
 
+def refuse_nested(name, dtype) -> None:
+    """Columns of lists, structs, arrays or maps hold no one value a row."""
+    raise TypeError(
+        f"Column {name!r} holds nested values ({dtype}); sknn encodes columns of one "
+        "value a row. Flatten it first (a column per field or element), or drop it."
+    )
+
+
 def _from_dataframe_library(X) -> pd.DataFrame | None:
     """A polars / pyarrow / other narwhals-readable table as pandas, or None if not one.
 
@@ -70,12 +78,21 @@ def _from_dataframe_library(X) -> pd.DataFrame | None:
     columns: dict[str, Any] = {}
     for name in frame.columns:
         series = frame[name]
+        if series.dtype.is_nested():
+            refuse_nested(name, series.dtype)
         if isinstance(series.dtype, (nw.Categorical, nw.Enum)):
             columns[name] = pd.Categorical(series.to_list())
         elif series.dtype == nw.String:
             columns[name] = np.asarray(series.to_list(), dtype=object)
         elif isinstance(series.dtype, nw.Datetime) and series.dtype.time_zone:
             columns[name] = _zoned(series.to_numpy(), series.dtype.time_zone)
+        elif series.dtype.is_integer() and series.null_count():
+            # through numpy these would be floats: 2**53 + 1 a neighbour's float, and
+            # 1 a category "1.0" only in a batch holding a null
+            unsigned = series.dtype in (nw.UInt64, getattr(nw, "UInt128", nw.UInt64))
+            columns[name] = pd.array(series.to_list(), dtype="UInt64" if unsigned else "Int64")
+        elif isinstance(series.dtype, nw.Unknown) and series.null_count() == len(series):
+            columns[name] = np.full(len(series), None, dtype=object)  # polars' Null, as pandas'
         else:
             columns[name] = series.to_numpy()
     return pd.DataFrame(columns)

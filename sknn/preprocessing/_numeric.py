@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pandas.api import types as pdt
 from sklearn.utils.validation import validate_data
 
 from sknn.preprocessing._columns import ColumnPlan
 from sknn.preprocessing._datetime import as_datetime, datetime_features, timedelta_seconds
+from sknn.preprocessing._values import as_float
 from sknn.sklearn_glue.feature_names import check_array_features
 
 _IQR_PER_STD = 1.349  # interquartile range of a standard normal distribution
@@ -71,39 +71,6 @@ def clip_bounds(raw: np.ndarray, center: np.ndarray, scale: np.ndarray) -> np.nd
 
 
 # ------------------------------------------------- raw features per column
-def as_float(series: pd.Series, name: str, kind: str = "numeric") -> np.ndarray:
-    """Column values as float64, missing values as NaN.
-
-    Parameters
-    ----------
-    series : pandas Series
-        A numeric, boolean (nullable or not) or object column of numbers.
-    name : str
-        Its name, for error messages.
-    kind : {"numeric", "bool"}, default="numeric"
-        Its kind at fit, for error messages.
-
-    Returns
-    -------
-    values : ndarray of shape (n_samples,), dtype=float64
-        The values; NaN where missing (None, NaN, ``pd.NA``).
-    """
-    if pdt.is_complex_dtype(series.dtype):
-        raise ValueError(f"Complex data not supported: column {name!r} has dtype {series.dtype}.")
-    if not pdt.is_numeric_dtype(series.dtype):  # object, str or category columns
-        series = series.astype(object)
-        series = series.where(series.notna(), np.nan)  # None, NA, NaT -> NaN
-        try:
-            series = pd.to_numeric(series)
-        except (ValueError, TypeError) as exc:
-            raise ValueError(
-                f"Column {name!r} was {'boolean' if kind == 'bool' else 'numeric'} at fit but "
-                f"now holds non-numeric values ({exc}); "
-                "pass the same kind of data as at fit."
-            ) from exc
-    return series.to_numpy(dtype=np.float64, na_value=np.nan)
-
-
 def _raw_features(series: pd.Series, column: ColumnPlan) -> np.ndarray:
     """The unscaled numeric features of one column, shape (n_samples, width)."""
     if column.kind == "datetime":
