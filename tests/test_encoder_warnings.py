@@ -39,6 +39,13 @@ def test_values_of_another_type_at_prediction_are_named():
         est.predict(new)
 
 
+def test_a_batch_mixing_types_is_counted_whatever_its_first_value():
+    enc = TabularEncoder().fit(pd.DataFrame({"s": ["1", "2", "3"] * 5}))
+    for values in (["1", 2], [2, "1"]):  # the first value alone decided before: ["1", 2] passed
+        with pytest.warns(UserWarning, match=r"'s' held strings .* so 1 of its values are"):
+            enc.transform(pd.DataFrame({"s": pd.Series(values, dtype=object)}))
+
+
 def test_a_categorical_column_of_bools_takes_zero_and_one_and_names_strings():
     X = table().assign(member=np.arange(3000) % 3 == 0)
     enc = TabularEncoder(categorical_features=["shop", "member"]).fit(X)

@@ -83,23 +83,27 @@ def seen_categories(series: pd.Series, as_str: bool) -> tuple:
 
 
 def _warn_on_another_type(series: pd.Series, column: CategoricalColumn) -> None:
-    """Warn when values arrive with another type than at fit: they would all be unseen."""
+    """Warn when values arrive with another type than at fit: they are all unseen."""
     if column.as_str or not column.categories:
         return
     strings_at_fit = all(isinstance(c, str) for c in column.categories)
     observed = series[series.notna()]
     if not len(observed):
         return
-    strings_now = isinstance(observed.iloc[0], str)
-    if strings_at_fit == strings_now:
+    if pd.api.types.is_object_dtype(series.dtype):  # may mix types: count them all
+        n_other = int((observed.map(lambda v: isinstance(v, str)) != strings_at_fit).sum())
+    else:  # one type: its first value's
+        n_other = len(observed) if isinstance(observed.iloc[0], str) != strings_at_fit else 0
+    if not n_other:
         return
     before, now = ("strings", "numbers") if strings_at_fit else ("numbers", "strings")
     convert = ".astype(str)" if strings_at_fit else ".astype(int)"
     if _all_bool(column.categories):
         before, convert = "booleans", ".map({'True': True, 'False': False})"
+    which = "every value is" if n_other == len(observed) else f"{n_other} of its values are"
     warn_user(
         f"Column {column.name!r} held {before} at fit but holds {now} ({series.dtype}) now, "
-        "so every value is a category never seen at fit. Convert it to the type it had at "
+        f"so {which} a category never seen at fit. Convert it to the type it had at "
         f"fit (e.g. {convert})."
     )
 
