@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+import torch
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
@@ -93,6 +94,42 @@ def test_every_accepted_image_form_gives_the_same_embedding():
 def test_other_inputs_get_an_error_naming_the_accepted_forms(images, message):
     with pytest.raises(ValueError, match=message):
         ImageEmbedder().transform(images)
+
+
+def test_pil_images_are_read_by_their_colour_mode():
+    Image = pytest.importorskip("PIL.Image", reason="Pillow (with scikit-image) is not installed")
+    rgb = data.coffee()[::4, ::4]
+    embed = ImageEmbedder().transform
+    reference = embed([rgb])
+    as_pil = embed([Image.fromarray(rgb)])
+    np.testing.assert_allclose(as_pil, reference, atol=1e-6)
+    # palette indices were read as gray levels, YCbCr and HSV as RGB: cosine 0.70-0.85
+    for mode in ("P", "YCbCr", "HSV", "CMYK"):
+        image = Image.fromarray(rgb).convert(mode)
+        as_rgb = np.asarray(image.convert("RGB"))
+        np.testing.assert_allclose(embed([image]), embed([as_rgb]), atol=1e-6, err_msg=mode)
+
+
+def test_images_in_two_columns_are_refused_not_stacked_into_twice_the_rows():
+    a, b = data.coffee()[::8, ::8], data.chelsea()[::8, ::8]
+    two_columns = np.empty((3, 2), dtype=object)
+    for row, pair in enumerate([(a, b), (b, a), (a, b)]):
+        two_columns[row] = pair
+    with pytest.raises(ValueError, match="images in 2 columns"):
+        ImageEmbedder().transform(two_columns)  # gave 6 rows for 3
+
+
+def test_the_backbone_refuses_pixels_outside_their_range():
+    backbone = ImageBackbone(n_outputs=2, image_size=32, pretrained=False).eval()
+    photo = torch.from_numpy(data.coffee()[None, :64, :64].copy())
+    backbone(photo)  # uint8
+    backbone(photo.float() / 255)  # float in [0, 1]
+    backbone(photo.long())  # integers in [0, 255], as NeuralNetClassifier passes uint8 pixels
+    for wrong in (photo.float(), photo.int() * 257, (photo.float() / 255 - 0.45) / 0.22):
+        with pytest.raises(ValueError, match=r"\[0, 1\].*\[0, 255\]"):
+            backbone(wrong)  # float in [0, 255], 16-bit, normalised: trained on, silently
+    with pytest.raises(ValueError, match="image_size"):
+        ImageBackbone(n_outputs=2, image_size=0)
 
 
 def test_clone_pickle_and_pipeline_carry_no_weights(faces):

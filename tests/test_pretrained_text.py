@@ -87,6 +87,13 @@ def test_other_inputs_get_an_error_naming_the_fix(texts, error, message):
         TextEmbedder().transform(texts)
 
 
+def test_a_max_length_below_the_two_special_tokens_and_a_word_is_refused():
+    # 1 silently kept every token (then failed past 512), 2 embedded every text alike
+    for make in (TextEmbedder, TextTokenizer):
+        with pytest.raises(ValueError, match="max_length"):
+            make(max_length=2).fit(["a text"])
+
+
 def test_a_text_column_beside_tabular_columns_and_a_grid_search_over_the_head():
     X, y = reviews()
     columns = make_column_transformer(

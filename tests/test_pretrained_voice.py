@@ -122,6 +122,8 @@ def test_a_clip_shorter_than_one_partial_is_padded_and_silences_can_be_trimmed(w
         ([None], {"sampling_rate": 16_000}, "missing"),
         (np.zeros(16_000, np.float32), {"sampling_rate": 16_000}, r"pass \[wav\]"),
         (np.full((16_000, 2), 0.1, np.float32), {"sampling_rate": 16_000}, "channels"),
+        # a first row of digital zeros said "all silence" instead of naming the channels
+        (np.r_[np.zeros((1, 2)), np.full((15_999, 2), 0.1)], {"sampling_rate": 16_000}, "channels"),
         ("voice.wav", {}, r"pass \['voice.wav'\]"),
         ([np.ones(16_000, np.float32) * 0.1], {}, "set sampling_rate"),
         ([np.ones(16_000, np.int64)], {"sampling_rate": 16_000}, "expected float or int16"),

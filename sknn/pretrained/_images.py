@@ -43,8 +43,10 @@ FORMS = (
 
 COLOUR_CHANNELS = (1, 3, 4)
 _CONVERT = (
-    "convert it to uint8 in [0, 255] (image.astype(np.uint8)) or to float in [0, 1] (image / 255.0)"
+    "convert it to uint8 in [0, 255] (for 16-bit pixels (image // 257).astype(np.uint8)) or "
+    "to float in [0, 1] (image / image.max())"
 )
+_PIL_MODES = ("RGB", "RGBA", "L")  # read as they are; other modes are converted to RGB
 
 
 def _check_image(image, position: int) -> np.ndarray:
@@ -59,6 +61,8 @@ def _check_image(image, position: int) -> np.ndarray:
             f"{where} is a file name ({os.fsdecode(image)!r}), not pixels; files are not read "
             "here: load the images first, e.g. [skimage.io.imread(path) for path in paths]."
         )
+    if hasattr(image, "mode") and hasattr(image, "convert"):  # a PIL image: by its mode
+        image = np.array(image if image.mode in _PIL_MODES else image.convert("RGB"))
     try:
         array = np.asarray(image)
     except ValueError:  # numpy's "inhomogeneous shape"
@@ -133,6 +137,12 @@ def check_images(images) -> list[np.ndarray]:
     if hasattr(images, "to_numpy"):  # a Series or a one-column DataFrame
         images = images.to_numpy()
     if isinstance(images, np.ndarray) and images.dtype == object:
+        if images.ndim == 2 and images.shape[1] > 1:
+            raise ValueError(
+                f"Got images in {images.shape[1]} columns; an image transformer reads one "
+                "column of images. Give each column its own transformer (in a "
+                "ColumnTransformer, one entry a column)."
+            )
         images = list(images.ravel())
     if isinstance(images, np.ndarray):
         if _one_image(images.shape):
@@ -169,7 +179,8 @@ def check_batch(images: torch.Tensor) -> None:
     ------
     ValueError
         If it has another number of dimensions, a channel count other than
-        1, 3 or 4, no pixels, or is one colour image rather than a batch.
+        1, 3 or 4, no pixels, values outside [0, 1] (float) or [0, 255]
+        (integers), or is one colour image rather than a batch.
     """
     shape = tuple(images.shape)
     if _one_image(shape):
@@ -191,6 +202,15 @@ def check_batch(images: torch.Tensor) -> None:
         )
     if 0 in shape[1:3]:
         raise ValueError(f"Got images of shape {shape}: empty images, without pixels.")
+    if images.is_floating_point() or images.dtype != torch.uint8:
+        low, high = float(images.min()), float(images.max())
+        top = 1.0 if images.is_floating_point() else 255.0
+        if low < 0.0 or high > top:
+            raise ValueError(
+                f"Got {images.dtype} images with values in [{low:g}, {high:g}]; float images "
+                "must lie in [0, 1] and integer ones in [0, 255] (pass uint8 pixels, or "
+                "divide by 255; not normalised ones)."
+            )
 
 
 def to_tensor(images: torch.Tensor) -> torch.Tensor:

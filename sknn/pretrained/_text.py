@@ -141,7 +141,7 @@ class TextEmbedder(TransformerMixin, _TextInput):
 
     _parameter_constraints: dict = {
         **PretrainedEstimator._parameter_constraints,
-        "max_length": [Interval(Integral, 1, 512, closed="both")],
+        "max_length": [Interval(Integral, 3, 512, closed="both")],
     }
 
     def __init__(self, batch_size=None, device="cpu", progress_bar=None, max_length=MAX_LENGTH):
@@ -223,7 +223,7 @@ class TextTokenizer(TransformerMixin, _TextInput):
     array([[ 101, 7592, 2088,  102]])
     """
 
-    _parameter_constraints: dict = {"max_length": [Interval(Integral, 1, 512, closed="both")]}
+    _parameter_constraints: dict = {"max_length": [Interval(Integral, 3, 512, closed="both")]}
 
     def __init__(self, max_length=128):
         self.max_length = max_length
