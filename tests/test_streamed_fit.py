@@ -50,6 +50,37 @@ def test_streamed_encoder_knows_every_category_however_rare():
     np.testing.assert_array_equal(streamed.transform(frame), in_memory.transform(frame))
 
 
+def test_streamed_encoder_weighs_rows_as_in_memory_and_reads_any_column_name():
+    # the sample kept rows of weight 0 whenever the table was smaller than it, and
+    # was fitted unweighted; a column named "_key" was overwritten by the sampling keys
+    frame = FRAME[["x", "gap", "n"]].rename(columns={"n": "_key"})
+    weight = pd.Series(np.where(frame["x"] > 0, 1.0, 0.0) + (frame["_key"] == 3))
+    streamed = TabularEncoder().fit(_lazy(frame), sample_weight=_lazy(weight))
+    in_memory = TabularEncoder().fit(frame, sample_weight=weight)
+    np.testing.assert_array_equal(streamed.transform(frame), in_memory.transform(frame))
+    est = NeuralNetRegressor(**FAST).fit(_lazy(frame), _lazy(VALUE), sample_weight=_lazy(weight))
+    np.testing.assert_array_equal(est.encoder_.transform(frame), in_memory.transform(frame))
+
+
+def test_empty_partitions_and_a_y_chunked_otherwise_than_x():
+    da = pytest.importorskip("dask.array")
+    lazy, lazy_y = _lazy(FRAME), _lazy(LABEL)
+    rows = lazy.index.to_series()
+    keep = rows.map_partitions(lambda r: (r < 1000) | (r >= 2000))  # partition 1: no rows
+    X, y = lazy[keep], lazy_y[keep]
+    assert 0 in [len(part) for part in X.partitions]
+    est = NeuralNetClassifier(**FAST).fit(X, y)  # a filter's leftovers: no refusal
+    kept = FRAME[(FRAME.index < 1000) | (FRAME.index >= 2000)]
+    np.testing.assert_array_equal(est.predict(X).compute(), est.predict(kept))
+    assert est.score(X, y) == pytest.approx(est.score(kept, LABEL[kept.index]))
+    encoded = TabularEncoder().fit(X).transform(X).compute()
+    assert encoded.shape[0] == len(kept)
+    # a Dask Array y of another length trained on every other row's target before
+    too_long = da.from_array(np.r_[VALUE, VALUE], chunks=2000)
+    with pytest.raises(ValueError, match="matching block of y holds 2000 values"):
+        NeuralNetRegressor(**FAST).fit(_lazy(FRAME, parts=6), too_long)
+
+
 def test_streamed_quantiles_are_within_the_samples_rank_error():
     n = 160_000  # more rows than the sample keeps
     big = pd.DataFrame({"skewed": RNG.lognormal(size=n), "flat": RNG.uniform(size=n)})

@@ -97,12 +97,26 @@ def _targets_beside(n_targets: int):
     """The target (and weight) columns a partition's sample carries beside ``X``'s."""
 
     def beside(X_part, y_part, *w_part) -> dict:
-        y = np.asarray(y_part).reshape(len(X_part), -1)
+        y = targets_of_partition(y_part, len(X_part), n_targets)
         columns = {f"{_Y}{k}": y[:, k] for k in range(n_targets)}
         w = np.asarray(w_part[0], dtype=np.float64) if w_part else np.ones(len(X_part))
         return {**columns, _W: w}
 
     return beside
+
+
+def targets_of_partition(y_part, n_rows: int, n_targets: int) -> np.ndarray:
+    """A partition's targets as ``(n_rows, n_targets)``, refused when they are not one
+    row of targets a row of ``X`` (a Dask Array ``y`` chunked otherwise than ``X``)."""
+    y = np.asarray(y_part)
+    if y.size != n_rows * n_targets:
+        raise ValueError(
+            f"A partition of X has {n_rows} rows but the matching block of y holds "
+            f"{y.size} values for {n_targets} target(s): y is not aligned with X. Take y "
+            "from the same Dask DataFrame as X, or chunk a Dask Array y as X's partitions "
+            "(y.rechunk((tuple(X.map_partitions(len).compute()),)))."
+        )
+    return y.reshape(n_rows, n_targets)
 
 
 def _uniform(seed: int, i: int, n: int) -> np.ndarray:
@@ -264,7 +278,10 @@ def _train_on_stream(
     def data(X_frame, y2, w) -> TrainingData:
         codes = targets(y2, w)
         w = w * balanced[codes] if balanced is not None else est._target_weights(w, codes)
-        X_enc = encoder._transform(X_frame, owner=est)
+        if len(X_frame):
+            X_enc = encoder._transform(X_frame, owner=est)
+        else:  # an empty partition (or every row of one held out): no rows, not an error
+            X_enc = np.empty((0, len(encoder.get_feature_names_out())), dtype=np.float32)
         w_t = torch.as_tensor(w / mean_weight, dtype=torch.float32, device=device)
         return TrainingData(
             torch.as_tensor(X_enc, device=device),
@@ -279,7 +296,7 @@ def _train_on_stream(
     def load(i: int) -> TrainingData:
         parts = loader(i)
         X_part = parts[0]
-        y2 = np.asarray(parts[1]).reshape(len(X_part), -1)
+        y2 = targets_of_partition(parts[1], len(X_part), len(y_columns))
         w = np.ones(len(X_part)) if len(parts) < 3 else np.asarray(parts[2], dtype=np.float64)
         keep = np.flatnonzero(_uniform(seed, i, len(X_part)) > threshold)
         return data(X_part.iloc[keep], y2[keep], w[keep])
@@ -299,7 +316,7 @@ def _train_on_stream(
                 setattr(est, name, value)
             est._n_build_features = X_build.shape[1]
             probe = torch.as_tensor(X_build[:2], device=device)
-            _plan.new_network(est, path, X_build, None, probe, device)
+            _plan.new_network(est, path, X_build, summary.weights, probe, device)
         valid = gathered(pick.rows) if use_valid else None
         if est.data_parallel == "dask":  # each worker streams its own partitions
             head = gathered(sample.iloc[:CPU_EVAL_CHUNK])

@@ -8,16 +8,20 @@ into a :class:`StreamSummary` and folded into one:
   observed values of a categorical column (so every category is known,
   however rare), the observed and infinite counts (the all-missing warning,
   the missing indicators, the refusal of infinite values before training);
-- **a weighted sample of rows** (Efraimidis and Spirakis' A-ES: each row gets
-  the key ``u ** (1 / w)``, ``u`` uniform and ``w`` its weight, and the
-  ``SAMPLE_ROWS`` largest keys are kept, which merges across partitions).
-  Medians, quartiles, the shares of booleans and the piecewise-linear
-  embedding's bin edges are read from it. For a sample of ``n`` rows drawn
-  uniformly, the Dvoretzky-Kiefer-Wolfowitz inequality bounds every
-  quantile's rank error at once: with probability 0.99 at most
+- **a uniform sample of the rows of positive weight, with their weights**
+  (each row gets a uniform key, and the ``SAMPLE_ROWS`` largest keys are
+  kept, which merges across partitions; the keys and weights are kept beside
+  the rows, never in a column a table could also have). Weighted medians,
+  quartiles, shares of booleans and the piecewise-linear embedding's bin
+  edges are read from it, as a fit in memory reads them from every row: on
+  a table of at most ``SAMPLE_ROWS`` such rows, exactly those. For a sample
+  of ``n`` rows drawn uniformly, the Dvoretzky-Kiefer-Wolfowitz inequality
+  bounds every quantile's rank error at once: with probability 0.99 at most
   ``sqrt(ln(2 / 0.01) / (2 n))``, 0.0051 for ``n = 100,000`` (half a
-  percentile). The ID-like warning reads the sample's share of distinct
-  values.
+  percentile; for equal weights). The ID-like warning reads the sample's
+  share of distinct values. (A weight-proportional sample, A-ES, fitted
+  unweighted, was the first design: it kept rows of weight 0 whenever the
+  table had fewer rows than the sample, so their weights were lost.)
 
 A sample is a well-kept, dependency-free sketch whose error is a textbook
 bound, and it serves every statistic the encoder needs, bin edges of the
@@ -53,7 +57,9 @@ class StreamSummary:
 
     n_rows: int
     columns: list[_Column]
-    sample: pd.DataFrame  # the rows kept, with a "_key" column last
+    sample: pd.DataFrame  # the rows kept
+    keys: np.ndarray  # their sampling keys (the largest are kept)
+    weights: np.ndarray  # their sample weights
     extra: dict  # what the caller adds per partition (target facts, validation rows)
 
 
@@ -69,13 +75,15 @@ def summarize(
     frame: pd.DataFrame,
     candidates: np.ndarray,
     keys: np.ndarray,
+    weights: np.ndarray,
     sample_rows: int = SAMPLE_ROWS,
     extra: dict | None = None,
 ) -> StreamSummary:
     """A partition's facts and its rows of the ``sample_rows`` largest ``keys``.
 
     ``candidates`` marks the columns that may be categorical (their distinct
-    values are kept); ``keys`` are the rows' A-ES keys (see :func:`sample_keys`).
+    values are kept); ``keys`` are the rows' keys (see :func:`sample_keys`:
+    ``-inf`` for a row of weight 0, never kept), ``weights`` their weights.
     """
     columns = []
     for j in range(frame.shape[1]):
@@ -88,8 +96,9 @@ def summarize(
         kind = dtype_kind(series, str(frame.columns[j]))
         columns.append(_Column(kind, values, int(len(observed)), infinite))
     top = np.argsort(-keys, kind="stable")[:sample_rows]
-    sample = frame.iloc[top].assign(_key=keys[top])
-    return StreamSummary(len(frame), columns, sample, dict(extra or {}))
+    top = top[keys[top] > -np.inf]
+    extra = dict(extra or {})
+    return StreamSummary(len(frame), columns, frame.iloc[top], keys[top], weights[top], extra)
 
 
 def fold(a: StreamSummary, b: StreamSummary, sample_rows: int = SAMPLE_ROWS) -> StreamSummary:
@@ -104,17 +113,17 @@ def fold(a: StreamSummary, b: StreamSummary, sample_rows: int = SAMPLE_ROWS) -> 
         for x, y in zip(a.columns, b.columns, strict=True)
     ]
     sample = pd.concat([a.sample, b.sample])
+    keys, weights = np.concatenate([a.keys, b.keys]), np.concatenate([a.weights, b.weights])
     if len(sample) > sample_rows:
-        sample = sample.nlargest(sample_rows, "_key", keep="first")
+        top = np.argsort(-keys, kind="stable")[:sample_rows]
+        sample, keys, weights = sample.iloc[top], keys[top], weights[top]
     extra = {key: a.extra[key] + b.extra[key] for key in a.extra}
-    return StreamSummary(a.n_rows + b.n_rows, columns, sample, extra)
+    return StreamSummary(a.n_rows + b.n_rows, columns, sample, keys, weights, extra)
 
 
 def sample_keys(weight: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A-ES keys ``log(u) / w`` (the log of ``u ** (1 / w)``); rows of weight 0 get -inf."""
-    u = rng.random(len(weight))
-    with np.errstate(divide="ignore"):
-        return np.where(weight > 0, np.log(u) / np.where(weight > 0, weight, 1.0), -np.inf)
+    """Uniform keys in [0, 1) for the rows of positive weight; -inf for the others."""
+    return np.where(weight > 0, rng.random(len(weight)), -np.inf)
 
 
 def column_facts(summary: StreamSummary) -> list[ColumnFacts]:
@@ -181,7 +190,7 @@ def stream_summary(
             marks = np.r_[candidates, np.zeros(frame.shape[1] - len(candidates), dtype=bool)]
         keys = sample_keys(w, np.random.default_rng([seed, i, 1]))
         added = {} if extra is None else extra(i, frame)
-        return summarize(frame, marks, keys, extra=added)
+        return summarize(frame, marks, keys, w, extra=added)
 
     return fold_partitions(one, fold, *collections)
 
@@ -207,5 +216,5 @@ def fit_encoder_on_stream(encoder, X, sample_weight=None, seed: int = 0, summary
     n = len(names)
     refuse_infinite(summary, names)
     sample = summary.sample.iloc[:, :n].set_axis(meta.columns, axis=1)
-    encoder._fit_frame(sample, None, column_facts(summary)[:n])
+    encoder._fit_frame(sample, summary.weights, column_facts(summary)[:n])
     return summary

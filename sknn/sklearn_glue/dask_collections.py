@@ -57,15 +57,19 @@ def map_answers(X, answer: Callable[[object], np.ndarray]):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the made-up rows may be unusual values
         meta = np.asarray(answer(_sample_rows(X)))[:0]
+
+    def each(part):  # an empty partition (a filter's leftover) answers no rows
+        return meta.copy() if len(part) == 0 else answer(part)
+
     if _is_dask_frame(X):
-        return X.map_partitions(answer, meta=meta)
+        return X.map_partitions(each, meta=meta)
     blocks = _by_rows(X)
     # the answer's trailing axes replace the input's: (rows, features) -> (rows, ...)
     drop = tuple(range(meta.ndim, blocks.ndim))
     new = tuple(range(blocks.ndim, meta.ndim))
     chunks = (blocks.chunks[0], *meta.shape[1:]) if meta.ndim > 1 else (blocks.chunks[0],)
     return blocks.map_blocks(
-        answer,
+        each,
         dtype=meta.dtype,
         chunks=chunks,
         drop_axis=drop or None,
@@ -159,11 +163,16 @@ def streamed_sums(stats: Callable[..., np.ndarray], *collections) -> np.ndarray:
                 "A block of X and the matching block of y have different numbers of rows: "
                 "the collections are not aligned. Take y from the same Dask DataFrame as X."
             )
+        if len(pieces[0]) == 0:  # an empty partition adds nothing
+            return None
         return np.asarray(stats(*pieces), dtype=np.float64)
 
     pieces = aligned_partitions(*collections)
     delayed_stats = [dask.delayed(checked)(p) for p in pieces]
-    return np.sum(dask.compute(*delayed_stats), axis=0)
+    sums = [part for part in dask.compute(*delayed_stats) if part is not None]
+    if not sums:
+        raise ValueError("Every partition of X is empty: there are no rows to score.")
+    return np.sum(sums, axis=0)
 
 
 def refuse_dask(method: Method) -> Method:
