@@ -163,6 +163,14 @@ def test_what_a_streamed_fit_cannot_do_is_refused_by_name():
         TabularEncoder().fit(X, sample_weight=np.ones(N))
     with pytest.raises(TypeError, match="from_dask_array"):
         NeuralNetRegressor(**FAST).fit(X.to_dask_array(lengths=True), y)
+    # a Series, an encoder given an Array, a score against y in memory: AttributeErrors before
+    with pytest.raises(TypeError, match=r"X.to_frame\(\)"):
+        NeuralNetRegressor(**FAST).fit(X["x"], y)
+    with pytest.raises(TypeError, match="from_dask_array"):
+        TabularEncoder().fit(X[["x", "n"]].to_dask_array(lengths=True))
+    fitted = NeuralNetRegressor(max_iter=1, random_state=0).fit(FRAME, VALUE)
+    with pytest.raises(TypeError, match="y must be one too"):
+        fitted.score(X, VALUE)
     from torch import nn
 
     with pytest.raises(ValueError, match="module"):

@@ -46,7 +46,11 @@ from sknn.neural_net._inputs import input_path, new_encoder
 from sknn.neural_net._regression_losses import check_loss_params, check_targets, robust_huber_delta
 from sknn.neural_net._targets import class_codes
 from sknn.preprocessing._streamed import candidate_columns, fit_encoder_on_stream, stream_summary
-from sknn.sklearn_glue.dask_collections import partition_loader, require_dask
+from sknn.sklearn_glue.dask_collections import (
+    partition_loader,
+    require_dask,
+    require_dask_frame,
+)
 from sknn.sklearn_glue.targets import check_labels, check_numeric_targets
 from sknn.training import TrainingData
 from sknn.training.data import CPU_EVAL_CHUNK
@@ -78,12 +82,7 @@ class _Smallest:
 
 
 def _refuse(est, X, y, sample_weight) -> None:
-    name = type(est).__name__
-    if not hasattr(X, "columns"):
-        raise TypeError(
-            f"{name} fits a Dask DataFrame; make one of a Dask Array with "
-            "dask.dataframe.from_dask_array(X) (its predictions take either)."
-        )
+    require_dask_frame(X, type(est).__name__)
     if est.module is not None:
         raise ValueError(
             "A module of your own is fed arrays in memory; fit it on a computed sample, or "

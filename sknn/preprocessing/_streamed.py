@@ -204,8 +204,9 @@ def fit_encoder_on_stream(encoder, X, sample_weight=None, seed: int = 0, summary
     from dask.dataframe.utils import meta_nonempty
 
     from sknn.preprocessing._frame import validate_frame
-    from sknn.sklearn_glue.dask_collections import require_dask
+    from sknn.sklearn_glue.dask_collections import require_dask, require_dask_frame
 
+    require_dask_frame(X, type(encoder).__name__)
     meta = X._meta
     validate_frame(meta_nonempty(meta), encoder, reset=True)  # names and counts, from the meta
     names = np.asarray(meta.columns, dtype=object)

@@ -167,6 +167,7 @@ def streamed_sums(stats: Callable[..., np.ndarray], *collections) -> np.ndarray:
             return None
         return np.asarray(stats(*pieces), dtype=np.float64)
 
+    require_dask("y", collections[1])
     pieces = aligned_partitions(*collections)
     delayed_stats = [dask.delayed(checked)(p) for p in pieces]
     sums = [part for part in dask.compute(*delayed_stats) if part is not None]
@@ -200,6 +201,17 @@ def require_dask(what: str, value) -> None:
         raise TypeError(
             f"With X a Dask collection, {what} must be one too, split like X (a column of "
             "the same Dask DataFrame: y = ddf['target'])."
+        )
+
+
+def require_dask_frame(X, who: str) -> None:
+    """Refuse a Dask Array or Series where a fit needs a Dask DataFrame's named columns."""
+    import pandas as pd
+
+    if not isinstance(getattr(X, "_meta", None), pd.DataFrame):
+        raise TypeError(
+            f"{who} fits a Dask DataFrame (its predictions take a Dask Array too); make one: "
+            "dask.dataframe.from_dask_array(X) for an Array, X.to_frame() for a Series."
         )
 
 
