@@ -298,3 +298,29 @@ def test_a_user_module_fed_integers_gets_them_as_int64():
         out = outputs(model, feed)
         np.testing.assert_allclose(out["probabilities"], est.predict_proba(X), atol=1e-4)
         np.testing.assert_array_equal(out["label"], est.predict(X))
+
+
+@pytest.mark.parametrize(
+    ("at_fit", "served"),
+    [
+        (np.arange(N) % 3, [1.0, 2.0, np.nan]),  # ints at fit, floats (a NaN) served
+        (np.where(np.arange(N) == 0, np.nan, np.arange(N) % 3), [1, 2, 0]),  # and back
+        (np.arange(N) % 2 == 0, [1, 0, 1]),  # booleans at fit, 0/1 served
+        (pd.Series(["x", 1.0, 2] * 13 + ["x"], dtype=object), [1, 2.0, "x"]),  # by str form
+    ],
+    ids=["ints-then-floats", "floats-then-ints", "bools-then-0/1", "mixed"],
+)
+def test_a_categorical_column_reads_its_numbers_by_value_as_predict_does(at_fit, served):
+    # 1 and 1.0 (and True and 1) read as the same category in predict; the graph read
+    # "1" and "1.0" as strings: every row unseen, silently
+    est = NeuralNetClassifier(categorical_features=["c"], max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the mixed column's warning
+        est.fit(frame(at_fit), y)
+    X_new = pd.DataFrame({"a": NUMBERS[:3], "c": pd.Series(served, dtype=object)})
+    X_new["c"] = X_new["c"].infer_objects()
+    assert est.encoder_.unseen_categories(X_new) == {}  # predict finds every one
+    model = to_onnx(est)
+    out = outputs(model, input_feed(X_new, model=model))
+    np.testing.assert_allclose(out["probabilities"], est.predict_proba(X_new), atol=1e-4)
+    np.testing.assert_array_equal(out["label"], est.predict(X_new))

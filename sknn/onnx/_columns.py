@@ -17,6 +17,8 @@ columns; the front graph casts them.
 
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import numpy as np
 
 from sknn.preprocessing._categorical import FIRST_SEEN_CODE, MISSING_CODE, UNSEEN_CODE
@@ -42,22 +44,68 @@ def input_kinds(columns) -> list[str]:
     return ["string" if c.kind in ("onehot", "code") else "float" for c in columns]
 
 
+def category_key(value) -> str:
+    """A value's form in a string input, as :func:`sknn.onnx.input_feed` writes it.
+
+    Numbers by value (``1``, ``1.0`` and ``np.int64(1)`` are ``"1"``), as
+    ``predict`` matches them; booleans ``"True"``/``"False"``; other values
+    their ``str``.
+    """
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, Integral):
+        return str(int(value))
+    if isinstance(value, Real) and np.isfinite(value) and float(value).is_integer():
+        return str(int(value))
+    return repr(float(value)) if isinstance(value, Real) else str(value)
+
+
+def _string_keys(col) -> tuple[list[str], list[int]]:
+    """A categorical column's keys in a string input and each key's code.
+
+    A category of numbers or booleans is keyed as :func:`category_key` writes
+    it, with aliases for the other forms ``predict`` takes for it (0/1 for a
+    boolean, ``"1"`` for a category ``"1.0"`` of a column compared by str form).
+    """
+    keys, codes = [], []
+    for code, category in enumerate(col.categories, start=FIRST_SEEN_CODE):
+        key = category_key(category)
+        forms = [key]
+        if isinstance(category, bool | np.bool_):
+            forms.append(str(int(category)))
+        elif isinstance(category, str) and key not in ("True", "False"):
+            try:
+                number = float(category)
+            except ValueError:
+                number = None
+            if number is not None and np.isfinite(number) and number.is_integer():
+                forms.append(str(int(number)))
+        for form in forms:
+            if form not in keys:
+                keys.append(form)
+                codes.append(code)
+    return keys, codes
+
+
 def _category_keys(col, kind: str) -> dict:
-    """The LabelEncoder's keys for a categorical column read as ``kind``."""
+    """The LabelEncoder's keys (and values) for a categorical column read as ``kind``."""
     categories = list(col.categories)
     if kind == "string":
-        keys = [str(c) for c in categories]
+        keys, codes = _string_keys(col)
         if MISSING_STRING in keys:
             raise ValueError(
                 f"Column {col.name!r} has the empty string as a category; the ONNX graph reads "
                 "'' as a missing value. Replace it (e.g. with 'empty') before fitting."
             )
-        if len(set(keys)) != len(keys):
+        if len({category_key(c) for c in categories}) != len(categories):
             raise ValueError(
                 f"Column {col.name!r} has categories with the same str form; the ONNX graph "
                 "reads this column as strings. Make them distinct strings before fitting."
             )
-        return {"keys_strings": [*keys, MISSING_STRING]}
+        return {
+            "keys_strings": [*keys, MISSING_STRING],
+            "values_int64s": [*codes, MISSING_CODE],
+        }
     try:
         numbers = [float(c) for c in categories]
     except (TypeError, ValueError):
@@ -67,14 +115,15 @@ def _category_keys(col, kind: str) -> dict:
             "without column names, or a numeric input given to skl2onnx). Fit on a DataFrame "
             "with string column names to export one string input per column."
         ) from None
+    values = list(range(FIRST_SEEN_CODE, FIRST_SEEN_CODE + len(categories)))
     if kind == "float":
-        return {"keys_floats": numbers}
+        return {"keys_floats": numbers, "values_int64s": values}
     if any(n != int(n) for n in numbers):
         raise ValueError(
             f"Column {col.name!r} reaches the graph as int64 but its categories at fit were "
             "not whole numbers; declare it as a float or string input to skl2onnx."
         )
-    return {"keys_int64s": [int(n) for n in numbers]}
+    return {"keys_int64s": [int(n) for n in numbers], "values_int64s": values}
 
 
 def _code_nodes(col, kind: str, source: str, target: str) -> list:
@@ -82,14 +131,11 @@ def _code_nodes(col, kind: str, source: str, target: str) -> list:
     from onnx import TensorProto, helper
 
     keys = _category_keys(col, kind)
-    values = list(range(FIRST_SEEN_CODE, FIRST_SEEN_CODE + len(col.categories)))
     nodes = []
     if kind in ("bool", "float"):  # booleans as 0/1; doubles (from skl2onnx) as float32
         to = TensorProto.INT64 if kind == "bool" else TensorProto.FLOAT
         nodes.append(helper.make_node("Cast", [source], [f"{source}_cast"], to=to))
         source = f"{source}_cast"
-    if kind == "string":
-        values.append(MISSING_CODE)
     encoded = target if kind != "float" else f"{target}_seen"
     nodes.append(
         helper.make_node(
@@ -97,7 +143,6 @@ def _code_nodes(col, kind: str, source: str, target: str) -> list:
             [source],
             [encoded],
             domain=ML_DOMAIN,
-            values_int64s=values,
             default_int64=UNSEEN_CODE,
             **keys,
         )

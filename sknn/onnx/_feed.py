@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from onnx import ModelProto, TensorProto
 
+from sknn.onnx._columns import category_key
 from sknn.preprocessing._columns import dtype_kind
 from sknn.preprocessing._frame import as_pandas
 from sknn.preprocessing._values import as_float
@@ -107,7 +108,7 @@ def _column(series: pd.Series, name: str, kind: str) -> np.ndarray:
         values = as_float(series, name)
         return values.astype(np.float32) if kind == "float" else values
     if kind == "string":
-        return np.array(["" if pd.isna(v) else str(v) for v in series], dtype=object)
+        return np.array(["" if pd.isna(v) else category_key(v) for v in series], dtype=object)
     _missing_refused(series, name, kind)
     if kind == "bool":
         if dtype_kind(series, name) != "bool":
@@ -165,7 +166,8 @@ def input_feed(X, model=None) -> dict[str, np.ndarray]:
         One ``(n, 1)`` array per input column, named after it: float32 with
         NaN where missing for the columns read as numbers (integer, floating,
         boolean, nullable and object columns of numbers), strings for the
-        others (each value's ``str`` form, ``""`` where missing); a graph's
+        others (numbers by value, ``1.0`` as ``"1"``, as ``predict`` matches
+        them; other values by ``str``; ``""`` where missing); a graph's
         double, int64 or bool input gets that type. For a graph with one
         input that is not a column, or without ``model`` for an array or a
         table without string column names: ``{name: matrix}``, all columns
