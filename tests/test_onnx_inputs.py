@@ -324,3 +324,14 @@ def test_a_categorical_column_reads_its_numbers_by_value_as_predict_does(at_fit,
     out = outputs(model, input_feed(X_new, model=model))
     np.testing.assert_allclose(out["probabilities"], est.predict_proba(X_new), atol=1e-4)
     np.testing.assert_array_equal(out["label"], est.predict(X_new))
+
+
+@pytest.mark.parametrize("name", ["label", "probabilities", "_numbers", "a_cast"])
+def test_a_column_named_as_a_value_of_the_graph_is_refused_by_name(name):
+    # onnx's "Cant merge two graphs with overlapping names ... add_prefix" before
+    X = frame(RNG.choice(["p", "q"], N)).rename(columns={"c": name})
+    est = NeuralNetClassifier(max_iter=1, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match=rf"Columns \['{name}'\] are named as values"):
+        to_onnx(est)
+    ok = X.rename(columns={name: "labels"})  # a name near one is fine
+    to_onnx(NeuralNetClassifier(max_iter=1, random_state=0).fit(ok, y))

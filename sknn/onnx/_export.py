@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import warnings
 from pathlib import Path
 
@@ -57,10 +58,35 @@ def _zeros(n_features: int) -> torch.Tensor:
     return torch.zeros((1, n_features), dtype=torch.float32)
 
 
+# the graph's own values: its outputs, and the names the front graph and the label use
+_RESERVED = re.compile(
+    r"(label|probabilities|variable|quantile_.*|classes|missing_code|_numbers|_codes|_half"
+    r"|_above|_best|(_num|_code|_idx|_in)\d+)"
+)
+_DERIVED = re.compile(r"(.*)_(cast|nan|seen)")  # from another input's name
+
+
 def _column_names(est, matrix: bool) -> list[str] | None:
-    """The per-column input names, or None for one matrix ``X``."""
+    """The per-column input names, or None for one matrix ``X``; a column named as one
+    of the graph's own values is refused (ONNX names every value once)."""
     names = getattr(est, "feature_names_in_", None)
-    return None if matrix or names is None else [str(n) for n in names]
+    if matrix or names is None:
+        return None
+    names = [str(n) for n in names]
+    derived = [_DERIVED.fullmatch(n) for n in names]
+    clashes = [
+        n
+        for n, d in zip(names, derived, strict=True)
+        if _RESERVED.fullmatch(n) or (d and (d[1] in names or _RESERVED.fullmatch(d[1])))
+    ]
+    if clashes:
+        raise ValueError(
+            f"Columns {clashes} are named as values of the exported graph (its outputs "
+            "label, probabilities, variable, and names it uses inside), and an ONNX graph "
+            "names each value once. Rename them before fitting to export the model, e.g. "
+            f"X.rename(columns={{{clashes[0]!r}: {clashes[0] + '_in'!r}}})."
+        )
+    return names
 
 
 def declared_inputs(estimator, matrix: bool = False) -> list[tuple[str, str]]:
