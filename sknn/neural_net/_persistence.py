@@ -14,6 +14,7 @@ for the user to trust.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 import numpy as np
@@ -65,8 +66,9 @@ class TorchStateMixin:
         if isinstance(state.get("module"), torch.nn.Module):
             try:
                 state["module"] = {"_sknn_module_instance": module_to_plain(state["module"])}
-            except TypeError:
-                pass  # hooks or odd attributes: pickle still saves the instance as it is
+            except TypeError:  # hooks or odd attributes: pickle still saves the instance
+                if _called_by_skops():  # skops cannot: say what to change, not its own error
+                    raise
         module = state.pop("module_", None)
         if module is None:
             return state
@@ -143,3 +145,13 @@ class TorchStateMixin:
             )
         module.eval()
         return module
+
+
+def _called_by_skops() -> bool:
+    """Whether a ``skops.io`` call is saving this estimator (it cannot save any object)."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_globals.get("__name__", "").split(".")[0] == "skops":
+            return True
+        frame = frame.f_back
+    return False
