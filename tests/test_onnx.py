@@ -79,6 +79,16 @@ def test_bool_and_float_classes_come_out_in_predicts_dtype(as_labels):
         np.testing.assert_array_equal(out[0], est.predict(X))
 
 
+def test_quantile_levels_alike_to_six_digits_get_outputs_of_their_own():
+    X, y = make_regression(n_samples=200, n_features=3, random_state=0)
+    est = NeuralNetRegressor(loss="quantile", quantile=[0.5, 0.5000001], max_iter=2).fit(X, y)
+    model = to_onnx(est)
+    names = [o.name for o in model.graph.output]
+    assert names == ["variable", "quantile_0.5", "quantile_0.5000001"]  # one was quantile_0.6
+    out = run(model, X)  # the first output, "variable"
+    np.testing.assert_allclose(out, est.predict(X), atol=1e-4 * np.abs(y).max())
+
+
 def test_regressor_graph_gives_predict_in_target_units():
     X, y = load_diabetes(return_X_y=True)
     X = with_gaps(X)

@@ -17,6 +17,7 @@ columns; the front graph casts them.
 
 from __future__ import annotations
 
+import re
 from numbers import Integral, Real
 
 import numpy as np
@@ -26,6 +27,12 @@ from sknn.preprocessing._categorical import FIRST_SEEN_CODE, MISSING_CODE, UNSEE
 ML_DOMAIN = "ai.onnx.ml"
 ML_OPSET = 3
 MISSING_STRING = ""
+# the graph's own values: its outputs, and the names the front graph and the label use
+_RESERVED = re.compile(
+    r"(label|probabilities|variable|quantile_.*|classes|missing_code|_numbers|_codes|_half"
+    r"|_above|_best|(_num|_code|_idx|_in)\d+)"
+)
+_DERIVED = re.compile(r"(.*)_(cast|nan|seen)")  # from another input's name
 
 
 def input_kinds(columns) -> list[str]:
@@ -226,3 +233,20 @@ def front_graph(columns, names, kinds, from_matrix: bool, torch_inputs: list[str
     opsets = [*opsets, helper.make_opsetid(ML_DOMAIN, ML_OPSET)]
     graph = helper.make_graph(nodes, "columns", inputs, outputs, initializer=initializers)
     return helper.make_model(graph, opset_imports=opsets)
+
+
+def refuse_reserved_names(names: list[str]) -> None:
+    """Refuse input columns named as values of the graph: ONNX names each value once."""
+    derived = [_DERIVED.fullmatch(n) for n in names]
+    clashes = [
+        n
+        for n, d in zip(names, derived, strict=True)
+        if _RESERVED.fullmatch(n) or (d and (d[1] in names or _RESERVED.fullmatch(d[1])))
+    ]
+    if clashes:
+        raise ValueError(
+            f"Columns {clashes} are named as values of the exported graph (its outputs "
+            "label, probabilities, variable, and names it uses inside), and an ONNX graph "
+            "names each value once. Rename them before fitting to export the model, e.g. "
+            f"X.rename(columns={{{clashes[0]!r}: {clashes[0] + '_in'!r}}})."
+        )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import warnings
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 
 from sknn.onnx._answer import DropInAnswer, ModuleAnswer, TabularAnswer, TabularEncoding
-from sknn.onnx._columns import front_graph, input_kinds
+from sknn.onnx._columns import front_graph, input_kinds, refuse_reserved_names
 from sknn.preprocessing._columns import ColumnPlan
 from sknn.preprocessing._frame import as_pandas
 from sknn.sklearn_glue import array_api
@@ -58,14 +57,6 @@ def _zeros(n_features: int) -> torch.Tensor:
     return torch.zeros((1, n_features), dtype=torch.float32)
 
 
-# the graph's own values: its outputs, and the names the front graph and the label use
-_RESERVED = re.compile(
-    r"(label|probabilities|variable|quantile_.*|classes|missing_code|_numbers|_codes|_half"
-    r"|_above|_best|(_num|_code|_idx|_in)\d+)"
-)
-_DERIVED = re.compile(r"(.*)_(cast|nan|seen)")  # from another input's name
-
-
 def _column_names(est, matrix: bool) -> list[str] | None:
     """The per-column input names, or None for one matrix ``X``; a column named as one
     of the graph's own values is refused (ONNX names every value once)."""
@@ -73,19 +64,7 @@ def _column_names(est, matrix: bool) -> list[str] | None:
     if matrix or names is None:
         return None
     names = [str(n) for n in names]
-    derived = [_DERIVED.fullmatch(n) for n in names]
-    clashes = [
-        n
-        for n, d in zip(names, derived, strict=True)
-        if _RESERVED.fullmatch(n) or (d and (d[1] in names or _RESERVED.fullmatch(d[1])))
-    ]
-    if clashes:
-        raise ValueError(
-            f"Columns {clashes} are named as values of the exported graph (its outputs "
-            "label, probabilities, variable, and names it uses inside), and an ONNX graph "
-            "names each value once. Rename them before fitting to export the model, e.g. "
-            f"X.rename(columns={{{clashes[0]!r}: {clashes[0] + '_in'!r}}})."
-        )
+    refuse_reserved_names(names)
     return names
 
 
@@ -230,8 +209,11 @@ def _output_names(est) -> list[str]:
     """``probabilities`` or ``variable``, then a regressor's ``quantile_<level>`` outputs."""
     if _is_classifier(est):
         return ["probabilities"]
-    levels = getattr(est, "quantiles_", None)
-    return ["variable", *(f"quantile_{q:g}" for q in ([] if levels is None else levels))]
+    levels = [] if getattr(est, "quantiles_", None) is None else list(est.quantiles_)
+    names = [f"quantile_{q:g}" for q in levels]
+    if len(set(names)) < len(names):  # levels alike to 6 digits: named in full
+        names = [f"quantile_{float(q)!r}" for q in levels]
+    return ["variable", *names]
 
 
 def label_values(classes, skl2onnx: bool = False) -> np.ndarray:
