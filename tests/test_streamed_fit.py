@@ -171,6 +171,9 @@ def test_what_a_streamed_fit_cannot_do_is_refused_by_name():
     fitted = NeuralNetRegressor(max_iter=1, random_state=0).fit(FRAME, VALUE)
     with pytest.raises(TypeError, match="y must be one too"):
         fitted.score(X, VALUE)
+    elsewhere = _lazy(LABEL.set_axis(LABEL.index + N))  # an index X's rows do not have
+    with pytest.raises(ValueError, match="matched to X by index"):  # was only "missing labels"
+        NeuralNetClassifier(**FAST).fit(X, elsewhere)
     from torch import nn
 
     with pytest.raises(ValueError, match="module"):

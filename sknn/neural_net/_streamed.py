@@ -124,11 +124,21 @@ def _uniform(seed: int, i: int, n: int) -> np.ndarray:
 
 
 def _check_partition_targets(est, y2: np.ndarray, weight: np.ndarray) -> None:
-    """What the in-memory fit refuses in ``y``, partition by partition."""
-    if not est._y_numeric:
-        check_labels(y2[:, 0] if y2.shape[1] == 1 else y2)
-        return
-    check_numeric_targets(y2, type(est).__name__)
+    """What the in-memory fit refuses in ``y``, partition by partition (its rows counted
+    within the partition); a missing target may be a row of X that y's index lacks."""
+    try:
+        if not est._y_numeric:
+            check_labels(y2[:, 0] if y2.shape[1] == 1 else y2)
+            return
+        check_numeric_targets(y2, type(est).__name__)
+    except ValueError as exc:
+        if "missing" not in str(exc) and "NaN" not in str(exc):
+            raise
+        raise ValueError(
+            f"In one partition of X: {exc} With Dask, y is matched to X by index: rows of X "
+            "whose index y lacks (y from another frame, or with its index reset) have no "
+            "target; take y from the same Dask DataFrame as X (y = ddf['target'])."
+        ) from exc
     check_targets(est.loss, est.power, y2.astype(np.float64), weight, whole=False)
 
 
