@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from types import FrameType
 
 import numpy as np
 import torch
@@ -149,7 +150,7 @@ class TorchStateMixin:
 
 def _called_by_skops() -> bool:
     """Whether a ``skops.io`` call is saving this estimator (it cannot save any object)."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         if frame.f_globals.get("__name__", "").split(".")[0] == "skops":
             return True

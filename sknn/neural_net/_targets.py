@@ -88,7 +88,7 @@ def class_weight_factors(class_weight, classes: np.ndarray, codes: np.ndarray) -
     bad = {
         key: value
         for key, value in class_weight.items()
-        if not (isinstance(value, Real) and np.isfinite(value) and value >= 0)
+        if not (isinstance(value, Real) and _finite_and_not_negative(value))
     }
     if bad:
         raise ValueError(
@@ -140,6 +140,11 @@ def check_partial_fit_call(class_weight, classes, y, fitted_classes, streamed: b
             f"classes, {np.asarray(fitted_classes).tolist()!r}. A model's classes are fixed "
             "by its first fit or partial_fit; call fit to start again with other classes."
         )
+
+
+def _finite_and_not_negative(value: Real) -> bool:
+    number = float(np.asarray(value, dtype=np.float64))
+    return bool(np.isfinite(number)) and number >= 0
 
 
 def standardization(y: np.ndarray, sample_weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -62,9 +62,10 @@ def category_key(value) -> str:
         return str(bool(value))
     if isinstance(value, Integral):
         return str(int(value))
-    if isinstance(value, Real) and np.isfinite(value) and float(value).is_integer():
-        return str(int(value))
-    return repr(float(value)) if isinstance(value, Real) else str(value)
+    if not isinstance(value, Real):
+        return str(value)
+    number = float(np.asarray(value, dtype=np.float64))
+    return str(int(number)) if np.isfinite(number) and number.is_integer() else repr(number)
 
 
 def _string_keys(col) -> tuple[list[str], list[int]]:

@@ -60,10 +60,7 @@ class ImageBackbone(PretrainedModule):
         pretrained: bool = True,
     ):
         super().__init__()
-        if isinstance(image_size, bool) or not isinstance(image_size, Integral) or image_size < 1:
-            raise ValueError(
-                f"image_size must be a whole number of pixels, 1 or more; got {image_size!r}."
-            )
+        _check_image_size(image_size)
         self.n_outputs = n_outputs
         self.image_size = image_size
         self.dropout = dropout
@@ -87,3 +84,10 @@ class ImageBackbone(PretrainedModule):
             for name, value in efficientnet_lite0_state().items()
             if not name.startswith("_fc.")
         }
+
+
+def _check_image_size(image_size: object) -> None:
+    if isinstance(image_size, bool) or not isinstance(image_size, Integral) or image_size < 1:
+        raise ValueError(
+            f"image_size must be a whole number of pixels, 1 or more; got {image_size!r}."
+        )
