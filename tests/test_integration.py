@@ -6,6 +6,7 @@ import pickle
 import joblib
 import numpy as np
 import pytest
+import sklearn
 import torch
 from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
@@ -48,6 +49,19 @@ def test_pipeline_with_scaler(binary_data):
     assert pipe.score(X, y) > 0.85
     assert pipe.predict_proba(X).shape == (len(X), 2)
     assert pipe.named_steps["clf"].n_iter_ >= 1
+
+
+def test_a_global_pandas_output_leaves_the_networks_own_input_alone(binary_data):
+    # set_config(transform_output="pandas") made every fresh fit fail (KeyError in the
+    # network's input): the encoder inside returned a DataFrame
+    X, y = binary_data
+    plain = small_clf(max_iter=3).fit(X, y).predict_proba(X)
+    with sklearn.config_context(transform_output="pandas"):
+        est = small_clf(max_iter=3).fit(X, y)
+        np.testing.assert_array_equal(est.predict_proba(X), plain)
+        small_clf().partial_fit(X, y, classes=[0, 1])
+        small_reg(max_iter=2).fit(X, X[:, 0])
+        assert hasattr(est.encoder_.transform(X), "columns")  # the encoder alone obeys it
 
 
 def test_grid_search_in_parallel(binary_data):

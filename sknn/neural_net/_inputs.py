@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 import torch
+from sklearn import config_context
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import _check_y, check_consistent_length, validate_data
 
@@ -130,7 +131,9 @@ class TabularInput(_InputPath):
             _warn_unseen(unseen)
             return encoded
         est.encoder_ = new_encoder(est)
-        return est.encoder_.fit_transform(X, sample_weight=sample_weight)
+        # the network's own input: an array, whatever set_output a user set globally
+        with config_context(transform_output="default"):
+            return est.encoder_.fit_transform(X, sample_weight=sample_weight)
 
     def encode_new(self, X) -> np.ndarray:
         """Check and encode ``X`` at prediction time (one validation pass)."""
