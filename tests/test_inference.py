@@ -14,6 +14,7 @@ import pytest
 import torch
 
 from sknn import NeuralNetClassifier, NeuralNetRegressor
+from sknn.nn import GroupedLinear
 
 LARGE = 4097  # rows: past the float64 path
 
@@ -124,3 +125,28 @@ def test_predictions_follow_further_training_and_edits(table):
     with torch.no_grad():  # an in-place change by the user is seen too
         next(reg.module_.parameters()).add_(1.0)
     assert not np.allclose(reg.predict(df[:5]), after_fit)
+
+
+def test_predictions_follow_a_replaced_layer_and_pruning(table):
+    # the float64 copy was kept after such edits: a few rows answered as before, a
+    # large call as the edited network
+    df, y = table
+    big = pd.concat([df] * (LARGE // len(df) + 1), ignore_index=True)
+
+    def agree(est):
+        np.testing.assert_allclose(est.predict(df[:5]), est.predict(big)[:5], rtol=1e-4, atol=1e-5)
+
+    reg = NeuralNetRegressor((8,), max_iter=2, random_state=0).fit(df, y)
+    before = reg.predict(df[:5])
+    activations = [name for name, m in reg.module_.named_modules() if isinstance(m, torch.nn.ReLU)]
+    parent, _, child = activations[0].rpartition(".")
+    setattr(reg.module_.get_submodule(parent), child, torch.nn.Tanh())
+    assert not np.allclose(reg.predict(df[:5]), before)
+    agree(reg)
+    prune = pytest.importorskip("torch.nn.utils.prune")
+    weighted = (m for m in reg.module_.modules() if isinstance(m, torch.nn.Linear | GroupedLinear))
+    linear = next(weighted)
+    after_swap = reg.predict(df[:5])
+    prune.l1_unstructured(linear, "weight", amount=0.9)
+    assert not np.allclose(reg.predict(df[:5]), after_swap)
+    agree(reg)

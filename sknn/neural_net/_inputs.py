@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 import torch
-from sklearn import config_context
+from sklearn._config import config_context
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import _check_y, check_consistent_length, validate_data
 
@@ -187,8 +187,10 @@ class TabularInput(_InputPath):
     def prediction_inputs(self, X, fit_count: int):
         """The module to run and its input: a float64 copy for a few CPU rows."""
         est = self.estimator
+        copied = None
         if est.device_.type == "cpu" and len(X) <= EXACT_ROWS:
             copied = inference_copy(est.module_, fit_count)
+        if copied is not None:
             X64 = (X.cpu().numpy() if isinstance(X, torch.Tensor) else X).astype(np.float64)
             if copied.numpy is not None:
                 return copied.numpy, X64

@@ -228,23 +228,41 @@ def _run_all(steps: list[NumpyForward]) -> NumpyForward:
     return forward
 
 
-# per fitted module: (fit count, its parameters, their versions, the copy)
+# per fitted module: (fit count, its structure, its parameters' versions, the copy)
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def inference_copy(module: nn.Module, fit_count: int) -> InferenceCopy:
-    """The cached copy of ``module``, rebuilt after a fit or any in-place weight change.
+def _structure(module: nn.Module) -> list:
+    """What a copy depends on besides weight values: the submodules, their hooks
+    (pruning adds one) and which tensors are the parameters."""
+    parts: list = [
+        (id(m), len(m._forward_hooks), len(m._forward_pre_hooks)) for m in module.modules()
+    ]
+    return parts + [id(p) for p in module.parameters()]
+
+
+def inference_copy(module: nn.Module, fit_count: int) -> InferenceCopy | None:
+    """The cached copy of ``module``, rebuilt after a fit or any change made to it.
 
     Kept outside the estimator so predicting never mutates it. Fused optimizer
     kernels update weights without bumping the tensors' version counters, so
-    every (partial) fit also counts as a change.
+    every (partial) fit also counts as a change; so do a replaced layer, a
+    hook (pruning) and a weight changed in place under ``torch.no_grad()``
+    (an edit through ``.data`` bumps no version and is not seen). None for a
+    module that cannot be copied (a pruned or weight-normed one): run it as it is.
     """
+    params = list(module.parameters())
+    versions = [p._version for p in params]
+    structure = _structure(module)
     cached = _CACHE.get(module)
     if cached is not None:
-        count, params, versions, copied = cached
-        if count == fit_count and [p._version for p in params] == versions:
+        count, seen_structure, seen_versions, copied = cached
+        if (count, seen_structure, seen_versions) == (fit_count, structure, versions):
             return copied
-    params = list(module.parameters())
-    copied = InferenceCopy(module)
-    _CACHE[module] = (fit_count, params, [p._version for p in params], copied)
+    try:
+        copied = InferenceCopy(module)
+    except RuntimeError:  # torch's deepcopy refuses tensors computed by hooks
+        _CACHE.pop(module, None)
+        return None
+    _CACHE[module] = (fit_count, structure, versions, copied)
     return copied
