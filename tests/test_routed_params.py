@@ -129,6 +129,21 @@ def test_a_partial_fit_refuses_a_change_of_what_the_network_was_built_from():
     np.testing.assert_array_equal(est.predict_proba(X), before)
 
 
+def test_routed_settings_set_to_their_defaults_change_nothing():
+    # get_params(deep=True) round trips (best_params_ with encoder__*) named their
+    # defaults as changes: the warm start retrained, partial_fit refused
+    est = NeuralNetClassifier(max_iter=2, warm_start=True, random_state=0).fit(X, y)
+    est.set_params(**est.get_params(deep=True))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est.fit(X, y)
+    assert est.n_iter_ == 4
+    chunks = NeuralNetClassifier(random_state=0).partial_fit(X, y, classes=[0, 1])
+    chunks.set_params(encoder__clip_numeric=True).partial_fit(X, y)  # its default
+    with pytest.raises(ValueError, match="encoder__clip_numeric: unset -> False"):
+        chunks.set_params(encoder__clip_numeric=False).partial_fit(X, y)
+
+
 def test_a_warm_start_honours_a_new_optimizer():
     est = NeuralNetClassifier(max_iter=2, warm_start=True).fit(X, y)
     est.set_params(optimizer="sgd", weight_decay=0.0)

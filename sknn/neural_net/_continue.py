@@ -12,9 +12,10 @@ honoured: the optimizer is built anew over the fitted weights.
 
 from __future__ import annotations
 
+import inspect
 import warnings
 
-from sknn.neural_net._routed import BUILT_IN_ONLY
+from sknn.neural_net._routed import BUILT_IN_ONLY, _same, encoder_defaults
 
 # parameters the network is built from; a trailing "__" takes every routed name
 # loss, quantile and power also decide the outputs and how targets are encoded
@@ -30,13 +31,35 @@ def _describe(value) -> str:
 
 
 def settings(est, names: tuple[str, ...]) -> dict[str, str]:
-    """The estimator's current values of ``names``, described as plain strings."""
+    """The estimator's current values of ``names``, described as plain strings; a routed
+    name set to its target's default counts as unset (it changes nothing)."""
     params = est.get_params(deep=False)
     return {
         key: _describe(value)
         for key, value in sorted(params.items())
         if any(key == name or (name.endswith("__") and key.startswith(name)) for name in names)
+        and not _same(value, _routed_default(params, key))
     }
+
+
+_NO_DEFAULT = object()
+
+
+def _routed_default(params: dict, key: str):
+    """The default of ``encoder__*`` or ``module__*`` name ``key`` (else no default)."""
+    prefix, _, name = key.partition("__")
+    if not name:
+        return _NO_DEFAULT
+    if prefix == "encoder":
+        return encoder_defaults().get(name, _NO_DEFAULT)
+    if prefix == "module" and callable(params.get("module")):
+        try:
+            parameter = inspect.signature(params["module"]).parameters.get(name)
+        except (TypeError, ValueError):
+            return _NO_DEFAULT
+        if parameter is not None and parameter.default is not parameter.empty:
+            return parameter.default
+    return _NO_DEFAULT
 
 
 def changes(before: dict[str, str] | None, now: dict[str, str]) -> list[str]:
