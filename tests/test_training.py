@@ -496,3 +496,28 @@ def test_progress_bar_says_why_training_stopped(binary_data, capsys):
         hidden_layer_sizes=(8,), max_iter=3, early_stopping=False, verbose=1, random_state=0
     ).fit(X, y)
     assert "reached max_iter (3 epochs)" in capsys.readouterr().err
+
+
+class _CtrlCAtEpochTwo(Callback):
+    def on_epoch_end(self, record):
+        if record["epoch"] == 2:
+            raise KeyboardInterrupt
+
+
+class _StopAtEpochTwo(Callback):
+    def on_epoch_end(self, record):
+        return record["epoch"] == 2
+
+
+def test_an_interruption_at_an_epochs_end_keeps_that_epoch_when_it_is_the_best(binary_data):
+    # the stopper saw the epoch only after the callbacks: an interruption there threw
+    # away the epoch the history and best_epoch_ had just recorded
+    X, y = binary_data
+    params = {"max_iter": 5, "random_state": 0, "early_stopping": True}
+    with pytest.warns(RuntimeWarning, match=r"best epoch \(2\)"):
+        stopped = NeuralNetClassifier(callbacks=[_CtrlCAtEpochTwo()], **params).fit(X, y)
+    assert stopped.n_iter_ == 2 and stopped.best_epoch_ == 2
+    # the same as a callback asking to stop there, which always kept it
+    asked = NeuralNetClassifier(callbacks=[_StopAtEpochTwo()], **params).fit(X, y)
+    assert asked.best_epoch_ == 2  # the second epoch is the better one on these rows
+    np.testing.assert_allclose(stopped.predict_proba(X), asked.predict_proba(X), rtol=1e-6)

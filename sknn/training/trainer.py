@@ -241,7 +241,16 @@ class Trainer:
                     "seconds": time.perf_counter() - tic,
                 }
                 history.append(record)
-                requested = [cb.on_epoch_end(record) is True for cb in self.callbacks]
+                try:
+                    requested = [cb.on_epoch_end(record) is True for cb in self.callbacks]
+                except (KeyboardInterrupt, TrainingInterrupted):
+                    # the history holds this epoch: the stopper records it too, so that
+                    # the weights kept are those of the best epoch the history shows
+                    if not self.stop_on_divergence or not self._divergence(train_loss, valid_loss):
+                        self.stopper.update(
+                            record[self.stopper.monitor], record["epoch"], self.module
+                        )
+                    raise
                 if any(requested):
                     self.stopped_by_callback = True
                 loss = train_loss if valid is None else valid_loss
