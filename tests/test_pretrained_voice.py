@@ -127,6 +127,9 @@ def test_a_clip_shorter_than_one_partial_is_padded_and_silences_can_be_trimmed(w
         ("voice.wav", {}, r"pass \['voice.wav'\]"),
         ([np.ones(16_000, np.float32) * 0.1], {}, "set sampling_rate"),
         ([np.ones(16_000, np.int64)], {"sampling_rate": 16_000}, "expected float or int16"),
+        # an int32 array holding int16 values was read at 1/65536, then levelled: silently
+        ([np.full(16_000, 300, np.int32)], {"sampling_rate": 16_000}, r"int32.*astype\(np.int16\)"),
+        ([np.full(16_000, 140, np.uint8)], {"sampling_rate": 16_000}, "uint8"),
         ([], {"sampling_rate": 16_000}, "no clips"),
     ],
 )

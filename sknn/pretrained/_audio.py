@@ -103,7 +103,9 @@ def _read_wav(path, index: int) -> tuple[np.ndarray, int]:
     return data, rate
 
 
-def _as_float(wav: np.ndarray, index: int) -> np.ndarray:
+def _as_float(wav: np.ndarray, index: int, from_file: bool = False) -> np.ndarray:
+    """Samples as float32 in [-1, 1]: int16 PCM scaled; a WAV file's 32- and 8-bit PCM
+    too, but not an array's, whose int32 may well hold int16 values (read at 1/65536)."""
     if np.iscomplexobj(wav):
         raise ValueError(f"Complex data not supported: clip {index} holds complex samples.")
     if wav.dtype == object:
@@ -113,10 +115,16 @@ def _as_float(wav: np.ndarray, index: int) -> np.ndarray:
             raise TypeError(f"Clip {index}: samples must be numbers ({error}).") from error
     if wav.dtype == np.int16:
         return (wav / INT16_SCALE).astype(np.float32)
-    if wav.dtype == np.int32:  # 32-bit PCM WAV
+    if wav.dtype == np.int32 and from_file:  # 32-bit PCM WAV
         return (wav / 2.0**31).astype(np.float32)
-    if wav.dtype == np.uint8:  # 8-bit PCM WAV, centred on 128
+    if wav.dtype == np.uint8 and from_file:  # 8-bit PCM WAV, centred on 128
         return ((wav.astype(np.float32) - 128.0) / 128.0).astype(np.float32)
+    if wav.dtype in (np.int32, np.uint8):
+        raise ValueError(
+            f"Clip {index}: samples are {wav.dtype}, whose scale an array does not say; pass "
+            "int16 PCM (wav.astype(np.int16) if it holds 16-bit values) or float in [-1, 1] "
+            "(wav / 2**31 for 32-bit PCM, (wav - 128) / 128 for 8-bit)."
+        )
     if not np.issubdtype(wav.dtype, np.floating):
         raise ValueError(f"Clip {index}: samples are {wav.dtype}; expected float or int16.")
     wav = wav.astype(np.float32)
@@ -199,7 +207,7 @@ def check_clips(X, sampling_rate: int | None) -> list[tuple[np.ndarray, int]]:
             raise ValueError(f"Clip {index} has shape {wav.shape}; expected {FORMS}.")
         if len(wav) == 0:
             raise ValueError(f"Clip {index} is empty (no samples); drop it.")
-        wav = _as_float(wav, index)
+        wav = _as_float(wav, index, from_file=isinstance(item, (str, os.PathLike)))
         if not wav.any():
             raise ValueError(f"Clip {index} is all silence (every sample 0); drop it.")
         clips.append((wav, int(rate)))
