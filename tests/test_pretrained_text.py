@@ -87,6 +87,11 @@ def test_other_inputs_get_an_error_naming_the_fix(texts, error, message):
         TextEmbedder().transform(texts)
 
 
+def test_progress_bar_false_prints_nothing(capfd):
+    TextEmbedder(progress_bar=False).fit(["a"]).transform(["a text", "another"])
+    assert "Loading weights" not in capfd.readouterr().err  # transformers' own bar
+
+
 def test_a_max_length_below_the_two_special_tokens_and_a_word_is_refused():
     # 1 silently kept every token (then failed past 512), 2 embedded every text alike
     for make in (TextEmbedder, TextTokenizer):

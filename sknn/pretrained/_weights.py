@@ -80,8 +80,16 @@ def minilm_state() -> dict[str, torch.Tensor]:
 def pretrained_minilm():
     """A new all-MiniLM-L6-v2 encoder (``transformers.BertModel``) in eval mode."""
     from transformers import AutoModel
+    from transformers.utils import logging
 
-    return AutoModel.from_pretrained(_minilm_dir(), local_files_only=True).eval()
+    # a local file read in a blink: no "Loading weights" bar on stderr at every fit
+    shown = logging.is_progress_bar_enabled()
+    logging.disable_progress_bar()
+    try:
+        return AutoModel.from_pretrained(_minilm_dir(), local_files_only=True).eval()
+    finally:
+        if shown:
+            logging.enable_progress_bar()
 
 
 @lru_cache(maxsize=1)
