@@ -59,7 +59,7 @@ CROSS_FIT_MIN_ROWS = _shape.TINY_ROWS
 
 
 def cross_fit_folds(
-    est, n_samples: int, stratify, *, incremental: bool, reuse: bool, rng=None
+    est, n_samples: int, stratify, *, incremental: bool, reuse: bool, rng
 ) -> np.ndarray | None:
     """Each row's fold (``0..folds-1``, stratified) when this fit cross-fits, else None.
 
@@ -97,7 +97,7 @@ def cross_fit_folds(
         folds = CROSS_FIT_FOLDS if fits else 1
     if folds == 1:
         return None
-    order = (est._rng if rng is None else rng).permutation(n_samples)
+    order = rng.permutation(n_samples)
     if stratify is not None:  # each class dealt round the folds in turn
         order = order[np.argsort(stratify[order], kind="stable")]
     fold = np.empty(n_samples, dtype=np.int64)

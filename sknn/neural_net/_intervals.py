@@ -76,14 +76,6 @@ def conformal_quantile(
     return np.take_along_axis(scores, order, axis=0)[rank, np.arange(scores.shape[1])]
 
 
-def unless_equal(weight) -> np.ndarray | None:
-    """Validation rows' weights as numpy, or None when they are all equal (or absent)."""
-    if weight is None:
-        return None
-    weight = np.asarray(weight.cpu() if hasattr(weight, "cpu") else weight, dtype=np.float64)
-    return None if np.all(weight == weight.flat[0]) else weight
-
-
 def uncalibrated(band: bool, coverage: float, levels) -> None:
     """Refuse an interval nothing calibrates; warn of a band taken as the quantiles say.
 

@@ -113,9 +113,8 @@ def batch_size(est, n_train: int) -> int:
     return min(size, n_train)
 
 
-def split(est, n_samples: int, stratify, incremental: bool, rng=None):
-    """Indices of the training and (optional) validation rows, drawn by ``rng``
-    (default: the estimator's generator)."""
+def split(est, n_samples: int, stratify, incremental: bool, rng):
+    """Indices of the training and (optional) validation rows, drawn by ``rng``."""
     all_idx = np.arange(n_samples)
     if incremental or est.early_stopping is False:
         return all_idx, None
@@ -136,7 +135,7 @@ def split(est, n_samples: int, stratify, incremental: bool, rng=None):
     return train_test_split(
         all_idx,
         test_size=n_valid,
-        random_state=(est._rng if rng is None else rng).randint(np.iinfo(np.int32).max),
+        random_state=rng.randint(np.iinfo(np.int32).max),
         stratify=stratify,
     )
 

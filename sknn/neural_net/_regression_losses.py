@@ -19,6 +19,7 @@ import numpy as np
 from sklearn.metrics import d2_pinball_score
 from sklearn.utils import check_consistent_length
 
+from sknn.neural_net._targets import unless_equal
 from sknn.training.losses import absolute_error, huber, pinball, tweedie
 
 LOG_LINK = ("poisson", "gamma", "tweedie")
@@ -128,8 +129,8 @@ def robust_huber_delta(y: np.ndarray, scale: np.ndarray, weight=None) -> np.ndar
     weight 0 do not move the default; the standard deviation itself where
     the MAD is 0.
     """
-    equal = weight is None or np.all(np.asarray(weight) == np.asarray(weight).flat[0])
-    weights = None if equal else np.broadcast_to(np.asarray(weight)[:, None], y.shape)
+    distinct = unless_equal(weight)
+    weights = None if distinct is None else np.broadcast_to(distinct[:, None], y.shape)
 
     def median(values):
         if weights is None:

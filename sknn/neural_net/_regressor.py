@@ -25,7 +25,7 @@ from sknn.neural_net._regression_losses import (
     robust_huber_delta,
     training_loss,
 )
-from sknn.neural_net._targets import standardization
+from sknn.neural_net._targets import standardization, unless_equal
 from sknn.sklearn_glue import array_api
 from sknn.sklearn_glue.dask_collections import is_dask, lazy_on_dask, streamed_r2
 from sknn.sklearn_glue.decorators import fit_context
@@ -256,7 +256,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         self.conformity_scores_ = _intervals.conformity_scores(
             pred.numpy(), y, band=self._n_quantiles > 1
         )
-        self.conformity_weights_ = _intervals.unless_equal(weight)
+        self.conformity_weights_ = unless_equal(weight)
 
     @array_api.fits_any_namespace
     @fit_context(prefer_skip_nested_validation=True)

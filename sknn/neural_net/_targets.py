@@ -147,6 +147,15 @@ def _finite_and_not_negative(value: Real) -> bool:
     return bool(np.isfinite(number)) and number >= 0
 
 
+def unless_equal(weight) -> np.ndarray | None:
+    """Row weights (numpy or torch) as a numpy array, or None when all are equal (or absent):
+    statistics take their unweighted form then."""
+    if weight is None:
+        return None
+    weight = np.asarray(weight.cpu() if hasattr(weight, "cpu") else weight, dtype=np.float64)
+    return None if np.all(weight == weight.flat[0]) else weight
+
+
 def standardization(y: np.ndarray, sample_weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Weighted mean and standard deviation of each target column (1 where constant)."""
     mean = np.average(y, axis=0, weights=sample_weight)

@@ -202,7 +202,7 @@ def check_batch(images: torch.Tensor) -> None:
         )
     if 0 in shape[1:3]:
         raise ValueError(f"Got images of shape {shape}: empty images, without pixels.")
-    if images.is_floating_point() or images.dtype != torch.uint8:
+    if images.dtype != torch.uint8:
         low, high = float(images.min()), float(images.max())
         top = 1.0 if images.is_floating_point() else 255.0
         if low < 0.0 or high > top:
