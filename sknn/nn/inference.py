@@ -232,13 +232,21 @@ def _run_all(steps: list[NumpyForward]) -> NumpyForward:
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _structure(module: nn.Module) -> list:
-    """What a copy depends on besides weight values: the submodules, their hooks
-    (pruning adds one) and which tensors are the parameters."""
-    parts: list = [
-        (id(m), len(m._forward_hooks), len(m._forward_pre_hooks)) for m in module.modules()
-    ]
-    return parts + [id(p) for p in module.parameters()]
+def _state(module: nn.Module) -> tuple[list, list[int]]:
+    """What a copy depends on, read in one walk of the module tree: the submodules,
+    their hooks (pruning adds one) and parameter tensors, and those tensors' versions."""
+    structure: list = []
+    versions: list[int] = []
+    parts = [module]
+    while parts:  # not modules(): its names and memo cost more than the walk itself
+        part = parts.pop()
+        parts.extend(child for child in part._modules.values() if child is not None)
+        structure.append((id(part), len(part._forward_hooks), len(part._forward_pre_hooks)))
+        for param in part._parameters.values():
+            if param is not None:
+                structure.append(id(param))
+                versions.append(param._version)
+    return structure, versions
 
 
 def inference_copy(module: nn.Module, fit_count: int) -> InferenceCopy | None:
@@ -251,9 +259,7 @@ def inference_copy(module: nn.Module, fit_count: int) -> InferenceCopy | None:
     (an edit through ``.data`` bumps no version and is not seen). None for a
     module that cannot be copied (a pruned or weight-normed one): run it as it is.
     """
-    params = list(module.parameters())
-    versions = [p._version for p in params]
-    structure = _structure(module)
+    structure, versions = _state(module)
     cached = _CACHE.get(module)
     if cached is not None:
         count, seen_structure, seen_versions, copied = cached
@@ -262,7 +268,6 @@ def inference_copy(module: nn.Module, fit_count: int) -> InferenceCopy | None:
     try:
         copied = InferenceCopy(module)
     except RuntimeError:  # torch's deepcopy refuses tensors computed by hooks
-        _CACHE.pop(module, None)
-        return None
+        copied = None  # remembered too: not tried again until the module changes
     _CACHE[module] = (fit_count, structure, versions, copied)
     return copied
