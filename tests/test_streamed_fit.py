@@ -117,6 +117,9 @@ def test_a_streamed_classifier_with_weights_and_several_target_columns():
     weight = pd.Series(RNG.uniform(0.5, 2.0, size=N))
     clf = NeuralNetClassifier(**FAST).fit(_lazy(FRAME), _lazy(LABEL), sample_weight=_lazy(weight))
     assert list(clf.classes_) == ["high", "low"]
+    # the labels' dtype as an in-memory fit reads them (it was <U4 from a Dask Series)
+    in_memory = NeuralNetClassifier(max_iter=1).fit(FRAME[:50], LABEL[:50])
+    assert clf.classes_.dtype == in_memory.classes_.dtype
     assert clf.score(FRAME, LABEL) > 0.85
     targets = pd.DataFrame({"a": VALUE, "b": 100 * VALUE + 5})
     reg = NeuralNetRegressor(**FAST).fit(_lazy(FRAME), _lazy(targets))

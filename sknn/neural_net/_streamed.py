@@ -227,7 +227,9 @@ def _encode_targets(est, summary, y_columns: list[str], one_d: bool, classes) ->
     w_sample = summary.sample[_W].to_numpy()
     facts = summary.extra["targets"]
     if not est._y_numeric:
-        seen = np.unique(np.array(list(facts)))
+        # in the sample's dtype, as an in-memory fit reads the labels (strings as objects)
+        dtype = object if y_sample.dtype.kind in "OUS" else y_sample.dtype
+        seen = np.unique(np.array(list(facts), dtype=dtype))
         y_sample = y_sample[:, 0] if one_d else y_sample
         est._encode_targets(y_sample, reset=True, classes=seen if classes is None else classes)
         if classes is not None and not est._multilabel:
