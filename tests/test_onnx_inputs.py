@@ -335,3 +335,61 @@ def test_a_column_named_as_a_value_of_the_graph_is_refused_by_name(name):
         to_onnx(est)
     ok = X.rename(columns={name: "labels"})  # a name near one is fine
     to_onnx(NeuralNetClassifier(max_iter=1, random_state=0).fit(ok, y))
+
+
+# ------------------------------------------- numbers large beside their spread
+IDS = pd.DataFrame(
+    {
+        "id": 1e9 + RNG.integers(0, 1000, size=400).astype(float),
+        "seconds": 1.7e9 + RNG.uniform(0, 86_400, size=400),
+        "x": RNG.normal(size=400),
+        "shop": RNG.choice(["north", "south", "east"], size=400),
+    }
+)
+WAVY = np.sin((IDS["id"] - 1e9) / 100) + np.cos((IDS["seconds"] - 1.7e9) / 20_000) + IDS["x"]
+
+
+def test_float64_inputs_keep_the_digits_float32_rounds_and_float32_warns():
+    # ids near 1e9 with a spread of 1000 lose 1/16 of it in float32: the float32
+    # graph answered up to 0.35 away from predict (targets of spread ~2), silently
+    reg = NeuralNetRegressor(max_iter=20, random_state=0).fit(IDS, WAVY)
+    with pytest.warns(UserWarning, match=r"\['id', 'seconds'\].*numeric_inputs='float64'"):
+        to_onnx(reg)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        graph = to_onnx(reg, numeric_inputs="float64")
+    feed = input_feed(IDS[:5], model=graph)
+    assert feed["id"].dtype == np.float64 and feed["shop"].dtype == object
+    variable = outputs(graph, feed)["variable"].ravel()
+    np.testing.assert_allclose(variable, reg.predict(IDS[:5]), rtol=1e-5, atol=1e-5)
+    # a model fitted on an array takes one float64 matrix
+    on_array = NeuralNetRegressor(max_iter=5, random_state=0).fit(IDS[["id", "x"]].to_numpy(), WAVY)
+    matrix = to_onnx(on_array, numeric_inputs="float64")
+    X = IDS[["id", "x"]].to_numpy()[:5]
+    got = outputs(matrix, input_feed(X, model=matrix))["variable"].ravel()
+    np.testing.assert_allclose(got, on_array.predict(X), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_float64_drop_ins_answer_as_scikit_learn_to_the_last_digits():
+    X = np.column_stack([NUMBERS, NUMBERS**2])
+    labels = np.column_stack([NUMBERS > 0, NUMBERS**2 > 1])  # multilabel: the 0.5 threshold
+    for est, target in [
+        (MLPClassifier(max_iter=30, random_state=0), y),
+        (MLPClassifier(max_iter=30, random_state=0), labels),
+    ]:
+        est.fit(X, target)
+        graph = to_onnx(est, numeric_inputs="float64")
+        got = outputs(graph, input_feed(X, model=graph))
+        np.testing.assert_allclose(got["probabilities"], est.predict_proba(X), rtol=0, atol=1e-12)
+        np.testing.assert_array_equal(got["label"], est.predict(X))
+
+
+def test_numeric_inputs_is_checked_and_refused_for_a_users_module():
+    reg = NeuralNetRegressor(max_iter=2, random_state=0).fit(frame(NUMBERS), NUMBERS)
+    with pytest.raises(ValueError, match="'float32' or 'float64'"):
+        to_onnx(reg, numeric_inputs="float16")
+    module = torch.nn.Linear(2, 1)
+    custom = NeuralNetRegressor(module=module, max_iter=2).fit(frame(NUMBERS).to_numpy(), NUMBERS)
+    with pytest.raises(ValueError, match="user's module"):
+        to_onnx(custom, X_sample=frame(NUMBERS).to_numpy(), numeric_inputs="float64")

@@ -19,7 +19,10 @@ export with an error naming them.
 Inputs: the graph's input types come from what the fitted encoder recorded
 of each column, never from a sample: one input per column for a model fitted
 on a DataFrame with string column names (float32 with NaN where missing, or
-strings with ``""`` where missing), else one float32 matrix ``X``.
+strings with ``""`` where missing), else one float32 matrix ``X``. With
+``to_onnx(..., numeric_inputs="float64")`` the numbers come as float64 and are
+centred in float64 as ``predict`` does: for columns large beside their spread
+(ids, timestamps), which float32 rounds (a warning at export names them).
 :func:`input_feed` builds them; give it the graph (``input_feed(X,
 model=graph)``) to follow each input the graph declares, which also serves
 graphs skl2onnx typed otherwise::
@@ -33,7 +36,8 @@ estimators or a ``TabularEncoder``; see :mod:`sknn.onnx._skl2onnx`.
 
 Lives here: ``_export.py`` (:func:`to_onnx`: the parts of an estimator traced
 to ONNX), ``_answer.py`` (the torch modules traced: encoding, network and
-output link), ``_columns.py`` (the per-column front graph and its input types),
+output link), ``_outputs.py`` (the outputs: probabilities, variable, quantiles and
+the label), ``_columns.py`` (the per-column front graph and its input types),
 ``_feed.py`` (:func:`input_feed`: a table as the arrays a graph takes) and
 ``_skl2onnx.py`` (the converters registered with skl2onnx). It imports the
 estimator families (:mod:`sknn.neural_net`, :mod:`sknn.mlp`),

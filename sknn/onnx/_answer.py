@@ -61,6 +61,9 @@ class TabularEncoding(nn.Module):
     Inputs, positionally: the numeric and boolean columns as float (NaN where
     missing), if the table has any; then the categorical columns' codes as
     int64 (0 missing, 1 unseen, 2.. the categories seen at fit), if it has any.
+    With ``double``, the numbers come as float64 and are centred and scaled in
+    float64, then clipped in float32, as ``transform`` does; otherwise all in
+    float32.
     """
 
     fill: torch.Tensor  # buffers
@@ -70,11 +73,11 @@ class TabularEncoding(nn.Module):
     is_bool: torch.Tensor
     bound: torch.Tensor
 
-    def __init__(self, enc):
+    def __init__(self, enc, double: bool = False):
         super().__init__()
-        self.register_buffer("fill", _float_buffer(enc._fill))
-        self.register_buffer("center", _float_buffer(enc._center))
-        self.register_buffer("scale", _float_buffer(enc._scale))
+        exact = torch.float64 if double else torch.float32
+        for name, values in (("fill", enc._fill), ("center", enc._center), ("scale", enc._scale)):
+            self.register_buffer(name, torch.as_tensor(np.asarray(values), dtype=exact))
         self.register_buffer("indicators", torch.as_tensor(enc._indicator_index, dtype=torch.long))
         self.register_buffer("is_bool", torch.as_tensor(np.asarray(enc._bool_features, dtype=bool)))
         self.clip = bool(enc.clip_numeric)
@@ -96,9 +99,9 @@ class TabularEncoding(nn.Module):
             missing = torch.isnan(x)
             z = (torch.where(missing, self.fill, x) - self.center) / self.scale
             if self.clip:
-                t = torch.clamp(z / self.bound, -1e18, 1e18)
-                z = torch.where(self.is_bool, z, t / torch.sqrt(1.0 + t * t) * self.bound)
-            parts.append(z)
+                t = torch.clamp(z / self.bound.to(z.dtype), -1e18, 1e18).float()
+                z = torch.where(self.is_bool, z.float(), t / torch.sqrt(1.0 + t * t) * self.bound)
+            parts.append(z.float())
         if self.n_categorical:
             codes = inputs[-1]
             for k, n_categories in self.onehot:
@@ -113,9 +116,9 @@ class TabularEncoding(nn.Module):
 class TabularAnswer(nn.Module):
     """The flagship on a table: its encoding, network and output link."""
 
-    def __init__(self, est):
+    def __init__(self, est, double: bool = False):
         super().__init__()
-        self.encoding = TabularEncoding(est.encoder_)
+        self.encoding = TabularEncoding(est.encoder_, double)
         self.network = est.module_
         self.link = _Link(est)
 
@@ -138,9 +141,9 @@ class ModuleAnswer(nn.Module):
 class DropInAnswer(nn.Module):
     """The drop-in MLP: its layers, then its output activation."""
 
-    def __init__(self, est, network: nn.Module):
+    def __init__(self, est, network: nn.Module, double: bool = False):
         super().__init__()
-        self.network = network.float()
+        self.network = network.double() if double else network.float()
         self.out_activation = est.out_activation_
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

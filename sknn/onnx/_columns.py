@@ -18,6 +18,7 @@ columns; the front graph casts them.
 from __future__ import annotations
 
 import re
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -32,23 +33,53 @@ _RESERVED = re.compile(
     r"(label|probabilities|variable|quantile_.*|classes|missing_code|_numbers|_codes|_half"
     r"|_above|_best|(_num|_code|_idx|_in)\d+)"
 )
+_COARSE_STEP = 1e-4  # float32 spacing at a column's centre, in units of its scale
 _DERIVED = re.compile(r"(.*)_(cast|nan|seen)")  # from another input's name
 
 
-def input_kinds(columns) -> list[str]:
-    """Each column's input type, from the fitted encoder's plan of it: "float" or "string".
+def input_kinds(columns, number: str = "float") -> list[str]:
+    """Each column's input type, from the fitted encoder's plan of it: ``number`` or "string".
 
     Parameters
     ----------
     columns : list of ColumnPlan
         The fitted encoder's column plans (no datetime or timedelta column).
+    number : {"float", "double"}, default="float"
+        The input type of numbers.
 
     Returns
     -------
     kinds : list of str
-        "string" for categorical columns, "float" for numeric and boolean ones.
+        "string" for categorical columns, ``number`` for numeric and boolean ones.
     """
-    return ["string" if c.kind in ("onehot", "code") else "float" for c in columns]
+    return ["string" if c.kind in ("onehot", "code") else number for c in columns]
+
+
+def warn_coarse_columns(estimator, double: bool) -> None:
+    """Warn of numeric columns that float32 inputs would round coarsely.
+
+    A column whose values are large beside its spread (ids near 1e9, epoch
+    seconds over a day) loses digits when it is cast to float32, before the
+    graph centres it: float32's spacing at the column's centre is compared
+    with its scale, and a step over 1e-4 of the scale is named.
+    """
+    encoder = getattr(estimator, "encoder_", estimator)
+    if double or not hasattr(encoder, "_center"):
+        return
+    center = np.abs(np.asarray(encoder._center, dtype=np.float64))
+    scale = np.asarray(encoder._scale, dtype=np.float64)
+    step = np.spacing(center.astype(np.float32)).astype(np.float64) / scale
+    numeric = [c for c in encoder._columns if c.width]
+    coarse = [c.name for c, s in zip(numeric, step, strict=True) if s > _COARSE_STEP]
+    if coarse:
+        warnings.warn(
+            f"Columns {coarse} hold values so large beside their spread that float32 "
+            "inputs round them by more than 1e-4 of it (ids, timestamps), so the graph's "
+            "answers drift from predict's. Export with to_onnx(..., numeric_inputs="
+            "'float64') to keep their digits, or subtract a constant before fitting.",
+            UserWarning,
+            stacklevel=4,  # the caller of to_onnx
+        )
 
 
 def category_key(value) -> str:
@@ -138,6 +169,7 @@ def _code_nodes(col, kind: str, source: str, target: str) -> list:
     """Nodes mapping one categorical input to its codes, ``(batch, 1)`` int64."""
     from onnx import TensorProto, helper
 
+    kind = "float" if kind == "double" else kind  # category keys are read as float32
     keys = _category_keys(col, kind)
     nodes = []
     if kind in ("bool", "float"):  # booleans as 0/1; doubles (from skl2onnx) as float32
@@ -165,7 +197,9 @@ def _code_nodes(col, kind: str, source: str, target: str) -> list:
     return nodes
 
 
-def front_graph(columns, names, kinds, from_matrix: bool, torch_inputs: list[str], opsets):
+def front_graph(
+    columns, names, kinds, from_matrix: bool, torch_inputs: list[str], opsets, double: bool
+):
     """The model mapping the column inputs to the torch part's ``_numbers`` and ``_codes``.
 
     Parameters
@@ -183,6 +217,8 @@ def front_graph(columns, names, kinds, from_matrix: bool, torch_inputs: list[str
         The inputs the torch part takes, "_numbers" and/or "_codes".
     opsets : list of OperatorSetIdProto
         The torch part's opset imports.
+    double : bool
+        True when the torch part takes ``_numbers`` as float64.
 
     Returns
     -------
@@ -190,8 +226,10 @@ def front_graph(columns, names, kinds, from_matrix: bool, torch_inputs: list[str
     """
     from onnx import TensorProto, helper, numpy_helper
 
+    numbers = TensorProto.DOUBLE if double else TensorProto.FLOAT
     elem = {
         "float": TensorProto.FLOAT,
+        "double": TensorProto.DOUBLE,
         "int64": TensorProto.INT64,
         "bool": TensorProto.BOOL,
         "string": TensorProto.STRING,
@@ -199,12 +237,13 @@ def front_graph(columns, names, kinds, from_matrix: bool, torch_inputs: list[str
     nodes, numeric, codes, inputs = [], [], [], []
     initializers = []
     if any(
-        k == "float" and c.kind in ("onehot", "code") for c, k in zip(columns, kinds, strict=True)
+        k in ("float", "double") and c.kind in ("onehot", "code")
+        for c, k in zip(columns, kinds, strict=True)
     ):
         missing = np.array(MISSING_CODE, dtype=np.int64)
         initializers.append(numpy_helper.from_array(missing, "missing_code"))
     if from_matrix:
-        inputs.append(helper.make_tensor_value_info("X", TensorProto.FLOAT, ["batch", len(names)]))
+        inputs.append(helper.make_tensor_value_info("X", elem[kinds[0]], ["batch", len(names)]))
     for col, kind in zip(columns, kinds, strict=True):
         i = col.index
         if from_matrix:
@@ -218,14 +257,12 @@ def front_graph(columns, names, kinds, from_matrix: bool, torch_inputs: list[str
             nodes += _code_nodes(col, kind, source, f"_code{i}")
             codes.append(f"_code{i}")
         else:
-            nodes.append(helper.make_node("Cast", [source], [f"_num{i}"], to=TensorProto.FLOAT))
+            nodes.append(helper.make_node("Cast", [source], [f"_num{i}"], to=numbers))
             numeric.append(f"_num{i}")
     outputs = []
     if "_numbers" in torch_inputs:
         nodes.append(helper.make_node("Concat", numeric, ["_numbers"], axis=1))
-        outputs.append(
-            helper.make_tensor_value_info("_numbers", TensorProto.FLOAT, ["batch", len(numeric)])
-        )
+        outputs.append(helper.make_tensor_value_info("_numbers", numbers, ["batch", len(numeric)]))
     if "_codes" in torch_inputs:
         nodes.append(helper.make_node("Concat", codes, ["_codes"], axis=1))
         outputs.append(

@@ -20,26 +20,23 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 
 from sknn.onnx._answer import DropInAnswer, ModuleAnswer, TabularAnswer, TabularEncoding
-from sknn.onnx._columns import front_graph, input_kinds, refuse_reserved_names
+from sknn.onnx._columns import (
+    front_graph,
+    input_kinds,
+    refuse_reserved_names,
+    warn_coarse_columns,
+)
+from sknn.onnx._outputs import (
+    add_label_output,
+    is_classifier,
+    is_drop_in,
+    output_names,
+)
 from sknn.preprocessing._columns import ColumnPlan
 from sknn.preprocessing._frame import as_pandas
 from sknn.sklearn_glue import array_api
 
 OPSET = 18
-
-
-def _is_drop_in(est) -> bool:
-    return hasattr(est, "coefs_") and hasattr(est, "out_activation_")
-
-
-def _is_classifier(est) -> bool:
-    return hasattr(est, "classes_")
-
-
-def is_multilabel(est) -> bool:
-    if _is_drop_in(est):
-        return est.out_activation_ == "logistic" and est.n_outputs_ > 1
-    return _is_classifier(est) and est._output_kind == "multilabel"
 
 
 def _refuse_columns(encoder) -> None:
@@ -52,9 +49,9 @@ def _refuse_columns(encoder) -> None:
         )
 
 
-def _zeros(n_features: int) -> torch.Tensor:
+def _zeros(n_features: int, double: bool = False) -> torch.Tensor:
     """The trace's sample row: sknn's own modules take the same path on every row."""
-    return torch.zeros((1, n_features), dtype=torch.float32)
+    return torch.zeros((1, n_features), dtype=torch.float64 if double else torch.float32)
 
 
 def _column_names(est, matrix: bool) -> list[str] | None:
@@ -68,7 +65,9 @@ def _column_names(est, matrix: bool) -> list[str] | None:
     return names
 
 
-def declared_inputs(estimator, matrix: bool = False) -> list[tuple[str, str]]:
+def declared_inputs(
+    estimator, matrix: bool = False, numeric_inputs: str = "float32"
+) -> list[tuple[str, str]]:
     """The inputs :func:`to_onnx` gives the estimator's graph, decided from what it recorded at fit.
 
     Parameters
@@ -78,11 +77,14 @@ def declared_inputs(estimator, matrix: bool = False) -> list[tuple[str, str]]:
     matrix : bool, default=False
         True for one matrix ``X`` of all columns whatever the fit saw (the
         concatenated input skl2onnx gives a step after a ``ColumnTransformer``).
+    numeric_inputs : {"float32", "float64"}, default="float32"
+        The type of the inputs that take numbers, as :func:`to_onnx` gives it.
 
     Returns
     -------
     inputs : list of (str, str)
         Each input's name and kind: "float" (float32, NaN where missing),
+        "double" (float64, NaN where missing),
         "string" (each value's ``str`` form, ``""`` where missing) or, for a
         user's module, "array" (the array as given: float32 or int64). One
         ``("X", ...)`` input for a model fitted without column names.
@@ -93,37 +95,51 @@ def declared_inputs(estimator, matrix: bool = False) -> list[tuple[str, str]]:
         For datetime or timedelta columns, naming them.
     """
     names = _column_names(estimator, matrix)
-    if _is_drop_in(estimator):
-        return [("X", "float")] if names is None else [(n, "float") for n in names]
+    number = _number_kind(estimator, numeric_inputs)
+    if is_drop_in(estimator):
+        return [("X", number)] if names is None else [(n, number) for n in names]
     if getattr(estimator, "module", None) is not None:
         return [("X", "array")]
     encoder = getattr(estimator, "encoder_", estimator)
     _refuse_columns(encoder)
     if names is None:
-        return [("X", "float")]
-    return list(zip(names, input_kinds(encoder._columns), strict=True))
+        return [("X", number)]
+    return list(zip(names, input_kinds(encoder._columns, number), strict=True))
 
 
-def _tabular_parts(est, matrix: bool):
+def _number_kind(estimator, numeric_inputs: str) -> str:
+    """The input kind of numbers, "float" or "double"; refused for a user's module."""
+    if numeric_inputs not in ("float32", "float64"):
+        raise ValueError(f"numeric_inputs must be 'float32' or 'float64', got {numeric_inputs!r}.")
+    if numeric_inputs == "float64" and getattr(estimator, "module", None) is not None:
+        raise ValueError(
+            "numeric_inputs='float64' sets the inputs of sknn's encoding and of the drop-ins; "
+            "a user's module takes X as X_sample gives it (float32 or int64): leave "
+            "numeric_inputs='float32'."
+        )
+    return "double" if numeric_inputs == "float64" else "float"
+
+
+def _tabular_parts(est, matrix: bool, double: bool):
     """The torch module, its sample inputs and their names, for an encoded table.
 
     ``est`` is the flagship (encoding, network, link) or a ``TabularEncoder``.
     """
     encoder = getattr(est, "encoder_", est)
     _refuse_columns(encoder)
-    answer = TabularEncoding(est) if encoder is est else TabularAnswer(est)
+    answer = TabularEncoding(est, double) if encoder is est else TabularAnswer(est, double)
     encoding = answer.encoding if isinstance(answer, TabularAnswer) else answer
     columns = encoder._columns
     sample, names = [], []
     if encoding.n_numeric:
-        sample.append(torch.zeros((1, encoding.n_numeric)))
+        sample.append(_zeros(encoding.n_numeric, double))
         names.append("_numbers")
     if encoding.n_categorical:
         sample.append(torch.full((1, encoding.n_categorical), 2, dtype=torch.long))
         names.append("_codes")
     plain = all(c.kind in ("numeric", "bool") for c in columns)
     if plain and _column_names(est, matrix) is None:  # one float matrix, no front graph
-        return answer, (_zeros(est.n_features_in_),), ["X"], None
+        return answer, (_zeros(est.n_features_in_, double),), ["X"], None
     return answer, tuple(sample), names, columns
 
 
@@ -139,17 +155,18 @@ def _module_parts(est, X_sample):
     return ModuleAnswer(est), (torch.as_tensor(sample, dtype=dtype),), ["X"], None
 
 
-def _drop_in_parts(est, matrix: bool):
+def _drop_in_parts(est, matrix: bool, double: bool):
     """The drop-in's network; fitted on a DataFrame, fed by one float input per column."""
     from sknn.mlp._network import build_module
 
     network = build_module(est.coefs_, est.intercepts_, est.activation, torch.device("cpu"))
-    sample = (_zeros(est.n_features_in_),)
+    answer = DropInAnswer(est, network, double)
+    sample = (_zeros(est.n_features_in_, double),)
     names = _column_names(est, matrix)
     if names is None:
-        return DropInAnswer(est, network), sample, ["X"], None
+        return answer, sample, ["X"], None
     columns = [ColumnPlan(i, name, "numeric") for i, name in enumerate(names)]
-    return DropInAnswer(est, network), sample, ["_numbers"], columns
+    return answer, sample, ["_numbers"], columns
 
 
 def _export(module, sample, input_names, outputs: list[str]) -> onnx.ModelProto:
@@ -205,66 +222,7 @@ def _is_sknn_file(filename: str) -> bool:
     return Path(filename).resolve().is_relative_to(Path(__file__).resolve().parents[1])
 
 
-def _output_names(est) -> list[str]:
-    """``probabilities`` or ``variable``, then a regressor's ``quantile_<level>`` outputs."""
-    if _is_classifier(est):
-        return ["probabilities"]
-    levels = [] if getattr(est, "quantiles_", None) is None else list(est.quantiles_)
-    names = [f"quantile_{q:g}" for q in levels]
-    if len(set(names)) < len(names):  # levels alike to 6 digits: named in full
-        names = [f"quantile_{float(q)!r}" for q in levels]
-    return ["variable", *names]
-
-
-def label_values(classes, skl2onnx: bool = False) -> np.ndarray:
-    """The classes as the graph's ``label`` gives them.
-
-    In ``predict``'s dtype: bools stay bool, integers become int64, floats
-    keep their precision, the rest are strings. In a skl2onnx pipeline, by
-    skl2onnx's own convention (its ZipMap takes int64 or string labels only),
-    bools and whole-number floats become int64 too.
-    """
-    classes = np.asarray(classes)
-    if classes.dtype.kind in "iu" or (skl2onnx and classes.dtype.kind in "bf"):
-        return classes.astype(np.int64)
-    if classes.dtype.kind == "b":
-        return classes
-    if classes.dtype.kind == "f":
-        return classes.astype(np.float32 if classes.dtype == np.float32 else np.float64)
-    return np.array([str(c) for c in classes], dtype=object)
-
-
-def _add_label_output(model, est, skl2onnx: bool) -> None:
-    """Add output ``label``: what ``predict`` gives (see :func:`label_values`)."""
-    from onnx import TensorProto, helper, numpy_helper
-
-    graph = model.graph
-    if is_multilabel(est):  # a 0/1 matrix, one column per label
-        graph.initializer.append(numpy_helper.from_array(np.array(0.5, np.float32), "_half"))
-        graph.node.extend(
-            [
-                helper.make_node("Greater", ["probabilities", "_half"], ["_above"]),
-                helper.make_node("Cast", ["_above"], ["label"], to=TensorProto.INT64),
-            ]
-        )
-        n_labels = len(est.classes_)
-        graph.output.append(
-            helper.make_tensor_value_info("label", TensorProto.INT64, ["batch", n_labels])
-        )
-        return
-    values = label_values(est.classes_, skl2onnx)
-    table = numpy_helper.from_array(values, "classes")
-    graph.initializer.append(table)
-    graph.node.extend(
-        [
-            helper.make_node("ArgMax", ["probabilities"], ["_best"], axis=1, keepdims=0),
-            helper.make_node("Gather", ["classes", "_best"], ["label"], axis=0),
-        ]
-    )
-    graph.output.append(helper.make_tensor_value_info("label", table.data_type, ["batch"]))
-
-
-def to_onnx(estimator, X_sample=None) -> onnx.ModelProto:
+def to_onnx(estimator, X_sample=None, *, numeric_inputs: str = "float32") -> onnx.ModelProto:
     """The fitted estimator as one ONNX model, from raw features to its answer.
 
     Parameters
@@ -280,13 +238,24 @@ def to_onnx(estimator, X_sample=None) -> onnx.ModelProto:
         and then ignored: the input types come from what the estimator
         recorded of each column at fit, so the graph is the same with or
         without it (before, a sample's dtypes typed the columns' inputs).
+    numeric_inputs : {"float32", "float64"}, default="float32"
+        The type of the inputs that take numbers. float32 is skl2onnx's
+        convention, but it holds 7 significant digits: a column whose values
+        are large beside their spread (ids near 1e9, timestamps in seconds
+        over a day) loses them before the graph centres it, and its answers
+        drift from ``predict``'s (a warning names such columns). float64
+        inputs are centred and scaled in float64, as ``predict`` does, then
+        the network runs in float32; a drop-in then runs in float64
+        throughout, as scikit-learn does, and its ``probabilities`` and
+        ``variable`` are float64. Not for a user's ``module``.
 
     Returns
     -------
     model : onnx.ModelProto
         Inputs: for an estimator fitted on a DataFrame (pandas, polars,
         pyarrow...) with string column names, one per column, named after
-        it, shape ``(batch, 1)``: float32 for the columns encoded as numbers
+        it, shape ``(batch, 1)``: float32 (or float64, see ``numeric_inputs``)
+        for the columns encoded as numbers
         (integer, floating, boolean, nullable and object columns of numbers;
         NaN where missing), string for the categorical ones (each value's
         ``str`` form, the empty string ``""`` where missing; a category not
@@ -318,11 +287,16 @@ def to_onnx(estimator, X_sample=None) -> onnx.ModelProto:
         trace. The message names the column or the cause, and the fix.
     """
     check_is_fitted(estimator)
-    return build_model(estimator, X_sample)
+    return build_model(estimator, X_sample, numeric_inputs=numeric_inputs)
 
 
 def build_model(
-    estimator, X_sample=None, kinds=None, matrix: bool = False, skl2onnx: bool = False
+    estimator,
+    X_sample=None,
+    kinds=None,
+    matrix: bool = False,
+    skl2onnx: bool = False,
+    numeric_inputs: str = "float32",
 ) -> onnx.ModelProto:
     """:func:`to_onnx`, optionally with the input types given (skl2onnx's converters).
 
@@ -342,32 +316,39 @@ def build_model(
     skl2onnx : bool, default=False
         Labels by skl2onnx's convention (see :func:`label_values`), for a
         graph inlined into a skl2onnx pipeline.
+    numeric_inputs : {"float32", "float64"}, default="float32"
+        As in :func:`to_onnx`.
 
     Returns
     -------
     model : onnx.ModelProto
     """
     estimator = array_api.host_view(estimator)  # fitted on tensors: its arrays as numpy
-    if _is_drop_in(estimator):
-        parts = _drop_in_parts(estimator, matrix)
+    number = _number_kind(estimator, numeric_inputs)
+    double = number == "double"
+    if is_drop_in(estimator):
+        parts = _drop_in_parts(estimator, matrix, double)
     elif getattr(estimator, "module", None) is not None:
         parts = _module_parts(estimator, X_sample)
     else:
-        parts = _tabular_parts(estimator, matrix)
+        parts = _tabular_parts(estimator, matrix, double)
+        warn_coarse_columns(estimator, double)
     module, sample, input_names, columns = parts
-    classifier = _is_classifier(estimator)
-    model = _export(module, sample, input_names, _output_names(estimator))
+    classifier = is_classifier(estimator)
+    model = _export(module, sample, input_names, output_names(estimator))
     if classifier:
-        _add_label_output(model, estimator, skl2onnx)
+        add_label_output(model, estimator, skl2onnx, double and is_drop_in(estimator))
     if columns is not None:
         names = _column_names(estimator, matrix)
         from_matrix = names is None
         if from_matrix:
             names = [f"x{i}" for i in range(len(columns))]
-            kinds = ["float"] * len(columns)
+            kinds = [number] * len(columns)
         elif kinds is None:
-            kinds = [kind for _, kind in declared_inputs(estimator)]
-        front = front_graph(columns, names, kinds, from_matrix, input_names, model.opset_import)
+            kinds = [kind for _, kind in declared_inputs(estimator, numeric_inputs=numeric_inputs)]
+        front = front_graph(
+            columns, names, kinds, from_matrix, input_names, model.opset_import, double
+        )
         front.ir_version = model.ir_version
         model = onnx.compose.merge_models(
             front, model, io_map=[(name, name) for name in input_names]

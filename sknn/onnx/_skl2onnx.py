@@ -28,8 +28,9 @@ from skl2onnx.common.utils import check_input_and_output_numbers
 
 from sknn.mlp import MLPClassifier, MLPRegressor
 from sknn.neural_net import NeuralNetClassifier, NeuralNetRegressor
-from sknn.onnx._export import build_model, is_multilabel, label_values
+from sknn.onnx._export import build_model
 from sknn.onnx._feed import guessed_kind
+from sknn.onnx._outputs import is_multilabel, label_values
 from sknn.preprocessing import TabularEncoder
 from sknn.preprocessing._frame import as_pandas
 
