@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from sklearn.datasets import make_classification
+from sklearn.datasets import make_classification, make_regression
 
 from sknn import NeuralNetClassifier, NeuralNetRegressor
 from sknn.training import Callback
@@ -521,3 +521,90 @@ def test_an_interruption_at_an_epochs_end_keeps_that_epoch_when_it_is_the_best(b
     asked = NeuralNetClassifier(callbacks=[_StopAtEpochTwo()], **params).fit(X, y)
     assert asked.best_epoch_ == 2  # the second epoch is the better one on these rows
     np.testing.assert_allclose(stopped.predict_proba(X), asked.predict_proba(X), rtol=1e-6)
+
+
+# ------------------------------------------- what an interrupted or diverged fit keeps
+class _CtrlCWhenNotFinite(Callback):
+    """A user pressing Ctrl-C on seeing a NaN loss."""
+
+    def on_epoch_end(self, record):
+        if not np.isfinite(record["train_loss"]):
+            raise KeyboardInterrupt
+
+
+class _CtrlCAtBatch(Callback):
+    """Ctrl-C in the middle of an epoch; remembers the weights at each epoch's end."""
+
+    def __init__(self, epoch, batch):
+        self.epoch, self.batch, self.estimator, self.saved = epoch, batch, None, {}
+
+    def on_epoch_end(self, record):
+        state = self.estimator.module_.state_dict()
+        self.saved[record["epoch"]] = {k: v.clone() for k, v in state.items()}
+
+    def on_batch_end(self, info):
+        if (info["epoch"], info["batch"]) == (self.epoch, self.batch):
+            raise KeyboardInterrupt
+
+
+def _exploding(**params):
+    # plain SGD at 0.6: the last step of epoch 1 blows the weights up (its running
+    # loss, 14.8, looked good) and epoch 2's loss is NaN
+    X, y = make_regression(300, 5, noise=10, random_state=0)
+    settings = dict(max_iter=10, learning_rate=0.6, optimizer="sgd", lr_schedule="constant")
+    est = NeuralNetRegressor(early_stopping=False, random_state=0, **settings, **params)
+    return est, X, y
+
+
+@pytest.mark.parametrize("callbacks", [None, [_CtrlCWhenNotFinite()]])
+def test_a_divergence_never_restores_weights_that_had_diverged_already(callbacks):
+    # the weights of epoch 1 were restored with a warning: predictions near -7e13 on
+    # targets within +-450 (R^2 -2e23); pressing Ctrl-C on the NaN epoch kept NaN weights
+    est, X, y = _exploding(callbacks=callbacks)
+    with pytest.raises(ValueError, match="weights of epoch 1 had diverged already"):
+        est.fit(X, y)
+    assert not hasattr(est, "module_")
+
+
+def test_ctrl_c_on_a_nan_first_epoch_raises_as_the_divergence_does():
+    X, y = make_regression(300, 5, noise=10, random_state=0)
+    est = NeuralNetRegressor(
+        max_iter=10, learning_rate=50.0, optimizer="sgd", random_state=0, early_stopping=True
+    )
+    with pytest.raises(ValueError, match="diverged in epoch 1"):  # as without the Ctrl-C
+        est.set_params(callbacks=[_CtrlCWhenNotFinite()]).fit(X, y)
+
+
+def test_ctrl_c_before_the_first_epoch_ends_leaves_the_estimator_as_it_was(binary_data):
+    # a fresh fit returned a "fitted" model of a few steps with an empty history; a
+    # warm start dropped the previous fit's best weights and best_epoch_
+    X, y = binary_data
+    interrupt = _CtrlCAtBatch(1, 3)
+    fresh = NeuralNetClassifier(max_iter=5, random_state=0, callbacks=[interrupt])
+    interrupt.estimator = fresh
+    with pytest.raises(KeyboardInterrupt):
+        fresh.fit(X, y)
+    assert not hasattr(fresh, "module_")
+    warm = NeuralNetClassifier(max_iter=4, random_state=0, warm_start=True, early_stopping=True)
+    warm.fit(X, y)
+    before, best = copy.deepcopy(warm.module_.state_dict()), warm.best_epoch_
+    interrupt = _CtrlCAtBatch(5, 3)
+    interrupt.estimator = warm
+    with pytest.raises(KeyboardInterrupt):
+        warm.set_params(callbacks=[interrupt]).fit(X, y)
+    assert warm.best_epoch_ == best and warm.n_iter_ == 4
+    for name, value in warm.module_.state_dict().items():
+        torch.testing.assert_close(value, before[name], rtol=0, atol=0)
+
+
+def test_ctrl_c_mid_epoch_without_validation_keeps_a_finished_epoch(binary_data):
+    # the warning said "the last epoch" while the weights were from the middle of the next
+    X, y = binary_data
+    interrupt = _CtrlCAtBatch(4, 3)
+    clf = NeuralNetClassifier(max_iter=8, early_stopping=False, random_state=0)
+    interrupt.estimator = clf
+    with pytest.warns(RuntimeWarning, match=r"best epoch \(3, the lowest training loss\)"):
+        clf.set_params(callbacks=[interrupt]).fit(X, y)
+    assert clf.n_iter_ == 3 and clf.best_epoch_ == 3
+    for name, value in clf.module_.state_dict().items():
+        torch.testing.assert_close(value, interrupt.saved[3][name], rtol=0, atol=0)

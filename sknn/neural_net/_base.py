@@ -10,7 +10,6 @@ the input path encodes, the network runs, members combine, the output link answe
 
 from __future__ import annotations
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -23,6 +22,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from sknn.neural_net import _continue, _cross_fit, _plan, _shape
 from sknn.neural_net._data_parallel import train_on_dask
 from sknn.neural_net._inputs import input_path
+from sknn.neural_net._outcome import keep_weights
 from sknn.neural_net._outputs import as_members
 from sknn.neural_net._persistence import TorchStateMixin
 from sknn.neural_net._routed import NestedParamsMixin, check_nested
@@ -336,31 +336,7 @@ class BaseNeuralNet(
 
     def _finish(self, trainer: Trainer, stopper: EarlyStopping, *, has_valid: bool) -> None:
         """Restore the right weights, warn about anything unusual, set attributes."""
-        last = self.history_[-1]["epoch"] if self.history_ else 0
-        if trainer.diverged:
-            lower = f"lower learning_rate (now {self.learning_rate_:g})"
-            if not stopper.restore(self.module_):  # the fit's caller restores the model before
-                raise ValueError(
-                    f"Training diverged in epoch {last} ({trainer.divergence}) before any "
-                    f"good epoch was recorded; {lower}, or check X and y for extreme values."
-                )
-            warnings.warn(
-                f"Training diverged in epoch {last} ({trainer.divergence}); the weights of "
-                f"epoch {stopper.best_epoch} were restored. To train further, {lower}.",
-                RuntimeWarning,
-                stacklevel=3,
-            )
-        elif has_valid:
-            stopper.restore(self.module_)
-        if trainer.interrupted:
-            kept = f"the best epoch ({stopper.best_epoch})" if has_valid else "the last epoch"
-            cause = str(trainer.interrupted) or type(trainer.interrupted).__name__
-            warnings.warn(
-                f"Training interrupted by {cause} in epoch {trainer.epoch}; keeping "
-                f"the weights of {kept}.",
-                RuntimeWarning,
-                stacklevel=3,
-            )
+        keep_weights(self, trainer, stopper, has_valid=has_valid)
         self._fit_count = getattr(self, "_fit_count", 0) + 1
         self._n_params = (self.module_, macs_per_row(self.module_))
         self.n_iter_ = len(self.history_)

@@ -64,6 +64,11 @@ class EarlyStopping:
             self.best_state = {k: v.detach().clone() for k, v in module.state_dict().items()}
         return self.patience is not None and self.bad_epochs >= self.patience
 
+    def forget(self) -> None:
+        """Drop the best epoch and its weights (found diverged after all)."""
+        self.best_value = self.best_epoch = self.best_state = None
+        self.bad_epochs = 0
+
     def restore(self, module: nn.Module) -> bool:
         """Load the best weights into ``module``; ``False`` if none were recorded."""
         if self.best_state is None:

@@ -17,7 +17,7 @@ from sknn.training.data import (
     predict_in_chunks,
 )
 from sknn.training.divergence import DivergenceGuard
-from sknn.training.early_stopping import Stopper
+from sknn.training.early_stopping import EarlyStopping, Stopper
 from sknn.training.history import History
 from sknn.training.optim import Stepper
 from sknn.training.schedules import Schedule
@@ -195,6 +195,28 @@ class Trainer:
             return "a weight became NaN or inf"
         return self.guard.check({"train_loss": train_loss, "valid_loss": valid_loss})
 
+    def _diverge(self, why: str, train: TrainingData, valid: TrainingData | None) -> None:
+        """Record a divergence; without validation rows, check the best epoch's weights too.
+
+        Without validation rows the best epoch is judged by its running training
+        loss, which the epoch's last steps can outrun (weights blown up after the
+        last loss was taken): those weights are loaded and their loss on the
+        first rows checked, and forgotten when it exploded as well.
+        """
+        self.diverged, self.divergence = True, why
+        stopper = self.stopper
+        if valid is not None or not isinstance(stopper, EarlyStopping):
+            return
+        if not stopper.restore(self.module):
+            return
+        loss = self.evaluate(train.head(CPU_EVAL_CHUNK), score=False)[0]
+        if self.guard.check({"train_loss": loss}) is not None:
+            self.divergence = (
+                f"{why}; the weights of epoch {stopper.best_epoch} had diverged "
+                f"already: their loss on the first rows is {loss:.3g}"
+            )
+            stopper.forget()
+
     def _loss_before_training(self, train: TrainingData) -> float:
         """The loss on the first rows of ``train`` before any step: the explosion baseline."""
         return self.evaluate(train.head(CPU_EVAL_CHUNK), score=False)[0]
@@ -245,19 +267,25 @@ class Trainer:
                     requested = [cb.on_epoch_end(record) is True for cb in self.callbacks]
                 except (KeyboardInterrupt, TrainingInterrupted):
                     # the history holds this epoch: the stopper records it too, so that
-                    # the weights kept are those of the best epoch the history shows
-                    if not self.stop_on_divergence or not self._divergence(train_loss, valid_loss):
+                    # the weights kept are those of the best epoch the history shows;
+                    # a diverged epoch is recorded as the divergence it is
+                    why = None
+                    if self.stop_on_divergence:
+                        why = self._divergence(train_loss, valid_loss)
+                    if why is None:
                         self.stopper.update(
                             record[self.stopper.monitor], record["epoch"], self.module
                         )
+                    else:
+                        self._diverge(why, train, valid)
                     raise
                 if any(requested):
                     self.stopped_by_callback = True
                 loss = train_loss if valid is None else valid_loss
                 if self.stop_on_divergence:
-                    self.divergence = self._divergence(train_loss, valid_loss)
-                    if self.divergence is not None:
-                        self.diverged = True
+                    why = self._divergence(train_loss, valid_loss)
+                    if why is not None:
+                        self._diverge(why, train, valid)
                         break
                 monitored = record[self.stopper.monitor]
                 if self.stopper.update(monitored, record["epoch"], self.module):
@@ -269,6 +297,8 @@ class Trainer:
                     self.schedule.step(self.optimizer, offset, loss)
         except (KeyboardInterrupt, TrainingInterrupted) as interruption:
             self.interrupted = interruption
+            if self.stop_on_divergence and not self.diverged and not self._weights_finite():
+                self._diverge("a weight became NaN or inf", train, valid)  # mid-epoch
         finally:
             self.module.eval()
             history.best_epoch = self.stopper.best_epoch
