@@ -608,3 +608,25 @@ def test_ctrl_c_mid_epoch_without_validation_keeps_a_finished_epoch(binary_data)
     assert clf.n_iter_ == 3 and clf.best_epoch_ == 3
     for name, value in clf.module_.state_dict().items():
         torch.testing.assert_close(value, interrupt.saved[3][name], rtol=0, atol=0)
+
+
+class _PredictEachEpoch(Callback):
+    def __init__(self, X):
+        self.X, self.estimator, self.answers = X, None, []
+
+    def on_epoch_end(self, record):
+        self.answers.append(self.estimator.predict_proba(self.X))
+
+
+def test_a_callback_predicting_each_epoch_sees_the_weights_of_that_epoch(binary_data):
+    # a first fit raised AttributeError ('_fit_count'); a refit of an estimator that had
+    # predicted before answered from the previous fit's cached copy at every epoch
+    X, y = binary_data
+    clf = NeuralNetClassifier(max_iter=3, early_stopping=False, random_state=0)
+    for _ in range(2):
+        monitor = _PredictEachEpoch(X[:50])
+        monitor.estimator = clf
+        clf.set_params(callbacks=[monitor]).fit(X, y)
+        first, second, last = monitor.answers
+        assert np.abs(second - first).max() > 1e-3
+        np.testing.assert_allclose(last, clf.predict_proba(X[:50]), rtol=1e-5, atol=1e-6)

@@ -321,8 +321,12 @@ class BaseNeuralNet(
             report_loss_fn=plain,
             ranks=getattr(self, "_ranks", None),  # a data-parallel fit's rank
         )
-        with torch_threads(n_threads):
-            trainer.fit(train, valid, self.history_)
+        self._training = True  # a callback's predictions run the live network, not a copy
+        try:
+            with torch_threads(n_threads):
+                trainer.fit(train, valid, self.history_)
+        finally:
+            del self._training
         self.n_threads_ = tuner[0].n_threads if tuner else n_threads
         self._finish(trainer, stopper, has_valid=valid is not None)
         if not incremental:
@@ -364,7 +368,8 @@ class BaseNeuralNet(
         check_is_fitted(self, "module_")
         path = input_path(self)
         X = path.encode_new(X)
-        return self._combined(path.predict(X, self._fit_count, n_rows(X) * self._macs_per_row()))
+        fit_count = None if self.__dict__.get("_training") else self._fit_count
+        return self._combined(path.predict(X, fit_count, n_rows(X) * self._macs_per_row()))
 
     def _as_members(self, out: torch.Tensor) -> torch.Tensor:
         """Raw network outputs held to the output contract, as ``(n, k, width)`` members."""

@@ -97,10 +97,10 @@ class _InputPath:
     def __init__(self, estimator):
         self.estimator = estimator
 
-    def prediction_inputs(self, X, fit_count: int):
+    def prediction_inputs(self, X, fit_count: int | None):
         raise NotImplementedError
 
-    def predict(self, X, fit_count: int, macs: int) -> torch.Tensor:
+    def predict(self, X, fit_count: int | None, macs: int) -> torch.Tensor:
         """The network's raw output for encoded ``X``, on the CPU."""
         module, Xt = self.prediction_inputs(X, fit_count)
         return run_network(module, Xt, macs, self.estimator.device_)
@@ -184,11 +184,11 @@ class TabularInput(_InputPath):
     def tensors(self, X, rows, device: torch.device) -> torch.Tensor:
         return torch.as_tensor(X[rows], device=device)
 
-    def prediction_inputs(self, X, fit_count: int):
+    def prediction_inputs(self, X, fit_count: int | None):
         """The module to run and its input: a float64 copy for a few CPU rows."""
         est = self.estimator
         copied = None
-        if est.device_.type == "cpu" and len(X) <= EXACT_ROWS:
+        if fit_count is not None and est.device_.type == "cpu" and len(X) <= EXACT_ROWS:
             copied = inference_copy(est.module_, fit_count)
         if copied is not None:
             X64 = (X.cpu().numpy() if isinstance(X, torch.Tensor) else X).astype(np.float64)
@@ -253,7 +253,7 @@ class ModuleInput(_InputPath):
     def tensors(self, X, rows, device: torch.device):
         return to_tensors(X, rows, device)
 
-    def prediction_inputs(self, X, fit_count: int):
+    def prediction_inputs(self, X, fit_count: int | None):
         """The fitted module as built, in float32."""
         est = self.estimator
         return est.module_, to_tensors(X, slice(None), est.device_)
