@@ -109,6 +109,8 @@ def test_skops_trusts_only_sknn_types_and_predicts_the_same(estimators, name):
     foreign = set(untrusted) - user_types
     assert all(t.startswith("sknn.") for t in foreign), untrusted
     np.testing.assert_array_equal(outputs(loaded, X), outputs(est, X))
+    if hasattr(est, "history_"):  # skops kept the list and lost the best epoch that plot marks
+        assert loaded.history_.best_epoch == est.history_.best_epoch == est.best_epoch_
 
 
 def test_skops_refuses_an_untrusted_user_module_by_name(estimators):

@@ -109,6 +109,9 @@ class TorchStateMixin:
         for name, default in self._added_param_defaults().items():
             state.setdefault(name, default)
         super().__setstate__(state)
+        history = getattr(self, "history_", None)
+        if history is not None and history.best_epoch is None:  # skops keeps the list only
+            history.best_epoch = getattr(self, "best_epoch_", None)
         if weights is None:
             return
         # a model saved before the network's choices were fitted attributes has
