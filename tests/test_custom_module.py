@@ -299,3 +299,11 @@ def test_parameters_the_loss_never_uses_are_left_alone(optimizer):
     # no gradient, no update (not even weight decay), as torch's optimizers do
     torch.testing.assert_close(est.module_.unused.weight, start.unused.weight)
     assert not torch.equal(est.module_.used.weight, start.used.weight)
+
+
+def test_arrays_with_negative_strides_are_read_as_their_copies():
+    # predict(X[::-1]) raised torch's "negative strides" ValueError
+    X, y = make_regression(n_samples=60, n_features=4, random_state=0)
+    reg = NeuralNetRegressor(module=nn.Linear, module__in_features=4, module__out_features=1)
+    reg.set_params(max_iter=2, random_state=0).fit(X[::-1], y[::-1])
+    np.testing.assert_array_equal(reg.predict(X[:, ::-1]), reg.predict(X[:, ::-1].copy()))

@@ -1006,3 +1006,16 @@ def test_verbose_reports_why_training_stopped(capsys, sk_cls, sknn_cls, learning
         outputs.append([line for line in lines if line.startswith("Training loss did not")])
     assert outputs[0], "scikit-learn explains the stop"
     assert outputs[1] == outputs[0]
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("sk_cls, sknn_cls", PAIRS)
+def test_arrays_with_negative_strides_fit_as_their_copies(sk_cls, sknn_cls):
+    # X[:, ::-1] and X[::-1] raised torch's "negative strides" ValueError; scikit-learn's fit
+    X, y = _small_data(sknn_cls)
+    for view, target in [(X[:, ::-1], y), (X[::-1], y[::-1])]:
+        params = {"max_iter": 3, "random_state": 0}
+        on_view = sknn_cls(**params).fit(view, target)
+        on_copy = sknn_cls(**params).fit(view.copy(), target.copy())
+        np.testing.assert_array_equal(on_view.predict(view), on_copy.predict(view.copy()))
+        sk_cls(**params).fit(view, target)

@@ -185,7 +185,8 @@ def _tensors(rows: tuple, dtype, device) -> TrainingData:
 
     def tensor(array):
         array = np.asarray(array.toarray() if sp.issparse(array) else array)
-        if not array.flags.writeable:  # torch would share a read-only buffer
+        # torch would share a read-only buffer, and takes no negative strides (X[::-1])
+        if not array.flags.writeable or min(array.strides, default=0) < 0:
             array = array.copy()
         return torch.as_tensor(array, dtype=torch_dtype, device=device)
 

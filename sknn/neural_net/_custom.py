@@ -131,7 +131,10 @@ def to_tensors(X: Inputs, rows, device: torch.device):
 
     def convert(a: np.ndarray) -> torch.Tensor:
         dtype = torch.float32 if a.dtype.kind == "f" else torch.int64
-        return torch.as_tensor(a[rows], dtype=dtype, device=device)
+        selected = a[rows]
+        if min(selected.strides, default=0) < 0:  # torch takes no negative strides (X[::-1])
+            selected = selected.copy()
+        return torch.as_tensor(selected, dtype=dtype, device=device)
 
     if isinstance(X, dict):
         return {key: convert(value) for key, value in X.items()}
