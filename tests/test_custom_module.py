@@ -307,3 +307,62 @@ def test_arrays_with_negative_strides_are_read_as_their_copies():
     reg = NeuralNetRegressor(module=nn.Linear, module__in_features=4, module__out_features=1)
     reg.set_params(max_iter=2, random_state=0).fit(X[::-1], y[::-1])
     np.testing.assert_array_equal(reg.predict(X[:, ::-1]), reg.predict(X[:, ::-1].copy()))
+
+
+class _Pair(nn.Module):
+    """Returns (logits, features), as many pretrained models do."""
+
+    def __init__(self, n_features_in, n_outputs):
+        super().__init__()
+        self.layer = nn.Linear(n_features_in, n_outputs)
+
+    def forward(self, x):
+        return self.layer(x), x
+
+
+@pytest.mark.filterwarnings("ignore:X does not have valid feature names")
+def test_predict_checks_x_against_what_the_module_was_fitted_on():
+    # a column too few reached torch ("mat1 and mat2 shapes cannot be multiplied"),
+    # swapped DataFrame columns were answered silently, integers failed in torch
+    pd = pytest.importorskip("pandas")
+    X, y = make_regression(n_samples=80, n_features=4, random_state=0)
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    reg = NeuralNetRegressor(module=nn.Linear, module__in_features=4, module__out_features=1)
+    reg.set_params(max_iter=2, random_state=0).fit(frame, y)
+    assert list(reg.feature_names_in_) == ["a", "b", "c", "d"] and reg.n_features_in_ == 4
+    with pytest.raises(ValueError, match="X has 3 features, but NeuralNetRegressor is expecting 4"):
+        reg.predict(X[:, :3])
+    with pytest.raises(ValueError, match="feature names should match"):
+        reg.predict(frame[["b", "a", "c", "d"]])
+    counts = np.round(X * 10)
+    np.testing.assert_allclose(reg.predict(counts.astype(int)), reg.predict(counts), rtol=1e-6)
+    # a module fitted on token ids takes no floats, and a refit on images drops the count
+    tokens = np.random.default_rng(0).integers(0, 20, size=(80, 5))
+    bag = NeuralNetRegressor(module=TwoInputs, max_iter=2, random_state=0)
+    bag.fit({"dense": X[:, :3], "tokens": tokens}, y)
+    with pytest.raises(TypeError, match=r"X\['tokens'\] holds floats.*astype\(np.int64\)"):
+        bag.predict({"dense": X[:, :3], "tokens": tokens.astype(float)})
+    with pytest.raises(ValueError, match="a dict of"):
+        bag.predict(X[:, :3])
+    grids = NeuralNetRegressor(module=lambda: nn.Sequential(nn.Flatten(), nn.Linear(4, 1)))
+    grids.set_params(max_iter=2, random_state=0).fit(X, y)
+    grids.fit(X.reshape(-1, 2, 2), y)  # the count of the first fit is not left behind
+    assert not hasattr(grids, "n_features_in_")
+    with pytest.raises(ValueError, match=r"samples of shape \(4,\).*fitted on samples of shape"):
+        grids.predict(X)
+
+
+def test_modules_that_cannot_train_as_they_are_are_told_why():
+    X, y = make_regression(n_samples=60, n_features=4, random_state=0)
+    fast = {"max_iter": 2, "random_state": 0}
+    with pytest.raises(TypeError, match=r"returned a tuple.*out\[0\]"):
+        NeuralNetRegressor(module=_Pair, **fast).fit(X, y)
+    with pytest.raises(TypeError, match=r"int64.*X.astype\(np.float32\)"):
+        NeuralNetRegressor(
+            module=nn.Linear, module__in_features=4, module__out_features=1, **fast
+        ).fit(np.round(X).astype(int), y)
+    with pytest.raises(ValueError, match="no parameters"):
+        NeuralNetRegressor(module=nn.Identity, **fast).fit(X[:, :1], y)
+    # lazy layers create their weights on the first call, which was an inference-mode probe
+    lazy = NeuralNetRegressor(module=lambda: nn.LazyLinear(1), **fast).fit(X, y)
+    assert np.isfinite(lazy.predict(X)).all()

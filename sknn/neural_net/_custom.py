@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 Inputs = np.ndarray | dict[str, np.ndarray]
+_ONE = ""  # the key of a single array in an input layout
 
 
 def build_module(spec, inferred: dict, params: dict) -> nn.Module:
@@ -139,3 +140,58 @@ def to_tensors(X: Inputs, rows, device: torch.device):
     if isinstance(X, dict):
         return {key: convert(value) for key, value in X.items()}
     return convert(X)
+
+
+def input_layout(X: Inputs) -> dict[str, tuple[tuple[int, ...], str]]:
+    """What a module was fitted on: each input's sample shape and kind ("float" or "int").
+
+    Keyed by the dict's keys, or ``""`` for one array (plain values: skops saves them).
+    """
+    arrays = X if isinstance(X, dict) else {_ONE: X}
+    return {
+        key: (tuple(a.shape[1:]), "float" if a.dtype.kind == "f" else "int")
+        for key, a in arrays.items()
+    }
+
+
+def conform(X: Inputs, layout: dict | None, name: str) -> Inputs:
+    """``X`` checked against the fit's :func:`input_layout`: the same inputs, sample shapes
+    and kinds; integers for a module fitted on floats are read as floats.
+
+    Raises
+    ------
+    ValueError
+        For other inputs or sample shapes than at fit, naming both.
+    TypeError
+        For floats given to a module fitted on integers (token ids).
+    """
+    if layout is None:  # fitted by a version that kept no layout
+        return X
+    arrays = X if isinstance(X, dict) else {_ONE: X}
+    if set(arrays) != set(layout) or isinstance(X, dict) != (_ONE not in layout):
+        given = f"a dict of {sorted(arrays)}" if isinstance(X, dict) else "one array"
+        fitted = "one array" if _ONE in layout else f"a dict of {sorted(layout)}"
+        raise ValueError(f"X is {given}, but {name} was fitted on {fitted}; pass the same.")
+    conformed = {}
+    for key, array in arrays.items():
+        shape, kind = layout[key]
+        what = f"X[{key!r}]" if isinstance(X, dict) else "X"
+        if tuple(array.shape[1:]) != shape:
+            if len(shape) == 1 and array.ndim == 2:
+                raise ValueError(
+                    f"{what} has {array.shape[1]} features, but {name} is expecting "
+                    f"{shape[0]} features as input."
+                )
+            raise ValueError(
+                f"{what} has samples of shape {tuple(array.shape[1:])}, but {name} was "
+                f"fitted on samples of shape {shape}."
+            )
+        if kind == "float" and array.dtype.kind != "f":
+            array = array.astype(np.float32)
+        elif kind == "int" and array.dtype.kind == "f":
+            raise TypeError(
+                f"{what} holds floats, but {name} was fitted on integers (passed to the "
+                f"module as int64, e.g. token ids); pass {what}.astype(np.int64)."
+            )
+        conformed[key] = array
+    return conformed if isinstance(X, dict) else conformed[_ONE]

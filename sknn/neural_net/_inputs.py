@@ -19,9 +19,21 @@ import scipy.sparse as sp
 import torch
 from sklearn._config import config_context
 from sklearn.utils._param_validation import InvalidParameterError
-from sklearn.utils.validation import _check_y, check_consistent_length, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names,
+    _check_y,
+    check_consistent_length,
+    validate_data,
+)
 
-from sknn.neural_net._custom import build_module, check_inputs, freeze, to_tensors
+from sknn.neural_net._custom import (
+    build_module,
+    check_inputs,
+    conform,
+    freeze,
+    input_layout,
+    to_tensors,
+)
 from sknn.neural_net._routed import nested
 from sknn.nn import TabularMLP, quantile_edges
 from sknn.nn.inference import inference_copy
@@ -220,9 +232,16 @@ class ModuleInput(_InputPath):
 
     def check(self, X, y=None, *, reset: bool):
         est = self.estimator
+        _check_feature_names(est, X, reset=reset)  # a DataFrame's column names, as scikit-learn
         X = check_inputs(X)
-        if reset and isinstance(X, np.ndarray) and X.ndim == 2:
-            est.n_features_in_ = X.shape[1]
+        if reset:
+            est._input_layout = input_layout(X)
+            if isinstance(X, np.ndarray) and X.ndim == 2:
+                est.n_features_in_ = X.shape[1]
+            else:  # a refit on other inputs: no count left over from an earlier fit
+                est.__dict__.pop("n_features_in_", None)
+        else:
+            X = conform(X, getattr(est, "_input_layout", None), type(est).__name__)
         if y is not None:
             y = checked_targets(est, y)
             if len(y) != n_rows(X):

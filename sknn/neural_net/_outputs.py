@@ -50,11 +50,33 @@ def probe_output_kind(module: torch.nn.Module, X_sample: Inputs, task: str, n_ou
     was_training = module.training
     module.eval()
     try:
-        with torch.inference_mode():
-            shape = tuple(call(module, X_sample).shape)
+        # no_grad, not inference_mode: lazy layers (nn.LazyLinear) create their
+        # weights on this first call, and inference tensors could not train
+        with torch.no_grad():
+            out = call(module, X_sample)
+    except RuntimeError as error:
+        integers = [t for t in _tensors(X_sample) if not t.is_floating_point()]
+        if integers and "dtype" in str(error):
+            raise TypeError(
+                f"The module could not take X ({error}). sknn passes integer arrays to a "
+                "module as int64 (token ids, for an embedding) and floats as float32; for "
+                "layers that take numbers, pass X.astype(np.float32)."
+            ) from error
+        raise
     finally:
         module.train(was_training)
-    return output_kind(task, n_outputs, shape)
+    if not isinstance(out, torch.Tensor):
+        raise TypeError(
+            f"The module returned a {type(out).__name__}, but sknn takes one tensor of "
+            "outputs, shaped (n, width) or (n, k, width). Return the logits or values alone, e.g. "
+            "out[0] or out['logits'] in the module's forward, or wrap the module in one "
+            "that does."
+        )
+    return output_kind(task, n_outputs, tuple(out.shape))
+
+
+def _tensors(X: Inputs) -> list[torch.Tensor]:
+    return list(X.values()) if isinstance(X, dict) else [X]
 
 
 def expected_width(kind: str, n_outputs: int) -> int:

@@ -184,6 +184,11 @@ def build_optimizer(est, path, module: torch.nn.Module, device: torch.device):
         module, checked_multipliers(est.lr_multipliers), path.lr_multipliers(module)
     )
     if not params:
+        if not any(True for _ in module.parameters()):
+            raise ValueError(
+                "The module has no parameters (no layer with weights); nothing would train. "
+                "Give it a trainable layer, e.g. torch.nn.Linear."
+            )
         raise ValueError("Every parameter of the module is frozen; nothing would train.")
     kwargs = nested(est, "optimizer__")
     if est.optimizer in ("adam", "adamw"):
