@@ -330,3 +330,36 @@ def test_a_tensor_with_named_categorical_columns_takes_the_host_path():
     assert isinstance(proba, torch.Tensor)
     reference = _small(NeuralNetClassifier, categorical_features=[0]).fit(X, y)
     np.testing.assert_allclose(proba.numpy(), reference.predict_proba(X), rtol=1e-7)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("dispatched", [False, True])
+def test_bfloat16_tensors_are_read_as_float32(cls, dispatched):
+    # numpy has no bfloat16: torch raised "Unsupported dtype in DLTensor" on the host path
+    X, y = _data()
+    bf16 = torch.as_tensor(X, dtype=torch.bfloat16)
+    with sklearn.config_context(array_api_dispatch=dispatched):
+        est = _small(cls, max_iter=3).fit(bf16, torch.as_tensor(y))
+        answer = est.predict(bf16)
+    exact = _small(cls, max_iter=3).fit(bf16.float().numpy(), y)
+    np.testing.assert_allclose(np.asarray(answer, dtype=float), exact.predict(bf16.float().numpy()))
+
+
+def test_a_dict_of_inputs_under_dispatch_is_answered_in_numpy():
+    # predict and score raised "dict is not a supported array type"
+    from torch import nn
+
+    class TwoParts(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layer = nn.Linear(8, 2)
+
+        def forward(self, left, right):
+            return self.layer(torch.cat([left, right], dim=1))
+
+    X, y = _data()
+    inputs = {"left": torch.as_tensor(X[:, :4]), "right": torch.as_tensor(X[:, 4:])}
+    with dispatch():
+        clf = NeuralNetClassifier(module=TwoParts, max_iter=3, random_state=0).fit(inputs, y)
+        assert isinstance(clf.predict(inputs), np.ndarray)
+        assert 0 <= clf.score(inputs, y) <= 1

@@ -17,7 +17,9 @@ place that reads the namespace:
   columns, other namespaces) are viewed as numpy without a copy where they
   live in host memory (a CPU tensor shares its memory through DLPack), or
   copied to the host once from an accelerator; ``y`` and ``sample_weight``
-  follow ``X`` whatever their own namespace;
+  follow ``X`` whatever their own namespace; a dict of inputs (a user's
+  module) is read on the host and answered in numpy, as it has no one namespace;
+  bfloat16 tensors, which numpy has no type for, are read as float32;
 - a fit records its namespace and device as an empty array of them
   (scikit-learn's convention: fitted arrays live where ``X`` did), and holds
   the estimator's other fitted arrays there too, ``classes_`` excepted;
@@ -45,6 +47,7 @@ from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import numpy as np
+import torch
 from sklearn._config import config_context, get_config
 from sklearn.externals.array_api_compat import is_array_api_obj, is_torch_array
 from sklearn.utils._array_api import check_same_namespace, get_namespace_and_device, move_to
@@ -98,8 +101,13 @@ def refuse_unusable(name: str, a: object) -> None:
 
 
 def to_host(a: Any) -> Any:
-    """``a`` as numpy if it is another namespace's array (a view where it is in host memory)."""
-    return move_to(a, xp=np, device="cpu") if _is_foreign(a) else a
+    """``a`` as numpy if it is another namespace's array (a view where it is in host memory;
+    a bfloat16 tensor, which numpy has no type for, as a float32 copy: it holds every value)."""
+    if not _is_foreign(a):
+        return a
+    if is_torch_array(a) and a.dtype == torch.bfloat16:
+        a = a.float()
+    return move_to(a, xp=np, device="cpu")
 
 
 def dispatched_namespace(X: object) -> tuple[Any, Any] | None:
@@ -132,8 +140,8 @@ class NumpyStateMixin:
 
 def _check_namespace(estimator: Any, X: object, method: str) -> None:
     """Under dispatch: ``X`` in the namespace and on the device of the fit."""
-    if getattr(estimator, NAMESPACE_MARKER, None) is None or is_dask(X):
-        return
+    if getattr(estimator, NAMESPACE_MARKER, None) is None or is_dask(X) or isinstance(X, dict):
+        return  # a dict of inputs (for a user's module) is read on the host, as at fit
     check_same_namespace(X, estimator, attribute=NAMESPACE_MARKER, method=method)
 
 
