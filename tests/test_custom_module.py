@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 from sklearn.base import clone
-from sklearn.datasets import load_digits, make_regression
+from sklearn.datasets import load_digits, make_classification, make_regression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 from torch import nn
 
@@ -366,3 +366,22 @@ def test_modules_that_cannot_train_as_they_are_are_told_why():
     # lazy layers create their weights on the first call, which was an inference-mode probe
     lazy = NeuralNetRegressor(module=lambda: nn.LazyLinear(1), **fast).fit(X, y)
     assert np.isfinite(lazy.predict(X)).all()
+
+
+class _Normed(nn.Module):
+    def __init__(self, n_features_in, n_classes):
+        super().__init__()
+        self.norm = nn.BatchNorm1d(n_features_in)
+        self.layer = nn.Linear(n_features_in, n_classes)
+
+    def forward(self, x):
+        return self.layer(self.norm(x))
+
+
+def test_batch_norm_trains_when_the_last_batch_would_hold_one_row():
+    # 65 rows in batches of 32 left a batch of one row: torch's "Expected more than 1
+    # value per channel when training"; it joins the batch before, so every row trains
+    X, y = make_classification(n_samples=65, n_features=6, random_state=0)
+    clf = NeuralNetClassifier(module=_Normed, batch_size=32, early_stopping=False, max_iter=3)
+    clf.fit(X.astype(np.float32), y)
+    assert clf.n_iter_ == 3 and np.isfinite(clf.predict_proba(X)).all()

@@ -45,6 +45,36 @@ def call(module: nn.Module, X: Inputs) -> torch.Tensor:
 Batch = tuple[Inputs, torch.Tensor, torch.Tensor | None]
 
 
+def _joined(a: Batch, b: Batch) -> Batch:
+    Xa, ya, wa = a
+    Xb, yb, wb = b
+    X = (
+        {key: torch.cat([Xa[key], Xb[key]]) for key in Xa}
+        if isinstance(Xa, dict) and isinstance(Xb, dict)
+        else torch.cat([Xa, Xb])  # type: ignore[list-item]
+    )
+    w = None if wa is None or wb is None else torch.cat([wa, wb])
+    return X, torch.cat([ya, yb]), w
+
+
+def short_tail_joined(batches: Iterator[Batch], min_rows: int) -> Iterator[Batch]:
+    """The batches, a last one of fewer than ``min_rows`` rows joined to the one before.
+
+    Batch normalisation cannot train on one row (torch raises); joining keeps
+    every row in every epoch, where dropping the batch would lose it.
+    """
+    held = next(batches, None)
+    if held is None:
+        return
+    for batch in batches:
+        if n_rows(batch[0]) < min_rows:
+            held = _joined(held, batch)
+            continue
+        yield held
+        held = batch
+    yield held
+
+
 @dataclass
 class TrainingData:
     """Inputs, targets and optional per-sample weights, already on the device.

@@ -8,6 +8,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from sknn.training.callbacks import Callback, TrainingInterrupted
 from sknn.training.data import (
@@ -15,6 +16,7 @@ from sknn.training.data import (
     TrainingData,
     call,
     predict_in_chunks,
+    short_tail_joined,
 )
 from sknn.training.divergence import DivergenceGuard
 from sknn.training.early_stopping import EarlyStopping, Stopper
@@ -133,6 +135,7 @@ class Trainer:
         floating = [p.dtype for p in module.parameters() if p.is_floating_point()]
         self._loss_dtype = floating[0] if floating else torch.float32
         self._device = next((p.device for p in module.parameters()), torch.device("cpu"))
+        self._batch_norm = any(isinstance(m, _BatchNorm) for m in module.modules())
         self.stopped_early = False
         self.stopped_by_callback = False
         self.interrupted: BaseException | None = None  # the KeyboardInterrupt, or the like
@@ -155,9 +158,10 @@ class Trainer:
             torch.zeros((), device=device, dtype=dtype) if report_fn is not None else None
         )
         n_batches = n = 0
-        for X_batch, y_batch, w_batch in train.batches(
-            self.batch_size, self.generator, self.shuffle, self.order
-        ):
+        batches = train.batches(self.batch_size, self.generator, self.shuffle, self.order)
+        if self._batch_norm:  # it cannot train on a last batch of one row
+            batches = short_tail_joined(batches, 2)
+        for X_batch, y_batch, w_batch in batches:
             if begin_hooks:
                 begin = {"epoch": self.epoch, "batch": n_batches + 1}
                 for hook in begin_hooks:
