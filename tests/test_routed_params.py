@@ -152,6 +152,49 @@ def test_a_warm_start_honours_a_new_optimizer():
     assert est.optimizer_.param_groups[0]["weight_decay"] == 0.0
 
 
+def test_a_warm_start_thaws_what_frozen_no_longer_names():
+    # train the head with the first layer frozen, then all of it: the change of frozen
+    # made the warm start throw the trained network away
+    est = NeuralNetClassifier(frozen=["mlp.0.*"], max_iter=2, warm_start=True, random_state=0)
+    est.fit(X, y)
+    first = est.module_.mlp[0].weight.detach().clone()
+    head = {n: p.detach().clone() for n, p in est.module_.named_parameters() if p.requires_grad}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # continues: no new network
+        est.set_params(frozen=None).fit(X, y)
+    assert est.n_iter_ == 4 and all(p.requires_grad for p in est.module_.parameters())
+    assert not torch.equal(est.module_.mlp[0].weight, first)  # it trains now
+    est.set_params(frozen=["mlp.*"]).fit(X, y)
+    trained = {n: p.detach().clone() for n, p in est.module_.named_parameters()}
+    assert {n for n, p in est.module_.named_parameters() if not p.requires_grad} == {
+        n for n in trained if n.startswith("mlp.")
+    }
+    assert set(head) < set(trained)
+
+
+def test_a_warm_start_sees_another_module_of_the_same_name_or_layers():
+    # another lambda (all are "<lambda>"), or another pretrained copy of the same
+    # architecture, was taken for the same module: the old network trained on
+    from torch import nn
+
+    est = NeuralNetClassifier(module=lambda: nn.Linear(X.shape[1], 2), max_iter=2)
+    est.set_params(warm_start=True, random_state=0).fit(X, y)
+    est.set_params(module=lambda: nn.Sequential(nn.Linear(X.shape[1], 8), nn.Linear(8, 2)))
+    with pytest.warns(UserWarning, match="module: "):
+        est.fit(X, y)
+    assert isinstance(est.module_, nn.Sequential)
+    torch.manual_seed(0)
+    first, second = nn.Linear(X.shape[1], 2), nn.Linear(X.shape[1], 2)
+    est = NeuralNetClassifier(module=first, max_iter=2, warm_start=True, random_state=0)
+    est.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est.set_params(module=first).fit(X, y)  # the same instance (fit never changes it)
+    with pytest.warns(UserWarning, match=r"module: Linear.*weights"):
+        est.set_params(module=second).fit(X, y)
+    assert est.n_iter_ == 2
+
+
 def test_categories_first_seen_in_a_later_partial_fit_are_named():
     def frame(cities):
         return pd.DataFrame({"x": X[:, 0], "city": np.resize(cities, len(X))})

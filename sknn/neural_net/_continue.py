@@ -6,28 +6,63 @@ activation, ensemble, embeddings, the encoder's settings, the user's module
 and its ``module__*``): the weights have the old shape. Rather than train the
 old network silently, a warm start warns and trains a new one, and a partial
 fit refuses, naming the change. A change of the optimizer's settings
-(``optimizer``, ``weight_decay``, ``lr_multipliers``, ``optimizer__*``) is
-honoured: the optimizer is built anew over the fitted weights.
+(``optimizer``, ``weight_decay``, ``lr_multipliers``, ``frozen``,
+``optimizer__*``) is honoured: the optimizer is built anew over the fitted
+weights, frozen and thawed by the new ``frozen`` patterns.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import inspect
 import warnings
+
+import torch
 
 from sknn.neural_net._routed import BUILT_IN_ONLY, _same, encoder_defaults
 
 # parameters the network is built from; a trailing "__" takes every routed name
 # loss, quantile and power also decide the outputs and how targets are encoded
-NETWORK = (*BUILT_IN_ONLY, "module", "frozen", "module__", "encoder__", "loss", "quantile", "power")
-OPTIMIZER = ("optimizer", "weight_decay", "lr_multipliers", "optimizer__")
+NETWORK = (*BUILT_IN_ONLY, "module", "module__", "encoder__", "loss", "quantile", "power")
+# honoured on the fitted weights with a new optimizer (``frozen`` freezes and thaws them)
+OPTIMIZER = ("optimizer", "weight_decay", "lr_multipliers", "frozen", "optimizer__")
 
 
 def _describe(value) -> str:
-    """A description equal across processes for equal settings (no object addresses)."""
+    """A description equal across processes for equal settings (no object addresses).
+
+    A module instance by its layers and a digest of its weights (another
+    pretrained copy of the same architecture is another setting); a function
+    (a lambda too) by its name and a digest of its code, constants, defaults
+    and closure; a ``functools.partial`` by its parts.
+    """
+    if isinstance(value, torch.nn.Module):
+        digest = hashlib.blake2b(digest_size=8)
+        for name, tensor in value.state_dict().items():
+            digest.update(name.encode())
+            digest.update(tensor.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy())
+        return f"{value!r} (weights {digest.hexdigest()})"
+    if isinstance(value, functools.partial):
+        parts = [_describe(value.func), *map(_describe, value.args)]
+        parts += [f"{key}={_describe(v)}" for key, v in sorted(value.keywords.items())]
+        return f"partial({', '.join(parts)})"
     if isinstance(value, type) or callable(value):
-        return f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', value)}"
+        name = f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', value)}"
+        code = getattr(value, "__code__", None)
+        if code is None:
+            return name
+        cells = [_describe(c.cell_contents) for c in getattr(value, "__closure__", None) or ()]
+        body = repr((_code(code), value.__defaults__, cells)).encode()
+        return f"{name} (code {hashlib.blake2b(body, digest_size=8).hexdigest()})"
     return repr(value)
+
+
+def _code(code) -> tuple:
+    """A code object's instructions and constants, nested code objects alike (their repr
+    holds an address)."""
+    consts = tuple(_code(c) if hasattr(c, "co_code") else c for c in code.co_consts)
+    return code.co_code, consts
 
 
 def settings(est, names: tuple[str, ...]) -> dict[str, str]:
@@ -37,9 +72,12 @@ def settings(est, names: tuple[str, ...]) -> dict[str, str]:
     return {
         key: _describe(value)
         for key, value in sorted(params.items())
-        if any(key == name or (name.endswith("__") and key.startswith(name)) for name in names)
-        and not _same(value, _routed_default(params, key))
+        if _named(key, names) and not _same(value, _routed_default(params, key))
     }
+
+
+def _named(key: str, names: tuple[str, ...]) -> bool:
+    return any(key == name or (name.endswith("__") and key.startswith(name)) for name in names)
 
 
 _NO_DEFAULT = object()
@@ -84,7 +122,10 @@ def can_continue(est, incremental: bool) -> bool:
         ``partial_fit`` (refuses a change) rather than a warm start (warns,
         then trains a new network).
     """
-    changed = changes(getattr(est, "_network_settings", None), settings(est, NETWORK))
+    before = getattr(est, "_network_settings", None)
+    if before is not None:  # a setting a saved model recorded here that moved (``frozen``)
+        before = {key: value for key, value in before.items() if _named(key, NETWORK)}
+    changed = changes(before, settings(est, NETWORK))
     if not changed:
         return True
     what = "; ".join(changed)

@@ -63,6 +63,17 @@ def freeze(module: nn.Module, patterns) -> list[str]:
     return frozen
 
 
+def refreeze(module: nn.Module, before, now) -> None:
+    """Apply new ``frozen`` patterns to a fitted module: parameters that only the
+    patterns ``before`` matched train again, those ``now`` matches are frozen (a
+    pattern that matches nothing is refused). Parameters the module froze itself
+    and no pattern names stay as they are."""
+    for name, param in module.named_parameters():
+        if any(fnmatch.fnmatchcase(name, pattern) for pattern in before):
+            param.requires_grad_(True)
+    freeze(module, now)
+
+
 def param_groups(
     module: nn.Module, multipliers: dict[str, float], defaults: dict[str, float] | None = None
 ) -> list:

@@ -174,9 +174,10 @@ warm_start : bool, default=False
     the network is built from has changed since (its layers, activation,
     ensemble, embeddings, ``module``, ``module__*``, ``encoder__*``), it
     warns and trains a new network; a changed ``optimizer``,
-    ``weight_decay``, ``lr_multipliers`` or ``optimizer__*`` takes effect
-    with a new optimizer over the fitted weights. A fit that raises leaves
-    the previous model as it was.""",
+    ``weight_decay``, ``lr_multipliers``, ``frozen`` or ``optimizer__*``
+    takes effect with a new optimizer over the fitted weights (train a head
+    with the backbone frozen, then set ``frozen=None`` to fine-tune it all).
+    A fit that raises leaves the previous model as it was.""",
     "categorical_features": """\
 categorical_features : "from_dtype", array-like of str, int or bool, or None, \
         default="from_dtype"

@@ -19,7 +19,7 @@ from sklearn.model_selection import train_test_split
 
 from sknn.neural_net import _continue
 from sknn.neural_net._criterion import criterion_contract, user_loss
-from sknn.neural_net._custom import param_groups
+from sknn.neural_net._custom import param_groups, refreeze
 from sknn.neural_net._outputs import probe_output_kind
 from sknn.neural_net._routed import nested
 from sknn.neural_net._shape import TINY_ROWS, micro
@@ -161,6 +161,7 @@ def new_network(est, path, X_build, weight_build, probe, device: torch.device) -
     est._output_kind = probe_output_kind(est.module_, probe, est._task(), est._n_model_outputs)
     est.optimizer_ = build_optimizer(est, path, est.module_, device)
     est._network_settings = _continue.settings(est, _continue.NETWORK)
+    est._frozen_patterns = list(est.frozen or ())
     est.history_ = History()
 
 
@@ -169,6 +170,9 @@ def continued_network(est, path, device: torch.device) -> None:
     if next(est.module_.parameters()).device != device:
         est._move_to(device)
     if _continue.optimizer_changed(est):  # honoured with a new optimizer
+        # the fitted weights freeze and thaw by the new patterns (train a head, then all)
+        refreeze(est.module_, getattr(est, "_frozen_patterns", ()), est.frozen or ())
+        est._frozen_patterns = list(est.frozen or ())
         est.optimizer_ = build_optimizer(est, path, est.module_, device)
 
 
