@@ -110,6 +110,13 @@ def test_early_stopping_true_forces_validation_on_small_data(binary_data):
     clf = small_clf(max_iter=3, early_stopping=True, validation_fraction=0.2).fit(X[:100], y[:100])
     assert clf.validation_scores_ is not None
     assert all(0.0 <= s <= 1.0 for s in clf.validation_scores_)
+    # one validation row judged every epoch (a regressor's R^2 of it read 0.0): refused,
+    # as scikit-learn's MLPs refuse it
+    with pytest.raises(ValueError, match="1 row, too few.*validation_fraction"):
+        NeuralNetRegressor(early_stopping=True, max_iter=2).fit(X[:10], y[:10].astype(float))
+    # partial_fit keeps no validation rows: early_stopping=True trained silently without
+    with pytest.raises(ValueError, match="partial_fit does not support early_stopping=True"):
+        small_clf(early_stopping=True).partial_fit(X, y, classes=[0, 1])
 
 
 def test_early_stopping_stops_and_restores_best_epoch(overfitting_data):
@@ -524,6 +531,20 @@ def test_an_interruption_at_an_epochs_end_keeps_that_epoch_when_it_is_the_best(b
 
 
 # ------------------------------------------- what an interrupted or diverged fit keeps
+def test_a_callback_stops_training_by_raising_training_interrupted(binary_data):
+    from sknn.training import TrainingInterrupted  # named in the docs, not importable before
+
+    class Enough(Callback):
+        def on_epoch_end(self, record):
+            if record["epoch"] == 2:
+                raise TrainingInterrupted("enough")
+
+    X, y = binary_data
+    with pytest.warns(RuntimeWarning, match="interrupted by enough in epoch 2"):
+        clf = NeuralNetClassifier(max_iter=5, random_state=0, callbacks=[Enough()]).fit(X, y)
+    assert clf.n_iter_ == 2
+
+
 class _CtrlCWhenNotFinite(Callback):
     """A user pressing Ctrl-C on seeing a NaN loss."""
 

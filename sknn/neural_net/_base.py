@@ -226,6 +226,12 @@ class BaseNeuralNet(
     @sk_callbacks.with_callbacks
     def _fit(self, X, y, sample_weight, *, incremental: bool, classes=None):
         check_nested(self)  # before anything else: a bad routed name gets its own message
+        if incremental and self.early_stopping is True:  # as scikit-learn's MLPs refuse it
+            raise ValueError(
+                "partial_fit does not support early_stopping=True: each call trains one pass "
+                "over its rows, with no validation rows kept aside. Set early_stopping to "
+                "'auto' or False, or call fit."
+            )
         reuse = hasattr(self, "module_") and (incremental or self.warm_start)
         if reuse:
             reuse = _continue.can_continue(self, incremental)

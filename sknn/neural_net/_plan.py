@@ -127,6 +127,13 @@ def split(est, n_samples: int, stratify, incremental: bool, rng):
             f"{est.validation_fraction} of the {n_samples} samples, leaving none to "
             "train on; pass more samples or set early_stopping=False."
         )
+    if n_valid < 2:  # as scikit-learn's MLPs refuse it
+        raise ValueError(
+            f"early_stopping=True holds out validation_fraction={est.validation_fraction} "
+            f"of the {n_samples} samples: {n_valid} row, too few to judge an epoch by (a "
+            "score of one row is undefined). Increase validation_fraction or the number of "
+            "samples, or set early_stopping=False."
+        )
     if stratify is not None:
         counts = np.bincount(stratify)
         counts = counts[counts > 0]

@@ -24,7 +24,7 @@ backward pass goes on (buckets, as DistributedDataParallel does), for the
 small global batches whose sum is a quarter of a step.
 """
 
-from sknn.training.callbacks import Callback, ProgressBar
+from sknn.training.callbacks import Callback, ProgressBar, TrainingInterrupted
 from sknn.training.data import TrainingData
 from sknn.training.device import resolve_device
 from sknn.training.early_stopping import EarlyStopping
@@ -39,6 +39,7 @@ __all__ = [
     "ProgressBar",
     "Trainer",
     "TrainingData",
+    "TrainingInterrupted",
     "recommended_threads",
     "resolve_device",
     "torch_threads",
