@@ -363,3 +363,21 @@ def test_a_dict_of_inputs_under_dispatch_is_answered_in_numpy():
         clf = NeuralNetClassifier(module=TwoParts, max_iter=3, random_state=0).fit(inputs, y)
         assert isinstance(clf.predict(inputs), np.ndarray)
         assert 0 <= clf.score(inputs, y) <= 1
+
+
+@pytest.mark.parametrize("cls", [NeuralNetClassifier, MLPClassifier])
+def test_classes_live_where_the_probabilities_do(cls):
+    # classes_ stayed numpy beside torch probabilities: cross_val_predict's
+    # predict_proba and log_loss(labels=classes_) failed on "Multiple namespaces"
+    from sklearn.metrics import log_loss
+    from sklearn.model_selection import cross_val_predict
+
+    X, y = _data()
+    X_t, y_t = torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y)
+    with dispatch():
+        est = _small(cls, max_iter=3).fit(X_t, y_t)
+        assert isinstance(est.classes_, torch.Tensor)
+        proba = cross_val_predict(_small(cls, max_iter=3), X_t, y_t, cv=2, method="predict_proba")
+        assert isinstance(proba, torch.Tensor) and proba.shape == (len(y), 2)
+        assert log_loss(y_t, est.predict_proba(X_t), labels=est.classes_) > 0
+    assert isinstance(pickle.loads(pickle.dumps(est)).classes_, np.ndarray)

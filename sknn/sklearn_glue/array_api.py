@@ -22,7 +22,8 @@ place that reads the namespace:
   bfloat16 tensors, which numpy has no type for, are read as float32;
 - a fit records its namespace and device as an empty array of them
   (scikit-learn's convention: fitted arrays live where ``X`` did), and holds
-  the estimator's other fitted arrays there too, ``classes_`` excepted;
+  the estimator's other numeric fitted arrays there too, ``classes_``
+  included (string labels stay numpy);
   every method still reads them as numpy (a continued fit moves them back
   first, a prediction reads a shallow host view of the estimator);
 - predictions and probabilities come back in ``X``'s namespace and device
@@ -119,10 +120,11 @@ def dispatched_namespace(X: object) -> tuple[Any, Any] | None:
 
 
 def hold_in_namespace(estimator: Any, xp: Any, device: Any) -> None:
-    """Record the fit's namespace and device; move the fitted arrays there (not ``classes_``)."""
+    """Record the fit's namespace and device; move the fitted numeric arrays there
+    (``classes_`` too, as scikit-learn's tools pair it with the probabilities; strings stay)."""
     setattr(estimator, NAMESPACE_MARKER, move_to(np.zeros(0), xp=xp, device=device))
     for key, value in list(vars(estimator).items()):
-        if isinstance(value, np.ndarray) and key != "classes_":
+        if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
             setattr(estimator, key, move_to(value, xp=xp, device=device))
 
 
