@@ -27,6 +27,8 @@ from sknn.neural_net._shape import LEGACY_EMBEDDING_WIDTH, network_choices
 from sknn.nn.state import (
     module_to_plain,
     plain_to_module,
+    restore_outside_state,
+    tensors_outside_state,
     to_numpy,
     to_torch,
     unchanged_from_reference,
@@ -82,6 +84,9 @@ class TorchStateMixin:
             for name, value in weights.items()
             if name not in reference
         }
+        extra = tensors_outside_state(module)
+        if extra:
+            state["module_extra_tensors_"] = extra
         optimizer = state.pop("optimizer_", None)
         if optimizer is not None:
             state["optimizer_state_"] = to_numpy(optimizer.state_dict())
@@ -104,6 +109,7 @@ class TorchStateMixin:
             state["module"] = plain_to_module(state["module"]["_sknn_module_instance"])
         weights = state.pop("module_state_", None)
         reference = state.pop("module_reference_keys_", [])
+        extra = state.pop("module_extra_tensors_", {})
         optimizer_state = state.pop("optimizer_state_", None)
         # parameters added since a model was saved take their defaults
         for name, default in self._added_param_defaults().items():
@@ -123,7 +129,9 @@ class TorchStateMixin:
             legacy = LEGACY_EMBEDDING_WIDTH if self.numeric_embedding_ else None
             self.numeric_embedding_width_ = legacy
         device = available_or_cpu(state["device_"])
-        self.module_ = self._rebuild_module(weights, reference).to(device)
+        module = self._rebuild_module(weights, reference)
+        restore_outside_state(module, extra)
+        self.module_ = module.to(device)
         if optimizer_state is not None:
             self.optimizer_ = self._rebuild_optimizer(to_torch(optimizer_state), device)
         self.device_ = device

