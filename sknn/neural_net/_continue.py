@@ -20,7 +20,7 @@ import warnings
 
 import torch
 
-from sknn.neural_net._routed import BUILT_IN_ONLY, _same, encoder_defaults
+from sknn.neural_net._routed import BUILT_IN_ONLY, encoder_defaults, same_setting
 
 # parameters the network is built from; a trailing "__" takes every routed name
 # loss, quantile and power also decide the outputs and how targets are encoded
@@ -72,7 +72,7 @@ def settings(est, names: tuple[str, ...]) -> dict[str, str]:
     return {
         key: _describe(value)
         for key, value in sorted(params.items())
-        if _named(key, names) and not _same(value, _routed_default(params, key))
+        if _named(key, names) and not same_setting(value, _routed_default(params, key))
     }
 
 

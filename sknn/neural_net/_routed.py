@@ -163,7 +163,7 @@ def check_built_in_only(estimator) -> None:
     given = [
         name
         for name in BUILT_IN_ONLY
-        if name in defaults and not _same(getattr(estimator, name), defaults[name])
+        if name in defaults and not same_setting(getattr(estimator, name), defaults[name])
     ]
     if given:
         raise ValueError(
@@ -173,7 +173,8 @@ def check_built_in_only(estimator) -> None:
         )
 
 
-def _same(value, default) -> bool:
+def same_setting(value, default) -> bool:
+    """Whether a parameter's value equals a default (False where they cannot be compared)."""
     try:
         return bool(value == default)
     except (TypeError, ValueError):  # e.g. an array compared with a string

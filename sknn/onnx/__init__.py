@@ -30,6 +30,10 @@ graphs skl2onnx typed otherwise::
     session = onnxruntime.InferenceSession(graph.SerializeToString())
     label, proba = session.run(["label", "probabilities"], input_feed(X, model=graph))
 
+A graph cannot raise: values ``predict`` refuses with an error (an infinite
+number, a boolean column holding 5) get an answer from the graph. Check
+inputs before serving them where that matters.
+
 Importing this module also registers skl2onnx converters (when skl2onnx is
 installed), so ``skl2onnx.to_onnx`` converts pipelines that hold sknn
 estimators or a ``TabularEncoder``; see :mod:`sknn.onnx._skl2onnx`.
