@@ -651,3 +651,17 @@ def test_a_callback_predicting_each_epoch_sees_the_weights_of_that_epoch(binary_
         first, second, last = monitor.answers
         assert np.abs(second - first).max() > 1e-3
         np.testing.assert_allclose(last, clf.predict_proba(X[:50]), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("random_state", [2, 3])
+def test_a_class_of_one_row_is_trained_on_not_held_out(random_state):
+    # one row of a class turned stratification off for every class, and the row could
+    # land among the validation rows: the network never saw its class
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(300, 4), np.r_[np.zeros(200, int), np.ones(99, int), [2]]
+    X[y == 2] += 4
+    clf = NeuralNetClassifier(
+        max_iter=20, early_stopping=True, validation_fraction=0.2, class_weight="balanced"
+    )
+    clf.set_params(random_state=random_state).fit(X, y)
+    assert clf.predict(X[-1:])[0] == 2

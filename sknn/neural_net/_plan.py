@@ -134,17 +134,24 @@ def split(est, n_samples: int, stratify, incremental: bool, rng):
             "score of one row is undefined). Increase validation_fraction or the number of "
             "samples, or set early_stopping=False."
         )
+    # a class of one row always trains (held out, no epoch would see it); the rest stratified
+    lone = np.zeros(n_samples, dtype=bool)
     if stratify is not None:
-        counts = np.bincount(stratify)
+        lone = np.bincount(stratify)[stratify] < 2
+        counts = np.bincount(stratify[~lone])
         counts = counts[counts > 0]
-        if counts.min() < 2 or n_valid < len(counts) or n_samples - n_valid < len(counts):
-            stratify = None
-    return train_test_split(
-        all_idx,
+        n_rest = n_samples - int(lone.sum())
+        if not len(counts) or n_valid < len(counts) or n_rest - n_valid < len(counts):
+            lone[:], stratify = False, None
+        else:
+            stratify = stratify[~lone]
+    train, valid = train_test_split(
+        all_idx[~lone],
         test_size=n_valid,
         random_state=rng.randint(np.iinfo(np.int32).max),
         stratify=stratify,
     )
+    return np.concatenate([train, all_idx[lone]]), valid
 
 
 def training_data(path, X, y_enc, weight, idx, device) -> TrainingData:
