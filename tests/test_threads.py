@@ -129,3 +129,18 @@ def test_the_same_predictions_with_parallel_workers(data):
     serial = cross_val_predict(NeuralNetClassifier(**params), X, y, cv=2, n_jobs=1)
     parallel = cross_val_predict(NeuralNetClassifier(**params), X, y, cv=2, n_jobs=2)
     np.testing.assert_array_equal(serial, parallel)
+
+
+def test_the_callers_thread_count_comes_back_whatever_the_block_set(restore_threads):
+    # when the count asked equalled the caller's, a tuner that settled on one thread
+    # inside the block left torch on one thread after the fit: later fits (the next grid
+    # search candidate) saw a ceiling of one and trained another model
+    from sknn.training import torch_threads
+
+    torch.set_num_threads(2)
+    with torch_threads(2):
+        torch.set_num_threads(1)  # what ThreadTuner does on a busy machine
+    assert torch.get_num_threads() == 2
+    with torch_threads(1):
+        pass
+    assert torch.get_num_threads() == 2

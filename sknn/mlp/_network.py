@@ -91,10 +91,16 @@ def linear_layers(module: nn.Module) -> list[nn.Linear]:
 
 
 def build_module(coefs, intercepts, activation: str, device: torch.device) -> MLP:
-    """An :class:`~sknn.nn.MLP` holding these weights, in their dtype, on ``device``."""
+    """An :class:`~sknn.nn.MLP` holding these weights, in their dtype, on ``device``.
+
+    Its layers' own initial weights, overwritten at once, are drawn from a
+    forked generator: torch's global one is left as it was, as scikit-learn's
+    MLPs leave it.
+    """
     hidden = [W.shape[1] for W in coefs[:-1]]
     dtype = torch.float64 if coefs[0].dtype == np.float64 else torch.float32
-    module = MLP(coefs[0].shape[0], coefs[-1].shape[1], hidden, activation)
+    with torch.random.fork_rng(devices=[]):
+        module = MLP(coefs[0].shape[0], coefs[-1].shape[1], hidden, activation)
     module.to(device=device, dtype=dtype)
     load_weights(module, coefs, intercepts)
     return module

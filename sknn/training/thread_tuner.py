@@ -8,10 +8,12 @@ measured: during training, blocks of batches alternate between one thread and
 the ceiling (the caller's limit), the faster median batch time wins, and the
 trial is repeated every ten seconds so that the choice follows the load.
 
-On the CPU the chosen count does not change the arithmetic of the networks
-sknn builds (matrix products split rows, not sums): fits with the same
-``random_state`` give the same model whatever the load (checked in
-``tests/test_threads.py``).
+On the CPU the chosen count does not change the arithmetic of small steps
+(matrix products split rows, not sums): up to about a thousand rows times
+ensemble members a batch, fits with the same ``random_state`` give the same
+model whatever the load (checked in ``tests/test_threads.py``). In larger
+steps torch sums some gradients in an order that follows the threads, so
+the last digits follow the load; ``n_threads`` pins the count.
 """
 
 from __future__ import annotations

@@ -65,11 +65,10 @@ def plan_threads(macs_per_step: float, device: torch.device, pinned: int | None 
 def torch_threads(n_threads: int) -> Iterator[None]:
     """Run the block with ``n_threads`` intra-op threads, then restore."""
     previous = torch.get_num_threads()
-    if n_threads == previous:
-        yield
-        return
-    torch.set_num_threads(n_threads)
+    if n_threads != previous:
+        torch.set_num_threads(n_threads)
     try:
         yield
-    finally:
-        torch.set_num_threads(previous)
+    finally:  # whatever the block set (the tuner changes it while training)
+        if torch.get_num_threads() != previous:
+            torch.set_num_threads(previous)
