@@ -144,3 +144,23 @@ def test_the_callers_thread_count_comes_back_whatever_the_block_set(restore_thre
     with torch_threads(1):
         pass
     assert torch.get_num_threads() == 2
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.2])
+def test_fits_in_threads_give_the_models_they_give_one_after_another(data, dropout):
+    # fits in threads of one process (joblib's threading backend, a Dask worker with two
+    # threads) reseeded torch's global generator under each other: up to 0.19 apart
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, y = data
+    params = {"hidden_layer_sizes": (64, 64), "max_iter": 4, "n_threads": 1}
+
+    def fitted(seed):
+        est = NeuralNetClassifier(dropout=dropout, random_state=seed, **params)
+        return est.fit(X, y).predict_proba(X)
+
+    alone = [fitted(seed) for seed in range(4)]
+    with ThreadPoolExecutor(2) as pool:
+        together = list(pool.map(fitted, range(4)))
+    for a, b in zip(alone, together, strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -15,6 +15,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from torch import nn
 
 from sknn.nn import MLP
+from sknn.training.generator import seeded_torch
 
 
 def _identity(x: np.ndarray) -> np.ndarray:
@@ -93,13 +94,13 @@ def linear_layers(module: nn.Module) -> list[nn.Linear]:
 def build_module(coefs, intercepts, activation: str, device: torch.device) -> MLP:
     """An :class:`~sknn.nn.MLP` holding these weights, in their dtype, on ``device``.
 
-    Its layers' own initial weights, overwritten at once, are drawn from a
-    forked generator: torch's global one is left as it was, as scikit-learn's
-    MLPs leave it.
+    Its layers' own initial weights, overwritten at once, are drawn in a
+    block that gives torch's global generator back as it was, as
+    scikit-learn's MLPs leave it.
     """
     hidden = [W.shape[1] for W in coefs[:-1]]
     dtype = torch.float64 if coefs[0].dtype == np.float64 else torch.float32
-    with torch.random.fork_rng(devices=[]):
+    with seeded_torch(None):
         module = MLP(coefs[0].shape[0], coefs[-1].shape[1], hidden, activation)
     module.to(device=device, dtype=dtype)
     load_weights(module, coefs, intercepts)

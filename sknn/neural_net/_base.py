@@ -10,6 +10,7 @@ the input path encodes, the network runs, members combine, the output link answe
 
 from __future__ import annotations
 
+import contextlib
 from numbers import Integral, Real
 
 import numpy as np
@@ -36,6 +37,7 @@ from sknn.sklearn_glue.fit_state import restored_on_error
 from sknn.sklearn_glue.input_types import ArrayLike, InputsLike, Self, TargetLike
 from sknn.training import EarlyStopping, Trainer, resolve_device, torch_threads
 from sknn.training.data import n_rows, take
+from sknn.training.generator import seeded_torch
 from sknn.training.losses import combine, task_loss
 from sknn.training.optim import OPTIMIZERS
 from sknn.training.schedules import SCHEDULES
@@ -273,7 +275,9 @@ class BaseNeuralNet(
             self, n_rows(X), self._stratify(y_enc), incremental=incremental, reuse=reuse
         )
         device = resolve_device("cpu" if self.data_parallel else self.device)
-        with _plan.seeded_torch(self._rng, device) as seed:
+        with contextlib.ExitStack() as seeded:  # torch seeded for the network (and dropout)
+            seed = _plan.torch_seed(self._rng)
+            seeded.enter_context(seeded_torch(seed, device))
             if not reuse:
                 for name, value in _shape.network_choices(self, len(train_idx), fold).items():
                     setattr(self, name, value)
@@ -284,6 +288,7 @@ class BaseNeuralNet(
                 )
             else:
                 _plan.continued_network(self, path, device)
+            _plan.release_unless_drawing(self, seeded)
             y_enc = self._adapt_targets(y_enc)
             train, valid = _cross_fit.fit_data(
                 self, path, (X, y_enc, sample_weight), (fold, train_idx, valid_idx), device

@@ -107,7 +107,8 @@ def _process() -> tuple[str, int]:
 
 def _train_rank(est, rank_data, valid, seed, incremental, rank, world, address):
     """One rank's training; rank 0 returns the fitted estimator and its warnings."""
-    torch.manual_seed(seed + rank)
+    if est.dropout > 0:  # its dropout masks; other fits seed in blocks of their own
+        torch.manual_seed(seed + rank)  # (a lock held across the group's steps could deadlock)
     shards = rank_data(rank, world)
     with warnings.catch_warnings(record=True) as caught, process_group(address, rank, world):
         warnings.simplefilter("always")

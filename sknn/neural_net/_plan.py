@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import inspect
 import math
-from collections.abc import Iterator
 
 import numpy as np
 import torch
@@ -390,11 +389,12 @@ def callbacks(est, incremental: bool) -> list[Callback]:
     return hooks
 
 
-@contextlib.contextmanager
-def seeded_torch(rng: np.random.RandomState, device: torch.device) -> Iterator[int]:
-    """Seed torch from ``rng`` without touching the caller's RNG state; yields the seed."""
-    seed = int(rng.randint(np.iinfo(np.int32).max))
-    fork_devices = [device.index or 0] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=fork_devices):
-        torch.manual_seed(seed)
-        yield seed
+def torch_seed(rng: np.random.RandomState) -> int:
+    """The fit's seed for torch, drawn from its random stream."""
+    return int(rng.randint(np.iinfo(np.int32).max))
+
+
+def release_unless_drawing(est, seeded: contextlib.ExitStack) -> None:
+    """Give torch's generator (and its lock) back unless training draws (dropout, a module)."""
+    if est.module is None and est.dropout == 0:
+        seeded.close()

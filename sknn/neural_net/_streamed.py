@@ -31,6 +31,7 @@ The result is the same kind of fitted estimator as an in-memory fit.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections import Counter
 
@@ -56,6 +57,7 @@ from sknn.training import TrainingData
 from sknn.training.data import CPU_EVAL_CHUNK
 from sknn.training.data_parallel import RankStream
 from sknn.training.device import resolve_device
+from sknn.training.generator import seeded_torch
 from sknn.training.streams import ChunkStream
 
 MAX_VALIDATION_ROWS = 100_000
@@ -319,7 +321,9 @@ def _train_on_stream(
 
     sample = summary.sample
     X_build = encoder._transform(sample.iloc[:, :n_x].set_axis(X.columns, axis=1), owner=est)
-    with _plan.seeded_torch(est._rng, device) as torch_seed:
+    with contextlib.ExitStack() as seeded:  # torch seeded for the network (and dropout)
+        torch_seed = _plan.torch_seed(est._rng)
+        seeded.enter_context(seeded_torch(torch_seed, device))
         if reuse:
             _plan.continued_network(est, path, device)
         else:
@@ -328,6 +332,7 @@ def _train_on_stream(
             est._n_build_features = X_build.shape[1]
             probe = torch.as_tensor(X_build[:2], device=device)
             _plan.new_network(est, path, X_build, summary.weights, probe, device)
+        _plan.release_unless_drawing(est, seeded)
         valid = gathered(pick.rows) if use_valid else None
         if est.data_parallel == "dask":  # each worker streams its own partitions
             head = gathered(sample.iloc[:CPU_EVAL_CHUNK])

@@ -7,7 +7,8 @@ optimizer steps), ``schedules.py``, ``early_stopping.py``, ``divergence.py``,
 deviances and pinball losses, the ensemble contract), ``streams.py``
 (training data larger than memory), ``metrics.py``, ``calibration.py``
 (temperature scaling), ``device.py``, ``threads.py`` and ``thread_tuner.py``
-(torch's thread count, measured while training). It knows
+(torch's thread count, measured while training), ``generator.py`` (torch's
+global generator, seeded by one block at a time). It knows
 tensors and modules, nothing of DataFrames or scikit-learn
 (``tests/test_structure.py`` checks it), and imports nothing else of sknn.
 Imported by: both estimator families, :mod:`sknn.sklearn_glue`,
