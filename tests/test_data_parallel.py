@@ -438,3 +438,20 @@ def test_ranks_holding_unequal_rows_step_together_and_end_each_epoch_together(cl
     for name, value in first["weights"].items():
         np.testing.assert_array_equal(second["weights"][name], value)
     assert first["loss"] == second["loss"] and len(first["loss"]) == 3
+
+
+def test_a_frame_persisted_on_the_cluster_fits_as_it_would_unpersisted(client):
+    # the stream computed each partition with dask's synchronous scheduler, which cannot
+    # read what .persist() keeps on the cluster: dask's raw "Missing dependency" ValueError
+    import dask.dataframe as dd
+
+    from sknn import NeuralNetClassifier
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=600), "b": rng.normal(size=600)})
+    label = pd.Series(np.where(frame["a"] + frame["b"] > 0, "yes", "no"), name="label")
+    lazy_X, lazy_y = dd.from_pandas(frame, npartitions=3), dd.from_pandas(label, npartitions=3)
+    params = {"max_iter": 3, "random_state": 0, "early_stopping": True}
+    kept = NeuralNetClassifier(**params).fit(lazy_X.persist(), lazy_y.persist())
+    plain = NeuralNetClassifier(**params).fit(lazy_X, lazy_y)
+    np.testing.assert_array_equal(kept.predict_proba(frame), plain.predict_proba(frame))

@@ -315,6 +315,11 @@ def partition_loader(*collections) -> tuple[Callable[[int], tuple], int]:
     rows = aligned_partitions(*collections)
 
     def load(i: int) -> tuple:
-        return dask.compute(rows[i], scheduler="sync")[0]
+        try:
+            return dask.compute(rows[i], scheduler="sync")[0]
+        except ValueError as error:  # persisted on a cluster: only its scheduler has the data
+            if "Missing dependency" not in str(error):
+                raise
+            return dask.compute(rows[i])[0]
 
     return load, len(rows)
