@@ -455,3 +455,31 @@ def test_a_frame_persisted_on_the_cluster_fits_as_it_would_unpersisted(client):
     kept = NeuralNetClassifier(**params).fit(lazy_X.persist(), lazy_y.persist())
     plain = NeuralNetClassifier(**params).fit(lazy_X, lazy_y)
     np.testing.assert_array_equal(kept.predict_proba(frame), plain.predict_proba(frame))
+
+
+def test_losing_rank_0s_worker_fails_the_fit_instead_of_hanging():
+    # rank 0's task is bound to its worker: a worker restarted under a new address left
+    # it waiting for ever, and fit never returned
+    import os
+    import threading
+    import time
+
+    from sknn import NeuralNetRegressor
+
+    rows = np.random.default_rng(1).normal(size=(20_000, 6)).astype(np.float32)
+    target = np.sin(rows[:, 0]) + rows[:, 1]
+    with two_workers() as own:
+        first = sorted(own.scheduler_info()["workers"])[0]
+
+        def kill_the_first_worker():
+            time.sleep(8)  # training is under way: 1,000 epochs would take minutes
+            with contextlib.suppress(Exception):
+                own.run(os._exit, 1, workers=[first])
+
+        threading.Thread(target=kill_the_first_worker, daemon=True).start()
+        est = NeuralNetRegressor(
+            data_parallel="dask", max_iter=1000, n_iter_no_change=1000, random_state=0
+        )
+        with pytest.raises(RuntimeError, match="rank 0's worker .* left the cluster"):
+            est.fit(rows, target)
+    assert not hasattr(est, "module_")  # nothing half-trained kept

@@ -95,6 +95,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+_WATCH_SECONDS = 2.0  # how often the client checks that rank 0's worker is still there
+
+
 class RankFailed(RuntimeError):
     """A rank other than 0 failed after joining the group: rank 0 ends the fit as for a
     lost rank (its next gradient sum fails), keeping what was trained."""
@@ -143,6 +146,29 @@ def _refuse(est) -> None:
         )
 
 
+def _await_rank_0(client, futures: list, worker: str) -> None:
+    """Wait for rank 0's task: raise a failure of another rank that never joined the group
+    (rank 0 would wait for it in vain), and a ``RuntimeError`` when rank 0's worker leaves
+    the cluster (its task, bound to that worker, would wait for it for ever)."""
+    from distributed import wait
+    from distributed.scheduler import KilledWorker
+
+    others = set(futures[1:])
+    while futures[0].status == "pending":
+        try:
+            wait([futures[0], *others], timeout=_WATCH_SECONDS, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            if worker not in client.scheduler_info()["workers"]:
+                raise RuntimeError(
+                    f"rank 0's worker {worker} left the cluster while it trained"
+                ) from None
+        for done in [f for f in others if f.status != "pending"]:
+            others.discard(done)
+            failure = done.exception() if done.status == "error" else None
+            if failure is not None and not isinstance(failure, (RankFailed, KilledWorker)):
+                raise failure
+
+
 def train_on_dask(est, train, valid, seed: int, incremental: bool) -> None:
     """Train ``est`` (network and optimizer built) on the Dask client's workers.
 
@@ -157,8 +183,7 @@ def train_on_dask(est, train, valid, seed: int, incremental: bool) -> None:
     """
     _refuse(est)
     client, workers = dask_workers(est)  # a clear ImportError without distributed
-    from distributed import as_completed, wait
-    from distributed.scheduler import KilledWorker
+    from distributed import wait
 
     est.device_ = torch.device("cpu")  # where the shipped network lives
     # rank 0 listens on its worker's host, which every worker already reaches
@@ -174,13 +199,7 @@ def train_on_dask(est, train, valid, seed: int, incremental: bool) -> None:
         for rank, worker in enumerate(workers)
     ]  # fmt: skip
     try:
-        for done in as_completed(futures):
-            if done is futures[0]:
-                break
-            failure = done.exception() if done.status == "error" else None
-            if failure is not None and not isinstance(failure, (RankFailed, KilledWorker)):
-                # a rank that never joined the group: rank 0 would wait for it in vain
-                raise failure
+        _await_rank_0(client, futures, workers[0])
         fitted, caught, lost = futures[0].result()
         if lost:  # let the lost rank's own error reach the client, to say why
             with contextlib.suppress(TimeoutError):
