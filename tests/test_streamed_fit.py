@@ -177,6 +177,12 @@ def test_what_a_streamed_fit_cannot_do_is_refused_by_name():
     elsewhere = _lazy(LABEL.set_axis(LABEL.index + N))  # an index X's rows do not have
     with pytest.raises(ValueError, match="matched to X by index"):  # was only "missing labels"
         NeuralNetClassifier(**FAST).fit(X, elsewhere)
+    # dask's raw AssertionError ("Mismatched divisions"), and weights blamed for their values
+    with pytest.raises(ValueError, match="divisions of X but not of y"):
+        NeuralNetRegressor(**FAST).fit(X.clear_divisions(), y)
+    shifted = _lazy(pd.Series(np.ones(N), index=np.arange(N) + 500))
+    with pytest.raises(ValueError, match="its index does not match X's"):
+        NeuralNetRegressor(**FAST).fit(X, y, sample_weight=shifted)
     from torch import nn
 
     with pytest.raises(ValueError, match="module"):

@@ -181,6 +181,12 @@ def fit_streamed(est, X, y, sample_weight, reuse: bool, incremental: bool, class
 
     def extra(i: int, frame: pd.DataFrame) -> dict:
         y2, weight = frame[y_columns].to_numpy(), frame[_W].to_numpy()
+        if np.isnan(weight).any():  # a Dask Series joined by index: rows of X without one
+            raise ValueError(
+                "sample_weight is missing for some rows of X: it holds NaN, or its index does "
+                "not match X's (Dask lines them up by index). Take it from the same Dask "
+                "DataFrame as X, e.g. ddf['weight']."
+            )
         if not np.all(np.isfinite(weight) & (weight >= 0)):
             raise ValueError("sample_weight must be finite and 0 or more in every partition.")
         _check_partition_targets(est, y2, weight)

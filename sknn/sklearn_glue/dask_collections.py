@@ -139,6 +139,13 @@ def aligned_partitions(X, *others) -> list:
                 f"({', '.join(str(len(p)) for p in parts)}); chunk their rows alike."
             )
         return list(zip(*parts, strict=True))
+    if any(o.known_divisions != X.known_divisions for o in others):
+        raise ValueError(
+            "Dask knows the divisions of X but not of y (or sample_weight), or the other way "
+            "round, so it cannot line their rows up. Take y from the same Dask DataFrame as "
+            "X (ddf['y']), or clear both's divisions (X.clear_divisions(), "
+            "y.clear_divisions())."
+        )
     columns, shapes = {}, []
     for k, other in enumerate(others):
         if other.ndim == 1:
