@@ -148,14 +148,16 @@ data_parallel : {"dask"} or None, default=None
     share of every batch and the gradients are summed over the workers
     (``torch.distributed``, gloo), on their CPUs. ``batch_size`` and the
     learning rate are the global batch's, the row order is the one a single
-    process draws, and the fitted model is an ordinary one, equal to a
+    process draws, and the fitted model is an ordinary one: on rows in
+    memory and without dropout (each rank draws its own masks), equal to a
     single-process fit of one held-out split up to float rounding (it does
     not cross-fit; see ``early_stopping``). The encoding and the validation
     split are computed here; each worker receives the encoded rows. A Dask
     DataFrame is not gathered: the one pass over its partitions fits the
     encoder and picks the validation rows, then each worker streams its own
     partitions (``rank, rank + k, ...`` of ``k`` workers), each step taking its
-    share of the batch from its rows. Each worker runs in a process of its
+    share of the batch from its rows (another order than one process's: a
+    model as good, not the same). Each worker runs in a process of its
     own (``processes=True``); progress bars print in the workers' logs. The
     workers must be able to open TCP connections to the first worker.""",
     "callbacks": """\
