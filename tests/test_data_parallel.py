@@ -483,3 +483,17 @@ def test_losing_rank_0s_worker_fails_the_fit_instead_of_hanging():
         with pytest.raises(RuntimeError, match="rank 0's worker .* left the cluster"):
             est.fit(rows, target)
     assert not hasattr(est, "module_")  # nothing half-trained kept
+
+
+def test_a_data_parallel_fit_in_a_searchs_worker_process_says_why_it_has_no_client():
+    # the parent's client is not visible in joblib's worker processes: the message said
+    # "there is none: start one first", though one was running
+    from sklearn.model_selection import cross_val_score
+
+    from sknn import NeuralNetClassifier
+
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    est = NeuralNetClassifier(data_parallel="dask", max_iter=1)
+    with pytest.raises(ValueError, match="worker process of a parallel job"):
+        cross_val_score(est, X, y, cv=2, n_jobs=2, error_score="raise")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import multiprocessing
 import os
 import socket
 import warnings
@@ -49,6 +50,13 @@ def dask_workers(est) -> tuple[Any, list[str]]:
     try:
         client = get_client()
     except ValueError as error:
+        if multiprocessing.parent_process() is not None:  # a joblib (loky) worker process
+            raise ValueError(
+                f'{name}(data_parallel="dask") runs in a worker process of a parallel job '
+                "(a search or cross-validation with n_jobs), which cannot reach the Dask "
+                "client of the process that started it. Fit data-parallel outside the "
+                "search, or search with data_parallel=None."
+            ) from error
         raise ValueError(
             f'{name}(data_parallel="dask") trains on the workers of a running Dask client, '
             "and there is none: start one first, e.g. Client(LocalCluster(n_workers=2, "
