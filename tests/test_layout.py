@@ -51,6 +51,7 @@ PUBLIC = {
         "ProgressBar",
         "Trainer",
         "TrainingData",
+        "TrainingInterrupted",
         "recommended_threads",
         "resolve_device",
         "torch_threads",

@@ -166,15 +166,20 @@ def input_layout(X: Inputs) -> dict[str, tuple[tuple[int, ...], str]]:
 
 
 def conform(X: Inputs, layout: dict | None, name: str) -> Inputs:
-    """``X`` checked against the fit's :func:`input_layout`: the same inputs, sample shapes
-    and kinds; integers for a module fitted on floats are read as floats.
+    """``X`` checked against the fit's :func:`input_layout`: the same inputs and, for rows
+    of features (2-D), scikit-learn's checks; other arrays are the module's to judge.
+
+    A 2-D float input keeps its number of features; integers for it are read
+    as floats; a 2-D integer input (token ids, of any length) takes no floats.
+    Images, sequences and other arrays of several axes may change their sizes
+    (a backbone takes images of any size) and are checked by the module.
 
     Raises
     ------
     ValueError
-        For other inputs or sample shapes than at fit, naming both.
+        For other inputs than at fit, or another number of features.
     TypeError
-        For floats given to a module fitted on integers (token ids).
+        For floats given to a module fitted on integer rows (token ids).
     """
     if layout is None:  # fitted by a version that kept no layout
         return X
@@ -187,22 +192,24 @@ def conform(X: Inputs, layout: dict | None, name: str) -> Inputs:
     for key, array in arrays.items():
         shape, kind = layout[key]
         what = f"X[{key!r}]" if isinstance(X, dict) else "X"
-        if tuple(array.shape[1:]) != shape:
-            if len(shape) == 1 and array.ndim == 2:
+        if len(shape) == 1:  # rows of features, as scikit-learn counts them
+            if array.ndim != 2:
+                raise ValueError(
+                    f"{what} has {array.ndim} dimension(s), but {name} was fitted on rows of "
+                    f"{shape[0]} features (2-D); reshape it, e.g. {what}.reshape(1, -1) "
+                    "for a single row."
+                )
+            if kind == "float" and array.shape[1] != shape[0]:
                 raise ValueError(
                     f"{what} has {array.shape[1]} features, but {name} is expecting "
                     f"{shape[0]} features as input."
                 )
-            raise ValueError(
-                f"{what} has samples of shape {tuple(array.shape[1:])}, but {name} was "
-                f"fitted on samples of shape {shape}."
-            )
-        if kind == "float" and array.dtype.kind != "f":
-            array = array.astype(np.float32)
-        elif kind == "int" and array.dtype.kind == "f":
-            raise TypeError(
-                f"{what} holds floats, but {name} was fitted on integers (passed to the "
-                f"module as int64, e.g. token ids); pass {what}.astype(np.int64)."
-            )
+            if kind == "float" and array.dtype.kind != "f":
+                array = array.astype(np.float32)
+            elif kind == "int" and array.dtype.kind == "f":
+                raise TypeError(
+                    f"{what} holds floats, but {name} was fitted on integers (passed to the "
+                    f"module as int64, e.g. token ids); pass {what}.astype(np.int64)."
+                )
         conformed[key] = array
     return conformed if isinstance(X, dict) else conformed[_ONE]
