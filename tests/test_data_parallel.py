@@ -455,6 +455,10 @@ def test_a_frame_persisted_on_the_cluster_fits_as_it_would_unpersisted(client):
     kept = NeuralNetClassifier(**params).fit(lazy_X.persist(), lazy_y.persist())
     plain = NeuralNetClassifier(**params).fit(lazy_X, lazy_y)
     np.testing.assert_array_equal(kept.predict_proba(frame), plain.predict_proba(frame))
+    # a data-parallel fit's ranks read partitions on their workers: refused by name before
+    # the pass (dask's raw "Missing dependency" came from inside a rank)
+    with pytest.raises(ValueError, match="persisted on the cluster"):
+        NeuralNetClassifier(data_parallel="dask", **params).fit(lazy_X.persist(), lazy_y)
 
 
 def test_losing_rank_0s_worker_fails_the_fit_instead_of_hanging():

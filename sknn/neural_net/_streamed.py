@@ -48,6 +48,7 @@ from sknn.neural_net._regression_losses import check_loss_params, check_targets,
 from sknn.neural_net._targets import class_codes
 from sknn.preprocessing._streamed import candidate_columns, fit_encoder_on_stream, stream_summary
 from sknn.sklearn_glue.dask_collections import (
+    is_persisted,
     partition_loader,
     require_dask,
     require_dask_frame,
@@ -92,6 +93,13 @@ def _refuse(est, X, y, sample_weight) -> None:
         )
     require_dask("y", y)
     require_dask("sample_weight", sample_weight)
+    if est.data_parallel == "dask" and any(is_persisted(c) for c in (X, y, sample_weight)):
+        raise ValueError(
+            'A data-parallel fit (data_parallel="dask") streams each rank\'s partitions on '
+            "its worker, which cannot read a collection persisted on the cluster "
+            "(.persist()). Pass it unpersisted (e.g. straight from dd.read_parquet), or fit "
+            "it with data_parallel=None."
+        )
 
 
 def _targets_beside(n_targets: int):

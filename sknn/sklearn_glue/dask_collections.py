@@ -315,6 +315,17 @@ def fold_partitions(summarize: Callable[..., Any], fold: Callable[[Any, Any], An
     return accumulated, len(rows)
 
 
+def is_persisted(collection) -> bool:
+    """Whether a Dask collection holds data persisted on a cluster (futures in its graph)."""
+    if collection is None or not is_dask(collection):
+        return False
+    try:
+        from distributed import Future
+    except ImportError:  # no cluster, nothing persisted on one
+        return False
+    return any(isinstance(task, Future) for task in dict(collection.dask).values())
+
+
 def partition_loader(*collections) -> tuple[Callable[[int], tuple], int]:
     """``load(i)``: partition ``i`` of the aligned collections, computed; and their count."""
     import dask
