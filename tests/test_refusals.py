@@ -236,3 +236,20 @@ def test_an_id_like_column_is_named_at_any_table_size(X, column):
 )
 def test_ordinary_categorical_columns_are_not_called_identifiers(X):
     assert _id_warnings(X) == []
+
+
+def test_dates_for_a_regressors_targets_records_for_x_and_bool_widths_are_refused():
+    # dates and durations trained as nanoseconds, silently; a list of dicts got
+    # "Expected 2D array"; hidden_layer_sizes=True built a layer of one unit
+    X, labels = RNG.normal(size=(40, 2)), np.arange(40) % 2
+    for y in (pd.Series(pd.date_range("2020", periods=40)), pd.to_timedelta(np.arange(40), "D")):
+        with pytest.raises(ValueError, match="dates or durations.*pd.Timedelta"):
+            NeuralNetRegressor(max_iter=1).fit(X, y)
+    records = [{"a": a, "b": b} for a, b in X.tolist()]
+    with pytest.raises(TypeError, match=r"list of records.*pd.DataFrame\(X\)"):
+        NeuralNetClassifier(max_iter=1).fit(records, labels)
+    with pytest.raises(TypeError, match="list of records"):
+        TabularEncoder().fit(records)
+    for widths in (True, [True], (8, False)):
+        with pytest.raises(ValueError, match="hidden_layer_sizes must be a positive int"):
+            NeuralNetClassifier(hidden_layer_sizes=widths, max_iter=1).fit(X, labels)

@@ -35,8 +35,8 @@ def checked_hidden_layer_sizes(est) -> tuple[int, ...] | None:
     sizes = est.hidden_layer_sizes
     if isinstance(sizes, str) and sizes == "auto":
         return None
-    sizes = (sizes,) if isinstance(sizes, Integral) else tuple(sizes)
-    if not all(isinstance(s, Integral) and int(s) > 0 for s in sizes):
+    sizes = (sizes,) if isinstance(sizes, Integral | bool) else tuple(sizes)
+    if not all(isinstance(s, Integral) and not isinstance(s, bool) and int(s) > 0 for s in sizes):
         raise ValueError(
             "hidden_layer_sizes must be a positive int or a sequence of positive "
             f"ints, got {est.hidden_layer_sizes!r}."

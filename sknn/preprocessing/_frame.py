@@ -38,7 +38,13 @@ def _zoned(utc: np.ndarray, zone: str) -> pd.Series:
 
 
 def refuse_lazy(X) -> None:
-    """A TypeError for a lazy frame other than Dask's (which streams): collect it first."""
+    """A TypeError for a lazy frame other than Dask's (which streams): collect it first;
+    and for a list of records (dicts), which is a table by another name."""
+    if isinstance(X, list | tuple) and X and all(isinstance(row, dict) for row in X[:1]):
+        raise TypeError(
+            "X is a list of records (dicts); make it a table first: pd.DataFrame(X), whose "
+            "columns are the records' keys."
+        )
     try:
         import narwhals as nw
     except ImportError:  # pragma: no cover - scikit-learn >= 1.9 depends on narwhals

@@ -12,11 +12,16 @@ and say what is wrong, in which rows, and how to fix it.
 
 from __future__ import annotations
 
+import datetime
+
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
 _SHOWN = 5  # rows named in a message
+
+
+_TEMPORAL = (datetime.date, datetime.time, datetime.timedelta, np.datetime64, np.timedelta64)
 
 
 def _values(y) -> np.ndarray | None:
@@ -133,6 +138,15 @@ def check_numeric_targets(y, estimator_name: str) -> None:
     if values is None:
         return
     _refuse_missing(values, "y", "target", _drop_rows("fill them (e.g. with the mean of y)"))
+    temporal = values.dtype.kind in "mM" or (
+        values.dtype.kind == "O" and any(isinstance(v, _TEMPORAL) for v in values.ravel()[:1])
+    )
+    if temporal:  # read as nanoseconds they trained silently, answering in nanoseconds
+        raise ValueError(
+            f"{estimator_name} needs numeric targets, but y holds dates or durations. "
+            "Convert them to numbers in the unit you mean first, e.g. "
+            "(y - y.min()) / pd.Timedelta('1D') for days."
+        )
     if values.dtype.kind in "US":
         example = values.ravel()[0]
     elif values.dtype.kind == "O":
