@@ -252,7 +252,10 @@ def test_a_lost_rank_ends_training_as_ctrl_c_does():
     assert all(torch.isfinite(p).all() for p in net.parameters())
 
 
-def test_a_worker_lost_mid_fit_leaves_a_usable_model_and_says_so():
+@contextlib.contextmanager
+def losing_a_worker(rank: int):
+    """Two workers, the one of ``rank`` (sorted addresses: the fit's ranks) killed 8 s in;
+    yields the rows and targets to fit and an estimator of 1,000 epochs (minutes)."""
     import os
     import threading
     import time
@@ -262,19 +265,23 @@ def test_a_worker_lost_mid_fit_leaves_a_usable_model_and_says_so():
     rows = np.random.default_rng(1).normal(size=(20_000, 6)).astype(np.float32)
     target = np.sin(rows[:, 0]) + rows[:, 1]
     with two_workers() as own:
-        second = sorted(own.scheduler_info()["workers"])[1]
+        gone = sorted(own.scheduler_info()["workers"])[rank]
 
-        def kill_the_second_worker():
-            time.sleep(8)  # training is under way: 1,000 epochs would take minutes
+        def kill():
+            time.sleep(8)  # training is under way
             with contextlib.suppress(Exception):
-                own.run(os._exit, 1, workers=[second])
+                own.run(os._exit, 1, workers=[gone])
 
-        threading.Thread(target=kill_the_second_worker, daemon=True).start()
+        threading.Thread(target=kill, daemon=True).start()
         est = NeuralNetRegressor(
             data_parallel="dask", max_iter=1000, n_iter_no_change=1000, random_state=0
         )
-        with pytest.warns(RuntimeWarning, match="lost"):
-            est.fit(rows, target)
+        yield rows, target, est
+
+
+def test_a_worker_lost_mid_fit_leaves_a_usable_model_and_says_so():
+    with losing_a_worker(1) as (rows, target, est), pytest.warns(RuntimeWarning, match="lost"):
+        est.fit(rows, target)
     assert 1 <= est.n_iter_ < 1000 and est.best_epoch_ is not None
     assert est.score(rows, target) > 0.5  # the best epoch before the loss, restored
 
@@ -464,26 +471,7 @@ def test_a_frame_persisted_on_the_cluster_fits_as_it_would_unpersisted(client):
 def test_losing_rank_0s_worker_fails_the_fit_instead_of_hanging():
     # rank 0's task is bound to its worker: a worker restarted under a new address left
     # it waiting for ever, and fit never returned
-    import os
-    import threading
-    import time
-
-    from sknn import NeuralNetRegressor
-
-    rows = np.random.default_rng(1).normal(size=(20_000, 6)).astype(np.float32)
-    target = np.sin(rows[:, 0]) + rows[:, 1]
-    with two_workers() as own:
-        first = sorted(own.scheduler_info()["workers"])[0]
-
-        def kill_the_first_worker():
-            time.sleep(8)  # training is under way: 1,000 epochs would take minutes
-            with contextlib.suppress(Exception):
-                own.run(os._exit, 1, workers=[first])
-
-        threading.Thread(target=kill_the_first_worker, daemon=True).start()
-        est = NeuralNetRegressor(
-            data_parallel="dask", max_iter=1000, n_iter_no_change=1000, random_state=0
-        )
+    with losing_a_worker(0) as (rows, target, est):
         with pytest.raises(RuntimeError, match="rank 0's worker .* left the cluster"):
             est.fit(rows, target)
     assert not hasattr(est, "module_")  # nothing half-trained kept
