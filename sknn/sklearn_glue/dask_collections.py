@@ -327,17 +327,17 @@ def is_persisted(collection) -> bool:
 
 
 def partition_loader(*collections) -> tuple[Callable[[int], tuple], int]:
-    """``load(i)``: partition ``i`` of the aligned collections, computed; and their count."""
+    """``load(i)``: partition ``i`` of the aligned collections, computed; and their count.
+
+    In this thread with dask's synchronous scheduler, unless a collection is
+    persisted on a cluster, whose scheduler alone has its data.
+    """
     import dask
 
     rows = aligned_partitions(*collections)
+    scheduler = None if any(is_persisted(c) for c in collections) else "sync"
 
     def load(i: int) -> tuple:
-        try:
-            return dask.compute(rows[i], scheduler="sync")[0]
-        except ValueError as error:  # persisted on a cluster: only its scheduler has the data
-            if "Missing dependency" not in str(error):
-                raise
-            return dask.compute(rows[i])[0]
+        return dask.compute(rows[i], scheduler=scheduler)[0]
 
     return load, len(rows)

@@ -138,10 +138,9 @@ def check_numeric_targets(y, estimator_name: str) -> None:
     if values is None:
         return
     _refuse_missing(values, "y", "target", _drop_rows("fill them (e.g. with the mean of y)"))
-    temporal = values.dtype.kind in "mM" or (
-        values.dtype.kind == "O" and any(isinstance(v, _TEMPORAL) for v in values.ravel()[:1])
-    )
-    if temporal:  # read as nanoseconds they trained silently, answering in nanoseconds
+    # read as nanoseconds they trained silently, answering in nanoseconds
+    temporal = values.dtype.kind == "O" and isinstance(values.flat[0], _TEMPORAL)
+    if values.dtype.kind in "mM" or temporal:
         raise ValueError(
             f"{estimator_name} needs numeric targets, but y holds dates or durations. "
             "Convert them to numbers in the unit you mean first, e.g. "

@@ -213,7 +213,7 @@ class Trainer:
             return
         if not stopper.restore(self.module):
             return
-        loss = self.evaluate(train.head(CPU_EVAL_CHUNK), score=False)[0]
+        loss = self._loss_on_first_rows(train)
         if self.guard.check({"train_loss": loss}) is not None:
             self.divergence = (
                 f"{why}; the weights of epoch {stopper.best_epoch} had diverged "
@@ -221,8 +221,8 @@ class Trainer:
             )
             stopper.forget()
 
-    def _loss_before_training(self, train: TrainingData) -> float:
-        """The loss on the first rows of ``train`` before any step: the explosion baseline."""
+    def _loss_on_first_rows(self, train: TrainingData) -> float:
+        """The loss on the first rows of ``train``: before any step, the explosion baseline."""
         return self.evaluate(train.head(CPU_EVAL_CHUNK), score=False)[0]
 
     def evaluate(self, data: TrainingData, score: bool = True) -> tuple[float, float | None]:
@@ -240,7 +240,7 @@ class Trainer:
             self.schedule.start(self.optimizer)
         first_epoch = len(history) + 1
         if self.stop_on_divergence:
-            self.guard.begin(self._loss_before_training(train))
+            self.guard.begin(self._loss_on_first_rows(train))
         for cb in self.callbacks:
             cb.on_train_begin({"max_epochs": self.max_epochs, "n_samples": len(train)})
         self.module.train()
