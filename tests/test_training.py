@@ -235,6 +235,30 @@ def test_verbose_two_prints_one_line_per_epoch(binary_data, capsys):
     assert epochs == list(range(1, clf.n_iter_ + 1))
 
 
+def test_partial_fit_prints_its_epochs_line_with_verbose(binary_data, capsys):
+    """One epoch a call: its line, as scikit-learn's MLP prints one per partial_fit."""
+    X, y = binary_data
+    clf = small_clf(max_iter=2, early_stopping=False, verbose=1).fit(X, y)
+    capsys.readouterr()
+    clf.partial_fit(X, y)
+    clf.partial_fit(X, y)
+    captured = capsys.readouterr()
+    assert re.findall(r"epoch (\d+): train_loss=", captured.err) == ["3", "4"]
+    assert "it/s" not in captured.err and "epoch/s" not in captured.err  # no bar
+
+
+def test_validation_scores_survive_a_partial_fit_without_validation(binary_data):
+    """scikit-learn's MLP keeps them; they were set to None, losing the fit's scores."""
+    X, y = binary_data
+    clf = small_clf(max_iter=3, early_stopping=True).fit(X, y)
+    scores, best = list(clf.validation_scores_), clf.best_validation_score_
+    clf.set_params(early_stopping=False).partial_fit(X, y)
+    assert clf.validation_scores_ == scores and clf.best_validation_score_ == best
+    assert clf.n_iter_ == len(clf.history_) == 4
+    fresh = small_clf(max_iter=3, early_stopping=False).fit(X, y)
+    assert fresh.validation_scores_ is None and fresh.best_validation_score_ is None
+
+
 # --------------------------------------------------------------------- seeds
 def test_same_random_state_gives_identical_models(large_binary_data):
     X, y = large_binary_data

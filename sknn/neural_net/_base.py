@@ -364,6 +364,13 @@ class BaseNeuralNet(
             self.validation_scores_ = self.history_.column("valid_score")
             best = [r for r in self.history_ if r["epoch"] == stopper.best_epoch]
             self.best_validation_score_ = best[0]["valid_score"] if best else None
+        elif any(r.get("valid_score") is not None for r in self.history_):
+            # a warm start or partial_fit without validation keeps the scores measured
+            # before, as scikit-learn's MLP does
+            self.validation_scores_ = [
+                r["valid_score"] for r in self.history_ if r.get("valid_score") is not None
+            ]
+            self.best_validation_score_ = getattr(self, "best_validation_score_", None)
         else:
             self.validation_scores_ = None
             self.best_validation_score_ = None

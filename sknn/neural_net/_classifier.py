@@ -103,7 +103,8 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         built-in network (``k`` ensemble members).
     %(fitted)s
     validation_scores_ : list of float or None
-        Validation accuracy per epoch, when early stopping is active.
+        Validation accuracy per epoch validated (a later ``partial_fit`` or
+        warm start without validation keeps them), else None.
     best_validation_score_ : float or None
         Validation accuracy of the restored epoch.
     temperature_ : float

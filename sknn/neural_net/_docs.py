@@ -173,7 +173,8 @@ random_state : int, RandomState instance or None, default=None
     run in float32 (twice as fast), about 1e-7 apart from those.""",
     "verbose": """\
 verbose : int, default=0
-    0 prints nothing, 1 shows a progress bar, 2 also prints every epoch.""",
+    0 prints nothing, 1 shows a progress bar, 2 also prints every epoch.
+    ``partial_fit`` prints its epoch's line at 1 and 2.""",
     "warm_start": """\
 warm_start : bool, default=False
     Continue from the previous fit's weights and optimizer state. When what

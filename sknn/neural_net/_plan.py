@@ -384,8 +384,10 @@ def check_callbacks(est) -> None:
 
 def callbacks(est, incremental: bool) -> list[Callback]:
     hooks: list[Callback] = list(est.callbacks or [])
-    if est.verbose and not incremental:
-        hooks.insert(0, ProgressBar(print_epochs=est.verbose >= 2))
+    if est.verbose:  # partial_fit's one epoch a call: its line, as scikit-learn's MLP prints
+        hooks.insert(
+            0, ProgressBar(print_epochs=est.verbose >= 2 or incremental, bar=not incremental)
+        )
     return hooks
 
 

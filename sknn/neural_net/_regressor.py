@@ -66,7 +66,8 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
     %(fitted)s
     validation_scores_ : list of float or None
         Validation R^2 per epoch (with a list of quantiles, :meth:`score`'s
-        D^2 pinball), when early stopping is active.
+        D^2 pinball) per epoch validated (a later ``partial_fit`` or warm
+        start without validation keeps them), else None.
     best_validation_score_ : float or None
         That score of the restored epoch.
     n_outputs_ : int

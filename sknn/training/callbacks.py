@@ -56,13 +56,19 @@ class ProgressBar(Callback):
     ----------
     print_epochs : bool
         Also print one line per epoch (``verbose >= 2``).
+    bar : bool, default=True
+        Show the bar; without it only the epoch lines are printed (what
+        ``partial_fit`` shows: one epoch a call, where a bar would say nothing).
     """
 
-    def __init__(self, print_epochs: bool = False):
+    def __init__(self, print_epochs: bool = False, bar: bool = True):
         self.print_epochs = print_epochs
+        self.bar = bar
         self._bar = None
 
     def on_train_begin(self, info: dict[str, Any]) -> None:
+        if not self.bar:
+            return
         from tqdm.auto import tqdm
 
         self._bar = tqdm(total=info["max_epochs"], unit="epoch", file=sys.stderr, leave=True)
@@ -81,7 +87,7 @@ class ProgressBar(Callback):
             line = f"epoch {record['epoch']}: {text}, {record['seconds']:.2f}s"
             if self._bar is not None:
                 self._bar.write(line, file=sys.stderr)
-            else:  # pragma: no cover
+            else:
                 print(line, file=sys.stderr)
 
     def on_train_end(self, info: dict[str, Any]) -> None:
