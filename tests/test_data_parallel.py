@@ -462,10 +462,13 @@ def test_a_frame_persisted_on_the_cluster_fits_as_it_would_unpersisted(client):
     kept = NeuralNetClassifier(**params).fit(lazy_X.persist(), lazy_y.persist())
     plain = NeuralNetClassifier(**params).fit(lazy_X, lazy_y)
     np.testing.assert_array_equal(kept.predict_proba(frame), plain.predict_proba(frame))
-    # a data-parallel fit's ranks read partitions on their workers: refused by name before
-    # the pass (dask's raw "Missing dependency" came from inside a rank)
-    with pytest.raises(ValueError, match="persisted on the cluster"):
-        NeuralNetClassifier(data_parallel="dask", **params).fit(lazy_X.persist(), lazy_y)
+    # a data-parallel fit's ranks computed their partitions on their workers, which cannot
+    # read them (dask's raw "Missing dependency" from inside a rank): the ranks receive them
+    spread = NeuralNetClassifier(data_parallel="dask", **params)
+    spread.fit(lazy_X.persist(), lazy_y)
+    spread_plain = NeuralNetClassifier(data_parallel="dask", **params).fit(lazy_X, lazy_y)
+    np.testing.assert_array_equal(spread.predict_proba(frame), spread_plain.predict_proba(frame))
+    assert spread.history_.column("train_loss") == spread_plain.history_.column("train_loss")
 
 
 def test_losing_rank_0s_worker_fails_the_fit_instead_of_hanging():

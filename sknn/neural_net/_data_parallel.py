@@ -12,7 +12,9 @@ so early stopping, the best-epoch restore and the calibration decide alike;
 rank 0's fitted estimator comes back and replaces the client's: an ordinary
 fitted model. A Dask DataFrame is never gathered: ``_streamed.py``'s pass fits
 the encoder and picks the validation rows, then each rank streams its own
-partitions (:class:`~sknn.training.data_parallel.RankStream`).
+partitions (:class:`~sknn.training.data_parallel.RankStream`); partitions of a
+collection persisted on the cluster (``.persist()``) come to each rank with its
+task, from the cluster's memory, as only the scheduler can compute them.
 
 Dask is the engine because sknn already reads and predicts Dask collections,
 and its workers are where an analyst's cluster already runs; Ray Train would
@@ -116,11 +118,15 @@ def _process() -> tuple[str, int]:
     return socket.gethostname(), os.getpid()
 
 
-def _train_rank(est, rank_data, valid, seed, incremental, rank, world, address):
-    """One rank's training; rank 0 returns the fitted estimator and its warnings."""
+def _train_rank(est, rank_data, valid, seed, incremental, rank, world, address, parts=None):
+    """One rank's training; rank 0 returns the fitted estimator and its warnings.
+
+    ``parts``: the rank's partitions of a collection persisted on the cluster, which
+    the scheduler sent with the task (they are not computed on the worker).
+    """
     if est.dropout > 0:  # its dropout masks; other fits seed in blocks of their own
         torch.manual_seed(seed + rank)  # (a lock held across the group's steps could deadlock)
-    shards = rank_data(rank, world)
+    shards = rank_data(rank, world) if parts is None else rank_data(rank, world, parts)
     with warnings.catch_warnings(record=True) as caught, process_group(address, rank, world):
         warnings.simplefilter("always")
         group = est._ranks = RankGroup(shards)
@@ -177,13 +183,18 @@ def _await_rank_0(client, futures: list, worker: str) -> None:
                 raise failure
 
 
-def train_on_dask(est, train, valid, seed: int, incremental: bool) -> None:
+def train_on_dask(
+    est, train, valid, seed: int, incremental: bool, persisted: list | None = None
+) -> None:
     """Train ``est`` (network and optimizer built) on the Dask client's workers.
 
     ``train``: the training rows in memory (every rank takes its share of each
     global batch), or ``rank_data(rank, world)`` building a rank's own rows on
     its worker (a :class:`~sknn.training.data_parallel.RankStream` of its
-    partitions).
+    partitions). ``persisted``: the delayed partitions of a collection persisted
+    on the cluster (only its scheduler can compute them): rank ``r`` of ``k``
+    receives partitions ``r``, ``r + k``, ... with its task, from the cluster's
+    memory, and ``rank_data(rank, world, parts)`` streams them.
 
     Rank 0's result is the fit: a rank lost mid-fit ends it on rank 0 as Ctrl-C
     does (the best epoch so far, or the last step all ranks made, with a
@@ -199,9 +210,12 @@ def train_on_dask(est, train, valid, seed: int, incremental: bool) -> None:
     address = f"{urlsplit(workers[0]).hostname}:{port}"
     rank_data = functools.partial(ShardedData, train) if isinstance(train, TrainingData) else train
     shipped = client.scatter([est, rank_data, valid], broadcast=True)
+    held = None if persisted is None else client.compute(persisted)
+    world = len(workers)
     futures = [
         client.submit(
-            _train_rank, *shipped, seed, incremental, rank, len(workers), address,
+            _train_rank, *shipped, seed, incremental, rank, world, address,
+            None if held is None else held[rank::world],
             workers=[worker], allow_other_workers=False, pure=False, retries=0,
         )
         for rank, worker in enumerate(workers)

@@ -48,8 +48,8 @@ from sknn.neural_net._regression_losses import check_loss_params, check_targets,
 from sknn.neural_net._targets import class_codes
 from sknn.preprocessing._streamed import candidate_columns, fit_encoder_on_stream, stream_summary
 from sknn.sklearn_glue.dask_collections import (
-    is_persisted,
     partition_loader,
+    persisted_rows,
     require_dask,
     require_dask_frame,
 )
@@ -93,13 +93,6 @@ def _refuse(est, X, y, sample_weight) -> None:
         )
     require_dask("y", y)
     require_dask("sample_weight", sample_weight)
-    if est.data_parallel == "dask" and any(is_persisted(c) for c in (X, y, sample_weight)):
-        raise ValueError(
-            'A data-parallel fit (data_parallel="dask") streams each rank\'s partitions on '
-            "its worker, which cannot read a collection persisted on the cluster "
-            "(.persist()). Pass it unpersisted (e.g. straight from dd.read_parquet), or fit "
-            "it with data_parallel=None."
-        )
 
 
 def _targets_beside(n_targets: int):
@@ -320,8 +313,9 @@ def _train_on_stream(
         X, y, *([] if sample_weight is None else [sample_weight])
     )
 
-    def load(i: int) -> TrainingData:
-        parts = loader(i)
+    def load(i: int, parts: tuple | None = None) -> TrainingData:
+        """Partition ``i``, encoded: computed here, or ``parts`` as a rank received it."""
+        parts = loader(i) if parts is None else parts
         X_part = parts[0]
         y2 = targets_of_partition(parts[1], len(X_part), len(y_columns))
         w = np.ones(len(X_part)) if len(parts) < 3 else np.asarray(parts[2], dtype=np.float64)
@@ -351,17 +345,27 @@ def _train_on_stream(
         if est.data_parallel == "dask":  # each worker streams its own partitions
             head = gathered(sample.iloc[:CPU_EVAL_CHUNK])
             ranks = functools.partial(_rank_stream, load, n_partitions, n_train, head)
-            train_on_dask(est, ranks, valid, torch_seed, incremental)
+            held = persisted_rows(X, y, *([] if sample_weight is None else [sample_weight]))
+            train_on_dask(est, ranks, valid, torch_seed, incremental, persisted=held)
             return est
         stream = ChunkStream(load, n_partitions, n_train, BUFFER_PARTITIONS)
         est._train(path, stream, valid, device, torch_seed, incremental, (X, y, sample_weight))
     return est
 
 
-def _rank_stream(load, n_partitions: int, n_train: int, head, rank: int, world: int):
+def _rank_stream(load, n_partitions: int, n_train: int, head, rank: int, world: int, parts=None):
     """Rank ``rank`` of ``world``'s own rows, built on its worker: partitions ``rank``,
-    ``rank + world``, ... streamed as in one process, stepped with the other ranks."""
+    ``rank + world``, ... streamed as in one process, stepped with the other ranks.
+
+    ``parts``: those partitions as the rank received them, for collections persisted on
+    the cluster (which only the cluster's scheduler can compute); else each is computed
+    on the worker when the stream reaches it.
+    """
     mine = list(range(rank, n_partitions, world))
     about = n_train * len(mine) // max(1, n_partitions)  # its rows, for the cache's budget
-    stream = ChunkStream(lambda j: load(mine[j]), len(mine), about, BUFFER_PARTITIONS)
+
+    def fetch(j: int) -> TrainingData:
+        return load(mine[j], None if parts is None else parts[j])
+
+    stream = ChunkStream(fetch, len(mine), about, BUFFER_PARTITIONS)
     return RankStream(stream, n_train, head, rank, world)

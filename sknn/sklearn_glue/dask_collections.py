@@ -326,6 +326,14 @@ def is_persisted(collection) -> bool:
     return any(isinstance(task, Future) for task in dict(collection.dask).values())
 
 
+def persisted_rows(*collections) -> list | None:
+    """The aligned partitions (delayed) of collections of which one is persisted on a
+    cluster, for its scheduler to compute; None when none is."""
+    if not any(is_persisted(c) for c in collections):
+        return None
+    return aligned_partitions(*collections)
+
+
 def partition_loader(*collections) -> tuple[Callable[[int], tuple], int]:
     """``load(i)``: partition ``i`` of the aligned collections, computed; and their count.
 
