@@ -20,7 +20,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from sknn.neural_net import _continue, _cross_fit, _plan, _shape
+from sknn.neural_net import _continue, _cross_fit, _plan, _shape, _untrained
 from sknn.neural_net._data_parallel import train_on_dask
 from sknn.neural_net._inputs import input_path
 from sknn.neural_net._outcome import keep_weights
@@ -293,6 +293,7 @@ class BaseNeuralNet(
             train, valid = _cross_fit.fit_data(
                 self, path, (X, y_enc, sample_weight), (fold, train_idx, valid_idx), device
             )
+            _untrained.count_rows(self, train, reuse)
             if self.data_parallel == "dask":  # the same training, on the cluster's workers
                 train_on_dask(self, train, valid, seed, incremental)
             else:
@@ -340,6 +341,7 @@ class BaseNeuralNet(
             del self._training
         self.n_threads_ = tuner[0].n_threads if tuner else n_threads
         self._finish(trainer, stopper, has_valid=valid is not None)
+        _untrained.settle(self)  # before calibrating: embeddings no row trained, at the mean
         if not incremental:
             self._calibrate(valid)
         sk_callbacks.end_fit(self)

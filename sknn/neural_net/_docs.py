@@ -195,8 +195,10 @@ categorical_features : "from_dtype", array-like of str, int or bool, or None, \
     indices, or a boolean mask (integer-coded categoricals can be named
     here); ``None`` treats every column as numeric. Categories with at most
     8 levels are one-hot encoded, larger ones get learned embeddings; missing
-    and unseen categories have their own codes. See
-    :class:`~sknn.preprocessing.TabularEncoder`.""",
+    and unseen categories have their own codes. A code no training row had
+    (a category unseen at fit, a missing value where the fit had none) is
+    answered as an average category: its embedding is set to the trained
+    ones' mean. See :class:`~sknn.preprocessing.TabularEncoder`.""",
     "frozen": """\
 frozen : list of str, default=None
     Glob patterns of parameter names to freeze (e.g. ``["backbone.*"]``), in a

@@ -383,12 +383,9 @@ def check_callbacks(est) -> None:
 
 
 def callbacks(est, incremental: bool) -> list[Callback]:
-    hooks: list[Callback] = list(est.callbacks or [])
-    if est.verbose:  # partial_fit's one epoch a call: its line, as scikit-learn's MLP prints
-        hooks.insert(
-            0, ProgressBar(print_epochs=est.verbose >= 2 or incremental, bar=not incremental)
-        )
-    return hooks
+    # partial_fit's one epoch a call: its line (no bar), as scikit-learn's MLP prints
+    shown = [ProgressBar(est.verbose >= 2 or incremental, bar=not incremental)]
+    return [*(shown if est.verbose else []), *(est.callbacks or [])]
 
 
 def torch_seed(rng: np.random.RandomState) -> int:

@@ -41,7 +41,7 @@ import torch
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
-from sknn.neural_net import _plan, _shape
+from sknn.neural_net import _plan, _shape, _untrained
 from sknn.neural_net._data_parallel import train_on_dask
 from sknn.neural_net._inputs import input_path, new_encoder
 from sknn.neural_net._regression_losses import check_loss_params, check_targets, robust_huber_delta
@@ -342,6 +342,7 @@ def _train_on_stream(
             _plan.new_network(est, path, X_build, summary.weights, probe, device)
         _plan.release_unless_drawing(est, seeded)
         valid = gathered(pick.rows) if use_valid else None
+        _untrained.count_streamed(est, reuse)
         if est.data_parallel == "dask":  # each worker streams its own partitions
             head = gathered(sample.iloc[:CPU_EVAL_CHUNK])
             ranks = functools.partial(_rank_stream, load, n_partitions, n_train, head)

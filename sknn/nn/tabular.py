@@ -275,3 +275,71 @@ class TabularMLP(nn.Module):
         full = out.new_zeros(n + 1, groups, per_group, out.shape[-1])
         full[slot, every.unsqueeze(1)] = out.unflatten(1, (groups, per_group)).transpose(0, 1)
         return full[:n].flatten(1, 2)
+
+
+def _embedding_tables(module: TabularMLP) -> list[nn.Embedding]:
+    return [emb for emb in module.embeddings if isinstance(emb, nn.Embedding)]
+
+
+def code_counts(
+    module: TabularMLP, x: torch.Tensor, weight: torch.Tensor | None
+) -> list[torch.Tensor]:
+    """How many training rows reach each row of each category embedding, per group.
+
+    Parameters
+    ----------
+    module : TabularMLP
+        The network the rows train.
+    x : tensor of shape (rows, n_dense + len(cardinalities))
+        The encoded training rows (the codes after the dense features).
+    weight : tensor of shape (rows,) or (rows, n_ensemble), default=None
+        The rows' weights (per member, for groups of members): a row of weight 0
+        trains nothing, so it counts for none (or for no member of a group).
+
+    Returns
+    -------
+    counts : list of int64 tensors of shape (cardinality, n_groups), on the CPU
+    """
+    groups = module.n_groups
+    rows = x.shape[0]
+    if weight is None:
+        trains = torch.ones(rows, groups, dtype=torch.bool, device=x.device)
+    elif weight.ndim == 1:
+        trains = (weight > 0).unsqueeze(1).expand(rows, groups)
+    else:  # members of a group are consecutive
+        trains = (weight > 0).reshape(rows, groups, -1).any(-1)
+    codes = x[:, module.n_dense :].long()
+    counts = []
+    for i, emb in enumerate(_embedding_tables(module)):
+        size = emb.num_embeddings
+        per_group = [torch.bincount(codes[trains[:, g], i], minlength=size) for g in range(groups)]
+        counts.append(torch.stack(per_group, dim=1).cpu())
+    return counts
+
+
+def settle_untrained_codes(module: TabularMLP, counts: Sequence[torch.Tensor]) -> None:
+    """Set each category embedding row that no training row reached to the trained rows'
+    count-weighted mean, per group of members.
+
+    Such a row (a category not seen in training, or a missing value where training
+    had none) would otherwise keep its random initial vector, and the rows that
+    meet it at prediction time would get arbitrary, often confident answers; at
+    the mean they are answered as an average category.
+
+    Parameters
+    ----------
+    module : TabularMLP
+        The trained network, changed in place.
+    counts : list of tensors of shape (cardinality, n_groups)
+        :func:`code_counts` of every row the network trained on.
+    """
+    groups = module.n_groups
+    with torch.no_grad():
+        for emb, count in zip(_embedding_tables(module), counts, strict=True):
+            vectors = emb.weight.view(emb.num_embeddings, groups, -1)  # a view: in place
+            for g in range(groups):
+                weight = count[:, g].to(vectors.device, vectors.dtype)
+                untrained = weight == 0
+                if untrained.any() and not untrained.all():
+                    mean = (weight @ vectors[:, g]) / weight.sum()
+                    vectors[untrained, g] = mean
