@@ -326,6 +326,25 @@ def test_a_categorical_column_reads_its_numbers_by_value_as_predict_does(at_fit,
     np.testing.assert_array_equal(out["label"], est.predict(X_new))
 
 
+def test_string_categories_alike_as_numbers_and_blanks_read_as_predict_reads_them():
+    # the graph gave "01" the alias "1", so the category "1" was read as "01" (0.999
+    # against predict's 0.002); and it read "" as missing where predict read it unseen
+    rng = np.random.default_rng(0)
+    codes = [f"{i:02d}" for i in range(12)] + ["1", "2"]  # embedded: more than 8
+    X = pd.DataFrame({"a": rng.normal(size=400), "c": rng.choice(codes, 400)})
+    X.loc[::7, "c"] = None  # missing values at fit: their own trained code
+    target = X["c"].isin(["01", "03", "05"]).to_numpy().astype(int)
+    est = NeuralNetClassifier(max_iter=20, random_state=0).fit(X, target)
+    served = pd.DataFrame({"a": [0.0] * 5, "c": ["01", "1", "3", "", None]})
+    assert est.encoder_.unseen_categories(served) == {"c": ["3"]}  # "" is missing
+    model = to_onnx(est)
+    out = outputs(model, input_feed(served, model=model))
+    expected = est.predict_proba(served)
+    np.testing.assert_allclose(out["probabilities"], expected, atol=1e-4)
+    assert expected[0, 1] > 0.5 > expected[1, 1]  # "01" and "1" apart
+    np.testing.assert_array_equal(expected[3], expected[4])  # "" answered as missing
+
+
 @pytest.mark.parametrize("name", ["label", "probabilities", "_numbers", "a_cast"])
 def test_a_column_named_as_a_value_of_the_graph_is_refused_by_name(name):
     # onnx's "Cant merge two graphs with overlapping names ... add_prefix" before

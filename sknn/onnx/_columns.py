@@ -104,7 +104,9 @@ def _string_keys(col) -> tuple[list[str], list[int]]:
 
     A category of numbers or booleans is keyed as :func:`category_key` writes
     it, with aliases for the other forms ``predict`` takes for it (0/1 for a
-    boolean, ``"1"`` for a category ``"1.0"`` of a column compared by str form).
+    boolean, ``"1"`` for a category ``"1.0"`` of a column compared by str form,
+    which the number 1 is; a column of strings at fit has no aliases: ``"1"`` is
+    not its ``"01"``).
     """
     keys, codes = [], []
     for code, category in enumerate(col.categories, start=FIRST_SEEN_CODE):
@@ -112,7 +114,9 @@ def _string_keys(col) -> tuple[list[str], list[int]]:
         forms = [key]
         if isinstance(category, bool | np.bool_):
             forms.append(str(int(category)))
-        elif isinstance(category, str) and key not in ("True", "False"):
+        elif col.as_str and isinstance(category, str) and key not in ("True", "False"):
+            # only a column compared by str form (it mixed strings and numbers at fit)
+            # reads the number 1 as its category "1.0"; elsewhere "1" is not "01"
             try:
                 number = float(category)
             except ValueError:

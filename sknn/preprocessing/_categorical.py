@@ -108,8 +108,27 @@ def _warn_on_another_type(series: pd.Series, column: CategoricalColumn) -> None:
     )
 
 
+def _blanks_as_missing(series: pd.Series, column: CategoricalColumn) -> pd.Series:
+    """Empty strings as missing values, unless the empty string was a category at fit.
+
+    An empty string at predict time is a value left blank (a web form, JSON, a CSV
+    read with ``keep_default_na=False``), and the ONNX graph's string inputs mark a
+    missing value with it: both read it as missing, not as a category never seen.
+    """
+    if "" in column.categories or not (
+        pd.api.types.is_object_dtype(series.dtype)
+        or pd.api.types.is_string_dtype(series.dtype)
+        or isinstance(series.dtype, pd.CategoricalDtype)
+    ):
+        return series
+    blank = series.astype(object).eq("").to_numpy(dtype=bool)
+    return series.astype(object).mask(blank, None) if blank.any() else series
+
+
 def category_codes(series: pd.Series, column: CategoricalColumn) -> np.ndarray:
-    """0 for missing, 1 for categories not seen at fit, 2.. for the seen ones."""
+    """0 for missing (an empty string never seen at fit too), 1 for categories not seen at
+    fit, 2.. for the seen ones."""
+    series = _blanks_as_missing(series, column)
     _warn_on_another_type(series, column)
     index = pd.Index(list(column.categories), dtype=object)
     codes = index.get_indexer(_as_seen(series, column)) + FIRST_SEEN_CODE
@@ -120,6 +139,7 @@ def category_codes(series: pd.Series, column: CategoricalColumn) -> np.ndarray:
 
 def unseen_values(series: pd.Series, column: CategoricalColumn) -> list:
     """The distinct non-missing values of ``series`` not seen at fit, sorted by str form."""
+    series = _blanks_as_missing(series, column)
     values = _as_seen(series[series.notna()], column)
     seen = pd.Index(list(column.categories), dtype=object)
     new = pd.unique(values[~pd.Index(values.astype(object)).isin(seen)].astype(object))

@@ -78,9 +78,9 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
       one 0/1 column per category (missing values and categories not seen at
       fit give all zeros). A column with more becomes one integer code column
       for an embedding table: 0 for missing, 1 for a category not seen at fit,
-      2, 3, ... for the seen categories sorted by their string form. Object
-      columns mixing strings with numbers are categorical with every value
-      converted to ``str``, with a ``UserWarning``.
+      2, 3, ... for the seen categories sorted by their string form. An empty
+      string not seen at fit is read as missing. Object columns mixing strings
+      with numbers are categorical, every value converted to ``str`` (warned).
 
     Every numeric, boolean, datetime or timedelta column with a missing value
     at fit also gets a 0/1 missing indicator; missing values in other columns
