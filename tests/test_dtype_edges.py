@@ -238,3 +238,24 @@ def test_a_zones_winter_and_summer_times_read_in_one_batch():
     np.testing.assert_array_equal(enc.transform(pd.DataFrame({"t": objects})), each)
     with pytest.raises(ValueError, match="Column 't'"):  # an offset on one row only: refused
         enc.transform(pd.DataFrame({"t": ["2021-01-01T10:00:00+01:00", "2021-06-01T10:00:00"]}))
+
+
+@pytest.mark.parametrize(
+    "fit_dtype, served_dtype", [("float64", "float32"), ("float32", "float64")]
+)
+def test_float_categories_match_whatever_their_float_width(fit_dtype, served_dtype):
+    # rates fitted as float64 and served as float32 (polars Float32, a downcast Parquet
+    # file), or the other way round: 0.05 is not 0.05000000074505806, and every row was a
+    # category never seen, silently (accuracy 1.0 -> 0.62)
+    X = pd.DataFrame({"rate": np.tile([0.05, 0.07, 0.1, 0.1 + 1e-12], 10)}).astype(fit_dtype)
+    encoder = TabularEncoder(categorical_features=["rate"]).fit(X)
+    served = pd.DataFrame({"rate": np.array([0.1, 0.05, 0.3, np.nan], dtype=served_dtype)})
+    expected = encoder.transform(served.astype(fit_dtype))
+    if fit_dtype == "float64":  # 0.1 and 0.1 + 1e-12 are one float32: neither is matched
+        unseen = [float(np.float32(0.1)), float(np.float32(0.3))]
+        assert encoder.unseen_categories(served) == {"rate": unseen}
+        expected[0] = 0
+    else:
+        assert encoder.unseen_categories(served) == {"rate": [0.3]}
+    np.testing.assert_array_equal(encoder.transform(served), expected)
+    assert encoder.transform(served)[1].sum() == 1  # 0.05 found

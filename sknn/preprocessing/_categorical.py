@@ -46,7 +46,9 @@ def _as_seen(series: pd.Series, column: CategoricalColumn) -> pd.Series:
     """
     values = _categorical_values(series, column.as_str)
     if not column.as_str:
-        return _bools_as_seen(values) if _all_bool(column.categories) else values
+        if _all_bool(column.categories):
+            return _bools_as_seen(values)
+        return _floats_as_seen(values, column.categories)
     seen = set(column.categories)
 
     def form(value, text: str) -> str:
@@ -58,6 +60,36 @@ def _as_seen(series: pd.Series, column: CategoricalColumn) -> pd.Series:
 
     forms = [form(value, text) for value, text in zip(series.tolist(), values, strict=True)]
     return pd.Series(forms, index=series.index, dtype=object)
+
+
+def _floats_as_seen(values: pd.Series, categories: tuple) -> pd.Series:
+    """Float categories matched at float32 where they do not match exactly.
+
+    The same rates arrive as float32 at predict (polars ``Float32``, a downcast
+    Parquet file) after a float64 fit, or the other way round: ``0.05`` is not
+    ``0.05000000074505806``, and every row was a category never seen. A value
+    and a category that round to the same float32 match (as the ONNX graph,
+    whose float keys are float32, matches them), unless two categories do.
+    """
+    floats = [c for c in categories if isinstance(c, float | np.floating)]
+    if not floats or values.dtype.kind != "f":
+        return values
+    unmatched = pd.Index(list(categories), dtype=object).get_indexer(values) < 0
+    unmatched &= values.notna().to_numpy()
+    if not unmatched.any():
+        return values
+    rounded: dict[float, object] = {}
+    for category in floats:
+        key = float(np.float32(category))
+        rounded[key] = None if key in rounded else category  # two alike: neither
+    positions = np.flatnonzero(unmatched)
+    near = values.iloc[positions].astype(np.float32).astype(np.float64).map(rounded)
+    found = near.notna().to_numpy()
+    if not found.any():
+        return values
+    matched = values.astype(object)  # by position: an index may repeat labels
+    matched.iloc[positions[found]] = near.to_numpy()[found]
+    return matched
 
 
 def _all_bool(categories: tuple) -> bool:
