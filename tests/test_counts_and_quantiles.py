@@ -86,6 +86,29 @@ def test_one_quantile_predicts_as_histgradientboosting_does():
     assert abs(np.mean(y_te <= est.predict(X_te)) - 0.8) < 0.04
 
 
+def test_one_quantile_scores_by_its_pinball_loss_as_a_list_of_one_does():
+    # quantile=0.9 was scored by R^2 and [0.9] by D^2 pinball: the same predictions got
+    # -0.51 and 0.17, and a search by the default score picked a model whose 0.9
+    # quantile covered 84% of the targets
+    from sklearn.metrics import d2_pinball_score
+
+    X_tr, y_tr, X_te, y_te = _split(Y_HETERO)
+    one = NeuralNetRegressor(loss="quantile", quantile=0.9, **FAST).fit(X_tr, y_tr)
+    listed = NeuralNetRegressor(loss="quantile", quantile=[0.9], **FAST).fit(X_tr, y_tr)
+    np.testing.assert_allclose(one.predict(X_te), listed.predict(X_te)[:, 0])
+    expected = d2_pinball_score(y_te, one.predict(X_te), alpha=0.9)
+    assert one.score(X_te, y_te) == pytest.approx(expected)
+    assert listed.score(X_te, y_te) == pytest.approx(expected)
+    assert one.validation_scores_ == pytest.approx(listed.validation_scores_)
+    two = np.c_[y_tr, 2 * y_tr]  # two targets, one level: an (n, 2) answer
+    both = NeuralNetRegressor(loss="quantile", quantile=0.9, **FAST).fit(X_tr, two)
+    pred = both.predict(X_te)
+    expected = np.mean(
+        [d2_pinball_score(t, p, alpha=0.9) for t, p in zip([y_te, 2 * y_te], pred.T, strict=True)]
+    )
+    assert both.score(X_te, np.c_[y_te, 2 * y_te]) == pytest.approx(expected)
+
+
 def test_quantiles_never_cross_even_far_outside_the_training_range():
     est = NeuralNetRegressor(loss="quantile", quantile=[0.5, 0.49, 0.51, 0.02], **FAST)
     est.fit(X[:500], Y_HETERO[:500])

@@ -145,10 +145,13 @@ def quantiles_score(y, pred: np.ndarray, levels: np.ndarray, sample_weight=None)
     """scikit-learn's ``d2_pinball_score`` of each level and output, averaged.
 
     ``pred`` is ``predict``'s answer for a list of quantiles: ``(n, n_levels)``
-    or ``(n, n_outputs, n_levels)``.
+    or ``(n, n_outputs, n_levels)``; for one level as a number (no quantile
+    axis), ``(n,)`` or ``(n, n_outputs)``.
     """
     y2 = np.asarray(y, dtype=np.float64)
     y2 = y2.reshape(y2.shape[0], -1)
+    if pred.ndim == 1 or (pred.ndim == 2 and len(levels) == 1 and pred.shape[1] > 1):
+        pred = pred.reshape(len(pred), -1, 1)  # one level, without its axis
     check_consistent_length(y2, pred)
     n_outputs = 1 if pred.ndim == 2 else pred.shape[1]
     if y2.shape[1] != n_outputs:
