@@ -11,7 +11,6 @@ forward and backward pass); on another device torch does
 from __future__ import annotations
 
 import contextlib
-import math
 
 import numpy as np
 import torch
@@ -125,24 +124,28 @@ _DERIVATIVES = {
 }
 
 
-def _loss_and_delta(out_activation: str, raw: np.ndarray, y: np.ndarray):
-    """Per-sample loss and its derivative by the raw outputs, as the torch losses define them."""
+def _loss_and_delta(out_activation: str, raw: np.ndarray, y: np.ndarray, weight):
+    """The data loss and its derivative by the raw outputs, in scikit-learn's arithmetic:
+    each output's (weighted) average over the rows, then their sum (mean for the squared
+    error); the log-losses from the probabilities clipped at eps (the exact log-sigmoid
+    differs where 1 - p loses digits, and the line search reads the value)."""
     if out_activation == "identity":  # the gradient of the sum over outputs, as scikit-learn's
         diff = raw - y
-        return 0.5 * np.mean(diff * diff, axis=1), diff
+        return 0.5 * np.average(diff * diff, weights=weight, axis=0).mean(), diff
     if out_activation == "exp":
         rate = np.exp(raw)
-        return np.sum(xlogy(y, y) - y * raw - y + rate, axis=1), rate - y
+        per_output = xlogy(y, y / rate) - y + rate
+        return np.average(per_output, weights=weight, axis=0).sum(), rate - y
+    eps = np.finfo(raw.dtype).eps
     if out_activation == "softmax":
-        shifted = raw - raw.max(axis=1, keepdims=True)
-        exp = np.exp(shifted)
-        total = exp.sum(axis=1, keepdims=True)
-        log_p = np.maximum(shifted - np.log(total), math.log(np.finfo(raw.dtype).eps))
-        return -np.sum(y * log_p, axis=1), exp / total - y
-    # logistic: the logistic loss of each output from its logit, clipped as the
-    # probabilities are at eps, summed
-    per_output = np.minimum(np.logaddexp(0.0, raw) - y * raw, -math.log(np.finfo(raw.dtype).eps))
-    return np.sum(per_output, axis=1), expit(raw) - y
+        exp = np.exp(raw - raw.max(axis=1, keepdims=True))
+        p = exp / exp.sum(axis=1, keepdims=True)
+        per_output = xlogy(y, np.clip(p, eps, 1 - eps))
+    else:  # logistic: each output's loss
+        p = expit(raw)
+        clipped = np.clip(p, eps, 1 - eps)
+        per_output = xlogy(y, clipped) + xlogy(1 - y, 1 - clipped)
+    return -np.average(per_output, weights=weight, axis=0).sum(), p - y
 
 
 class NumpyObjective:
@@ -188,14 +191,10 @@ class NumpyObjective:
         for i, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
             z = outputs[-1] @ W + b
             outputs.append(hidden(z) if i < len(coefs) - 1 else z)
-        per_sample, delta = _loss_and_delta(self.out_activation, outputs[-1], self.y)
+        data, delta = _loss_and_delta(self.out_activation, outputs[-1], self.y, self.weight)
         if self.weight is not None:
             delta = delta * self.weight[:, None]
         squares = sum(float(np.dot(W.ravel(), W.ravel())) for W in coefs)  # as scikit-learn
-        if self.weight is None:
-            data = per_sample.mean()
-        else:
-            data = per_sample @ self.weight / self.weight_sum
         loss = data + 0.5 * self.alpha * squares / self.weight_sum
         coef_grads, intercept_grads = [], []
         derivative = _DERIVATIVES[self.activation]
