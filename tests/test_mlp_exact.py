@@ -191,3 +191,17 @@ def test_the_gallerys_warning_filter_silences_the_drop_ins(solver, module):
         with pytest.warns(ConvergenceWarning, match=str(theirs.message)[:30]) as ours:
             Ours(solver=solver, max_iter=2).fit(IRIS_X, IRIS_Y)
         assert [w.filename for w in ours] == [theirs.filename]
+
+
+def test_one_class_with_early_stopping_validates_as_scikit_learn_does():
+    # predict can only give the one class: scikit-learn's validation accuracy is 1.0
+    # every epoch; sknn scored the outputs against the binarized targets (0.0 to 1.0),
+    # trained 50 epochs for its 12 and kept other weights (0.48 apart)
+    X = np.random.RandomState(0).normal(size=(100, 4))
+    y = np.full(100, "spam")
+    params = {"hidden_layer_sizes": (5,), "early_stopping": True, "max_iter": 50}
+    params["learning_rate_init"] = 0.01
+    ours, theirs = both(MLPClassifier, SklearnClassifier, X, y, **params)
+    assert ours.validation_scores_ == theirs.validation_scores_
+    assert ours.n_iter_ == theirs.n_iter_
+    assert max_weight_difference(ours, theirs) < 1e-12

@@ -249,7 +249,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
 
     def _validation_score(self):
-        return accuracy(self.out_activation_)
+        return accuracy(self.out_activation_, len(self.classes_))
 
     @available_if(lambda est: est._check_solver())
     @array_api.fits_any_namespace

@@ -108,10 +108,17 @@ LOSS_FUNCTIONS = {
 }
 
 
-def accuracy(out_activation: str):
-    """Accuracy of the labels ``predict`` would give (subset accuracy for multilabel)."""
+def accuracy(out_activation: str, n_classes: int = 2):
+    """Accuracy of the labels ``predict`` would give (subset accuracy for multilabel).
+
+    With one class, ``predict`` gives it whatever the outputs: 1.0, as scikit-learn
+    scores it (the outputs against the binarized targets ranged from 0 to 1, and
+    early stopping stopped elsewhere).
+    """
 
     def score(out, y, weight) -> float:
+        if n_classes == 1:
+            return 1.0
         if out_activation == "softmax":  # one-hot targets
             return _finite_or_nan(
                 out, lambda: metrics.accuracy(out, y.argmax(dim=1), weight, by_threshold=False)
