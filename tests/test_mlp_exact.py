@@ -205,3 +205,31 @@ def test_one_class_with_early_stopping_validates_as_scikit_learn_does():
     assert ours.validation_scores_ == theirs.validation_scores_
     assert ours.n_iter_ == theirs.n_iter_
     assert max_weight_difference(ours, theirs) < 1e-12
+
+
+@pytest.mark.parametrize("alpha", [1e-4, 0.0])
+@pytest.mark.parametrize("where", ["a batch", "the validation rows"])
+def test_rows_weighing_nothing_raise_as_scikit_learn_does(alpha, where):
+    # a batch of weight 0: "float division by zero", or (alpha=0) a fit that went on;
+    # validation rows of weight 0: the same, or validation scores of 0.0 every epoch
+    from sklearn.model_selection import train_test_split
+
+    X = np.random.RandomState(0).normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    weight = np.ones(60)
+    params = {"alpha": alpha, "random_state": 0, "max_iter": 3}
+    if where == "a batch":
+        weight[:10] = 0
+        params |= {"hidden_layer_sizes": (3,), "batch_size": 10, "shuffle": False}
+    else:
+        draws = np.random.RandomState(0)
+        draws.uniform(size=3 * 5 + 5 + 5 + 1)  # the initial weights, drawn before the split
+        _, held_out = train_test_split(np.arange(60), random_state=draws, test_size=0.2, stratify=y)
+        weight[held_out] = 0
+        params |= {"hidden_layer_sizes": (5,), "early_stopping": True, "validation_fraction": 0.2}
+    raised = []
+    for cls in (SklearnClassifier, MLPClassifier):
+        with pytest.raises((ZeroDivisionError, ValueError)) as error:
+            cls(**params).fit(X, y, sample_weight=weight)
+        raised.append((error.type, str(error.value)))
+    assert raised[0] == raised[1]

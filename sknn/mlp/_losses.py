@@ -21,10 +21,18 @@ import torch
 import torch.nn.functional as F
 
 from sknn.training import metrics
-from sknn.training.data import weighted_mean
 
 # Unweighted batches take one fused op each: on small networks the number of
 # ops per step, not their arithmetic, sets the speed.
+
+
+def _total(weight: torch.Tensor) -> torch.Tensor:
+    """The batch's total weight; a batch weighing nothing raises as numpy's average does in
+    scikit-learn's losses (sknn's fit went on, or failed on "float division by zero")."""
+    total = weight.sum()
+    if not total:
+        raise ZeroDivisionError("Weights sum to zero, can't be normalized")
+    return total
 
 
 def _reported_as(loss: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
@@ -55,7 +63,7 @@ class _ClippedLogLoss(torch.autograd.Function):
         ctx.softmax = softmax
         if weight is None:
             return -per_output.mean(dim=0).sum()
-        total = weight.sum()  # per output, then summed, as numpy's average over axis 0
+        total = _total(weight)  # per output, then summed, as numpy's average over axis 0
         return -((weight[:, None] * per_output).sum(dim=0) / total).sum()
 
     @staticmethod
@@ -75,16 +83,16 @@ def squared_error(out, y, weight):
     if out.shape[1] == 1:
         if weight is None:
             return 0.5 * F.mse_loss(out, y)
-        return 0.5 * weighted_mean((out - y).square()[:, 0], weight)
+        return 0.5 * ((out - y).square()[:, 0] * weight).sum() / _total(weight)
     summed = 0.5 * (out - y).square().sum(dim=1)
-    loss = summed.mean() if weight is None else weighted_mean(summed, weight)
+    loss = summed.mean() if weight is None else (summed * weight).sum() / _total(weight)
     return _reported_as(loss, loss.detach() / out.shape[1])
 
 
 def poisson(out, y, weight):
     """Half the Poisson deviance, summed over outputs (exponential output)."""
-    per_sample = torch.special.xlogy(y, y) - y * out - y + torch.exp(out)
-    return weighted_mean(per_sample.sum(dim=1), weight)
+    per_sample = (torch.special.xlogy(y, y) - y * out - y + torch.exp(out)).sum(dim=1)
+    return per_sample.mean() if weight is None else (per_sample * weight).sum() / _total(weight)
 
 
 def log_loss(out, y, weight):

@@ -121,6 +121,8 @@ def _split(est, X, y, sample_weight):
     train, valid = parts[0::2], parts[1::2]
     if sample_weight is None:
         train, valid = (*train, None), (*valid, None)
+    elif not np.any(valid[2]):  # as scikit-learn's validation score raises, before training
+        raise ValueError("Sample weights must contain at least one non-zero number.")
     return train, valid
 
 
@@ -170,11 +172,12 @@ def _with_l2(loss, module: torch.nn.Module, alpha: float, optimizer):
         return loss
 
     def with_l2(out, y, weight):
+        value = loss(out, y, weight)  # first: a batch weighing nothing raises as in scikit-learn
         rows = out.shape[0] if weight is None else float(weight.sum())
         decayed["weight_decay"] = alpha / rows
         with torch.no_grad():
             squares = torch.stack(torch._foreach_norm(weights)).square().sum()
-        return loss(out, y, weight) + (0.5 * alpha / rows) * squares
+        return value + (0.5 * alpha / rows) * squares
 
     return with_l2
 
