@@ -259,3 +259,25 @@ def test_float_categories_match_whatever_their_float_width(fit_dtype, served_dty
         assert encoder.unseen_categories(served) == {"rate": [0.3]}
     np.testing.assert_array_equal(encoder.transform(served), expected)
     assert encoder.transform(served)[1].sum() == 1  # 0.05 found
+
+
+def test_a_batch_whose_datetime_or_timedelta_column_is_all_missing_reads_as_missing():
+    # one request with a null timestamp: "was tz-aware at fit; pass it tz-aware" (a
+    # missing value has no zone); a null duration: "cannot be read as timedeltas"
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(
+        {
+            "ts": pd.date_range("2024-01-01", periods=80, freq="h", tz="Europe/Paris"),
+            "dur": pd.to_timedelta(rng.integers(1, 100, 80), unit="min"),
+            "x": rng.normal(size=80),
+        }
+    )
+    X.loc[::9, ["ts", "dur"]] = None  # missing at fit: imputed, with indicators
+    encoder = TabularEncoder().fit(X)
+    batch = X.iloc[:3].copy()
+    batch.loc[batch.index[0], ["ts", "dur"]] = None
+    expected = encoder.transform(batch)[:1]
+    alone = pd.DataFrame({"ts": [None], "dur": [pd.NaT], "x": [batch["x"].iloc[0]]})
+    np.testing.assert_array_equal(encoder.transform(alone), expected)
+    nulls = alone.assign(ts=pd.NaT, dur=None)
+    np.testing.assert_array_equal(encoder.transform(nulls), expected)

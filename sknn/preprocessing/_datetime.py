@@ -141,6 +141,8 @@ def as_datetime(series: pd.Series, tz, name: str) -> pd.Series:
     """Column as datetime64, converted to the time zone ``tz`` it had at fit."""
     series = _to_datetime(series, name, zoned=tz is not None)
     aware = series.dt.tz is not None
+    if aware != (tz is not None) and not series.notna().any():  # missing values have no zone
+        return series.dt.tz_localize(None if aware else tz)
     if aware != (tz is not None):
         state = "tz-aware" if tz is not None else "tz-naive"
         raise ValueError(f"Column {name!r} was {state} at fit; pass it {state} at transform too.")
@@ -159,6 +161,8 @@ def datetime_features(series: pd.Series) -> np.ndarray:
 def timedelta_seconds(series: pd.Series, name: str) -> np.ndarray:
     """Total seconds of a timedelta column, missing values as NaN."""
     series = numpy_temporal(series)
+    if not series.notna().any():  # only missing values (pandas may call them datetimes)
+        return np.full(len(series), np.nan)
     if not pdt.is_timedelta64_dtype(series.dtype):
         _refuse_numbers(series, name, "timedelta")
         try:
