@@ -253,3 +253,31 @@ def test_dates_for_a_regressors_targets_records_for_x_and_bool_widths_are_refuse
     for widths in (True, [True], (8, False)):
         with pytest.raises(ValueError, match="hidden_layer_sizes must be a positive int"):
             NeuralNetClassifier(hidden_layer_sizes=widths, max_iter=1).fit(X, labels)
+
+
+def test_messages_name_what_the_values_are_and_a_fix_that_works():
+    # one record got "Expected 2D array, got scalar array"; float categories given as
+    # strings were told to .astype(int) (which fails on "1.5"); datetimes for a string
+    # column were called numbers; input_feed said a column "was numeric at fit"; a column
+    # named '' failed inside onnx's checker
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=40), "k": rng.choice(["p", "q"], 40)})
+    labels = np.arange(40) % 2
+    model = NeuralNetClassifier(max_iter=1, random_state=0).fit(X, labels)
+    with pytest.raises(TypeError, match=r"one record.*pd.DataFrame\(\[X\]\)"):
+        model.predict({"a": 0.5, "k": "p"})
+    rates = TabularEncoder(categorical_features=["r"]).fit(pd.DataFrame({"r": [0.5, 1.5] * 5}))
+    with pytest.warns(UserWarning, match=r"held numbers .* holds strings .*\.astype\(float\)"):
+        rates.transform(pd.DataFrame({"r": ["0.5", "1.5"]}))
+    with pytest.warns(UserWarning, match=r"held strings at fit but holds datetimes"):
+        model.predict(X.assign(k=pd.Timestamp("2024-01-01")))
+    onnx = pytest.importorskip("onnx", reason="the onnx extra is not installed")
+    assert onnx
+    from sknn.onnx import input_feed, to_onnx
+
+    graph = to_onnx(model)
+    with pytest.raises(ValueError, match=r"graph's input 'a' is float: it takes numbers"):
+        input_feed(X.assign(a="True"), model=graph)
+    unnamed = NeuralNetClassifier(max_iter=1).fit(X.rename(columns={"a": ""}), labels)
+    with pytest.raises(ValueError, match=r"named '' \(the empty string\)"):
+        to_onnx(unnamed)

@@ -278,7 +278,14 @@ def front_graph(
 
 
 def refuse_reserved_names(names: list[str]) -> None:
-    """Refuse input columns named as values of the graph: ONNX names each value once."""
+    """Refuse input columns named as values of the graph: ONNX names each value once;
+    and a column named by the empty string, as ONNX names no value so."""
+    if "" in names:
+        raise ValueError(
+            "A column is named '' (the empty string), and an ONNX graph's inputs need "
+            "names. Rename it before fitting to export the model, e.g. "
+            "X.rename(columns={'': 'unnamed'})."
+        )
     derived = [_DERIVED.fullmatch(n) for n in names]
     clashes = [
         n

@@ -102,10 +102,22 @@ def _missing_refused(series: pd.Series, name: str, kind: str) -> None:
         )
 
 
+def _numbers(series: pd.Series, name: str, kind: str) -> np.ndarray:
+    """The column's numbers (booleans as 0/1), refused in the graph's words otherwise."""
+    try:
+        return as_float(series, name)
+    except ValueError as error:
+        raise ValueError(
+            f"The graph's input {name!r} is {kind}: it takes numbers (booleans too), and "
+            f"column {name!r} holds other values ({error.__cause__ or error}). Pass the "
+            "column as it was at fit."
+        ) from error
+
+
 def _column(series: pd.Series, name: str, kind: str) -> np.ndarray:
     """One column as the input kind takes it, shape ``(n,)``."""
     if kind in ("float", "double"):
-        values = as_float(series, name)
+        values = _numbers(series, name, kind)
         return values.astype(np.float32) if kind == "float" else values
     if kind == "string":
         return np.array(["" if pd.isna(v) else category_key(v) for v in series], dtype=object)
@@ -116,7 +128,7 @@ def _column(series: pd.Series, name: str, kind: str) -> np.ndarray:
                 f"Column {name!r} does not hold booleans but the graph's input {name!r} is bool."
             )
         return series.to_numpy(dtype=bool)
-    values = as_float(series, name)
+    values = _numbers(series, name, kind)
     if not np.array_equal(values, np.round(values)):
         raise ValueError(
             f"Column {name!r} holds numbers that are not whole but the graph's input {name!r} "

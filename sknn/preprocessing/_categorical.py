@@ -128,8 +128,9 @@ def _warn_on_another_type(series: pd.Series, column: CategoricalColumn) -> None:
         n_other = len(observed) if isinstance(observed.iloc[0], str) != strings_at_fit else 0
     if not n_other:
         return
-    before, now = ("strings", "numbers") if strings_at_fit else ("numbers", "strings")
-    convert = ".astype(str)" if strings_at_fit else ".astype(int)"
+    before, now = ("strings", _kind_of(series)) if strings_at_fit else ("numbers", "strings")
+    whole = all(float(c).is_integer() for c in column.categories if isinstance(c, Real))
+    convert = ".astype(str)" if strings_at_fit else (".astype(int)" if whole else ".astype(float)")
     if _all_bool(column.categories):
         before, convert = "booleans", ".map({'True': True, 'False': False})"
     which = "every value is" if n_other == len(observed) else f"{n_other} of its values are"
@@ -155,6 +156,18 @@ def _blanks_as_missing(series: pd.Series, column: CategoricalColumn) -> pd.Serie
         return series
     blank = series.astype(object).eq("").to_numpy(dtype=bool)
     return series.astype(object).mask(blank, None) if blank.any() else series
+
+
+def _kind_of(series: pd.Series) -> str:
+    """What a column of non-strings holds, in words."""
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "booleans"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "datetimes"
+    if pd.api.types.is_timedelta64_dtype(dtype):
+        return "durations"
+    return "numbers" if pd.api.types.is_numeric_dtype(dtype) else "values other than strings"
 
 
 def category_codes(series: pd.Series, column: CategoricalColumn) -> np.ndarray:

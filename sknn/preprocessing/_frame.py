@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import validate_data
 
@@ -44,6 +45,12 @@ def refuse_lazy(X) -> None:
         raise TypeError(
             "X is a list of records (dicts); make it a table first: pd.DataFrame(X), whose "
             "columns are the records' keys."
+        )
+    one_record = isinstance(X, dict) and not sp.issparse(X)  # scipy's dok is a dict
+    if one_record and len(X) and all(np.ndim(v) == 0 for v in X.values()):
+        raise TypeError(  # a dict of arrays feeds a module of your own; one of values is a row
+            "X is one record (a dict of single values); make it a one-row table first: "
+            "pd.DataFrame([X]), whose columns are the record's keys."
         )
     try:
         import narwhals as nw
