@@ -233,3 +233,17 @@ def test_rows_weighing_nothing_raise_as_scikit_learn_does(alpha, where):
             cls(**params).fit(X, y, sample_weight=weight)
         raised.append((error.type, str(error.value)))
     assert raised[0] == raised[1]
+
+
+def test_a_constant_target_validates_as_scikit_learns_r2_score_does():
+    # scikit-learn's R^2 of a constant column is 0, or about -1e30 when numpy's mean
+    # misses the constant by a rounding; sknn's torch sums landed elsewhere, so the two
+    # stopped 47 epochs apart and kept weights 0.55 apart
+    X = np.random.RandomState(0).normal(size=(100, 3))
+    y = np.c_[X @ [1.0, -2.0, 0.5], np.full(100, 0.3)]  # numpy's mean of ten 0.3s misses
+    params = {"hidden_layer_sizes": (5,), "early_stopping": True, "max_iter": 60}
+    params |= {"learning_rate_init": 0.01, "n_iter_no_change": 3}
+    ours, theirs = both(MLPRegressor, SklearnRegressor, X, y, **params)
+    np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_, rtol=1e-9)
+    assert ours.n_iter_ == theirs.n_iter_
+    assert max_weight_difference(ours, theirs) < 1e-12

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+from sklearn.metrics import r2_score
 
 from sknn.training import metrics
 
@@ -138,11 +139,19 @@ def accuracy(out_activation: str, n_classes: int = 2):
 
 
 def r2(out_activation: str):
-    """R^2 of the predictions, from raw outputs (exponentiated for Poisson)."""
+    """R^2 of the predictions, from raw outputs (exponentiated for Poisson), by
+    scikit-learn's own ``r2_score``: on a constant target its float64 sums decide
+    between a score of 0 and one near -1e30 (as its mean lands on the constant or
+    not), and early stopping with them."""
 
     def score(out, y, weight) -> float:
         pred = torch.exp(out) if out_activation == "exp" else out
-        return _finite_or_nan(pred, lambda: metrics.r2_score(pred, y, weight))
+
+        def r2_of_numpy() -> float:
+            w = None if weight is None else weight.cpu().numpy()
+            return float(r2_score(y.cpu().numpy(), pred.detach().cpu().numpy(), sample_weight=w))
+
+        return _finite_or_nan(pred, r2_of_numpy)
 
     return score
 
