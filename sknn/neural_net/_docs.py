@@ -198,7 +198,10 @@ categorical_features : "from_dtype", array-like of str, int or bool, or None, \
     and unseen categories have their own codes. A code no training row had
     (a category unseen at fit, a missing value where the fit had none) is
     answered as an average category: its embedding is set to the trained
-    ones' mean. See :class:`~sknn.preprocessing.TabularEncoder`.""",
+    ones' mean. Wrappers that turn a DataFrame into an array
+    (``BaggingRegressor``, stacking's ``passthrough``) drop ``category``
+    dtypes and column names: list integer-coded categories here by position.
+    See :class:`~sknn.preprocessing.TabularEncoder`.""",
     "frozen": """\
 frozen : list of str, default=None
     Glob patterns of parameter names to freeze (e.g. ``["backbone.*"]``), in a

@@ -248,7 +248,12 @@ quantile : float in (0, 1), list of them, or None, default=None
     ``quantile``; a list gives every level in one fit, on a last axis of
     ``predict`` in the list's order, and never crossing (each row's values
     are sorted, in training too). Two levels or more make
-    :meth:`predict_interval` a conformalized quantile band.""",
+    :meth:`predict_interval` a conformalized quantile band. That last axis
+    is not ``y``'s shape: scikit-learn's wrappers that combine predictions
+    as ``y`` (``VotingRegressor``, ``MultiOutputRegressor``,
+    ``RegressorChain``, ``TransformedTargetRegressor``) misread it, and
+    ``VotingRegressor`` averages it silently over the rows: give them one
+    level a model (a number). :meth:`score` is D^2 pinball either way.""",
     "power": """\
 power : float >= 1 or None, default=None
     With ``loss="tweedie"``: the variance power, ``Var(y) = phi mu^power``;
