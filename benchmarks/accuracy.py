@@ -176,7 +176,12 @@ def main(argv=None) -> int:
     path = RAW_ABLATION if args.ablation else RAW
     raw = load_raw(path)
     if not args.report:
-        raw.setdefault("meta", {})["environment"] = environment()
+        meta = raw.setdefault("meta", {})
+        if args.models or args.datasets or args.splits:  # a rerun of part: say which, when
+            reruns = meta.setdefault("reruns", {})
+            reruns.update({model: time.strftime("%Y-%m-%d") for model in models})
+        else:
+            meta["environment"], meta["reruns"] = environment(), {}
         run(models, names, args.splits, raw, path)
     from accuracy_report import write_reports
 

@@ -82,10 +82,14 @@ def main_tables(results: dict, meta: dict) -> tuple[str, dict]:
     datasets = [d for d in _datasets(results) if all(d in results[m] for m in models)]
     task_of = {d: _task(next(iter(results[models[0]][d].values()))) for d in datasets}
     ranks = _ranks(results, models, datasets, task_of)
+    reruns = "".join(
+        f" {model} rerun {day} (`--models {model}`)."
+        for model, day in meta.get("reruns", {}).items()
+    )
     lines = [
         "# Accuracy: sknn's defaults against peers",
         "",
-        f"Measured {meta.get('environment', '')}. Command: `python benchmarks/accuracy.py` "
+        f"Measured {meta.get('environment', '')}.{reruns} Command: `python benchmarks/accuracy.py` "
         "(peers from `benchmarks/requirements.txt`). Protocol in the script's docstring: the "
         "same splits for every model (stratified for classification): 5-fold "
         "cross-validation repeated 4 times (20 fits) on the three data sets under 1,000 "
