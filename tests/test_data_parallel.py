@@ -253,9 +253,9 @@ def test_a_lost_rank_ends_training_as_ctrl_c_does():
 
 
 @contextlib.contextmanager
-def losing_a_worker(rank: int):
-    """Two workers, the one of ``rank`` (sorted addresses: the fit's ranks) killed 8 s in;
-    yields the rows and targets to fit and an estimator of 1,000 epochs (minutes)."""
+def losing_a_worker(rank: int, after: float = 8.0):
+    """Two workers, the one of ``rank`` (sorted addresses: the fit's ranks) killed ``after``
+    seconds in; yields the rows and targets to fit and an estimator of 1,000 epochs."""
     import os
     import threading
     import time
@@ -268,7 +268,7 @@ def losing_a_worker(rank: int):
         gone = sorted(own.scheduler_info()["workers"])[rank]
 
         def kill():
-            time.sleep(8)  # training is under way
+            time.sleep(after)  # training is under way
             with contextlib.suppress(Exception):
                 own.run(os._exit, 1, workers=[gone])
 
@@ -280,7 +280,11 @@ def losing_a_worker(rank: int):
 
 
 def test_a_worker_lost_mid_fit_leaves_a_usable_model_and_says_so():
-    with losing_a_worker(1) as (rows, target, est), pytest.warns(RuntimeWarning, match="lost"):
+    # 15 s: an epoch must have finished first, which took over 8 s on a loaded machine
+    with (
+        losing_a_worker(1, after=15.0) as (rows, target, est),
+        pytest.warns(RuntimeWarning, match="lost"),
+    ):
         est.fit(rows, target)
     assert 1 <= est.n_iter_ < 1000 and est.best_epoch_ is not None
     assert est.score(rows, target) > 0.5  # the best epoch before the loss, restored
