@@ -247,3 +247,21 @@ def test_a_constant_target_validates_as_scikit_learns_r2_score_does():
     np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_, rtol=1e-9)
     assert ours.n_iter_ == theirs.n_iter_
     assert max_weight_difference(ours, theirs) < 1e-12
+
+
+def test_a_float32_fit_predicts_float64_rows_in_float64_whatever_their_number():
+    # past 10 million multiply-adds the torch path computed a float32 fit in float32:
+    # 1.8e-7 from scikit-learn (numpy upcasts), and a row's answer depended on its batch
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 20)).astype(np.float32)
+    y = X[:, 0] * 3 + X[:, 1] ** 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = MLPRegressor(hidden_layer_sizes=(100,), random_state=0).fit(X, y)
+        theirs = SklearnRegressor(hidden_layer_sizes=(100,), random_state=0).fit(X, y)
+    ours.coefs_ = [c.copy() for c in theirs.coefs_]  # the same float32 weights
+    ours.intercepts_ = [c.copy() for c in theirs.intercepts_]
+    many = rng.normal(size=(6000, 20))  # float64, past the torch path's threshold
+    np.testing.assert_allclose(ours.predict(many), theirs.predict(many), rtol=1e-12, atol=1e-13)
+    assert ours.predict(many).dtype == np.float64
+    assert ours.predict(many[:1])[0] == pytest.approx(ours.predict(many)[0], rel=1e-14)
