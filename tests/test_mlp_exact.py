@@ -265,3 +265,23 @@ def test_a_float32_fit_predicts_float64_rows_in_float64_whatever_their_number():
     np.testing.assert_allclose(ours.predict(many), theirs.predict(many), rtol=1e-12, atol=1e-13)
     assert ours.predict(many).dtype == np.float64
     assert ours.predict(many[:1])[0] == pytest.approx(ours.predict(many)[0], rel=1e-14)
+
+
+@pytest.mark.parametrize(
+    "cls, name, value",
+    [
+        (MLPClassifier, "activation", "gelu"),
+        (MLPClassifier, "solver", "bfgs"),
+        (MLPClassifier, "learning_rate", "cosine"),
+        (MLPRegressor, "loss", "huber"),
+    ],
+)
+def test_invalid_options_are_refused_in_scikit_learns_words(cls, name, value):
+    # the options were listed in another order (each module's set iterates its own way)
+    theirs = {MLPClassifier: SklearnClassifier, MLPRegressor: SklearnRegressor}[cls]
+    messages = []
+    for estimator in (cls, theirs):
+        with pytest.raises(ValueError) as error:
+            estimator(**{name: value}).fit([[0.0], [1.0]], [0, 1])
+        messages.append(str(error.value).replace(theirs.__name__, cls.__name__))
+    assert messages[0] == messages[1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import RegressorMixin
-from sklearn.utils._param_validation import StrOptions
+from sklearn.neural_network import MLPRegressor as SklearnMLPRegressor
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from sknn.mlp._base import BaseMultilayerPerceptron
@@ -200,7 +200,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
 
     _parameter_constraints = {
         **BaseMultilayerPerceptron._parameter_constraints,
-        "loss": [StrOptions({"squared_error", "poisson"})],
+        "loss": SklearnMLPRegressor._parameter_constraints["loss"],  # its messages too
     }
 
     def _validate_input(self, X, y, incremental, reset):
