@@ -655,3 +655,22 @@ def test_fuzz_mixed_tables(seed):
             assert not params["clip_numeric"] and "too large for float32" in str(exc), exc
             return
         _check_encoding(enc, X_new, out_new)
+
+
+def test_output_names_are_distinct_even_where_columns_would_share_one():
+    # a datetime column "when" beside a column "when_year" both gave num__when_year, and
+    # the pandas output's two columns of one name failed downstream
+    X = pd.DataFrame(
+        {
+            "when": pd.date_range("2020-01-01", periods=40, freq="7D"),
+            "when_year": np.arange(40.0),
+            "a": pd.Series(["b_c", "d"] * 20, dtype="category"),
+            "a_b": pd.Series(["c", "e"] * 20, dtype="category"),  # cat__a_b_c twice
+        }
+    )
+    encoder = TabularEncoder()
+    names = list(encoder.fit(X).get_feature_names_out())
+    assert len(set(names)) == len(names)
+    assert {"num__when_year", "num__when_year__2", "cat__a_b_c", "cat__a_b_c__2"} <= set(names)
+    out = TabularEncoder().set_output(transform="pandas").fit_transform(X)
+    assert list(out.columns) == names

@@ -342,7 +342,8 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
         feature_names_out : ndarray of str objects
             ``num__<col>`` (``num__<col>_<part>`` for datetime parts),
             ``cat__<col>_<category>``, ``missing__<col>`` and ``code__<col>``,
-            in output order.
+            in output order; a name two outputs would share is numbered from
+            its second use (``num__when_year__2``).
         """
         check_is_fitted(self)
         return feature_names_out(self._columns, _check_feature_names_in(self, input_features))

@@ -83,7 +83,26 @@ def feature_names_out(columns: list[ColumnPlan], names: np.ndarray) -> np.ndarra
             numeric.append(f"num__{name}")
         if col.has_missing:
             missing.append(f"missing__{name}")
-    return np.asarray(numeric + onehot + missing + codes, dtype=object)
+    return np.asarray(_distinct(numeric + onehot + missing + codes), dtype=object)
+
+
+def _distinct(names: list[str]) -> list[str]:
+    """The names, a repeated one numbered from its second use (``<name>__2``): a datetime
+    column ``when`` beside a column ``when_year`` both gave ``num__when_year``, and a
+    pandas output with two columns of one name failed downstream."""
+    taken = set(names)
+    if len(taken) == len(names):
+        return names
+    out: list[str] = []
+    used: set[str] = set()
+    for name in names:
+        candidate, k = name, 1
+        while candidate in used or (candidate != name and candidate in taken):
+            k += 1
+            candidate = f"{name}__{k}"
+        used.add(candidate)
+        out.append(candidate)
+    return out
 
 
 def n_numeric_out(columns: list[ColumnPlan], n_continuous: int) -> int:
