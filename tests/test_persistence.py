@@ -271,3 +271,47 @@ def test_tensors_a_module_keeps_outside_its_state_dict_are_saved():
     est = NeuralNetClassifier(module=_RandomFeatures, max_iter=3, random_state=0).fit(X, y)
     for loaded in (pickle.loads(pickle.dumps(est)), skops_round_trip(est)[0]):
         np.testing.assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
+
+
+def test_a_model_with_a_notebooks_callback_loads_in_another_process(tmp_path):
+    # a callback class defined in __main__ (a notebook) was pickled by reference: another
+    # process failed to load the whole model ("Can't get attribute ... on __main__"),
+    # though predicting needs no callback; skops failed alike
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(
+        f"""
+        import pickle, warnings
+        import numpy as np, skops.io as sio
+        from sknn import NeuralNetClassifier
+        from sknn.training import Callback
+
+        class StopAtTwo(Callback):
+            def on_epoch_end(self, record):
+                return record["epoch"] >= 2
+
+        X = np.random.RandomState(0).rand(200, 3)
+        clf = NeuralNetClassifier(max_iter=5, random_state=0, callbacks=[StopAtTwo()])
+        clf.fit(X, np.arange(200) % 2)
+        pickle.dump(clf, open({str(tmp_path / "m.pkl")!r}, "wb"))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            sio.dump(clf, {str(tmp_path / "m.skops")!r})
+        assert any("left out of the saved model" in str(w.message) for w in caught)
+        np.save({str(tmp_path / "p.npy")!r}, clf.predict_proba(X))
+        """
+    )
+    subprocess.run([sys.executable, "-c", script], check=True)
+    X = np.random.RandomState(0).rand(200, 3)
+    expected = np.load(tmp_path / "p.npy")
+    with open(tmp_path / "m.pkl", "rb") as f:
+        pickled = pickle.load(f)  # this process's __main__ has no StopAtTwo
+    np.testing.assert_array_equal(pickled.predict_proba(X), expected)
+    assert type(pickled.callbacks[0]).__name__ == "StopAtTwo"  # kept, with its code
+    sio = pytest.importorskip("skops.io", reason="the skops extra is not installed")
+    path = tmp_path / "m.skops"
+    loaded = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+    np.testing.assert_array_equal(loaded.predict_proba(X), expected)
+    assert loaded.callbacks is None

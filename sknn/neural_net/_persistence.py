@@ -14,7 +14,9 @@ for the user to trust.
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import warnings
 from collections.abc import Sequence
 from types import FrameType
 
@@ -38,6 +40,53 @@ from sknn.training.device import available_or_cpu
 
 # bumped whenever the saved layout changes; loading another layout fails clearly
 STATE_FORMAT = 1
+
+
+def _load_by_value(blob: bytes) -> list:
+    """The callbacks :class:`_ByValue` saved."""
+    import pickle
+
+    return pickle.loads(blob)
+
+
+class _ByValue:
+    """Callbacks whose class lives in ``__main__`` (a notebook, a script), pickled with
+    their class's code (cloudpickle, as joblib sends them to its workers): another
+    process, whose ``__main__`` lacks the class, loads them too. Pickled by reference,
+    loading the whole model failed there ("Can't get attribute ... on <module
+    '__main__'>"), though predicting needs no callback. Unpickling gives the list."""
+
+    def __init__(self, callbacks: list) -> None:
+        import cloudpickle  # joblib's own dependency (its loky backend)
+
+        self.blob = cloudpickle.dumps(callbacks)
+
+    def __reduce__(self):
+        return _load_by_value, (self.blob,)
+
+
+def _saved_callbacks(state: dict) -> None:
+    """``state``'s callbacks as a pickle of another process can load them (see
+    :class:`_ByValue`); skops, which loads only types it trusts, leaves those of
+    ``__main__`` out, with a warning."""
+    given = state.get("callbacks")
+    if not isinstance(given, list | tuple) or not given:
+        return
+    local = [type(c).__qualname__ for c in given if type(c).__module__ == "__main__"]
+    if not local:
+        return
+    if not _called_by_skops():
+        with contextlib.suppress(ImportError):  # without cloudpickle: by reference, as before
+            state["callbacks"] = _ByValue(list(given))
+        return
+    state["callbacks"] = [c for c in given if type(c).__module__ != "__main__"] or None
+    warnings.warn(
+        f"Callbacks {local} are defined in __main__ (a notebook or script), which skops "
+        "cannot load in another process: they are left out of the saved model "
+        "(predictions need none). Define them in a module of their own to keep them.",
+        UserWarning,
+        stacklevel=3,
+    )
 
 
 class TorchStateMixin:
@@ -66,6 +115,7 @@ class TorchStateMixin:
         state = host_state(super().__getstate__())  # tensors of an Array API fit as numpy
         state.pop("_n_params", None)  # refers to the live module; recomputed on demand
         state["_sknn_state_format"] = STATE_FORMAT
+        _saved_callbacks(state)
         if isinstance(state.get("module"), torch.nn.Module):
             try:
                 state["module"] = {"_sknn_module_instance": module_to_plain(state["module"])}
