@@ -57,7 +57,7 @@ class _ByValue:
     '__main__'>"), though predicting needs no callback. Unpickling gives the list."""
 
     def __init__(self, callbacks: list) -> None:
-        import cloudpickle  # joblib's own dependency (its loky backend)
+        import cloudpickle  # type: ignore[import-untyped]  # joblib's own dependency
 
         self.blob = cloudpickle.dumps(callbacks)
 
