@@ -66,3 +66,30 @@ def test_ordinary_tables_stay_quiet():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         TabularEncoder().fit(X).transform(X.head())
+
+
+def test_numbers_and_dates_stored_as_strings_are_named_with_their_conversion():
+    # read_csv keeps numbers with a "?" for missing as strings, and dates as strings: each
+    # became a category of hundreds of levels, new values never seen, silently (held-out
+    # accuracy 0.797 against 0.809 converted; R^2 0.046 against 0.281); the dates were
+    # called an identifier, to be dropped
+    rng = np.random.default_rng(0)
+    income = rng.integers(20, 400, 300).astype(str).astype(object)
+    income[::17] = "?"
+    days = pd.date_range("2020-01-01", periods=300).strftime("%Y-%m-%d")
+    zips = np.array([f"{z:05d}" for z in rng.integers(1000, 9999, 300)], dtype=object)
+    X = pd.DataFrame({"income": income, "day": days, "zip": zips})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        TabularEncoder().fit(X)
+    messages = [str(w.message) for w in caught]
+    assert any("'income' holds numbers stored as strings" in m and "['?']" in m for m in messages)
+    assert any(
+        "'day' holds dates stored as strings" in m and "pd.to_datetime" in m for m in messages
+    )
+    assert not any("'day' looks like an identifier" in m for m in messages)
+    assert not any("'zip' holds numbers" in m for m in messages)  # leading zeros: codes
+    with warnings.catch_warnings(record=True) as caught:  # named categorical: no advice
+        warnings.simplefilter("always")
+        TabularEncoder(categorical_features=["income", "day", "zip"]).fit(X)
+    assert not any("stored as strings" in str(w.message) for w in caught)

@@ -148,6 +148,37 @@ def _warn_mixed(series: pd.Series, name: str) -> None:
     )
 
 
+def _warn_if_numbers_or_dates(name: str, categories: tuple) -> bool:
+    """Warn about strings that are numbers or ISO dates (``read_csv`` keeps a column of
+    numbers with a "?" for missing as strings): as categories each value is a level of its
+    own, and new values are never seen. True when it warned."""
+    strings = pd.Series([c for c in categories if isinstance(c, str)], dtype=object)
+    if len(strings) < ID_LIKE_MIN_LEVELS:
+        return False
+    numbers = pd.to_numeric(strings, errors="coerce")
+    coded = strings.str.match(r"^[+-]?0\d").any()  # "02134": zip codes, codes of fixed width
+    if numbers.notna().mean() >= 0.95 and not coded:
+        other = strings[numbers.isna()].head(3).tolist()
+        warn_user(
+            f"Column {name!r} holds numbers stored as strings ({int(numbers.notna().sum()):,} "
+            f"of its {len(strings):,} distinct values; not numbers: {other}). As a category "
+            "each number is a level of its own, and new numbers are never seen. Convert it "
+            f"before fitting: X[{name!r}] = pd.to_numeric(X[{name!r}], errors='coerce') "
+            "(what does not parse becomes a missing value)."
+        )
+        return True
+    dates = pd.to_datetime(strings, format="ISO8601", errors="coerce")
+    if dates.notna().mean() >= 0.95:
+        warn_user(
+            f"Column {name!r} holds dates stored as strings. As a category each date is a "
+            "level of its own, and later dates are never seen; as datetimes sknn encodes "
+            "their year, month, day, weekday and hour. Convert it before fitting: "
+            f"X[{name!r}] = pd.to_datetime(X[{name!r}], format='ISO8601')."
+        )
+        return True
+    return False
+
+
 def _warn_if_identifier(name: str, n_categories: int, n_observed: int) -> None:
     """Warn about an ID-like column, by its share of distinct values (see ``ID_LIKE_SHARE``)."""
     if n_categories < ID_LIKE_MIN_LEVELS:
@@ -277,7 +308,8 @@ def plan_column(
             f"Column {name!r} holds strings or categories but is not in "
             "categorical_features; add it there, or convert it to numbers."
         )
-    if categorical is None:  # "from_dtype"
+    judged = categorical is None  # by its dtype: strings that may not be categories
+    if judged:  # "from_dtype"
         categorical = kind in ("categorical", "mixed")
     if not categorical:
         tz = time_zone(series, name) if kind == "datetime" else None
@@ -286,7 +318,8 @@ def plan_column(
         _warn_mixed(series, name)
     as_str = kind == "mixed"
     categories = seen_categories(series, as_str)
-    _warn_if_identifier(name, len(categories), int(series.notna().sum()))
+    if not (judged and _warn_if_numbers_or_dates(name, categories)):
+        _warn_if_identifier(name, len(categories), int(series.notna().sum()))
     if facts is not None and facts.categories is not None:
         categories = facts.categories
     encoding = "onehot" if len(categories) <= max_onehot_cardinality else "code"
