@@ -268,3 +268,20 @@ def test_dask_ml_incremental_calls_partial_fit_block_by_block():
     incremental = wrappers.Incremental(NeuralNetRegressor(random_state=0)).fit(X, _lazy(VALUE))
     assert incremental.estimator_.n_iter_ == X.npartitions  # one partial_fit a partition
     assert incremental.score(X, _lazy(VALUE)) > 0.3
+
+
+def test_a_streamed_fit_answers_a_missing_value_it_never_saw_as_an_average_category():
+    # a column of more than 8 categories without missing values kept its "missing"
+    # embedding row random in a streamed fit: P(yes) from 0.00 to 0.94 by random_state
+    rng = np.random.default_rng(0)
+    stores = [f"S{k:02d}" for k in range(30)]
+    frame = pd.DataFrame({"store": rng.choice(stores, 2000), "x": rng.normal(size=2000)})
+    effect = dict(zip(stores, rng.choice([-3, 3], 30), strict=True))
+    label = np.where(frame["store"].map(effect) + frame["x"] > 0, "yes", "no")
+    lazy_X = dd.from_pandas(frame, npartitions=4)
+    lazy_y = dd.from_pandas(pd.Series(label, name="y"), npartitions=4)
+    query = pd.DataFrame({"store": pd.Series([None, "S99"], dtype=object), "x": [0.0, 0.0]})
+    for seed in range(2):
+        est = NeuralNetClassifier(max_iter=3, random_state=seed).fit(lazy_X, lazy_y)
+        missing, unseen = est.predict_proba(query)[:, 1]
+        assert missing == pytest.approx(unseen, abs=1e-6)  # both at the trained rows' mean

@@ -46,7 +46,12 @@ from sknn.neural_net._data_parallel import train_on_dask
 from sknn.neural_net._inputs import input_path, new_encoder
 from sknn.neural_net._regression_losses import check_loss_params, check_targets, robust_huber_delta
 from sknn.neural_net._targets import class_codes
-from sknn.preprocessing._streamed import candidate_columns, fit_encoder_on_stream, stream_summary
+from sknn.preprocessing._streamed import (
+    candidate_columns,
+    column_facts,
+    fit_encoder_on_stream,
+    stream_summary,
+)
 from sknn.sklearn_glue.dask_collections import (
     partition_loader,
     persisted_rows,
@@ -342,7 +347,9 @@ def _train_on_stream(
             _plan.new_network(est, path, X_build, summary.weights, probe, device)
         _plan.release_unless_drawing(est, seeded)
         valid = gathered(pick.rows) if use_valid else None
-        _untrained.count_streamed(est, reuse)
+        facts = column_facts(summary)[:n_x]
+        had_missing = [facts[c.index].n_missing > 0 for c in encoder._columns if c.kind == "code"]
+        _untrained.count_streamed(est, reuse, had_missing)
         if est.data_parallel == "dask":  # each worker streams its own partitions
             head = gathered(sample.iloc[:CPU_EVAL_CHUNK])
             ranks = functools.partial(_rank_stream, load, n_partitions, n_train, head)

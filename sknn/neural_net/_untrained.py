@@ -15,8 +15,9 @@ a value is answered as an average category of its column.
 
 A fit continued (``warm_start``, ``partial_fit``) adds its counts to the
 earlier fits'. A Dask DataFrame streamed is not counted row by row: every
-category the encoder saw is taken as trained, and only the unseen code is
-settled. A model saved before counts existed is left as it is.
+category the encoder saw is taken as trained, and the unseen code is settled,
+and the missing one where the pass saw no missing value. A model saved before
+counts existed is left as it is.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import numpy as np
 import torch
 
 from sknn.nn.tabular import TabularMLP, code_counts, settle_untrained_codes
-from sknn.preprocessing._categorical import UNSEEN_CODE
+from sknn.preprocessing._categorical import MISSING_CODE, UNSEEN_CODE
 
 _COUNTS = "_code_counts"  # per embedded column, (cardinality, n_groups) rows reaching each code
 
@@ -55,17 +56,19 @@ def count_rows(est, train, reuse: bool) -> None:
     _record(est, [c.numpy() for c in counts], reuse)
 
 
-def count_streamed(est, reuse: bool) -> None:
-    """A streamed fit's counts: every code trained but the unseen one's."""
+def count_streamed(est, reuse: bool, had_missing: list[bool]) -> None:
+    """A streamed fit's counts: every code trained but the unseen one's, and the missing
+    one's where its column (``had_missing``: each embedded column's) had none."""
     module = _embedded(est)
     if module is None:
         _record(est, None, reuse)
         return
     counts = []
-    for emb in module.embeddings:
+    for emb, missing in zip(module.embeddings, had_missing, strict=True):
         size = int(emb.get_parameter("weight").shape[0])
         count = np.ones((size, module.n_groups), dtype=np.int64)
         count[UNSEEN_CODE] = 0
+        count[MISSING_CODE] = int(missing)
         counts.append(count)
     _record(est, counts, reuse)
 
