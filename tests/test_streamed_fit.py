@@ -285,3 +285,19 @@ def test_a_streamed_fit_answers_a_missing_value_it_never_saw_as_an_average_categ
         est = NeuralNetClassifier(max_iter=3, random_state=seed).fit(lazy_X, lazy_y)
         missing, unseen = est.predict_proba(query)[:, 1]
         assert missing == pytest.approx(unseen, abs=1e-6)  # both at the trained rows' mean
+
+
+def test_streamed_warm_starts_validate_on_the_rows_the_first_fit_held_out():
+    # each warm start drew new validation rows: on coin-flip labels the validation score
+    # climbed 0.53 -> 0.79 over six fits, as the network learned the rows it then validated
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(1500, 10)), columns=[f"f{k}" for k in range(10)])
+    frame["y"] = rng.integers(0, 2, 1500).astype(str)
+    lazy = dd.from_pandas(frame, npartitions=3)
+    params = {"warm_start": True, "early_stopping": True, "random_state": 0, "max_iter": 5}
+    est = NeuralNetClassifier(
+        **params, learning_rate=0.01, lr_schedule="constant", hidden_layer_sizes=(256, 256)
+    )
+    X_cols = [f"f{k}" for k in range(10)]
+    scores = [est.fit(lazy[X_cols], lazy["y"]).best_validation_score_ for _ in range(5)]
+    assert max(scores[2:]) < 0.65, scores  # coin flips stay coin flips on unseen rows

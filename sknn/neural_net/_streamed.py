@@ -178,6 +178,9 @@ def fit_streamed(est, X, y, sample_weight, reuse: bool, incremental: bool, class
     if not reuse:
         est._rng = check_random_state(est.random_state)
     seed = int(est._rng.randint(np.iinfo(np.int32).max))
+    if reuse and getattr(est, "_stream_seed", None) is not None:
+        seed = est._stream_seed  # a warm start validates on the rows the first fit held out
+    est._stream_seed = seed
     fraction = 0.0 if est.early_stopping is False or incremental else est.validation_fraction
     encoder = est.encoder_ if reuse else new_encoder(est)
     names = np.asarray(meta.columns, dtype=object)
