@@ -689,3 +689,28 @@ def test_a_class_of_one_row_is_trained_on_not_held_out(random_state):
     )
     clf.set_params(random_state=random_state).fit(X, y)
     assert clf.predict(X[-1:])[0] == 2
+
+
+def test_the_reason_training_ended_names_a_failure_and_the_epoch_kept(binary_data):
+    # a callback's error was reported as "reached max_iter"; at max_iter with validation
+    # the bar did not say that an earlier epoch's weights were kept
+    X, y = binary_data
+    reasons = []
+
+    class Record(Callback):
+        def on_train_end(self, info):
+            reasons.append(info["reason"])
+
+    class Broken(Callback):
+        def on_epoch_end(self, record):
+            if record["epoch"] == 2:
+                raise ValueError("the logging backend is down")
+
+    with pytest.raises(ValueError, match="logging backend"):
+        small_clf(max_iter=5, callbacks=[Record(), Broken()]).fit(X, y)
+    assert reasons[-1] == "failed in epoch 2: ValueError: the logging backend is down"
+    clf = small_clf(max_iter=8, early_stopping=True, n_iter_no_change=100, callbacks=[Record()])
+    clf.fit(X, y)
+    assert reasons[-1].startswith("reached max_iter (8 epochs)")
+    if clf.best_epoch_ != 8:
+        assert reasons[-1].endswith(f"; best epoch {clf.best_epoch_}")

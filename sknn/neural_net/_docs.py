@@ -271,7 +271,11 @@ history_ : sknn.training.History
     learning rate of the epoch: ``learning_rate_`` times the schedule),
     ``seconds``, and ``train_objective`` when label smoothing changes
     the loss being minimized; ``history_.plot()`` draws the losses and
-    marks the best epoch.
+    marks the best epoch. Losses and scores are weighted by
+    ``sample_weight`` (and ``class_weight``: a balanced validation score
+    is not plain accuracy); a regressor's losses are of its standardized
+    targets (divided by the mean for a log link), comparable across
+    tables, not in the targets' units.
 loss_curve_ : list of float
     ``train_loss`` per epoch, every epoch trained: after a divergence (a
     ``RuntimeWarning``), the last entry is the diverged epoch's NaN or

@@ -136,7 +136,9 @@ def aligned_partitions(X, *others) -> list:
         if len({len(p) for p in parts}) != 1:
             raise ValueError(
                 f"X and y (and sample_weight) come in different numbers of blocks "
-                f"({', '.join(str(len(p)) for p in parts)}); chunk their rows alike."
+                f"({', '.join(str(len(p)) for p in parts)}); chunk their rows alike. Beside a "
+                "Dask DataFrame X, pass y as a Series of it (ddf['y'], not "
+                "ddf['y'].to_dask_array()): Series and DataFrames are lined up by index."
             )
         return list(zip(*parts, strict=True))
     if any(o.known_divisions != X.known_divisions for o in others):

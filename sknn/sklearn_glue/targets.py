@@ -59,8 +59,9 @@ def _refuse_missing(values: np.ndarray, what: str, noun: str, fix: str) -> None:
     if len(rows):
         s = "" if len(rows) == 1 else "s"
         raise ValueError(
-            f"{what} has {len(rows)} missing {noun}{s} (None, NaN or NA) of {len(values)}, "
-            f"in row{s} {_rows(rows)}. {fix}."
+            f"{what} has {len(rows)} missing {noun}{s} (None, NaN or NA) of {len(values)} "
+            f"(rows counted by position from 0, not by index label), in row{s} "
+            f"{_rows(rows)}. {fix}."
         )
 
 

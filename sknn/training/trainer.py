@@ -239,6 +239,7 @@ class Trainer:
         if self.schedule is not None:
             self.schedule.start(self.optimizer)
         first_epoch = len(history) + 1
+        self._validated = valid is not None  # the best epoch's weights are the ones kept
         if self.stop_on_divergence:
             self.guard.begin(self._loss_on_first_rows(train))
         for cb in self.callbacks:
@@ -303,6 +304,9 @@ class Trainer:
             self.interrupted = interruption
             if self.stop_on_divergence and not self.diverged and not self._weights_finite():
                 self._diverge("a weight became NaN or inf", train, valid)  # mid-epoch
+        except Exception as error:  # a callback's, or the data's: the bar says so
+            self.failure = f"{type(error).__name__}: {error}"
+            raise
         finally:
             self.module.eval()
             history.best_epoch = self.stopper.best_epoch
@@ -316,6 +320,8 @@ class Trainer:
 
     def stop_reason(self) -> str:
         """Why training ended, in words (for progress bars and logs)."""
+        if getattr(self, "failure", None):
+            return f"failed in epoch {self.epoch}: {self.failure}"
         if self.interrupted:
             return f"interrupted in epoch {self.epoch}"
         if self.diverged:
@@ -330,7 +336,9 @@ class Trainer:
                 f"stopped early in epoch {self.epoch}: no {what} improvement{since}; "
                 f"best epoch {self.stopper.best_epoch}"
             )
-        return f"reached max_iter ({self.max_epochs} epochs)"
+        best = self.stopper.best_epoch
+        kept = f"; best epoch {best}" if getattr(self, "_validated", False) and best else ""
+        return f"reached max_iter ({self.max_epochs} epochs){kept}"
 
     def _base_lr(self) -> float:
         """The rate without per-group factors: the base learning rate x the schedule."""
