@@ -17,7 +17,10 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sknn.preprocessing import DATETIME_PARTS, TabularEncoder
 
 # the encoder's deliberate advice about a column (all missing, an identifier, a new type)
-SKNN_COLUMN_WARNINGS = r"Column .* (has only missing values|looks like an identifier|held )"
+SKNN_COLUMN_WARNINGS = (
+    r"Column .* (has only missing values|looks like an identifier|held |stored as strings"
+    r"|none of its .* was seen at fit)"
+)
 
 
 @parametrize_with_checks([TabularEncoder()])

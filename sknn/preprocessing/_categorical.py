@@ -114,20 +114,21 @@ def seen_categories(series: pd.Series, as_str: bool) -> tuple:
     return tuple(sorted(uniques, key=str))
 
 
-def _warn_on_another_type(series: pd.Series, column: CategoricalColumn) -> None:
-    """Warn when values arrive with another type than at fit: they are all unseen."""
+def _warn_on_another_type(series: pd.Series, column: CategoricalColumn) -> bool:
+    """Warn when values arrive with another type than at fit: they are all unseen.
+    True when it warned."""
     if column.as_str or not column.categories:
-        return
+        return False
     strings_at_fit = all(isinstance(c, str) for c in column.categories)
     observed = series[series.notna()]
     if not len(observed):
-        return
+        return False
     if pd.api.types.is_object_dtype(series.dtype):  # may mix types: count them all
         n_other = int((observed.map(lambda v: isinstance(v, str)) != strings_at_fit).sum())
     else:  # one type: its first value's
         n_other = len(observed) if isinstance(observed.iloc[0], str) != strings_at_fit else 0
     if not n_other:
-        return
+        return False
     before, now = ("strings", _kind_of(series)) if strings_at_fit else ("numbers", "strings")
     whole = all(float(c).is_integer() for c in column.categories if isinstance(c, Real))
     convert = ".astype(str)" if strings_at_fit else (".astype(int)" if whole else ".astype(float)")
@@ -138,6 +139,26 @@ def _warn_on_another_type(series: pd.Series, column: CategoricalColumn) -> None:
         f"Column {column.name!r} held {before} at fit but holds {now} ({series.dtype}) now, "
         f"so {which} a category never seen at fit. Convert it to the type it had at "
         f"fit (e.g. {convert})."
+    )
+    return True
+
+
+def _warn_if_none_seen(series: pd.Series, codes: np.ndarray, column: CategoricalColumn) -> None:
+    """Warn when no value of a batch's column was seen at fit, and values repeat (new ids
+    do not): a change of spelling, case or coding makes every row unseen, silently."""
+    observed = codes != MISSING_CODE
+    n = int(observed.sum())
+    if n < 5 or not column.categories or (codes[observed] != UNSEEN_CODE).any():
+        return
+    values = pd.unique(series[observed].astype(object))
+    if len(values) == n:
+        return
+    shown = [str(v) for v in values[:3]]
+    at_fit = [str(c) for c in column.categories[:3]]
+    warn_user(
+        f"Column {column.name!r}: none of its {n:,} values in this batch was seen at fit "
+        f"(now {shown}..., at fit {at_fit}...), so every row is answered as an unseen "
+        "category. Check for a change of spelling, case or coding since the fit."
     )
 
 
@@ -174,11 +195,13 @@ def category_codes(series: pd.Series, column: CategoricalColumn) -> np.ndarray:
     """0 for missing (an empty string never seen at fit too), 1 for categories not seen at
     fit, 2.. for the seen ones."""
     series = _blanks_as_missing(series, column)
-    _warn_on_another_type(series, column)
+    warned = _warn_on_another_type(series, column)
     index = pd.Index(list(column.categories), dtype=object)
     codes = index.get_indexer(_as_seen(series, column)) + FIRST_SEEN_CODE
     codes[codes < FIRST_SEEN_CODE] = UNSEEN_CODE
     codes[series.isna().to_numpy()] = MISSING_CODE
+    if not warned:
+        _warn_if_none_seen(series, codes, column)
     return codes
 
 
