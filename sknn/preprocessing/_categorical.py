@@ -175,7 +175,10 @@ def _blanks_as_missing(series: pd.Series, column: CategoricalColumn) -> pd.Serie
         or isinstance(series.dtype, pd.CategoricalDtype)
     ):
         return series
-    blank = series.astype(object).eq("").to_numpy(dtype=bool)
+    if isinstance(series.dtype, pd.CategoricalDtype) and "" not in series.cat.categories:
+        return series
+    # compared as they are: no copy of the column unless it holds a blank
+    blank = series.eq("").to_numpy(dtype=bool, na_value=False)
     return series.astype(object).mask(blank, None) if blank.any() else series
 
 
