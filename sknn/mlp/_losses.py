@@ -64,7 +64,7 @@ class _ClippedLogLoss(torch.autograd.Function):
         ctx.softmax = softmax
         if weight is None:
             return -per_output.mean(dim=0).sum()
-        total = _total(weight)  # per output, then summed, as numpy's average over axis 0
+        total = ctx.total = _total(weight)  # per output, then summed, as numpy's average
         return -((weight[:, None] * per_output).sum(dim=0) / total).sum()
 
     @staticmethod
@@ -73,8 +73,7 @@ class _ClippedLogLoss(torch.autograd.Function):
         delta = p - y
         if weight is None:
             return delta * (grad / len(y)), None, None, None
-        total = weight.sum()
-        scale = weight / torch.where(total == 0, 1.0, total)
+        scale = weight / ctx.total  # never 0: the forward pass refused that
         return delta * (grad * scale)[:, None], None, None, None
 
 
