@@ -131,3 +131,34 @@ def test_the_drop_ins_refuse_dask_naming_compute_and_the_flagship(cls):
         est.predict(_lazy(X))
     with pytest.raises(TypeError, match="Dask"):
         est.score(_lazy(X), y)
+
+
+def test_rows_of_collections_dask_would_pair_by_repeated_labels_are_not_mispaired(tmp_path):
+    # Parquet files written each with its own RangeIndex: labels 0..99 in every file.
+    # Dask pairs a y that is not computed with X by shuffling on those labels: wrong
+    # rows, silently (a score of 0.15 for a model of 0.99 before).
+    both = FRAME[["x", "n"]].assign(y=VALUE)
+    for name, frame in (("X", both[["x", "n"]]), ("y", both[["y"]]), ("both", both)):
+        (tmp_path / name).mkdir()
+        for k in range(4):
+            part = frame.iloc[k * 100 : (k + 1) * 100].reset_index(drop=True)
+            part.to_parquet(tmp_path / name / f"part{k}.parquet")
+    X = dd.read_parquet(tmp_path / "X")
+    y = dd.read_parquet(tmp_path / "y")["y"]  # files of the same layout: paired file by file
+    reg = NeuralNetRegressor(**FAST).fit(FRAME[["x", "n"]], VALUE)
+    assert reg.score(X, y) == pytest.approx(reg.score(FRAME[["x", "n"]], VALUE), rel=1e-9)
+    fitted = NeuralNetRegressor(**FAST).fit(X, y)
+    together = dd.read_parquet(tmp_path / "both")
+    np.testing.assert_allclose(
+        fitted.predict(FRAME[["x", "n"]]),
+        NeuralNetRegressor(**FAST)
+        .fit(together[["x", "n"]], together["y"])
+        .predict(FRAME[["x", "n"]]),
+    )
+    with pytest.raises(ValueError, match="not computed together"):
+        reg.score(X, y.repartition(npartitions=2))
+    with pytest.raises(ValueError, match="not computed together"):
+        NeuralNetRegressor(**FAST).fit(X, y.repartition(npartitions=2))
+    rebuilt = dd.from_pandas(VALUE, npartitions=4).clear_divisions()  # labels 0..399
+    with pytest.raises(ValueError, match="different index labels"):
+        reg.score(X, rebuilt)

@@ -12,7 +12,9 @@ converts them) and ``decorators.py`` (scikit-learn's ``_fit_context`` and
 ``available_if``, declared to keep the signatures they wrap, so that type
 checkers see them) and ``dask_collections.py`` (a Dask DataFrame or Array
 answered partition by partition as a lazy Dask Array, scores summed over
-partitions in one pass, the drop-ins' refusal) and ``array_api.py``
+partitions in one pass, the drop-ins' refusal), ``dask_pairing.py`` (the
+rows of ``X``, ``y`` and ``sample_weight`` paired partition by partition,
+never by index labels that repeat) and ``array_api.py``
 (scikit-learn's Array API dispatch: the four estimators' and
 ``TabularEncoder``'s methods take torch tensors and other namespaces' arrays,
 pass numeric tensors on to sknn's own encoder as they are, read the others

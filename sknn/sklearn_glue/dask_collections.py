@@ -20,6 +20,8 @@ from typing import Any, TypeVar, cast
 
 import numpy as np
 
+from sknn.sklearn_glue.dask_pairing import aligned_partitions, by_rows, is_dask_frame
+
 Method = TypeVar("Method", bound=Callable[..., Any])
 
 
@@ -32,24 +34,13 @@ def is_dask(X) -> bool:
     return dask.is_dask_collection(X)
 
 
-def _is_dask_frame(X) -> bool:
-    import dask.dataframe as dd
-
-    return isinstance(X, (dd.DataFrame, dd.Series))
-
-
 def _sample_rows(X):
     """A few made-up rows with ``X``'s columns and dtypes: what an answer's type is read from."""
-    if _is_dask_frame(X):
+    if is_dask_frame(X):
         from dask.dataframe.utils import meta_nonempty
 
         return meta_nonempty(X._meta)
     return np.zeros((2, *X.shape[1:]), dtype=X.dtype)
-
-
-def _by_rows(X):
-    """A Dask Array in blocks of whole rows (a block cut across columns cannot be answered)."""
-    return X.rechunk({axis: -1 for axis in range(1, X.ndim)})
 
 
 def map_answers(X, answer: Callable[[object], np.ndarray]):
@@ -61,9 +52,9 @@ def map_answers(X, answer: Callable[[object], np.ndarray]):
     def each(part):  # an empty partition (a filter's leftover) answers no rows
         return meta.copy() if len(part) == 0 else answer(part)
 
-    if _is_dask_frame(X):
+    if is_dask_frame(X):
         return X.map_partitions(each, meta=meta)
-    blocks = _by_rows(X)
+    blocks = by_rows(X)
     # the answer's trailing axes replace the input's: (rows, features) -> (rows, ...)
     drop = tuple(range(meta.ndim, blocks.ndim))
     new = tuple(range(blocks.ndim, meta.ndim))
@@ -94,72 +85,6 @@ def lazy_on_dask(method: Method) -> Method:
         return map_answers(X, lambda part: method(self, part, *args, **kwargs))
 
     return cast(Method, answer)
-
-
-def _partitions(collection):
-    """The collection as a list of delayed partitions (Dask Series/DataFrame/Array)."""
-    if _is_dask_frame(collection):
-        return collection.to_delayed()
-    return list(_by_rows(collection).to_delayed().ravel())
-
-
-_JOINED = "__sknn_joined_{}_{}"
-
-
-def _split_joined(frame, n_x: int, shapes: list[tuple[int, bool, object]]):
-    """A joined partition back as ``X`` and the collections joined to it.
-
-    ``shapes``: each joined collection's column count, whether it is a
-    Series, and the Series' name.
-    """
-    pieces, start = [frame.iloc[:, :n_x]], n_x
-    for width, is_series, name in shapes:
-        block = frame.iloc[:, start : start + width]
-        pieces.append(block.iloc[:, 0].rename(name) if is_series else block)
-        start += width
-    return tuple(pieces)
-
-
-def aligned_partitions(X, *others) -> list:
-    """Delayed tuples ``(X_part, other_part, ...)``: the collections side by side, row by row.
-
-    Dask DataFrames and Series are joined to ``X`` (by index, as Dask aligns
-    them), so each partition of the join holds matching rows, however Dask
-    partitions each collection (a column projected out of a Parquet dataset
-    may come in fewer partitions than the rest). Dask Arrays are zipped by
-    row blocks, which must then match.
-    """
-    import dask
-
-    if not _is_dask_frame(X) or not all(_is_dask_frame(o) for o in others):
-        parts = [_partitions(c) for c in (X, *others)]
-        if len({len(p) for p in parts}) != 1:
-            raise ValueError(
-                f"X and y (and sample_weight) come in different numbers of blocks "
-                f"({', '.join(str(len(p)) for p in parts)}); chunk their rows alike. Beside a "
-                "Dask DataFrame X, pass y as a Series of it (ddf['y'], not "
-                "ddf['y'].to_dask_array()): Series and DataFrames are lined up by index."
-            )
-        return list(zip(*parts, strict=True))
-    if any(o.known_divisions != X.known_divisions for o in others):
-        raise ValueError(
-            "Dask knows the divisions of X but not of y (or sample_weight), or the other way "
-            "round, so it cannot line their rows up. Take y from the same Dask DataFrame as "
-            "X (ddf['y']), or clear both's divisions (X.clear_divisions(), "
-            "y.clear_divisions())."
-        )
-    columns, shapes = {}, []
-    for k, other in enumerate(others):
-        if other.ndim == 1:
-            columns[_JOINED.format(k, 0)] = other
-            shapes.append((1, True, other.name))
-        else:
-            for c, name in enumerate(other.columns):
-                columns[_JOINED.format(k, c)] = other[name]
-            shapes.append((len(other.columns), False, None))
-    joined = X.assign(**columns) if columns else X
-    split = dask.delayed(_split_joined, nout=1 + len(shapes))
-    return [split(part, X.shape[1], shapes) for part in joined.to_delayed()]
 
 
 def streamed_sums(stats: Callable[..., np.ndarray], *collections) -> np.ndarray:
