@@ -301,3 +301,18 @@ def test_streamed_warm_starts_validate_on_the_rows_the_first_fit_held_out():
     X_cols = [f"f{k}" for k in range(10)]
     scores = [est.fit(lazy[X_cols], lazy["y"]).best_validation_score_ for _ in range(5)]
     assert max(scores[2:]) < 0.65, scores  # coin flips stay coin flips on unseen rows
+
+
+def test_streamed_targets_standardized_without_cancellation():
+    # prices near a million varying by cents: raw sums of y and y**2 cancelled, the
+    # streamed fit took its target scale from rounding noise (R^2 -11 against 0.9998;
+    # weighted, a scale 60 times the spread's: 0.994)
+    X = FRAME[["x", "n"]]
+    y = pd.Series(1e6 + 1e-4 * (2 * FRAME["x"] + FRAME["n"]), name="price")
+    fast = {"max_iter": 20, "random_state": 0}
+    for weight in (None, pd.Series(1.0 + (FRAME["n"] > 4))):
+        lazy_weight = None if weight is None else _lazy(weight)
+        in_memory = NeuralNetRegressor(**fast).fit(X, y, sample_weight=weight)
+        streamed = NeuralNetRegressor(**fast).fit(_lazy(X), _lazy(y), sample_weight=lazy_weight)
+        assert in_memory.score(X, y) > 0.999
+        assert streamed.score(X, y) > in_memory.score(X, y) - 0.002

@@ -5,7 +5,7 @@ Memory holds a few partitions at a time, never the table:
 1. **One pass** over the partitions (:func:`sknn.preprocessing._streamed.stream_summary`)
    gathers the encoder's exact column facts and a weighted sample of 100,000
    rows (targets and weights beside them), the targets' exact facts (the
-   classes and their counts; the weighted sums that standardize regression
+   classes and their counts; the weighted moments that standardize regression
    targets; every target checked against the loss) and the validation rows.
 2. **Validation rows**: each row draws a uniform ``u`` from a generator seeded
    by ``random_state`` and its partition's position; the rows with the
@@ -44,6 +44,7 @@ from sklearn.utils.validation import validate_data
 from sknn.neural_net import _plan, _shape, _untrained
 from sknn.neural_net._data_parallel import train_on_dask
 from sknn.neural_net._inputs import input_path, new_encoder
+from sknn.neural_net._moments import WeightedMoments
 from sknn.neural_net._regression_losses import check_loss_params, check_targets, robust_huber_delta
 from sknn.neural_net._targets import class_codes
 from sknn.preprocessing._streamed import (
@@ -151,11 +152,10 @@ def _check_partition_targets(est, y2: np.ndarray, weight: np.ndarray) -> None:
 
 
 def _target_facts(est, y2: np.ndarray, weight: np.ndarray):
-    """Exact facts of a partition's targets: class counts, or weighted sums per column."""
+    """Exact facts of a partition's targets: class counts, or weighted moments per column."""
     if not est._y_numeric:
         return Counter(y2[:, 0].tolist())
-    y2 = y2.astype(np.float64)
-    return np.stack([np.full(y2.shape[1], weight.sum()), weight @ y2, weight @ y2**2])
+    return WeightedMoments.of(y2.astype(np.float64), weight)
 
 
 def fit_streamed(est, X, y, sample_weight, reuse: bool, incremental: bool, classes=None):
@@ -253,13 +253,12 @@ def _encode_targets(est, summary, y_columns: list[str], one_d: bool, classes) ->
             class_codes(seen, est.classes_)
         return
     est._encode_targets(y_sample, reset=True, sample_weight=w_sample)
-    total, first, second = facts
-    mean = first / total
+    mean = facts.mean
     if est._log_link:
         check_targets(est.loss, est.power, mean[None, :], np.ones(1))  # a column of zeros
         est._y_scale = mean
     else:
-        std = np.sqrt(np.maximum(second / total - mean**2, 0.0))
+        std = facts.std
         est._y_mean = mean
         est._y_scale = np.where(std > 1e-12 * np.maximum(1.0, np.abs(mean)), std, 1.0)
     est._huber_default = robust_huber_delta(y_sample.astype(np.float64), est._y_scale, w_sample)
