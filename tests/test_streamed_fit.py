@@ -316,3 +316,18 @@ def test_streamed_targets_standardized_without_cancellation():
         streamed = NeuralNetRegressor(**fast).fit(_lazy(X), _lazy(y), sample_weight=lazy_weight)
         assert in_memory.score(X, y) > 0.999
         assert streamed.score(X, y) > in_memory.score(X, y) - 0.002
+
+
+@pytest.mark.parametrize("dtype", ["boolean", "Int64", "category", "string", "bool"])
+def test_streamed_classes_are_the_in_memory_fits_values_and_dtype(dtype):
+    # nullable and categorical labels: bool or int64 classes_ streamed, float64 in memory
+    high = VALUE > VALUE.median()
+    y = (high.astype(int) if dtype == "Int64" else high).astype(dtype)
+    X = FRAME[["x", "n"]]
+    fast = {"max_iter": 1, "random_state": 0}
+    in_memory = NeuralNetClassifier(**fast).fit(X, y)
+    streamed = NeuralNetClassifier(**fast).fit(_lazy(X), _lazy(y))
+    assert streamed.classes_.dtype == in_memory.classes_.dtype
+    np.testing.assert_array_equal(streamed.classes_, in_memory.classes_)
+    assert streamed.predict(X).dtype == in_memory.predict(X).dtype
+    assert streamed.predict(_lazy(X)).compute().dtype == in_memory.predict(X).dtype

@@ -38,7 +38,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.utils import check_random_state
+from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import validate_data
 
 from sknn.neural_net import _plan, _shape, _untrained
@@ -115,8 +115,12 @@ def _targets_beside(n_targets: int):
 
 def targets_of_partition(y_part, n_rows: int, n_targets: int) -> np.ndarray:
     """A partition's targets as ``(n_rows, n_targets)``, refused when they are not one
-    row of targets a row of ``X`` (a Dask Array ``y`` chunked otherwise than ``X``)."""
-    y = np.asarray(y_part)
+    row of targets a row of ``X`` (a Dask Array ``y`` chunked otherwise than ``X``).
+    Read as scikit-learn reads ``y`` in memory (nullable and categorical labels as
+    float64), so that ``classes_`` are the same values of the same dtype."""
+    y = check_array(
+        y_part, ensure_2d=False, dtype=None, ensure_all_finite=False, ensure_min_samples=0
+    )
     if y.size != n_rows * n_targets:
         raise ValueError(
             f"A partition of X has {n_rows} rows but the matching block of y holds "
