@@ -331,3 +331,20 @@ def test_streamed_classes_are_the_in_memory_fits_values_and_dtype(dtype):
     np.testing.assert_array_equal(streamed.classes_, in_memory.classes_)
     assert streamed.predict(X).dtype == in_memory.predict(X).dtype
     assert streamed.predict(_lazy(X)).compute().dtype == in_memory.predict(X).dtype
+
+
+@pytest.mark.parametrize("class_weight", ["balanced", {"high": 5.0, "low": 1.0}])
+def test_streamed_encoder_weighs_rows_by_class_weight_as_in_memory(class_weight):
+    # in memory the encoder's medians and spreads weigh each row by its class's weight;
+    # streamed they did not (the network's inputs were scaled otherwise)
+    X = FRAME[["x", "gap", "n"]]
+    y = pd.Series(np.where(FRAME["x"] > 1.0, "high", "low"))  # a rare class, of large x
+    fast = {"max_iter": 1, "random_state": 0, "class_weight": class_weight}
+    in_memory = NeuralNetClassifier(**fast).fit(X, y)
+    streamed = NeuralNetClassifier(**fast).fit(_lazy(X), _lazy(y))
+    unweighted = NeuralNetClassifier(max_iter=1, random_state=0).fit(X, y)
+    assert not np.allclose(in_memory.encoder_.transform(X), unweighted.encoder_.transform(X))
+    # under 100,000 rows the sample is the table: the same statistics
+    np.testing.assert_allclose(
+        streamed.encoder_.transform(X), in_memory.encoder_.transform(X), rtol=1e-6
+    )

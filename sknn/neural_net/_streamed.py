@@ -12,8 +12,8 @@ Memory holds a few partitions at a time, never the table:
    smallest ``u`` below ``validation_fraction``, at most
    ``MAX_VALIDATION_ROWS``, are kept aside once, in memory, and every epoch
    leaves them out of training (the same ``u`` is drawn again).
-3. **The encoder** fits from the facts and the sample, the network's
-   piecewise-linear bin edges from the encoded sample.
+3. **The encoder** fits from the facts and the sample (weighed by
+   ``class_weight`` as in memory), the bin edges from the encoded sample.
 4. **Training** runs the usual :class:`~sknn.training.Trainer` on a
    :class:`~sknn.training.streams.ChunkStream`: partitions in a fresh seeded
    order each epoch, two at a time shuffled together, the next two read and
@@ -24,9 +24,8 @@ Continuing a fitted model (``partial_fit``, or a fit with ``warm_start=True``)
 runs the same pass, which checks every partition's targets against the fitted
 ones before any training and picks the validation rows (none for
 ``partial_fit``: one epoch at a constant rate); the encoder, the target
-encoding and the network are kept.
-
-The result is the same kind of fitted estimator as an in-memory fit.
+encoding and the network are kept. The result is the same kind of fitted
+estimator as an in-memory fit.
 """
 
 from __future__ import annotations
@@ -224,8 +223,14 @@ def fit_streamed(est, X, y, sample_weight, reuse: bool, incremental: bool, class
         _check_continued_targets(est, summary, y_columns)
     else:
         est.encoder_ = encoder
-        fit_encoder_on_stream(encoder, X, summary=summary)
         _encode_targets(est, summary, y_columns, y.ndim == 1, classes)
+        weights = summary.weights
+        if getattr(est, "class_weight", None) is not None:  # as in memory, the encoder's too
+            y_sample = _sample_targets(summary, y_columns, y.ndim == 1)
+            codes = est._encode_targets(y_sample, reset=False)
+            balanced = _balanced_factors(est, summary.extra["targets"])
+            weights = _weighed(est, balanced, weights, codes)
+        fit_encoder_on_stream(encoder, X, summary=summary, weights=weights)
     return _train_on_stream(
         est, X, y, sample_weight, summary, seed, fraction, y_columns, reuse, incremental
     )
@@ -237,8 +242,7 @@ def _check_continued_targets(est, summary, y_columns: list[str]) -> None:
     if not est._y_numeric and not est._multilabel:
         class_codes(np.array(list(summary.extra["targets"])), est.classes_)
         return
-    y_sample = summary.sample[y_columns].to_numpy()
-    est._encode_targets(y_sample[:, 0] if len(y_columns) == 1 else y_sample, reset=False)
+    est._encode_targets(_sample_targets(summary, y_columns, len(y_columns) == 1), reset=False)
 
 
 def _encode_targets(est, summary, y_columns: list[str], one_d: bool, classes) -> None:
@@ -266,6 +270,17 @@ def _encode_targets(est, summary, y_columns: list[str], one_d: bool, classes) ->
         est._y_mean = mean
         est._y_scale = np.where(std > 1e-12 * np.maximum(1.0, np.abs(mean)), std, 1.0)
     est._huber_default = robust_huber_delta(y_sample.astype(np.float64), est._y_scale, w_sample)
+
+
+def _sample_targets(summary, y_columns: list[str], one_d: bool) -> np.ndarray:
+    """The targets of the pass's sample rows, one-dimensional for a Series ``y``."""
+    y_sample = summary.sample[y_columns].to_numpy()
+    return y_sample[:, 0] if one_d else y_sample
+
+
+def _weighed(est, balanced: np.ndarray | None, w: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Rows' weights times their class's weight (``balanced``: from the pass's counts)."""
+    return w * balanced[codes] if balanced is not None else est._target_weights(w, codes)
 
 
 def _balanced_factors(est, counts) -> np.ndarray | None:
@@ -308,7 +323,7 @@ def _train_on_stream(
 
     def data(X_frame, y2, w) -> TrainingData:
         codes = targets(y2, w)
-        w = w * balanced[codes] if balanced is not None else est._target_weights(w, codes)
+        w = _weighed(est, balanced, w, codes)
         if len(X_frame):
             X_enc = encoder._transform(X_frame, owner=est)
         else:  # an empty partition (or every row of one held out): no rows, not an error

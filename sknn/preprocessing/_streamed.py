@@ -195,11 +195,15 @@ def stream_summary(
     return fold_partitions(one, fold, *collections)
 
 
-def fit_encoder_on_stream(encoder, X, sample_weight=None, seed: int = 0, summary=None):
+def fit_encoder_on_stream(
+    encoder, X, sample_weight=None, seed: int = 0, summary=None, weights=None
+):
     """Fit ``encoder`` (a TabularEncoder) on Dask ``X`` from one pass (see the module).
 
     ``summary``: a pass already made by the caller (an estimator's, whose
-    sample carries the targets in columns after ``X``'s).
+    sample carries the targets in columns after ``X``'s); ``weights``: the
+    sample rows' weights to fit with instead of the pass's (an estimator's,
+    times its class weights).
     """
     from dask.dataframe.utils import meta_nonempty
 
@@ -217,5 +221,6 @@ def fit_encoder_on_stream(encoder, X, sample_weight=None, seed: int = 0, summary
     n = len(names)
     refuse_infinite(summary, names)
     sample = summary.sample.iloc[:, :n].set_axis(meta.columns, axis=1)
-    encoder._fit_frame(sample, summary.weights, column_facts(summary)[:n])
+    weights = summary.weights if weights is None else weights
+    encoder._fit_frame(sample, weights, column_facts(summary)[:n])
     return summary
