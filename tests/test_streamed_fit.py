@@ -348,3 +348,25 @@ def test_streamed_encoder_weighs_rows_by_class_weight_as_in_memory(class_weight)
     np.testing.assert_allclose(
         streamed.encoder_.transform(X), in_memory.encoder_.transform(X), rtol=1e-6
     )
+
+
+def test_streamed_encoder_knows_every_category_of_a_column_whose_type_drifts(tmp_path):
+    # Parquet files written apart: a code stored as integers in the first files and as
+    # strings in the later ones. The meta said integers, so the pass kept no values and
+    # the categories came from the 100,000-row sample: rare codes were unknown.
+    rng = np.random.default_rng(1)
+    parts = []
+    for k in range(4):
+        codes = rng.integers(100, 110, size=60_000)
+        part = pd.DataFrame({"x": rng.normal(size=len(codes)), "code": codes})
+        if k == 0:
+            part.loc[7, "code"] = 999  # one row
+        if k >= 2:
+            part["code"] = part["code"].astype(str).astype(object)
+            part.loc[11, "code"] = "RARE"  # one row
+        part.to_parquet(tmp_path / f"part{k}.parquet")
+        parts.append(part)
+    streamed = TabularEncoder().fit(dd.read_parquet(tmp_path))
+    in_memory = TabularEncoder().fit(pd.concat(parts, ignore_index=True))
+    assert {"999", "RARE"} <= set(in_memory.categories_[0])
+    assert streamed.categories_ == in_memory.categories_

@@ -192,7 +192,39 @@ def stream_summary(
         added = {} if extra is None else extra(i, frame)
         return summarize(frame, marks, keys, w, extra=added)
 
-    return fold_partitions(one, fold, *collections)
+    summary, n_partitions = fold_partitions(one, fold, *collections)
+    _complete_drifted_columns(summary, X)
+    return summary, n_partitions
+
+
+def _complete_drifted_columns(summary: StreamSummary, X) -> None:
+    """The distinct values of columns whose type changes between partitions.
+
+    Parquet files written separately may hold a column as integers in some and
+    strings in others: the meta said numbers, so the pass kept no values, yet
+    the column is categorical ("mixed", as the whole table in memory is). A
+    second pass over those columns alone reads every value, so no rare
+    category is left to the sample's chance.
+    """
+    from sknn.sklearn_glue.dask_collections import fold_partitions
+
+    drifted = [
+        j
+        for j, c in enumerate(summary.columns[: X.shape[1]])
+        if c.kind == "mixed" and c.values is None
+    ]
+    if not drifted:
+        return
+
+    def distinct(i, part) -> list[set]:
+        return [set(pd.unique(part.iloc[:, k].dropna()).tolist()) for k in range(part.shape[1])]
+
+    def union(a: list[set], b: list[set]) -> list[set]:
+        return [x | y for x, y in zip(a, b, strict=True)]
+
+    values, _ = fold_partitions(distinct, union, X[[X.columns[j] for j in drifted]])
+    for j, seen in zip(drifted, values, strict=True):
+        summary.columns[j].values = seen
 
 
 def fit_encoder_on_stream(
