@@ -370,3 +370,38 @@ def test_streamed_encoder_knows_every_category_of_a_column_whose_type_drifts(tmp
     in_memory = TabularEncoder().fit(pd.concat(parts, ignore_index=True))
     assert {"999", "RARE"} <= set(in_memory.categories_[0])
     assert streamed.categories_ == in_memory.categories_
+
+
+def test_streamed_encoder_reads_mostly_missing_columns_from_all_their_values():
+    # a column observed in 40 rows of 250,000: the 100,000-row sample held about 16 of
+    # them, and its median and spread came from those (a centre off by an IQR)
+    rng = np.random.default_rng(2)
+    n = 250_000
+    frame = pd.DataFrame({"x": rng.normal(size=n), "rare": np.nan, "when": pd.NaT})
+    rows = rng.choice(n, 40, replace=False)
+    frame.loc[rows, "rare"] = rng.normal(loc=50, scale=5, size=40)
+    frame.loc[rows[:30], "when"] = pd.Timestamp("2020-01-01") + pd.to_timedelta(
+        rng.integers(0, 2000, size=30), unit="D"
+    )
+    label = pd.Series(np.where(frame["x"] > 1.5, "rare", "common"))
+
+    def sparse_features(encoder, rows_of):  # x, dense, is read from the sample (rank error)
+        kept = ["x" not in name for name in encoder.get_feature_names_out()]
+        return encoder.transform(rows_of)[:, kept]
+
+    observed = frame.loc[rows]
+    streamed = TabularEncoder().fit(_lazy(frame, parts=8))
+    in_memory = TabularEncoder().fit(frame)
+    np.testing.assert_allclose(
+        sparse_features(streamed, observed), sparse_features(in_memory, observed), rtol=1e-6
+    )
+    # an estimator's encoder weighs them by class_weight, as in memory
+    fast = {"max_iter": 1, "random_state": 0, "class_weight": "balanced"}
+    X = frame[["x", "rare"]]
+    streamed = NeuralNetClassifier(**fast).fit(_lazy(X, parts=8), _lazy(label, parts=8))
+    in_memory = NeuralNetClassifier(**fast).fit(X, label)
+    np.testing.assert_allclose(
+        sparse_features(streamed.encoder_, X.loc[rows]),
+        sparse_features(in_memory.encoder_, X.loc[rows]),
+        rtol=1e-6,
+    )

@@ -32,20 +32,30 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections import Counter
 
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.utils import check_array, check_random_state
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
 from sknn.neural_net import _plan, _shape, _untrained
 from sknn.neural_net._data_parallel import train_on_dask
 from sknn.neural_net._inputs import input_path, new_encoder
-from sknn.neural_net._moments import WeightedMoments
-from sknn.neural_net._regression_losses import check_loss_params, check_targets, robust_huber_delta
-from sknn.neural_net._targets import class_codes
+from sknn.neural_net._regression_losses import check_loss_params
+from sknn.neural_net._streamed_targets import (
+    W_COLUMN,
+    Y_PREFIX,
+    balanced_factors,
+    check_continued_targets,
+    check_partition_targets,
+    encode_targets,
+    sample_targets,
+    target_facts,
+    targets_beside,
+    targets_of_partition,
+    weighed,
+)
 from sknn.preprocessing._streamed import (
     candidate_columns,
     column_facts,
@@ -58,7 +68,6 @@ from sknn.sklearn_glue.dask_collections import (
     require_dask,
     require_dask_frame,
 )
-from sknn.sklearn_glue.targets import check_labels, check_numeric_targets
 from sknn.training import TrainingData
 from sknn.training.data import CPU_EVAL_CHUNK
 from sknn.training.data_parallel import RankStream
@@ -68,7 +77,6 @@ from sknn.training.streams import ChunkStream
 
 MAX_VALIDATION_ROWS = 100_000
 BUFFER_PARTITIONS = 2
-_Y, _W = "__sknn_y", "__sknn_w"
 
 
 class _Smallest:
@@ -100,65 +108,9 @@ def _refuse(est, X, y, sample_weight) -> None:
     require_dask("sample_weight", sample_weight)
 
 
-def _targets_beside(n_targets: int):
-    """The target (and weight) columns a partition's sample carries beside ``X``'s."""
-
-    def beside(X_part, y_part, *w_part) -> dict:
-        y = targets_of_partition(y_part, len(X_part), n_targets)
-        columns = {f"{_Y}{k}": y[:, k] for k in range(n_targets)}
-        w = np.asarray(w_part[0], dtype=np.float64) if w_part else np.ones(len(X_part))
-        return {**columns, _W: w}
-
-    return beside
-
-
-def targets_of_partition(y_part, n_rows: int, n_targets: int) -> np.ndarray:
-    """A partition's targets as ``(n_rows, n_targets)``, refused when they are not one
-    row of targets a row of ``X`` (a Dask Array ``y`` chunked otherwise than ``X``).
-    Read as scikit-learn reads ``y`` in memory (nullable and categorical labels as
-    float64), so that ``classes_`` are the same values of the same dtype."""
-    y = check_array(
-        y_part, ensure_2d=False, dtype=None, ensure_all_finite=False, ensure_min_samples=0
-    )
-    if y.size != n_rows * n_targets:
-        raise ValueError(
-            f"A partition of X has {n_rows} rows but the matching block of y holds "
-            f"{y.size} values for {n_targets} target(s): y is not aligned with X. Take y "
-            "from the same Dask DataFrame as X, or chunk a Dask Array y as X's partitions "
-            "(y.rechunk((tuple(X.map_partitions(len).compute()),)))."
-        )
-    return y.reshape(n_rows, n_targets)
-
-
 def _uniform(seed: int, i: int, n: int) -> np.ndarray:
     """The validation draw of partition ``i``'s rows (the same at every pass)."""
     return np.random.default_rng([seed, i]).random(n)
-
-
-def _check_partition_targets(est, y2: np.ndarray, weight: np.ndarray) -> None:
-    """What the in-memory fit refuses in ``y``, partition by partition (its rows counted
-    within the partition); a missing target may be a row of X that y's index lacks."""
-    try:
-        if not est._y_numeric:
-            check_labels(y2[:, 0] if y2.shape[1] == 1 else y2)
-            return
-        check_numeric_targets(y2, type(est).__name__)
-    except ValueError as exc:
-        if "missing" not in str(exc) and "NaN" not in str(exc):
-            raise
-        raise ValueError(
-            f"In one partition of X: {exc} With Dask, y is matched to X by index: rows of X "
-            "whose index y lacks (y from another frame, or with its index reset) have no "
-            "target; take y from the same Dask DataFrame as X (y = ddf['target'])."
-        ) from exc
-    check_targets(est.loss, est.power, y2.astype(np.float64), weight, whole=False)
-
-
-def _target_facts(est, y2: np.ndarray, weight: np.ndarray):
-    """Exact facts of a partition's targets: class counts, or weighted moments per column."""
-    if not est._y_numeric:
-        return Counter(y2[:, 0].tolist())
-    return WeightedMoments.of(y2.astype(np.float64), weight)
 
 
 def fit_streamed(est, X, y, sample_weight, reuse: bool, incremental: bool, classes=None):
@@ -189,10 +141,10 @@ def fit_streamed(est, X, y, sample_weight, reuse: bool, incremental: bool, class
     names = np.asarray(meta.columns, dtype=object)
     candidates = candidate_columns(meta, encoder._explicit_categorical(names))
     n_targets = 1 if y.ndim == 1 else y.shape[1]
-    y_columns = [f"{_Y}{k}" for k in range(n_targets)]
+    y_columns = [f"{Y_PREFIX}{k}" for k in range(n_targets)]
 
     def extra(i: int, frame: pd.DataFrame) -> dict:
-        y2, weight = frame[y_columns].to_numpy(), frame[_W].to_numpy()
+        y2, weight = frame[y_columns].to_numpy(), frame[W_COLUMN].to_numpy()
         if np.isnan(weight).any():  # a Dask Series joined by index: rows of X without one
             raise ValueError(
                 "sample_weight is missing for some rows of X: it holds NaN, or its index does "
@@ -201,12 +153,12 @@ def fit_streamed(est, X, y, sample_weight, reuse: bool, incremental: bool, class
             )
         if not np.all(np.isfinite(weight) & (weight >= 0)):
             raise ValueError("sample_weight must be finite and 0 or more in every partition.")
-        _check_partition_targets(est, y2, weight)
+        check_partition_targets(est, y2, weight)
         u = _uniform(seed, i, len(frame))
         picked = u < fraction
         valid = _Smallest(u[picked], frame[picked], MAX_VALIDATION_ROWS, int(picked.sum()))
         weights = np.array([weight.sum(), (weight**2).sum()])
-        return {"valid": valid, "targets": _target_facts(est, y2, weight), "weights": weights}
+        return {"valid": valid, "targets": target_facts(est, y2, weight), "weights": weights}
 
     summary, n_partitions = stream_summary(
         X,
@@ -214,84 +166,30 @@ def fit_streamed(est, X, y, sample_weight, reuse: bool, incremental: bool, class
         seed=seed,
         candidates=candidates,
         others=(y,),
-        beside=_targets_beside(n_targets),
+        beside=targets_beside(n_targets),
         extra=extra,
     )
     if not summary.extra["weights"][0] > 0:
         raise ValueError("sample_weight sums to zero; at least one sample needs a positive weight.")
     if reuse:
-        _check_continued_targets(est, summary, y_columns)
+        check_continued_targets(est, summary, y_columns)
     else:
         est.encoder_ = encoder
-        _encode_targets(est, summary, y_columns, y.ndim == 1, classes)
-        weights = summary.weights
+        encode_targets(est, summary, y_columns, y.ndim == 1, classes)
+        weigh = None
         if getattr(est, "class_weight", None) is not None:  # as in memory, the encoder's too
-            y_sample = _sample_targets(summary, y_columns, y.ndim == 1)
-            codes = est._encode_targets(y_sample, reset=False)
-            balanced = _balanced_factors(est, summary.extra["targets"])
-            weights = _weighed(est, balanced, weights, codes)
-        fit_encoder_on_stream(encoder, X, summary=summary, weights=weights)
+            balanced = balanced_factors(est, summary.extra["targets"])
+
+            def weigh(rows: pd.DataFrame, w: np.ndarray) -> np.ndarray:
+                codes = est._encode_targets(
+                    sample_targets(rows, y_columns, y.ndim == 1), reset=False
+                )
+                return weighed(est, balanced, w, codes)
+
+        fit_encoder_on_stream(encoder, X, summary=summary, weigh=weigh)
     return _train_on_stream(
         est, X, y, sample_weight, summary, seed, fraction, y_columns, reuse, incremental
     )
-
-
-def _check_continued_targets(est, summary, y_columns: list[str]) -> None:
-    """Before training resumes: every label of the pass is one of ``classes_``, and
-    the target has the columns the network was fitted on."""
-    if not est._y_numeric and not est._multilabel:
-        class_codes(np.array(list(summary.extra["targets"])), est.classes_)
-        return
-    est._encode_targets(_sample_targets(summary, y_columns, len(y_columns) == 1), reset=False)
-
-
-def _encode_targets(est, summary, y_columns: list[str], one_d: bool, classes) -> None:
-    """The estimator's target encoding from the sample, with the exact facts of the pass
-    (``classes``: the labels a first ``partial_fit`` names, each label of the pass among them)."""
-    y_sample = summary.sample[y_columns].to_numpy()
-    w_sample = summary.sample[_W].to_numpy()
-    facts = summary.extra["targets"]
-    if not est._y_numeric:
-        # in the sample's dtype, as an in-memory fit reads the labels (strings as objects)
-        dtype = object if y_sample.dtype.kind in "OUS" else y_sample.dtype
-        seen = np.unique(np.array(list(facts), dtype=dtype))
-        y_sample = y_sample[:, 0] if one_d else y_sample
-        est._encode_targets(y_sample, reset=True, classes=seen if classes is None else classes)
-        if classes is not None and not est._multilabel:
-            class_codes(seen, est.classes_)
-        return
-    est._encode_targets(y_sample, reset=True, sample_weight=w_sample)
-    mean = facts.mean
-    if est._log_link:
-        check_targets(est.loss, est.power, mean[None, :], np.ones(1))  # a column of zeros
-        est._y_scale = mean
-    else:
-        std = facts.std
-        est._y_mean = mean
-        est._y_scale = np.where(std > 1e-12 * np.maximum(1.0, np.abs(mean)), std, 1.0)
-    est._huber_default = robust_huber_delta(y_sample.astype(np.float64), est._y_scale, w_sample)
-
-
-def _sample_targets(summary, y_columns: list[str], one_d: bool) -> np.ndarray:
-    """The targets of the pass's sample rows, one-dimensional for a Series ``y``."""
-    y_sample = summary.sample[y_columns].to_numpy()
-    return y_sample[:, 0] if one_d else y_sample
-
-
-def _weighed(est, balanced: np.ndarray | None, w: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """Rows' weights times their class's weight (``balanced``: from the pass's counts)."""
-    return w * balanced[codes] if balanced is not None else est._target_weights(w, codes)
-
-
-def _balanced_factors(est, counts) -> np.ndarray | None:
-    """``class_weight="balanced"`` from the pass's exact class counts: n / (k * count)
-    over the ``k`` classes present, 1 for a class absent (named by ``classes=``), as in
-    memory."""
-    if getattr(est, "class_weight", None) != "balanced":
-        return None
-    present = {c: n for c, n in counts.items() if n > 0}
-    n, k = sum(present.values()), len(present)
-    return np.array([n / (k * present[c]) if c in present else 1.0 for c in est.classes_.tolist()])
 
 
 def _train_on_stream(
@@ -319,11 +217,11 @@ def _train_on_stream(
         y2 = y2[:, 0] if one_d else y2
         return est._encode_targets(y2, reset=False, sample_weight=w)
 
-    balanced = _balanced_factors(est, summary.extra["targets"])
+    balanced = balanced_factors(est, summary.extra["targets"])
 
     def data(X_frame, y2, w) -> TrainingData:
         codes = targets(y2, w)
-        w = _weighed(est, balanced, w, codes)
+        w = weighed(est, balanced, w, codes)
         if len(X_frame):
             X_enc = encoder._transform(X_frame, owner=est)
         else:  # an empty partition (or every row of one held out): no rows, not an error
@@ -351,7 +249,7 @@ def _train_on_stream(
     def gathered(rows: pd.DataFrame) -> TrainingData:
         """Rows kept by the pass (inputs, then targets and weight beside them), encoded."""
         X_rows = rows.iloc[:, :n_x].set_axis(X.columns, axis=1)
-        return data(X_rows, rows[y_columns].to_numpy(), rows[_W].to_numpy())
+        return data(X_rows, rows[y_columns].to_numpy(), rows[W_COLUMN].to_numpy())
 
     sample = summary.sample
     X_build = encoder._transform(sample.iloc[:, :n_x].set_axis(X.columns, axis=1), owner=est)

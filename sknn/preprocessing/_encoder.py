@@ -349,8 +349,9 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
         return feature_names_out(self._columns, _check_feature_names_in(self, input_features))
 
     # ---------------------------------------------------------------- fitting
-    def _fit_frame(self, frame: pd.DataFrame, sample_weight=None, facts=None) -> None:
-        """Fit on ``frame``, or on a sample of a table and its ``ColumnFacts`` (one a column)."""
+    def _fit_frame(self, frame: pd.DataFrame, sample_weight=None, facts=None, own=None) -> None:
+        """Fit on ``frame``, or on a sample of a table and its ``ColumnFacts`` (one a
+        column) and mostly missing columns' own samples (see ``robust_stats``)."""
         names = _check_feature_names_in(self, None)
         explicit = self._explicit_categorical(names)
         self._columns = plan_columns(frame, names, explicit, self.max_onehot_cardinality, facts)
@@ -363,7 +364,7 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
                 column.has_missing = fact.n_missing > 0 and column.kind not in ("onehot", "code")
         is_bool = feature_mask(self._columns, "bool")
         weight = np.ones(len(raw)) if sample_weight is None else sample_weight
-        fill, center, scale = robust_stats(raw, is_bool, weight)
+        fill, center, scale = robust_stats(raw, is_bool, weight, self._columns, own)
         self._set_statistics(fill, center, scale, is_bool)
         self.clip_bound_ = clip_bounds(raw, self._center, self._scale)
         self._describe_columns(n_continuous=raw.shape[1])

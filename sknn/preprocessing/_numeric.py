@@ -175,17 +175,33 @@ def _column_stats(values: np.ndarray, weight: np.ndarray) -> tuple[float, ...]:
     return q25, median, q75, std, mean
 
 
-def robust_stats(raw: np.ndarray, is_bool: np.ndarray, weight: np.ndarray):
+def robust_stats(
+    raw: np.ndarray,
+    is_bool: np.ndarray,
+    weight: np.ndarray,
+    columns: list[ColumnPlan] | None = None,
+    own_samples: dict | None = None,
+):
     """Fill value, center and scale of each raw feature.
 
     Numeric features are filled and centered by their (weighted) median and
     divided by the interquartile range / 1.349, or the standard deviation when
     that is zero, or 1 for constant columns. Booleans are filled by the share of
     True values and left unscaled. All-missing features get fill 0 and scale 1.
+    ``own_samples``: ``{column index: (values, weights)}``, columns (of the
+    plans ``columns``) whose features are read from a sample of their own
+    observed values instead of ``raw`` (a streamed fit's mostly missing ones).
     """
     with np.errstate(over="ignore", invalid="ignore"):
         stats = np.array([_column_stats(raw[:, j], weight) for j in range(raw.shape[1])])
-    return fill_center_scale(stats.reshape(raw.shape[1], 5), is_bool)
+        stats = stats.reshape(raw.shape[1], 5)
+        if own_samples:
+            owners = _feature_owners(columns or [])
+            for j, (values, w) in own_samples.items():
+                own_raw = _raw_features(values, columns[j])  # type: ignore[index]
+                for k, feature in enumerate(np.flatnonzero(owners == j)):
+                    stats[feature] = _column_stats(own_raw[:, k], w)
+    return fill_center_scale(stats, is_bool)
 
 
 def fill_center_scale(stats: np.ndarray, is_bool: np.ndarray):

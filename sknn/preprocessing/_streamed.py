@@ -18,8 +18,13 @@ into a :class:`StreamSummary` and folded into one:
   of ``n`` rows drawn uniformly, the Dvoretzky-Kiefer-Wolfowitz inequality
   bounds every quantile's rank error at once: with probability 0.99 at most
   ``sqrt(ln(2 / 0.01) / (2 n))``, 0.0051 for ``n = 100,000`` (half a
-  percentile; for equal weights). The ID-like warning reads the sample's
-  share of distinct values. (A weight-proportional sample, A-ES, fitted
+  percentile; for equal weights). That bound counts the sampled rows where
+  a column is observed: a mostly missing column (fewer than
+  ``OWN_SAMPLE_ROWS`` observed values in the sample, more in the table) gets
+  a sample of its own observed rows from a second pass over it alone, so its
+  statistics rest on at least ``min(observed, 20,000)`` values (rank error
+  at most 0.0115, none when all are kept). The ID-like warning reads the
+  sample's share of distinct values. (A weight-proportional sample, A-ES, fitted
   unweighted, was the first design: it kept rows of weight 0 whenever the
   table had fewer rows than the sample, so their weights were lost.)
 
@@ -32,7 +37,7 @@ and no row sample for the network's first batch.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -41,6 +46,7 @@ from pandas.api import types as pdt
 from sknn.preprocessing._columns import ColumnFacts, dtype_kind
 
 SAMPLE_ROWS = 100_000
+OWN_SAMPLE_ROWS = 20_000
 
 
 @dataclass
@@ -61,6 +67,8 @@ class StreamSummary:
     keys: np.ndarray  # their sampling keys (the largest are kept)
     weights: np.ndarray  # their sample weights
     extra: dict  # what the caller adds per partition (target facts, validation rows)
+    # mostly missing columns' own samples of observed rows, by column (see stream_summary)
+    own_samples: dict = field(default_factory=dict)
 
 
 def _merged_kind(a: str, b: str) -> str:
@@ -182,19 +190,58 @@ def stream_summary(
 
     collections = (X, *others) if weight is None else (X, *others, weight)
 
-    def one(i, X_part, *rest):
+    def rows(X_part, rest) -> tuple[pd.DataFrame, np.ndarray]:
         w = np.ones(len(X_part)) if weight is None else np.asarray(rest[-1], dtype=np.float64)
-        frame, marks = X_part, candidates
-        if beside is not None:
-            frame = X_part.reset_index(drop=True).assign(**beside(X_part, *rest))
-            marks = np.r_[candidates, np.zeros(frame.shape[1] - len(candidates), dtype=bool)]
+        if beside is None:
+            return X_part, w
+        return X_part.reset_index(drop=True).assign(**beside(X_part, *rest)), w
+
+    def one(i, X_part, *rest):
+        frame, w = rows(X_part, rest)
+        marks = np.r_[candidates, np.zeros(frame.shape[1] - len(candidates), dtype=bool)]
         keys = sample_keys(w, np.random.default_rng([seed, i, 1]))
         added = {} if extra is None else extra(i, frame)
         return summarize(frame, marks, keys, w, extra=added)
 
     summary, n_partitions = fold_partitions(one, fold, *collections)
     _complete_drifted_columns(summary, X)
+    sparse = _sparse_columns(summary, X.shape[1])
+    if sparse:  # a second pass over those columns alone (and the targets beside them)
+
+        def own(i, X_part, *rest) -> list[StreamSummary]:
+            frame, w = rows(X_part, rest)
+            rng = np.random.default_rng([seed, i, 2])
+            return [_observed_rows(frame, k, len(sparse), w, rng) for k in range(len(sparse))]
+
+        def merged(a: list[StreamSummary], b: list[StreamSummary]) -> list[StreamSummary]:
+            return [fold(x, y, OWN_SAMPLE_ROWS) for x, y in zip(a, b, strict=True)]
+
+        projected = X[[X.columns[j] for j in sparse]]
+        samples, _ = fold_partitions(own, merged, projected, *collections[1:])
+        summary.own_samples = dict(zip(sparse, samples, strict=True))
     return summary, n_partitions
+
+
+def _sparse_columns(summary: StreamSummary, n_x: int) -> list[int]:
+    """Numeric, boolean and time columns of which the row sample holds fewer observed
+    values than ``OWN_SAMPLE_ROWS`` while the table has more (mostly missing columns)."""
+    sparse = []
+    for j, column in enumerate(summary.columns[:n_x]):
+        if column.values is not None or column.kind in ("empty", "mixed", "categorical"):
+            continue  # categories are exact; nothing observed has no statistics
+        held = int(summary.sample.iloc[:, j].notna().sum())
+        if held < min(column.n_observed, OWN_SAMPLE_ROWS):
+            sparse.append(j)
+    return sparse
+
+
+def _observed_rows(frame, k: int, n_own: int, w: np.ndarray, rng) -> StreamSummary:
+    """A partition's sample of the rows where column ``k`` of ``frame`` is observed:
+    that column and the columns after the ``n_own`` projected ones (the targets)."""
+    columns = frame.iloc[:, [k, *range(n_own, frame.shape[1])]]
+    keys = np.where(columns.iloc[:, 0].notna().to_numpy(), sample_keys(w, rng), -np.inf)
+    marks = np.zeros(columns.shape[1], dtype=bool)
+    return summarize(columns, marks, keys, w, sample_rows=OWN_SAMPLE_ROWS)
 
 
 def _complete_drifted_columns(summary: StreamSummary, X) -> None:
@@ -227,15 +274,13 @@ def _complete_drifted_columns(summary: StreamSummary, X) -> None:
         summary.columns[j].values = seen
 
 
-def fit_encoder_on_stream(
-    encoder, X, sample_weight=None, seed: int = 0, summary=None, weights=None
-):
+def fit_encoder_on_stream(encoder, X, sample_weight=None, seed: int = 0, summary=None, weigh=None):
     """Fit ``encoder`` (a TabularEncoder) on Dask ``X`` from one pass (see the module).
 
     ``summary``: a pass already made by the caller (an estimator's, whose
-    sample carries the targets in columns after ``X``'s); ``weights``: the
-    sample rows' weights to fit with instead of the pass's (an estimator's,
-    times its class weights).
+    sample carries the targets in columns after ``X``'s); ``weigh(rows,
+    weights)``: the weights to fit sampled rows with instead of their own (an
+    estimator's, times its class weights; ``rows`` hold the targets).
     """
     from dask.dataframe.utils import meta_nonempty
 
@@ -252,7 +297,11 @@ def fit_encoder_on_stream(
         summary, _ = stream_summary(X, sample_weight, seed=seed, candidates=candidates)
     n = len(names)
     refuse_infinite(summary, names)
+
+    def weights_of(part: StreamSummary) -> np.ndarray:
+        return part.weights if weigh is None else weigh(part.sample, part.weights)
+
     sample = summary.sample.iloc[:, :n].set_axis(meta.columns, axis=1)
-    weights = summary.weights if weights is None else weights
-    encoder._fit_frame(sample, weights, column_facts(summary)[:n])
+    own = {j: (s.sample.iloc[:, 0], weights_of(s)) for j, s in summary.own_samples.items()}
+    encoder._fit_frame(sample, weights_of(summary), column_facts(summary)[:n], own)
     return summary
