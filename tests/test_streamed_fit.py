@@ -32,6 +32,9 @@ VALUE = pd.Series(
 )
 LABEL = pd.Series(np.where(VALUE > VALUE.median(), "high", "low"), name="label")
 FAST = {"max_iter": 6, "random_state": 0}
+# under early_stopping="auto" a regressor's table of at most 20,000 rows is cross-fitted
+# in memory (gathered, as its pandas frame is fitted); with a held-out split it streams
+STREAMED = {**FAST, "early_stopping": True}
 
 
 def _lazy(data, parts=6):
@@ -58,7 +61,9 @@ def test_streamed_encoder_weighs_rows_as_in_memory_and_reads_any_column_name():
     streamed = TabularEncoder().fit(_lazy(frame), sample_weight=_lazy(weight))
     in_memory = TabularEncoder().fit(frame, sample_weight=weight)
     np.testing.assert_array_equal(streamed.transform(frame), in_memory.transform(frame))
-    est = NeuralNetRegressor(**FAST).fit(_lazy(frame), _lazy(VALUE), sample_weight=_lazy(weight))
+    est = NeuralNetRegressor(**STREAMED).fit(
+        _lazy(frame), _lazy(VALUE), sample_weight=_lazy(weight)
+    )
     np.testing.assert_array_equal(est.encoder_.transform(frame), in_memory.transform(frame))
 
 
@@ -78,7 +83,7 @@ def test_empty_partitions_and_a_y_chunked_otherwise_than_x():
     # a Dask Array y of another length trained on every other row's target before
     too_long = da.from_array(np.r_[VALUE, VALUE], chunks=2000)
     with pytest.raises(ValueError, match="matching block of y holds 2000 values"):
-        NeuralNetRegressor(**FAST).fit(_lazy(FRAME, parts=6), too_long)
+        NeuralNetRegressor(**STREAMED).fit(_lazy(FRAME, parts=6), too_long)
 
 
 def test_streamed_quantiles_are_within_the_samples_rank_error():
@@ -100,12 +105,12 @@ def test_fit_transform_on_a_dask_frame_is_lazy():
 
 
 def test_a_streamed_fit_scores_as_an_in_memory_fit_and_is_reproducible():
-    streamed = NeuralNetRegressor(**FAST).fit(_lazy(FRAME), _lazy(VALUE))
-    again = NeuralNetRegressor(**FAST).fit(_lazy(FRAME), _lazy(VALUE))
+    streamed = NeuralNetRegressor(**STREAMED).fit(_lazy(FRAME), _lazy(VALUE))
+    again = NeuralNetRegressor(**STREAMED).fit(_lazy(FRAME), _lazy(VALUE))
     np.testing.assert_array_equal(streamed.predict(FRAME), again.predict(FRAME))
-    other = NeuralNetRegressor(max_iter=6, random_state=1).fit(_lazy(FRAME), _lazy(VALUE))
+    other = NeuralNetRegressor(**{**STREAMED, "random_state": 1}).fit(_lazy(FRAME), _lazy(VALUE))
     assert not np.array_equal(streamed.predict(FRAME), other.predict(FRAME))
-    in_memory = NeuralNetRegressor(**FAST).fit(FRAME, VALUE)
+    in_memory = NeuralNetRegressor(**STREAMED).fit(FRAME, VALUE)
     assert streamed.score(FRAME, VALUE) > in_memory.score(FRAME, VALUE) - 0.02
     # validation rows kept aside: early stopping watched them, intervals are calibrated
     assert streamed.best_epoch_ is not None and len(streamed.validation_scores_) == 6
@@ -122,7 +127,7 @@ def test_a_streamed_classifier_with_weights_and_several_target_columns():
     assert clf.classes_.dtype == in_memory.classes_.dtype
     assert clf.score(FRAME, LABEL) > 0.85
     targets = pd.DataFrame({"a": VALUE, "b": 100 * VALUE + 5})
-    reg = NeuralNetRegressor(**FAST).fit(_lazy(FRAME), _lazy(targets))
+    reg = NeuralNetRegressor(**STREAMED).fit(_lazy(FRAME), _lazy(targets))
     assert reg.predict(FRAME[:4]).shape == (4, 2)
 
 
@@ -131,7 +136,7 @@ def test_a_streamed_model_exports_and_saves_as_any_fitted_model():
     sio = pytest.importorskip("skops.io")
     from sknn.onnx import input_feed, to_onnx
 
-    reg = NeuralNetRegressor(**FAST).fit(_lazy(FRAME), _lazy(VALUE))
+    reg = NeuralNetRegressor(**STREAMED).fit(_lazy(FRAME), _lazy(VALUE))
     graph = to_onnx(reg)
     session = ort.InferenceSession(graph.SerializeToString())
     answer = session.run(None, input_feed(FRAME, model=graph))[0]
@@ -161,14 +166,14 @@ def test_balanced_class_weights_come_from_the_exact_class_counts():
 def test_what_a_streamed_fit_cannot_do_is_refused_by_name():
     X, y = _lazy(FRAME), _lazy(VALUE)
     with pytest.raises(TypeError, match="y must be one too"):
-        NeuralNetRegressor(**FAST).fit(X, VALUE)
+        NeuralNetRegressor(**STREAMED).fit(X, VALUE)
     with pytest.raises(TypeError, match="sample_weight must be one too"):
         TabularEncoder().fit(X, sample_weight=np.ones(N))
     with pytest.raises(TypeError, match="from_dask_array"):
-        NeuralNetRegressor(**FAST).fit(X.to_dask_array(lengths=True), y)
+        NeuralNetRegressor(**STREAMED).fit(X.to_dask_array(lengths=True), y)
     # a Series, an encoder given an Array, a score against y in memory: AttributeErrors before
     with pytest.raises(TypeError, match=r"X.to_frame\(\)"):
-        NeuralNetRegressor(**FAST).fit(X["x"], y)
+        NeuralNetRegressor(**STREAMED).fit(X["x"], y)
     with pytest.raises(TypeError, match="from_dask_array"):
         TabularEncoder().fit(X[["x", "n"]].to_dask_array(lengths=True))
     fitted = NeuralNetRegressor(max_iter=1, random_state=0).fit(FRAME, VALUE)
@@ -179,20 +184,20 @@ def test_what_a_streamed_fit_cannot_do_is_refused_by_name():
         NeuralNetClassifier(**FAST).fit(X, elsewhere)
     # dask's raw AssertionError ("Mismatched divisions"), and weights blamed for their values
     with pytest.raises(ValueError, match="divisions of X but not of y"):
-        NeuralNetRegressor(**FAST).fit(X.clear_divisions(), y)
+        NeuralNetRegressor(**STREAMED).fit(X.clear_divisions(), y)
     shifted = _lazy(pd.Series(np.ones(N), index=np.arange(N) + 500))
     with pytest.raises(ValueError, match="its index does not match X's"):
-        NeuralNetRegressor(**FAST).fit(X, y, sample_weight=shifted)
+        NeuralNetRegressor(**STREAMED).fit(X, y, sample_weight=shifted)
     from torch import nn
 
     with pytest.raises(ValueError, match="module"):
-        NeuralNetRegressor(module=nn.Linear, **FAST).fit(X, y)
+        NeuralNetRegressor(module=nn.Linear, **STREAMED).fit(X, y)
     # a bad value in any partition, found in the first pass, before training
     counts = pd.Series(np.r_[np.ones(N - 1), -1.0])
     with pytest.raises(ValueError, match="negative"):
-        NeuralNetRegressor(loss="poisson", **FAST).fit(X, _lazy(counts))
+        NeuralNetRegressor(loss="poisson", **STREAMED).fit(X, _lazy(counts))
     infinite = FRAME.assign(x=np.r_[FRAME["x"].to_numpy()[:-1], np.inf])
-    est = NeuralNetRegressor(**FAST)
+    est = NeuralNetRegressor(**STREAMED)
     with pytest.raises(ValueError, match="inf"):
         est.fit(_lazy(infinite), y)
     assert not hasattr(est, "module_")
@@ -220,7 +225,7 @@ def test_partial_fit_and_warm_starts_continue_on_a_dask_dataframe():
     with pytest.raises(ValueError, match="not seen"):
         NeuralNetClassifier(**FAST).partial_fit(more_X, _lazy(odd), classes=["high", "low"])
     # a warm start continues the network and its encoder on new partitions
-    warm = NeuralNetRegressor(warm_start=True, **FAST).fit(X, _lazy(VALUE.iloc[:4000]))
+    warm = NeuralNetRegressor(warm_start=True, **STREAMED).fit(X, _lazy(VALUE.iloc[:4000]))
     first, kept = warm.n_iter_, warm.encoder_.categories_
     warm.fit(more_X, _lazy(VALUE.iloc[4000:]))
     assert warm.n_iter_ > first and warm.encoder_.categories_ == kept
@@ -309,7 +314,7 @@ def test_streamed_targets_standardized_without_cancellation():
     # weighted, a scale 60 times the spread's: 0.994)
     X = FRAME[["x", "n"]]
     y = pd.Series(1e6 + 1e-4 * (2 * FRAME["x"] + FRAME["n"]), name="price")
-    fast = {"max_iter": 20, "random_state": 0}
+    fast = {"max_iter": 20, "random_state": 0, "early_stopping": True}
     for weight in (None, pd.Series(1.0 + (FRAME["n"] > 4))):
         lazy_weight = None if weight is None else _lazy(weight)
         in_memory = NeuralNetRegressor(**fast).fit(X, y, sample_weight=weight)
@@ -405,3 +410,22 @@ def test_streamed_encoder_reads_mostly_missing_columns_from_all_their_values():
         sparse_features(in_memory.encoder_, X.loc[rows]),
         rtol=1e-6,
     )
+
+
+def test_a_table_small_enough_to_cross_fit_is_fitted_as_its_pandas_frame_is():
+    # an in-memory fit of up to 20,000 rows (5,000 for a classifier) cross-fits; a Dask
+    # DataFrame of them streamed with a held-out split instead: another, weaker model
+    X, y = FRAME.iloc[:3000], VALUE.iloc[:3000]
+    in_memory = NeuralNetRegressor(**FAST).fit(X, y)
+    gathered = NeuralNetRegressor(**FAST).fit(_lazy(X), _lazy(y))
+    assert gathered.n_groups_ == in_memory.n_groups_ == 4
+    np.testing.assert_array_equal(gathered.predict(FRAME), in_memory.predict(FRAME))
+    labels = LABEL.iloc[:3000]
+    clf = NeuralNetClassifier(**FAST).fit(_lazy(X), _lazy(labels))
+    np.testing.assert_array_equal(
+        clf.predict_proba(FRAME), NeuralNetClassifier(**FAST).fit(X, labels).predict_proba(FRAME)
+    )
+    # larger, or with a held-out split asked for: streamed
+    streamed = NeuralNetRegressor(**STREAMED).fit(_lazy(X), _lazy(y))
+    assert streamed.n_groups_ == 1
+    assert abs(len(streamed.conformity_scores_) - 300) < 4 * np.sqrt(0.09 * 3000)

@@ -61,7 +61,21 @@ CROSS_FIT_MIN_ROWS = _shape.TINY_ROWS
 def cross_fit_folds(
     est, n_samples: int, stratify, *, incremental: bool, reuse: bool, rng
 ) -> np.ndarray | None:
-    """Each row's fold (``0..folds-1``, stratified) when this fit cross-fits, else None.
+    """Each row's fold (``0..folds-1``, stratified) when this fit cross-fits, else None
+    (see :func:`n_folds`)."""
+    folds = n_folds(est, n_samples, incremental=incremental, reuse=reuse)
+    if folds == 1:
+        return None
+    order = rng.permutation(n_samples)
+    if stratify is not None:  # each class dealt round the folds in turn
+        order = order[np.argsort(stratify[order], kind="stable")]
+    fold = np.empty(n_samples, dtype=np.int64)
+    fold[order] = np.arange(n_samples) % folds
+    return fold
+
+
+def n_folds(est, n_samples: int, *, incremental: bool, reuse: bool) -> int:
+    """How many folds a fit of ``n_samples`` rows cross-fits in (1: it does not).
 
     A new network cross-fits under ``early_stopping="auto"`` on tables of
     :data:`CROSS_FIT_MIN_ROWS` to :data:`CROSS_FIT_ROWS` rows
@@ -73,36 +87,27 @@ def cross_fit_folds(
     conformalized band) never do.
     """
     if incremental or est.early_stopping != "auto" or est.module is not None:
-        return None
+        return 1
     if est.data_parallel:
-        return None
+        return 1
     if est.criterion is not None and not isinstance(est.criterion, type):
-        return None  # a callable may answer one number a batch: no per-row weights
+        return 1  # a callable may answer one number a batch: no per-row weights
     if getattr(est, "loss", None) == "quantile":
         # conformalized quantiles calibrate the band that predicts: one group's
         # out-of-fold band is wider than the four groups' average, and over-covered
         # (regression_losses.py: 0.92-0.94 where a held-out split gave 0.89-0.90)
-        return None
+        return 1
     if n_samples < CROSS_FIT_MIN_ROWS:
-        return None
+        return 1
     if reuse:
-        folds = getattr(est, "n_groups_", 1)
-    else:
-        k = CROSS_FIT_FOLDS if est.n_ensemble == "auto" else int(est.n_ensemble)
-        fits = (
-            n_samples <= (CROSS_FIT_ROWS_CLASSIFIER if is_classifier(est) else CROSS_FIT_ROWS)
-            and k % CROSS_FIT_FOLDS == 0
-            and _shape.numeric_embedding(est, n_samples) != "periodic"  # learned before its cosine
-        )
-        folds = CROSS_FIT_FOLDS if fits else 1
-    if folds == 1:
-        return None
-    order = rng.permutation(n_samples)
-    if stratify is not None:  # each class dealt round the folds in turn
-        order = order[np.argsort(stratify[order], kind="stable")]
-    fold = np.empty(n_samples, dtype=np.int64)
-    fold[order] = np.arange(n_samples) % folds
-    return fold
+        return getattr(est, "n_groups_", 1)
+    k = CROSS_FIT_FOLDS if est.n_ensemble == "auto" else int(est.n_ensemble)
+    fits = (
+        n_samples <= (CROSS_FIT_ROWS_CLASSIFIER if is_classifier(est) else CROSS_FIT_ROWS)
+        and k % CROSS_FIT_FOLDS == 0
+        and _shape.numeric_embedding(est, n_samples) != "periodic"  # learned before its cosine
+    )
+    return CROSS_FIT_FOLDS if fits else 1
 
 
 def fit_rows(est, n_samples: int, stratify, *, incremental: bool, reuse: bool):

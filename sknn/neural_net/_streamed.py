@@ -40,6 +40,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
 from sknn.neural_net import _plan, _shape, _untrained
+from sknn.neural_net._cross_fit import n_folds
 from sknn.neural_net._data_parallel import train_on_dask
 from sknn.neural_net._inputs import input_path, new_encoder
 from sknn.neural_net._regression_losses import check_loss_params
@@ -68,6 +69,7 @@ from sknn.sklearn_glue.dask_collections import (
     require_dask,
     require_dask_frame,
 )
+from sknn.sklearn_glue.dask_pairing import gathered
 from sknn.training import TrainingData
 from sknn.training.data import CPU_EVAL_CHUNK
 from sknn.training.data_parallel import RankStream
@@ -77,6 +79,7 @@ from sknn.training.streams import ChunkStream
 
 MAX_VALIDATION_ROWS = 100_000
 BUFFER_PARTITIONS = 2
+GATHER_BYTES = 256 * 2**20
 
 
 class _Smallest:
@@ -171,6 +174,10 @@ def fit_streamed(est, X, y, sample_weight, reuse: bool, incremental: bool, class
     )
     if not summary.extra["weights"][0] > 0:
         raise ValueError("sample_weight sums to zero; at least one sample needs a positive weight.")
+    if not reuse and _small_enough_to_gather(est, summary.n_rows, X.shape[1], incremental):
+        # a small table cross-fits in memory: the very model its pandas frame gets
+        X, y, *weight = gathered(X, y, *([] if sample_weight is None else [sample_weight]))
+        return est._fit_all(X, y, weight[0] if weight else None, False, incremental, classes)
     if reuse:
         check_continued_targets(est, summary, y_columns)
     else:
@@ -190,6 +197,13 @@ def fit_streamed(est, X, y, sample_weight, reuse: bool, incremental: bool, class
     return _train_on_stream(
         est, X, y, sample_weight, summary, seed, fraction, y_columns, reuse, incremental
     )
+
+
+def _small_enough_to_gather(est, n_rows: int, n_columns: int, incremental: bool) -> bool:
+    """Whether an in-memory fit of the table would cross-fit, and the table is small
+    (:data:`GATHER_BYTES` at most, as float64): then it is fitted in memory."""
+    folds = n_folds(est, n_rows, incremental=incremental, reuse=False)
+    return folds > 1 and n_rows * (n_columns + 2) * 8 <= GATHER_BYTES
 
 
 def _train_on_stream(

@@ -145,3 +145,19 @@ def _zipped_partitions(X, *others) -> list:
         )
     pair = dask.delayed(_paired, nout=len(parts))
     return [pair(*pieces) for pieces in zip(*parts, strict=True)]
+
+
+def gathered(*collections) -> tuple:
+    """The collections computed into memory, their rows paired as
+    :func:`aligned_partitions` pairs them (pandas objects, or numpy arrays)."""
+    import dask
+    import numpy as np
+    import pandas as pd
+
+    parts = dask.compute(*aligned_partitions(*collections))
+    return tuple(
+        pd.concat(pieces)
+        if isinstance(pieces[0], (pd.DataFrame, pd.Series))
+        else np.concatenate(pieces)
+        for pieces in zip(*parts, strict=True)
+    )
