@@ -429,3 +429,52 @@ def test_a_table_small_enough_to_cross_fit_is_fitted_as_its_pandas_frame_is():
     streamed = NeuralNetRegressor(**STREAMED).fit(_lazy(X), _lazy(y))
     assert streamed.n_groups_ == 1
     assert abs(len(streamed.conformity_scores_) - 300) < 4 * np.sqrt(0.09 * 3000)
+
+
+def test_streamed_class_weight_is_sample_weight_by_class():
+    # the network's bin edges were read from the sample without class weights streamed
+    X = FRAME[["x", "gap", "n"]]
+    y = pd.Series(np.where(FRAME["x"] > 1.0, "high", "low"))
+    weight = pd.Series(np.where(y == "high", 5.0, 1.0))
+    by_class = NeuralNetClassifier(class_weight={"high": 5.0, "low": 1.0}, **FAST)
+    by_class.fit(_lazy(X), _lazy(y))
+    by_row = NeuralNetClassifier(**FAST).fit(_lazy(X), _lazy(y), sample_weight=_lazy(weight))
+    np.testing.assert_allclose(by_class.predict_proba(X), by_row.predict_proba(X), atol=1e-5)
+
+
+def test_streamed_embeddings_no_training_row_reached_answer_as_an_unseen_category():
+    # a category only in rows of weight 0 trains nothing: in memory its embedding is set
+    # to the average category's; streamed, every category seen was taken as trained and
+    # kept its random vector (P from 0.13 to 0.87 by random_state alone)
+    rng = np.random.default_rng(0)
+    levels = np.array([f"k{i}" for i in range(12)])  # more than 8: embedded
+    X = pd.DataFrame({"a": rng.normal(size=6000), "c": rng.choice(levels, 6000)})
+    X.loc[:19, "c"] = "ghost"
+    y = pd.Series(np.where(X["c"].isin(levels[:6]), "p", "n"))
+    weight = pd.Series(np.where(X["c"] == "ghost", 0.0, 1.0))
+    est = NeuralNetClassifier(max_iter=2, random_state=0, early_stopping=False)
+    est.fit(_lazy(X), _lazy(y), sample_weight=_lazy(weight))
+    ghost = pd.DataFrame({"a": [0.0], "c": ["ghost"]})
+    unseen = est.predict_proba(pd.DataFrame({"a": [0.0], "c": ["never"]}))
+    np.testing.assert_allclose(est.predict_proba(ghost), unseen, atol=1e-6)
+    # a continued fit bringing new categories says so, as in memory
+    more = X.assign(c=np.where(rng.random(6000) < 0.3, "NEW", X["c"]))
+    with pytest.warns(UserWarning, match="not seen when the network was built"):
+        est.partial_fit(_lazy(more), _lazy(y))
+
+
+def test_streamed_early_stopping_refuses_a_validation_split_of_one_row():
+    # each row held out with chance 0.05: 1.5 of 30 rows on average. Streamed, a draw of
+    # none went on without validation, a draw of one validated on that row, silently
+    X, y = FRAME.iloc[:30], VALUE.iloc[:30]
+    refused = 0
+    for seed in range(8):
+        est = NeuralNetRegressor(**{**STREAMED, "random_state": seed, "validation_fraction": 0.05})
+        try:
+            est.fit(_lazy(X, parts=2), _lazy(y, parts=2))
+        except ValueError as error:
+            assert "too few to judge an epoch by" in str(error)
+            refused += 1
+        else:
+            assert len(est.validation_scores_) == 6 and len(est.conformity_scores_) >= 2
+    assert refused > 0

@@ -42,7 +42,7 @@ from sklearn.utils.validation import validate_data
 from sknn.neural_net import _plan, _shape, _untrained
 from sknn.neural_net._cross_fit import n_folds
 from sknn.neural_net._data_parallel import train_on_dask
-from sknn.neural_net._inputs import input_path, new_encoder
+from sknn.neural_net._inputs import _warn_unseen, input_path, new_encoder
 from sknn.neural_net._regression_losses import check_loss_params
 from sknn.neural_net._streamed_targets import (
     W_COLUMN,
@@ -57,6 +57,7 @@ from sknn.neural_net._streamed_targets import (
     targets_of_partition,
     weighed,
 )
+from sknn.preprocessing._categorical import unseen_values
 from sknn.preprocessing._streamed import (
     candidate_columns,
     column_facts,
@@ -180,6 +181,7 @@ def fit_streamed(est, X, y, sample_weight, reuse: bool, incremental: bool, class
         return est._fit_all(X, y, weight[0] if weight else None, False, incremental, classes)
     if reuse:
         check_continued_targets(est, summary, y_columns)
+        _warn_unseen(_new_categories(est.encoder_, summary))
     else:
         est.encoder_ = encoder
         encode_targets(est, summary, y_columns, y.ndim == 1, classes)
@@ -197,6 +199,18 @@ def fit_streamed(est, X, y, sample_weight, reuse: bool, incremental: bool, class
     return _train_on_stream(
         est, X, y, sample_weight, summary, seed, fraction, y_columns, reuse, incremental
     )
+
+
+def _new_categories(encoder, summary) -> dict[str, list]:
+    """The categories of the pass (exact) that the fitted encoder has not seen, by column."""
+    found = {}
+    for plan in encoder._columns:
+        values = summary.columns[plan.index].values
+        if plan.kind in ("onehot", "code") and values:
+            new = unseen_values(pd.Series(list(values), dtype=object), plan)
+            if new:
+                found[plan.name] = new
+    return found
 
 
 def _small_enough_to_gather(est, n_rows: int, n_columns: int, incremental: bool) -> bool:
@@ -217,6 +231,13 @@ def _train_on_stream(
     use_valid = fraction > 0 and n_valid > 0
     if est.early_stopping == "auto" and n_valid < _plan.MIN_AUTO_VALIDATION:
         use_valid = False
+    if est.early_stopping is True and fraction > 0 and n_valid < 2:  # as in memory
+        raise ValueError(
+            f"early_stopping=True holds out each row with chance validation_fraction="
+            f"{est.validation_fraction}, and {n_valid} of the {summary.n_rows} rows were: too "
+            "few to judge an epoch by. Increase validation_fraction or the number of rows, "
+            "or set early_stopping=False."
+        )
     threshold = float(pick.u.max()) if use_valid else -1.0  # rows with u <= it validate
     n_train = summary.n_rows - (n_valid if use_valid else 0)
     weight_sum, weight_squares = summary.extra["weights"]
@@ -258,7 +279,10 @@ def _train_on_stream(
         y2 = targets_of_partition(parts[1], len(X_part), len(y_columns))
         w = np.ones(len(X_part)) if len(parts) < 3 else np.asarray(parts[2], dtype=np.float64)
         keep = np.flatnonzero(_uniform(seed, i, len(X_part)) > threshold)
-        return data(X_part.iloc[keep], y2[keep], w[keep])
+        rows = data(X_part.iloc[keep], y2[keep], w[keep])
+        if count is not None:  # in this process: each partition's rows counted once
+            count(i, rows)
+        return rows
 
     def gathered(rows: pd.DataFrame) -> TrainingData:
         """Rows kept by the pass (inputs, then targets and weight beside them), encoded."""
@@ -277,12 +301,19 @@ def _train_on_stream(
                 setattr(est, name, value)
             est._n_build_features = X_build.shape[1]
             probe = torch.as_tensor(X_build[:2], device=device)
-            _plan.new_network(est, path, X_build, summary.weights, probe, device)
+            # the bin edges weigh the sample's rows by class_weight too, as in memory
+            y_build = sample[y_columns].to_numpy()
+            w_build = weighed(est, balanced, summary.weights, targets(y_build, summary.weights))
+            _plan.new_network(est, path, X_build, w_build, probe, device)
         _plan.release_unless_drawing(est, seeded)
         valid = gathered(pick.rows) if use_valid else None
-        facts = column_facts(summary)[:n_x]
-        had_missing = [facts[c.index].n_missing > 0 for c in encoder._columns if c.kind == "code"]
-        _untrained.count_streamed(est, reuse, had_missing)
+        count = None
+        if est.data_parallel == "dask":
+            facts = column_facts(summary)[:n_x]
+            had = [facts[c.index].n_missing > 0 for c in encoder._columns if c.kind == "code"]
+            _untrained.count_streamed(est, reuse, had)
+        else:
+            count = _untrained.stream_counter(est, reuse)
         if est.data_parallel == "dask":  # each worker streams its own partitions
             head = gathered(sample.iloc[:CPU_EVAL_CHUNK])
             ranks = functools.partial(_rank_stream, load, n_partitions, n_train, head)

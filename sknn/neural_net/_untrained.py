@@ -14,13 +14,17 @@ sets the rows it never trained to the trained rows' count-weighted mean: such
 a value is answered as an average category of its column.
 
 A fit continued (``warm_start``, ``partial_fit``) adds its counts to the
-earlier fits'. A Dask DataFrame streamed is not counted row by row: every
-category the encoder saw is taken as trained, and the unseen code is settled,
-and the missing one where the pass saw no missing value. A model saved before
-counts existed is left as it is.
+earlier fits'. A Dask DataFrame streamed is counted as each partition is first
+read (its training rows of positive weight, as in memory); streamed
+data-parallel, on workers whose counts do not come back, every category the
+encoder saw is taken as trained, and the unseen code is settled, and the
+missing one where the pass saw no missing value. A model saved before counts
+existed is left as it is.
 """
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 import torch
@@ -71,6 +75,31 @@ def count_streamed(est, reuse: bool, had_missing: list[bool]) -> None:
         count[MISSING_CODE] = int(missing)
         counts.append(count)
     _record(est, counts, reuse)
+
+
+def stream_counter(est, reuse: bool):
+    """Counts for a fit streamed in this process, filled as its partitions are first
+    read: the function that adds one partition's training rows (``add(i, data)``), or
+    None where nothing is embedded or earlier fits were not counted."""
+    module = _embedded(est)
+    if module is None:
+        _record(est, None, reuse)
+        return None
+    sizes = [int(emb.get_parameter("weight").shape[0]) for emb in module.embeddings]
+    _record(est, [np.zeros((size, module.n_groups), dtype=np.int64) for size in sizes], reuse)
+    totals, counted, lock = getattr(est, _COUNTS), set(), threading.Lock()
+    if totals is None:
+        return None
+
+    def add(i: int, data) -> None:
+        with lock:  # the stream reads ahead on a thread of its own
+            if i in counted:
+                return
+            counted.add(i)
+            for total, count in zip(totals, code_counts(module, data.X, data.weight), strict=True):
+                total += count.numpy()
+
+    return add
 
 
 def settle(est) -> None:
