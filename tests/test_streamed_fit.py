@@ -478,3 +478,16 @@ def test_streamed_early_stopping_refuses_a_validation_split_of_one_row():
         else:
             assert len(est.validation_scores_) == 6 and len(est.conformity_scores_) >= 2
     assert refused > 0
+
+
+def test_a_one_column_y_is_told_once_streamed_as_in_memory():
+    import warnings
+
+    from sklearn.exceptions import DataConversionWarning
+
+    y = LABEL.to_frame()  # a column vector where a 1d array is expected: said once a fit
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        NeuralNetClassifier(**FAST).fit(_lazy(FRAME), _lazy(y))
+    said = [w for w in caught if issubclass(w.category, DataConversionWarning)]
+    assert len(said) == 1

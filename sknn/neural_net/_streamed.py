@@ -32,10 +32,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import warnings
 
 import numpy as np
 import pandas as pd
 import torch
+from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
@@ -250,7 +252,9 @@ def _train_on_stream(
 
     def targets(y2, w):
         y2 = y2[:, 0] if one_d else y2
-        return est._encode_targets(y2, reset=False, sample_weight=w)
+        with warnings.catch_warnings():  # a one-column y: said once, by the pass
+            warnings.simplefilter("ignore", DataConversionWarning)
+            return est._encode_targets(y2, reset=False, sample_weight=w)
 
     balanced = balanced_factors(est, summary.extra["targets"])
 
