@@ -25,7 +25,9 @@ runs the same pass, which checks every partition's targets against the fitted
 ones before any training and picks the validation rows (none for
 ``partial_fit``: one epoch at a constant rate); the encoder, the target
 encoding and the network are kept. The result is the same kind of fitted
-estimator as an in-memory fit.
+estimator as an in-memory fit; a table its pandas frame's fit would cross-fit
+(see :func:`~sknn.neural_net._cross_fit.n_folds`) is gathered after the pass
+and fitted in memory, the very model its pandas frame gets.
 """
 
 from __future__ import annotations
