@@ -482,7 +482,7 @@ def test_history_plot_draws_train_and_validation_loss(large_binary_data):
     clf = NeuralNetClassifier(hidden_layer_sizes=(8,), max_iter=4, random_state=0).fit(X, y)
     ax = clf.history_.plot()
     labels = ax.get_legend_handles_labels()[1]
-    assert labels == ["train loss", "validation loss", f"best epoch ({clf.best_epoch_})"]
+    assert labels == ["train loss", "validation loss", f"weights kept (epoch {clf.best_epoch_})"]
     np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), clf.loss_curve_)
     best_row = clf.history_[clf.best_epoch_ - 1]
     marker = ax.get_lines()[-1]

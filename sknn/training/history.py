@@ -31,7 +31,7 @@ class History(list):
         return pd.DataFrame(list(self))
 
     def plot(self, ax=None):
-        """Plot the training and validation loss per epoch and mark the best epoch.
+        """Plot the training and validation loss per epoch and mark the epoch kept.
 
         Needs matplotlib. Both curves are the plain loss (without label
         smoothing), so they can be compared. Returns the matplotlib axes.
@@ -56,7 +56,7 @@ class History(list):
                 [best],
                 "o",
                 color="black",
-                label=f"best epoch ({self.best_epoch})",
+                label=f"weights kept (epoch {self.best_epoch})",
             )
         ax.set_xlabel("epoch")
         ax.set_ylabel("loss")
