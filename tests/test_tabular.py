@@ -785,3 +785,13 @@ def test_fuzz_random_tables_fit_or_refuse_clearly(seed, est_class):
     for w in caught:  # only the encoder's documented advice about columns
         assert issubclass(w.category, UserWarning), w
         assert re.search(documented, str(w.message)), w
+
+
+def test_column_warnings_inside_cross_validation_point_at_the_users_line():
+    from sklearn.model_selection import cross_val_score
+
+    X = pd.DataFrame({"x": np.arange(40.0), "code": pd.Series([1, "A"] * 20, dtype=object)})
+    with pytest.warns(UserWarning, match="'code'") as record:
+        cross_val_score(NeuralNetClassifier(max_iter=2, random_state=0), X, np.arange(40) % 2, cv=2)
+    said = [w for w in record if "'code'" in str(w.message)]
+    assert said and all(w.filename == __file__ for w in said)  # not into joblib's parallel.py

@@ -6,11 +6,12 @@ import sys
 import warnings
 from types import FrameType
 
-_LIBRARIES = frozenset({"sknn", "sklearn"})  # warnings point at the first frame outside these
+_LIBRARIES = frozenset({"sknn", "sklearn", "joblib"})  # a warning points past these
 
 
 def caller_stacklevel() -> int:
-    """``stacklevel`` that points a warning at the first frame outside sknn and sklearn."""
+    """``stacklevel`` that points a warning at the first frame outside sknn and sklearn
+    (and joblib, through which scikit-learn's searches and cross-validation call fit)."""
     frame: FrameType | None = sys._getframe(1)
     level = 1
     while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] in _LIBRARIES:
