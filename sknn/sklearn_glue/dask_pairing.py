@@ -29,6 +29,13 @@ def _partitions(collection):
     return list(by_rows(collection).to_delayed().ravel())
 
 
+def _require_one_count(parts: list, message: str) -> None:
+    """Refuse collections split into different numbers of partitions (``{counts}`` in
+    ``message`` lists them)."""
+    if len({len(p) for p in parts}) != 1:
+        raise ValueError(message.format(counts=", ".join(str(len(p)) for p in parts)))
+
+
 _JOINED = "__sknn_joined_{}_{}"
 
 
@@ -62,13 +69,13 @@ def aligned_partitions(X, *others) -> list:
 
     if not is_dask_frame(X) or not all(is_dask_frame(o) for o in others):
         parts = [_partitions(c) for c in (X, *others)]
-        if len({len(p) for p in parts}) != 1:
-            raise ValueError(
-                f"X and y (and sample_weight) come in different numbers of blocks "
-                f"({', '.join(str(len(p)) for p in parts)}); chunk their rows alike. Beside a "
-                "Dask DataFrame X, pass y as a Series of it (ddf['y'], not "
-                "ddf['y'].to_dask_array()): Series and DataFrames are lined up by index."
-            )
+        _require_one_count(
+            parts,
+            "X and y (and sample_weight) come in different numbers of blocks ({counts}); "
+            "chunk their rows alike. Beside a Dask DataFrame X, pass y as a Series of it "
+            "(ddf['y'], not ddf['y'].to_dask_array()): Series and DataFrames are lined up by "
+            "index.",
+        )
         return list(zip(*parts, strict=True))
     if any(o.known_divisions != X.known_divisions for o in others):
         raise ValueError(
@@ -134,15 +141,15 @@ def _zipped_partitions(X, *others) -> list:
     import dask
 
     parts = [c.to_delayed() for c in (X, *others)]
-    if len({len(p) for p in parts}) != 1:
-        raise ValueError(
-            f"X and y (or sample_weight) are not computed together: they come in different "
-            f"numbers of partitions ({', '.join(str(len(p)) for p in parts)}) and Dask "
-            "does not know their divisions, so their rows cannot be paired (Dask would pair "
-            "them by index label, wrongly where labels repeat, as each Parquet file's own "
-            "0, 1, 2, ... do). Read X and y as one Dask DataFrame and take y from it "
-            "(y = ddf['target']), or give both a sorted index of unique row ids (set_index)."
-        )
+    _require_one_count(
+        parts,
+        "X and y (or sample_weight) are not computed together: they come in different "
+        "numbers of partitions ({counts}) and Dask does not know their divisions, so their "
+        "rows cannot be paired (Dask would pair them by index label, wrongly where labels "
+        "repeat, as each Parquet file's own 0, 1, 2, ... do). Read X and y as one Dask "
+        "DataFrame and take y from it (y = ddf['target']), or give both a sorted index of "
+        "unique row ids (set_index).",
+    )
     pair = dask.delayed(_paired, nout=len(parts))
     return [pair(*pieces) for pieces in zip(*parts, strict=True)]
 
