@@ -491,3 +491,46 @@ def test_a_one_column_y_is_told_once_streamed_as_in_memory():
         NeuralNetClassifier(**FAST).fit(_lazy(FRAME), _lazy(y))
     said = [w for w in caught if issubclass(w.category, DataConversionWarning)]
     assert len(said) == 1
+
+
+def test_a_gathered_table_continues_keeps_its_categories_and_draws_as_its_pandas_frame(tmp_path):
+    X, y = FRAME.iloc[:3000], VALUE.iloc[:3000]
+    # a warm start continues the cross-fitted model as in memory (streamed, every group
+    # trained on every row and validated on rows it had trained on)
+    in_memory = NeuralNetRegressor(warm_start=True, **FAST).fit(X, y).fit(X, y)
+    gathered = NeuralNetRegressor(warm_start=True, **FAST).fit(_lazy(X), _lazy(y))
+    gathered.fit(_lazy(X), _lazy(y))
+    np.testing.assert_array_equal(gathered.predict(FRAME), in_memory.predict(FRAME))
+    assert gathered.validation_scores_ == in_memory.validation_scores_
+    # a RandomState given as random_state: the gathered fit drew as the pandas fit does
+    seeded = {"max_iter": 6, "random_state": np.random.RandomState(0)}
+    from_pandas = NeuralNetRegressor(**seeded).fit(X, y).predict(FRAME)
+    seeded["random_state"] = np.random.RandomState(0)
+    from_dask = NeuralNetRegressor(**seeded).fit(_lazy(X), _lazy(y)).predict(FRAME)
+    np.testing.assert_array_equal(from_dask, from_pandas)
+    # Parquet files of their own category sets (unknown categories): still categorical
+    rng = np.random.default_rng(3)
+    for k in range(4):
+        stores = rng.choice([10 * k + j for j in range(12)], size=500)
+        part = pd.DataFrame({"x": rng.normal(size=500), "store": pd.Categorical(stores)})
+        part.assign(v=part["x"] + (part["store"].astype(int) % 3)).to_parquet(
+            tmp_path / f"part{k}.parquet"
+        )
+    ddf = dd.read_parquet(tmp_path)
+    computed = ddf.compute()
+    est = NeuralNetRegressor(**FAST).fit(ddf[["x", "store"]], ddf["v"])
+    in_memory = NeuralNetRegressor(**FAST).fit(computed[["x", "store"]], computed["v"])
+    assert est.encoder_.column_kinds_ == in_memory.encoder_.column_kinds_ == ["numeric", "code"]
+    np.testing.assert_allclose(
+        est.predict(ddf[["x", "store"]]).compute(), in_memory.predict(computed[["x", "store"]])
+    )
+
+
+def test_categorical_features_named_on_a_dask_dataframe():
+    # names were refused ("X has no string column names"): the pass asked the new encoder
+    NAMED = ["city", "shop", "n"]
+    streamed = NeuralNetClassifier(categorical_features=NAMED, **FAST)
+    streamed.fit(_lazy(FRAME), _lazy(LABEL))
+    in_memory = NeuralNetClassifier(categorical_features=NAMED, **FAST).fit(FRAME, LABEL)
+    assert streamed.encoder_.column_kinds_ == in_memory.encoder_.column_kinds_
+    assert streamed.encoder_.column_kinds_[-1] in ("onehot", "code")

@@ -33,13 +33,12 @@ and fitted in memory, the very model its pandas frame gets.
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
-import warnings
 
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
@@ -55,6 +54,7 @@ from sknn.neural_net._streamed_targets import (
     check_continued_targets,
     check_partition_targets,
     encode_targets,
+    quietly_encoded,
     sample_targets,
     target_facts,
     targets_beside,
@@ -62,6 +62,7 @@ from sknn.neural_net._streamed_targets import (
     weighed,
 )
 from sknn.preprocessing._categorical import unseen_values
+from sknn.preprocessing._columns import explicit_categorical
 from sknn.preprocessing._streamed import (
     candidate_columns,
     column_facts,
@@ -85,6 +86,7 @@ from sknn.training.streams import ChunkStream
 MAX_VALIDATION_ROWS = 100_000
 BUFFER_PARTITIONS = 2
 GATHER_BYTES = 256 * 2**20
+_SEEDS = np.iinfo(np.int32).max
 
 
 class _Smallest:
@@ -138,16 +140,19 @@ def fit_streamed(est, X, y, sample_weight, reuse: bool, incremental: bool, class
     validate_data(est, meta_nonempty(meta), reset=not reuse, skip_check_array=True)
     if est._y_numeric:
         check_loss_params(est)
-    if not reuse:
-        est._rng = check_random_state(est.random_state)
-    seed = int(est._rng.randint(np.iinfo(np.int32).max))
+    rng = est._rng if reuse else check_random_state(est.random_state)
+    # peeked: a table gathered into memory then draws from the generator as its pandas
+    # frame's fit does; a streamed fit makes the draw for real below
+    seed = int(copy.deepcopy(rng).randint(_SEEDS))
     if reuse and getattr(est, "_stream_seed", None) is not None:
         seed = est._stream_seed  # a warm start validates on the rows the first fit held out
-    est._stream_seed = seed
     fraction = 0.0 if est.early_stopping is False or incremental else est.validation_fraction
     encoder = est.encoder_ if reuse else new_encoder(est)
     names = np.asarray(meta.columns, dtype=object)
-    candidates = candidate_columns(meta, encoder._explicit_categorical(names))
+    named = hasattr(est, "feature_names_in_")  # the new encoder has no names yet
+    candidates = candidate_columns(
+        meta, explicit_categorical(encoder.categorical_features, names, named)
+    )
     n_targets = 1 if y.ndim == 1 else y.shape[1]
     y_columns = [f"{Y_PREFIX}{k}" for k in range(n_targets)]
 
@@ -176,13 +181,17 @@ def fit_streamed(est, X, y, sample_weight, reuse: bool, incremental: bool, class
         others=(y,),
         beside=targets_beside(n_targets),
         extra=extra,
+        own_samples=not reuse,  # a continued fit keeps its encoder
     )
     if not summary.extra["weights"][0] > 0:
         raise ValueError("sample_weight sums to zero; at least one sample needs a positive weight.")
-    if not reuse and _small_enough_to_gather(est, summary.n_rows, X.shape[1], incremental):
-        # a small table cross-fits in memory: the very model its pandas frame gets
+    if _small_enough_to_gather(est, summary.n_rows, X.shape[1], reuse, incremental):
+        # a small table cross-fits in memory (and a cross-fitted model continues so):
+        # the very model its pandas frame gets
         X, y, *weight = gathered(X, y, *([] if sample_weight is None else [sample_weight]))
-        return est._fit_all(X, y, weight[0] if weight else None, False, incremental, classes)
+        return est._fit_all(X, y, weight[0] if weight else None, reuse, incremental, classes)
+    rng.randint(_SEEDS)  # the draw the seed was peeked from
+    est._rng, est._stream_seed = rng, seed
     if reuse:
         check_continued_targets(est, summary, y_columns)
         _warn_unseen(_new_categories(est.encoder_, summary))
@@ -194,9 +203,7 @@ def fit_streamed(est, X, y, sample_weight, reuse: bool, incremental: bool, class
             balanced = balanced_factors(est, summary.extra["targets"])
 
             def weigh(rows: pd.DataFrame, w: np.ndarray) -> np.ndarray:
-                codes = est._encode_targets(
-                    sample_targets(rows, y_columns, y.ndim == 1), reset=False
-                )
+                codes = quietly_encoded(est, sample_targets(rows, y_columns, y.ndim == 1), w)
                 return weighed(est, balanced, w, codes)
 
         fit_encoder_on_stream(encoder, X, summary=summary, weigh=weigh)
@@ -217,10 +224,13 @@ def _new_categories(encoder, summary) -> dict[str, list]:
     return found
 
 
-def _small_enough_to_gather(est, n_rows: int, n_columns: int, incremental: bool) -> bool:
-    """Whether an in-memory fit of the table would cross-fit, and the table is small
-    (:data:`GATHER_BYTES` at most, as float64): then it is fitted in memory."""
-    folds = n_folds(est, n_rows, incremental=incremental, reuse=False)
+def _small_enough_to_gather(
+    est, n_rows: int, n_columns: int, reuse: bool, incremental: bool
+) -> bool:
+    """Whether an in-memory fit of the table would cross-fit (or continue a cross-fitted
+    model), and the table is small (:data:`GATHER_BYTES` at most, as float64): then it
+    is fitted in memory."""
+    folds = n_folds(est, n_rows, incremental=incremental, reuse=reuse)
     return folds > 1 and n_rows * (n_columns + 2) * 8 <= GATHER_BYTES
 
 
@@ -253,10 +263,7 @@ def _train_on_stream(
     device = resolve_device("cpu" if est.data_parallel else est.device)
 
     def targets(y2, w):
-        y2 = y2[:, 0] if one_d else y2
-        with warnings.catch_warnings():  # a one-column y: said once, by the pass
-            warnings.simplefilter("ignore", DataConversionWarning)
-            return est._encode_targets(y2, reset=False, sample_weight=w)
+        return quietly_encoded(est, y2[:, 0] if one_d else y2, w)
 
     balanced = balanced_factors(est, summary.extra["targets"])
 

@@ -9,10 +9,12 @@ those facts and the pass's sample, and class weights weigh the sampled rows
 
 from __future__ import annotations
 
+import warnings
 from collections import Counter
 
 import numpy as np
 import pandas as pd
+from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_array
 
 from sknn.neural_net._moments import WeightedMoments
@@ -135,3 +137,11 @@ def balanced_factors(est, counts) -> np.ndarray | None:
     present = {c: n for c, n in counts.items() if n > 0}
     n, k = sum(present.values()), len(present)
     return np.array([n / (k * present[c]) if c in present else 1.0 for c in est.classes_.tolist()])
+
+
+def quietly_encoded(est, y, w: np.ndarray) -> np.ndarray:
+    """``y`` of a partition or sample encoded as the fitted targets; a one-column ``y``
+    was told once, by the pass, not again for every partition."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataConversionWarning)
+        return est._encode_targets(y, reset=False, sample_weight=w)

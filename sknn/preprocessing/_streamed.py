@@ -177,14 +177,24 @@ def candidate_columns(meta: pd.DataFrame, explicit: np.ndarray | None) -> np.nda
 
 
 def stream_summary(
-    X, weight=None, *, seed: int, candidates: np.ndarray, others=(), beside=None, extra=None
+    X,
+    weight=None,
+    *,
+    seed: int,
+    candidates: np.ndarray,
+    others=(),
+    beside=None,
+    extra=None,
+    own_samples: bool = True,
 ) -> tuple[StreamSummary, int]:
     """One pass over Dask ``X`` (and ``others``, zipped partition by partition).
 
     ``beside(X_part, *other_parts)`` returns columns (a dict) summarized and
     sampled beside ``X``'s (an estimator's targets); ``extra(i, frame)`` a dict
-    of values folded with ``+`` into the summary's ``extra``. Returns the
-    folded summary and the number of partitions.
+    of values folded with ``+`` into the summary's ``extra``; ``own_samples``:
+    whether mostly missing columns get their own samples (what an encoder fits
+    from; a continued fit keeps its encoder). Returns the folded summary and
+    the number of partitions.
     """
     from sknn.sklearn_glue.dask_collections import fold_partitions
 
@@ -205,7 +215,7 @@ def stream_summary(
 
     summary, n_partitions = fold_partitions(one, fold, *collections)
     _complete_drifted_columns(summary, X)
-    sparse = _sparse_columns(summary, X.shape[1])
+    sparse = _sparse_columns(summary, X.shape[1]) if own_samples else []
     if sparse:  # a second pass over those columns alone (and the targets beside them)
 
         def own(i, X_part, *rest) -> list[StreamSummary]:

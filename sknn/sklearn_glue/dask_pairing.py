@@ -156,15 +156,54 @@ def _zipped_partitions(X, *others) -> list:
 
 def gathered(*collections) -> tuple:
     """The collections computed into memory, their rows paired as
-    :func:`aligned_partitions` pairs them (pandas objects, or numpy arrays)."""
+    :func:`aligned_partitions` pairs them (pandas objects, or numpy arrays).
+
+    Categorical columns keep their dtype with the union of the partitions'
+    categories, as Dask's own ``compute`` gives them (``pd.concat`` would turn
+    partitions of different category sets into their values' dtype).
+    """
     import dask
     import numpy as np
     import pandas as pd
 
     parts = dask.compute(*aligned_partitions(*collections))
-    return tuple(
-        pd.concat(pieces)
-        if isinstance(pieces[0], (pd.DataFrame, pd.Series))
-        else np.concatenate(pieces)
-        for pieces in zip(*parts, strict=True)
-    )
+    joined = []
+    for pieces in zip(*parts, strict=True):
+        if isinstance(pieces[0], (pd.DataFrame, pd.Series)):
+            joined.append(pd.concat(_with_all_categories(list(pieces))))
+        else:
+            joined.append(np.concatenate(pieces))
+    return tuple(joined)
+
+
+def _with_all_categories(pieces: list) -> list:
+    """Pandas partitions whose categorical columns share the union of their categories."""
+    import pandas as pd
+    from pandas.api.types import union_categoricals
+
+    def columns(piece) -> dict:
+        frame = piece.to_frame() if isinstance(piece, pd.Series) else piece
+        return {k: frame.iloc[:, k] for k in range(frame.shape[1])}
+
+    first = columns(pieces[0])
+    for k, column in first.items():
+        if not isinstance(column.dtype, pd.CategoricalDtype):
+            continue
+        each = [columns(p)[k] for p in pieces]
+        if not all(isinstance(c.dtype, pd.CategoricalDtype) for c in each):
+            continue
+        union = union_categoricals(each, ignore_order=True).categories
+        dtype = pd.CategoricalDtype(union, ordered=column.dtype.ordered)
+        pieces = [_set_column(p, k, columns(p)[k].astype(dtype)) for p in pieces]
+    return pieces
+
+
+def _set_column(piece, k: int, values):
+    """``piece`` (a DataFrame or Series) with its column ``k`` replaced by ``values``."""
+    import pandas as pd
+
+    if isinstance(piece, pd.Series):
+        return values.rename(piece.name)
+    piece = piece.copy(deep=False)
+    piece.isetitem(k, values)
+    return piece
