@@ -9,12 +9,10 @@ those facts and the pass's sample, and class weights weigh the sampled rows
 
 from __future__ import annotations
 
-import warnings
 from collections import Counter
 
 import numpy as np
 import pandas as pd
-from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_array
 
 from sknn.neural_net._moments import WeightedMoments
@@ -140,8 +138,10 @@ def balanced_factors(est, counts) -> np.ndarray | None:
 
 
 def quietly_encoded(est, y, w: np.ndarray) -> np.ndarray:
-    """``y`` of a partition or sample encoded as the fitted targets; a one-column ``y``
-    was told once, by the pass, not again for every partition."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataConversionWarning)
-        return est._encode_targets(y, reset=False, sample_weight=w)
+    """``y`` of a partition or sample encoded as the fitted targets. A classifier's
+    one-column ``y`` was told once, by the pass, so it goes as the column it is (no
+    ``warnings.catch_warnings``: this runs on the stream's prefetch thread, and the
+    filters are the process's)."""
+    if not est._y_numeric and y.ndim == 2 and y.shape[1] == 1 and not est._multilabel:
+        y = y[:, 0]
+    return est._encode_targets(y, reset=False, sample_weight=w)
