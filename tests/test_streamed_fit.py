@@ -534,3 +534,29 @@ def test_categorical_features_named_on_a_dask_dataframe():
     in_memory = NeuralNetClassifier(categorical_features=NAMED, **FAST).fit(FRAME, LABEL)
     assert streamed.encoder_.column_kinds_ == in_memory.encoder_.column_kinds_
     assert streamed.encoder_.column_kinds_[-1] in ("onehot", "code")
+
+
+def test_a_streamed_fit_leaves_the_warning_filters_as_it_found_them():
+    # Dask computes partitions on a thread, where scikit-learn's and Dask's own
+    # catch_warnings, interleaved with the main thread's (a callback's here), left
+    # filters behind in the user's process ("error" for numpy's ComplexWarning)
+    import time
+    import warnings
+
+    from sknn.training import Callback
+
+    class Quiet(Callback):
+        def on_batch_end(self, *args, **kwargs):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                time.sleep(0.002)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        before = list(warnings.filters)
+        X, y = pd.concat([FRAME] * 3, ignore_index=True), pd.concat([LABEL] * 3, ignore_index=True)
+        est = NeuralNetClassifier(
+            max_iter=3, random_state=0, early_stopping=True, batch_size=64, callbacks=[Quiet()]
+        )
+        est.fit(_lazy(X, parts=60), _lazy(y, parts=60))
+        assert list(warnings.filters) == before

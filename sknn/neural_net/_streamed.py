@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -129,8 +130,15 @@ def fit_streamed(est, X, y, sample_weight, reuse: bool, incremental: bool, class
     ``reuse``: continue the fitted network (``partial_fit``, or a warm start)
     with its encoder and target encoding; ``incremental``: one epoch at a
     constant rate, no validation rows (``partial_fit``); ``classes``: the
-    labels a first ``partial_fit`` names.
+    labels a first ``partial_fit`` names. The process's warning filters are
+    left as found: Dask computes partitions on threads, where its own and
+    scikit-learn's ``catch_warnings`` can leave a filter behind.
     """
+    with warnings.catch_warnings():
+        return _fit_streamed(est, X, y, sample_weight, reuse, incremental, classes)
+
+
+def _fit_streamed(est, X, y, sample_weight, reuse: bool, incremental: bool, classes):
     _refuse(est, X, y, sample_weight)
     _plan.check_callbacks(est)
     _shape.checked_hidden_layer_sizes(est)
