@@ -92,3 +92,23 @@ def test_grid_search_progress_bar_reaches_sknn_fits():
         warnings.simplefilter("error", UserWarning)  # "does not support callbacks" would fail
         search.set_callbacks(callback.ProgressBar()).fit(X, y)
     assert search.best_estimator_.n_iter_ == 2
+
+
+def test_scoring_monitor_on_a_streamed_fit_is_refused_before_training():
+    # its scorers need the training data in memory: a Dask DataFrame failed after the
+    # first epoch with Dask's "Cannot call len() on object with unknown chunk size"
+    dd = pytest.importorskip("dask.dataframe", reason="the dask extra is not installed")
+    import pandas as pd
+
+    X, y = load_diabetes(return_X_y=True, as_frame=True)
+    X, y = pd.concat([X] * 60, ignore_index=True), pd.concat([y] * 60, ignore_index=True)
+    est = NeuralNetRegressor(max_iter=2, random_state=0)  # 26,520 rows: streamed
+    est.set_callbacks(callback.ScoringMonitor(scoring="r2"))
+    with pytest.raises(ValueError, match="history_"):
+        est.fit(dd.from_pandas(X, npartitions=4), dd.from_pandas(y, npartitions=4))
+    assert not hasattr(est, "module_")
+    # a table small enough to be gathered is fitted in memory, monitored as usual
+    monitor = callback.ScoringMonitor(scoring="r2")
+    small = NeuralNetRegressor(max_iter=2, random_state=0).set_callbacks(monitor)
+    quiet_fit(small, dd.from_pandas(X[:400], npartitions=2), dd.from_pandas(y[:400], npartitions=2))
+    assert len([row for row in monitor.get_logs().data if row["task_name"] == "epoch"]) == 2

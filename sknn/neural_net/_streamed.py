@@ -70,6 +70,7 @@ from sknn.preprocessing._streamed import (
     fit_encoder_on_stream,
     stream_summary,
 )
+from sknn.sklearn_glue.callbacks import refuse_scoring_of_dask
 from sknn.sklearn_glue.dask_collections import (
     partition_loader,
     persisted_rows,
@@ -198,6 +199,7 @@ def _fit_streamed(est, X, y, sample_weight, reuse: bool, incremental: bool, clas
         # the very model its pandas frame gets
         X, y, *weight = gathered(X, y, *([] if sample_weight is None else [sample_weight]))
         return est._fit_all(X, y, weight[0] if weight else None, reuse, incremental, classes)
+    refuse_scoring_of_dask(est)
     rng.randint(_SEEDS)  # the draw the seed was peeked from
     est._rng, est._stream_seed = rng, seed
     if reuse:

@@ -92,6 +92,22 @@ def begin_fit(estimator, X, y, sample_weight, max_epochs: int, snapshot) -> list
     return [EpochTasks(estimator, context, X, y, metadata, snapshot)]
 
 
+def refuse_scoring_of_dask(estimator) -> None:
+    """Refuse scikit-learn's ``ScoringMonitor`` on a fit from a Dask collection.
+
+    Its scorers score the training data as given, which they need in memory: a
+    Dask DataFrame failed after the first epoch with Dask's "unknown chunk size".
+    """
+    for callback in getattr(estimator, "_skl_callbacks", None) or []:
+        if type(callback).__name__ == "ScoringMonitor":
+            raise ValueError(
+                "scikit-learn's ScoringMonitor scores the training data with scikit-learn's "
+                "scorers, which need it in memory, not as a Dask DataFrame. Each epoch's "
+                "losses and validation score are in history_ (history_.to_frame()); or fit "
+                "the computed frame (X.compute(), y.compute()) where it fits in memory."
+            )
+
+
 def end_fit(estimator) -> None:
     """Close the fit's task, handing callbacks the fitted estimator itself."""
     context = getattr(estimator, "_callback_fit_ctx", None)
