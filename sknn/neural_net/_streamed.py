@@ -54,9 +54,9 @@ from sknn.neural_net._streamed_targets import (
     balanced_factors,
     check_continued_targets,
     check_partition_targets,
+    class_weighed_rows,
     encode_targets,
     quietly_encoded,
-    sample_targets,
     target_facts,
     targets_beside,
     targets_of_partition,
@@ -208,14 +208,11 @@ def _fit_streamed(est, X, y, sample_weight, reuse: bool, incremental: bool, clas
     else:
         est.encoder_ = encoder
         encode_targets(est, summary, y_columns, y.ndim == 1, classes)
-        weigh = None
-        if getattr(est, "class_weight", None) is not None:  # as in memory, the encoder's too
-            balanced = balanced_factors(est, summary.extra["targets"])
-
-            def weigh(rows: pd.DataFrame, w: np.ndarray) -> np.ndarray:
-                codes = quietly_encoded(est, sample_targets(rows, y_columns, y.ndim == 1), w)
-                return weighed(est, balanced, w, codes)
-
+        balanced = balanced_factors(est, summary.extra["targets"])
+        # the encoder's statistics weigh the sampled rows by class_weight, as in memory
+        weigh = functools.partial(
+            class_weighed_rows, est, balanced, y_columns=y_columns, one_d=y.ndim == 1
+        )
         fit_encoder_on_stream(encoder, X, summary=summary, weigh=weigh)
     return _train_on_stream(
         est, X, y, sample_weight, summary, seed, fraction, y_columns, reuse, incremental
@@ -307,7 +304,7 @@ def _train_on_stream(
             count(i, rows)
         return rows
 
-    def gathered(rows: pd.DataFrame) -> TrainingData:
+    def held_rows(rows: pd.DataFrame) -> TrainingData:
         """Rows kept by the pass (inputs, then targets and weight beside them), encoded."""
         X_rows = rows.iloc[:, :n_x].set_axis(X.columns, axis=1)
         return data(X_rows, rows[y_columns].to_numpy(), rows[W_COLUMN].to_numpy())
@@ -325,11 +322,10 @@ def _train_on_stream(
             est._n_build_features = X_build.shape[1]
             probe = torch.as_tensor(X_build[:2], device=device)
             # the bin edges weigh the sample's rows by class_weight too, as in memory
-            y_build = sample[y_columns].to_numpy()
-            w_build = weighed(est, balanced, summary.weights, targets(y_build, summary.weights))
+            w_build = class_weighed_rows(est, balanced, sample, summary.weights, y_columns, one_d)
             _plan.new_network(est, path, X_build, w_build, probe, device)
         _plan.release_unless_drawing(est, seeded)
-        valid = gathered(pick.rows) if use_valid else None
+        valid = held_rows(pick.rows) if use_valid else None
         count = None
         if est.data_parallel == "dask":
             facts = column_facts(summary)[:n_x]
@@ -338,7 +334,7 @@ def _train_on_stream(
         else:
             count = _untrained.stream_counter(est, reuse)
         if est.data_parallel == "dask":  # each worker streams its own partitions
-            head = gathered(sample.iloc[:CPU_EVAL_CHUNK])
+            head = held_rows(sample.iloc[:CPU_EVAL_CHUNK])
             ranks = functools.partial(_rank_stream, load, n_partitions, n_train, head)
             held = persisted_rows(X, y, *([] if sample_weight is None else [sample_weight]))
             train_on_dask(est, ranks, valid, torch_seed, incremental, persisted=held)

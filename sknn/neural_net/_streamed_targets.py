@@ -126,6 +126,18 @@ def weighed(est, balanced: np.ndarray | None, w: np.ndarray, codes: np.ndarray) 
     return w * balanced[codes] if balanced is not None else est._target_weights(w, codes)
 
 
+def class_weighed_rows(
+    est, balanced: np.ndarray | None, rows: pd.DataFrame, w: np.ndarray, y_columns, one_d: bool
+) -> np.ndarray:
+    """Sampled rows' weights times their class's weight (``rows`` hold the targets); the
+    weights as they are without ``class_weight``."""
+    if getattr(est, "class_weight", None) is None:
+        return w
+    return weighed(
+        est, balanced, w, quietly_encoded(est, sample_targets(rows, y_columns, one_d), w)
+    )
+
+
 def balanced_factors(est, counts) -> np.ndarray | None:
     """``class_weight="balanced"`` from the pass's exact class counts: n / (k * count)
     over the ``k`` classes present, 1 for a class absent (named by ``classes=``), as in
