@@ -63,6 +63,7 @@ PUBLIC = {
         "GroupedLinear",
         "PeriodicEmbedding",
         "PiecewiseLinearEmbedding",
+        "SparseRows",
         "TabularMLP",
         "embedding_dim",
         "narrow_bmm",

@@ -37,6 +37,7 @@ from sknn.neural_net._custom import (
 from sknn.neural_net._routed import nested
 from sknn.nn import TabularMLP, quantile_edges
 from sknn.nn.inference import inference_copy
+from sknn.nn.sparse import SparseRows
 from sknn.preprocessing import TabularEncoder
 from sknn.preprocessing._frame import refuse_lazy
 from sknn.preprocessing._user_warnings import warn_user
@@ -125,8 +126,8 @@ class TabularInput(_InputPath):
         """Check feature names and counts, ``y`` and their lengths; ``X`` stays raw."""
         est = self.estimator
         refuse_lazy(X)
-        if sp.issparse(X):
-            X = X.toarray()
+        if sp.issparse(X):  # a network fitted on dense rows reads them dense
+            X = X.tocsr() if reset or _fitted_sparse(est) else X.toarray()
         if getattr(X, "ndim", 2) == 2:
             # feature names and counts, with this estimator's own messages
             validate_data(est, X, reset=reset, skip_check_array=True)
@@ -149,8 +150,8 @@ class TabularInput(_InputPath):
 
     def encode_new(self, X) -> np.ndarray:
         """Check and encode ``X`` at prediction time (one validation pass)."""
-        if sp.issparse(X):
-            X = X.toarray()
+        if sp.issparse(X) and not _fitted_sparse(self.estimator):
+            X = X.toarray()  # a network fitted on dense rows
         return self.estimator.encoder_._transform(X, owner=self.estimator)
 
     def build(self, X_train, n_outputs: int, sample_weight=None) -> torch.nn.Module:
@@ -193,13 +194,17 @@ class TabularInput(_InputPath):
             if getattr(module, name, None) is not None
         }
 
-    def tensors(self, X, rows, device: torch.device) -> torch.Tensor:
+    def tensors(self, X, rows, device: torch.device) -> torch.Tensor | SparseRows:
+        if sp.issparse(X):  # rows of a sparse encoding stay sparse
+            return SparseRows.from_scipy(X[rows], device=device)
         return torch.as_tensor(X[rows], device=device)
 
     def prediction_inputs(self, X, fit_count: int | None):
         """The module to run and its input: a float64 copy for a few CPU rows."""
         est = self.estimator
         copied = None
+        if sp.issparse(X):  # sparse rows meet the network's first layer as they are
+            return est.module_, SparseRows.from_scipy(X, device=est.device_)
         if fit_count is not None and est.device_.type == "cpu" and len(X) <= EXACT_ROWS:
             copied = inference_copy(est.module_, fit_count)
         if copied is not None:
@@ -209,6 +214,11 @@ class TabularInput(_InputPath):
             return copied.torch, torch.from_numpy(X64)
         # a tensor (encoded where the caller's data lives) moves only if the network is elsewhere
         return est.module_, torch.as_tensor(X).to(est.device_)
+
+
+def _fitted_sparse(estimator) -> bool:
+    """Whether the estimator's encoder was fitted on a sparse matrix (and keeps rows sparse)."""
+    return getattr(getattr(estimator, "encoder_", None), "sparse_input_", False)
 
 
 def _warn_unseen(unseen: dict[str, list]) -> None:

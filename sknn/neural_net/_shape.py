@@ -61,8 +61,21 @@ def hidden_layers(est, n_train: int) -> tuple[int, ...]:
 
 
 def numeric_embedding(est, n_train: int) -> str | None:
-    """``numeric_embedding``, or what ``"auto"`` makes of it (see :func:`hidden_layers`)."""
+    """``numeric_embedding``, or what ``"auto"`` makes of it (see :func:`hidden_layers`).
+
+    A sparse ``X`` (its encoder fitted sparse) takes none: its columns meet the
+    first layer as they are, their non-zeros only.
+    """
     if est.module is not None:
+        return None
+    if getattr(getattr(est, "encoder_", None), "sparse_input_", False):
+        if est.numeric_embedding not in ("auto", None):
+            raise ValueError(
+                f"numeric_embedding={est.numeric_embedding!r} embeds each column through "
+                "a function of its value, which sparse X (kept sparse, its zeros never "
+                "stored) cannot feed. Use numeric_embedding='auto' or None with sparse "
+                "X, or pass X.toarray() for the embeddings."
+            )
         return None
     if est.numeric_embedding == "auto":
         return None if micro(n_train) else AUTO_EMBEDDING

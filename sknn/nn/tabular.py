@@ -11,6 +11,12 @@ from torch import nn
 from sknn.nn.embeddings import FeatureScale, PeriodicEmbedding, PiecewiseLinearEmbedding
 from sknn.nn.mlp import MLP, grouped_hidden_layers
 from sknn.nn.narrow_bmm import narrow_bmm, relu_narrow_bmm
+from sknn.nn.sparse import (
+    SparseRows,
+    check_sparse_input,
+    first_layer,
+    sparse_heads,
+)
 
 
 def embedding_dim(cardinality: int) -> int:
@@ -199,7 +205,9 @@ class TabularMLP(nn.Module):
             and type(self.mlp[-1]) is nn.ReLU
         )
 
-    def forward(self, x: torch.Tensor, fold: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor | SparseRows, fold: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Every member's output for every row.
 
         Parameters
@@ -217,11 +225,41 @@ class TabularMLP(nn.Module):
         -------
         out : tensor of shape (batch, n_ensemble, n_outputs)
         """
+        if isinstance(x, SparseRows):  # the first layer meets the non-zeros
+            check_sparse_input(self, x)
+            if self.n_ensemble == 1:
+                return self._layers_after_first()(first_layer(self, x)).unsqueeze(1)
+            if fold is not None and self.n_groups > 1:
+                return self._out_of_fold(x, fold)
+            return self._sparse_members(x)
         if self.n_ensemble == 1:
             return self.mlp(self.embed(x)).unsqueeze(1)
         if fold is not None and self.n_groups > 1:
             return self._out_of_fold(x, fold)
         return self._members(self.embed(x, scaled=False))
+
+    def member_factors(self) -> torch.Tensor:
+        """Each member's factor per input feature, ``(k, width)``: its adapter times the
+        feature scale (of its group)."""
+        k, groups = self.n_ensemble, self.n_groups
+        if self.scale is None:
+            return self.adapter
+        if groups == 1:
+            return self.adapter * self.scale.weight
+        return self.adapter * self.scale.weight.view(groups, -1).repeat_interleave(
+            k // groups, dim=0
+        )
+
+    def _layers_after_first(self) -> nn.Sequential:
+        """The hidden layers after the first linear one (its activation first)."""
+        return nn.Sequential(*list(self.mlp)[1:])
+
+    def _sparse_members(self, x: SparseRows, rows: torch.Tensor | None = None) -> torch.Tensor:
+        """:meth:`_members` for sparse rows (each group's ``rows`` of them, if given):
+        the first layer from their non-zeros, then the layers after it and the heads."""
+        if not len(self.mlp):  # no hidden layers: the heads meet the sparse rows
+            return sparse_heads(self, x, rows)
+        return self._after_first_layer(first_layer(self, x, rows), self._layers_after_first())
 
     def _members(self, z: torch.Tensor) -> torch.Tensor:
         """The members' outputs ``(batch, k, n_outputs)`` from the unscaled
@@ -233,28 +271,28 @@ class TabularMLP(nn.Module):
         # scale joins the members' vectors (k x width values) rather than
         # multiplying every row once more.
         k, groups = self.n_ensemble, self.n_groups
+        adapter = self.member_factors()
         if groups == 1:
-            adapter = self.adapter if self.scale is None else self.adapter * self.scale.weight
             members = (z.unsqueeze(0) * adapter.unsqueeze(1)).flatten(0, 1)  # (k * B, W)
         else:  # each group's embedding to its k / groups consecutive members
-            adapter = self.adapter
-            if self.scale is not None:
-                adapter = adapter * self.scale.weight.view(groups, -1).repeat_interleave(
-                    k // groups, dim=0
-                )
             z = z if k == groups else z.repeat_interleave(k // groups, dim=0)  # (k, B, W)
             # (groups, k / groups * B, W): each group's rows through its own layers
             members = (z * adapter.unsqueeze(1)).unflatten(0, (groups, -1)).flatten(1, 2)
-        width = self.head_weight.shape[1]  # of the last hidden layer
+        return self._after_first_layer(members, self.mlp)
+
+    def _after_first_layer(self, members: torch.Tensor, layers: nn.Sequential) -> torch.Tensor:
+        """The members' outputs ``(batch, k, n_outputs)`` from ``layers`` (the hidden
+        layers, or those after a first layer already applied) and the heads."""
+        k, width = self.n_ensemble, self.head_weight.shape[1]  # of the last hidden layer
         if self._fused_last_relu():
-            pre = self.mlp[:-1](members).reshape(k, -1, width)  # (k, B, H) before the ReLU
+            pre = layers[:-1](members).reshape(k, -1, width)  # (k, B, H) before the ReLU
             out = relu_narrow_bmm(pre, self.head_weight)
         else:
-            hidden = self.mlp(members).reshape(k, -1, width)  # (k, B, H)
+            hidden = layers(members).reshape(k, -1, width)  # (k, B, H)
             out = narrow_bmm(hidden, self.head_weight)
         return (out + self.head_bias.unsqueeze(1)).transpose(0, 1)  # (B, k, n_outputs)
 
-    def _out_of_fold(self, x: torch.Tensor, fold: torch.Tensor) -> torch.Tensor:
+    def _out_of_fold(self, x: torch.Tensor | SparseRows, fold: torch.Tensor) -> torch.Tensor:
         """Each row through the group of its fold only; the other members give 0."""
         groups, n = self.n_groups, x.shape[0]
         order = torch.argsort(fold, stable=True)
@@ -267,10 +305,13 @@ class TabularMLP(nn.Module):
         sorted_fold = fold[order]
         slot[sorted_fold, torch.arange(n, device=x.device) - starts[sorted_fold]] = order
         every = torch.arange(groups, device=x.device)
-        # every group embeds the gathered rows (cheap); each keeps its own block
-        z = self.embed(x[slot.clamp(max=n - 1).flatten()], scaled=False)  # (G, G * size, W)
-        z = z.unflatten(1, (groups, size))[every, every]  # (G, size, W)
-        out = self._members(z)  # (size, k, n_outputs), member m of group m // (k / G)
+        if isinstance(x, SparseRows):  # each group's first layer meets its own rows only
+            out = self._sparse_members(x, slot.clamp(max=n - 1))
+        else:
+            # every group embeds the gathered rows (cheap); each keeps its own block
+            z = self.embed(x[slot.clamp(max=n - 1).flatten()], scaled=False)  # (G, G * size, W)
+            z = z.unflatten(1, (groups, size))[every, every]  # (G, size, W)
+            out = self._members(z)  # (size, k, n_outputs), member m of group m // (k / G)
         per_group = self.n_ensemble // groups
         full = out.new_zeros(n + 1, groups, per_group, out.shape[-1])
         full[slot, every.unsqueeze(1)] = out.unflatten(1, (groups, per_group)).transpose(0, 1)
@@ -301,6 +342,8 @@ def code_counts(
     counts : list of int64 tensors of shape (cardinality, n_groups), on the CPU
     """
     groups = module.n_groups
+    if not _embedding_tables(module):
+        return []
     rows = x.shape[0]
     if weight is None:
         trains = torch.ones(rows, groups, dtype=torch.bool, device=x.device)

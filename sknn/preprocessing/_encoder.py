@@ -2,7 +2,8 @@
 
 It reads the input as a DataFrame (``_frame``), plans each column at fit (``_columns``),
 learns and applies the numeric statistics (``_numeric``), lays the output out
-(``_layout``), and fits a Dask DataFrame from one pass (``_streamed``); the encoding
+(``_layout``), fits a Dask DataFrame from one pass (``_streamed``) and keeps sparse
+matrices sparse (``_sparse``); the encoding
 logic lives in those modules, this one holds the parameters and public methods.
 """
 
@@ -12,6 +13,7 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -35,6 +37,7 @@ from sknn.preprocessing._numeric import (
     robust_stats,
     scaled_by,
 )
+from sknn.preprocessing._sparse import encode_sparse, fit_sparse
 from sknn.preprocessing._streamed import fit_encoder_on_stream
 from sknn.preprocessing._tensors import (
     encode_tensor,
@@ -81,6 +84,11 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
       2, 3, ... for the seen categories sorted by their string form. An empty
       string not seen at fit is read as missing. Object columns mixing strings
       with numbers are categorical, every value converted to ``str`` (warned).
+
+    A scipy sparse matrix (text features, a wide one-hot block) stays sparse:
+    every column is numeric, divided by its standard deviation (zeros
+    included) and clipped as above but not centred, so the output is a CSR
+    matrix with the input's non-zeros (missing values are refused).
 
     Every numeric, boolean, datetime or timedelta column with a missing value
     at fit also gets a 0/1 missing indicator; missing values in other columns
@@ -139,6 +147,8 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
         Number of input columns.
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Column names, when ``X`` had string column names.
+    sparse_input_ : bool
+        Whether fitted on a scipy sparse matrix: ``transform`` then returns CSR.
 
     See Also
     --------
@@ -172,6 +182,7 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
+        tags.input_tags.sparse = True  # kept sparse (``_sparse``)
         tags.input_tags.categorical = True
         tags.input_tags.string = True
         tags.transformer_tags.preserves_dtype = []  # always float32
@@ -186,11 +197,12 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
 
         Parameters
         ----------
-        X : pandas DataFrame, array-like of shape (n_samples, n_features)
+        X : pandas DataFrame, array-like or sparse matrix of shape (n_samples, n_features)
             Training data. Any object with a ``to_pandas`` method (such as a
-            polars DataFrame) is converted first. A Dask DataFrame is fitted
-            from one pass over its partitions: categories exactly, quantiles
-            from a sample of 100,000 rows (see ``sknn.preprocessing._streamed``).
+            polars DataFrame) is converted first; a sparse matrix stays sparse.
+            A Dask DataFrame is fitted from one pass over its partitions:
+            categories exactly, quantiles from a sample of 100,000 rows (see
+            ``sknn.preprocessing._streamed``).
         y : None
             Ignored.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -205,25 +217,20 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
         with restored_on_error(self):  # a refused table leaves the fitted encoder as it was
             if is_dask(X):  # one pass over the partitions
                 fit_encoder_on_stream(self, X, sample_weight)
-                return self
-            X = on_host_unless_encodable(self, X)
-            if encodes_on_device(self, X):  # a tensor under dispatch, where it lives
-                fit_tensor(self, X, sample_weight)
-                return self
-            frame = validate_frame(X, self, reset=True)
-            self._fit_frame(frame, _check_sample_weight(sample_weight, frame, dtype=np.float64))
+            else:
+                self._fit_in_memory(X, sample_weight, encode=False)
         return self
 
     @array_api.fits_any_namespace
     @fit_context(prefer_skip_nested_validation=True)
     def fit_transform(
         self, X: MatrixLike, y: object = None, sample_weight: ArrayLike | None = None
-    ) -> np.ndarray | torch.Tensor:
+    ) -> np.ndarray | torch.Tensor | sp.csr_matrix:
         """Fit to ``X`` and return its encoding (same as ``fit(X).transform(X)``).
 
         Parameters
         ----------
-        X : pandas DataFrame, array-like of shape (n_samples, n_features)
+        X : pandas DataFrame, array-like or sparse matrix of shape (n_samples, n_features)
             Training data.
         y : None
             Ignored.
@@ -233,19 +240,27 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
 
         Returns
         -------
-        X_out : ndarray of shape (n_samples, n_features_out), dtype=float32
-            The encoded data.
+        X_out : ndarray or CSR matrix of shape (n_samples, n_features_out), dtype=float32
+            The encoded data (CSR for a sparse ``X``).
         """
         if is_dask(X):  # fitted in one pass, then encoded lazily
             return self.fit(X, sample_weight=sample_weight).transform(X)
         with restored_on_error(self):
-            X = on_host_unless_encodable(self, X)
-            if encodes_on_device(self, X):
-                fit_tensor(self, X, sample_weight)
-                return encode_tensor(self, X, owner=self)
-            frame = validate_frame(X, self, reset=True)
-            self._fit_frame(frame, _check_sample_weight(sample_weight, frame, dtype=np.float64))
-            return self._encode(frame)
+            return self._fit_in_memory(X, sample_weight, encode=True)
+
+    def _fit_in_memory(self, X, sample_weight, *, encode: bool):
+        """Fit on a sparse matrix (kept sparse), a tensor under dispatch (where it lives)
+        or a table; with ``encode``, return its encoding."""
+        if sp.issparse(X):
+            fit_sparse(self, X, sample_weight)
+            return encode_sparse(self, X, self) if encode else None
+        X = on_host_unless_encodable(self, X)
+        if encodes_on_device(self, X):
+            fit_tensor(self, X, sample_weight)
+            return encode_tensor(self, X, owner=self) if encode else None
+        frame = validate_frame(X, self, reset=True)
+        self._fit_frame(frame, _check_sample_weight(sample_weight, frame, dtype=np.float64))
+        return self._encode(frame) if encode else None
 
     @array_api.answers_in_namespace
     @lazy_on_dask
@@ -259,9 +274,9 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
 
         Returns
         -------
-        X_out : ndarray of shape (n_samples, n_features_out), dtype=float32
+        X_out : ndarray or CSR matrix of shape (n_samples, n_features_out), dtype=float32
             Numeric features, one-hot columns, missing indicators, then
-            integer codes (see the class description).
+            integer codes (see the class description); CSR when fitted sparse.
         """
         check_is_fitted(self)
         return self._transform(X, owner=self)  # type: ignore[return-value]  # or X's namespace
@@ -301,24 +316,18 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
                     found[column.name] = values
         return found
 
-    def _transform(self, X, owner: BaseEstimator) -> np.ndarray | torch.Tensor:
+    def _transform(self, X, owner: BaseEstimator) -> np.ndarray | torch.Tensor | sp.csr_matrix:
         """:meth:`transform`, checking feature names and counts against ``owner``.
 
         An estimator that embeds this encoder passes itself, so that a wrong
         column gets an error naming the estimator the user called.
         """
-        X = on_host_unless_encodable(self, X)
-        if encodes_on_device(self, X):
-            return encode_tensor(self, X, owner)
-        fast = encode_numeric_array(self, X, owner)
-        if fast is not None:
-            return fast
-        return self._encode(validate_frame(X, owner, reset=False))
+        return self._transform_noting_unseen(X, owner, note_unseen=False)[0]
 
-    def _transform_noting_unseen(
-        self, X, owner: BaseEstimator
-    ) -> tuple[np.ndarray | torch.Tensor, dict]:
+    def _transform_noting_unseen(self, X, owner: BaseEstimator, note_unseen: bool = True):
         """:meth:`_transform` and :meth:`unseen_categories` from one validation of ``X``."""
+        if getattr(self, "sparse_input_", False):  # absent in encoders saved before
+            return encode_sparse(self, X, owner), {}
         X = on_host_unless_encodable(self, X)
         if encodes_on_device(self, X):  # an all-numeric encoder has no categories
             return encode_tensor(self, X, owner), {}
@@ -326,7 +335,7 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
         if fast is not None:
             return fast, {}
         frame = validate_frame(X, owner, reset=False)
-        return self._encode(frame), self._unseen_in(frame)
+        return self._encode(frame), self._unseen_in(frame) if note_unseen else {}
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Names of the output columns.
@@ -353,7 +362,9 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
         """Fit on ``frame``, or on a sample of a table and its ``ColumnFacts`` (one a
         column) and mostly missing columns' own samples (see ``robust_stats``)."""
         names = _check_feature_names_in(self, None)
-        explicit = self._explicit_categorical(names)
+        explicit = explicit_categorical(
+            self.categorical_features, names, hasattr(self, "feature_names_in_")
+        )
         self._columns = plan_columns(frame, names, explicit, self.max_onehot_cardinality, facts)
         raw = raw_numeric(frame, self._columns)
         if facts is None:
@@ -380,13 +391,6 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
         self._all_numeric = all(c.kind == "numeric" for c in self._columns)
         self.__dict__.update(describe_columns(self._columns, n_continuous))
 
-    def _explicit_categorical(self, names):
-        """Which columns ``categorical_features`` names categorical (None: judged by dtype)."""
-        return explicit_categorical(
-            self.categorical_features, names, hasattr(self, "feature_names_in_")
-        )
-
-    # ---------------------------------------------------------------- encoding
     def _encode(self, frame: pd.DataFrame) -> np.ndarray:
         """The output matrix: numeric, one-hot, missing indicators, codes."""
         raw = raw_numeric(frame, self._columns)

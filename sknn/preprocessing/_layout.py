@@ -146,7 +146,7 @@ def describe_columns(columns: list[ColumnPlan], n_continuous: int) -> dict:
     -------
     attributes : dict
         ``column_kinds_``, ``categorical_features_``, ``categories_``,
-        ``cardinalities_``, ``n_continuous_out_`` and ``n_numeric_out_``.
+        ``cardinalities_``, ``n_continuous_out_``, ``n_numeric_out_`` and ``sparse_input_``.
     """
     is_categorical = [c.kind in ("onehot", "code") for c in columns]
     categorical = [c for c, flag in zip(columns, is_categorical, strict=True) if flag]
@@ -157,4 +157,5 @@ def describe_columns(columns: list[ColumnPlan], n_continuous: int) -> dict:
         "cardinalities_": cardinalities(columns),
         "n_continuous_out_": n_continuous,
         "n_numeric_out_": n_numeric_out(columns, n_continuous),
+        "sparse_input_": False,  # a sparse fit sets it after (``_sparse``)
     }
