@@ -8,7 +8,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.utils._param_validation import InvalidParameterError
 from torch import nn
 
-from sknn import NeuralNetClassifier, NeuralNetRegressor
+from sknn import NeuralNetClassifier, NeuralNetRegressor, TabularEncoder
 
 
 @pytest.fixture
@@ -88,3 +88,10 @@ def test_a_bad_encoder_value_is_refused_by_its_routed_name(params, name):
     y = (X[:, 0] > 0).astype(int)
     with pytest.raises(InvalidParameterError, match=rf"'{name}' parameter of NeuralNetClassifier"):
         NeuralNetClassifier(max_iter=2, **params).fit(X, y)
+
+
+def test_the_encoder_refuses_negative_sample_weight_as_the_estimators_do():
+    X = pd.DataFrame({"a": np.arange(10.0), "b": list("xyxyxyxyxy")})
+    for weight in (-np.ones(10), np.r_[np.ones(9), -1.0]):
+        with pytest.raises(ValueError, match="[Nn]egative"):
+            TabularEncoder().fit(X, sample_weight=weight)

@@ -249,8 +249,7 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
             return self._fit_in_memory(X, sample_weight, encode=True)
 
     def _fit_in_memory(self, X, sample_weight, *, encode: bool):
-        """Fit on a sparse matrix (kept sparse), a tensor under dispatch (where it lives)
-        or a table; with ``encode``, return its encoding."""
+        """Fit on a sparse matrix, a tensor under dispatch or a table; ``encode``: encode it."""
         if sp.issparse(X):
             fit_sparse(self, X, sample_weight)
             return encode_sparse(self, X, self) if encode else None
@@ -259,7 +258,8 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
             fit_tensor(self, X, sample_weight)
             return encode_tensor(self, X, owner=self) if encode else None
         frame = validate_frame(X, self, reset=True)
-        self._fit_frame(frame, _check_sample_weight(sample_weight, frame, dtype=np.float64))
+        weight = _check_sample_weight(sample_weight, frame, dtype=float, ensure_non_negative=True)
+        self._fit_frame(frame, weight)
         return self._encode(frame) if encode else None
 
     @array_api.answers_in_namespace

@@ -93,7 +93,9 @@ def fit_tensor(encoder, X: torch.Tensor, sample_weight) -> None:
     for column, k in zip(columns, missing, strict=True):
         column.has_missing = bool(k)
     refuse_flagged_infinite(torch.isinf(X).any(0).cpu().numpy()[None, :], columns)
-    weight = _check_sample_weight(sample_weight, np.empty((len(X), 0)), dtype=np.float64)
+    weight = _check_sample_weight(
+        sample_weight, np.empty((len(X), 0)), dtype=np.float64, ensure_non_negative=True
+    )
     weight = torch.as_tensor(weight, device=X.device)
     stats = np.array([_column_stats(X[:, j].to(torch.float64), weight) for j in range(X.shape[1])])
     is_bool = np.zeros(X.shape[1], dtype=bool)
