@@ -714,3 +714,43 @@ def test_the_reason_training_ended_names_a_failure_and_the_epoch_kept(binary_dat
     assert reasons[-1].startswith("reached max_iter (8 epochs)")
     if clf.best_epoch_ != 8:
         assert reasons[-1].endswith(f"; best epoch {clf.best_epoch_}")
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"monitor": "val_loss"}, "monitor must be one of"),
+        ({"patience": 0}, "patience must be an int of at least 1"),
+        ({"patience": -1}, "patience must be an int of at least 1"),
+        ({"patience": 2.5}, "patience must be an int of at least 1"),
+        ({"tol": -1e-3}, "tol must be a finite number of at least 0"),
+        ({"tol": float("nan")}, "tol must be a finite number of at least 0"),
+    ],
+)
+def test_early_stopping_refuses_what_it_cannot_watch(kwargs, message):
+    from sknn.training import EarlyStopping
+
+    settings = {"patience": 3, "tol": 0.0, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        EarlyStopping(**settings)
+    assert EarlyStopping(np.int64(3), np.float64(0.0)).patience == 3  # a grid's numpy values
+
+
+def test_a_trainer_watching_validation_refuses_to_train_without_it():
+    from torch import nn
+
+    from sknn.training import EarlyStopping, History, Trainer, TrainingData
+
+    net = nn.Linear(3, 1)
+    trainer = Trainer(
+        net,
+        lambda out, y, weight: ((out - y) ** 2).mean(),
+        torch.optim.SGD(net.parameters(), lr=0.1),
+        batch_size=4,
+        max_epochs=2,
+        stopper=EarlyStopping(2, 0.0, monitor="valid_loss"),
+    )
+    data = TrainingData(torch.randn(8, 3), torch.randn(8, 1))
+    with pytest.raises(ValueError, match="'valid_loss', which needs validation data"):
+        trainer.fit(data, None, History())
+    assert next(net.parameters()).grad is None  # refused before any step

@@ -140,9 +140,10 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     included), L-BFGS iterations, ``loss_curve_`` (log-losses clipped at eps,
     several targets' squared errors averaged while stepping by their sum, as
     scikit-learn does) and stopping epoch. Differences: on another device
-    ``"adam"`` is torch's, which adds ``epsilon`` after the bias correction;
-    negative ``sample_weight`` is refused; a fit that raises keeps the model
-    fitted before it.
+    ``"adam"`` is torch's (``epsilon`` after the bias correction); negative
+    ``sample_weight`` is refused; a fit that raises keeps the model fitted
+    before it; ``partial_fit`` with ``"lbfgs"`` raises the ``AttributeError``
+    scikit-learn means to (it never calls its check, and fits in full).
 
     Examples
     --------

@@ -30,7 +30,8 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
     ----------
     loss : {"squared_error", "poisson"}, default="squared_error"
         Half the squared error with an identity output, or half the Poisson
-        deviance with an exponential output (non-negative targets).
+        deviance with an exponential output (non-negative targets: negative
+        ones are refused, where scikit-learn trains on them).
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         The ith element is the number of neurons in the ith hidden layer.
     activation : {"identity", "logistic", "tanh", "relu"}, default="relu"

@@ -40,8 +40,9 @@ early_stopping : bool or "auto", default="auto"
     ``tol``, and restore the weights of the best epoch. ``"auto"`` does so
     whenever the validation set would have at least 10 rows; otherwise
     training stops when the training loss stalls. From 64 to 4,999 rows the
-    built-in network (not with periodic embeddings, a callable ``criterion``
-    or ``data_parallel``) cross-fits instead: 4 stratified folds, members
+    built-in network (not with periodic embeddings, a callable ``criterion``,
+    ``data_parallel``, or ``n_ensemble`` not a multiple of 4) cross-fits
+    instead: 4 stratified folds, members
     in 4 groups with embeddings and hidden layers of their own; group ``g``
     trains on the rows outside fold ``g`` and validates (and calibrates)
     fold ``g``. Every row trains and validates; predictions average all.""",
@@ -110,8 +111,9 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
     temperature_ : float
         Divides the logits in :meth:`predict_proba` (temperature scaling):
         fitted on the validation split to minimize its log-loss, shrunk
-        towards 1 when that split is small; 1 without a validation split. It
-        never changes :meth:`predict`; ``partial_fit`` keeps it.
+        towards 1 when that split is small; 1 without a validation split or
+        with a ``criterion`` (whose outputs need not be logits). It never
+        changes :meth:`predict`; ``partial_fit`` keeps it.
 
     See Also
     --------

@@ -101,11 +101,14 @@ max_iter : int or "auto", default="auto"
     a longer schedule would stop them at nearly the full rate), 200 for a
     ``module`` of your own (its needs are unknown; early stopping decides),
     and in both cases at least as many as make 500 optimizer steps, so a
-    table of a few dozen rows is still fitted.""",
+    table of a few dozen rows is still fitted. ``partial_fit`` trains one
+    epoch a call at a constant rate, whatever ``max_iter``, ``lr_schedule``,
+    ``tol`` and ``n_iter_no_change`` say (as scikit-learn's MLP's does).""",
     "lr_schedule": """\
 lr_schedule : {"cosine", "constant", "plateau"}, default="cosine"
     Per-epoch learning-rate schedule. ``"plateau"`` halves the rate after
-    ``n_iter_no_change // 2`` epochs without improvement.""",
+    ``n_iter_no_change // 2`` epochs without a new best monitored loss (any
+    decrease counts; ``tol`` is early stopping's).""",
     "validation_fraction": """\
 validation_fraction : float, default=0.1
     Share of the data held out for early stopping when it holds out one

@@ -200,8 +200,10 @@ early_stopping : bool or "auto", default="auto"
     rows also calibrate :meth:`predict_interval`. On tables of 64 to
     20,000 rows ``"auto"`` cross-fits instead of holding rows out (except with
     ``loss="quantile"``, whose conformalized band is calibrated on held-out
-    rows): the rows fall into 4 folds, the members into 4 groups with
-    embeddings and hidden layers of their own; group ``g`` trains on the
+    rows, periodic embeddings, a callable ``criterion``, ``data_parallel``, or
+    ``n_ensemble`` not a multiple of 4): the rows fall into 4 folds, the
+    members into 4 groups with embeddings and hidden layers of their own;
+    group ``g`` trains on the
     rows outside fold ``g``, and each row is validated, and calibrates the
     intervals, on the group that never trained on it (one group's
     out-of-fold error: intervals for the average of all four, which

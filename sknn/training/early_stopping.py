@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from numbers import Integral, Real
 from typing import Protocol
 
 import torch
@@ -23,18 +24,23 @@ class Stopper(Protocol):
         ...
 
 
+MONITORED = frozenset({"valid_loss", "valid_score", "train_loss"})  # keys of each epoch's record
+
+
 class EarlyStopping:
     """Track the best epoch of a monitored quantity and its weights.
 
     Parameters
     ----------
     patience : int or None
-        Epochs without an improvement larger than ``tol`` before stopping;
-        ``None`` never stops (the best weights are still tracked).
+        Epochs without an improvement larger than ``tol`` before stopping (at
+        least 1); ``None`` never stops (the best weights are still tracked).
     tol : float
-        Minimum improvement that resets the patience counter.
+        Minimum improvement that resets the patience counter (at least 0).
     monitor : {"valid_loss", "valid_score", "train_loss"}
         The history key to watch; scores are better when higher, losses lower.
+        A ``valid_*`` key needs validation data (``Trainer.fit`` refuses it
+        without).
     """
 
     def __init__(
@@ -43,6 +49,14 @@ class EarlyStopping:
         tol: float,
         monitor: str = "valid_loss",
     ):
+        if monitor not in MONITORED:
+            raise ValueError(f"monitor must be one of {sorted(MONITORED)}, got {monitor!r}.")
+        if patience is not None and (
+            isinstance(patience, bool) or not isinstance(patience, Integral) or patience < 1
+        ):
+            raise ValueError(f"patience must be an int of at least 1 or None, got {patience!r}.")
+        if isinstance(tol, bool) or not (isinstance(tol, Real) and math.isfinite(tol) and tol >= 0):
+            raise ValueError(f"tol must be a finite number of at least 0, got {tol!r}.")
         self.patience = patience
         self.tol = tol
         self.monitor = monitor

@@ -240,6 +240,12 @@ class Trainer:
             self.schedule.start(self.optimizer)
         first_epoch = len(history) + 1
         self._validated = valid is not None  # the best epoch's weights are the ones kept
+        watched = getattr(self.stopper, "monitor", "")
+        if valid is None and watched.startswith("valid_"):
+            raise ValueError(
+                f"The stopper watches {watched!r}, which needs validation data: pass valid "
+                "(a TrainingData), or monitor 'train_loss'."
+            )
         if self.stop_on_divergence:
             self.guard.begin(self._loss_on_first_rows(train))
         for cb in self.callbacks:
