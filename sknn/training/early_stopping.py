@@ -57,14 +57,14 @@ class EarlyStopping:
             raise ValueError(f"patience must be an int of at least 1 or None, got {patience!r}.")
         if isinstance(tol, bool) or not (isinstance(tol, Real) and math.isfinite(tol) and tol >= 0):
             raise ValueError(f"tol must be a finite number of at least 0, got {tol!r}.")
-        self.patience = patience
-        self.tol = tol
+        self.patience: int | None = patience
+        self.tol: float = tol
         self.monitor = monitor
-        self.sign = 1.0 if monitor.endswith("score") else -1.0
+        self.sign: float = 1.0 if monitor.endswith("score") else -1.0
         self.best_value: float | None = None
         self.best_epoch: int | None = None
         self.best_state: dict[str, torch.Tensor] | None = None
-        self.bad_epochs = 0
+        self.bad_epochs: int = 0
 
     def update(self, value: float, epoch: int, module: nn.Module) -> bool:
         """Record an epoch's value; return ``True`` when training should stop."""
