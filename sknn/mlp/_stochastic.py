@@ -14,6 +14,7 @@ from sknn.mlp._losses import LOSS_FUNCTIONS
 from sknn.mlp._network import build_module, linear_layers, read_weights
 from sknn.mlp._optimizers import AdamOptimizer, SGDOptimizer
 from sknn.mlp._warnings import warn_as_sklearn
+from sknn.nn import SparseRows
 from sknn.sklearn_glue.callbacks import begin_fit
 from sknn.training import History, Trainer, TrainingData
 from sknn.training.threads import recommended_threads, torch_threads
@@ -187,7 +188,9 @@ def _tensors(rows: tuple, dtype, device) -> TrainingData:
     torch_dtype = torch.float64 if dtype == np.float64 else torch.float32
 
     def tensor(array):
-        array = np.asarray(array.toarray() if sp.issparse(array) else array)
+        if sp.issparse(array):  # kept sparse: the first layer meets the non-zeros
+            return SparseRows.from_scipy(array, dtype=torch_dtype, device=device)
+        array = np.asarray(array)
         # torch would share a read-only buffer, and takes no negative strides (X[::-1])
         if not array.flags.writeable or min(array.strides, default=0) < 0:
             array = array.copy()

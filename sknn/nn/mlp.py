@@ -8,6 +8,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from sknn.nn.sparse import SparseRows, sparse_linear
+
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU,
     "gelu": nn.GELU,
@@ -21,6 +23,8 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
 
 class MLP(nn.Sequential):
     """Linear layers with an activation (and optional dropout) between them.
+
+    It takes a tensor of rows or :class:`~sknn.nn.SparseRows`.
 
     Parameters
     ----------
@@ -56,6 +60,18 @@ class MLP(nn.Sequential):
             width = size
         layers.append(nn.Linear(width, n_outputs))
         super().__init__(*layers)
+
+    def forward(self, x: torch.Tensor | SparseRows) -> torch.Tensor:
+        """The output for dense rows, or for :class:`~sknn.nn.SparseRows` (the first
+        layer then meets their non-zeros only)."""
+        if not isinstance(x, SparseRows):
+            return super().forward(x)
+        first, *rest = self
+        assert isinstance(first, nn.Linear)
+        out = sparse_linear(x, first.weight.t().contiguous(), None, first.bias)
+        for layer in rest:
+            out = layer(out)
+        return out
 
 
 class GroupedLinear(nn.Module):
