@@ -117,7 +117,7 @@ def test_rows_of_weight_zero_take_no_part_in_the_sparse_scales():
 
 @pytest.mark.parametrize("bad, what", [(np.nan, "missing values"), (np.inf, "infinite values")])
 def test_sparse_missing_or_infinite_values_are_refused_with_the_fix(bad, what):
-    X = _sparse(100, 10, density=0.2)
+    X = _sparse(100, 1_500, density=0.01)  # wide: kept sparse (a narrow one is imputed dense)
     X.data[3] = bad
     for fit in (TabularEncoder().fit, lambda X: NeuralNetClassifier().fit(X, np.arange(100) % 2)):
         with pytest.raises(ValueError, match=f"{what}.*SimpleImputer.*toarray"):
@@ -175,27 +175,30 @@ def test_the_flagship_fits_and_predicts_sparse_x_without_a_dense_copy(monkeypatc
 
 @pytest.mark.parametrize("early_stopping, groups", [("auto", 4), (True, 1)])
 def test_sparse_regression_learns_a_linear_signal(early_stopping, groups):
-    X = _sparse(1_000, 300, density=0.03, seed=1)  # cross-fitted, or one held-out split
-    y = X @ np.random.RandomState(2).randn(300)
+    # 10 informative columns beside 1,490 of sparse noise; cross-fitted, or one held-out split
+    informative = _sparse(1_000, 10, density=0.5, seed=1)
+    X = sp.hstack([informative, _sparse(1_000, 1_490, density=0.005, seed=2)]).tocsr()
+    y = informative @ np.random.RandomState(2).randn(10)
     model = NeuralNetRegressor(max_iter=20, early_stopping=early_stopping, random_state=0)
     model.fit(X[:800], y[:800])
+    assert model.encoder_.sparse_input_ and model.n_groups_ == groups
     assert model.score(X[800:], y[800:]) > 0.8
-    assert model.n_groups_ == groups
 
 
 def test_a_pipeline_of_text_features_searches_and_pickles():
     rng = np.random.RandomState(0)
     sport = "goal match team score league player coach season win keeper".split()
     money = "bank rate stock market price bond fund loan profit share".split()
-    common = "the a today new week big after from report said".split()
+    common = [f"word{i}" for i in range(3_000)]  # a vocabulary wide enough to stay sparse
     texts, labels = [], []
     for i in range(240):
         topic = sport if i % 2 else money
-        texts.append(" ".join(rng.choice(topic, 4).tolist() + rng.choice(common, 6).tolist()))
+        texts.append(" ".join(rng.choice(topic, 4).tolist() + rng.choice(common, 30).tolist()))
         labels.append(i % 2)
     pipe = make_pipeline(TfidfVectorizer(), NeuralNetClassifier(max_iter=10, random_state=0))
     search = GridSearchCV(pipe, {"neuralnetclassifier__hidden_layer_sizes": [(16,), (32,)]}, cv=2)
     search.fit(texts[:200], labels[:200])
+    assert search.best_estimator_[-1].encoder_.sparse_input_
     assert search.score(texts[200:], labels[200:]) > 0.9
     loaded = pickle.loads(pickle.dumps(search.best_estimator_))
     np.testing.assert_array_equal(
@@ -219,6 +222,15 @@ def test_an_explicit_numeric_embedding_is_refused_for_sparse_x():
     with pytest.raises(ValueError, match="numeric_embedding='piecewise'.*toarray"):
         NeuralNetClassifier(numeric_embedding="piecewise").fit(X, y)
     assert NeuralNetClassifier(numeric_embedding=None, max_iter=2).fit(X, y).n_iter_ == 2
+
+
+def test_a_narrow_sparse_x_is_made_dense_for_the_dense_defaults():
+    # one-hot blocks beside numbers from a ColumnTransformer: numeric embeddings help there
+    X, y = _topics(n=300, d=400)
+    model = NeuralNetClassifier(max_iter=3, random_state=0).fit(X, y)
+    assert not model.encoder_.sparse_input_ and model.numeric_embedding_ == "piecewise"
+    dense = NeuralNetClassifier(max_iter=3, random_state=0).fit(X.toarray(), y)
+    np.testing.assert_array_equal(model.predict_proba(X), dense.predict_proba(X))
 
 
 def test_a_network_fitted_dense_still_reads_sparse_rows_as_dense():

@@ -39,9 +39,10 @@ numeric_embedding : {"auto", "piecewise", "periodic"} or None, default="auto"
     it (RealMLP's PBLD embedding, 4 values per feature); ``None`` feeds the
     scaled values directly. ``"auto"``: ``"piecewise"``, or ``None`` under
     64 training rows (16 quantile bins of a few dozen rows would be
-    per-feature lookup tables) and for a sparse ``X``, which stays sparse
-    (its columns, scaled by their largest absolute value, meet the first
-    layer through their non-zeros only; an embedding is refused there);
+    per-feature lookup tables) and for a sparse ``X`` of more than 1,000
+    columns (text features), which stays sparse (its columns, scaled by their
+    largest absolute value, meet the first layer through their non-zeros
+    only; an embedding is refused there; a narrower one is made dense);
     the choice a fit made is
     ``numeric_embedding_`` (its width per feature
     ``numeric_embedding_width_``).""",
