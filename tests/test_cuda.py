@@ -145,3 +145,17 @@ def test_training_copies_nothing_per_batch_to_the_host():
     one, five = _device_to_host_copies(fit(1)), _device_to_host_copies(fit(5))
     per_epoch = (five - one) / 4
     assert per_epoch <= 16, f"{per_epoch} device-to-host copies an epoch ({one}, {five})"
+
+
+def test_wide_sparse_x_trains_on_the_gpu_as_on_the_cpu():
+    import scipy.sparse as sp
+
+    X = sp.random(600, 2_000, density=0.01, format="csr", random_state=0)
+    y = (X[:, :200].sum(axis=1).A1 > np.median(X[:, :200].sum(axis=1).A1)).astype(int)
+    for cls in (NeuralNetClassifier, MLPClassifier):
+        on_gpu = _small(cls, device="cuda").fit(X, y)
+        on_cpu = _small(cls, device="cpu").fit(X, y)
+        assert str(on_gpu.device_).startswith("cuda")
+        # float32 sums in another order (and the GPU's atomic adds): close, not equal
+        np.testing.assert_allclose(on_gpu.predict_proba(X), on_cpu.predict_proba(X), atol=0.02)
+        np.testing.assert_array_equal(on_gpu.predict_proba(X), on_gpu.predict_proba(X.tocsc()))
