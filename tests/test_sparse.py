@@ -73,6 +73,15 @@ def test_sparse_rows_are_taken_as_a_tensors_rows():
         assert torch.equal(rows[key].to_dense(), dense[key])
     assert torch.equal(SparseRows.cat([rows[:7], rows[7:20], rows[20:]]).to_dense(), dense)
     assert rows.to(dtype=torch.float64).dtype == torch.float64
+    for key, where in (
+        (torch.tensor([-3, 2]), [37, 2]),
+        (slice(None, None, -1), range(39, -1, -1)),
+    ):
+        assert torch.equal(rows[key].to_dense(), dense[list(where)])
+    with pytest.raises(IndexError, match="outside"):
+        rows[torch.tensor([40])]
+    with pytest.raises(TypeError, match=r"rows\[3:4\] is that row"):
+        rows[3]
 
 
 def test_a_network_of_embedded_or_coded_columns_refuses_sparse_rows():
@@ -261,3 +270,79 @@ def test_the_drop_ins_train_on_sparse_x_as_scikit_learn_does_without_a_dense_cop
         np.testing.assert_allclose(ours, theirs, rtol=1e-7, atol=1e-10)
     np.testing.assert_allclose(proba, expected.predict_proba(X), rtol=1e-7, atol=1e-10)
     assert model.n_iter_ == expected.n_iter_
+
+
+def _year_beside_words(n=1_200, seed=0):
+    """A year stored in every row beside 1,200 sparse word columns; the target is the year's."""
+    rng = np.random.RandomState(seed)
+    year = rng.randint(1990, 2021, n).astype(float)
+    words = _sparse(n, 1_200, density=0.005, seed=seed)
+    return sp.hstack([sp.csr_matrix(year[:, None]), words]).tocsr(), (year - 2005) ** 2 / 50
+
+
+def test_a_column_stored_in_every_row_is_centred_as_a_dense_column():
+    X, y = _year_beside_words()
+    encoder = TabularEncoder().fit(X)
+    dense = TabularEncoder().fit(X[:, [0]].toarray())  # the year alone, as a dense column
+    np.testing.assert_allclose(
+        encoder.transform(X)[:, [0]].toarray(), dense.transform(X[:, [0]].toarray()), rtol=1e-6
+    )
+    unstored = sp.csr_matrix((1, X.shape[1]))  # a row whose year is an implicit 0
+    np.testing.assert_allclose(
+        encoder.transform(unstored)[0, 0], dense.transform(np.zeros((1, 1)))[0, 0], rtol=1e-6
+    )
+    np.testing.assert_array_equal(
+        encoder.transform(X)[:, 1:].toarray() == 0, X[:, 1:].toarray() == 0
+    )
+    model = NeuralNetRegressor(random_state=0).fit(X[:1_000], y[:1_000])
+    assert model.encoder_.sparse_input_ and model.score(X[1_000:], y[1_000:]) > 0.5
+
+
+def test_categorical_features_of_a_sparse_x_are_refused_with_the_fix():
+    X, y = _topics(n=100)
+    for fit in (
+        lambda: TabularEncoder(categorical_features=[0]).fit(X),
+        lambda: NeuralNetClassifier(categorical_features=[0]).fit(X, y),
+    ):
+        with pytest.raises(ValueError, match="all read as numbers.*OneHotEncoder.*toarray"):
+            fit()
+    with pytest.raises(ValueError, match="outside"):
+        TabularEncoder(categorical_features=[5_000]).fit(X)
+    assert TabularEncoder(categorical_features=None).fit(X).sparse_input_
+
+
+def test_a_few_sparse_rows_are_answered_alike_alone_and_in_a_batch():
+    X, y = _topics(n=600)
+    model = NeuralNetClassifier(max_iter=5, random_state=0).fit(X[:500], y[:500])
+    batch = model.predict_proba(X[500:])
+    for i in (0, 37, 99):
+        np.testing.assert_allclose(
+            model.predict_proba(X[500 + i : 501 + i])[0], batch[i], rtol=1e-12
+        )
+
+
+def test_missing_values_given_to_a_sparse_fit_at_prediction_are_refused_without_toarray():
+    X, y = _topics(n=200)
+    model = NeuralNetClassifier(max_iter=2, random_state=0).fit(X, y)
+    bad = X[:3].copy()
+    bad.data[0] = np.nan
+    for rows in (bad, bad.toarray()):
+        with pytest.raises(ValueError, match="SimpleImputer") as error:
+            model.predict(rows)
+        assert "toarray" not in str(error.value)
+
+
+def test_a_sparse_fit_exports_to_onnx_and_skops():
+    import onnxruntime
+    import skops.io
+
+    from sknn.onnx import to_onnx
+
+    X, y = _year_beside_words(n=300)
+    model = NeuralNetRegressor(max_iter=3, random_state=0).fit(X, y)
+    session = onnxruntime.InferenceSession(to_onnx(model).SerializeToString())
+    answer = session.run(None, {"X": X[:50].toarray().astype(np.float32)})[0].ravel()
+    np.testing.assert_allclose(answer, model.predict(X[:50]), rtol=1e-5, atol=1e-5)
+    saved = skops.io.dumps(model)
+    loaded = skops.io.loads(saved, trusted=skops.io.get_untrusted_types(data=saved))
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))

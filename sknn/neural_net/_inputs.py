@@ -210,10 +210,12 @@ class TabularInput(_InputPath):
         """The module to run and its input: a float64 copy for a few CPU rows."""
         est = self.estimator
         copied = None
-        if sp.issparse(X):  # sparse rows meet the network's first layer as they are
-            return est.module_, SparseRows.from_scipy(X, device=est.device_)
-        if fit_count is not None and est.device_.type == "cpu" and len(X) <= EXACT_ROWS:
+        if fit_count is not None and est.device_.type == "cpu" and X.shape[0] <= EXACT_ROWS:
             copied = inference_copy(est.module_, fit_count)
+        if sp.issparse(X):  # sparse rows meet the network's first layer as they are
+            if copied is not None:  # a few rows: in float64, as dense rows are
+                return copied.torch, SparseRows.from_scipy(X, dtype=torch.float64)
+            return est.module_, SparseRows.from_scipy(X, device=est.device_)
         if copied is not None:
             X64 = (X.cpu().numpy() if isinstance(X, torch.Tensor) else X).astype(np.float64)
             if copied.numpy is not None:

@@ -26,7 +26,7 @@ from scipy.special import erf, expit
 from torch import nn
 
 from sknn.nn.embeddings import PeriodicEmbedding, PiecewiseLinearEmbedding
-from sknn.nn.mlp import GroupedLinear
+from sknn.nn.mlp import MLP, GroupedLinear
 from sknn.nn.tabular import TabularMLP
 
 NumpyForward = Callable[[np.ndarray], np.ndarray]
@@ -51,7 +51,8 @@ class _Chain(nn.Module):
 
 
 def _sequential_leaves(module: nn.Module) -> list[nn.Module]:
-    if type(module).forward is nn.Sequential.forward:
+    # an MLP's forward is Sequential's for dense rows (the copies here take no sparse ones)
+    if type(module).forward in (nn.Sequential.forward, MLP.forward):
         sequence = cast(nn.Sequential, module)
         return [leaf for child in sequence for leaf in _sequential_leaves(child)]
     return [module]

@@ -80,18 +80,30 @@ class SparseRows:
         return len(self.crow) - 1
 
     def __getitem__(self, rows: slice | torch.Tensor) -> SparseRows:
+        """Rows by a slice, or by an index or boolean tensor (negative indices count from
+        the end); always rows, never one row's values (``rows[i : i + 1]`` for row ``i``)."""
+        n = len(self)
         if isinstance(rows, slice):
-            start, stop, step = rows.indices(len(self))
-            if step != 1:
-                rows = torch.arange(start, stop, step, device=self.device)
-            else:
+            start, stop, step = rows.indices(n)
+            if step == 1:
                 stop = max(start, stop)
                 first, last = int(self.crow[start]), int(self.crow[stop])
                 crow = self.crow[start : stop + 1] - first
                 return SparseRows(crow, self.col[first:last], self.val[first:last], self.n_cols)
+            rows = torch.tensor(range(start, stop, step), dtype=torch.long, device=self.device)
+        if isinstance(rows, int | np.integer):
+            raise TypeError(
+                f"SparseRows are indexed by a slice or an index tensor, not the int {rows}; "
+                f"rows[{rows}:{rows + 1}] is that row."
+            )
         rows = torch.as_tensor(rows, device=self.device).reshape(-1)
         if rows.dtype == torch.bool:
+            if len(rows) != n:
+                raise IndexError(f"a boolean index of {len(rows)} entries for {n} rows.")
             rows = rows.nonzero().reshape(-1)
+        if len(rows) and (int(rows.min()) < -n or int(rows.max()) >= n):
+            raise IndexError(f"a row index outside [-{n}, {n - 1}].")
+        rows = torch.where(rows < 0, rows + n, rows)
         starts = self.crow[rows]
         lengths = self.crow[rows + 1] - starts
         crow = torch.zeros(len(rows) + 1, dtype=self.crow.dtype, device=self.device)

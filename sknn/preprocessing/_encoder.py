@@ -86,9 +86,9 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
       with numbers are categorical, every value converted to ``str`` (warned).
 
     A scipy sparse matrix (text features, a wide one-hot block) stays sparse:
-    every column is numeric, divided by its standard deviation (zeros
-    included) and clipped as above but not centred, so the output is a CSR
-    matrix with the input's non-zeros (missing values are refused).
+    every column is numeric, divided by its largest absolute value and
+    clipped as above, not centred (a column stored in every row is scaled
+    as a dense one), so the output is CSR; missing values are refused.
 
     Every numeric, boolean, datetime or timedelta column with a missing value
     at fit also gets a 0/1 missing indicator; missing values in other columns

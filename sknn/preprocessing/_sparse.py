@@ -7,18 +7,23 @@ largest absolute value over the rows of positive weight (as scikit-learn's
 squashed smoothly as a dense numeric column is (values of the training range,
 within [-1, 1], move by at most 5%; larger ones at prediction are held under
 the bound). Nothing is centred, so a zero stays a zero and the output is a
-CSR matrix of float32 holding exactly the input's non-zeros. Missing or
-infinite values are refused with the fix (an imputer before the encoder).
+CSR matrix of float32 holding the input's non-zeros. A column stored in
+every training row (a number beside the words: a year, an amount) has no
+zeros to keep, and is centred and scaled as a dense numeric column is (its
+median, its interquartile range): divided by its largest value alone, years
+1990-2020 became 0.94-0.95 and a target of the year alone scored R^2 -0.01.
+Categorical columns are refused (encode them before, or pass a dense
+table), as are missing or infinite values (an imputer before the encoder).
 
-Why not the dense columns' robust scale: a column of mostly zeros has an
-interquartile range of 0, so its scale is its standard deviation, and a
-word in 3% of rows then sits at about 5 and one in 0.1% at about 30, where
-the clip flattens them. On synthetic word counts of 5 topics (4,000 rows,
-8,000 words), tf-idf of the same, and a sparse linear regression, the
-default classifier scored 0.959, 0.959 and R^2 0.881 with that scale
-(unclipped; clipped, R^2 0.748) against 0.997, 0.998 and 0.959 with the
-largest absolute value (``benchmarks/sparse_text.py`` reports on other
-tables).
+Why not the dense columns' robust scale for every column: a column of
+mostly zeros has an interquartile range of 0, so its scale is its standard
+deviation, and a word in 3% of rows then sits at about 5 and one in 0.1% at
+about 30, where the clip flattens them. On synthetic word counts of 5
+topics (4,000 rows, 8,000 words), tf-idf of the same, and a sparse linear
+regression, the default classifier scored 0.959, 0.959 and R^2 0.881 with
+that scale (unclipped; clipped, R^2 0.748) against 0.997, 0.998 and 0.959
+with the largest absolute value (``benchmarks/sparse_text.py`` reports on
+other tables).
 """
 
 from __future__ import annotations
@@ -29,8 +34,14 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.sparsefuncs import min_max_axis
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from sknn.preprocessing._columns import ColumnPlan
-from sknn.preprocessing._numeric import CLIP_BOUND, TINY_CLIP_BOUND, TINY_CLIP_ROWS
+from sknn.preprocessing._columns import ColumnPlan, explicit_categorical
+from sknn.preprocessing._numeric import (
+    CLIP_BOUND,
+    TINY_CLIP_BOUND,
+    TINY_CLIP_ROWS,
+    clip_bounds,
+    robust_stats,
+)
 
 
 def _checked(X, owner: BaseEstimator, *, reset: bool) -> sp.csr_matrix:
@@ -41,23 +52,42 @@ def _checked(X, owner: BaseEstimator, *, reset: bool) -> sp.csr_matrix:
         reset=reset,
         accept_sparse="csr",
         dtype=[np.float64, np.float32],
-        ensure_all_finite=not sp.issparse(X),
+        ensure_all_finite=False,
         ensure_min_samples=1 if reset else 0,
     )
     X = X if sp.issparse(X) else sp.csr_matrix(X)
     if not np.isfinite(X.data).all():
         what = "missing values (NaN)" if np.isnan(X.data).any() else "infinite values"
+        dense = (
+            " or pass X.toarray(), whose missing values are imputed with indicators added"
+            if reset
+            else ""  # a fitted sparse encoder: its input stays sparse
+        )
         raise ValueError(
-            f"X is a sparse matrix holding {what}, which a sparse input cannot encode: "
-            "it is scaled as it is, not imputed. Impute first (SimpleImputer takes sparse "
-            "input; replace infinite values), or pass X.toarray(), whose missing values "
-            "are imputed with indicators added."
+            f"X holds {what}, which an encoder of sparse input cannot encode: its "
+            "columns are scaled as they are, not imputed. Impute first (SimpleImputer "
+            f"takes sparse input; replace infinite values){dense}."
         )
     return X
 
 
+def _refuse_categorical(encoder, n_features: int) -> None:
+    """A sparse matrix is all numbers: refuse ``categorical_features`` naming any column."""
+    chosen = encoder.categorical_features
+    if chosen is None or (isinstance(chosen, str) and chosen == "from_dtype"):
+        return
+    mask = explicit_categorical(chosen, np.array([f"x{j}" for j in range(n_features)]), False)
+    if mask is not None and np.any(mask):
+        raise ValueError(
+            f"categorical_features={chosen!r} names columns of a sparse X, whose columns "
+            "are all read as numbers. Encode the categories before (a OneHotEncoder in "
+            "a ColumnTransformer), or pass a dense table (X.toarray(), a DataFrame) to "
+            "embed them."
+        )
+
+
 def fit_sparse(encoder, X, sample_weight) -> None:
-    """Fit ``encoder`` on the sparse matrix ``X``: each column's scale and clip bound.
+    """Fit ``encoder`` on the sparse matrix ``X``: each column's centre, scale and bound.
 
     Parameters
     ----------
@@ -70,19 +100,23 @@ def fit_sparse(encoder, X, sample_weight) -> None:
     """
     X = _checked(X, encoder, reset=True)
     n_rows, n_features = X.shape
+    _refuse_categorical(encoder, n_features)
     weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
     weighed = X[np.flatnonzero(weight > 0)] if (weight <= 0).any() else X
     lowest, highest = min_max_axis(weighed, axis=0)
     scale = np.maximum(np.abs(lowest), np.abs(highest)).astype(np.float64)
     scale[~(scale > 0)] = 1.0
-    names = [f"x{j}" for j in range(n_features)]
-    encoder._columns = [ColumnPlan(j, name, "numeric") for j, name in enumerate(names)]
-    zeros = np.zeros(n_features)
-    encoder._set_statistics(zeros, zeros, scale, np.zeros(n_features, dtype=bool))
-    if n_rows >= TINY_CLIP_ROWS:
-        encoder.clip_bound_ = np.full(n_features, CLIP_BOUND)
-    else:  # a few rows: the bound of a dense table of few rows whose values reach 1
-        encoder.clip_bound_ = np.full(n_features, TINY_CLIP_BOUND)
+    center = np.zeros(n_features)
+    bound = np.full(n_features, CLIP_BOUND if n_rows >= TINY_CLIP_ROWS else TINY_CLIP_BOUND)
+    full = np.flatnonzero(X.getnnz(axis=0) == n_rows)  # stored in every row: no zeros to keep
+    if len(full):  # scaled as dense numeric columns are
+        block = X[:, full].toarray()
+        _, center[full], scale[full] = robust_stats(block, np.zeros(len(full), bool), weight)
+        bound[full] = clip_bounds(block, center[full], scale[full])
+    encoder._columns = [ColumnPlan(j, f"x{j}", "numeric") for j in range(n_features)]
+    encoder._set_statistics(center.copy(), center, scale, np.zeros(n_features, dtype=bool))
+    encoder._full_columns = full
+    encoder.clip_bound_ = bound
     encoder._describe_columns(n_continuous=n_features)
     encoder.sparse_input_ = True
 
@@ -106,10 +140,30 @@ def encode_sparse(encoder, X, owner: BaseEstimator) -> sp.csr_matrix:
     X = _checked(X, owner, reset=False)
     out = X.astype(np.float32) if X.dtype != np.float32 else X.copy()
     out.sum_duplicates()
-    z = out.data / encoder._scale[out.indices]  # float64, as the dense columns are scaled
-    if encoder.clip_numeric:  # the dense columns' smooth clip, z / sqrt(1 + (z / bound)^2)
-        bound = encoder.clip_bound_[out.indices]
-        t = np.clip(z / bound, -1e18, 1e18)
-        z = bound * (t / np.hypot(1.0, t))
-    out.data = z.astype(np.float32)
+    full = getattr(encoder, "_full_columns", np.zeros(0, dtype=np.intp))
+    if len(full):  # their zeros are values: centred and stored in every row
+        others = np.setdiff1d(np.arange(out.shape[1]), full)
+        block = (X[:, full].toarray() - encoder._center[full]) / encoder._scale[full]
+        out = out[:, others]
+        out.data = _scaled(out.data, encoder, others[out.indices])
+        dense = sp.csr_matrix(_clipped(block, encoder, full).astype(np.float32))
+        order = np.argsort(np.concatenate([others, full]))
+        return sp.hstack([out, dense], format="csr")[:, order]
+    out.data = _scaled(out.data, encoder, out.indices)
     return out
+
+
+def _scaled(values: np.ndarray, encoder, columns: np.ndarray) -> np.ndarray:
+    """Stored values of ``columns`` (one column index per value) divided by their scale
+    and clipped, as float32."""
+    z = values / encoder._scale[columns]  # float64, as the dense columns are scaled
+    return _clipped(z, encoder, columns).astype(np.float32)
+
+
+def _clipped(z: np.ndarray, encoder, columns: np.ndarray) -> np.ndarray:
+    """The dense columns' smooth clip, ``z / sqrt(1 + (z / bound)^2)``, with ``clip_numeric``."""
+    if not encoder.clip_numeric:
+        return z
+    bound = encoder.clip_bound_[columns]
+    t = np.clip(z / bound, -1e18, 1e18)
+    return bound * (t / np.hypot(1.0, t))
