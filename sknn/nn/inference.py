@@ -15,6 +15,7 @@ the two to the same predictions for every constructor option.
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import weakref
 from collections.abc import Callable
@@ -212,12 +213,17 @@ def _tabular_step(module: TabularMLP, inner: list[NumpyForward]) -> NumpyForward
 
 
 class InferenceCopy:
-    """The float64 torch copy of a module and, when possible, its numpy twin."""
+    """The float64 torch copy of a module and, when possible, its numpy twin (built the
+    first time it is asked for: sparse rows, which only the torch copy takes, never
+    pay for a third copy of the weights)."""
 
     def __init__(self, module: nn.Module):
         self.torch = _Chain(copy.deepcopy(module).double()).eval()
+
+    @functools.cached_property
+    def numpy(self) -> NumpyForward | None:
         steps = _numpy_steps(self.torch.module)
-        self.numpy: NumpyForward | None = None if steps is None else _run_all(steps)
+        return None if steps is None else _run_all(steps)
 
 
 def _run_all(steps: list[NumpyForward]) -> NumpyForward:
