@@ -346,3 +346,12 @@ def test_a_sparse_fit_exports_to_onnx_and_skops():
     saved = skops.io.dumps(model)
     loaded = skops.io.loads(saved, trusted=skops.io.get_untrusted_types(data=saved))
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_a_module_of_ones_own_refuses_sparse_x_naming_toarray():
+    from sknn.nn import MLP
+
+    X, y = _topics(n=100)
+    with pytest.raises(TypeError, match=r"sparse matrix.*X.toarray\(\).*module=None"):
+        NeuralNetClassifier(module=MLP, max_iter=1).fit(X, y)
+    assert NeuralNetClassifier(module=MLP, max_iter=1).fit(X[:, :50].toarray(), y).n_iter_ == 1

@@ -7,6 +7,7 @@ import fnmatch
 import inspect
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from torch import nn
 
@@ -121,6 +122,12 @@ def check_inputs(X) -> Inputs:
 
 
 def _as_array(value, name: str) -> np.ndarray:
+    if sp.issparse(value):  # numpy reads it as one object: "no samples"
+        raise TypeError(
+            f"{name} is a scipy sparse matrix; a module of your own receives its input as "
+            f"given, dense. Pass {name}.toarray() (rows x columns of floats), or leave "
+            "module=None: sknn's own network takes sparse rows through their non-zeros."
+        )
     if isinstance(value, torch.Tensor):
         value = value.detach().cpu().numpy()
     array = np.asarray(value)
