@@ -110,6 +110,10 @@ def test_the_encoder_keeps_sparse_input_sparse_scaled_as_maxabsscaler_does():
         np.testing.assert_array_equal(encoder.transform(kind(X)).toarray(), out.toarray())
     np.testing.assert_array_equal(encoder.transform(X.toarray()).toarray(), out.toarray())
     assert not TabularEncoder().fit(X.toarray()).sparse_input_
+    for kind in SPARSE_CLASSES:  # fitted from any of them alike
+        np.testing.assert_array_equal(
+            TabularEncoder().fit_transform(kind(X)).toarray(), out.toarray()
+        )
 
 
 def test_rows_of_weight_zero_take_no_part_in_the_sparse_scales():

@@ -108,7 +108,11 @@ def fit_sparse(encoder, X, sample_weight) -> None:
     scale[~(scale > 0)] = 1.0
     center = np.zeros(n_features)
     bound = np.full(n_features, CLIP_BOUND if n_rows >= TINY_CLIP_ROWS else TINY_CLIP_BOUND)
-    full = np.flatnonzero(X.getnnz(axis=0) == n_rows)  # stored in every row: no zeros to keep
+    if not X.has_canonical_format:  # a copy: the caller's matrix stays as given
+        X = X.copy()
+        X.sum_duplicates()
+    stored = np.bincount(X.indices, minlength=n_features)
+    full = np.flatnonzero(stored == n_rows)  # stored in every row: no zeros to keep
     if len(full):  # scaled as dense numeric columns are
         block = X[:, full].toarray()
         _, center[full], scale[full] = robust_stats(block, np.zeros(len(full), bool), weight)
