@@ -152,9 +152,13 @@ def test_wide_sparse_x_trains_on_the_gpu_as_on_the_cpu():
 
     X = sp.random(600, 2_000, density=0.01, format="csr", random_state=0)
     y = (X[:, :200].sum(axis=1).A1 > np.median(X[:, :200].sum(axis=1).A1)).astype(int)
-    for cls in (NeuralNetClassifier, MLPClassifier):
-        on_gpu = _small(cls, device="cuda").fit(X, y)
-        on_cpu = _small(cls, device="cpu").fit(X, y)
+    for cls, params in (
+        (NeuralNetClassifier, {}),
+        (MLPClassifier, {}),
+        (MLPClassifier, {"solver": "lbfgs"}),
+    ):
+        on_gpu = _small(cls, device="cuda", **params).fit(X, y)
+        on_cpu = _small(cls, device="cpu", **params).fit(X, y)
         assert str(on_gpu.device_).startswith("cuda")
         # float32 sums in another order (and the GPU's atomic adds): close, not equal
         np.testing.assert_allclose(on_gpu.predict_proba(X), on_cpu.predict_proba(X), atol=0.02)

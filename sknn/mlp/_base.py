@@ -258,9 +258,8 @@ class BaseMultilayerPerceptron(
             sample_weight,
         )
         if torch.device(device).type == "cpu":
-            return NumpyObjective(*args)  # a sparse X stays sparse
-        args = (*args[:5], X.toarray() if sp.issparse(X) else X, *args[6:])
-        return LbfgsObjective(*args, device)
+            return NumpyObjective(*args)
+        return LbfgsObjective(*args, device)  # each keeps a sparse X sparse
 
     def _fit_lbfgs(self, X, y, sample_weight, device) -> None:
         result = minimize_lbfgs(

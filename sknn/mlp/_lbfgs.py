@@ -20,6 +20,7 @@ from threadpoolctl import threadpool_limits
 
 from sknn.mlp._losses import LOSS_FUNCTIONS
 from sknn.mlp._network import ACTIVATIONS, build_module, linear_layers
+from sknn.nn.sparse import SparseRows
 from sknn.training.threads import recommended_threads, torch_threads
 
 
@@ -63,7 +64,7 @@ class LbfgsObjective:
         scikit-learn's names of the hidden and output activations.
     alpha : float
         Strength of the L2 term.
-    X, y : ndarray
+    X, y : ndarray (X also a scipy sparse matrix, kept sparse)
         Training inputs and encoded targets (2-D).
     sample_weight : ndarray or None
         Per-sample weights.
@@ -87,7 +88,11 @@ class LbfgsObjective:
         ]
         self.loss_fn = LOSS_FUNCTIONS[out_activation]
         self.alpha = alpha
-        self.X = torch.as_tensor(np.asarray(X, dtype=np.float64), device=device)
+        self.X = (  # a sparse X stays sparse: the module's first layer meets the non-zeros
+            SparseRows.from_scipy(X, dtype=torch.float64, device=device)
+            if sp.issparse(X)
+            else torch.as_tensor(np.asarray(X, dtype=np.float64), device=device)
+        )
         self.y = torch.as_tensor(np.asarray(y, dtype=np.float64), device=device)
         self.weight = (
             None
@@ -98,7 +103,7 @@ class LbfgsObjective:
         # sized by the forward pass alone: on 2 cores a second thread slowed
         # full-batch float64 passes of 13M and 69M multiply-adds (digits; 30k x 20)
         n_params = sum(p.numel() for p in self.params)
-        self.threads = recommended_threads(len(X) * n_params, device)
+        self.threads = recommended_threads(X.shape[0] * n_params, device)
 
     def __call__(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         coefs, intercepts = self.layout.views(theta)
