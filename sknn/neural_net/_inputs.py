@@ -35,6 +35,7 @@ from sknn.neural_net._custom import (
     to_tensors,
 )
 from sknn.neural_net._routed import nested
+from sknn.neural_net._shape import fitted_sparse
 from sknn.nn import TabularMLP, quantile_edges
 from sknn.nn.inference import inference_copy
 from sknn.nn.sparse import SparseRows
@@ -133,7 +134,7 @@ class TabularInput(_InputPath):
         est = self.estimator
         refuse_lazy(X)
         if sp.issparse(X):  # wide ones stay sparse; a network fitted on dense rows reads them so
-            keep = X.shape[1] > SPARSE_MIN_COLUMNS if reset else _fitted_sparse(est)
+            keep = X.shape[1] > SPARSE_MIN_COLUMNS if reset else fitted_sparse(est)
             X = X.tocsr() if keep else X.toarray()
         if getattr(X, "ndim", 2) == 2:
             # feature names and counts, with this estimator's own messages
@@ -157,7 +158,7 @@ class TabularInput(_InputPath):
 
     def encode_new(self, X) -> np.ndarray:
         """Check and encode ``X`` at prediction time (one validation pass)."""
-        if sp.issparse(X) and not _fitted_sparse(self.estimator):
+        if sp.issparse(X) and not fitted_sparse(self.estimator):
             X = X.toarray()  # a network fitted on dense rows
         return self.estimator.encoder_._transform(X, owner=self.estimator)
 
@@ -223,11 +224,6 @@ class TabularInput(_InputPath):
             return copied.torch, torch.from_numpy(X64)
         # a tensor (encoded where the caller's data lives) moves only if the network is elsewhere
         return est.module_, torch.as_tensor(X).to(est.device_)
-
-
-def _fitted_sparse(estimator) -> bool:
-    """Whether the estimator's encoder was fitted on a sparse matrix (and keeps rows sparse)."""
-    return getattr(getattr(estimator, "encoder_", None), "sparse_input_", False)
 
 
 def _warn_unseen(unseen: dict[str, list]) -> None:

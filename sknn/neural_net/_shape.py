@@ -60,6 +60,11 @@ def hidden_layers(est, n_train: int) -> tuple[int, ...]:
     return checked
 
 
+def fitted_sparse(est) -> bool:
+    """Whether the estimator's encoder was fitted on a sparse matrix (and keeps rows sparse)."""
+    return getattr(getattr(est, "encoder_", None), "sparse_input_", False)
+
+
 def numeric_embedding(est, n_train: int) -> str | None:
     """``numeric_embedding``, or what ``"auto"`` makes of it (see :func:`hidden_layers`).
 
@@ -68,7 +73,7 @@ def numeric_embedding(est, n_train: int) -> str | None:
     """
     if est.module is not None:
         return None
-    if getattr(getattr(est, "encoder_", None), "sparse_input_", False):
+    if fitted_sparse(est):
         if est.numeric_embedding not in ("auto", None):
             raise ValueError(
                 f"numeric_embedding={est.numeric_embedding!r} embeds each column through "

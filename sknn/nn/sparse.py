@@ -231,10 +231,10 @@ def first_layer(module: Any, x: SparseRows, rows: torch.Tensor | None = None) ->
     their layers, or (n_groups, k / n_groups * size, H) for groups
     """
     first = module.mlp[0]
-    if module.n_ensemble == 1:
-        scale = None if module.scale is None else module.scale.weight.unsqueeze(0)
-        return sparse_linear(x, first.weight.t().contiguous(), scale, first.bias)
-    factors = module.member_factors()
+    if module.n_ensemble > 1:
+        factors = module.member_factors()
+    else:  # one network: the feature scale alone, if any
+        factors = None if module.scale is None else module.scale.weight.unsqueeze(0)
     groups = module.n_groups
     if groups == 1:  # a gather of the weight's rows, fast where they are contiguous
         return sparse_linear(x, first.weight.t().contiguous(), factors, first.bias)

@@ -142,19 +142,18 @@ def encode_sparse(encoder, X, owner: BaseEstimator) -> sp.csr_matrix:
     X_out : scipy.sparse.csr_matrix of shape (n_samples, n_features), dtype=float32
     """
     X = _checked(X, owner, reset=False)
-    out = X.astype(np.float32) if X.dtype != np.float32 else X.copy()
-    out.sum_duplicates()
     full = getattr(encoder, "_full_columns", np.zeros(0, dtype=np.intp))
-    if len(full):  # their zeros are values: centred and stored in every row
-        others = np.setdiff1d(np.arange(out.shape[1]), full)
-        block = (X[:, full].toarray() - encoder._center[full]) / encoder._scale[full]
-        out = out[:, others]
-        out.data = _scaled(out.data, encoder, others[out.indices])
-        dense = sp.csr_matrix(_clipped(block, encoder, full).astype(np.float32))
-        order = np.argsort(np.concatenate([others, full]))
-        return sp.hstack([out, dense], format="csr")[:, order]
-    out.data = _scaled(out.data, encoder, out.indices)
-    return out
+    others = np.setdiff1d(np.arange(X.shape[1]), full)
+    out = X[:, others] if len(full) else X.copy()  # a copy either way: its values are rewritten
+    out.sum_duplicates()
+    out.data = _scaled(out.data.astype(np.float32), encoder, others[out.indices])
+    if not len(full):
+        return out
+    # columns stored in every training row: their zeros are values, centred and stored
+    block = (X[:, full].toarray() - encoder._center[full]) / encoder._scale[full]
+    dense = sp.csr_matrix(_clipped(block, encoder, full).astype(np.float32))
+    order = np.argsort(np.concatenate([others, full]))
+    return sp.hstack([out, dense], format="csr")[:, order]
 
 
 def _scaled(values: np.ndarray, encoder, columns: np.ndarray) -> np.ndarray:
