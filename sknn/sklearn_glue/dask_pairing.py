@@ -181,29 +181,24 @@ def _with_all_categories(pieces: list) -> list:
     import pandas as pd
     from pandas.api.types import union_categoricals
 
-    def columns(piece) -> dict:
-        frame = piece.to_frame() if isinstance(piece, pd.Series) else piece
-        return {k: frame.iloc[:, k] for k in range(frame.shape[1])}
-
-    first = columns(pieces[0])
-    for k, column in first.items():
-        if not isinstance(column.dtype, pd.CategoricalDtype):
+    frames = [p.to_frame() if isinstance(p, pd.Series) else p for p in pieces]
+    dtypes = {}  # column position: the categorical dtype of every partition's values
+    for k, first in enumerate(frames[0].dtypes):
+        if not isinstance(first, pd.CategoricalDtype):
             continue
-        each = [columns(p)[k] for p in pieces]
-        if not all(isinstance(c.dtype, pd.CategoricalDtype) for c in each):
+        each = [frame.iloc[:, k] for frame in frames]
+        if all(isinstance(c.dtype, pd.CategoricalDtype) for c in each):
+            union = union_categoricals(each, ignore_order=True).categories
+            dtypes[k] = pd.CategoricalDtype(union, ordered=first.ordered)
+    if not dtypes:
+        return pieces
+    joined = []
+    for piece in pieces:
+        if isinstance(piece, pd.Series):
+            joined.append(piece.astype(dtypes[0]))
             continue
-        union = union_categoricals(each, ignore_order=True).categories
-        dtype = pd.CategoricalDtype(union, ordered=column.dtype.ordered)
-        pieces = [_set_column(p, k, columns(p)[k].astype(dtype)) for p in pieces]
-    return pieces
-
-
-def _set_column(piece, k: int, values):
-    """``piece`` (a DataFrame or Series) with its column ``k`` replaced by ``values``."""
-    import pandas as pd
-
-    if isinstance(piece, pd.Series):
-        return values.rename(piece.name)
-    piece = piece.copy(deep=False)
-    piece.isetitem(k, values)
-    return piece
+        piece = piece.copy(deep=False)
+        for k, dtype in dtypes.items():
+            piece.isetitem(k, piece.iloc[:, k].astype(dtype))
+        joined.append(piece)
+    return joined
