@@ -259,6 +259,14 @@ def explicit_categorical(
     return mask
 
 
+def encoder_categorical(encoder, names: np.ndarray) -> np.ndarray | None:
+    """:func:`explicit_categorical` of a ``TabularEncoder``'s ``categorical_features``
+    for its input columns ``names`` (named if the encoder recorded names)."""
+    return explicit_categorical(
+        encoder.categorical_features, names, hasattr(encoder, "feature_names_in_")
+    )
+
+
 def plan_column(
     series: pd.Series,
     index: int,

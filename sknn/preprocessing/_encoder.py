@@ -24,7 +24,7 @@ from sklearn.utils.validation import (
 )
 
 from sknn.preprocessing._categorical import unseen_values
-from sknn.preprocessing._columns import explicit_categorical, plan_columns
+from sknn.preprocessing._columns import encoder_categorical, plan_columns
 from sknn.preprocessing._frame import validate_frame
 from sknn.preprocessing._layout import assemble, describe_columns, feature_names_out
 from sknn.preprocessing._numeric import (
@@ -362,9 +362,7 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
         """Fit on ``frame``, or on a sample of a table and its ``ColumnFacts`` (one a
         column) and mostly missing columns' own samples (see ``robust_stats``)."""
         names = _check_feature_names_in(self, None)
-        explicit = explicit_categorical(
-            self.categorical_features, names, hasattr(self, "feature_names_in_")
-        )
+        explicit = encoder_categorical(self, names)
         self._columns = plan_columns(frame, names, explicit, self.max_onehot_cardinality, facts)
         raw = raw_numeric(frame, self._columns)
         if facts is None:

@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as pdt
 
-from sknn.preprocessing._columns import ColumnFacts, dtype_kind, explicit_categorical
+from sknn.preprocessing._columns import ColumnFacts, dtype_kind, encoder_categorical
 
 SAMPLE_ROWS = 100_000
 OWN_SAMPLE_ROWS = 20_000
@@ -303,10 +303,7 @@ def fit_encoder_on_stream(encoder, X, sample_weight=None, seed: int = 0, summary
     names = np.asarray(meta.columns, dtype=object)
     if summary is None:
         require_dask("sample_weight", sample_weight)
-        explicit = explicit_categorical(
-            encoder.categorical_features, names, hasattr(encoder, "feature_names_in_")
-        )
-        candidates = candidate_columns(meta, explicit)
+        candidates = candidate_columns(meta, encoder_categorical(encoder, names))
         summary, _ = stream_summary(X, sample_weight, seed=seed, candidates=candidates)
     n = len(names)
     refuse_infinite(summary, names)
