@@ -7,6 +7,7 @@ exports and saves as any fitted model; what it cannot do is refused by name.
 """
 
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -560,3 +561,24 @@ def test_a_streamed_fit_leaves_the_warning_filters_as_it_found_them():
         )
         est.fit(_lazy(X, parts=60), _lazy(y, parts=60))
         assert list(warnings.filters) == before
+
+
+def test_booleans_dask_made_strings_are_told_with_the_fix():
+    # Dask turns a pandas object column of booleans (with None) into strings: it fitted as
+    # a category 'True'/'False' without a word, and the pandas frame's booleans then met
+    # it as categories never seen
+    flag = pd.Series(np.where(FRAME["x"] > 0, True, False), dtype=object)
+    flag[::9] = None
+    frame = FRAME[["x", "n"]].assign(flag=flag)
+    with pytest.warns(UserWarning, match=r"'flag'.*astype\('boolean'\)"):
+        TabularEncoder().fit(_lazy(frame))
+    with pytest.warns(UserWarning, match=r"'flag'.*astype\('boolean'\)"):  # gathered, or streamed
+        NeuralNetRegressor(**FAST).fit(_lazy(frame), _lazy(VALUE))
+    with pytest.warns(UserWarning, match=r"'flag'.*astype\('boolean'\)"):
+        NeuralNetRegressor(**STREAMED).fit(_lazy(frame), _lazy(VALUE))
+    fixed = frame.assign(flag=frame["flag"].astype("boolean"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        encoder = TabularEncoder().fit(_lazy(fixed))
+        assert encoder.column_kinds_ == TabularEncoder().fit(frame).column_kinds_
+        encoder.transform(frame)  # the pandas frame's booleans are met as booleans

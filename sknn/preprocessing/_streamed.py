@@ -44,6 +44,7 @@ import pandas as pd
 from pandas.api import types as pdt
 
 from sknn.preprocessing._columns import ColumnFacts, dtype_kind, encoder_categorical
+from sknn.preprocessing._user_warnings import warn_user
 
 SAMPLE_ROWS = 100_000
 OWN_SAMPLE_ROWS = 20_000
@@ -157,6 +158,23 @@ def refuse_infinite(summary: StreamSummary, names) -> None:
             f"Columns {bad} contain inf or -inf; replace those values (for example with NaN, "
             "which is imputed) before passing them."
         )
+
+
+def warn_booleans_made_strings(summary: StreamSummary, meta: pd.DataFrame) -> None:
+    """Warn of string columns holding only 'True' and 'False': Dask makes pandas'
+    object columns strings (its ``dataframe.convert-string``), booleans included,
+    which then fit as a category and no longer meet the pandas frame's booleans."""
+    for j, name in enumerate(meta.columns):
+        values = summary.columns[j].values
+        if pdt.is_string_dtype(meta.dtypes.iloc[j]) and values and values <= {"True", "False"}:
+            warn_user(
+                f"Column {name!r} of the Dask DataFrame holds only the strings 'True' and "
+                "'False', so it is encoded as a category. If it held booleans in pandas, Dask "
+                "made them strings (an object column becomes strings under its "
+                "'dataframe.convert-string' setting): give it pandas' nullable boolean dtype "
+                f"before dd.from_pandas (X[{name!r}] = X[{name!r}].astype('boolean')) to fit "
+                "it as a boolean."
+            )
 
 
 def candidate_columns(meta: pd.DataFrame, explicit: np.ndarray | None) -> np.ndarray:
@@ -305,6 +323,7 @@ def fit_encoder_on_stream(encoder, X, sample_weight=None, seed: int = 0, summary
         require_dask("sample_weight", sample_weight)
         candidates = candidate_columns(meta, encoder_categorical(encoder, names))
         summary, _ = stream_summary(X, sample_weight, seed=seed, candidates=candidates)
+        warn_booleans_made_strings(summary, meta)
     n = len(names)
     refuse_infinite(summary, names)
 
