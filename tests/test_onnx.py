@@ -254,15 +254,6 @@ def test_empty_string_category_is_refused_by_name():
         to_onnx(est, X.head())
 
 
-def test_datetime_columns_are_refused_by_name():
-    X = pd.DataFrame(
-        {"num": np.arange(40.0), "when": pd.date_range("2024-01-01", periods=40, freq="D")}
-    )
-    est = NeuralNetClassifier(max_iter=1, random_state=0).fit(X, np.arange(40) % 2)
-    with pytest.raises(ValueError, match="datetime.*when"):
-        to_onnx(est, X.head())
-
-
 @pytest.mark.parametrize("task", ["binary", "multiclass", "multilabel"])
 def test_drop_in_classifier(task):
     from sknn import MLPClassifier

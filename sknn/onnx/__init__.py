@@ -12,14 +12,17 @@ implicit ensemble and the output link), the same estimators around a user's
 ``module`` fed one array, and the drop-in ``MLPClassifier``/``MLPRegressor``.
 Tables may be pandas, polars or pyarrow, with any column ``predict`` reads
 as numbers (integer, floating, boolean, nullable, object columns of
-numbers) or as categories. Datetime and timedelta columns, and string
-columns of a model fitted without string column names, are refused at
-export with an error naming them.
+numbers) or as categories, and datetime and timedelta columns (their parts
+computed in the graph, see ``_dates.py``; a time zone with daylight saving
+is refused). String and datetime columns of a model fitted without string
+column names are refused at export with an error naming them.
 
 Inputs: the graph's input types come from what the fitted encoder recorded
 of each column, never from a sample: one input per column for a model fitted
 on a DataFrame with string column names (float32 with NaN where missing, or
-strings with ``""`` where missing), else one float32 matrix ``X``. With
+strings with ``""`` where missing, or int64 nanoseconds since 1970-01-01 for
+datetimes, in UTC for a tz-aware column, and for timedeltas, ``-2**63``
+where missing), else one float32 matrix ``X``. With
 ``to_onnx(..., numeric_inputs="float64")`` the numbers come as float64 and are
 centred in float64 as ``predict`` does: for columns large beside their spread
 (ids, timestamps), which float32 rounds (a warning at export names them).
@@ -42,7 +45,8 @@ Lives here: ``_export.py`` (:func:`to_onnx`: the parts of an estimator traced
 to ONNX), ``_answer.py`` (the torch modules traced: encoding, network and
 output link), ``_outputs.py`` (the outputs: probabilities, variable, quantiles and
 the label), ``_columns.py`` (the per-column front graph and its input types),
-``_feed.py`` (:func:`input_feed`: a table as the arrays a graph takes) and
+``_dates.py`` (datetime and timedelta columns: their parts in integer
+arithmetic), ``_feed.py`` (:func:`input_feed`: a table as the arrays a graph takes) and
 ``_skl2onnx.py`` (the converters registered with skl2onnx). It imports the
 estimator families (:mod:`sknn.neural_net`, :mod:`sknn.mlp`),
 :mod:`sknn.preprocessing` and :mod:`sknn.training`; it is the top floor.

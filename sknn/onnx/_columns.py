@@ -23,6 +23,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from sknn.onnx._dates import TEMPORAL_KINDS, temporal_kind, temporal_nodes
 from sknn.preprocessing._categorical import FIRST_SEEN_CODE, MISSING_CODE, UNSEEN_CODE
 
 ML_DOMAIN = "ai.onnx.ml"
@@ -43,16 +44,25 @@ def input_kinds(columns, number: str = "float") -> list[str]:
     Parameters
     ----------
     columns : list of ColumnPlan
-        The fitted encoder's column plans (no datetime or timedelta column).
+        The fitted encoder's column plans.
     number : {"float", "double"}, default="float"
         The input type of numbers.
 
     Returns
     -------
     kinds : list of str
-        "string" for categorical columns, ``number`` for numeric and boolean ones.
+        "string" for categorical columns, ``number`` for numeric and boolean
+        ones, a key of :data:`~sknn.onnx._dates.TEMPORAL_KINDS` (int64
+        nanoseconds) for datetime and timedelta ones.
     """
-    return ["string" if c.kind in ("onehot", "code") else number for c in columns]
+    return [
+        "string"
+        if c.kind in ("onehot", "code")
+        else temporal_kind(c)
+        if c.kind in ("datetime", "timedelta")
+        else number
+        for c in columns
+    ]
 
 
 def warn_coarse_columns(estimator, double: bool) -> None:
@@ -69,14 +79,15 @@ def warn_coarse_columns(estimator, double: bool) -> None:
     center = np.abs(np.asarray(encoder._center, dtype=np.float64))
     scale = np.asarray(encoder._scale, dtype=np.float64)
     step = np.spacing(center.astype(np.float32)).astype(np.float64) / scale
-    numeric = [c for c in encoder._columns if c.width]
-    coarse = [c.name for c, s in zip(numeric, step, strict=True) if s > _COARSE_STEP]
+    owners = [c.name for c in encoder._columns for _ in range(c.width)]  # per raw feature
+    coarse = list(dict.fromkeys(n for n, s in zip(owners, step, strict=True) if s > _COARSE_STEP))
     if coarse:
         warnings.warn(
             f"Columns {coarse} hold values so large beside their spread that float32 "
-            "inputs round them by more than 1e-4 of it (ids, timestamps), so the graph's "
-            "answers drift from predict's. Export with to_onnx(..., numeric_inputs="
-            "'float64') to keep their digits, or subtract a constant before fitting.",
+            "rounds them by more than 1e-4 of it before the graph centres them (ids, "
+            "timestamps, dates days apart), so the graph's answers drift from predict's. "
+            "Export with to_onnx(..., numeric_inputs='float64') to keep their digits, or "
+            "subtract a constant before fitting.",
             UserWarning,
             stacklevel=4,  # the caller of to_onnx
         )
@@ -237,6 +248,7 @@ def front_graph(
         "int64": TensorProto.INT64,
         "bool": TensorProto.BOOL,
         "string": TensorProto.STRING,
+        **dict.fromkeys(TEMPORAL_KINDS, TensorProto.INT64),
     }
     nodes, numeric, codes, inputs = [], [], [], []
     initializers = []
@@ -256,8 +268,18 @@ def front_graph(
             source = f"_in{i}"
         else:
             source = str(names[i])
-            inputs.append(helper.make_tensor_value_info(source, elem[kind], ["batch", 1]))
-        if col.kind in ("onehot", "code"):
+            inputs.append(
+                helper.make_tensor_value_info(
+                    source, elem[kind], ["batch", 1], doc_string=TEMPORAL_KINDS.get(kind, "")
+                )
+            )
+        if col.kind in ("datetime", "timedelta"):
+            _refuse_temporal_input(col, "X" if from_matrix else kind)
+            new_nodes, constants = temporal_nodes(col, source, f"_num{i}", numbers)
+            nodes += new_nodes
+            initializers += constants
+            numeric.append(f"_num{i}")
+        elif col.kind in ("onehot", "code"):
             nodes += _code_nodes(col, kind, source, f"_code{i}")
             codes.append(f"_code{i}")
         else:
@@ -266,7 +288,8 @@ def front_graph(
     outputs = []
     if "_numbers" in torch_inputs:
         nodes.append(helper.make_node("Concat", numeric, ["_numbers"], axis=1))
-        outputs.append(helper.make_tensor_value_info("_numbers", numbers, ["batch", len(numeric)]))
+        width = sum(c.width for c in columns if c.width)  # a datetime gives six
+        outputs.append(helper.make_tensor_value_info("_numbers", numbers, ["batch", width]))
     if "_codes" in torch_inputs:
         nodes.append(helper.make_node("Concat", codes, ["_codes"], axis=1))
         outputs.append(
@@ -275,6 +298,22 @@ def front_graph(
     opsets = [*opsets, helper.make_opsetid(ML_DOMAIN, ML_OPSET)]
     graph = helper.make_graph(nodes, "columns", inputs, outputs, initializer=initializers)
     return helper.make_model(graph, opset_imports=opsets)
+
+
+def _refuse_temporal_input(col, kind: str) -> None:
+    """A datetime or timedelta column reaches the graph as int64 nanoseconds, by name."""
+    if kind in TEMPORAL_KINDS or kind == "int64":
+        return
+    where = (
+        "one float matrix X (a model fitted without string column names)"
+        if kind == "X"
+        else f"a {kind} input"
+    )
+    raise ValueError(
+        f"Column {col.name!r} holds {col.kind}s, which the graph takes as an int64 input "
+        f"of nanoseconds, but it would reach the graph as {where}. Fit on a DataFrame with "
+        "string column names (or declare the column as Int64TensorType to skl2onnx)."
+    )
 
 
 def refuse_reserved_names(names: list[str]) -> None:

@@ -39,16 +39,6 @@ from sknn.sklearn_glue import array_api
 OPSET = 18
 
 
-def _refuse_columns(encoder) -> None:
-    unsupported = {c.name: c.kind for c in encoder._columns if c.kind in ("datetime", "timedelta")}
-    if unsupported:
-        raise ValueError(
-            f"to_onnx does not export datetime or timedelta columns; these are: {unsupported}. "
-            "Expand them into numbers (e.g. year, month, day, hour as integer columns) before "
-            "fitting, or keep the model in Python."
-        )
-
-
 def _zeros(n_features: int, double: bool = False) -> torch.Tensor:
     """The trace's sample row: sknn's own modules take the same path on every row."""
     return torch.zeros((1, n_features), dtype=torch.float64 if double else torch.float32)
@@ -85,14 +75,11 @@ def declared_inputs(
     inputs : list of (str, str)
         Each input's name and kind: "float" (float32, NaN where missing),
         "double" (float64, NaN where missing),
-        "string" (each value's ``str`` form, ``""`` where missing) or, for a
-        user's module, "array" (the array as given: float32 or int64). One
-        ``("X", ...)`` input for a model fitted without column names.
-
-    Raises
-    ------
-    ValueError
-        For datetime or timedelta columns, naming them.
+        "string" (each value's ``str`` form, ``""`` where missing),
+        "datetime", "datetime_utc" (tz-aware) or "timedelta" (int64
+        nanoseconds, see :mod:`sknn.onnx._dates`) or, for a user's module,
+        "array" (the array as given: float32 or int64). One ``("X", ...)``
+        input for a model fitted without column names.
     """
     names = _column_names(estimator, matrix)
     number = _number_kind(estimator, numeric_inputs)
@@ -101,7 +88,6 @@ def declared_inputs(
     if getattr(estimator, "module", None) is not None:
         return [("X", "array")]
     encoder = getattr(estimator, "encoder_", estimator)
-    _refuse_columns(encoder)
     if names is None:
         return [("X", number)]
     return list(zip(names, input_kinds(encoder._columns, number), strict=True))
@@ -126,7 +112,6 @@ def _tabular_parts(est, matrix: bool, double: bool):
     ``est`` is the flagship (encoding, network, link) or a ``TabularEncoder``.
     """
     encoder = getattr(est, "encoder_", est)
-    _refuse_columns(encoder)
     answer = TabularEncoding(est, double) if encoder is est else TabularAnswer(est, double)
     encoding = answer.encoding if isinstance(answer, TabularAnswer) else answer
     columns = encoder._columns
@@ -259,7 +244,11 @@ def to_onnx(estimator, X_sample=None, *, numeric_inputs: str = "float32") -> onn
         (integer, floating, boolean, nullable and object columns of numbers;
         NaN where missing), string for the categorical ones (each value's
         ``str`` form, the empty string ``""`` where missing; a category not
-        seen at fit is treated as in ``predict``). For an estimator fitted
+        seen at fit is treated as in ``predict``), int64 for datetime and
+        timedelta columns (nanoseconds since 1970-01-01: the wall-clock time
+        of a tz-naive column, the UTC instant of a tz-aware one, as pandas
+        stores them; ``-2**63`` where missing; the graph computes the
+        calendar parts ``predict`` computes). For an estimator fitted
         without column names (an array, or a DataFrame with integer column
         labels), ``X`` of shape ``(batch, n_features)``: float32 with NaN
         where missing (a user's module: always ``X``, of the dtype of
@@ -281,8 +270,10 @@ def to_onnx(estimator, X_sample=None, *, numeric_inputs: str = "float32") -> onn
     Raises
     ------
     ValueError
-        For datetime or timedelta columns; a categorical column of strings in
-        a model fitted without column names; the empty string as a category;
+        For a datetime column in a time zone with daylight saving (its
+        hours need time zone tables: fit it in UTC); a categorical column of
+        strings or a datetime column in a model fitted without column names;
+        the empty string as a category;
         a user's module fed a dict, or a network that torch.onnx cannot
         trace. The message names the column or the cause, and the fix.
     """

@@ -4,7 +4,8 @@ Given the graph (or the fitted estimator), each declared input is filled from
 the column of that name, converted to the input's element type: float32 or
 double with NaN where missing (numbers, booleans, nullable and object columns
 of numbers, read as ``predict`` reads them), strings (each value's ``str``
-form, ``""`` where missing), int64 or bool (no missing value possible); a
+form, ``""`` where missing), int64 nanoseconds for datetime and timedelta
+columns (``-2**63`` where missing), int64 or bool (no missing value possible); a
 graph with one input that is not a column takes the whole table as one
 matrix. Without a graph the types are guessed from the table the way the
 encoder judges its columns at fit, which is what :func:`sknn.onnx.to_onnx`
@@ -18,7 +19,9 @@ import pandas as pd
 from onnx import ModelProto, TensorProto
 
 from sknn.onnx._columns import category_key
+from sknn.onnx._dates import TEMPORAL_KINDS, temporal_input
 from sknn.preprocessing._columns import dtype_kind
+from sknn.preprocessing._datetime import numpy_temporal
 from sknn.preprocessing._frame import as_pandas
 from sknn.preprocessing._values import as_float
 
@@ -46,19 +49,16 @@ def guessed_kind(series: pd.Series, name: str) -> str:
     Returns
     -------
     kind : str
-        "float" for numeric and boolean columns, "string" for the others.
-
-    Raises
-    ------
-    ValueError
-        For datetime and timedelta columns, which no exported graph takes.
+        "float" for numeric and boolean columns, "datetime" (tz-naive),
+        "datetime_utc" (tz-aware) or "timedelta" for those (int64
+        nanoseconds), "string" for the others.
     """
     kind = dtype_kind(series, name)
-    if kind in ("datetime", "timedelta"):
-        raise ValueError(
-            f"Column {name!r} holds {kind}s, which no graph from sknn.onnx.to_onnx takes; "
-            "expand it into numbers (e.g. year, month, day, hour) before fitting."
-        )
+    if kind == "datetime":
+        aware = getattr(numpy_temporal(series).dtype, "tz", None) is not None
+        return "datetime_utc" if aware else "datetime"
+    if kind == "timedelta":
+        return kind
     return "float" if kind in ("numeric", "bool") else "string"
 
 
@@ -76,7 +76,9 @@ def _graph_inputs(model) -> list[tuple[str, str]]:
                 f"{TensorProto.DataType.Name(elem)}; input_feed fills float, double, int64, "
                 "bool and string inputs only. Build this input yourself."
             )
-        inputs.append((value.name, _ELEMENT_KINDS[elem]))
+        kind = _ELEMENT_KINDS[elem]
+        described = [k for k, doc in TEMPORAL_KINDS.items() if value.doc_string == doc]
+        inputs.append((value.name, described[0] if described else kind))
     return inputs
 
 
@@ -121,6 +123,10 @@ def _column(series: pd.Series, name: str, kind: str) -> np.ndarray:
         return values.astype(np.float32) if kind == "float" else values
     if kind == "string":
         return np.array(["" if pd.isna(v) else category_key(v) for v in series], dtype=object)
+    if kind in TEMPORAL_KINDS:
+        return temporal_input(series, name, kind)
+    if kind == "int64" and dtype_kind(series, name) in ("datetime", "timedelta"):
+        return temporal_input(series, name, guessed_kind(series, name))  # skl2onnx's input
     _missing_refused(series, name, kind)
     if kind == "bool":
         if dtype_kind(series, name) != "bool":
@@ -179,7 +185,9 @@ def input_feed(X, model=None) -> dict[str, np.ndarray]:
         NaN where missing for the columns read as numbers (integer, floating,
         boolean, nullable and object columns of numbers), strings for the
         others (numbers by value, ``1.0`` as ``"1"``, as ``predict`` matches
-        them; other values by ``str``; ``""`` where missing); a graph's
+        them; other values by ``str``; ``""`` where missing), int64
+        nanoseconds for datetime and timedelta columns (since 1970-01-01,
+        in UTC for a tz-aware column; ``-2**63`` where missing); a graph's
         double, int64 or bool input gets that type. For a graph with one
         input that is not a column, or without ``model`` for an array or a
         table without string column names: ``{name: matrix}``, all columns

@@ -170,18 +170,15 @@ def initial_types(X) -> list[tuple]:
     types : list of (str, skl2onnx tensor type)
         One ``(n, 1)`` input per column, named after it: float for the
         columns read as numbers (integer, floating, boolean, nullable and
-        object columns of numbers; NaN where missing), string for the others
+        object columns of numbers; NaN where missing), int64 for datetime
+        and timedelta columns (nanoseconds since 1970-01-01, in UTC for a
+        tz-aware column; ``-2**63`` where missing), string for the others
         (see :func:`sknn.onnx.input_feed`).
-
-    Raises
-    ------
-    ValueError
-        For a datetime or timedelta column, naming it.
     """
     frame = as_pandas(X)
     kinds = {"float": FloatTensorType, "string": StringTensorType}
     return [
-        (str(name), kinds[guessed_kind(frame[name], str(name))]([None, 1]))
+        (str(name), kinds.get(guessed_kind(frame[name], str(name)), Int64TensorType)([None, 1]))
         for name in frame.columns
     ]
 

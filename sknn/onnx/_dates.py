@@ -1,0 +1,176 @@
+"""Datetime and timedelta columns in an exported graph: int64 nanoseconds in, numbers out.
+
+A datetime column's input is int64 nanoseconds since 1970-01-01, ``-2**63``
+(pandas' NaT) where missing: for a tz-naive column its wall-clock time; for a
+tz-aware one the instant, in UTC. Either is what pandas stores
+(``X[col].dt.as_unit("ns").array.asi8``), what :func:`sknn.onnx.input_feed`
+writes, and what a deployment elsewhere computes from its own timestamps.
+The graph computes the parts ``predict`` computes: year, month, day, weekday
+and hour in the column's time (a tz-aware column's instant plus its zone's
+UTC offset), with integer arithmetic (H. Hinnant's days-to-civil algorithm,
+exact from year -292 to 2262), and days since 1970-01-01 in UTC. A zone
+whose offset changes (daylight saving, Europe/Oslo) needs tables no graph
+holds, so it is refused at export, naming the fix; UTC and fixed offsets
+("+05:30") export. A timedelta column's input is int64 nanoseconds, its number
+in the graph its seconds.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import numpy as np
+import pandas as pd
+
+from sknn.preprocessing._datetime import as_datetime, numpy_temporal
+
+NAT = np.iinfo(np.int64).min  # pandas' and numpy's missing datetime or timedelta
+_NS_PER_DAY = 86_400 * 10**9
+_NS_PER_HOUR = 3_600 * 10**9
+# the column's input kinds, and the description each input carries in the graph
+TEMPORAL_KINDS = {
+    "datetime": "int64 nanoseconds since 1970-01-01 in wall-clock time (tz-naive), "
+    f"{NAT} where missing",
+    "datetime_utc": "int64 nanoseconds since 1970-01-01 UTC (the instant of a tz-aware "
+    f"datetime), {NAT} where missing",
+    "timedelta": f"int64 nanoseconds, {NAT} where missing",
+}
+
+
+def temporal_kind(col) -> str:
+    """The input kind of a datetime or timedelta column's plan (see :data:`TEMPORAL_KINDS`)."""
+    if col.kind == "timedelta":
+        return "timedelta"
+    return "datetime" if col.tz is None else "datetime_utc"
+
+
+def fixed_offset_ns(col) -> int:
+    """The UTC offset of a datetime column's zone in nanoseconds (0 when tz-naive);
+    refused for a zone whose offset changes over the years a datetime64 holds."""
+    if col.tz is None:
+        return 0
+    moments = pd.date_range("1678-01-01", "2262-01-01", freq="91D", tz=col.tz)
+    offsets = {moment.utcoffset() for moment in moments}
+    if len(offsets) != 1:
+        raise ValueError(
+            f"Column {col.name!r} is in the time zone {col.tz}, whose UTC offset changes "
+            "(daylight saving or history), and an ONNX graph holds no time zone tables, so "
+            "its hours and days cannot be computed in the graph. Fit on the column in UTC "
+            f"(X[{col.name!r}] = X[{col.name!r}].dt.tz_convert('UTC')) or on its wall-clock "
+            f"time (X[{col.name!r}].dt.tz_localize(None)) to export the model."
+        )
+    (offset,) = offsets
+    return int(pd.Timedelta(offset or 0).value)
+
+
+class _Nodes:
+    """ONNX nodes and int64 constants of one column's arithmetic, named after the column."""
+
+    def __init__(self, prefix: str):
+        self.prefix, self._count = prefix, 0
+        self.nodes: list = []
+        self.initializers: list = []
+
+    def constant(self, value, dtype=np.int64) -> str:
+        from onnx import numpy_helper
+
+        name = f"{self.prefix}_c{len(self.initializers)}"
+        self.initializers.append(numpy_helper.from_array(np.array(value, dtype=dtype), name))
+        return name
+
+    def op(self, op_type: str, *inputs: str, **attributes) -> str:
+        from onnx import helper
+
+        self._count += 1
+        name = f"{self.prefix}_{op_type.lower()}{self._count}"
+        self.nodes.append(helper.make_node(op_type, list(inputs), [name], **attributes))
+        return name
+
+    def floor_div(self, a: str, b: int) -> str:
+        """``a // b`` rounded down for any sign of ``a`` (ONNX's Div truncates)."""
+        divisor = self.constant(b)
+        exact = self.op("Sub", a, self.op("Mod", a, divisor))  # Mod: the divisor's sign
+        return self.op("Div", exact, divisor)
+
+    def div(self, a: str, b: int) -> str:
+        """``a // b`` for ``a >= 0``."""
+        return self.op("Div", a, self.constant(b))
+
+    def mul(self, a: str, b: int) -> str:
+        return self.op("Mul", a, self.constant(b))
+
+    def add(self, a: str, b: int) -> str:
+        return self.op("Add", a, self.constant(b))
+
+
+def _civil(g: _Nodes, days: str) -> tuple[str, str, str]:
+    """Year, month and day (int64) of ``days`` since 1970-01-01 (Hinnant's civil_from_days)."""
+    from onnx import TensorProto
+
+    z = g.add(days, 719_468)
+    era = g.floor_div(z, 146_097)
+    doe = g.op("Sub", z, g.mul(era, 146_097))  # day of the era, 0..146096
+    yoe = g.div(
+        g.op(
+            "Sub",
+            g.op("Add", g.op("Sub", doe, g.div(doe, 1_460)), g.div(doe, 36_524)),
+            g.div(doe, 146_096),
+        ),
+        365,
+    )  # year of the era, 0..399
+    year = g.op("Add", yoe, g.mul(era, 400))
+    start = g.op("Sub", g.op("Add", g.mul(yoe, 365), g.div(yoe, 4)), g.div(yoe, 100))
+    doy = g.op("Sub", doe, start)  # day of the year from March 1st, 0..365
+    mp = g.div(g.add(g.mul(doy, 5), 2), 153)  # month from March, 0..11
+    day = g.add(g.op("Sub", doy, g.div(g.add(g.mul(mp, 153), 2), 5)), 1)
+    late = g.op("Cast", g.op("GreaterOrEqual", mp, g.constant(10)), to=TensorProto.INT64)
+    month = g.op("Sub", g.add(mp, 3), g.mul(late, 12))
+    early = g.op("Cast", g.op("LessOrEqual", month, g.constant(2)), to=TensorProto.INT64)
+    return g.op("Add", year, early), month, day
+
+
+def temporal_nodes(col, source: str, target: str, numbers: int) -> tuple[list, list]:
+    """Nodes and constants mapping a datetime or timedelta column's int64 input ``source``
+    to its raw numbers ``target``, ``(batch, width)`` of ONNX type ``numbers``, NaN where
+    the input is missing: the parts of :data:`DATETIME_PARTS`, or a timedelta's seconds."""
+    from onnx import TensorProto, helper
+
+    g = _Nodes(target)
+    missing = g.op("Equal", source, g.constant(NAT))
+    value = g.op("Where", missing, g.constant(0), source)  # any day: its answer is replaced
+    double = TensorProto.DOUBLE
+    if col.kind == "timedelta":
+        features = [g.op("Div", g.op("Cast", value, to=double), g.constant(1e9, np.float64))]
+    else:
+        local = g.add(value, fixed_offset_ns(col)) if col.tz is not None else value
+        days = g.floor_div(local, _NS_PER_DAY)
+        hour = g.div(g.op("Sub", local, g.mul(days, _NS_PER_DAY)), _NS_PER_HOUR)
+        weekday = g.op("Mod", g.add(days, 3), g.constant(7))  # 1970-01-01 was a Thursday
+        year, month, day = _civil(g, days)
+        parts = [g.op("Cast", p, to=double) for p in (year, month, day, weekday, hour)]
+        utc_days = g.op("Div", g.op("Cast", value, to=double), g.constant(_NS_PER_DAY, np.float64))
+        features = [*parts, utc_days]
+    raw = g.op("Concat", *features, axis=1) if len(features) > 1 else features[0]
+    nan = g.constant(np.nan, np.float64)
+    answer = g.op("Where", missing, nan, raw)
+    g.nodes.append(helper.make_node("Cast", [answer], [target], to=numbers))
+    return g.nodes, g.initializers
+
+
+def temporal_input(series: pd.Series, name: str, kind: str) -> np.ndarray:
+    """A datetime or timedelta column as the int64 nanoseconds its input ``kind`` takes."""
+    series = numpy_temporal(series)
+    if kind == "timedelta":
+        if not pd.api.types.is_timedelta64_dtype(series.dtype):
+            try:
+                series = pd.to_timedelta(series)
+            except (ValueError, TypeError) as exc:
+                raise ValueError(f"Column {name!r} cannot be read as timedeltas: {exc}") from exc
+    else:
+        zone = datetime.timezone.utc if kind == "datetime_utc" else None
+        series = as_datetime(series, zone, name)  # refuses a zone the fit did not have
+    if not series.notna().any():
+        return np.full(len(series), NAT, dtype=np.int64)
+    if kind == "datetime_utc":  # the instant, as pandas stores it
+        series = series.dt.tz_convert("UTC").dt.tz_localize(None)  # type: ignore[union-attr]
+    return series.dt.as_unit("ns").to_numpy().view(np.int64)
