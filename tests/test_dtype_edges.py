@@ -281,3 +281,27 @@ def test_a_batch_whose_datetime_or_timedelta_column_is_all_missing_reads_as_miss
     np.testing.assert_array_equal(encoder.transform(alone), expected)
     nulls = alone.assign(ts=pd.NaT, dur=None)
     np.testing.assert_array_equal(encoder.transform(nulls), expected)
+
+
+def test_a_period_column_is_a_date_and_a_later_month_is_met_as_its_first_day():
+    # a Period column was a category of distinct values, called an identifier to drop,
+    # and every later month was unseen at predict
+    months = pd.period_range("2019-01", periods=60, freq="M")
+    X = pd.DataFrame({"month": months, "x": np.arange(60.0)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        encoder = TabularEncoder().fit(X)
+    assert encoder.column_kinds_ == ["datetime", "numeric"]
+    later = pd.DataFrame({"month": pd.period_range("2024-01", periods=3, freq="M"), "x": 1.0})
+    as_days = later.assign(month=later["month"].dt.to_timestamp())
+    np.testing.assert_array_equal(encoder.transform(later), encoder.transform(as_days))
+
+
+def test_pyarrow_times_of_day_are_told_as_polars_and_python_times_are():
+    pa = pytest.importorskip("pyarrow")
+    times = [dt.time(h, 30) for h in range(24)] * 2
+    arrow = pd.Series(pa.array(times, pa.time64("us")), dtype=pd.ArrowDtype(pa.time64("us")))
+    for column in (arrow, pd.Series(times, dtype=object)):
+        with pytest.warns(UserWarning, match=r"'t' holds time objects.*pd.to_timedelta"):
+            encoder = TabularEncoder().fit(pd.DataFrame({"t": column}))
+        assert encoder.column_kinds_ == ["code"]

@@ -106,3 +106,22 @@ def test_a_batch_whose_categories_were_all_unseen_at_fit_is_named():
         warnings.simplefilter("error")
         encoder.transform(pd.DataFrame({"records": ["a", "b", "c", "d", "e"], "x": range(5)}))
         encoder.transform(pd.DataFrame({"records": ["No", "yes"] * 3, "x": np.arange(6.0)}))
+
+
+def test_date_strings_of_several_utc_offsets_fit_and_are_named_with_utc():
+    # a log spanning a change to summer time: pandas refused the strings' two offsets
+    # inside the advice's check ("Mixed timezones detected"), and fit failed
+    start = pd.Timestamp("2021-03-20 12:00")
+    stamps = [
+        (start + pd.Timedelta(days=d)).strftime("%Y-%m-%dT%H:%M:%S") + ("+01:00", "+02:00")[d > 7]
+        for d in range(40)
+    ]
+    X = pd.DataFrame({"amount": np.arange(40.0), "logged_at": stamps})
+    with pytest.warns(UserWarning, match=r"'logged_at' holds dates.*format='ISO8601', utc=True"):
+        TabularEncoder().fit(X)
+    notes = [f"note {i}" for i in range(30)] + stamps[6:9]  # free text with two offsets
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # an identifier, of course
+        assert TabularEncoder().fit(pd.DataFrame({"note": notes})).column_kinds_ == ["code"]
+    fixed = X.assign(logged_at=pd.to_datetime(X["logged_at"], format="ISO8601", utc=True))
+    assert TabularEncoder().fit(fixed).column_kinds_ == ["numeric", "datetime"]

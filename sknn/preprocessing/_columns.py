@@ -100,16 +100,18 @@ def dtype_kind(series: pd.Series, name: str) -> str:
         refuse_nested(name, dtype)
     if pdt.is_bool_dtype(dtype):
         return "bool"
-    if pdt.is_datetime64_any_dtype(dtype):
-        return "datetime"
+    if pdt.is_datetime64_any_dtype(dtype) or isinstance(dtype, pd.PeriodDtype):
+        return "datetime"  # a period: its start (a month's first day)
     if pdt.is_timedelta64_dtype(dtype) or dtype.kind == "m":  # "m": pyarrow durations too
         return "timedelta"
     if isinstance(dtype, pd.CategoricalDtype):
         return "categorical"
     if pdt.is_numeric_dtype(dtype):
         return "numeric"
+    if _is_arrow_time(dtype):
+        return "mixed"  # as polars' and Python's times are: categories by str form, told
     if not pdt.is_object_dtype(dtype):
-        return "categorical"  # str, pyarrow strings, period, interval...
+        return "categorical"  # str, pyarrow strings, interval...
     observed = series[series.notna()]  # infer_dtype skips None/NaN/NA but not NaT
     if not len(observed):
         return "empty"
@@ -127,6 +129,12 @@ def dtype_kind(series: pd.Series, name: str) -> str:
         if len(nested):
             refuse_nested(name, f"Python {type(nested.iloc[0]).__name__} objects")
     return "categorical" if values in _STRING_VALUES else "mixed"
+
+
+def _is_arrow_time(dtype) -> bool:
+    """Whether the dtype is pyarrow's time of day (``pd.ArrowDtype(pa.time64("us"))``)."""
+    arrow = getattr(dtype, "pyarrow_dtype", None)
+    return arrow is not None and str(arrow).startswith("time")
 
 
 def _warn_mixed(series: pd.Series, name: str) -> None:
@@ -167,13 +175,18 @@ def _warn_if_numbers_or_dates(name: str, categories: tuple) -> bool:
             "(what does not parse becomes a missing value)."
         )
         return True
-    dates = pd.to_datetime(strings, format="ISO8601", errors="coerce")
+    try:  # in UTC: pandas refuses strings of several UTC offsets (daylight saving) otherwise
+        dates = pd.to_datetime(strings, format="ISO8601", errors="coerce", utc=True)
+    except (ValueError, TypeError, OverflowError):
+        return False
     if dates.notna().mean() >= 0.95:
+        zoned = strings.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$").any()  # offsets: read in UTC
         warn_user(
             f"Column {name!r} holds dates stored as strings. As a category each date is a "
             "level of its own, and later dates are never seen; as datetimes sknn encodes "
             "their year, month, day, weekday and hour. Convert it before fitting: "
-            f"X[{name!r}] = pd.to_datetime(X[{name!r}], format='ISO8601')."
+            f"X[{name!r}] = pd.to_datetime(X[{name!r}], format='ISO8601'"
+            f"{', utc=True' if zoned else ''})."
         )
         return True
     return False

@@ -6,7 +6,8 @@ transform to the time zone it had at fit; a timedelta column becomes its total
 seconds. Both are then scaled like any numeric feature. pyarrow-backed
 timestamp, date and duration columns (``pd.ArrowDtype``, as
 ``read_parquet(dtype_backend="pyarrow")`` gives them) are read as their
-numpy-backed equivalents; numbers are refused, since their unit is unknown.
+numpy-backed equivalents, a period column (``pd.PeriodDtype``) as each
+period's start; numbers are refused, since their unit is unknown.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ _NUMBER_VALUES = frozenset({"integer", "floating", "mixed-integer-float", "decim
 
 
 def numpy_temporal(series: pd.Series) -> pd.Series:
-    """A pyarrow-backed timestamp, date or duration column as numpy-backed; others as they are.
+    """A pyarrow-backed timestamp, date or duration column as numpy-backed, a period column
+    as its start; others as they are.
 
     Parameters
     ----------
@@ -33,10 +35,13 @@ def numpy_temporal(series: pd.Series) -> pd.Series:
     -------
     series : pandas Series
         ``datetime64`` (with its time zone, if any) for a pyarrow timestamp or
-        date column, ``timedelta64`` for a pyarrow duration column, missing
-        values as NaT; ``series`` itself for any other dtype.
+        date column or a period column (each period's start), ``timedelta64``
+        for a pyarrow duration column, missing values as NaT; ``series``
+        itself for any other dtype.
     """
     dtype = series.dtype
+    if isinstance(dtype, pd.PeriodDtype):  # a period as its start
+        return series.dt.to_timestamp()
     if not isinstance(dtype, pd.ArrowDtype) or dtype.kind not in "mM":
         return series
     zone = getattr(dtype.pyarrow_dtype, "tz", None)

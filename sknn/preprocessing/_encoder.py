@@ -68,7 +68,8 @@ class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator)
     - **boolean** (``bool``, nullable ``"boolean"``, object columns of
       ``True``/``False``): 0/1, missing values replaced by the training share
       of ``True``; not scaled.
-    - **datetime** (tz-naive or tz-aware ``datetime64``): expanded into six
+    - **datetime** (tz-naive or tz-aware ``datetime64``; a ``Period``
+      column as each period's start): expanded into six
       numeric features, ``year``, ``month``, ``day``, ``weekday`` (Monday=0)
       and ``hour`` in the column's local time, and ``epoch_days``, days since
       1970-01-01 UTC (fractional); these are then treated as numeric. A

@@ -185,6 +185,7 @@ def candidate_columns(meta: pd.DataFrame, explicit: np.ndarray | None) -> np.nda
             pdt.is_numeric_dtype(dtype)
             or pdt.is_datetime64_any_dtype(dtype)
             or pdt.is_timedelta64_dtype(dtype)
+            or isinstance(dtype, pd.PeriodDtype)
             for dtype in meta.dtypes
         ],
         dtype=bool,
