@@ -410,3 +410,22 @@ def test_numeric_inputs_is_checked_and_refused_for_a_users_module():
     custom = NeuralNetRegressor(module=module, max_iter=2).fit(frame(NUMBERS).to_numpy(), NUMBERS)
     with pytest.raises(ValueError, match="user's module"):
         to_onnx(custom, X_sample=frame(NUMBERS).to_numpy(), numeric_inputs="float64")
+
+
+@pytest.mark.parametrize(
+    "fit_dtype, served_dtype", [("float64", "float32"), ("float32", "float64")]
+)
+def test_float_categories_at_another_float_width_are_served_as_predict_matches_them(
+    fit_dtype, served_dtype
+):
+    # predict matched 0.05 fitted as float64 and served as float32 (polars Float32) or
+    # the other way round; the graph keyed them '0.05' and '0.05000000074505806', and
+    # every row was a category never seen (probabilities 0.245 off predict's)
+    from sknn import TabularEncoder
+
+    X = pd.DataFrame({"rate": np.tile([0.05, 0.07, 0.1, 0.1 + 1e-12], 10)}).astype(fit_dtype)
+    encoder = TabularEncoder(categorical_features=["rate"]).fit(X)
+    served = pd.DataFrame({"rate": np.array([0.1, 0.05, 0.3, np.nan, 0.07], dtype=served_dtype)})
+    model = to_onnx(encoder)
+    for feed in (input_feed(served, model=model), input_feed(served, model=encoder)):
+        np.testing.assert_array_equal(outputs(model, feed)["variable"], encoder.transform(served))

@@ -120,11 +120,15 @@ def _string_keys(col) -> tuple[list[str], list[int]]:
     not its ``"01"``).
     """
     keys, codes = [], []
+    own = {category_key(c) for c in col.categories}  # an alias never takes another's key
+    float32_forms = _float32_forms(col.categories)
     for code, category in enumerate(col.categories, start=FIRST_SEEN_CODE):
         key = category_key(category)
         forms = [key]
         if isinstance(category, bool | np.bool_):
             forms.append(str(int(category)))
+        elif isinstance(category, float | np.floating):
+            forms += [f for f in float32_forms.get(key, []) if f not in own]
         elif col.as_str and isinstance(category, str) and key not in ("True", "False"):
             # only a column compared by str form (it mixed strings and numbers at fit)
             # reads the number 1 as its category "1.0"; elsewhere "1" is not "01"
@@ -139,6 +143,25 @@ def _string_keys(col) -> tuple[list[str], list[int]]:
                 keys.append(form)
                 codes.append(code)
     return keys, codes
+
+
+def _float32_forms(categories) -> dict[str, list[str]]:
+    """The other keys of each float category, by its own key: ``predict`` matches a value
+    to a float category that rounds to the same float32 (unless two categories do), so
+    0.05 fitted as float64 takes a float32 0.05 (keyed ``0.05000000074505806``), and a
+    float32 0.05 at fit takes a float64 0.05 (keyed ``0.05``)."""
+    floats = [float(c) for c in categories if isinstance(c, float | np.floating)]
+    rounded = [float(np.float32(c)) for c in floats]
+    forms = {}
+    for c, r in zip(floats, rounded, strict=True):
+        if rounded.count(r) > 1 or not np.isfinite(r):
+            continue
+        if r != c:  # fitted as float64: a float32 value's key
+            forms[category_key(c)] = [category_key(r)]
+        else:  # a float32 value: the shortest decimal of its float32, a float64's key
+            short = str(np.float32(c))
+            forms[category_key(c)] = [str(int(c)) if c.is_integer() else short]
+    return forms
 
 
 def _category_keys(col, kind: str) -> dict:
