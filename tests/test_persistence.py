@@ -315,3 +315,33 @@ def test_a_model_with_a_notebooks_callback_loads_in_another_process(tmp_path):
     loaded = sio.load(path, trusted=sio.get_untrusted_types(file=path))
     np.testing.assert_array_equal(loaded.predict_proba(X), expected)
     assert loaded.callbacks is None
+
+
+def test_categories_of_pandas_and_python_scalars_save_and_load_with_skops():
+    # a category column of Timestamps or Timedeltas saved with skops and never loaded
+    # ("function missing required argument 'year'"); Periods, Decimals and times listed
+    # pandas' and Python's types among those to trust
+    import datetime
+    import decimal
+    import pickle
+
+    k = np.arange(120) % 3
+    columns = {
+        "day": pd.date_range("2020-01-01", periods=3),
+        "local": pd.date_range("2020-01-01", periods=3, tz="Europe/Oslo"),
+        "lag": pd.to_timedelta([0, 1, 2], unit="D"),
+        "month": pd.period_range("2020-01", periods=3, freq="M"),
+        "price": [decimal.Decimal("1.5"), decimal.Decimal("2"), decimal.Decimal("2.25")],
+        "opens": [datetime.time(8), datetime.time(9, 30), datetime.time(10)],
+    }
+    X = pd.DataFrame({c: pd.Categorical(pd.Series(v, dtype=object)[k]) for c, v in columns.items()})
+    X["x"] = np.random.default_rng(0).normal(size=len(X))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # tiny table, mixed objects
+        est = NeuralNetClassifier(max_iter=2, random_state=0).fit(X, k)
+    loaded, untrusted = skops_round_trip(est)
+    assert all(t.startswith("sknn.") for t in untrusted), untrusted
+    np.testing.assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
+    assert loaded.encoder_.categories_ == est.encoder_.categories_
+    again = pickle.loads(pickle.dumps(loaded))
+    np.testing.assert_array_equal(again.predict_proba(X), est.predict_proba(X))

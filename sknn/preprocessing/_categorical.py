@@ -9,8 +9,11 @@ embedding-table code columns are both built from these codes.
 
 from __future__ import annotations
 
+import datetime
+import decimal
+from collections.abc import Callable
 from numbers import Real
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 import pandas as pd
@@ -235,3 +238,61 @@ def one_hot(series: pd.Series, column: CategoricalColumn) -> np.ndarray:
     codes = category_codes(series, column)
     seen = np.arange(len(column.categories)) + FIRST_SEEN_CODE
     return codes[:, None] == seen
+
+
+def _period(text: str) -> pd.Period:
+    freq, value = text.split("|", 1)
+    return pd.Period(value, freq=freq)
+
+
+# category types skops would not rebuild (pandas' Timestamp, Timedelta) or would list as
+# untrusted, by name: their saved string and how it is read back
+_SAVED_SCALARS: dict[type, tuple[str, Callable[[Any], str], Callable[[str], Any]]] = {
+    pd.Timestamp: ("timestamp", pd.Timestamp.isoformat, pd.Timestamp),
+    pd.Timedelta: ("timedelta", pd.Timedelta.isoformat, pd.Timedelta),
+    pd.Period: ("period", lambda p: f"{p.freqstr}|{p}", _period),
+    decimal.Decimal: ("decimal", str, decimal.Decimal),
+    datetime.time: ("time", datetime.time.isoformat, datetime.time.fromisoformat),
+}
+_READ_BACK = {kind: read for kind, _, read in _SAVED_SCALARS.values()}
+
+
+def saved_categories(categories: tuple) -> tuple[tuple, list[str] | None]:
+    """Categories as a saved state holds them: pandas' Timestamps, Timedeltas and Periods,
+    Decimals and times as strings, which skops loads without a type to trust (it cannot
+    rebuild a Timestamp or a Timedelta at all), and which kind each was (None when none)."""
+    kinds = [_SAVED_SCALARS[type(c)][0] if type(c) in _SAVED_SCALARS else "" for c in categories]
+    if not any(kinds):
+        return categories, None
+    saved = tuple(
+        _SAVED_SCALARS[type(c)][1](c) if kind else c
+        for c, kind in zip(categories, kinds, strict=True)
+    )
+    return saved, kinds
+
+
+def restored_categories(saved: tuple, kinds: list[str] | None) -> tuple:
+    """The categories :func:`saved_categories` saved, of their own types again (a
+    tz-aware Timestamp at its UTC offset: equal, and of the same str form)."""
+    if not kinds:
+        return saved
+    return tuple(_READ_BACK[k](c) if k else c for c, k in zip(saved, kinds, strict=True))
+
+
+class SavedCategories:
+    """A mixin saving an encoder's ``categories_`` as :func:`saved_categories` does."""
+
+    def __getstate__(self) -> dict:
+        state = cast(dict, super().__getstate__())
+        if "categories_" in state:
+            saved = [saved_categories(tuple(c)) for c in state["categories_"]]
+            state["categories_"] = [list(c) for c, _ in saved]
+            state["_category_types"] = [kinds for _, kinds in saved]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        kinds = state.pop("_category_types", None)
+        if kinds is not None:
+            pairs = zip(state["categories_"], kinds, strict=True)
+            state["categories_"] = [list(restored_categories(tuple(c), k)) for c, k in pairs]
+        super().__setstate__(state)  # type: ignore[misc]

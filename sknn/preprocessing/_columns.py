@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as pdt
 
-from sknn.preprocessing._categorical import seen_categories
+from sknn.preprocessing._categorical import restored_categories, saved_categories, seen_categories
 from sknn.preprocessing._datetime import DATETIME_PARTS, time_zone
 from sknn.preprocessing._frame import refuse_nested
 from sknn.preprocessing._user_warnings import warn_user
@@ -56,6 +56,15 @@ class ColumnPlan:
     def width(self) -> int:
         """Number of raw numeric features (0 for categorical columns)."""
         return {"datetime": len(DATETIME_PARTS), "onehot": 0, "code": 0}.get(self.kind, 1)
+
+    def __getstate__(self) -> dict:  # Timestamp categories as strings skops can load
+        state = dict(self.__dict__)
+        state["categories"], state["_category_types"] = saved_categories(self.categories)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        kinds = state.pop("_category_types", None)
+        self.__dict__.update(state, categories=restored_categories(state["categories"], kinds))
 
 
 @dataclass(frozen=True)

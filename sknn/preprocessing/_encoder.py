@@ -23,7 +23,7 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 
-from sknn.preprocessing._categorical import unseen_values
+from sknn.preprocessing._categorical import SavedCategories, unseen_values
 from sknn.preprocessing._columns import encoder_categorical, plan_columns
 from sknn.preprocessing._frame import validate_frame
 from sknn.preprocessing._layout import assemble, describe_columns, feature_names_out
@@ -52,7 +52,7 @@ from sknn.sklearn_glue.fit_state import restored_on_error
 from sknn.sklearn_glue.input_types import ArrayLike, MatrixLike, Self
 
 
-class TabularEncoder(array_api.NumpyStateMixin, TransformerMixin, BaseEstimator):
+class TabularEncoder(SavedCategories, array_api.NumpyStateMixin, TransformerMixin, BaseEstimator):
     """Encode a mixed-type table as one float32 matrix for a neural network.
 
     Each input column is encoded by its kind:
