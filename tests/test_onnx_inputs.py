@@ -429,3 +429,27 @@ def test_float_categories_at_another_float_width_are_served_as_predict_matches_t
     model = to_onnx(encoder)
     for feed in (input_feed(served, model=model), input_feed(served, model=encoder)):
         np.testing.assert_array_equal(outputs(model, feed)["variable"], encoder.transform(served))
+
+
+def test_a_date_column_declared_categorical_is_one_category_a_day_from_every_library():
+    # polars and datetime64 columns gave datetimes, pyarrow's to_pandas() datetime.date
+    # objects, which equal no datetime: fitted from one, every day from the other was a
+    # category never seen (probabilities 0.26 off, a served row without a word), and the
+    # graph keyed '2020-01-01' apart from '2020-01-01 00:00:00'
+    import datetime
+
+    pa = pytest.importorskip("pyarrow")
+    pl = pytest.importorskip("polars")
+    days = pa.array([datetime.date(2020, 1, 1 + int(i % 4)) for i in range(N)], pa.date32())
+    table = pa.table({"a": NUMBERS, "day": days})
+    forms = [pl.from_arrow(table), table.to_pandas(), pl.from_arrow(table).to_pandas()]
+    for fitted_on in forms:
+        est = NeuralNetClassifier(categorical_features=["day"], max_iter=2, random_state=0)
+        est.fit(fitted_on, y)
+        model = to_onnx(est)
+        expected = est.predict_proba(fitted_on)
+        for X in forms:
+            assert est.encoder_.unseen_categories(X) == {}
+            np.testing.assert_array_equal(est.predict_proba(X), expected)
+            out = outputs(model, input_feed(X, model=model))
+            np.testing.assert_allclose(out["probabilities"], expected, atol=1e-5)

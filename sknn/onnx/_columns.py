@@ -22,6 +22,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import pandas as pd
 
 from sknn.onnx._dates import TEMPORAL_KINDS, temporal_kind, temporal_nodes
 from sknn.preprocessing._categorical import FIRST_SEEN_CODE, MISSING_CODE, UNSEEN_CODE
@@ -129,6 +130,8 @@ def _string_keys(col) -> tuple[list[str], list[int]]:
             forms.append(str(int(category)))
         elif isinstance(category, float | np.floating):
             forms += [f for f in float32_forms.get(key, []) if f not in own]
+        elif isinstance(category, pd.Timestamp) and category == category.normalize():
+            forms += [f for f in [str(category.date())] if f not in own]  # a date at midnight
         elif col.as_str and isinstance(category, str) and key not in ("True", "False"):
             # only a column compared by str form (it mixed strings and numbers at fit)
             # reads the number 1 as its category "1.0"; elsewhere "1" is not "01"

@@ -18,6 +18,7 @@ from typing import Any, Protocol, cast
 import numpy as np
 import pandas as pd
 
+from sknn.preprocessing._datetime import numpy_temporal
 from sknn.preprocessing._user_warnings import warn_user
 
 # Codes of a high-cardinality categorical column; seen categories start at 2.
@@ -35,7 +36,19 @@ class CategoricalColumn(Protocol):
 
 
 def _categorical_values(series: pd.Series, as_str: bool) -> pd.Series:
-    return series.astype(object).astype(str) if as_str else series
+    return series.astype(object).astype(str) if as_str else _dates_as_timestamps(series)
+
+
+def _dates_as_timestamps(series: pd.Series) -> pd.Series:
+    """Dates and datetimes as pandas Timestamps, whichever a library gave: polars and
+    datetime64 columns give datetimes, ``pyarrow.Table.to_pandas()`` ``datetime.date``
+    objects, which equal no datetime: one day was two categories."""
+    series = numpy_temporal(series)
+    if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) == "date":
+        series = pd.to_datetime(series)
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return series.astype(object)  # Timestamps
+    return series
 
 
 def _as_seen(series: pd.Series, column: CategoricalColumn) -> pd.Series:
