@@ -95,3 +95,20 @@ def test_a_lazy_polars_frame_is_refused_naming_collect():
         TabularEncoder().fit(lazy)
     with pytest.raises(TypeError, match=r"X\.collect\(\)"):
         NeuralNetRegressor(max_iter=2).fit(lazy, [1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize("dtype", ["boolean", "Int64", "bool[pyarrow]", "int64[pyarrow]"])
+def test_nullable_labels_keep_their_type_as_polars_labels_do(dtype):
+    # scikit-learn reads pandas' nullable labels as floats: classes_ were 0.0 and 1.0 and
+    # predict answered 1.0, where the same labels from polars or numpy give True or 1
+    X = pd.DataFrame({"x": np.arange(40.0)})
+    labels = np.arange(40) % 2 == 1
+    plain = labels if dtype.startswith(("boolean", "bool")) else labels.astype(np.int64)
+    y = pd.Series(plain).astype(dtype)
+    est = NeuralNetClassifier(max_iter=2, random_state=0).fit(X, y)
+    assert est.classes_.dtype == plain.dtype
+    np.testing.assert_array_equal(est.classes_, np.unique(plain))
+    assert est.predict(X).dtype == plain.dtype
+    assert 0.0 <= est.score(X, y) <= 1.0
+    with pytest.raises(ValueError, match="missing"):  # a missing label is still refused
+        NeuralNetClassifier(max_iter=1).fit(X, y.where(np.arange(40) != 3))

@@ -326,7 +326,8 @@ def test_streamed_targets_standardized_without_cancellation():
 
 @pytest.mark.parametrize("dtype", ["boolean", "Int64", "category", "string", "bool"])
 def test_streamed_classes_are_the_in_memory_fits_values_and_dtype(dtype):
-    # nullable and categorical labels: bool or int64 classes_ streamed, float64 in memory
+    # nullable and categorical labels: bool or int64 classes_ streamed, float64 in memory;
+    # now numpy's bool and int64 for nullable ones both ways, as polars' labels give
     high = VALUE > VALUE.median()
     y = (high.astype(int) if dtype == "Int64" else high).astype(dtype)
     X = FRAME[["x", "n"]]

@@ -36,6 +36,7 @@ from sknn.neural_net._custom import (
 )
 from sknn.neural_net._routed import nested
 from sknn.neural_net._shape import fitted_sparse
+from sknn.neural_net._targets import plain_labels
 from sknn.nn import TabularMLP, quantile_edges
 from sknn.nn.inference import inference_copy
 from sknn.nn.sparse import SparseRows
@@ -84,6 +85,7 @@ def checked_targets(estimator, y):
         check_numeric_targets(y, type(estimator).__name__)
     else:
         check_labels(y)
+        y = plain_labels(y)
     return _check_y(y, multi_output=True, y_numeric=estimator._y_numeric, estimator=estimator)
 
 

@@ -17,7 +17,7 @@ from sklearn.utils import check_array
 
 from sknn.neural_net._moments import WeightedMoments
 from sknn.neural_net._regression_losses import check_targets, robust_huber_delta
-from sknn.neural_net._targets import class_codes
+from sknn.neural_net._targets import class_codes, plain_labels
 from sknn.sklearn_glue.targets import check_labels, check_numeric_targets
 
 Y_PREFIX, W_COLUMN = "__sknn_y", "__sknn_w"
@@ -38,10 +38,15 @@ def targets_beside(n_targets: int):
 def targets_of_partition(y_part, n_rows: int, n_targets: int) -> np.ndarray:
     """A partition's targets as ``(n_rows, n_targets)``, refused when they are not one
     row of targets a row of ``X`` (a Dask Array ``y`` chunked otherwise than ``X``).
-    Read as scikit-learn reads ``y`` in memory (nullable and categorical labels as
-    float64), so that ``classes_`` are the same values of the same dtype."""
+    Read as the in-memory fit reads ``y`` (nullable booleans and integers as numpy's,
+    categorical labels as scikit-learn reads them), so that ``classes_`` are the same
+    values of the same dtype."""
     y = check_array(
-        y_part, ensure_2d=False, dtype=None, ensure_all_finite=False, ensure_min_samples=0
+        plain_labels(y_part),
+        ensure_2d=False,
+        dtype=None,
+        ensure_all_finite=False,
+        ensure_min_samples=0,
     )
     if y.size != n_rows * n_targets:
         raise ValueError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from numbers import Real
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
@@ -161,3 +162,19 @@ def standardization(y: np.ndarray, sample_weight: np.ndarray) -> tuple[np.ndarra
     mean = np.average(y, axis=0, weights=sample_weight)
     scale = np.sqrt(np.average((y - mean) ** 2, axis=0, weights=sample_weight))
     return mean, np.where(scale > 1e-12 * np.maximum(1.0, np.abs(mean)), scale, 1.0)
+
+
+def plain_labels(y):
+    """pandas' nullable booleans and integers (``"boolean"``, ``"Int64"``, pyarrow's; a
+    missing label is refused before) as numpy's: scikit-learn reads them as floats, so
+    the classes were 0.0 and 1.0 where the same labels from polars are False and True.
+    Labels with a missing value are left as they are, for the check that refuses them."""
+    dtypes = [getattr(y, "dtype", None)] if getattr(y, "ndim", 2) == 1 else []
+    dtypes = list(y.dtypes) if isinstance(y, pd.DataFrame) else dtypes
+    if not dtypes or not all(
+        isinstance(d, pd.api.extensions.ExtensionDtype) and d.kind in "biu" for d in dtypes
+    ):
+        return y
+    if np.any(pd.isna(y)):
+        return y
+    return y.to_numpy(dtype=np.result_type(*[d.numpy_dtype for d in dtypes]))
