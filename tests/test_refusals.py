@@ -281,3 +281,15 @@ def test_messages_name_what_the_values_are_and_a_fix_that_works():
     unnamed = NeuralNetClassifier(max_iter=1).fit(X.rename(columns={"a": ""}), labels)
     with pytest.raises(ValueError, match=r"named '' \(the empty string\)"):
         to_onnx(unnamed)
+
+
+@pytest.mark.parametrize("library", ["pandas", "pyarrow"])
+def test_columns_of_the_same_name_are_refused_naming_the_fix(library):
+    # narwhals' DuplicateError ("Expected unique column names") named no fix
+    X = pd.DataFrame(np.random.default_rng(0).normal(size=(30, 2)), columns=["x", "x"])
+    if library == "pyarrow":
+        pa = pytest.importorskip("pyarrow")
+        X = pa.table([pa.array(X.iloc[:, 0]), pa.array(X.iloc[:, 1])], names=["x", "x"])
+    for est in (NeuralNetClassifier(max_iter=1), TabularEncoder()):
+        with pytest.raises(ValueError, match=r"several columns named 'x'.*X.columns ="):
+            est.fit(X, np.arange(30) % 2)

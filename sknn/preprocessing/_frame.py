@@ -40,7 +40,9 @@ def _zoned(utc: np.ndarray, zone: str) -> pd.Series:
 
 def refuse_lazy(X) -> None:
     """A TypeError for a lazy frame other than Dask's (which streams): collect it first;
-    and for a list of records (dicts), which is a table by another name."""
+    and for a list of records (dicts), which is a table by another name; and
+    :func:`refuse_repeated_names`."""
+    refuse_repeated_names(X)
     if isinstance(X, list | tuple) and X and all(isinstance(row, dict) for row in X[:1]):
         raise TypeError(
             "X is a list of records (dicts); make it a table first: pd.DataFrame(X), whose "
@@ -60,6 +62,23 @@ def refuse_lazy(X) -> None:
         raise TypeError(
             f"X is a lazy frame ({type(X).__module__.split('.')[0]} {type(X).__name__}); "
             "collect it first, e.g. X.collect() for a polars LazyFrame."
+        )
+
+
+def refuse_repeated_names(X) -> None:
+    """A ValueError for a table with columns of the same name (narwhals' and scikit-learn's
+    own errors named no fix)."""
+    names = getattr(X, "column_names", None)  # pyarrow's (its .columns are the data)
+    names = getattr(X, "columns", None) if names is None else names
+    if names is None or isinstance(X, np.ndarray):
+        return
+    names = pd.Index(list(names))
+    repeated = names[names.duplicated()].unique().tolist()
+    if repeated:
+        raise ValueError(
+            f"X has several columns named {repeated[0]!r} (repeated: {repeated}); each "
+            "column needs a name of its own. Rename them first, e.g. X.columns = "
+            "[f'{name}_{i}' for i, name in enumerate(X.columns)]."
         )
 
 
@@ -168,6 +187,7 @@ def validate_frame(X, owner: BaseEstimator, *, reset: bool) -> pd.DataFrame:
     frame : pandas DataFrame
         ``X`` itself when it is a DataFrame.
     """
+    refuse_repeated_names(X)
     X = as_pandas(X)
     if isinstance(X, pd.DataFrame):
         validate_data(owner, X, reset=reset, skip_check_array=True)
