@@ -583,3 +583,25 @@ def test_booleans_dask_made_strings_are_told_with_the_fix():
         encoder = TabularEncoder().fit(_lazy(fixed))
         assert encoder.column_kinds_ == TabularEncoder().fit(frame).column_kinds_
         encoder.transform(frame)  # the pandas frame's booleans are met as booleans
+
+
+def test_dates_declared_categorical_are_the_in_memory_fits_categories(tmp_path):
+    # the pass kept each partition's raw values: integer nanoseconds for datetime64[ns],
+    # datetime.date from Parquet's date32, so every day was unseen, on the training rows too
+    pa = pytest.importorskip("pyarrow")
+    import datetime
+
+    day = pd.Series(pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01"])[np.arange(N) % 3])
+    frame = FRAME[["x"]].assign(day=day)
+    dates = pa.array([datetime.date(2024, 1, 1 + i % 3) for i in range(N)], pa.date32())
+    pa.parquet.write_table(pa.table({"x": FRAME["x"], "date": dates}), tmp_path / "t.parquet")
+    for lazy in (_lazy(frame), dd.read_parquet(tmp_path / "t.parquet")):
+        named = lazy.columns[-1]
+        streamed = TabularEncoder(categorical_features=[named]).fit(lazy)
+        pandas_frame = lazy.compute()
+        in_memory = TabularEncoder(categorical_features=[named]).fit(pandas_frame)
+        assert streamed.categories_ == in_memory.categories_
+        assert streamed.unseen_categories(pandas_frame) == {}
+        np.testing.assert_array_equal(
+            streamed.transform(pandas_frame)[:, -3:], in_memory.transform(pandas_frame)[:, -3:]
+        )

@@ -125,9 +125,14 @@ def _bools_as_seen(values: pd.Series) -> pd.Series:
 
 def seen_categories(series: pd.Series, as_str: bool) -> tuple:
     """Distinct non-missing values, sorted by their str form."""
+    return tuple(sorted(distinct_values(series, as_str), key=str))
+
+
+def distinct_values(series: pd.Series, as_str: bool = False) -> list:
+    """Distinct non-missing values in the form they are compared with categories (dates
+    as Timestamps, whichever library or partition gave them), unsorted."""
     values = _categorical_values(series[series.notna()], as_str)
-    uniques = np.asarray(pd.unique(values), dtype=object).tolist()
-    return tuple(sorted(uniques, key=str))
+    return np.asarray(pd.unique(values), dtype=object).tolist()
 
 
 def _warn_on_another_type(series: pd.Series, column: CategoricalColumn) -> bool:

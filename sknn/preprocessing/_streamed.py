@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as pdt
 
+from sknn.preprocessing._categorical import distinct_values
 from sknn.preprocessing._columns import ColumnFacts, dtype_kind, encoder_categorical
 from sknn.preprocessing._user_warnings import warn_user
 
@@ -101,7 +102,7 @@ def summarize(
         infinite = 0
         if pdt.is_float_dtype(series.dtype):
             infinite = int(np.isinf(observed.to_numpy(dtype=np.float64)).sum())
-        values = set(pd.unique(observed).tolist()) if candidates[j] else None
+        values = set(distinct_values(observed)) if candidates[j] else None
         kind = dtype_kind(series, str(frame.columns[j]))
         columns.append(_Column(kind, values, int(len(observed)), infinite))
     top = np.argsort(-keys, kind="stable")[:sample_rows]
@@ -293,7 +294,7 @@ def _complete_drifted_columns(summary: StreamSummary, X) -> None:
         return
 
     def distinct(i, part) -> list[set]:
-        return [set(pd.unique(part.iloc[:, k].dropna()).tolist()) for k in range(part.shape[1])]
+        return [set(distinct_values(part.iloc[:, k])) for k in range(part.shape[1])]
 
     def union(a: list[set], b: list[set]) -> list[set]:
         return [x | y for x, y in zip(a, b, strict=True)]
