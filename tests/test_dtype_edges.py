@@ -305,3 +305,13 @@ def test_pyarrow_times_of_day_are_told_as_polars_and_python_times_are():
         with pytest.warns(UserWarning, match=r"'t' holds time objects.*pd.to_timedelta"):
             encoder = TabularEncoder().fit(pd.DataFrame({"t": column}))
         assert encoder.column_kinds_ == ["code"]
+
+
+@pytest.mark.parametrize("unit", ["ns", "us"])
+def test_a_timedelta_column_declared_categorical_meets_its_own_values(unit):
+    # nanosecond durations became integer categories: every value unseen, training rows too
+    waits = pd.Series(pd.to_timedelta(np.arange(30) % 3 + 1, unit="h")).dt.as_unit(unit)
+    X = pd.DataFrame({"wait": waits, "x": np.arange(30.0)})
+    encoder = TabularEncoder(categorical_features=["wait"]).fit(X)
+    assert encoder.unseen_categories(X) == {}
+    assert encoder.transform(X)[:, -3:].sum(axis=0).tolist() == [10.0, 10.0, 10.0]

@@ -605,3 +605,19 @@ def test_dates_declared_categorical_are_the_in_memory_fits_categories(tmp_path):
         np.testing.assert_array_equal(
             streamed.transform(pandas_frame)[:, -3:], in_memory.transform(pandas_frame)[:, -3:]
         )
+
+
+def test_a_flag_stored_as_booleans_in_one_file_and_integers_in_others_is_a_number(tmp_path):
+    # the pass called it "mixed": categories 'False'/'True' (a set merges 0/1 into them),
+    # every 0/1 row unseen, a warning that it held "integer objects"
+    flag = (FRAME["x"] > 0).to_numpy()
+    for k in range(3):
+        rows = slice(k * 200, (k + 1) * 200)
+        part = pd.DataFrame({"x": FRAME["x"][rows], "flag": flag[rows]})
+        (part if k == 0 else part.astype({"flag": int})).to_parquet(tmp_path / f"{k}.parquet")
+    lazy = dd.read_parquet(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        streamed = TabularEncoder().fit(lazy)
+    in_memory = TabularEncoder().fit(lazy.compute())
+    assert streamed.column_kinds_ == in_memory.column_kinds_ == ["numeric", "numeric"]

@@ -36,18 +36,19 @@ class CategoricalColumn(Protocol):
 
 
 def _categorical_values(series: pd.Series, as_str: bool) -> pd.Series:
-    return series.astype(object).astype(str) if as_str else _dates_as_timestamps(series)
+    return series.astype(object).astype(str) if as_str else _times_as_pandas_scalars(series)
 
 
-def _dates_as_timestamps(series: pd.Series) -> pd.Series:
-    """Dates and datetimes as pandas Timestamps, whichever a library gave: polars and
-    datetime64 columns give datetimes, ``pyarrow.Table.to_pandas()`` ``datetime.date``
-    objects, which equal no datetime: one day was two categories."""
+def _times_as_pandas_scalars(series: pd.Series) -> pd.Series:
+    """Dates and datetimes as pandas Timestamps, durations as Timedeltas, whichever a
+    library gave: polars and datetime64 columns give datetimes, ``pyarrow.Table.to_pandas()``
+    ``datetime.date`` objects, which equal no datetime (one day was two categories), and
+    numpy's nanosecond units read as plain integers."""
     series = numpy_temporal(series)
     if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) == "date":
         series = pd.to_datetime(series)
-    if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        return series.astype(object)  # Timestamps
+    if pd.api.types.is_datetime64_any_dtype(series.dtype) or series.dtype.kind == "m":
+        return series.astype(object)  # Timestamps, Timedeltas
     return series
 
 

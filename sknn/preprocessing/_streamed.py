@@ -78,6 +78,8 @@ def _merged_kind(a: str, b: str) -> str:
         return a
     if a == "empty":
         return b
+    if {a, b} == {"bool", "numeric"}:  # a file's 0/1 as booleans: numbers, as in memory
+        return "numeric"
     return "mixed"
 
 
