@@ -315,3 +315,18 @@ def test_a_timedelta_column_declared_categorical_meets_its_own_values(unit):
     encoder = TabularEncoder(categorical_features=["wait"]).fit(X)
     assert encoder.unseen_categories(X) == {}
     assert encoder.transform(X)[:, -3:].sum(axis=0).tolist() == [10.0, 10.0, 10.0]
+
+
+def test_a_period_column_read_with_the_pyarrow_backend_is_the_same_date(tmp_path):
+    # read_parquet(dtype_backend="pyarrow") gives pandas' period as a pyarrow extension
+    # type: fit failed inside pyarrow ("Function 'unique' has no kernel")
+    pytest.importorskip("pyarrow")
+    months = pd.period_range("2019-01", periods=60, freq="M")
+    pd.DataFrame({"month": months, "x": np.arange(60.0)}).to_parquet(tmp_path / "t.parquet")
+    arrow = pd.read_parquet(tmp_path / "t.parquet", dtype_backend="pyarrow")
+    plain = pd.read_parquet(tmp_path / "t.parquet")
+    encoder = TabularEncoder().fit(arrow)
+    assert encoder.column_kinds_ == ["datetime", "numeric"]
+    np.testing.assert_array_equal(
+        encoder.transform(arrow), TabularEncoder().fit(plain).transform(plain)
+    )

@@ -68,8 +68,9 @@ from sknn.preprocessing._streamed import (
     candidate_columns,
     column_facts,
     fit_encoder_on_stream,
+    refuse_no_rows,
     stream_summary,
-    warn_booleans_made_strings,
+    warn_objects_made_strings,
 )
 from sknn.sklearn_glue.callbacks import refuse_scoring_of_dask
 from sknn.sklearn_glue.dask_collections import (
@@ -193,8 +194,9 @@ def _fit_streamed(est, X, y, sample_weight, reuse: bool, incremental: bool, clas
         extra=extra,
         own_samples=not reuse,  # a continued fit keeps its encoder
     )
+    refuse_no_rows(summary, type(est).__name__)
     if not reuse:
-        warn_booleans_made_strings(summary, meta)
+        warn_objects_made_strings(summary, meta)
     if not summary.extra["weights"][0] > 0:
         raise ValueError("sample_weight sums to zero; at least one sample needs a positive weight.")
     if _small_enough_to_gather(est, summary.n_rows, X.shape[1], reuse, incremental):

@@ -16,7 +16,7 @@ import pandas as pd
 from pandas.api import types as pdt
 
 from sknn.preprocessing._categorical import restored_categories, saved_categories, seen_categories
-from sknn.preprocessing._datetime import DATETIME_PARTS, time_zone
+from sknn.preprocessing._datetime import DATETIME_PARTS, is_period, time_zone
 from sknn.preprocessing._frame import refuse_nested
 from sknn.preprocessing._user_warnings import warn_user
 
@@ -109,7 +109,7 @@ def dtype_kind(series: pd.Series, name: str) -> str:
         refuse_nested(name, dtype)
     if pdt.is_bool_dtype(dtype):
         return "bool"
-    if pdt.is_datetime64_any_dtype(dtype) or isinstance(dtype, pd.PeriodDtype):
+    if pdt.is_datetime64_any_dtype(dtype) or is_period(dtype):
         return "datetime"  # a period: its start (a month's first day)
     if pdt.is_timedelta64_dtype(dtype) or dtype.kind == "m":  # "m": pyarrow durations too
         return "timedelta"

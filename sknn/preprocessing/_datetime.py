@@ -40,7 +40,11 @@ def numpy_temporal(series: pd.Series) -> pd.Series:
         itself for any other dtype.
     """
     dtype = series.dtype
-    if isinstance(dtype, pd.PeriodDtype):  # a period as its start
+    if is_period(dtype) and not isinstance(dtype, pd.PeriodDtype):  # a pyarrow-backed one
+        import pyarrow as pa  # type: ignore[import-untyped]
+
+        series = pd.Series(pa.array(series.array).to_pandas(), index=series.index)
+    if is_period(series.dtype):  # a period as its start
         return series.dt.to_timestamp()
     if not isinstance(dtype, pd.ArrowDtype) or dtype.kind not in "mM":
         return series
@@ -48,6 +52,15 @@ def numpy_temporal(series: pd.Series) -> pd.Series:
     if zone:
         return series.astype(pd.DatetimeTZDtype(unit=dtype.pyarrow_dtype.unit, tz=zone))
     return series.astype(dtype.numpy_dtype)  # type: ignore[attr-defined]  # dates: at midnight
+
+
+def is_period(dtype) -> bool:
+    """Whether the dtype holds periods: pandas' own, or pyarrow-backed
+    (``read_parquet(dtype_backend="pyarrow")`` of a Period column)."""
+    if isinstance(dtype, pd.PeriodDtype):
+        return True
+    arrow = getattr(dtype, "pyarrow_dtype", None)
+    return type(arrow).__name__ == "ArrowPeriodType"  # pandas' extension type in pyarrow
 
 
 def _holds_numbers(series: pd.Series) -> bool:

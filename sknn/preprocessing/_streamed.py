@@ -45,6 +45,7 @@ from pandas.api import types as pdt
 
 from sknn.preprocessing._categorical import distinct_values
 from sknn.preprocessing._columns import ColumnFacts, dtype_kind, encoder_categorical
+from sknn.preprocessing._datetime import is_period
 from sknn.preprocessing._user_warnings import warn_user
 
 SAMPLE_ROWS = 100_000
@@ -153,6 +154,16 @@ def column_facts(summary: StreamSummary) -> list[ColumnFacts]:
     return facts
 
 
+def refuse_no_rows(summary: StreamSummary, who: str) -> None:
+    """Refuse a Dask table without a row (a filter that left every partition empty), as
+    scikit-learn refuses an empty pandas frame."""
+    if summary.n_rows == 0:
+        raise ValueError(
+            f"Found a Dask DataFrame with 0 rows (every partition is empty), while a minimum "
+            f"of 1 is required by {who}. Check the filter that made it, e.g. with len(ddf)."
+        )
+
+
 def refuse_infinite(summary: StreamSummary, names) -> None:
     """Refuse infinite values anywhere in the stream, before any training."""
     bad = [str(names[j]) for j, c in enumerate(summary.columns[: len(names)]) if c.n_infinite]
@@ -163,20 +174,41 @@ def refuse_infinite(summary: StreamSummary, names) -> None:
         )
 
 
-def warn_booleans_made_strings(summary: StreamSummary, meta: pd.DataFrame) -> None:
-    """Warn of string columns holding only 'True' and 'False': Dask makes pandas'
-    object columns strings (its ``dataframe.convert-string``), booleans included,
-    which then fit as a category and no longer meet the pandas frame's booleans."""
+def _read_as(values: set) -> tuple[str, str] | None:
+    """What a Dask column's strings read as, and the conversion that gives it back: only
+    'True' and 'False' (booleans), numbers (Decimals, numbers among strings) or ISO dates
+    (``datetime.date`` objects); None for other strings and for codes with leading zeros."""
+    if values <= {"True", "False"}:
+        return "booleans", ".astype('boolean')"
+    strings = pd.Series(sorted(values), dtype=object)
+    if not strings.str.match(r"^[+-]?0\d").any() and pd.to_numeric(strings, "coerce").notna().all():
+        return "numbers", ".astype(float)"
+    try:
+        dates = pd.to_datetime(strings, format="ISO8601", errors="coerce", utc=True)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return ("dates", ".pipe(pd.to_datetime)") if dates.notna().all() else None
+
+
+def warn_objects_made_strings(summary: StreamSummary, meta: pd.DataFrame) -> None:
+    """Warn of string columns whose every value reads as a boolean, a number or a date:
+    Dask makes pandas' object columns strings (its ``dataframe.convert-string``), booleans,
+    Decimals and ``datetime.date`` included, which then fit as categories (not as the
+    pandas frame's kinds) and no longer meet the pandas frame's values."""
     for j, name in enumerate(meta.columns):
-        values = summary.columns[j].values
-        if pdt.is_string_dtype(meta.dtypes.iloc[j]) and values and values <= {"True", "False"}:
+        values, dtype = summary.columns[j].values, meta.dtypes.iloc[j]
+        if not (pdt.is_string_dtype(dtype) and not pdt.is_object_dtype(dtype) and values):
+            continue  # a string dtype (an object column is read as pandas reads it)
+        read = _read_as({str(v) for v in values})
+        if read is not None:
+            what, convert = read
             warn_user(
-                f"Column {name!r} of the Dask DataFrame holds only the strings 'True' and "
-                "'False', so it is encoded as a category. If it held booleans in pandas, Dask "
-                "made them strings (an object column becomes strings under its "
-                "'dataframe.convert-string' setting): give it pandas' nullable boolean dtype "
-                f"before dd.from_pandas (X[{name!r}] = X[{name!r}].astype('boolean')) to fit "
-                "it as a boolean."
+                f"Column {name!r} of the Dask DataFrame holds strings that all read as {what}, "
+                f"so it is encoded as a category. If it held {what} in pandas (an object "
+                "column), Dask made them strings under its 'dataframe.convert-string' "
+                f"setting: convert it before dd.from_pandas (X[{name!r}] = X[{name!r}]"
+                f"{convert}), or create the Dask DataFrame within "
+                "dask.config.set({'dataframe.convert-string': False})."
             )
 
 
@@ -188,7 +220,7 @@ def candidate_columns(meta: pd.DataFrame, explicit: np.ndarray | None) -> np.nda
             pdt.is_numeric_dtype(dtype)
             or pdt.is_datetime64_any_dtype(dtype)
             or pdt.is_timedelta64_dtype(dtype)
-            or isinstance(dtype, pd.PeriodDtype)
+            or is_period(dtype)
             for dtype in meta.dtypes
         ],
         dtype=bool,
@@ -327,8 +359,9 @@ def fit_encoder_on_stream(encoder, X, sample_weight=None, seed: int = 0, summary
         require_dask("sample_weight", sample_weight)
         candidates = candidate_columns(meta, encoder_categorical(encoder, names))
         summary, _ = stream_summary(X, sample_weight, seed=seed, candidates=candidates)
-        warn_booleans_made_strings(summary, meta)
+        warn_objects_made_strings(summary, meta)
     n = len(names)
+    refuse_no_rows(summary, type(encoder).__name__)
     refuse_infinite(summary, names)
 
     def weights_of(part: StreamSummary) -> np.ndarray:
