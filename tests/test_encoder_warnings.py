@@ -40,8 +40,8 @@ def test_values_of_another_type_at_prediction_are_named():
 
 
 def test_a_batch_mixing_types_is_counted_whatever_its_first_value():
-    enc = TabularEncoder().fit(pd.DataFrame({"s": ["1", "2", "3"] * 5}))
     for values in (["1", 2], [2, "1"]):  # the first value alone decided before: ["1", 2] passed
+        enc = TabularEncoder().fit(pd.DataFrame({"s": ["1", "2", "3"] * 5}))  # told once each
         with pytest.warns(UserWarning, match=r"'s' held strings .* so 1 of its values are"):
             enc.transform(pd.DataFrame({"s": pd.Series(values, dtype=object)}))
 
@@ -125,3 +125,24 @@ def test_date_strings_of_several_utc_offsets_fit_and_are_named_with_utc():
         assert TabularEncoder().fit(pd.DataFrame({"note": notes})).column_kinds_ == ["code"]
     fixed = X.assign(logged_at=pd.to_datetime(X["logged_at"], format="ISO8601", utc=True))
     assert TabularEncoder().fit(fixed).column_kinds_ == ["numeric", "datetime"]
+
+
+def test_a_change_in_a_column_is_told_once_not_for_every_batch_that_shows_it():
+    # told for every predict: 200 times for a two-feature partial dependence plot, 16 for
+    # permutation_importance, since pandas' catch_warnings resets Python's memory of it
+    from sklearn.inspection import partial_dependence
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"x": rng.normal(size=300), "color": rng.choice(["red", "blue"], 300)})
+    est = NeuralNetRegressor(max_iter=2, random_state=0).fit(X, X["x"])
+    shouted = X.assign(color=X["color"].str.upper())  # a change of case since the fit
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        for _ in range(3):
+            est.predict(shouted)
+        partial_dependence(est, shouted, ["x"], grid_resolution=20)
+    told = [w for w in caught if "none of its" in str(w.message)]
+    assert len(told) == 1
+    again = NeuralNetRegressor(max_iter=2, random_state=0).fit(X, X["x"])  # a new fit: told anew
+    with pytest.warns(UserWarning, match="'color': none of its"):
+        again.predict(shouted)

@@ -157,10 +157,12 @@ def _warn_on_another_type(series: pd.Series, column: CategoricalColumn) -> bool:
     if _all_bool(column.categories):
         before, convert = "booleans", ".map({'True': True, 'False': False})"
     which = "every value is" if n_other == len(observed) else f"{n_other} of its values are"
-    warn_user(
+    _tell_once(
+        column,
+        "another type",
         f"Column {column.name!r} held {before} at fit but holds {now} ({series.dtype}) now, "
         f"so {which} a category never seen at fit. Convert it to the type it had at "
-        f"fit (e.g. {convert})."
+        f"fit (e.g. {convert}).",
     )
     return True
 
@@ -177,11 +179,24 @@ def _warn_if_none_seen(series: pd.Series, codes: np.ndarray, column: Categorical
         return
     shown = [str(v) for v in values[:3]]
     at_fit = [str(c) for c in column.categories[:3]]
-    warn_user(
+    _tell_once(
+        column,
+        "none seen",
         f"Column {column.name!r}: none of its {n:,} values in this batch was seen at fit "
         f"(now {shown}..., at fit {at_fit}...), so every row is answered as an unseen "
-        "category. Check for a change of spelling, case or coding since the fit."
+        "category. Check for a change of spelling, case or coding since the fit.",
     )
+
+
+def _tell_once(column: CategoricalColumn, kind: str, message: str) -> None:
+    """``warn_user``, once per column of a fitted model and kind of warning: predicting
+    batch after batch (a loop, partial dependence's grid, permutation importance) told it
+    for each (200 times for a partial dependence plot), since pandas' own
+    ``catch_warnings`` resets Python's once-per-line memory."""
+    told = column.__dict__.setdefault("_told", set())
+    if kind not in told:
+        warn_user(message)
+        told.add(kind)  # after: a warning raised as an error is told again
 
 
 def _blanks_as_missing(series: pd.Series, column: CategoricalColumn) -> pd.Series:

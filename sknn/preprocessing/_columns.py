@@ -58,7 +58,7 @@ class ColumnPlan:
         return {"datetime": len(DATETIME_PARTS), "onehot": 0, "code": 0}.get(self.kind, 1)
 
     def __getstate__(self) -> dict:  # Timestamp categories as strings skops can load
-        state = dict(self.__dict__)
+        state = {k: v for k, v in self.__dict__.items() if k != "_told"}  # warnings told
         state["categories"], state["_category_types"] = saved_categories(self.categories)
         return state
 
