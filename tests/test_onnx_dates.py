@@ -130,3 +130,14 @@ def test_dates_without_column_names_and_a_naive_column_for_an_aware_input_are_re
     aware = TabularEncoder().fit(TABLE[["utc"]])
     with pytest.raises(ValueError, match="'utc' was tz-aware at fit"):
         input_feed(TABLE[["utc"]].assign(utc=TABLE["utc"].dt.tz_localize(None)), model=aware)
+
+
+def test_dates_beyond_int64_nanoseconds_are_refused_by_name_at_the_feed():
+    # pandas 3 reads dates in microseconds: a 9999-12-31 placeholder fits and predicts,
+    # and input_feed failed with pandas' bare OutOfBoundsDatetime
+    days = pd.Series(pd.to_datetime(["2020-01-01", "2021-06-01", "9999-12-31"] * 20))
+    X = pd.DataFrame({"valid_to": days, "x": np.arange(60.0)})
+    encoder = TabularEncoder().fit(X)
+    to_onnx(encoder)
+    with pytest.raises(ValueError, match="'valid_to'.*int64 nanoseconds.*NaT"):
+        input_feed(X, model=encoder)

@@ -453,3 +453,20 @@ def test_a_date_column_declared_categorical_is_one_category_a_day_from_every_lib
             np.testing.assert_array_equal(est.predict_proba(X), expected)
             out = outputs(model, input_feed(X, model=model))
             np.testing.assert_allclose(out["probabilities"], expected, atol=1e-5)
+
+
+def test_periods_and_zoned_days_declared_categorical_are_served_as_predict_reads_them():
+    # a Period column named categorical is compared as each period's start by predict,
+    # and the feed wrote '2024-04': every row unseen in the graph (probabilities 0.22
+    # off); a tz-aware midnight category took a bare date the graph found and predict not
+    import datetime
+
+    months = pd.period_range("2024-01", periods=4, freq="M")[np.arange(N) % 4]
+    zoned = pd.date_range("2024-01-01", periods=3, tz="Europe/Oslo")[np.arange(N) % 3]
+    X = pd.DataFrame({"a": NUMBERS, "month": months, "day": zoned})
+    est = NeuralNetClassifier(categorical_features=["month", "day"], max_iter=2, random_state=0)
+    model = to_onnx(est.fit(X, y))
+    bare = X.assign(day=[datetime.date(2024, 1, 1 + i % 3) for i in range(N)])
+    for served in (X, bare):
+        out = outputs(model, input_feed(served, model=model))
+        np.testing.assert_allclose(out["probabilities"], est.predict_proba(served), atol=1e-5)

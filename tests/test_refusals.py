@@ -293,3 +293,7 @@ def test_columns_of_the_same_name_are_refused_naming_the_fix(library):
     for est in (NeuralNetClassifier(max_iter=1), TabularEncoder()):
         with pytest.raises(ValueError, match=r"several columns named 'x'.*X.columns ="):
             est.fit(X, np.arange(30) % 2)
+        with warnings.catch_warnings():  # a lazy frame is refused before its names are read
+            warnings.simplefilter("error")
+            with pytest.raises(TypeError, match="lazy frame"):
+                est.fit(pl.DataFrame({"x": [1.0, 2.0]}).lazy(), [0, 1])

@@ -70,3 +70,22 @@ def test_a_loaded_old_file_keeps_training_and_saves_in_the_new_layout(name):
     again = pickle.loads(pickle.dumps(model))
     np.testing.assert_array_equal(again.predict(X), model.predict(X))
     assert type(again) is type(model)
+
+
+DATES = Path(__file__).parent / "data" / "saved_before_dates_as_timestamps"
+
+
+def test_categories_of_dates_periods_and_durations_saved_before_answer_as_they_did():
+    # a classifier pickled by 12eb437 with a Period column, datetime.date objects and
+    # timedeltas named categorical kept those types as categories; its values are now
+    # compared as Timestamps and Timedeltas, and every row was unseen (probabilities 0.17 off)
+    spec = importlib.util.spec_from_file_location("write_dates", DATES / "write.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    X, _ = module.table()
+    loaded = pickle.loads((DATES / "classifier.pkl").read_bytes())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        assert loaded.encoder_.unseen_categories(X) == {}
+        proba = loaded.predict_proba(X)
+    np.testing.assert_allclose(proba, np.load(DATES / "expected.npz")["proba"], rtol=1e-12)

@@ -130,8 +130,9 @@ def _string_keys(col) -> tuple[list[str], list[int]]:
             forms.append(str(int(category)))
         elif isinstance(category, float | np.floating):
             forms += [f for f in float32_forms.get(key, []) if f not in own]
-        elif isinstance(category, pd.Timestamp) and category == category.normalize():
-            forms += [f for f in [str(category.date())] if f not in own]  # a date at midnight
+        elif isinstance(category, pd.Timestamp) and category.tzinfo is None:
+            day = str(category.date())  # a date at midnight: its date alone too
+            forms += [day] if category == category.normalize() and day not in own else []
         elif col.as_str and isinstance(category, str) and key not in ("True", "False"):
             # only a column compared by str form (it mixed strings and numbers at fit)
             # reads the number 1 as its category "1.0"; elsewhere "1" is not "01"
@@ -162,8 +163,7 @@ def _float32_forms(categories) -> dict[str, list[str]]:
         if r != c:  # fitted as float64: a float32 value's key
             forms[category_key(c)] = [category_key(r)]
         else:  # a float32 value: the shortest decimal of its float32, a float64's key
-            short = str(np.float32(c))
-            forms[category_key(c)] = [str(int(c)) if c.is_integer() else short]
+            forms[category_key(c)] = [category_key(float(str(np.float32(c))))]
     return forms
 
 

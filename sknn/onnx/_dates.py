@@ -8,11 +8,13 @@ writes, and what a deployment elsewhere computes from its own timestamps.
 The graph computes the parts ``predict`` computes: year, month, day, weekday
 and hour in the column's time (a tz-aware column's instant plus its zone's
 UTC offset), with integer arithmetic (H. Hinnant's days-to-civil algorithm,
-exact from year -292 to 2262), and days since 1970-01-01 in UTC. A zone
-whose offset changes (daylight saving, Europe/Oslo) needs tables no graph
-holds, so it is refused at export, naming the fix; UTC and fixed offsets
-("+05:30") export. A timedelta column's input is int64 nanoseconds, its number
-in the graph its seconds.
+exact over the whole range of int64 nanoseconds, 1677 to 2262; a date outside
+it is refused by :func:`~sknn.onnx.input_feed`), and days since 1970-01-01 in UTC. A zone
+whose offset changes (daylight saving, as Europe/Oslo's, or once in its
+history, as Asia/Tokyo's in 1948) needs tables no graph holds, so it is refused
+at export, naming the fix; UTC and fixed offsets ("+05:30") export. A
+timedelta column's input is int64 nanoseconds, its number in the graph its
+seconds.
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ def fixed_offset_ns(col) -> int:
     if len(offsets) != 1:
         raise ValueError(
             f"Column {col.name!r} is in the time zone {col.tz}, whose UTC offset changes "
-            "(daylight saving or history), and an ONNX graph holds no time zone tables, so "
+            "(daylight saving, or once in its history), and an ONNX graph holds no time "
+            "zone tables, so "
             "its hours and days cannot be computed in the graph. Fit on the column in UTC "
             f"(X[{col.name!r}] = X[{col.name!r}].dt.tz_convert('UTC')) or on its wall-clock "
             f"time (X[{col.name!r}].dt.tz_localize(None)) to export the model."
@@ -173,4 +176,12 @@ def temporal_input(series: pd.Series, name: str, kind: str) -> np.ndarray:
         return np.full(len(series), NAT, dtype=np.int64)
     if kind == "datetime_utc":  # the instant, as pandas stores it
         series = series.dt.tz_convert("UTC").dt.tz_localize(None)  # type: ignore[union-attr]
-    return series.dt.as_unit("ns").to_numpy().view(np.int64)
+    try:
+        return series.dt.as_unit("ns").to_numpy().view(np.int64)
+    except (pd.errors.OutOfBoundsDatetime, pd.errors.OutOfBoundsTimedelta) as exc:
+        raise ValueError(
+            f"Column {name!r} holds values that int64 nanoseconds, the graph's input, cannot "
+            "hold (dates from 1677-09-22 to 2262-04-11, durations within 292 years): "
+            f"{exc}. Replace them before feeding the graph (a 9999-12-31 placeholder by "
+            "NaT, for instance); predict reads them."
+        ) from exc

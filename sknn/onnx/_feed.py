@@ -20,6 +20,7 @@ from onnx import ModelProto, TensorProto
 
 from sknn.onnx._columns import category_key
 from sknn.onnx._dates import TEMPORAL_KINDS, temporal_input
+from sknn.preprocessing._categorical import compared_values
 from sknn.preprocessing._columns import dtype_kind
 from sknn.preprocessing._datetime import numpy_temporal
 from sknn.preprocessing._frame import as_pandas
@@ -121,8 +122,9 @@ def _column(series: pd.Series, name: str, kind: str) -> np.ndarray:
     if kind in ("float", "double"):
         values = _numbers(series, name, kind)
         return values.astype(np.float32) if kind == "float" else values
-    if kind == "string":
-        return np.array(["" if pd.isna(v) else category_key(v) for v in series], dtype=object)
+    if kind == "string":  # dates, periods and durations as predict compares them
+        compared = compared_values(series)
+        return np.array(["" if pd.isna(v) else category_key(v) for v in compared], dtype=object)
     if kind in TEMPORAL_KINDS:
         return temporal_input(series, name, kind)
     if kind == "int64" and dtype_kind(series, name) in ("datetime", "timedelta"):

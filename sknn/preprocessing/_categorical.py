@@ -36,10 +36,10 @@ class CategoricalColumn(Protocol):
 
 
 def _categorical_values(series: pd.Series, as_str: bool) -> pd.Series:
-    return series.astype(object).astype(str) if as_str else _times_as_pandas_scalars(series)
+    return series.astype(object).astype(str) if as_str else compared_values(series)
 
 
-def _times_as_pandas_scalars(series: pd.Series) -> pd.Series:
+def compared_values(series: pd.Series) -> pd.Series:
     """Dates and datetimes as pandas Timestamps, durations as Timedeltas, whichever a
     library gave: polars and datetime64 columns give datetimes, ``pyarrow.Table.to_pandas()``
     ``datetime.date`` objects, which equal no datetime (one day was two categories), and
@@ -305,12 +305,38 @@ def saved_categories(categories: tuple) -> tuple[tuple, list[str] | None]:
     return saved, kinds
 
 
+def upgraded_categories(categories: tuple) -> tuple:
+    """Categories saved before dates and durations were compared as pandas Timestamps and
+    Timedeltas (12eb437 and earlier), as they are compared now, in the same order: a
+    Period as its start, a ``datetime.date`` or numpy datetime as a Timestamp, a
+    ``datetime.timedelta`` or numpy duration as a Timedelta."""
+
+    def upgraded(c):
+        if isinstance(c, pd.Period):
+            return c.start_time
+        if isinstance(c, datetime.date | np.datetime64) and not isinstance(c, pd.Timestamp):
+            return pd.Timestamp(c)
+        if isinstance(c, datetime.timedelta | np.timedelta64) and not isinstance(c, pd.Timedelta):
+            return pd.Timedelta(c)
+        return c
+
+    return tuple(upgraded(c) for c in categories)
+
+
 def restored_categories(saved: tuple, kinds: list[str] | None) -> tuple:
     """The categories :func:`saved_categories` saved, of their own types again (a
     tz-aware Timestamp at its UTC offset: equal, and of the same str form)."""
     if not kinds:
         return saved
     return tuple(_READ_BACK[k](c) if k else c for c, k in zip(saved, kinds, strict=True))
+
+
+def loaded_categories(state: dict) -> tuple:
+    """The categories of a saved column plan's ``state``, its ``_category_types`` taken
+    out; a state saved before them (12eb437 or earlier) upgraded."""
+    if "_category_types" not in state:
+        return upgraded_categories(state["categories"])
+    return restored_categories(state["categories"], state.pop("_category_types"))
 
 
 class SavedCategories:
@@ -329,4 +355,8 @@ class SavedCategories:
         if kinds is not None:
             pairs = zip(state["categories_"], kinds, strict=True)
             state["categories_"] = [list(restored_categories(tuple(c), k)) for c, k in pairs]
+        elif "categories_" in state:  # saved before: the categories as now compared
+            state["categories_"] = [
+                list(upgraded_categories(tuple(c))) for c in state["categories_"]
+            ]
         super().__setstate__(state)  # type: ignore[misc]

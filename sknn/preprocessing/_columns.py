@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as pdt
 
-from sknn.preprocessing._categorical import restored_categories, saved_categories, seen_categories
+from sknn.preprocessing._categorical import loaded_categories, saved_categories, seen_categories
 from sknn.preprocessing._datetime import DATETIME_PARTS, is_period, time_zone
 from sknn.preprocessing._frame import refuse_nested
 from sknn.preprocessing._user_warnings import warn_user
@@ -63,8 +63,7 @@ class ColumnPlan:
         return state
 
     def __setstate__(self, state: dict) -> None:
-        kinds = state.pop("_category_types", None)
-        self.__dict__.update(state, categories=restored_categories(state["categories"], kinds))
+        self.__dict__.update(state, categories=loaded_categories(state))
 
 
 @dataclass(frozen=True)

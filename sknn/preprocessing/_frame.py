@@ -41,8 +41,7 @@ def _zoned(utc: np.ndarray, zone: str) -> pd.Series:
 def refuse_lazy(X) -> None:
     """A TypeError for a lazy frame other than Dask's (which streams): collect it first;
     and for a list of records (dicts), which is a table by another name; and
-    :func:`refuse_repeated_names`."""
-    refuse_repeated_names(X)
+    :func:`refuse_repeated_names` (after: a lazy frame's names would resolve its schema)."""
     if isinstance(X, list | tuple) and X and all(isinstance(row, dict) for row in X[:1]):
         raise TypeError(
             "X is a list of records (dicts); make it a table first: pd.DataFrame(X), whose "
@@ -54,15 +53,19 @@ def refuse_lazy(X) -> None:
             "X is one record (a dict of single values); make it a one-row table first: "
             "pd.DataFrame([X]), whose columns are the record's keys."
         )
+    import narwhals as nw  # scikit-learn >= 1.9 depends on it
+
     try:
-        import narwhals as nw
-    except ImportError:  # pragma: no cover - scikit-learn >= 1.9 depends on narwhals
-        return
-    if isinstance(nw.from_native(X, pass_through=True), nw.LazyFrame) and not is_dask(X):
+        native = nw.from_native(X, pass_through=True)
+    except nw.exceptions.DuplicateError:
+        refuse_repeated_names(X)  # the same finding, with the fix
+        raise
+    if isinstance(native, nw.LazyFrame) and not is_dask(X):
         raise TypeError(
             f"X is a lazy frame ({type(X).__module__.split('.')[0]} {type(X).__name__}); "
             "collect it first, e.g. X.collect() for a polars LazyFrame."
         )
+    refuse_repeated_names(X)
 
 
 def refuse_repeated_names(X) -> None:
@@ -78,7 +81,8 @@ def refuse_repeated_names(X) -> None:
         raise ValueError(
             f"X has several columns named {repeated[0]!r} (repeated: {repeated}); each "
             "column needs a name of its own. Rename them first, e.g. X.columns = "
-            "[f'{name}_{i}' for i, name in enumerate(X.columns)]."
+            "[f'{name}_{i}' for i, name in enumerate(X.columns)] (a pyarrow table: "
+            "X.rename_columns([...]))."
         )
 
 
@@ -102,9 +106,8 @@ def _from_dataframe_library(X) -> pd.DataFrame | None:
         import narwhals as nw
     except ImportError:  # pragma: no cover - scikit-learn >= 1.9 depends on narwhals
         return None
+    refuse_lazy(X)  # a lazy frame, a list of records, repeated names: told with the fix
     frame = nw.from_native(X, eager_only=True, pass_through=True)
-    if frame is X:
-        refuse_lazy(X)
     if frame is X:
         return None
     columns: dict[str, Any] = {}
@@ -187,8 +190,8 @@ def validate_frame(X, owner: BaseEstimator, *, reset: bool) -> pd.DataFrame:
     frame : pandas DataFrame
         ``X`` itself when it is a DataFrame.
     """
+    X = as_pandas(X)  # another library's table: its names checked on the way (refuse_lazy)
     refuse_repeated_names(X)
-    X = as_pandas(X)
     if isinstance(X, pd.DataFrame):
         validate_data(owner, X, reset=reset, skip_check_array=True)
         _check_not_empty(X, owner)
