@@ -1,12 +1,12 @@
 """Datetime and timedelta columns in the exported graph: int64 nanoseconds in, predict's answer out.
 
 The graph computes a datetime's year, month, day, weekday and hour with
-integer arithmetic, in the column's time (a fixed UTC offset added to a
-tz-aware instant), and its days since 1970 and a timedelta's seconds in
+integer arithmetic, in the column's time (a tz-aware instant plus its zone's
+UTC offset at that instant), and its days since 1970 and a timedelta's seconds in
 float64: the encoded matrix equals ``transform``'s, and the estimators'
 answers equal ``predict``'s, over six centuries of dates, leap days, times
-before 1970 and missing values. A zone with daylight saving cannot be
-computed in a graph and is refused at export, naming the fix.
+before 1970 and missing values; a zone with daylight saving at the second of
+each change of offset.
 """
 
 import warnings
@@ -43,6 +43,9 @@ TABLE = pd.DataFrame(
         .reset_index(drop=True)
         .dt.tz_convert("+05:30"),
         "brazil": INSTANTS.dt.tz_convert("-03:00"),
+        "oslo": INSTANTS.sample(frac=1, random_state=2)
+        .reset_index(drop=True)
+        .dt.tz_convert("Europe/Oslo"),
         "wait": pd.to_timedelta(RNG.normal(size=N) * 1e5, unit="s").where(RNG.random(N) > 0.1),
         "x": RNG.normal(size=N),
         "city": RNG.choice(["Oslo", "Lima", "Pune"], N),
@@ -65,7 +68,7 @@ def test_the_graph_encodes_dates_and_durations_as_transform_does(numeric_inputs)
         i.name: onnx.TensorProto.DataType.Name(i.type.tensor_type.elem_type)
         for i in model.graph.input
     }
-    assert [declared[c] for c in ("when", "utc", "india", "wait")] == ["INT64"] * 4
+    assert [declared[c] for c in ("when", "utc", "india", "oslo", "wait")] == ["INT64"] * 5
     encoded = run(model, input_feed(TABLE, model=model))["variable"]
     # one day, hour, month or year off would move its scaled feature by 1e-3 or more
     tolerance = 1e-5 if numeric_inputs == "float32" else 1e-6  # transform gives float32
@@ -111,13 +114,34 @@ def test_a_polars_frame_and_a_skl2onnx_pipeline_take_dates_too():
     np.testing.assert_allclose(out["probabilities"], pipe.predict_proba(TABLE), atol=1e-5)
 
 
-def test_a_zone_with_daylight_saving_is_refused_naming_the_fix():
-    X = TABLE[["x"]].assign(local=TABLE["utc"].dt.tz_convert("Europe/Oslo"))
+def _around_changes(zone: str) -> pd.Series:
+    """Every quarter hour, and the second before it, in three years of each of three
+    eras (the first summer times, today, and a rule projected into 2200), in ``zone``."""
+    years = [
+        ("1916-01-01", "1919-01-01"),
+        ("2023-01-01", "2026-01-01"),
+        ("2200-01-01", "2203-01-01"),
+    ]
+    quarters = pd.DatetimeIndex(
+        np.concatenate([pd.date_range(a, b, freq="15min", unit="ns").asi8 for a, b in years])
+    )
+    instants = quarters.append(quarters - pd.Timedelta(seconds=1))
+    return pd.Series(instants).dt.tz_localize("UTC").dt.tz_convert(zone)
+
+
+@pytest.mark.parametrize(
+    "zone", ["Europe/Oslo", "America/New_York", "Australia/Lord_Howe", "dateutil/Europe/London"]
+)
+def test_a_zone_with_daylight_saving_is_served_at_the_hours_predict_reads(zone):
+    # refused before, naming tz_convert('UTC'), which changed the hours the model learnt
+    local = pd.concat([_around_changes(zone), TABLE["utc"].dt.tz_convert(zone)])
+    assert {1916, 2024, 2201} <= set(local.dt.year)
+    X = pd.DataFrame({"local": local.reset_index(drop=True), "x": RNG.normal(size=len(local))})
     encoder = TabularEncoder().fit(X)
-    with pytest.raises(ValueError, match=r"'local'.*Europe/Oslo.*tz_convert\('UTC'\)"):
-        to_onnx(encoder)
-    fixed = TabularEncoder().fit(X.assign(local=X["local"].dt.tz_convert("UTC")))
-    assert run(to_onnx(fixed), input_feed(X, model=fixed))["variable"].shape == (N, 1 + 6)
+    model = to_onnx(encoder)
+    encoded = run(model, input_feed(X, model=model))["variable"]
+    # an hour off moves the scaled hour by 0.1; a day, month or year by 1e-3 or more
+    np.testing.assert_allclose(encoded, encoder.transform(X), atol=1e-5, rtol=0)
 
 
 def test_dates_without_column_names_and_a_naive_column_for_an_aware_input_are_refused():

@@ -13,9 +13,10 @@ implicit ensemble and the output link), the same estimators around a user's
 Tables may be pandas, polars or pyarrow, with any column ``predict`` reads
 as numbers (integer, floating, boolean, nullable, object columns of
 numbers) or as categories, and datetime and timedelta columns (their parts
-computed in the graph, see ``_dates.py``; a time zone with daylight saving
-is refused). String and datetime columns of a model fitted without string
-column names are refused at export with an error naming them.
+computed in the graph, see ``_dates.py``; a zone with daylight saving takes
+its table of offsets into the graph). String and datetime columns of a model
+fitted without string column names are refused at export with an error
+naming them.
 
 Inputs: the graph's input types come from what the fitted encoder recorded
 of each column, never from a sample: one input per column for a model fitted

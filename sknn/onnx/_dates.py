@@ -11,15 +11,18 @@ UTC offset), with integer arithmetic (H. Hinnant's days-to-civil algorithm,
 exact over the whole range of int64 nanoseconds, 1677 to 2262; a date outside
 it is refused by :func:`~sknn.onnx.input_feed`), and days since 1970-01-01 in UTC. A zone
 whose offset changes (daylight saving, as Europe/Oslo's, or once in its
-history, as Asia/Tokyo's in 1948) needs tables no graph holds, so it is refused
-at export, naming the fix; UTC and fixed offsets ("+05:30") export. A
-timedelta column's input is int64 nanoseconds, its number in the graph its
-seconds.
+history, as Asia/Tokyo's in 1948) takes its table into the graph, read from
+pandas' own conversion over 1677 to 2262 (so the graph's hours are
+``predict``'s, whichever tz library gave the zone): the offset at the start of
+each 32 days and the changes within them, looked up by two Gathers; UTC and
+fixed offsets ("+05:30") are one constant. A timedelta column's input is int64
+nanoseconds, its number in the graph its seconds.
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
 
 import numpy as np
 import pandas as pd
@@ -29,6 +32,10 @@ from sknn.preprocessing._datetime import as_datetime, numpy_temporal
 NAT = np.iinfo(np.int64).min  # pandas' and numpy's missing datetime or timedelta
 _NS_PER_DAY = 86_400 * 10**9
 _NS_PER_HOUR = 3_600 * 10**9
+_NS_PER_SECOND = 10**9
+_SAMPLE_NS = 6 * _NS_PER_HOUR  # a zone's offsets are sampled this often, changes then sought
+_BUCKET_NS = 32 * _NS_PER_DAY  # a zone's table: its offset at each start, changes within
+_FIRST_BUCKET = pd.Timestamp.min.value // _BUCKET_NS
 # the column's input kinds, and the description each input carries in the graph
 TEMPORAL_KINDS = {
     "datetime": "int64 nanoseconds since 1970-01-01 in wall-clock time (tz-naive), "
@@ -46,24 +53,58 @@ def temporal_kind(col) -> str:
     return "datetime" if col.tz is None else "datetime_utc"
 
 
-def fixed_offset_ns(col) -> int:
-    """The UTC offset of a datetime column's zone in nanoseconds (0 when tz-naive);
-    refused for a zone whose offset changes over the years a datetime64 holds."""
-    if col.tz is None:
-        return 0
-    moments = pd.date_range("1678-01-01", "2262-01-01", freq="91D", tz=col.tz)
-    offsets = {moment.utcoffset() for moment in moments}
-    if len(offsets) != 1:
-        raise ValueError(
-            f"Column {col.name!r} is in the time zone {col.tz}, whose UTC offset changes "
-            "(daylight saving, or once in its history), and an ONNX graph holds no time "
-            "zone tables, so "
-            "its hours and days cannot be computed in the graph. Fit on the column in UTC "
-            f"(X[{col.name!r}] = X[{col.name!r}].dt.tz_convert('UTC')) or on its wall-clock "
-            f"time (X[{col.name!r}].dt.tz_localize(None)) to export the model."
-        )
-    (offset,) = offsets
-    return int(pd.Timedelta(offset or 0).value)
+def zone_offsets(col) -> int | tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A tz-aware datetime column's UTC offsets in nanoseconds, as pandas gives them
+    (kept for the last zones asked: reading a zone of dateutil's takes seconds).
+
+    One integer for a zone whose offset never changes over the years a
+    datetime64 holds (UTC, "+05:30"). Otherwise the zone's table, read from
+    pandas' own conversion (so from whichever tz library the column's zone
+    comes from): the offset at the start of each bucket of :data:`_BUCKET_NS`,
+    and the instants and changes of offset within it, ``(n_buckets, k)``,
+    padded with the largest int64 and 0. The offsets are sampled every
+    :data:`_SAMPLE_NS` and each change found to the second: every zone of
+    the tz database changes at whole seconds and stays at least 96 hours
+    between changes.
+    """
+    try:
+        return _zone_table(col.tz)
+    except TypeError:  # a zone object that cannot be hashed
+        return _zone_table.__wrapped__(col.tz)
+
+
+@functools.lru_cache(maxsize=8)
+def _zone_table(zone) -> int | tuple[np.ndarray, np.ndarray, np.ndarray]:
+    lowest, highest = pd.Timestamp.min.value + _NS_PER_DAY * 2, pd.Timestamp.max.value
+    grid = np.arange(-(-lowest // _SAMPLE_NS) * _SAMPLE_NS, highest - _NS_PER_DAY * 2, _SAMPLE_NS)
+    offsets = _offsets(grid, zone)
+    changed = np.flatnonzero(np.diff(offsets))
+    if changed.size == 0:
+        return int(offsets[0])
+    before, after = grid[changed], grid[changed + 1]  # the change is in (before, after]
+    while np.any(after - before > _NS_PER_SECOND):
+        middle = before + (after - before) // 2 // _NS_PER_SECOND * _NS_PER_SECOND
+        unchanged = _offsets(middle, zone) == offsets[changed]
+        before, after = np.where(unchanged, middle, before), np.where(unchanged, after, middle)
+    buckets = after // _BUCKET_NS - _FIRST_BUCKET
+    width = int(np.bincount(buckets).max())
+    n_buckets = highest // _BUCKET_NS - _FIRST_BUCKET + 1
+    starts = (np.arange(n_buckets) + _FIRST_BUCKET) * _BUCKET_NS
+    change = offsets[changed + 1] - offsets[changed]
+    offset_after = np.concatenate([offsets[:1], offsets[0] + np.cumsum(change)])
+    start_offsets = offset_after[np.searchsorted(after, starts, "right")]
+    instants = np.full((n_buckets, width), np.iinfo(np.int64).max)
+    changes = np.zeros((n_buckets, width), dtype=np.int64)
+    slot = np.arange(len(buckets)) - np.searchsorted(buckets, buckets)  # i-th in its bucket
+    instants[buckets, slot] = after
+    changes[buckets, slot] = change
+    return start_offsets, instants, changes
+
+
+def _offsets(instants: np.ndarray, zone) -> np.ndarray:
+    """UTC offsets in nanoseconds of ``zone`` at ``instants`` (int64 nanoseconds UTC)."""
+    utc = pd.DatetimeIndex(instants.astype("datetime64[ns]")).tz_localize("UTC")
+    return utc.tz_convert(zone).tz_localize(None).asi8 - utc.asi8
 
 
 class _Nodes:
@@ -132,6 +173,38 @@ def _civil(g: _Nodes, days: str) -> tuple[str, str, str]:
     return g.op("Add", year, early), month, day
 
 
+def _offset(g: _Nodes, col, instant: str) -> str:
+    """The UTC offset (int64 nanoseconds) of a tz-aware column's zone at ``instant``:
+    a constant, or its bucket's starting offset plus the changes it has passed."""
+    from onnx import TensorProto
+
+    offsets = zone_offsets(col)
+    if isinstance(offsets, int):
+        return g.constant(offsets)
+    start_offsets, instants, changes = offsets
+    bucket = g.op(
+        "Clip",
+        g.add(g.floor_div(instant, _BUCKET_NS), -_FIRST_BUCKET),
+        g.constant(0),
+        g.constant(len(start_offsets) - 1),
+    )  # (batch, 1)
+    passed = g.op(
+        "GreaterOrEqual",
+        g.op("Unsqueeze", instant, g.constant([2])),
+        g.op("Gather", g.constant(instants), bucket),
+    )  # (batch, 1, width)
+    moved = g.op(
+        "Mul",
+        g.op("Cast", passed, to=TensorProto.INT64),
+        g.op("Gather", g.constant(changes), bucket),
+    )
+    return g.op(
+        "Add",
+        g.op("Gather", g.constant(start_offsets), bucket),
+        g.op("ReduceSum", moved, g.constant([2]), keepdims=0),
+    )
+
+
 def temporal_nodes(col, source: str, target: str, numbers: int) -> tuple[list, list]:
     """Nodes and constants mapping a datetime or timedelta column's int64 input ``source``
     to its raw numbers ``target``, ``(batch, width)`` of ONNX type ``numbers``, NaN where
@@ -145,7 +218,7 @@ def temporal_nodes(col, source: str, target: str, numbers: int) -> tuple[list, l
     if col.kind == "timedelta":
         features = [g.op("Div", g.op("Cast", value, to=double), g.constant(1e9, np.float64))]
     else:
-        local = g.add(value, fixed_offset_ns(col)) if col.tz is not None else value
+        local = value if col.tz is None else g.op("Add", value, _offset(g, col, value))
         days = g.floor_div(local, _NS_PER_DAY)
         hour = g.div(g.op("Sub", local, g.mul(days, _NS_PER_DAY)), _NS_PER_HOUR)
         weekday = g.op("Mod", g.add(days, 3), g.constant(7))  # 1970-01-01 was a Thursday

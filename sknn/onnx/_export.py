@@ -270,11 +270,9 @@ def to_onnx(estimator, X_sample=None, *, numeric_inputs: str = "float32") -> onn
     Raises
     ------
     ValueError
-        For a datetime column in a time zone with daylight saving (its
-        hours need time zone tables: fit it in UTC); a categorical column of
-        strings or a datetime column in a model fitted without column names;
-        the empty string as a category;
-        a user's module fed a dict, or a network that torch.onnx cannot
+        For a categorical column of strings or a datetime column in a model
+        fitted without column names; the empty string as a category; a
+        user's module fed a dict, or a network that torch.onnx cannot
         trace. The message names the column or the cause, and the fix.
     """
     check_is_fitted(estimator)
