@@ -467,6 +467,9 @@ def test_periods_and_zoned_days_declared_categorical_are_served_as_predict_reads
     est = NeuralNetClassifier(categorical_features=["month", "day"], max_iter=2, random_state=0)
     model = to_onnx(est.fit(X, y))
     bare = X.assign(day=[datetime.date(2024, 1, 1 + i % 3) for i in range(N)])
-    for served in (X, bare):
+    # the same instants in another zone are the same categories to predict; the graph
+    # keyed them in the fit's zone alone (every row unseen)
+    elsewhere = X.assign(day=X["day"].dt.tz_convert("America/New_York"))
+    for served in (X, bare, elsewhere):
         out = outputs(model, input_feed(served, model=model))
         np.testing.assert_allclose(out["probabilities"], est.predict_proba(served), atol=1e-5)

@@ -117,8 +117,9 @@ def _string_keys(col) -> tuple[list[str], list[int]]:
     A category of numbers or booleans is keyed as :func:`category_key` writes
     it, with aliases for the other forms ``predict`` takes for it (0/1 for a
     boolean, ``"1"`` for a category ``"1.0"`` of a column compared by str form,
-    which the number 1 is; a column of strings at fit has no aliases: ``"1"`` is
-    not its ``"01"``).
+    which the number 1 is; a tz-aware Timestamp's instant in UTC, the form
+    :func:`~sknn.onnx.input_feed` writes from any zone; a column of strings at fit
+    has no aliases: ``"1"`` is not its ``"01"``).
     """
     keys, codes = [], []
     own = {category_key(c) for c in col.categories}  # an alias never takes another's key
@@ -133,6 +134,8 @@ def _string_keys(col) -> tuple[list[str], list[int]]:
         elif isinstance(category, pd.Timestamp) and category.tzinfo is None:
             day = str(category.date())  # a date at midnight: its date alone too
             forms += [day] if category == category.normalize() and day not in own else []
+        elif isinstance(category, pd.Timestamp):  # the instant in UTC, as the feed writes it
+            forms += [f for f in [str(category.tz_convert("UTC"))] if f not in own]
         elif col.as_str and isinstance(category, str) and key not in ("True", "False"):
             # only a column compared by str form (it mixed strings and numbers at fit)
             # reads the number 1 as its category "1.0"; elsewhere "1" is not "01"

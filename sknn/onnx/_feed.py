@@ -123,6 +123,8 @@ def _column(series: pd.Series, name: str, kind: str) -> np.ndarray:
         values = _numbers(series, name, kind)
         return values.astype(np.float32) if kind == "float" else values
     if kind == "string":  # dates, periods and durations as predict compares them
+        if isinstance(series.dtype, pd.DatetimeTZDtype):  # one instant, one key, any zone
+            series = series.dt.tz_convert("UTC")
         compared = compared_values(series)
         return np.array(["" if pd.isna(v) else category_key(v) for v in compared], dtype=object)
     if kind in TEMPORAL_KINDS:
