@@ -24,9 +24,10 @@ from sknn.onnx import input_feed, to_onnx  # noqa: E402
 RNG = np.random.default_rng(0)
 EDGES = pd.to_datetime(
     [
-        "1700-02-28 23:59:59", "1900-02-28", "1900-03-01", "1969-12-31 23:30", "1970-01-01",
-        "1999-12-31 12:00", "2000-02-29 06:15", "2000-03-01", "2024-02-29 23:00",
-        "2100-02-28", "2100-03-01 01:00", "2261-12-31 23:00",
+        "1677-09-21 12:00", "1700-02-28 23:59:59", "1900-02-28", "1900-03-01",
+        "1969-12-31 23:30", "1970-01-01", "1999-12-31 12:00", "2000-02-29 06:15",
+        "2000-03-01", "2024-02-29 23:00",
+        "2100-02-28", "2100-03-01 01:00", "2261-12-31 23:00", "2262-04-10 23:00",
     ],
     format="ISO8601",
 )  # fmt: skip
@@ -116,11 +117,15 @@ def test_a_polars_frame_and_a_skl2onnx_pipeline_take_dates_too():
 
 def _around_changes(zone: str) -> pd.Series:
     """Every quarter hour, and the second before it, in three years of each of three
-    eras (the first summer times, today, and a rule projected into 2200), in ``zone``."""
+    eras (the first summer times, changes at midnight UTC that begin a 32-day block
+    of the graph's table, and a rule projected into 2200), the first and last weeks
+    pandas holds, in ``zone``."""
     years = [
         ("1916-01-01", "1919-01-01"),
-        ("2023-01-01", "2026-01-01"),
+        ("2019-01-01", "2022-01-01"),
         ("2200-01-01", "2203-01-01"),
+        ("1677-09-21 06:00", "1677-10-25"),
+        ("2262-04-01", "2262-04-10"),
     ]
     quarters = pd.DatetimeIndex(
         np.concatenate([pd.date_range(a, b, freq="15min", unit="ns").asi8 for a, b in years])
@@ -130,12 +135,19 @@ def _around_changes(zone: str) -> pd.Series:
 
 
 @pytest.mark.parametrize(
-    "zone", ["Europe/Oslo", "America/New_York", "Australia/Lord_Howe", "dateutil/Europe/London"]
+    "zone",
+    [
+        "Europe/Oslo",
+        "America/New_York",
+        "Australia/Lord_Howe",  # changes of 30 minutes
+        "Asia/Jerusalem",  # 2019-03-29 00:00 UTC begins a block of the table
+        "dateutil/Europe/Chisinau",  # 2020-10-25 00:00 UTC too, from dateutil
+    ],
 )
 def test_a_zone_with_daylight_saving_is_served_at_the_hours_predict_reads(zone):
     # refused before, naming tz_convert('UTC'), which changed the hours the model learnt
     local = pd.concat([_around_changes(zone), TABLE["utc"].dt.tz_convert(zone)])
-    assert {1916, 2024, 2201} <= set(local.dt.year)
+    assert {1677, 1916, 2020, 2201, 2262} <= set(local.dt.year)
     X = pd.DataFrame({"local": local.reset_index(drop=True), "x": RNG.normal(size=len(local))})
     encoder = TabularEncoder().fit(X)
     model = to_onnx(encoder)

@@ -33,7 +33,7 @@ NAT = np.iinfo(np.int64).min  # pandas' and numpy's missing datetime or timedelt
 _NS_PER_DAY = 86_400 * 10**9
 _NS_PER_HOUR = 3_600 * 10**9
 _NS_PER_SECOND = 10**9
-_SAMPLE_NS = 6 * _NS_PER_HOUR  # a zone's offsets are sampled this often, changes then sought
+_SAMPLE_NS = 48 * _NS_PER_HOUR  # a zone's offsets are sampled this often, changes then sought
 _BUCKET_NS = 32 * _NS_PER_DAY  # a zone's table: its offset at each start, changes within
 _FIRST_BUCKET = pd.Timestamp.min.value // _BUCKET_NS
 # the column's input kinds, and the description each input carries in the graph
@@ -55,17 +55,18 @@ def temporal_kind(col) -> str:
 
 def zone_offsets(col) -> int | tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A tz-aware datetime column's UTC offsets in nanoseconds, as pandas gives them
-    (kept for the last zones asked: reading a zone of dateutil's takes seconds).
+    (kept for the last zones asked that can be hashed: zoneinfo's, pytz's).
 
     One integer for a zone whose offset never changes over the years a
     datetime64 holds (UTC, "+05:30"). Otherwise the zone's table, read from
     pandas' own conversion (so from whichever tz library the column's zone
-    comes from): the offset at the start of each bucket of :data:`_BUCKET_NS`,
-    and the instants and changes of offset within it, ``(n_buckets, k)``,
-    padded with the largest int64 and 0. The offsets are sampled every
-    :data:`_SAMPLE_NS` and each change found to the second: every zone of
-    the tz database changes at whole seconds and stays at least 96 hours
-    between changes.
+    comes from): the offset at the start of each bucket of :data:`_BUCKET_NS`
+    (before a change at that instant), and the instants and changes of offset
+    within it, ``(n_buckets, k)``, padded with the largest int64 and 0. The
+    offsets are sampled every :data:`_SAMPLE_NS` and each change found to the
+    second: every zone of the tz database changes at whole seconds, and no two
+    changes are closer than 95 hours (Africa/Freetown's in the 1930s, the
+    closest in the 2025 database), so no change hides between two samples.
     """
     try:
         return _zone_table(col.tz)
@@ -89,10 +90,11 @@ def _zone_table(zone) -> int | tuple[np.ndarray, np.ndarray, np.ndarray]:
     buckets = after // _BUCKET_NS - _FIRST_BUCKET
     width = int(np.bincount(buckets).max())
     n_buckets = highest // _BUCKET_NS - _FIRST_BUCKET + 1
-    starts = (np.arange(n_buckets) + _FIRST_BUCKET) * _BUCKET_NS
+    starts = (np.arange(1, n_buckets) + _FIRST_BUCKET) * _BUCKET_NS  # the first's is < -2**63
+    starts = np.concatenate([[np.iinfo(np.int64).min], starts])
     change = offsets[changed + 1] - offsets[changed]
     offset_after = np.concatenate([offsets[:1], offsets[0] + np.cumsum(change)])
-    start_offsets = offset_after[np.searchsorted(after, starts, "right")]
+    start_offsets = offset_after[np.searchsorted(after, starts)]  # before a change at start
     instants = np.full((n_buckets, width), np.iinfo(np.int64).max)
     changes = np.zeros((n_buckets, width), dtype=np.int64)
     slot = np.arange(len(buckets)) - np.searchsorted(buckets, buckets)  # i-th in its bucket
@@ -131,10 +133,16 @@ class _Nodes:
         return name
 
     def floor_div(self, a: str, b: int) -> str:
-        """``a // b`` rounded down for any sign of ``a`` (ONNX's Div truncates)."""
+        """``a // b`` rounded down for any sign of ``a`` and ``b > 0`` (ONNX's Div
+        truncates), without overflow at the ends of int64."""
+        from onnx import TensorProto
+
         divisor = self.constant(b)
-        exact = self.op("Sub", a, self.op("Mod", a, divisor))  # Mod: the divisor's sign
-        return self.op("Div", exact, divisor)
+        inexact = self.op("Not", self.op("Equal", self.op("Mod", a, divisor), self.constant(0)))
+        below = self.op("And", self.op("Less", a, self.constant(0)), inexact)
+        return self.op(
+            "Sub", self.op("Div", a, divisor), self.op("Cast", below, to=TensorProto.INT64)
+        )
 
     def div(self, a: str, b: int) -> str:
         """``a // b`` for ``a >= 0``."""
@@ -220,7 +228,7 @@ def temporal_nodes(col, source: str, target: str, numbers: int) -> tuple[list, l
     else:
         local = value if col.tz is None else g.op("Add", value, _offset(g, col, value))
         days = g.floor_div(local, _NS_PER_DAY)
-        hour = g.div(g.op("Sub", local, g.mul(days, _NS_PER_DAY)), _NS_PER_HOUR)
+        hour = g.div(g.op("Mod", local, g.constant(_NS_PER_DAY)), _NS_PER_HOUR)  # Mod: >= 0
         weekday = g.op("Mod", g.add(days, 3), g.constant(7))  # 1970-01-01 was a Thursday
         year, month, day = _civil(g, days)
         parts = [g.op("Cast", p, to=double) for p in (year, month, day, weekday, hour)]
