@@ -18,6 +18,7 @@ from sklearn.datasets import make_classification, make_regression
 from torch import nn
 
 from sknn import MLPClassifier, MLPRegressor, NeuralNetClassifier, NeuralNetRegressor
+from sknn.training import Callback
 
 sio = pytest.importorskip("skops.io", reason="the skops extra is not installed")
 
@@ -314,6 +315,83 @@ def test_a_model_with_a_notebooks_callback_loads_in_another_process(tmp_path):
     path = tmp_path / "m.skops"
     loaded = sio.load(path, trusted=sio.get_untrusted_types(file=path))
     np.testing.assert_array_equal(loaded.predict_proba(X), expected)
+    assert loaded.callbacks is None
+
+
+def test_a_callback_that_holds_its_estimator_saves_copies_and_clones(tmp_path):
+    # a notebook's callback keeping its estimator to score each epoch made the model
+    # impossible to pickle, copy, clone or cross-validate ("excessively deep recursion":
+    # the callbacks were pickled apart, and met the estimator again without end)
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(
+        f"""
+        import copy, pickle
+        import numpy as np
+        from sklearn.base import clone
+        from sklearn.model_selection import cross_val_score
+        from sknn import NeuralNetClassifier
+        from sknn.training import Callback
+
+        X = np.random.RandomState(0).rand(200, 3)
+        y = np.arange(200) % 2
+
+        class KeptFromInit(Callback):
+            def __init__(self, est):
+                self.est, self.scores = est, []
+
+            def on_epoch_end(self, record):
+                self.scores.append(self.est.score(X, y))
+
+        class KeptFromInfo(Callback):
+            def on_train_begin(self, info):
+                self.est, self.scores = info["estimator"], []
+
+            def on_epoch_end(self, record):
+                self.scores.append(self.est.score(X, y))
+
+        clf = NeuralNetClassifier(max_iter=3, random_state=0)
+        clf.set_params(callbacks=[KeptFromInit(clf)]).fit(X, y)
+        assert len(clf.callbacks[0].scores) == 3
+        for copied in (copy.copy(clf), copy.deepcopy(clf), pickle.loads(pickle.dumps(clf))):
+            np.testing.assert_array_equal(copied.predict_proba(X), clf.predict_proba(X))
+        deep = copy.deepcopy(clf)
+        assert deep.callbacks[0].est is deep  # the cycle, kept
+        clone(clf)
+        fold = KeptFromInfo()  # a clone's callback scores the clone itself
+        cross_val_score(NeuralNetClassifier(max_iter=2, callbacks=[fold]), X, y, cv=2)
+        pickle.dump(clf, open({str(tmp_path / "m.pkl")!r}, "wb"))
+        np.save({str(tmp_path / "p.npy")!r}, clf.predict_proba(X))
+        """
+    )
+    subprocess.run([sys.executable, "-c", script], check=True)
+    with open(tmp_path / "m.pkl", "rb") as f:
+        pickled = pickle.load(f)  # this process's __main__ has no KeptFromInit
+    X = np.random.RandomState(0).rand(200, 3)
+    np.testing.assert_array_equal(pickled.predict_proba(X), np.load(tmp_path / "p.npy"))
+    assert pickled.callbacks[0].est is pickled
+
+
+class _EpochScores(Callback):
+    def __init__(self, est):
+        self.est, self.scores = est, []
+
+    def on_epoch_end(self, record):
+        self.scores.append(self.est.n_features_in_)
+
+
+def test_skops_leaves_out_a_callback_that_holds_its_estimator_naming_the_fix():
+    # skops follows no cycle: it failed with a bare RecursionError
+    sio = pytest.importorskip("skops.io", reason="the skops extra is not installed")
+    X, y = np.random.RandomState(0).rand(200, 3), np.arange(200) % 2
+    clf = NeuralNetClassifier(max_iter=2, random_state=0)
+    clf.set_params(callbacks=[_EpochScores(clf)]).fit(X, y)
+    with pytest.warns(UserWarning, match=r"hold the estimator itself.*info\['estimator'\]"):
+        blob = sio.dumps(clf)
+    loaded = sio.loads(blob, trusted=sio.get_untrusted_types(data=blob))
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
     assert loaded.callbacks is None
 
 

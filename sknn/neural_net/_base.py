@@ -313,10 +313,8 @@ class BaseNeuralNet(
         n_threads, tuner = plan_threads(
             3 * batch_size * self._macs_per_row(), device, self.n_threads
         )
-        X, y, weight = raw  # what scikit-learn's callbacks see
-        reported = sk_callbacks.begin_fit(
-            self, X, y, weight, max_epochs, sk_callbacks.module_snapshot
-        )
+        X, y, w = raw  # what scikit-learn's callbacks see
+        reported = sk_callbacks.begin_fit(self, X, y, w, max_epochs, sk_callbacks.module_snapshot)
         trainer = Trainer(
             self.module_,
             objective,
@@ -332,6 +330,7 @@ class BaseNeuralNet(
             eval_loss_fn=ensemble,
             report_loss_fn=plain,
             ranks=getattr(self, "_ranks", None),  # a data-parallel fit's rank
+            owner=self,  # the estimator a callback scores, a clone's own
         )
         self._training = True  # a callback's predictions run the live network, not a copy
         try:

@@ -43,50 +43,80 @@ STATE_FORMAT = 1
 
 
 def _load_by_value(blob: bytes) -> list:
-    """The callbacks :class:`_ByValue` saved."""
+    """The callbacks a model pickled before 2026-12-07 saved whole by value."""
     import pickle
 
     return pickle.loads(blob)
 
 
+def _callback_of_class(blob: bytes):
+    """An empty callback of the class :class:`_ByValue` saved; its state follows."""
+    import pickle
+
+    cls = pickle.loads(blob)  # in the process that saved it, the class itself
+    return cls.__new__(cls)
+
+
 class _ByValue:
-    """Callbacks whose class lives in ``__main__`` (a notebook, a script), pickled with
-    their class's code (cloudpickle, as joblib sends them to its workers): another
-    process, whose ``__main__`` lacks the class, loads them too. Pickled by reference,
+    """A callback whose class lives in ``__main__`` (a notebook, a script), pickled with
+    its class's code (cloudpickle, as joblib sends them to its workers): another
+    process, whose ``__main__`` lacks the class, loads it too. Pickled by reference,
     loading the whole model failed there ("Can't get attribute ... on <module
-    '__main__'>"), though predicting needs no callback. Unpickling gives the list."""
+    '__main__'>"), though predicting needs no callback. Only the class goes by value;
+    the callback's attributes go to the pickler at work, which meets the estimator a
+    callback holds (to score each epoch) as the object it is already saving: a whole
+    callback pickled apart recursed without end. Unpickling gives the callback."""
 
-    def __init__(self, callbacks: list) -> None:
-        import cloudpickle  # type: ignore[import-untyped]  # joblib's own dependency
-
-        self.blob = cloudpickle.dumps(callbacks)
+    def __init__(self, callback) -> None:
+        self.callback = callback
 
     def __reduce__(self):
-        return _load_by_value, (self.blob,)
+        import cloudpickle  # type: ignore[import-untyped]  # joblib's own dependency
+
+        callback = self.callback
+        return _callback_of_class, (cloudpickle.dumps(type(callback)),), callback.__getstate__()
 
 
-def _saved_callbacks(state: dict) -> None:
+def _saved_callbacks(state: dict, owner) -> None:
     """``state``'s callbacks as a pickle of another process can load them (see
-    :class:`_ByValue`); skops, which loads only types it trusts, leaves those of
-    ``__main__`` out, with a warning."""
+    :class:`_ByValue`); skops, which loads only types it trusts and follows no cycle,
+    leaves out, with a warning, those of ``__main__`` and those holding ``owner``."""
     given = state.get("callbacks")
     if not isinstance(given, list | tuple) or not given:
         return
     local = [type(c).__qualname__ for c in given if type(c).__module__ == "__main__"]
-    if not local:
-        return
     if not _called_by_skops():
         with contextlib.suppress(ImportError):  # without cloudpickle: by reference, as before
-            state["callbacks"] = _ByValue(list(given))
+            import cloudpickle  # noqa: F401
+
+            state["callbacks"] = [
+                _ByValue(c) if type(c).__module__ == "__main__" else c for c in given
+            ]
         return
-    state["callbacks"] = [c for c in given if type(c).__module__ != "__main__"] or None
-    warnings.warn(
-        f"Callbacks {local} are defined in __main__ (a notebook or script), which skops "
-        "cannot load in another process: they are left out of the saved model "
-        "(predictions need none). Define them in a module of their own to keep them.",
-        UserWarning,
-        stacklevel=3,
-    )
+    holding = [
+        type(c).__qualname__
+        for c in given
+        if any(value is owner for value in getattr(c, "__dict__", {}).values())
+    ]
+    if not local and not holding:
+        return
+    state["callbacks"] = [c for c in given if type(c).__qualname__ not in local + holding] or None
+    if local:
+        warnings.warn(
+            f"Callbacks {local} are defined in __main__ (a notebook or script), which skops "
+            "cannot load in another process: they are left out of the saved model "
+            "(predictions need none). Define them in a module of their own to keep them.",
+            UserWarning,
+            stacklevel=3,
+        )
+    if holding:
+        warnings.warn(
+            f"Callbacks {holding} hold the estimator itself, a cycle skops cannot save: they "
+            "are left out of the saved model (predictions need none). To keep them, take the "
+            "estimator from on_train_begin's info['estimator'] and let it go in on_train_end.",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 class TorchStateMixin:
@@ -115,7 +145,7 @@ class TorchStateMixin:
         state = host_state(super().__getstate__())  # tensors of an Array API fit as numpy
         state.pop("_n_params", None)  # refers to the live module; recomputed on demand
         state["_sknn_state_format"] = STATE_FORMAT
-        _saved_callbacks(state)
+        _saved_callbacks(state, self)
         if isinstance(state.get("module"), torch.nn.Module):
             try:
                 state["module"] = {"_sknn_module_instance": module_to_plain(state["module"])}

@@ -14,7 +14,10 @@ class TrainingInterrupted(Exception):
 class Callback:
     """Base class; override the hooks you need.
 
-    ``on_train_begin(info)`` gets a dict with ``max_epochs`` and ``n_samples``;
+    ``on_train_begin(info)`` gets a dict with ``max_epochs`` and ``n_samples``,
+    and ``estimator``, the estimator being fitted, when an estimator trains
+    (keep it there to score each epoch: one kept from ``__init__`` is, in a
+    ``clone`` or a cross-validation fold, a copy of the original, unfitted);
     ``on_epoch_begin(epoch)`` the 1-based epoch number;
     ``on_batch_begin(info)`` a dict with ``epoch`` and ``batch``;
     ``on_batch_end(info)`` a dict with ``epoch``, ``batch`` and ``loss`` (a

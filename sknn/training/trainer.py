@@ -80,6 +80,9 @@ class Trainer:
         ``ranks.gradients(grads, params)``, a batch's loss counts for
         ``ranks.rows()`` rows of the epoch, and each epoch records the loss
         totals ``ranks.epoch_sums(total, reported, rows)`` sums over the ranks.
+    owner : object, optional
+        What is being fitted (an estimator), given to the callbacks'
+        ``on_train_begin`` as ``info["estimator"]``.
     """
 
     def __init__(
@@ -101,13 +104,14 @@ class Trainer:
         report_loss_fn: LossFn | None = None,
         stop_on_divergence: bool = True,
         ranks: Any = None,
+        owner: Any = None,
     ):
         self.module = module
         self.loss_fn = loss_fn
         self.eval_loss_fn = eval_loss_fn or loss_fn
         self.report_loss_fn = report_loss_fn
         self.optimizer = optimizer
-        self.ranks = ranks
+        self.ranks, self.owner = ranks, owner
         self.stepper = Stepper(optimizer, None if ranks is None else ranks.gradients)
         self.batch_size = batch_size
         self.max_epochs = max_epochs
@@ -249,7 +253,8 @@ class Trainer:
         if self.stop_on_divergence:
             self.guard.begin(self._loss_on_first_rows(train))
         for cb in self.callbacks:
-            cb.on_train_begin({"max_epochs": self.max_epochs, "n_samples": len(train)})
+            begin = {"max_epochs": self.max_epochs, "n_samples": len(train)}
+            cb.on_train_begin(begin if self.owner is None else {**begin, "estimator": self.owner})
         self.module.train()
         try:
             for offset in range(self.max_epochs):
