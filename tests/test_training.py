@@ -492,6 +492,46 @@ def test_history_plot_draws_train_and_validation_loss(large_binary_data):
     assert list(frame["epoch"]) == list(range(1, clf.n_iter_ + 1))
 
 
+def test_training_feedback_without_validation_says_what_the_model_holds(binary_data):
+    # found by an audit of training feedback: without validation the plot said "weights
+    # kept" at the lowest training loss (the model holds the last epoch's, 0.38 apart);
+    # one epoch drew invisible curves; to_frame's validation columns were objects of None
+    # (no plot); a typo'd column read as no validation; a warm start that turned early
+    # stopping on left None in validation_scores_; accuracy was float32's 0.80000001
+    matplotlib = pytest.importorskip("matplotlib", reason="History.plot needs matplotlib")
+    matplotlib.use("Agg")
+    X, y = binary_data
+    clf = NeuralNetClassifier(max_iter=3, early_stopping=False, random_state=0).fit(X, y)
+    labels = clf.history_.plot().get_legend_handles_labels()[1]
+    assert labels == ["train loss", f"lowest training loss (epoch {clf.best_epoch_})"]
+    frame = clf.history_.to_frame()
+    assert frame["valid_loss"].dtype == np.float64 and frame["valid_loss"].isna().all()
+    with pytest.raises(KeyError, match="'val_loss' is not a key.*'valid_loss'"):
+        clf.history_.column("val_loss")
+    assert clf.history_.column("valid_score") == [None] * 3
+    clf.set_params(warm_start=True, early_stopping=True, max_iter=2).fit(X, y)
+    assert len(clf.validation_scores_) == 2
+    assert all(isinstance(s, float) for s in clf.validation_scores_)
+    n_valid = round(0.1 * len(X))  # every score a count of right rows over them
+    assert all(s * n_valid == round(s * n_valid) for s in clf.validation_scores_)
+    one = NeuralNetClassifier(max_iter=1, random_state=0).fit(X, y)
+    lines = one.history_.plot().get_lines()
+    assert [line.get_marker() for line in lines[:2]] == ["o", "o"]
+
+
+def test_callbacks_print_their_arguments_not_an_address():
+    from sknn.training import ProgressBar
+
+    class Scored(Callback):
+        def __init__(self, est, every=2):
+            self.est, self.every = est, every
+
+    est = NeuralNetClassifier()
+    est.set_params(callbacks=[ProgressBar(print_epochs=True), Scored(est)])
+    shown = re.sub(r"\s+", " ", repr(est))
+    assert "callbacks=[ProgressBar(print_epochs=True, bar=True), Scored(every=2)]" in shown
+
+
 @pytest.mark.parametrize(
     "params",
     [{}, {"n_ensemble": 1}, {"numeric_embedding": None}, {"lr_multipliers": {"mlp.*": 0.5}}],

@@ -7,7 +7,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sknn import MLPClassifier, NeuralNetClassifier, NeuralNetRegressor
-from sknn.training import Callback
+from sknn.training import Callback, EarlyStopping, ProgressBar
 
 ESTIMATORS = pytest.mark.parametrize("estimator_cls", [NeuralNetClassifier, NeuralNetRegressor])
 
@@ -291,6 +291,11 @@ def test_partial_fit_refuses_other_classes_on_a_later_call(estimator_cls, data):
     [
         ([object()], r"callbacks\[0\] is a builtins.object, not an sknn.training.Callback"),
         (Callback(), "must be an instance of 'list'"),
+        # a class, not an instance: it passed the check and failed in the trainer with
+        # "type object 'type' has no attribute 'on_batch_begin'"
+        ([ProgressBar], r"class ProgressBar, not a callback.*callbacks=\[ProgressBar\(\)\]"),
+        # the public EarlyStopping is the estimator's own: the message named no parameter
+        ([EarlyStopping(3, 0.0)], r"EarlyStopping.*early_stopping=True, n_iter_no_change"),
     ],
 )
 def test_callbacks_that_are_not_sknn_callbacks_are_refused_before_training(

@@ -20,7 +20,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from sknn.neural_net import _continue, _cross_fit, _plan, _shape, _untrained
+from sknn.neural_net import _continue, _cross_fit, _plan, _shape, _untrained, _user_callbacks
 from sknn.neural_net._data_parallel import train_on_dask
 from sknn.neural_net._inputs import input_path
 from sknn.neural_net._outcome import keep_weights
@@ -246,7 +246,7 @@ class BaseNeuralNet(
 
     def _fit_all(self, X, y, sample_weight, reuse: bool, incremental: bool, classes):
         raw = (X, y, sample_weight)  # what scikit-learn's callbacks see
-        _plan.check_callbacks(self)
+        _user_callbacks.check_callbacks(self)
         _shape.checked_hidden_layer_sizes(self)  # a bad value fails before any work
         if y is None:
             raise ValueError(
@@ -324,7 +324,7 @@ class BaseNeuralNet(
             schedule=_plan.schedule(self, max_epochs, incremental),
             stopper=stopper,
             score_fn=_plan.members_score(self),
-            callbacks=[*tuner, *_plan.callbacks(self, incremental), *reported],
+            callbacks=[*tuner, *_user_callbacks.callbacks(self, incremental), *reported],
             generator=torch.Generator().manual_seed(seed),
             shuffle=self.shuffle,
             eval_loss_fn=ensemble,
@@ -361,20 +361,16 @@ class BaseNeuralNet(
         self.history_.best_epoch = stopper.best_epoch
         self.validation_scores_: list[float] | None
         self.best_validation_score_: float | None
+        # the scores measured, also before a warm start or partial_fit without validation
+        # (kept, as scikit-learn's MLP keeps them), never the None of an epoch without
+        scores = [r["valid_score"] for r in self.history_ if r.get("valid_score") is not None]
+        self.validation_scores_ = scores or None
         if has_valid:
-            self.validation_scores_ = self.history_.column("valid_score")
             best = [r for r in self.history_ if r["epoch"] == stopper.best_epoch]
             self.best_validation_score_ = best[0]["valid_score"] if best else None
-        elif any(r.get("valid_score") is not None for r in self.history_):
-            # a warm start or partial_fit without validation keeps the scores measured
-            # before, as scikit-learn's MLP does
-            self.validation_scores_ = [
-                r["valid_score"] for r in self.history_ if r.get("valid_score") is not None
-            ]
-            self.best_validation_score_ = getattr(self, "best_validation_score_", None)
         else:
-            self.validation_scores_ = None
-            self.best_validation_score_ = None
+            self.best_validation_score_ = getattr(self, "best_validation_score_", None)
+            self.best_validation_score_ = self.best_validation_score_ if scores else None
 
     # ----------------------------------------------------------- prediction
     def _forward(self, X) -> torch.Tensor:

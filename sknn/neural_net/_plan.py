@@ -22,7 +22,7 @@ from sknn.neural_net._custom import param_groups, refreeze
 from sknn.neural_net._outputs import probe_output_kind
 from sknn.neural_net._routed import nested
 from sknn.neural_net._shape import TINY_ROWS, micro
-from sknn.training import Callback, EarlyStopping, History, ProgressBar, TrainingData
+from sknn.training import EarlyStopping, History, TrainingData
 from sknn.training.losses import combined_loss, members_loss, out_of_fold, task_loss
 from sknn.training.optim import finite_number, make_optimizer
 from sknn.training.schedules import Schedule
@@ -349,43 +349,6 @@ def stopper(est, incremental: bool, *, has_valid: bool) -> EarlyStopping:
         est.tol,
         monitor="valid_loss" if has_valid else "train_loss",
     )
-
-
-_HOOKS = (
-    "on_train_begin",
-    "on_epoch_begin",
-    "on_batch_begin",
-    "on_batch_end",
-    "on_epoch_end",
-    "on_train_end",
-)
-
-
-def check_callbacks(est) -> None:
-    """Refuse, before training, a ``callbacks`` entry that is not an sknn callback."""
-    given = est.callbacks
-    if given is None:
-        return
-    if isinstance(given, Callback) or not isinstance(given, (list, tuple)):
-        raise TypeError(
-            f"callbacks must be a list of sknn.training.Callback objects, got "
-            f"{type(given).__name__}; wrap it in a list: callbacks=[...]."
-        )
-    for i, hook in enumerate(given):
-        if isinstance(hook, Callback) or all(callable(getattr(hook, h, None)) for h in _HOOKS):
-            continue
-        kind = type(hook)
-        raise TypeError(
-            f"callbacks[{i}] is a {kind.__module__}.{kind.__qualname__}, not an "
-            "sknn.training.Callback (subclass it and override the hooks you need). "
-            "scikit-learn's own callbacks (sklearn.callback) are not sknn callbacks."
-        )
-
-
-def callbacks(est, incremental: bool) -> list[Callback]:
-    # partial_fit's one epoch a call: its line (no bar), as scikit-learn's MLP prints
-    shown = [ProgressBar(est.verbose >= 2 or incremental, bar=not incremental)]
-    return [*(shown if est.verbose else []), *(est.callbacks or [])]
 
 
 def torch_seed(rng: np.random.RandomState) -> int:

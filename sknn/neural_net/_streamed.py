@@ -43,7 +43,7 @@ import torch
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
-from sknn.neural_net import _plan, _shape, _untrained
+from sknn.neural_net import _plan, _shape, _untrained, _user_callbacks
 from sknn.neural_net._cross_fit import n_folds
 from sknn.neural_net._data_parallel import train_on_dask
 from sknn.neural_net._inputs import _warn_unseen, input_path, new_encoder
@@ -143,7 +143,7 @@ def fit_streamed(est, X, y, sample_weight, reuse: bool, incremental: bool, class
 
 def _fit_streamed(est, X, y, sample_weight, reuse: bool, incremental: bool, classes):
     _refuse(est, X, y, sample_weight)
-    _plan.check_callbacks(est)
+    _user_callbacks.check_callbacks(est)
     _shape.checked_hidden_layer_sizes(est)
     from dask.dataframe.utils import meta_nonempty
 

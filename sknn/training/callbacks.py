@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 from typing import Any
 
@@ -32,6 +33,17 @@ class Callback:
     Batch hooks are only called when a callback overrides them, so the fast
     path pays nothing for them.
     """
+
+    def __repr__(self) -> str:
+        """The class and its constructor's plain arguments (an estimator's repr shows
+        its callbacks: no memory address that changes from run to run)."""
+        names = list(inspect.signature(type(self).__init__).parameters)[1:]
+        shown = [
+            f"{name}={getattr(self, name)!r}"
+            for name in names
+            if isinstance(getattr(self, name, None), bool | int | float | str)
+        ]
+        return f"{type(self).__name__}({', '.join(shown)})"
 
     def on_train_begin(self, info: dict[str, Any]) -> None:
         """Called once before the first epoch."""
@@ -96,6 +108,8 @@ class ProgressBar(Callback):
     def on_train_end(self, info: dict[str, Any]) -> None:
         if self._bar is not None:
             # a bar that ends part-way says why rather than looking stuck
-            self._bar.set_description_str(info.get("reason", ""), refresh=True)
+            # close() draws it once more, with the reason (a refresh here drew the last
+            # line twice in a log)
+            self._bar.set_description_str(info.get("reason", ""), refresh=False)
             self._bar.close()
             self._bar = None

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+# the keys an epoch's record may hold (validation's and train_objective not always)
+_KEYS = {"epoch", "train_loss", "train_objective", "valid_loss", "valid_score", "lr", "seconds"}
+
 
 class History(list):
     """A list with one dict per epoch.
@@ -21,14 +24,26 @@ class History(list):
     best_epoch: int | None = None
 
     def column(self, key: str) -> list[Any]:
-        """Return one key across all epochs, e.g. ``history.column("train_loss")``."""
+        """Return one key across all epochs, e.g. ``history.column("train_loss")``.
+
+        ``None`` where an epoch lacks it (no validation); a key no epoch has
+        and the list above does not name (a typo: ``"val_loss"``) raises a
+        ``KeyError`` naming the keys.
+        """
+        if self and key not in _KEYS and not any(key in row for row in self):
+            known = sorted(set().union(*self))
+            raise KeyError(f"{key!r} is not a key of the history; its keys are {known}.")
         return [row.get(key) for row in self]
 
     def to_frame(self):
-        """Return the history as a :class:`pandas.DataFrame`, one row per epoch."""
+        """Return the history as a :class:`pandas.DataFrame`, one row per epoch
+        (NaN where an epoch has no validation: the columns are numbers)."""
         import pandas as pd
 
-        return pd.DataFrame(list(self))
+        frame = pd.DataFrame(list(self))
+        for key in frame.select_dtypes(object).columns:
+            frame[key] = frame[key].astype("float64")  # None, as no validation left it
+        return frame
 
     def plot(self, ax=None):
         """Plot the training and validation loss per epoch and mark the epoch kept.
@@ -42,22 +57,24 @@ class History(list):
             raise ImportError("History.plot needs matplotlib: pip install matplotlib") from exc
         if ax is None:
             _, ax = plt.subplots()
+        from matplotlib.ticker import MaxNLocator
+
         epochs = self.column("epoch")
-        ax.plot(epochs, self.column("train_loss"), label="train loss")
+        marker = "o" if len(epochs) < 2 else None  # one epoch: a point, not a line
+        ax.plot(epochs, self.column("train_loss"), marker=marker, label="train loss")
         valid = self.column("valid_loss")
-        if any(v is not None for v in valid):
-            ax.plot(epochs, valid, label="validation loss")
+        validated = any(v is not None for v in valid)
+        if validated:
+            ax.plot(epochs, valid, marker=marker, label="validation loss")
         if self.best_epoch in epochs:
             row = self[epochs.index(self.best_epoch)]
             best = row["valid_loss"] if row.get("valid_loss") is not None else row["train_loss"]
             ax.axvline(self.best_epoch, color="gray", linestyle=":", linewidth=1)
-            ax.plot(
-                [self.best_epoch],
-                [best],
-                "o",
-                color="black",
-                label=f"weights kept (epoch {self.best_epoch})",
-            )
+            # without validation the model holds the last epoch's weights, not these
+            kind = "weights kept" if validated else "lowest training loss"
+            label = f"{kind} (epoch {self.best_epoch})"
+            ax.plot([self.best_epoch], [best], "o", color="black", label=label)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("epoch")
         ax.set_ylabel("loss")
         ax.legend()

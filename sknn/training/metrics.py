@@ -36,7 +36,10 @@ def accuracy(
         correct = ((out > 0) == (y > 0.5)).all(dim=1)
     else:
         correct = out.argmax(dim=1) == y
-    return weighted_mean(correct.to(out.dtype), weight).item()
+    # counted in float64 where the device has it: 4 right of 5 is 0.8, not float32's
+    # 0.800000011920929
+    exact = torch.float32 if out.device.type == "mps" else torch.float64
+    return weighted_mean(correct.to(exact), None if weight is None else weight.to(exact)).item()
 
 
 def d2_pinball(
