@@ -72,7 +72,8 @@ def test_warm_starts_validate_on_the_rows_the_first_fit_held_out(early_stopping)
         warm_start=True, early_stopping=early_stopping, random_state=0, **params
     )
     scores = [est.fit(X, y).best_validation_score_ for _ in range(6)]
-    assert est.score(X, y) > 0.8  # the network has learned its training rows by now
+    train_loss = est.history_.column("train_loss")
+    assert train_loss[-1] < 0.5 * train_loss[0]  # the epochs learn their training rows
     assert max(scores) < 0.7, scores
 
 

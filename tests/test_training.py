@@ -519,6 +519,23 @@ def test_training_feedback_without_validation_says_what_the_model_holds(binary_d
     assert [line.get_marker() for line in lines[:2]] == ["o", "o"]
 
 
+def test_a_warm_start_that_never_beats_its_start_keeps_the_starting_weights():
+    # a continued fit at too high a rate kept its own best epoch (accuracy 0.55), while
+    # history_ showed the first fit's epoch 4 lower (0.93); its starting weights are now
+    # judged first, as the epoch they came from, and kept unless an epoch does better
+    X, y = make_classification(600, 8, flip_y=0.15, random_state=0)
+    clf = NeuralNetClassifier(random_state=0, max_iter=3, early_stopping=True, warm_start=True)
+    clf.fit(X, y)
+    first_best, before = clf.best_epoch_, clf.predict_proba(X)
+    clf.set_params(learning_rate=0.3, max_iter=4).fit(X, y)
+    assert clf.best_epoch_ == first_best == int(np.argmin(clf.history_.column("valid_loss"))) + 1
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
+    clf.set_params(learning_rate="auto", max_iter=10).fit(X, y)  # one that does better
+    assert clf.best_epoch_ > 7
+    assert clf.best_epoch_ == int(np.argmin(clf.history_.column("valid_loss"))) + 1
+
+
 def test_callbacks_print_their_arguments_not_an_address():
     from sknn.training import ProgressBar
 

@@ -331,6 +331,7 @@ class BaseNeuralNet(
             report_loss_fn=plain,
             ranks=getattr(self, "_ranks", None),  # a data-parallel fit's rank
             owner=self,  # the estimator a callback scores, a clone's own
+            start_epoch=_continue.held_epoch(self, incremental),
         )
         self._training = True  # a callback's predictions run the live network, not a copy
         try:

@@ -146,3 +146,14 @@ def can_continue(est, incremental: bool) -> bool:
 def optimizer_changed(est) -> bool:
     """Whether the optimizer's settings changed since ``optimizer_`` was built."""
     return bool(changes(getattr(est, "_optimizer_settings", None), settings(est, OPTIMIZER)))
+
+
+def held_epoch(est, incremental: bool) -> int | None:
+    """The epoch whose weights a warm start begins from (the best of a fit that
+    validated, else its last), for the trainer to judge them first; ``None`` for a
+    fresh network or a ``partial_fit`` (one epoch a call, nothing to compare)."""
+    history = getattr(est, "history_", None)
+    if incremental or not history:
+        return None
+    validated = history[-1].get("valid_loss") is not None
+    return est.best_epoch_ if validated and est.best_epoch_ else history[-1]["epoch"]

@@ -290,7 +290,9 @@ loss_curve_ : list of float
 best_epoch_ : int or None
     Epoch with the lowest monitored loss (the validation loss with early
     stopping, else the training loss); with early stopping, and after a
-    divergence, the model holds its weights.
+    divergence, the model holds its weights. A warm start judges the
+    weights it begins with first, as the epoch they came from, and keeps
+    them unless one of its epochs does better.
 n_iter_ : int
     Epochs trained so far.
 n_features_in_ : int

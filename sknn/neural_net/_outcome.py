@@ -50,7 +50,7 @@ def keep_weights(est, trainer: Trainer, stopper: EarlyStopping, *, has_valid: bo
             RuntimeWarning,
             stacklevel=4,
         )
-    elif trainer.interrupted is not None and stopper.best_epoch is None:
+    elif trainer.interrupted is not None and (stopper.best_epoch is None or not trainer.finished):
         raise trainer.interrupted  # no epoch finished: the fit's caller restores the model
     elif has_valid or trainer.interrupted is not None:
         stopper.restore(est.module_)  # without validation rows: the lowest training loss

@@ -83,6 +83,11 @@ class Trainer:
     owner : object, optional
         What is being fitted (an estimator), given to the callbacks'
         ``on_train_begin`` as ``info["estimator"]``.
+    start_epoch : int, optional
+        A continued fit's starting weights are those of this epoch: with
+        validation data they are judged first, as that epoch, so the fit keeps
+        them unless one of its epochs does better (a warm start with too high
+        a rate ended worse than it began).
     """
 
     def __init__(
@@ -105,13 +110,15 @@ class Trainer:
         stop_on_divergence: bool = True,
         ranks: Any = None,
         owner: Any = None,
+        start_epoch: int | None = None,
     ):
         self.module = module
         self.loss_fn = loss_fn
         self.eval_loss_fn = eval_loss_fn or loss_fn
         self.report_loss_fn = report_loss_fn
         self.optimizer = optimizer
-        self.ranks, self.owner = ranks, owner
+        self.ranks, self.owner, self.start_epoch = ranks, owner, start_epoch
+        self.finished = 0  # epochs of this fit that ended (an interruption may come first)
         self.stepper = Stepper(optimizer, None if ranks is None else ranks.gradients)
         self.batch_size = batch_size
         self.max_epochs = max_epochs
@@ -252,6 +259,11 @@ class Trainer:
             )
         if self.stop_on_divergence:
             self.guard.begin(self._loss_on_first_rows(train))
+        if self.start_epoch is not None and valid is not None and watched.startswith("valid_"):
+            judged = self.evaluate(valid, score=watched == "valid_score")
+            start = judged[1] if watched == "valid_score" else judged[0]
+            if start is not None:
+                self.stopper.update(start, self.start_epoch, self.module)
         for cb in self.callbacks:
             begin = {"max_epochs": self.max_epochs, "n_samples": len(train)}
             cb.on_train_begin(begin if self.owner is None else {**begin, "estimator": self.owner})
@@ -279,6 +291,7 @@ class Trainer:
                     "seconds": time.perf_counter() - tic,
                 }
                 history.append(record)
+                self.finished += 1
                 try:
                     requested = [cb.on_epoch_end(record) is True for cb in self.callbacks]
                 except (KeyboardInterrupt, TrainingInterrupted):
