@@ -473,18 +473,3 @@ def test_periods_and_zoned_days_declared_categorical_are_served_as_predict_reads
     for served in (X, bare, elsewhere):
         out = outputs(model, input_feed(served, model=model))
         np.testing.assert_allclose(out["probabilities"], est.predict_proba(served), atol=1e-5)
-
-
-def test_decimal_categories_are_served_by_value_as_predict_matches_them():
-    # predict finds Decimal("1.1") in a category Decimal("1.10") (they are equal); the
-    # graph keyed "1.10" and the feed wrote "1.1": every such row unseen (0.157 off)
-    from decimal import Decimal
-
-    fitted = [Decimal("1.10"), Decimal("2.5"), Decimal("3")]
-    served = [Decimal("1.1"), Decimal("2.50"), Decimal("3.0")]
-    X = pd.DataFrame({"a": NUMBERS, "price": [fitted[i % 3] for i in range(N)]})
-    est = NeuralNetClassifier(categorical_features=["price"], max_iter=2, random_state=0)
-    model = to_onnx(est.fit(X, y))
-    for batch in (X, X.assign(price=[served[i % 3] for i in range(N)])):
-        out = outputs(model, input_feed(batch, model=model))
-        np.testing.assert_allclose(out["probabilities"], est.predict_proba(batch), atol=1e-5)

@@ -17,7 +17,6 @@ columns; the front graph casts them.
 
 from __future__ import annotations
 
-import decimal
 import re
 import warnings
 from numbers import Integral, Real
@@ -98,17 +97,14 @@ def warn_coarse_columns(estimator, double: bool) -> None:
 def category_key(value) -> str:
     """A value's form in a string input, as :func:`sknn.onnx.input_feed` writes it.
 
-    Numbers by value (``1``, ``1.0`` and ``np.int64(1)`` are ``"1"``, Decimal
-    ``1.10`` is ``"1.1"``), as ``predict`` matches them; booleans
-    ``"True"``/``"False"``; other values their ``str``.
+    Numbers by value (``1``, ``1.0`` and ``np.int64(1)`` are ``"1"``), as
+    ``predict`` matches them; booleans ``"True"``/``"False"``; other values
+    their ``str``.
     """
     if isinstance(value, bool | np.bool_):
         return str(bool(value))
     if isinstance(value, Integral):
         return str(int(value))
-    if isinstance(value, decimal.Decimal) and value.is_finite():  # 1.10 is 1.1, 3.0 is 3
-        whole = value == value.to_integral_value()
-        return str(int(value)) if whole else format(value.normalize(), "f")
     if not isinstance(value, Real):
         return str(value)
     number = float(np.asarray(value, dtype=np.float64))
@@ -140,8 +136,6 @@ def _string_keys(col) -> tuple[list[str], list[int]]:
             forms += [day] if category == category.normalize() and day not in own else []
         elif isinstance(category, pd.Timestamp):  # the instant in UTC, as the feed writes it
             forms += [f for f in [str(category.tz_convert("UTC"))] if f not in own]
-        elif isinstance(category, decimal.Decimal):  # as written at fit, too
-            forms += [f for f in [str(category)] if f not in own]
         elif col.as_str and isinstance(category, str) and key not in ("True", "False"):
             # only a column compared by str form (it mixed strings and numbers at fit)
             # reads the number 1 as its category "1.0"; elsewhere "1" is not "01"
