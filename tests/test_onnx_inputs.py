@@ -470,6 +470,8 @@ def test_periods_and_zoned_days_declared_categorical_are_served_as_predict_reads
     # the same instants in another zone are the same categories to predict; the graph
     # keyed them in the fit's zone alone (every row unseen)
     elsewhere = X.assign(day=X["day"].dt.tz_convert("America/New_York"))
-    for served in (X, bare, elsewhere):
+    zones = ["UTC", "Asia/Kolkata", "America/New_York"]  # an object column of mixed zones
+    mixed = X.assign(day=pd.Series([d.tz_convert(zones[i % 3]) for i, d in enumerate(X["day"])]))
+    for served in (X, bare, elsewhere, mixed):
         out = outputs(model, input_feed(served, model=model))
         np.testing.assert_allclose(out["probabilities"], est.predict_proba(served), atol=1e-5)

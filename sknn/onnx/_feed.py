@@ -14,6 +14,8 @@ declares for a model fitted with ``categorical_features="from_dtype"``.
 
 from __future__ import annotations
 
+import datetime
+
 import numpy as np
 import pandas as pd
 from onnx import ModelProto, TensorProto
@@ -117,16 +119,22 @@ def _numbers(series: pd.Series, name: str, kind: str) -> np.ndarray:
         ) from error
 
 
+def _in_utc(value):
+    """A zoned datetime as its instant in UTC, the key the graph gives every zone of it
+    (predict compares instants); any other value as it is."""
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        return pd.Timestamp(value).tz_convert("UTC")
+    return value
+
+
 def _column(series: pd.Series, name: str, kind: str) -> np.ndarray:
     """One column as the input kind takes it, shape ``(n,)``."""
     if kind in ("float", "double"):
         values = _numbers(series, name, kind)
         return values.astype(np.float32) if kind == "float" else values
     if kind == "string":  # dates, periods and durations as predict compares them
-        if isinstance(series.dtype, pd.DatetimeTZDtype):  # one instant, one key, any zone
-            series = series.dt.tz_convert("UTC")
         compared = compared_values(series)
-        return np.array(["" if pd.isna(v) else category_key(v) for v in compared], dtype=object)
+        return np.array(["" if pd.isna(v) else category_key(_in_utc(v)) for v in compared])
     if kind in TEMPORAL_KINDS:
         return temporal_input(series, name, kind)
     if kind == "int64" and dtype_kind(series, name) in ("datetime", "timedelta"):
