@@ -338,9 +338,13 @@ def test_a_callback_that_holds_its_estimator_saves_copies_and_clones(tmp_path):
         X = np.random.RandomState(0).rand(200, 3)
         y = np.arange(200) % 2
 
+        def epoch_of(record):
+            return record["epoch"]
+
         class KeptFromInit(Callback):
             def __init__(self, est):
                 self.est, self.scores = est, []
+                self.named, self.anonymous = epoch_of, lambda record: record["epoch"]
 
             def on_epoch_end(self, record):
                 self.scores.append(self.est.score(X, y))
@@ -359,6 +363,7 @@ def test_a_callback_that_holds_its_estimator_saves_copies_and_clones(tmp_path):
             np.testing.assert_array_equal(copied.predict_proba(X), clf.predict_proba(X))
         deep = copy.deepcopy(clf)
         assert deep.callbacks[0].est is deep  # the cycle, kept
+        copy.copy(clf).fit(X, y)  # its callbacks are callbacks, not what pickled them
         clone(clf)
         fold = KeptFromInfo()  # a clone's callback scores the clone itself
         cross_val_score(NeuralNetClassifier(max_iter=2, callbacks=[fold]), X, y, cv=2)
@@ -372,14 +377,16 @@ def test_a_callback_that_holds_its_estimator_saves_copies_and_clones(tmp_path):
     X = np.random.RandomState(0).rand(200, 3)
     np.testing.assert_array_equal(pickled.predict_proba(X), np.load(tmp_path / "p.npy"))
     assert pickled.callbacks[0].est is pickled
+    # what the callback holds from __main__ (a function, a lambda) came with it
+    assert pickled.callbacks[0].named({"epoch": 2}) == pickled.callbacks[0].anonymous({"epoch": 2})
 
 
 class _EpochScores(Callback):
     def __init__(self, est):
-        self.est, self.scores = est, []
+        self.models, self.scores = [est], []  # held in a list: found all the same
 
     def on_epoch_end(self, record):
-        self.scores.append(self.est.n_features_in_)
+        self.scores.append(self.models[0].n_features_in_)
 
 
 def test_skops_leaves_out_a_callback_that_holds_its_estimator_naming_the_fix():

@@ -368,6 +368,8 @@ class BaseNeuralNet(
         self.validation_scores_ = scores or None
         if has_valid:
             best = [r for r in self.history_ if r["epoch"] == stopper.best_epoch]
+            if trainer.start_record and stopper.best_epoch == trainer.start_epoch:
+                best = [trainer.start_record]  # the start, kept: as judged on these rows
             self.best_validation_score_ = best[0]["valid_score"] if best else None
         else:
             self.best_validation_score_ = getattr(self, "best_validation_score_", None)

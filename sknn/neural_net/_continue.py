@@ -149,11 +149,12 @@ def optimizer_changed(est) -> bool:
 
 
 def held_epoch(est, incremental: bool) -> int | None:
-    """The epoch whose weights a warm start begins from (the best of a fit that
-    validated, else its last), for the trainer to judge them first; ``None`` for a
-    fresh network or a ``partial_fit`` (one epoch a call, nothing to compare)."""
+    """The epoch whose weights a warm start begins from, for the trainer to judge them
+    first: the best epoch of a last fit that validated (its weights are the ones kept).
+    ``None`` for a fresh network, a ``partial_fit`` (one epoch a call), or after a fit
+    or a ``partial_fit`` without validation: its weights were never judged on rows held
+    out from it, and the rows this fit holds out it may have trained on."""
     history = getattr(est, "history_", None)
-    if incremental or not history:
+    if incremental or not history or history[-1].get("valid_loss") is None:
         return None
-    validated = history[-1].get("valid_loss") is not None
-    return est.best_epoch_ if validated and est.best_epoch_ else history[-1]["epoch"]
+    return getattr(est, "best_epoch_", None)

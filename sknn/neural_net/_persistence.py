@@ -43,77 +43,106 @@ STATE_FORMAT = 1
 
 
 def _load_by_value(blob: bytes) -> list:
-    """The callbacks a model pickled before 2026-12-07 saved whole by value."""
+    """The callbacks a model pickled before 2026-12-07 saved whole by value (its
+    ``_ByValue``, which a callback holding its estimator sent into endless recursion)."""
     import pickle
 
     return pickle.loads(blob)
 
 
-def _callback_of_class(blob: bytes):
-    """An empty callback of the class :class:`_ByValue` saved; its state follows."""
-    import pickle
-
-    cls = pickle.loads(blob)  # in the process that saved it, the class itself
-    return cls.__new__(cls)
+_OWNER = "sknn:estimator"  # the persistent id of the estimator the callbacks belong to
 
 
-class _ByValue:
-    """A callback whose class lives in ``__main__`` (a notebook, a script), pickled with
-    its class's code (cloudpickle, as joblib sends them to its workers): another
-    process, whose ``__main__`` lacks the class, loads it too. Pickled by reference,
-    loading the whole model failed there ("Can't get attribute ... on <module
-    '__main__'>"), though predicting needs no callback. Only the class goes by value;
-    the callback's attributes go to the pickler at work, which meets the estimator a
-    callback holds (to score each epoch) as the object it is already saving: a whole
-    callback pickled apart recursed without end. Unpickling gives the callback."""
+class _SavedCallbacks:
+    """Callbacks pickled by value with cloudpickle (as joblib sends them to its workers),
+    the estimator they hold (to score each epoch) written as a reference to the one
+    being loaded. A callback class of ``__main__`` (a notebook, a script) pickled by
+    reference failed to load in another process ("Can't get attribute ... on <module
+    '__main__'>"), though predicting needs no callback; pickled whole apart, a callback
+    holding its estimator met it again without end. :meth:`loaded` gives the list."""
 
-    def __init__(self, callback) -> None:
-        self.callback = callback
+    def __init__(self, callbacks: list, owner) -> None:
+        import io
 
-    def __reduce__(self):
         import cloudpickle  # type: ignore[import-untyped]  # joblib's own dependency
 
-        callback = self.callback
-        return _callback_of_class, (cloudpickle.dumps(type(callback)),), callback.__getstate__()
+        class Writer(cloudpickle.Pickler):
+            def persistent_id(self, obj):
+                return _OWNER if obj is owner else None
+
+        buffer = io.BytesIO()
+        Writer(buffer).dump(callbacks)
+        self.blob = buffer.getvalue()
+
+    def loaded(self, owner) -> list:
+        """The callbacks, holding ``owner`` where they held the estimator saved."""
+        import io
+        import pickle
+
+        class Reader(pickle.Unpickler):
+            def persistent_load(self, pid):
+                if pid != _OWNER:
+                    raise pickle.UnpicklingError(f"unknown persistent id {pid!r}")
+                return owner
+
+        return Reader(io.BytesIO(self.blob)).load()
+
+
+def _holds(callback, owner) -> bool:
+    """Whether ``callback`` reaches ``owner`` through anything it holds."""
+    import io
+
+    import cloudpickle
+
+    found = []
+
+    class Finder(cloudpickle.Pickler):
+        def persistent_id(self, obj):
+            if obj is owner:
+                found.append(True)
+                return _OWNER
+            return None
+
+    try:
+        Finder(io.BytesIO()).dump(callback)
+    except Exception:  # what pickle cannot write, skops reports in its own words
+        return False
+    return bool(found)
 
 
 def _saved_callbacks(state: dict, owner) -> None:
     """``state``'s callbacks as a pickle of another process can load them (see
-    :class:`_ByValue`); skops, which loads only types it trusts and follows no cycle,
-    leaves out, with a warning, those of ``__main__`` and those holding ``owner``."""
+    :class:`_SavedCallbacks`); skops, which loads only types it trusts and follows no
+    cycle, leaves out, with a warning, those of ``__main__`` and those reaching
+    ``owner``."""
     given = state.get("callbacks")
     if not isinstance(given, list | tuple) or not given:
         return
-    local = [type(c).__qualname__ for c in given if type(c).__module__ == "__main__"]
+    local = [c for c in given if type(c).__module__ == "__main__"]
     if not _called_by_skops():
-        with contextlib.suppress(ImportError):  # without cloudpickle: by reference, as before
-            import cloudpickle  # noqa: F401
-
-            state["callbacks"] = [
-                _ByValue(c) if type(c).__module__ == "__main__" else c for c in given
-            ]
+        if local:
+            with contextlib.suppress(ImportError):  # without cloudpickle: by reference
+                state["callbacks"] = _SavedCallbacks(list(given), owner)
         return
-    holding = [
-        type(c).__qualname__
-        for c in given
-        if any(value is owner for value in getattr(c, "__dict__", {}).values())
-    ]
+    holding = [c for c in given if c not in local and _holds(c, owner)]
     if not local and not holding:
         return
-    state["callbacks"] = [c for c in given if type(c).__qualname__ not in local + holding] or None
+    state["callbacks"] = [c for c in given if c not in local and c not in holding] or None
     if local:
         warnings.warn(
-            f"Callbacks {local} are defined in __main__ (a notebook or script), which skops "
-            "cannot load in another process: they are left out of the saved model "
-            "(predictions need none). Define them in a module of their own to keep them.",
+            f"Callbacks {[type(c).__qualname__ for c in local]} are defined in __main__ (a "
+            "notebook or script), which skops cannot load in another process: they are left "
+            "out of the saved model (predictions need none). Define them in a module of their "
+            "own to keep them.",
             UserWarning,
             stacklevel=3,
         )
     if holding:
         warnings.warn(
-            f"Callbacks {holding} hold the estimator itself, a cycle skops cannot save: they "
-            "are left out of the saved model (predictions need none). To keep them, take the "
-            "estimator from on_train_begin's info['estimator'] and let it go in on_train_end.",
+            f"Callbacks {[type(c).__qualname__ for c in holding]} hold the estimator itself, "
+            "a cycle skops cannot save: they are left out of the saved model (predictions "
+            "need none). To keep them, take the estimator from on_train_begin's "
+            "info['estimator'] and let it go in on_train_end.",
             UserWarning,
             stacklevel=3,
         )
@@ -185,6 +214,8 @@ class TorchStateMixin:
                 "version and save it anew."
             )
         state = dict(state)
+        if isinstance(state.get("callbacks"), _SavedCallbacks):
+            state["callbacks"] = state["callbacks"].loaded(self)
         if isinstance(state.get("module"), dict) and "_sknn_module_instance" in state["module"]:
             state["module"] = plain_to_module(state["module"]["_sknn_module_instance"])
         weights = state.pop("module_state_", None)

@@ -38,10 +38,11 @@ class Callback:
         """The class and its constructor's plain arguments (an estimator's repr shows
         its callbacks: no memory address that changes from run to run)."""
         names = list(inspect.signature(type(self).__init__).parameters)[1:]
+        held = vars(self) if hasattr(self, "__dict__") else {}  # no property is run
         shown = [
-            f"{name}={getattr(self, name)!r}"
+            f"{name}={held[name]!r}"
             for name in names
-            if isinstance(getattr(self, name, None), bool | int | float | str)
+            if isinstance(held.get(name), bool | int | float | str)
         ]
         return f"{type(self).__name__}({', '.join(shown)})"
 

@@ -41,8 +41,9 @@ class History(list):
         import pandas as pd
 
         frame = pd.DataFrame(list(self))
-        for key in frame.select_dtypes(object).columns:
-            frame[key] = frame[key].astype("float64")  # None, as no validation left it
+        for key in frame.columns.intersection(["valid_loss", "valid_score"]):
+            if frame[key].dtype == object:  # None, as no validation left it
+                frame[key] = frame[key].astype("float64")
         return frame
 
     def plot(self, ax=None):

@@ -87,7 +87,8 @@ class Trainer:
         A continued fit's starting weights are those of this epoch: with
         validation data they are judged first, as that epoch, so the fit keeps
         them unless one of its epochs does better (a warm start with too high
-        a rate ended worse than it began).
+        a rate ended worse than it began); ``start_record`` holds their
+        validation loss and score, on this fit's validation data.
     """
 
     def __init__(
@@ -119,6 +120,7 @@ class Trainer:
         self.optimizer = optimizer
         self.ranks, self.owner, self.start_epoch = ranks, owner, start_epoch
         self.finished = 0  # epochs of this fit that ended (an interruption may come first)
+        self.start_record: dict[str, Any] | None = None  # the starting weights, as judged
         self.stepper = Stepper(optimizer, None if ranks is None else ranks.gradients)
         self.batch_size = batch_size
         self.max_epochs = max_epochs
@@ -260,7 +262,8 @@ class Trainer:
         if self.stop_on_divergence:
             self.guard.begin(self._loss_on_first_rows(train))
         if self.start_epoch is not None and valid is not None and watched.startswith("valid_"):
-            judged = self.evaluate(valid, score=watched == "valid_score")
+            judged = self.evaluate(valid)
+            self.start_record = {"valid_loss": judged[0], "valid_score": judged[1]}
             start = judged[1] if watched == "valid_score" else judged[0]
             if start is not None:
                 self.stopper.update(start, self.start_epoch, self.module)
