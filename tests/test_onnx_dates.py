@@ -177,3 +177,26 @@ def test_dates_beyond_int64_nanoseconds_are_refused_by_name_at_the_feed():
     to_onnx(encoder)
     with pytest.raises(ValueError, match="'valid_to'.*int64 nanoseconds.*NaT"):
         input_feed(X, model=encoder)
+
+
+def test_a_date_column_named_categorical_through_skl2onnx_is_told_to_be_a_string_input():
+    # initial_types types a date column int64 by its values; a model that reads it as
+    # categories refused it naming only "fit on a DataFrame with string column names"
+    skl2onnx = pytest.importorskip("skl2onnx")
+    from skl2onnx.common.data_types import StringTensorType
+    from sklearn.pipeline import make_pipeline
+
+    from sknn.onnx import initial_types
+
+    X = pd.DataFrame(
+        {"x": TABLE["x"], "day": pd.date_range("2020-01-01", periods=9)[TABLE.index % 9]}
+    )
+    clf = NeuralNetClassifier(categorical_features=["day"], max_iter=2, random_state=0)
+    pipe = make_pipeline(clf).fit(X, LABEL)
+    types = initial_types(X)
+    with pytest.raises(ValueError, match=r"'day'.*StringTensorType\(\[None, 1\]\)"):
+        skl2onnx.to_onnx(pipe, initial_types=types, options={"zipmap": False})
+    types = [(n, StringTensorType([None, 1]) if n == "day" else t) for n, t in types]
+    model = skl2onnx.to_onnx(pipe, initial_types=types, options={"zipmap": False})
+    out = run(model, input_feed(X, model=model))
+    np.testing.assert_allclose(out["probabilities"], pipe.predict_proba(X), atol=1e-5)

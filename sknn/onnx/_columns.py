@@ -196,7 +196,10 @@ def _category_keys(col, kind: str) -> dict:
             f"Column {col.name!r} is categorical with categories that are not numbers, but "
             f"the graph reads it from a {kind} input (one float matrix X for a model fitted "
             "without column names, or a numeric input given to skl2onnx). Fit on a DataFrame "
-            "with string column names to export one string input per column."
+            "with string column names to export one string input per column; with skl2onnx, "
+            f"declare it a string input: ({col.name!r}, StringTensorType([None, 1])) in "
+            "initial_types (sknn.onnx.initial_types types a column by its values: dates as "
+            "int64, whether or not the model reads them as categories)."
         ) from None
     values = list(range(FIRST_SEEN_CODE, FIRST_SEEN_CODE + len(categories)))
     if kind == "float":
