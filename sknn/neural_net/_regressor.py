@@ -19,13 +19,13 @@ from sknn.neural_net._regression_losses import (
     PARAMETER_DOCS,
     check_loss_params,
     check_targets,
-    log_link_scale,
     quantile_levels,
     quantiles_score,
     robust_huber_delta,
+    target_encoding,
     training_loss,
 )
-from sknn.neural_net._targets import standardization, unless_equal
+from sknn.neural_net._targets import unless_equal
 from sknn.sklearn_glue import array_api
 from sknn.sklearn_glue.dask_collections import is_dask, lazy_on_dask, streamed_r2
 from sknn.sklearn_glue.decorators import fit_context
@@ -209,11 +209,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
             self._n_quantiles = len(levels) if self.loss == "quantile" else 1
             self._n_model_outputs = self.n_outputs_ * self._n_quantiles
             self._log_link = self.loss in LOG_LINK
-            if self._log_link:  # trains on y / mean: the network starts from the mean
-                self._y_mean = np.zeros(self.n_outputs_)
-                self._y_scale = log_link_scale(y2, sample_weight)
-            else:
-                self._y_mean, self._y_scale = standardization(y2, sample_weight)
+            self._y_mean, self._y_scale = target_encoding(self.loss, y2, sample_weight)
             self._huber_default = robust_huber_delta(y2, self._y_scale, sample_weight)
         elif y2.shape[1] != self.n_outputs_:
             raise ValueError(

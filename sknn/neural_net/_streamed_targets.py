@@ -17,7 +17,7 @@ from sklearn.utils import check_array
 
 from sknn.neural_net._moments import WeightedMoments
 from sknn.neural_net._regression_losses import check_targets, robust_huber_delta
-from sknn.neural_net._targets import class_codes, plain_labels
+from sknn.neural_net._targets import class_codes, plain_labels, usable_scale
 from sknn.sklearn_glue.targets import check_labels, check_numeric_targets
 
 Y_PREFIX, W_COLUMN = "__sknn_y", "__sknn_w"
@@ -113,10 +113,8 @@ def encode_targets(est, summary, y_columns: list[str], one_d: bool, classes) -> 
     if est._log_link:
         check_targets(est.loss, est.power, mean[None, :], np.ones(1))  # a column of zeros
         est._y_scale = mean
-    else:
-        std = facts.std
-        est._y_mean = mean
-        est._y_scale = np.where(std > 1e-12 * np.maximum(1.0, np.abs(mean)), std, 1.0)
+    elif est.loss == "squared_error":  # the pass's exact moments (a robust loss keeps
+        est._y_mean, est._y_scale = mean, usable_scale(facts.std, mean)  # the sample's MAD)
     est._huber_default = robust_huber_delta(y_sample.astype(np.float64), est._y_scale, w_sample)
 
 

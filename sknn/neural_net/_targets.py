@@ -158,10 +158,19 @@ def unless_equal(weight) -> np.ndarray | None:
 
 
 def standardization(y: np.ndarray, sample_weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted mean and standard deviation of each target column (1 where constant)."""
+    """Weighted mean and standard deviation of each target column (see :func:`usable_scale`)."""
     mean = np.average(y, axis=0, weights=sample_weight)
     scale = np.sqrt(np.average((y - mean) ** 2, axis=0, weights=sample_weight))
-    return mean, np.where(scale > 1e-12 * np.maximum(1.0, np.abs(mean)), scale, 1.0)
+    return mean, usable_scale(scale, mean)
+
+
+def usable_scale(scale: np.ndarray, center: np.ndarray) -> np.ndarray:
+    """Each target's scale where it is more than float64's rounding of its size (1e-14
+    of it: y = 1 + 1e-13 * s was taken for a constant, R^2 -3.7e20); else its size, so
+    that a constant target's prediction is off by the network's small output times its
+    size (y = 1e-6 everywhere was predicted within 0.005, of either sign), or 1 at 0."""
+    size = np.abs(center)
+    return np.where(scale > 1e-14 * size, scale, np.where(size > 0, size, 1.0))
 
 
 def plain_labels(y):
