@@ -314,3 +314,23 @@ def test_scikit_learns_progress_bar_as_an_sknn_callback_is_refused_by_name(data)
     est = NeuralNetClassifier(callbacks=[callback.ProgressBar()], max_iter=2)
     with pytest.raises(TypeError, match="ProgressBar.*sklearn.callback"):
         est.fit(X, y)
+
+
+def test_a_pandas_y_in_another_order_than_x_is_told_with_the_fix():
+    # X shuffled against y: paired by position (as scikit-learn pairs them), the model
+    # scored 0.42 where a constant scores 0.5, without a word
+    import warnings
+
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200)})
+    y = pd.Series(np.where(X["a"] > 0, "yes", "no"))
+    shuffled = X.sample(frac=1, random_state=0)
+    with pytest.warns(UserWarning, match=r"y's index holds X's labels in another order.*"
+                      r"y = y\.loc\[X\.index\]"):  # fmt: skip
+        NeuralNetClassifier(max_iter=1, random_state=0).fit(shuffled, y)
+    with warnings.catch_warnings():  # other labels (X's index reset): nothing to tell
+        warnings.simplefilter("error")
+        NeuralNetClassifier(max_iter=1, random_state=0).fit(shuffled.reset_index(drop=True), y)
+        NeuralNetClassifier(max_iter=1, random_state=0).fit(X, y)

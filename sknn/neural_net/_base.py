@@ -28,6 +28,7 @@ from sknn.neural_net._outputs import as_members
 from sknn.neural_net._persistence import TorchStateMixin
 from sknn.neural_net._routed import NestedParamsMixin, check_nested
 from sknn.neural_net._streamed import fit_streamed
+from sknn.neural_net._targets import warn_if_reordered
 from sknn.nn import ACTIVATIONS
 from sknn.sklearn_glue import array_api
 from sknn.sklearn_glue import callbacks as sk_callbacks
@@ -252,6 +253,7 @@ class BaseNeuralNet(
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
+        warn_if_reordered(X, y=y, sample_weight=sample_weight)
         path = input_path(self)
         X, y = path.check(X, y, reset=not reuse)
         sample_weight = _check_sample_weight(

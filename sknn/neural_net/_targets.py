@@ -10,6 +10,7 @@ import scipy.sparse as sp
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
+from sknn.preprocessing._user_warnings import warn_user
 from sknn.sklearn_glue.targets import check_labels
 
 
@@ -187,3 +188,25 @@ def plain_labels(y):
     if np.any(pd.isna(y)):
         return y
     return y.to_numpy(dtype=np.result_type(*[d.numpy_dtype for d in dtypes]))
+
+
+def warn_if_reordered(X, **paired) -> None:
+    """Warn when a pandas ``y`` or ``sample_weight`` holds ``X``'s index labels in another
+    order: its rows are paired by position (as scikit-learn pairs them), and X shuffled
+    against y trained a model below a constant's accuracy without a word (the Dask path
+    pairs them by index, and refuses indexes that differ)."""
+    index = getattr(X, "index", None)
+    if not isinstance(index, pd.Index):
+        return
+    for name, values in paired.items():
+        other = getattr(values, "index", None)
+        if not isinstance(other, pd.Index) or len(other) != len(index) or other.equals(index):
+            continue
+        if not (index.is_unique and other.sort_values().equals(index.sort_values())):
+            continue  # other labels (a reset index): nothing says the positions differ
+        first = int(np.flatnonzero(np.asarray(index != other))[0])
+        warn_user(
+            f"{name}'s index holds X's labels in another order, and rows are paired by "
+            f"position, as scikit-learn pairs them: X's row {index[first]!r} meets the "
+            f"{name} of row {other[first]!r}. Align it first: {name} = {name}.loc[X.index]."
+        )
