@@ -134,7 +134,8 @@ def _column(series: pd.Series, name: str, kind: str) -> np.ndarray:
         return values.astype(np.float32) if kind == "float" else values
     if kind == "string":  # dates, periods and durations as predict compares them
         compared = compared_values(series)
-        return np.array(["" if pd.isna(v) else category_key(_in_utc(v)) for v in compared])
+        keys = ["" if pd.isna(v) else category_key(_in_utc(v)) for v in compared]
+        return np.array(keys, dtype=object)
     if kind in TEMPORAL_KINDS:
         return temporal_input(series, name, kind)
     if kind == "int64" and dtype_kind(series, name) in ("datetime", "timedelta"):
