@@ -677,3 +677,19 @@ def test_output_names_are_distinct_even_where_columns_would_share_one():
     assert {"num__when_year", "num__when_year__2", "cat__a_b_c", "cat__a_b_c__2"} <= set(names)
     out = TabularEncoder().set_output(transform="pandas").fit_transform(X)
     assert list(out.columns) == names
+
+
+@pytest.mark.parametrize(("offset", "spread"), [(1.7e18, 1e6), (0.0, 1e-20)])
+def test_a_feature_whose_spread_is_tiny_beside_one_is_scaled_not_taken_for_a_constant(
+    offset, spread
+):
+    # a spread under 1e-12 of max(1, the median) was a constant's: epoch nanoseconds
+    # within a millisecond came out in 22 levels (R^2 0.82 against HGB's 0.994), and a
+    # feature of values near 1e-20 stayed near 1e-20, nothing to the network
+    rng = np.random.default_rng(0)
+    values = offset + spread * rng.normal(size=500)
+    encoded = TabularEncoder().fit_transform(pd.DataFrame({"t": values}))[:, 0]
+    assert len(np.unique(encoded)) > 400 and encoded.std() > 0.5  # on the network's scale
+    assert np.corrcoef(encoded, values - offset)[0, 1] > 0.95
+    constant = TabularEncoder().fit_transform(pd.DataFrame({"c": np.full(500, 1.7e18)}))
+    assert np.all(constant == 0)
