@@ -222,10 +222,10 @@ def fill_center_scale(stats: np.ndarray, is_bool: np.ndarray):
     with np.errstate(over="ignore", invalid="ignore"):
         q25, median, q75, std, share_true = np.asarray(stats, dtype=np.float64).T
         scale = (q75 - q25) / _IQR_PER_STD
-        # a spread beyond float64's rounding of the feature's size is the feature's: 1e-12
-        # of max(1, size) made epoch nanoseconds within a millisecond, or any feature of
-        # spread under 1e-12, a constant (R^2 0.82 against HGB's 0.994)
-        tiny = 1e-14 * np.abs(np.nan_to_num(median))
+        # a spread beyond float64's rounding of the feature's size is the feature's (1e-12
+        # of the size made epoch nanoseconds within a millisecond a constant: R^2 0.82
+        # against HGB's 0.994); below 1e-12 it is rounding's, as (0.1 + 0.2) - 0.3 is
+        tiny = np.maximum(1e-12, 1e-14 * np.abs(np.nan_to_num(median)))
         scale = np.where(np.isfinite(scale) & (scale > tiny), scale, std)
         scale = np.where(np.isfinite(scale) & (scale > tiny), scale, 1.0)
     fill = np.nan_to_num(np.where(is_bool, share_true, median), nan=0.0)
