@@ -374,8 +374,8 @@ class BaseNeuralNet(
                 best = [trainer.start_record]  # the start, kept: as judged on these rows
             self.best_validation_score_ = best[0]["valid_score"] if best else None
         else:
-            self.best_validation_score_ = getattr(self, "best_validation_score_", None)
-            self.best_validation_score_ = self.best_validation_score_ if scores else None
+            kept = getattr(self, "best_validation_score_", None)  # measured before, if any
+            self.best_validation_score_ = kept if scores else None
 
     # ----------------------------------------------------------- prediction
     def _forward(self, X) -> torch.Tensor:

@@ -62,17 +62,7 @@ class _SavedCallbacks:
     holding its estimator met it again without end. :meth:`loaded` gives the list."""
 
     def __init__(self, callbacks: list, owner) -> None:
-        import io
-
-        import cloudpickle  # type: ignore[import-untyped]  # joblib's own dependency
-
-        class Writer(cloudpickle.Pickler):
-            def persistent_id(self, obj):
-                return _OWNER if obj is owner else None
-
-        buffer = io.BytesIO()
-        Writer(buffer).dump(callbacks)
-        self.blob = buffer.getvalue()
+        self.blob, _ = _pickled_by_value(callbacks, owner)
 
     def loaded(self, owner) -> list:
         """The callbacks, holding ``owner`` where they held the estimator saved."""
@@ -88,26 +78,33 @@ class _SavedCallbacks:
         return Reader(io.BytesIO(self.blob)).load()
 
 
-def _holds(callback, owner) -> bool:
-    """Whether ``callback`` reaches ``owner`` through anything it holds."""
+def _pickled_by_value(obj, owner) -> tuple[bytes, bool]:
+    """``obj`` pickled by value with cloudpickle, ``owner`` written as :data:`_OWNER`
+    wherever ``obj`` reaches it; and whether it did."""
     import io
 
-    import cloudpickle
+    import cloudpickle  # type: ignore[import-untyped]  # joblib's own dependency
 
-    found = []
+    reached = []
 
-    class Finder(cloudpickle.Pickler):
-        def persistent_id(self, obj):
-            if obj is owner:
-                found.append(True)
-                return _OWNER
-            return None
+    class Writer(cloudpickle.Pickler):
+        def persistent_id(self, held):
+            if held is not owner:
+                return None
+            reached.append(True)
+            return _OWNER
 
+    buffer = io.BytesIO()
+    Writer(buffer).dump(obj)
+    return buffer.getvalue(), bool(reached)
+
+
+def _holds(callback, owner) -> bool:
+    """Whether ``callback`` reaches ``owner`` through anything it holds."""
     try:
-        Finder(io.BytesIO()).dump(callback)
+        return _pickled_by_value(callback, owner)[1]
     except Exception:  # what pickle cannot write, skops reports in its own words
         return False
-    return bool(found)
 
 
 def _saved_callbacks(state: dict, owner) -> None:

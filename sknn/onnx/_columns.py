@@ -17,6 +17,7 @@ columns; the front graph casts them.
 
 from __future__ import annotations
 
+import datetime
 import re
 import warnings
 from numbers import Integral, Real
@@ -111,6 +112,14 @@ def category_key(value) -> str:
     return str(int(number)) if np.isfinite(number) and number.is_integer() else repr(number)
 
 
+def in_utc(value):
+    """A zoned datetime as its instant in UTC, the key a zoned category takes from any
+    zone (predict compares instants); any other value as it is."""
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        return pd.Timestamp(value).tz_convert("UTC")
+    return value
+
+
 def _string_keys(col) -> tuple[list[str], list[int]]:
     """A categorical column's keys in a string input and each key's code.
 
@@ -135,7 +144,7 @@ def _string_keys(col) -> tuple[list[str], list[int]]:
             day = str(category.date())  # a date at midnight: its date alone too
             forms += [day] if category == category.normalize() and day not in own else []
         elif isinstance(category, pd.Timestamp):  # the instant in UTC, as the feed writes it
-            forms += [f for f in [str(category.tz_convert("UTC"))] if f not in own]
+            forms += [f for f in [category_key(in_utc(category))] if f not in own]
         elif col.as_str and isinstance(category, str) and key not in ("True", "False"):
             # only a column compared by str form (it mixed strings and numbers at fit)
             # reads the number 1 as its category "1.0"; elsewhere "1" is not "01"

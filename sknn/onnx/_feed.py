@@ -14,13 +14,11 @@ declares for a model fitted with ``categorical_features="from_dtype"``.
 
 from __future__ import annotations
 
-import datetime
-
 import numpy as np
 import pandas as pd
 from onnx import ModelProto, TensorProto
 
-from sknn.onnx._columns import category_key
+from sknn.onnx._columns import category_key, in_utc
 from sknn.onnx._dates import TEMPORAL_KINDS, temporal_input
 from sknn.preprocessing._categorical import compared_values
 from sknn.preprocessing._columns import dtype_kind
@@ -119,14 +117,6 @@ def _numbers(series: pd.Series, name: str, kind: str) -> np.ndarray:
         ) from error
 
 
-def _in_utc(value):
-    """A zoned datetime as its instant in UTC, the key the graph gives every zone of it
-    (predict compares instants); any other value as it is."""
-    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
-        return pd.Timestamp(value).tz_convert("UTC")
-    return value
-
-
 def _column(series: pd.Series, name: str, kind: str) -> np.ndarray:
     """One column as the input kind takes it, shape ``(n,)``."""
     if kind in ("float", "double"):
@@ -134,7 +124,7 @@ def _column(series: pd.Series, name: str, kind: str) -> np.ndarray:
         return values.astype(np.float32) if kind == "float" else values
     if kind == "string":  # dates, periods and durations as predict compares them
         compared = compared_values(series)
-        keys = ["" if pd.isna(v) else category_key(_in_utc(v)) for v in compared]
+        keys = ["" if pd.isna(v) else category_key(in_utc(v)) for v in compared]
         return np.array(keys, dtype=object)
     if kind in TEMPORAL_KINDS:
         return temporal_input(series, name, kind)

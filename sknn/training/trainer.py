@@ -262,14 +262,15 @@ class Trainer:
         if self.stop_on_divergence:
             self.guard.begin(self._loss_on_first_rows(train))
         if self.start_epoch is not None and valid is not None and watched.startswith("valid_"):
-            judged = self.evaluate(valid)
-            self.start_record = {"valid_loss": judged[0], "valid_score": judged[1]}
-            start = judged[1] if watched == "valid_score" else judged[0]
-            if start is not None:
-                self.stopper.update(start, self.start_epoch, self.module)
+            start_loss, start_score = self.evaluate(valid)
+            self.start_record = {"valid_loss": start_loss, "valid_score": start_score}
+            if self.start_record[watched] is not None:
+                self.stopper.update(self.start_record[watched], self.start_epoch, self.module)
+        begin: dict[str, Any] = {"max_epochs": self.max_epochs, "n_samples": len(train)}
+        if self.owner is not None:
+            begin["estimator"] = self.owner
         for cb in self.callbacks:
-            begin = {"max_epochs": self.max_epochs, "n_samples": len(train)}
-            cb.on_train_begin(begin if self.owner is None else {**begin, "estimator": self.owner})
+            cb.on_train_begin(dict(begin))  # each its own, as before
         self.module.train()
         try:
             for offset in range(self.max_epochs):
