@@ -193,6 +193,7 @@ def run(part: str | None) -> None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 result = family_split(loss, *args) if kind == "families" else quantile_split(*args)
+            result["measured"] = time.strftime("%Y-%m-%d")
             wide.save_raw({key: {name: {str(i): result}}}, RAW)
             print(f"{key}/{name:20s} split {i} {json.dumps(result)}", flush=True)
 
@@ -306,6 +307,24 @@ def quantile_lines(raw: dict) -> list[str]:
     return lines + pinball
 
 
+def _dates(raw: dict) -> str:
+    """When each part's splits were run, as ``counts and amounts 2026-12-06, ...``."""
+    parts = []
+    for part, label in (("families", "counts and amounts"), ("quantiles", "quantiles")):
+        days = sorted(
+            {
+                result.get("measured", "?")
+                for key, tables in raw.items()
+                if key.startswith(part)
+                for splits in tables.values()
+                for result in splits.values()
+            }
+        )
+        if days:
+            parts.append(f"{label} {' to '.join(dict.fromkeys([days[0], days[-1]]))}")
+    return ", ".join(parts)
+
+
 def write_report(raw: dict) -> None:
     import sklearn
     import torch
@@ -313,7 +332,7 @@ def write_report(raw: dict) -> None:
     lines = [
         "# Regression losses: counts, amounts, quantiles, intervals",
         "",
-        f"Measured {time.strftime('%Y-%m-%d')} by `python benchmarks/regression_losses.py` (see "
+        f"Measured {_dates(raw)} by `python benchmarks/regression_losses.py` (see "
         "its docstring for the tables, models and splits). "
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, one thread per fit; torch "
         f"{torch.__version__}, scikit-learn {sklearn.__version__}.",
