@@ -101,3 +101,15 @@ def test_a_loss_that_only_bounces_after_overfitting_is_not_divergence():
         warnings.simplefilter("error", RuntimeWarning)
         est = fit(NeuralNetClassifier, X, y, max_iter=60, early_stopping=False, learning_rate=0.01)
     assert est.n_iter_ > 10
+
+
+@pytest.mark.parametrize("size", [1e-39, 1e-45])
+def test_a_feature_below_float32s_normal_range_is_no_divergence(size):
+    # its bin edges met or lay too close for float32 to invert: every input became
+    # NaN and the fit failed in its first epoch, blaming learning_rate
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.normal(size=400) * size, rng.normal(size=400)])
+    y = X[:, 1] + 0.1 * rng.normal(size=400)
+    model = NeuralNetRegressor(random_state=0, max_iter=10).fit(X, y)
+    assert model.score(X, y) > 0.8
+    assert np.isfinite(model.predict(X)).all()

@@ -397,6 +397,11 @@ def test_skops_leaves_out_a_callback_that_holds_its_estimator_naming_the_fix():
     clf.set_params(callbacks=[_EpochScores(clf)]).fit(X, y)
     with pytest.warns(UserWarning, match=r"hold the estimator itself.*info\['estimator'\]"):
         blob = sio.dumps(clf)
+    # at the user's line, so shown once though skops reads the state twice
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        sio.dumps(clf)
+    assert [w.filename for w in caught] == [__file__]
     loaded = sio.loads(blob, trusted=sio.get_untrusted_types(data=blob))
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
     assert loaded.callbacks is None

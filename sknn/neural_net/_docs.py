@@ -93,7 +93,8 @@ weight_decay : float, default=1e-4
     "batch_size": """\
 batch_size : int or "auto", default="auto"
     Rows per gradient step; ``"auto"`` uses about 4% of the training rows,
-    rounded to a power of two between 32 and 512.""",
+    rounded to a power of two between 32 and 512. A step takes at most the
+    training rows: a larger ``batch_size`` trains on all of them each step.""",
     "max_iter": """\
 max_iter : int or "auto", default="auto"
     Maximum number of epochs, and the length of the cosine schedule: the rate

@@ -35,6 +35,7 @@ from sknn.nn.state import (
     to_torch,
     unchanged_from_reference,
 )
+from sknn.preprocessing._user_warnings import caller_stacklevel
 from sknn.sklearn_glue.array_api import host_state
 from sknn.training.device import available_or_cpu
 
@@ -132,7 +133,7 @@ def _saved_callbacks(state: dict, owner) -> None:
             "out of the saved model (predictions need none). Define them in a module of their "
             "own to keep them.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=caller_stacklevel(),  # one line of the user's for skops' two calls
         )
     if holding:
         warnings.warn(
@@ -141,7 +142,7 @@ def _saved_callbacks(state: dict, owner) -> None:
             "need none). To keep them, take the estimator from on_train_begin's "
             "info['estimator'] and let it go in on_train_end.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=caller_stacklevel(),
         )
 
 

@@ -235,6 +235,34 @@ def quantile_edges(X, n_bins: int = 16, sample_weight=None):
             np.quantile(X[:, j].astype(np.float64), levels, weights=weight, method="inverted_cdf")
             for j in range(X.shape[1])
         )
-    columns = [_spread(np.unique(q), n_bins + 1) for q in quantiles]
-    stacked = np.stack(columns) if columns else np.empty((0, n_bins + 1))
+    columns = [_float32_edges(np.unique(q), n_bins + 1) for q in quantiles]
+    stacked = np.stack(columns) if columns else np.empty((0, n_bins + 1), dtype=np.float32)
     return torch.as_tensor(stacked, dtype=torch.float32)
+
+
+def _usable(edges: np.ndarray) -> bool:
+    """Whether float32 ``edges`` rise strictly with widths whose inverse is finite."""
+    widths = np.diff(edges)
+    with np.errstate(divide="ignore", over="ignore"):
+        return bool(np.all(widths > 0) and np.all(np.isfinite(np.float32(1) / widths)))
+
+
+def _float32_edges(values: np.ndarray, n_edges: int) -> np.ndarray:
+    """:func:`_spread`'s edges of sorted distinct float64 ``values``, in float32.
+
+    Values distinct in float64 can meet in float32, or lie closer than float32
+    can invert (1e-39 apart): a bin of zero width made every input NaN and the
+    fit fail as a divergence. Such a column is spread over its float32-distinct
+    values, and failing that is taken as one value, as the encoder takes a
+    feature whose spread is rounding's.
+    """
+    edges = _spread(values, n_edges).astype(np.float32)
+    if _usable(edges):
+        return edges
+    edges = _spread(np.unique(values.astype(np.float32)).astype(np.float64), n_edges)
+    edges = edges.astype(np.float32)
+    if _usable(edges):
+        return edges
+    center = float(values[len(values) // 2])
+    half = max(1.0, 1e-5 * abs(center))  # wider than float32's spacing at the center
+    return np.linspace(center - half, center + half, n_edges).astype(np.float32)

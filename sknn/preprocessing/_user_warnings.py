@@ -6,12 +6,14 @@ import sys
 import warnings
 from types import FrameType
 
-_LIBRARIES = frozenset({"sknn", "sklearn", "joblib"})  # a warning points past these
+# a warning points past these (joblib runs scikit-learn's searches; skops, copyreg and
+# copy call __getstate__ when a model is saved or copied, skops through functools)
+_LIBRARIES = frozenset({"sknn", "sklearn", "joblib", "skops", "copyreg", "copy", "functools"})
 
 
 def caller_stacklevel() -> int:
-    """``stacklevel`` that points a warning at the first frame outside sknn and sklearn
-    (and joblib, through which scikit-learn's searches and cross-validation call fit)."""
+    """``stacklevel`` that points a warning at the first frame outside sknn, sklearn and
+    the libraries that call them (see ``_LIBRARIES``)."""
     frame: FrameType | None = sys._getframe(1)
     level = 1
     while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] in _LIBRARIES:
