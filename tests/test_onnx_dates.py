@@ -21,6 +21,8 @@ onnx = pytest.importorskip("onnx", reason="the onnx extra is not installed")
 ort = pytest.importorskip("onnxruntime", reason="the onnx extra is not installed")
 from sknn.onnx import input_feed, to_onnx  # noqa: E402
 
+PANDAS_2 = int(pd.__version__.split(".")[0]) < 3  # the oldest pandas CI tests (.ci/oldest)
+
 RNG = np.random.default_rng(0)
 EDGES = pd.to_datetime(
     [
@@ -141,7 +143,12 @@ def _around_changes(zone: str) -> pd.Series:
         "America/New_York",
         "Australia/Lord_Howe",  # changes of 30 minutes
         "Asia/Jerusalem",  # 2019-03-29 00:00 UTC begins a block of the table
-        "dateutil/Europe/Chisinau",  # 2020-10-25 00:00 UTC too, from dateutil
+        pytest.param(  # 2020-10-25 00:00 UTC too, from dateutil
+            "dateutil/Europe/Chisinau",
+            marks=pytest.mark.skipif(
+                PANDAS_2, reason="pandas 2 itself fails on dateutil zones in 1677 and 2262"
+            ),
+        ),
     ],
 )
 def test_a_zone_with_daylight_saving_is_served_at_the_hours_predict_reads(zone):
@@ -168,6 +175,7 @@ def test_dates_without_column_names_and_a_naive_column_for_an_aware_input_are_re
         input_feed(TABLE[["utc"]].assign(utc=TABLE["utc"].dt.tz_localize(None)), model=aware)
 
 
+@pytest.mark.skipif(PANDAS_2, reason="pandas 2 holds dates in nanoseconds only, to 2262")
 def test_dates_beyond_int64_nanoseconds_are_refused_by_name_at_the_feed():
     # pandas 3 reads dates in microseconds: a 9999-12-31 placeholder fits and predicts,
     # and input_feed failed with pandas' bare OutOfBoundsDatetime

@@ -328,7 +328,7 @@ def test_a_column_of_times_of_day_says_so_and_how_to_make_them_numbers():
     assert "mixes strings" not in str(record[0].message)
     assert enc.column_kinds_[0] == "onehot"
     # the conversion the warning gives makes it a numeric (timedelta) column, silently
-    converted = X.assign(opens=pd.to_timedelta(X["opens"].astype(str)))
+    converted = X.assign(opens=pd.to_timedelta(X["opens"].astype("string")))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert TabularEncoder().fit(converted).column_kinds_ == ["timedelta", "numeric"]

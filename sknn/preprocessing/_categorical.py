@@ -237,7 +237,10 @@ def category_codes(series: pd.Series, column: CategoricalColumn) -> np.ndarray:
     series = _blanks_as_missing(series, column)
     warned = _warn_on_another_type(series, column)
     index = pd.Index(list(column.categories), dtype=object)
-    codes = index.get_indexer(_as_seen(series, column)) + FIRST_SEEN_CODE
+    # an object Index of the values, as pandas 3 builds it (pandas 2 inferred another
+    # dtype from an object Series, with a FutureWarning at every predict)
+    target = pd.Index(_as_seen(series, column), dtype=object)
+    codes = index.get_indexer(target) + FIRST_SEEN_CODE
     codes[codes < FIRST_SEEN_CODE] = UNSEEN_CODE
     codes[series.isna().to_numpy()] = MISSING_CODE
     if not warned:
@@ -250,7 +253,7 @@ def unseen_values(series: pd.Series, column: CategoricalColumn) -> list:
     series = _blanks_as_missing(series, column)
     values = _as_seen(series[series.notna()], column)
     seen = pd.Index(list(column.categories), dtype=object)
-    new = pd.unique(values[~pd.Index(values.astype(object)).isin(seen)].astype(object))
+    new = pd.unique(values[~pd.Index(values, dtype=object).isin(seen)].astype(object))
     return sorted(np.asarray(new, dtype=object).tolist(), key=str)
 
 

@@ -156,7 +156,7 @@ def _warn_mixed(series: pd.Series, name: str) -> None:
     if values == "time":
         hint = (
             "For the time of day as a number, convert it to a timedelta first: "
-            f"X[{name!r}] = pd.to_timedelta(X[{name!r}].astype(str))."
+            f"X[{name!r}] = pd.to_timedelta(X[{name!r}].astype('string'))."
         )
     warn_user(
         f"Column {name!r} {held}; it is encoded as categorical, with every value converted "

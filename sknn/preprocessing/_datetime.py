@@ -12,6 +12,8 @@ period's start; numbers are refused, since their unit is unknown.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from pandas.api import types as pdt
@@ -94,7 +96,21 @@ def _to_datetime(series: pd.Series, name: str, zoned: bool = False) -> pd.Series
     _refuse_numbers(series, name, "datetime")
     strings = _holds_strings(series)
     try:
-        return _parse_iso8601(series, name) if strings else _parse(series, name)
+        with warnings.catch_warnings():  # pandas 2 warns of what pandas 3 raises, told below
+            warnings.filterwarnings("ignore", ".*mixed time zones", FutureWarning)
+            parsed = _parse_iso8601(series, name) if strings else _parse(series, name)
+        if not pdt.is_datetime64_any_dtype(parsed.dtype):  # pandas 2: objects of each offset
+            raise ValueError(
+                f"Column {name!r} holds datetimes of several UTC offsets; read them in UTC "
+                f"first: X[{name!r}] = pd.to_datetime(X[{name!r}], utc=True)."
+            )
+        if strings and parsed.dt.tz is not None and not _offset_on_every_string(series):
+            # pandas 2 gave the rows without an offset the others' (pandas 3 raises)
+            raise ValueError(
+                f"Column {name!r} holds date strings with a UTC offset and others without "
+                "one, whose time zone is unknown; give every value its offset."
+            )
+        return parsed
     except ValueError:
         if not (zoned and _each_has_an_offset(series)):
             raise
@@ -114,6 +130,15 @@ def _each_has_an_offset(series: pd.Series) -> bool:
         return all(pd.Timestamp(v).tzinfo is not None for v in series[series.notna()])
     except (ValueError, TypeError):
         return False
+
+
+# a time of day, then "Z" or an offset from UTC ("+01:00", "+0100", "-05")
+_OFFSET_AT_END = r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)\s*$"
+
+
+def _offset_on_every_string(series: pd.Series) -> bool:
+    observed = series[series.notna()].astype(str)
+    return bool(observed.str.contains(_OFFSET_AT_END, regex=True).all())
 
 
 def _holds_strings(series: pd.Series) -> bool:
