@@ -1,9 +1,9 @@
 """What pyproject.toml declares is what sknn imports, and its floors are what CI installs.
 
-scikit-learn 1.6 to 1.8, pandas 1.5 and scipy were once accepted or left out
-while sknn could not import under them (or imported them undeclared): the
-floors now match ``.ci/oldest.txt``, which ``.ci/oldest`` installs to run the
-tests again.
+scikit-learn 1.6 to 1.8, pandas 1.5, skops 0.10 and dask 2024 were once
+accepted while sknn could not run under them, and scipy was imported
+undeclared: the floors now match ``.ci/oldest.txt``, which ``.ci/oldest``
+installs to run the tests again.
 """
 
 from __future__ import annotations
@@ -37,9 +37,20 @@ def _floors(requirements: list[str]) -> dict[str, str]:
     return floors
 
 
+def _project() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+
 def _core_floors() -> dict[str, str]:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return _floors(project["dependencies"])
+    return _floors(_project()["dependencies"])
+
+
+# the extras a user installs whose libraries sknn calls (vision and text are weight wheels)
+USER_EXTRAS = ("plot", "skops", "onnx", "dask")
+
+
+def _extra_floors(extra: str) -> dict[str, str]:
+    return _floors(_project()["optional-dependencies"][extra])
 
 
 def _oldest_pins() -> dict[str, str]:
@@ -94,4 +105,13 @@ def test_the_floors_are_the_versions_ci_installs():
     floors = _core_floors()
     floors.pop("torch")  # see .ci/oldest.txt: only 2.13.0's CPU build is installed here
     floors.pop("typing-extensions")  # Python 3.10 only
+    for extra in USER_EXTRAS:
+        floors.update(_extra_floors(extra))
     assert floors == _oldest_pins()
+
+
+def test_the_test_extra_asks_for_what_the_user_extras_do():
+    test = _extra_floors("test")
+    for extra in USER_EXTRAS:
+        for name, floor in _extra_floors(extra).items():
+            assert test.get(name) == floor, f"{name}: {test.get(name)} in test, {floor} in {extra}"
