@@ -104,7 +104,6 @@ def test_narwhals_that_reads_every_table_is_a_core_dependency():
 def test_the_floors_are_the_versions_ci_installs():
     floors = _core_floors()
     floors.pop("torch")  # see .ci/oldest.txt: only 2.13.0's CPU build is installed here
-    floors.pop("typing-extensions")  # Python 3.10 only
     for extra in USER_EXTRAS:
         floors.update(_extra_floors(extra))
     assert floors == _oldest_pins()

@@ -251,7 +251,7 @@ def temporal_input(series: pd.Series, name: str, kind: str) -> np.ndarray:
             except (ValueError, TypeError) as exc:
                 raise ValueError(f"Column {name!r} cannot be read as timedeltas: {exc}") from exc
     else:
-        zone = datetime.timezone.utc if kind == "datetime_utc" else None
+        zone = datetime.UTC if kind == "datetime_utc" else None
         series = as_datetime(series, zone, name)  # refuses a zone the fit did not have
     if not series.notna().any():
         return np.full(len(series), NAT, dtype=np.int64)

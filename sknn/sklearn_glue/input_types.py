@@ -10,18 +10,12 @@ table); tables and sparse matrices are named on top of it.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Mapping, Sequence
-from typing import TypeAlias
+from typing import Self, TypeAlias
 
 import numpy.typing as npt
 import pandas as pd
 from scipy import sparse
-
-if sys.version_info >= (3, 11):
-    from typing import Self
-else:  # pragma: no cover - Python 3.10
-    from typing_extensions import Self
 
 ArrayLike: TypeAlias = npt.ArrayLike
 """A 1-D or 2-D array-like: a list, a numpy array, a pandas Series, a column."""
