@@ -20,6 +20,8 @@ import sknn
 tomllib = pytest.importorskip("tomllib", reason="tomllib is in the standard library from 3.11")
 
 ROOT = Path(sknn.__file__).parent.parent
+if not (ROOT / "pyproject.toml").exists():
+    pytest.skip("sknn is installed, not a source checkout", allow_module_level=True)
 PACKAGE = ROOT / "sknn"
 # subpackages whose face refuses, naming the extra, when the extra is missing
 EXTRA_PACKAGES = ("onnx",)

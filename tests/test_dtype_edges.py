@@ -238,6 +238,11 @@ def test_a_zones_winter_and_summer_times_read_in_one_batch():
     np.testing.assert_array_equal(enc.transform(pd.DataFrame({"t": objects})), each)
     with pytest.raises(ValueError, match="Column 't'"):  # an offset on one row only: refused
         enc.transform(pd.DataFrame({"t": ["2021-01-01T10:00:00+01:00", "2021-06-01T10:00:00"]}))
+    # what pandas reads as missing, and offsets in other forms, are no rows without one
+    missing = ["2021-01-01T10:00:00+01:00", "", "NaT", "2021-01-01T10+01:00"]
+    out = enc.transform(pd.DataFrame({"t": missing}))
+    np.testing.assert_array_equal(out[0], out[3])
+    np.testing.assert_array_equal(out[1], out[2])
 
 
 @pytest.mark.parametrize(

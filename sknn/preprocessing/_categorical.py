@@ -237,8 +237,8 @@ def category_codes(series: pd.Series, column: CategoricalColumn) -> np.ndarray:
     series = _blanks_as_missing(series, column)
     warned = _warn_on_another_type(series, column)
     index = pd.Index(list(column.categories), dtype=object)
-    # an object Index of the values, as pandas 3 builds it (pandas 2 inferred another
-    # dtype from an object Series, with a FutureWarning at every predict)
+    # an object Index of the values, as pandas 3 builds it (pandas 2 inferred a dtype
+    # from an object Series of dates, durations or intervals, warning at every predict)
     target = pd.Index(_as_seen(series, column), dtype=object)
     codes = index.get_indexer(target) + FIRST_SEEN_CODE
     codes[codes < FIRST_SEEN_CODE] = UNSEEN_CODE

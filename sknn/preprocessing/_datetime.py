@@ -12,11 +12,14 @@ period's start; numbers are refused, since their unit is unknown.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import numpy as np
 import pandas as pd
 from pandas.api import types as pdt
+
+_PANDAS_2 = int(pd.__version__.split(".")[0]) < 3
 
 # Numeric features a datetime column expands into, in output order.
 DATETIME_PARTS = ("year", "month", "day", "weekday", "hour", "epoch_days")
@@ -96,25 +99,34 @@ def _to_datetime(series: pd.Series, name: str, zoned: bool = False) -> pd.Series
     _refuse_numbers(series, name, "datetime")
     strings = _holds_strings(series)
     try:
-        with warnings.catch_warnings():  # pandas 2 warns of what pandas 3 raises, told below
-            warnings.filterwarnings("ignore", ".*mixed time zones", FutureWarning)
+        with _pandas_2_offset_warnings_silenced():
             parsed = _parse_iso8601(series, name) if strings else _parse(series, name)
-        if not pdt.is_datetime64_any_dtype(parsed.dtype):  # pandas 2: objects of each offset
+        mixed = not pdt.is_datetime64_any_dtype(parsed.dtype)  # pandas 2: objects, an offset each
+        if strings and (mixed or parsed.dt.tz is not None):
+            _refuse_strings_without_offset(series, parsed, name)  # pandas 2 gave them another's
+        if mixed:
             raise ValueError(
                 f"Column {name!r} holds datetimes of several UTC offsets; read them in UTC "
                 f"first: X[{name!r}] = pd.to_datetime(X[{name!r}], utc=True)."
-            )
-        if strings and parsed.dt.tz is not None and not _offset_on_every_string(series):
-            # pandas 2 gave the rows without an offset the others' (pandas 3 raises)
-            raise ValueError(
-                f"Column {name!r} holds date strings with a UTC offset and others without "
-                "one, whose time zone is unknown; give every value its offset."
             )
         return parsed
     except ValueError:
         if not (zoned and _each_has_an_offset(series)):
             raise
         return pd.to_datetime(series, utc=True, format="ISO8601" if strings else None)
+
+
+@contextlib.contextmanager
+def _pandas_2_offset_warnings_silenced():
+    """pandas 2 warns of mixed UTC offsets where pandas 3 raises; both are told by
+    :func:`_to_datetime`. Nothing to silence under pandas 3 (``catch_warnings`` is not
+    thread-safe, and a streamed fit parses on its prefetching thread)."""
+    if not _PANDAS_2:
+        yield
+        return
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", ".*mixed time zones", FutureWarning)
+        yield
 
 
 def _parse(series: pd.Series, name: str) -> pd.Series:
@@ -125,20 +137,30 @@ def _parse(series: pd.Series, name: str) -> pd.Series:
 
 
 def _each_has_an_offset(series: pd.Series) -> bool:
-    """Whether every value names its UTC offset (read one by one: rarely needed)."""
+    """Whether every value pandas reads as a date names its UTC offset (read one by one:
+    rarely needed; ``""`` and ``"NaT"`` are missing values, as pandas reads them)."""
     try:
-        return all(pd.Timestamp(v).tzinfo is not None for v in series[series.notna()])
+        stamps = (pd.Timestamp(v) for v in series[series.notna()])
+        return all(stamp is pd.NaT or stamp.tzinfo is not None for stamp in stamps)
     except (ValueError, TypeError):
         return False
 
 
-# a time of day, then "Z" or an offset from UTC ("+01:00", "+0100", "-05")
+# the usual form of an offset at the end of a string: a time of day, then "Z" or an offset
+# from UTC ("+01:00", "+0100", "-05"); other forms pandas reads are checked one by one
 _OFFSET_AT_END = r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)\s*$"
 
 
-def _offset_on_every_string(series: pd.Series) -> bool:
-    observed = series[series.notna()].astype(str)
-    return bool(observed.str.contains(_OFFSET_AT_END, regex=True).all())
+def _refuse_strings_without_offset(series: pd.Series, parsed: pd.Series, name: str) -> None:
+    """Refuse date strings of which some name a UTC offset and others none (pandas 2 read
+    the latter in another row's offset; pandas 3 refuses them itself)."""
+    dates = series[parsed.notna().to_numpy()].astype(str)  # "", "NaT": missing, as read
+    unusual = dates[~dates.str.contains(_OFFSET_AT_END, regex=True).to_numpy()]
+    if not _each_has_an_offset(unusual):
+        raise ValueError(
+            f"Column {name!r} holds date strings with a UTC offset and others without one, "
+            "whose time zone is unknown; give every value its offset."
+        )
 
 
 def _holds_strings(series: pd.Series) -> bool:
