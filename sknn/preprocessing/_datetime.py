@@ -102,8 +102,8 @@ def _to_datetime(series: pd.Series, name: str, zoned: bool = False) -> pd.Series
         with _pandas_2_offset_warnings_silenced():
             parsed = _parse_iso8601(series, name) if strings else _parse(series, name)
         mixed = not pdt.is_datetime64_any_dtype(parsed.dtype)  # pandas 2: objects, an offset each
-        if strings and (mixed or parsed.dt.tz is not None):
-            _refuse_strings_without_offset(series, parsed, name)  # pandas 2 gave them another's
+        if _PANDAS_2 and strings and (mixed or parsed.dt.tz is not None):
+            _refuse_strings_without_offset(series, parsed, name)  # pandas 3 refuses them itself
         if mixed:
             raise ValueError(
                 f"Column {name!r} holds datetimes of several UTC offsets; read them in UTC "
@@ -152,8 +152,9 @@ _OFFSET_AT_END = r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?
 
 
 def _refuse_strings_without_offset(series: pd.Series, parsed: pd.Series, name: str) -> None:
-    """Refuse date strings of which some name a UTC offset and others none (pandas 2 read
-    the latter in another row's offset; pandas 3 refuses them itself)."""
+    """Refuse date strings of which some name a UTC offset and others none: pandas 2
+    read the latter in another row's offset (pandas 3 refuses them itself, so this
+    regex over every string runs under pandas 2 only)."""
     dates = series[parsed.notna().to_numpy()].astype(str)  # "", "NaT": missing, as read
     unusual = dates[~dates.str.contains(_OFFSET_AT_END, regex=True).to_numpy()]
     if not _each_has_an_offset(unusual):
