@@ -232,7 +232,8 @@ def test_a_strict_namespace_fit_continues_answers_and_exports():
         assert type(model.conformity_scores_).__module__.startswith("array_api_strict")
         bounds = model.predict_interval(X_s)
         model.partial_fit(X_s, y_s)
-        model.set_params(warm_start=True).fit(X_s, y_s)
+        with pytest.warns(UserWarning, match="already trained on"):  # partial_fit's rows
+            model.set_params(warm_start=True).fit(X_s, y_s)
         predicted = np.asarray(xps.asarray(model.predict(X_s), device=xps.Device("CPU_DEVICE")))
         assert model.score(X_s, y_s) > 0
     assert bounds.shape == (300, 2)
@@ -277,7 +278,8 @@ def test_a_numeric_tensor_is_encoded_trained_and_predicted_without_reaching_nump
         predicted = model.predict(X_t)
         score = model.score(X_t, y_t)
         model.partial_fit(X_t, y_t)
-        model.set_params(warm_start=True).fit(X_t, y_t)
+        with pytest.warns(UserWarning, match="already trained on"):  # partial_fit's rows
+            model.set_params(warm_start=True).fit(X_t, y_t)
     reference = _small(cls).fit(X, y, sample_weight=weights)
     np.testing.assert_allclose(predicted.numpy(), reference.predict(X), rtol=1e-7)
     assert score == pytest.approx(reference.score(X, y), abs=1e-9)

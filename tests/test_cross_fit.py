@@ -77,6 +77,56 @@ def test_warm_starts_validate_on_the_rows_the_first_fit_held_out(early_stopping)
     assert max(scores) < 0.7, scores
 
 
+_TRAINED_ON = "may validate on rows the network has already trained on"
+
+
+@pytest.mark.parametrize(
+    "first, then",
+    [
+        ({"early_stopping": False}, {"early_stopping": True}),
+        ({"early_stopping": False}, {"early_stopping": "auto"}),  # cross-fits every row
+        ({"early_stopping": "auto"}, {"early_stopping": True}),  # folds, then a holdout
+        ({"early_stopping": True}, {"validation_fraction": 0.3}),
+        ("partial_fit", {"early_stopping": True}),
+    ],
+)
+def test_a_warm_start_that_validates_on_rows_an_earlier_fit_trained_on_says_so(first, then):
+    # coin-flip labels: a validation score above chance means its rows were learnt.
+    # A warm start after a fit without validation replayed the draw of rows no
+    # fit had held out: it validated 0.62 on coin flips, and early stopping
+    # watched the training rows, without a word
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(400, 5)), rng.integers(0, 2, 400)
+    est = NeuralNetClassifier(max_iter=3, random_state=0)
+    if first == "partial_fit":
+        est.partial_fit(X, y, classes=[0, 1])
+    else:
+        est.set_params(**first).fit(X, y)
+    est.set_params(warm_start=True, **then)
+    with pytest.warns(UserWarning, match=_TRAINED_ON) as record:
+        est.fit(X, y)
+    assert record[0].filename == __file__  # at the user's line
+    with pytest.warns(UserWarning, match=_TRAINED_ON):  # the rows stay learnt
+        est.set_params(early_stopping=True, validation_fraction=0.1).fit(X, y)
+
+
+def test_warm_starts_that_validate_on_unseen_rows_say_nothing():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(400, 5)), rng.integers(0, 2, 400)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=f".*{_TRAINED_ON}")
+        for early_stopping in (True, "auto"):  # the first fit's rows, replayed
+            est = NeuralNetClassifier(early_stopping=early_stopping, max_iter=2, random_state=0)
+            est.fit(X, y)
+            est.set_params(warm_start=True).fit(X, y)
+            est.set_params(early_stopping=False).fit(X, y)  # no validation: nothing to tell
+        # new rows: a table of another size validates rows the network never saw
+        fresh = NeuralNetClassifier(early_stopping=False, max_iter=2, random_state=0)
+        fresh.fit(X[:150], y[:150]).set_params(warm_start=True, early_stopping=True)
+        fresh.fit(X[150:], y[150:])
+        fresh.fit(X[150:], y[150:])  # the same holdout of the same rows again
+
+
 def test_conformalized_quantiles_hold_out_a_split_and_point_losses_cross_fit():
     X, y = make_regression(n_samples=600, n_features=4, noise=10.0, random_state=0)
     quantiles = NeuralNetRegressor(loss="quantile", quantile=[0.05, 0.95], max_iter=3)

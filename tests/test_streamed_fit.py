@@ -309,6 +309,22 @@ def test_streamed_warm_starts_validate_on_the_rows_the_first_fit_held_out():
     assert max(scores[2:]) < 0.65, scores  # coin flips stay coin flips on unseen rows
 
 
+def test_a_streamed_warm_start_that_validates_on_rows_it_trained_on_says_so():
+    # a streamed fit without validation, continued with early stopping: the rows it
+    # now holds out were trained on; so were a streamed holdout's, continued in memory
+    X, y = FRAME[["x", "n"]], LABEL
+    est = NeuralNetClassifier(**{**STREAMED, "max_iter": 2, "early_stopping": False})
+    est.fit(_lazy(X), _lazy(y)).set_params(warm_start=True, early_stopping=True)
+    with pytest.warns(UserWarning, match="already trained on.*as a stream draws them"):
+        est.fit(_lazy(X), _lazy(y))
+    held = NeuralNetClassifier(**{**STREAMED, "max_iter": 2}, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*already trained on")
+        held.fit(_lazy(X), _lazy(y)).fit(_lazy(X), _lazy(y))  # the same rows held out
+    with pytest.warns(UserWarning, match="held out validation_fraction=0.1 of the rows, as a"):
+        held.fit(X, y)
+
+
 def test_streamed_targets_standardized_without_cancellation():
     # prices near a million varying by cents: raw sums of y and y**2 cancelled, the
     # streamed fit took its target scale from rounding noise (R^2 -11 against 0.9998;

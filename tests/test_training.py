@@ -509,7 +509,8 @@ def test_training_feedback_without_validation_says_what_the_model_holds(binary_d
     with pytest.raises(KeyError, match="'val_loss' is not a key.*'valid_loss'"):
         clf.history_.column("val_loss")
     assert clf.history_.column("valid_score") == [None] * 3
-    clf.set_params(warm_start=True, early_stopping=True, max_iter=2).fit(X, y)
+    with pytest.warns(UserWarning, match="already trained on"):  # its rows were all trained
+        clf.set_params(warm_start=True, early_stopping=True, max_iter=2).fit(X, y)
     assert len(clf.validation_scores_) == 2
     assert all(isinstance(s, float) for s in clf.validation_scores_)
     n_valid = round(0.1 * len(X))  # every score a count of right rows over them

@@ -21,6 +21,7 @@ import warnings
 import torch
 
 from sknn.neural_net._routed import BUILT_IN_ONLY, encoder_defaults, same_setting
+from sknn.preprocessing._user_warnings import warn_user
 
 # parameters the network is built from; a trailing "__" takes every routed name
 # loss, quantile and power also decide the outputs and how targets are encoded
@@ -158,3 +159,49 @@ def held_epoch(est, incremental: bool) -> int | None:
     if incremental or not history or history[-1].get("valid_loss") is None:
         return None
     return getattr(est, "best_epoch_", None)
+
+
+def note_held_out(est, held_out: str | None, n_rows: int, *, reuse: bool) -> None:
+    """Record which rows the network has not trained on; warn when a warm start validates
+    on rows an earlier fit of it trained on.
+
+    A warm start replays the first fit's draw, so the same rows validate again
+    (see :func:`sknn.neural_net._cross_fit.fit_rows`). That holds while the way
+    rows are held out stays the same: after a fit that trained on every row
+    (``early_stopping=False``, ``partial_fit``), or under another way (a holdout
+    after cross-fitting, another ``validation_fraction``, a streamed fit continued
+    in memory), the rows this fit validates include rows the network learned, and
+    its validation scores, best epoch and early stop would watch them: on
+    coin-flip labels a warm start after a fit without validation validated 0.62.
+    Told when the table has as many rows as the earlier fit's (a warm start on
+    new rows validates on rows it never saw).
+
+    Parameters
+    ----------
+    est : estimator
+        A flagship estimator about to train.
+    held_out : str or None
+        How this fit holds rows out, e.g. ``"validation_fraction=0.1 of the rows"``
+        (equal strings hold out the same rows); None when it trains on every row.
+    n_rows : int
+        The rows of this fit's table.
+    reuse : bool
+        This fit continues the fitted network.
+    """
+    before, n_before = getattr(est, "_held_out", (None, 0)) if reuse else (None, 0)
+    now = held_out or ""
+    if held_out is not None and before is not None and before != held_out:
+        if n_rows == n_before:
+            earlier = "trained on every row" if before == "" else f"held out {before}"
+            warn_user(
+                f"This warm start may validate on rows the network has already trained on: "
+                f"an earlier fit on {n_rows} rows {earlier}, this one holds out {held_out}. "
+                "If the rows are the same, its validation scores, best epoch and early stop "
+                "watch rows it learned, and are optimistic. Fit with warm_start=False for an "
+                "honest validation, or continue with the early_stopping and "
+                "validation_fraction of the first fit."
+            )
+    # a fit on the same rows that held out others than the last trained on those: from
+    # now on, every row (a table of another size is taken for new rows)
+    same = before is None or before == now or n_rows != n_before
+    est._held_out = (now if same else "", n_rows)

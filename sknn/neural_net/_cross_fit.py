@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from sklearn.base import is_classifier
 
-from sknn.neural_net import _plan, _shape
+from sknn.neural_net import _continue, _plan, _shape
 from sknn.preprocessing._user_warnings import warn_user
 from sknn.training import TrainingData
 
@@ -116,8 +116,16 @@ def fit_rows(est, n_samples: int, stratify, *, incremental: bool, reuse: bool):
     rng = _split_rng(est, reuse)
     fold = cross_fit_folds(est, n_samples, stratify, incremental=incremental, reuse=reuse, rng=rng)
     if fold is None:
-        return None, *_plan.split(est, n_samples, stratify, incremental, rng)
+        train, valid = _plan.split(est, n_samples, stratify, incremental, rng)
+        held_out = (
+            None if valid is None else f"validation_fraction={est.validation_fraction} of the rows"
+        )
+        _continue.note_held_out(est, held_out, n_samples, reuse=reuse)
+        return None, train, valid
     _warn_if_fraction_unused(est, n_samples)
+    _continue.note_held_out(
+        est, f"{int(fold.max()) + 1} cross-fitted folds", n_samples, reuse=reuse
+    )
     every = np.arange(n_samples)
     return fold, every, every
 

@@ -43,7 +43,7 @@ import torch
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
-from sknn.neural_net import _plan, _shape, _untrained, _user_callbacks
+from sknn.neural_net import _continue, _plan, _shape, _untrained, _user_callbacks
 from sknn.neural_net._cross_fit import n_folds
 from sknn.neural_net._data_parallel import train_on_dask
 from sknn.neural_net._inputs import _warn_unseen, input_path, new_encoder
@@ -265,6 +265,8 @@ def _train_on_stream(
             "or set early_stopping=False."
         )
     threshold = float(pick.u.max()) if use_valid else -1.0  # rows with u <= it validate
+    held_out = f"validation_fraction={fraction} of the rows, as a stream draws them"
+    _continue.note_held_out(est, held_out if use_valid else None, summary.n_rows, reuse=reuse)
     n_train = summary.n_rows - (n_valid if use_valid else 0)
     weight_sum, weight_squares = summary.extra["weights"]
     weighted = sample_weight is not None and not np.isclose(
