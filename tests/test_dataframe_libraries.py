@@ -112,3 +112,22 @@ def test_nullable_labels_keep_their_type_as_polars_labels_do(dtype):
     assert 0.0 <= est.score(X, y) <= 1.0
     with pytest.raises(ValueError, match="missing"):  # a missing label is still refused
         NeuralNetClassifier(max_iter=1).fit(X, y.where(np.arange(40) != 3))
+
+
+def test_polars_1_0_is_refused_where_it_would_crash_on_dates(monkeypatch):
+    # polars 1.0 dies in a segmentation fault (the session lost, no traceback) when a
+    # date, datetime or duration column becomes a numpy 2 array; 1.1 does not
+    import datetime
+
+    import polars as pl
+
+    rng = np.random.default_rng(0)
+    day = [datetime.date(2024, 1, 1) + datetime.timedelta(int(d)) for d in rng.integers(0, 99, 80)]
+    X = pl.DataFrame({"x": rng.normal(size=80), "day": day})
+    y = rng.normal(size=80)
+    monkeypatch.setattr(pl, "__version__", "1.0.0")
+    with pytest.raises(ImportError, match=r"polars 1.0.0 crashes.*\('day'\).*polars>=1.1"):
+        NeuralNetRegressor(max_iter=1).fit(X, y)
+    NeuralNetRegressor(max_iter=1).fit(X.select("x"), y)  # no dates: nothing to refuse
+    monkeypatch.setattr(pl, "__version__", "1.1.0")
+    NeuralNetRegressor(max_iter=1).fit(X, y)

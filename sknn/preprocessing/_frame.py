@@ -94,6 +94,27 @@ def refuse_nested(name, dtype) -> None:
     )
 
 
+def _refuse_polars_1_0_dates(X, frame) -> None:
+    """polars 1.0 dies (a segmentation fault, the Python session lost) turning a date,
+    datetime or duration column into a numpy 2 array; 1.1 does not."""
+    if not type(X).__module__.startswith("polars"):
+        return
+    import narwhals as nw
+    import polars
+    from sklearn.utils.fixes import parse_version
+
+    if parse_version(polars.__version__) >= parse_version("1.1"):
+        return
+    dates = [name for name in frame.columns if frame[name].dtype.is_temporal()]
+    dates = [name for name in dates if frame[name].dtype != nw.Time]
+    if dates:
+        raise ImportError(
+            f"polars {polars.__version__} crashes the Python session when it turns date and "
+            f"time columns ({', '.join(map(repr, dates[:3]))}) into numpy 2 arrays. Upgrade "
+            "polars (pip install -U 'polars>=1.1'), or pass X.to_pandas()."
+        )
+
+
 def _from_dataframe_library(X) -> pd.DataFrame | None:
     """A polars / pyarrow / other narwhals-readable table as pandas, or None if not one.
 
@@ -110,6 +131,7 @@ def _from_dataframe_library(X) -> pd.DataFrame | None:
     frame = nw.from_native(X, eager_only=True, pass_through=True)
     if frame is X:
         return None
+    _refuse_polars_1_0_dates(X, frame)
     columns: dict[str, Any] = {}
     for name in frame.columns:
         series = frame[name]
