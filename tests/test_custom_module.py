@@ -411,3 +411,23 @@ def test_images_and_token_ids_of_other_sizes_than_at_fit_are_the_modules_to_judg
     bag.fit({"dense": tokens[:, :3].astype(float), "tokens": tokens}, tokens[:, 0].astype(float))
     longer = {"dense": tokens[:4, :3].astype(float), "tokens": np.tile(tokens[:4], 2)}
     assert bag.predict(longer).shape == (4,)
+
+
+class _Rows(nn.Module):
+    def __init__(self, n_outputs: int = 2):
+        super().__init__()
+        self.layer = nn.LazyLinear(n_outputs)
+
+    def forward(self, x):
+        return self.layer(x)
+
+
+def test_boolean_rows_reach_a_module_as_floats():
+    # they were passed as int64, as token ids: a Linear layer failed in torch
+    rng = np.random.default_rng(0)
+    X = rng.random((120, 6)) > 0.5
+    y = (X[:, 0] ^ X[:, 1]).astype(int)
+    clf = NeuralNetClassifier(module=_Rows, max_iter=3, random_state=0).fit(X, y)
+    as_floats = NeuralNetClassifier(module=_Rows, max_iter=3, random_state=0)
+    as_floats.fit(X.astype(np.float32), y)
+    np.testing.assert_allclose(clf.predict_proba(X), as_floats.predict_proba(X), atol=1e-6)

@@ -89,6 +89,8 @@ def test_every_accepted_image_form_gives_the_same_embedding():
         (np.zeros((10, 64)), "Flattened pixels"),
         ([], "no images"),
         ("photo.jpg", "expected images"),
+        # a torch-layout image in a list was told "64 channels", not how to turn it
+        ([np.zeros((3, 40, 64), np.uint8)], r"channels first.*transpose\(1, 2, 0\)"),
     ],
 )
 def test_other_inputs_get_an_error_naming_the_accepted_forms(images, message):
@@ -108,6 +110,41 @@ def test_pil_images_are_read_by_their_colour_mode():
         image = Image.fromarray(rgb).convert(mode)
         as_rgb = np.asarray(image.convert("RGB"))
         np.testing.assert_allclose(embed([image]), embed([as_rgb]), atol=1e-6, err_msg=mode)
+
+
+def test_pil_images_of_16_and_32_bits_are_read_as_their_numbers_not_clipped():
+    # PIL's convert("RGB") clipped them to 0 and 255: a 16-bit photo embedded close to
+    # an all-white image (cosine 0.98), a float one in [0, 1] as all black
+    Image = pytest.importorskip("PIL.Image", reason="Pillow (with scikit-image) is not installed")
+    gray = data.camera()[::4, ::4]
+    embed = ImageEmbedder().transform
+    as_float = Image.fromarray((gray / 255).astype(np.float32))
+    assert as_float.mode == "F"
+    np.testing.assert_allclose(embed([as_float]), embed([gray]), atol=1e-5)
+    sixteen = Image.fromarray(gray.astype(np.uint16) * 257)
+    with pytest.raises(ValueError, match=r"PIL image of mode 'I;16'.*dtype uint16.*// 257"):
+        embed([sixteen])
+
+
+def test_bool_images_are_masks_with_true_white_for_the_embedder_and_the_backbone(faces):
+    # the embedder refused them; the backbone read them as 0 and 1 of 255: black images
+    X, y = faces
+    rows = np.r_[0:20, 100:120]  # faces and others
+    masks, y = X[rows] > 0.5, y[rows]
+    embed = ImageEmbedder().transform
+    white = (masks * 255).astype(np.uint8)
+    np.testing.assert_allclose(embed(masks[:4]), embed(white[:4]), atol=1e-5)
+    clf = NeuralNetClassifier(
+        module=ImageBackbone, module__image_size=32, frozen=["backbone.*"], max_iter=1
+    ).fit(masks, y)
+    np.testing.assert_allclose(clf.predict_proba(masks), clf.predict_proba(white), atol=1e-6)
+
+
+def test_images_of_several_sizes_given_to_the_backbone_are_told_to_take_one():
+    with pytest.raises(ValueError, match=r"X\[0\] \(60, 60, 3\), X\[1\] \(50, 60, 3\).*one size"):
+        NeuralNetClassifier(module=ImageBackbone, max_iter=1).fit(
+            [np.zeros((60, 60, 3), np.uint8), np.zeros((50, 60, 3), np.uint8)], [0, 1]
+        )
 
 
 def test_images_in_two_columns_are_refused_not_stacked_into_twice_the_rows():

@@ -48,6 +48,12 @@ if importlib.util.find_spec("resemblyzer") is None:
 from sknn.pretrained import VoiceEmbedder  # noqa: E402
 
 
+def _torch_full(shape, value):
+    import torch
+
+    return torch.full(shape, value, dtype=torch.float32)
+
+
 @pytest.fixture(scope="module")
 def waves():
     return [clip(seconds, pitch) for seconds, pitch in CLIPS]
@@ -131,11 +137,39 @@ def test_a_clip_shorter_than_one_partial_is_padded_and_silences_can_be_trimmed(w
         ([np.full(16_000, 300, np.int32)], {"sampling_rate": 16_000}, r"int32.*astype\(np.int16\)"),
         ([np.full(16_000, 140, np.uint8)], {"sampling_rate": 16_000}, "uint8"),
         ([], {"sampling_rate": 16_000}, "no clips"),
+        # a stereo clip as a DataFrame or tensor was read as thousands of 2-sample clips;
+        # one waveform as a Series or a list was "Clip 0 has shape ()"
+        (pd.DataFrame(np.full((16_000, 2), 0.1)), {"sampling_rate": 16_000}, "channels"),
+        (_torch_full((16_000, 2), 0.1), {"sampling_rate": 16_000}, "channels"),
+        (pd.Series(np.full(16_000, 0.1)), {"sampling_rate": 16_000}, r"pass \[wav\]"),
+        ([0.1] * 16_000, {"sampling_rate": 16_000}, r"16000 samples.*pass \[wav\]"),
+        (b"voice.wav", {}, r"pass \[b'voice.wav'\]"),
     ],
 )
 def test_bad_clips_are_refused_with_the_fix(X, kwargs, message):
     with pytest.raises(ValueError, match=message):
         VoiceEmbedder(**kwargs).fit(X)
+
+
+def test_a_true_sampling_rate_is_no_rate():
+    # an int to Python: read as 1 Hz, every clip upsampled 16,000 times, without a word
+    with pytest.raises(TypeError, match="sampling_rate=True.*16000"):
+        VoiceEmbedder(sampling_rate=True).transform([np.full(160, 0.1, np.float32)])
+
+
+def test_short_clips_are_trimmed_and_wav_paths_may_be_bytes(waves, tmp_path):
+    from scipy.io import wavfile
+
+    # clips of fewer than 13 windows of 30 ms (0.12-0.39 s) failed to trim: IndexError
+    for n in (1_600, 5_000, 6_239, 6_240):
+        trimmed = VoiceEmbedder(sampling_rate=16_000, trim_silence=True).transform([waves[1][:n]])
+        kept = VoiceEmbedder(sampling_rate=16_000).transform([waves[1][:n]])
+        # no pause in them: the same voice (trimming keeps whole 30 ms windows only)
+        assert float(trimmed[0] @ kept[0]) > 0.95
+    path = tmp_path / "voice.wav"
+    wavfile.write(path, 16_000, waves[0])
+    as_bytes = VoiceEmbedder().transform([os.fsencode(path)])
+    np.testing.assert_array_equal(as_bytes, VoiceEmbedder().transform([str(path)]))
 
 
 def test_an_ordinary_transformer_in_pipelines_and_pickles(waves):

@@ -130,7 +130,10 @@ def _as_array(value, name: str) -> np.ndarray:
         )
     if isinstance(value, torch.Tensor):
         value = value.detach().cpu().numpy()
-    array = np.asarray(value)
+    try:
+        array = np.asarray(value)
+    except ValueError:  # numpy's "inhomogeneous shape": items of different sizes
+        raise ValueError(_ragged(value, name)) from None
     if array.ndim == 0 or len(array) == 0:
         raise ValueError(f"{name} has no samples; its first axis must index samples.")
     if array.dtype.kind not in "biuf":
@@ -145,11 +148,28 @@ def _as_array(value, name: str) -> np.ndarray:
     return array
 
 
+def _ragged(value, name: str) -> str:
+    """What to say of a list whose items have different shapes (images, clips)."""
+    try:
+        shapes = [np.shape(item) for item in value]
+        first = next(i for i, shape in enumerate(shapes) if shape != shapes[0])
+        which = f" ({name}[0] {shapes[0]}, {name}[{first}] {shapes[first]})"
+    except (TypeError, ValueError, StopIteration):  # items that are ragged inside
+        which = ""
+    return (
+        f"{name} holds items of different shapes{which}; a module of your own takes one "
+        "array whose first axis is samples, so every item needs one shape: resize or crop "
+        "images to one size, pad or cut clips to one length; or embed them first "
+        "(ImageEmbedder and VoiceEmbedder take any sizes)."
+    )
+
+
 def to_tensors(X: Inputs, rows, device: torch.device):
-    """Selected rows as tensors: floats as float32, integers (token ids) as int64."""
+    """Selected rows as tensors: floats and booleans (0 and 1, a mask) as float32, integers
+    (token ids) as int64."""
 
     def convert(a: np.ndarray) -> torch.Tensor:
-        dtype = torch.float32 if a.dtype.kind == "f" else torch.int64
+        dtype = torch.float32 if a.dtype.kind in "fb" else torch.int64
         selected = a[rows]
         if min(selected.strides, default=0) < 0:  # torch takes no negative strides (X[::-1])
             selected = selected.copy()
@@ -167,7 +187,7 @@ def input_layout(X: Inputs) -> dict[str, tuple[tuple[int, ...], str]]:
     """
     arrays = X if isinstance(X, dict) else {_ONE: X}
     return {
-        key: (tuple(a.shape[1:]), "float" if a.dtype.kind == "f" else "int")
+        key: (tuple(a.shape[1:]), "float" if a.dtype.kind in "fb" else "int")
         for key, a in arrays.items()
     }
 

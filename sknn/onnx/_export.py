@@ -136,7 +136,7 @@ def _module_parts(est, X_sample):
             "torch.onnx.export yourself)."
         )
     sample = np.asarray(as_pandas(X_sample))[:8].copy()
-    dtype = torch.float32 if sample.dtype.kind == "f" else torch.long
+    dtype = torch.float32 if sample.dtype.kind in "fb" else torch.long
     return ModuleAnswer(est), (torch.as_tensor(sample, dtype=dtype),), ["X"], None
 
 

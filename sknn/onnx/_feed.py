@@ -150,7 +150,7 @@ def _matrix(X, frame, kind: str) -> np.ndarray:
     """The whole table as one matrix of the input's kind."""
     if kind == "array":  # a user's module: the array as given, floats as float32
         array = np.asarray(X if frame is None else frame)
-        return array.astype(np.float32 if array.dtype.kind == "f" else np.int64)
+        return array.astype(np.float32 if array.dtype.kind in "fb" else np.int64)
     if frame is None:
         array = np.asarray(X)
         if array.dtype.kind in "biuf" and kind in _NUMPY_TYPES:

@@ -6,8 +6,8 @@ training), :class:`ImageEmbedder` (1,280 features per image, a transformer)
 and :class:`ImageBackbone` (a ``module=`` with a new head, for fine-tuning).
 
 Images are accepted as a list of arrays of any sizes, or one array holding a
-batch of same-sized images (first axis samples): ``uint8`` in [0, 255] or
-float in [0, 1], grayscale ``(H, W)``, ``(H, W, 1)``, RGB ``(H, W, 3)`` or RGBA
+batch of same-sized images (first axis samples): ``uint8`` in [0, 255],
+float in [0, 1] or bool (True white), grayscale ``(H, W)``, ``(H, W, 1)``, RGB ``(H, W, 3)`` or RGBA
 ``(H, W, 4)`` (alpha dropped); one image goes in a list, ``[image]``. They
 are resized (shorter side 224 pixels), centre-cropped to 224 x 224 and
 normalised to [-1, 1].

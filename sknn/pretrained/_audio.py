@@ -58,15 +58,13 @@ def _as_items(X) -> list:
         raise TypeError(
             f"Sparse input is not supported: expected {FORMS}; densify it (X.toarray())."
         )
-    if hasattr(X, "__array__") and not isinstance(X, (np.ndarray, list, tuple)):
-        if not hasattr(X, "to_numpy"):  # an array-like (not a Series or DataFrame)
-            X = np.asarray(X)
+    if hasattr(X, "to_numpy"):  # a Series or DataFrame
+        X = X.to_numpy()
+    elif hasattr(X, "__array__") and not isinstance(X, (np.ndarray, list, tuple)):
+        X = np.asarray(X)  # a tensor or another array-like
     if isinstance(X, np.ndarray) and X.dtype != object:
         if X.ndim == 1:
-            raise ValueError(
-                f"Got one waveform of {X.shape[0]} samples where a list of clips was meant "
-                "(it would read as that many clips of one sample): pass [wav]."
-            )
+            raise ValueError(_one_waveform(X.shape[0]))
         if X.ndim != 2:
             raise ValueError(f"Expected {FORMS}; got an array of shape {X.shape}.")
         if X.shape[1] == 0:
@@ -75,10 +73,8 @@ def _as_items(X) -> list:
                 "row is a clip's samples."
             )
         return list(X)
-    if isinstance(X, (str, os.PathLike)):
+    if isinstance(X, (str, bytes, os.PathLike)):
         raise ValueError(f"Got one path where a list of clips was meant: pass [{X!r}].")
-    if hasattr(X, "to_numpy"):  # a Series or a one-column DataFrame
-        X = X.to_numpy()
     if isinstance(X, np.ndarray) and X.dtype == object:
         if X.ndim == 2 and X.shape[1] == 1:
             X = X[:, 0]
@@ -89,6 +85,13 @@ def _as_items(X) -> list:
         raise TypeError(f"Expected {FORMS}; got {type(X).__name__}.") from error
 
 
+def _one_waveform(n_samples: int) -> str:
+    return (
+        f"Got one waveform of {n_samples} samples where a list of clips was meant (it "
+        "would read as that many clips of one sample): pass [wav]."
+    )
+
+
 def _read_wav(path, index: int) -> tuple[np.ndarray, int]:
     from scipy.io import wavfile
 
@@ -96,7 +99,7 @@ def _read_wav(path, index: int) -> tuple[np.ndarray, int]:
         rate, data = wavfile.read(os.fspath(path))
     except (OSError, ValueError) as error:
         raise ValueError(
-            f"Clip {index}: cannot read {os.fspath(path)!r} as WAV ({error})."
+            f"Clip {index}: cannot read {os.fsdecode(path)!r} as WAV ({error})."
         ) from error
     if data.ndim == 2:  # (samples, channels) in a WAV file
         data = data.astype(np.float64).mean(axis=1).astype(data.dtype)
@@ -159,7 +162,9 @@ def trim_long_silences(wav: np.ndarray) -> np.ndarray:
     width = 8
     padded = np.concatenate([np.zeros((width - 1) // 2), voiced, np.zeros(width // 2)])
     smooth = np.convolve(padded, np.ones(width) / width, mode="valid") >= 0.5
-    keep = np.convolve(smooth, np.ones(2 * 6 + 1), mode="same") > 0
+    # widened by 6 windows each side, kept to the clip's length (mode="same" returns at
+    # least the kernel's 13: a mask longer than a clip of fewer windows)
+    keep = np.convolve(smooth, np.ones(2 * 6 + 1))[6 : 6 + len(smooth)] > 0
     if not keep.any():
         return wav
     return wav[:usable][np.repeat(keep, _WINDOW)]
@@ -167,6 +172,14 @@ def trim_long_silences(wav: np.ndarray) -> np.ndarray:
 
 def check_clips(X, sampling_rate: int | None) -> list[tuple[np.ndarray, int]]:
     """Each clip as a float32 waveform and its rate (see the module), or a clear error."""
+    if isinstance(sampling_rate, bool):  # an int to Python, 1 Hz: 16,000 times upsampled
+        raise TypeError(
+            f"sampling_rate={sampling_rate!r}; give the clips' rate in samples a second, "
+            "e.g. sampling_rate=16000."
+        )
+    if not isinstance(X, (np.ndarray, list, tuple)) and len(getattr(X, "shape", ())) == 2:
+        as_array = np.asarray(X)  # a DataFrame or tensor of samples, checked as an array
+        X = as_array if as_array.dtype.kind in "fiu" else X
     shape: tuple[int, ...] = tuple(getattr(X, "shape", ()))
     samples = isinstance(X, np.ndarray) and X.dtype.kind in "fiu"  # before any clip's check
     if samples and len(shape) == 2 and 0 < shape[1] <= MAX_CHANNELS:  # one multichannel clip
@@ -178,15 +191,17 @@ def check_clips(X, sampling_rate: int | None) -> list[tuple[np.ndarray, int]]:
     items = _as_items(X)
     if not items:
         raise ValueError(f"Got no clips; expected {FORMS}.")
+    if isinstance(items[0], (int, float, np.number)) and not isinstance(items[0], bool):
+        raise ValueError(_one_waveform(len(items)))  # a list of samples
     clips = []
     for index, item in enumerate(items):
         if is_missing_item(item):
             raise ValueError(f"Clip {index} is missing (None or NaN); drop or fill it.")
-        if isinstance(item, (str, os.PathLike)):
+        if isinstance(item, (str, bytes, os.PathLike)):
             wav, rate = _read_wav(item, index)
             if sampling_rate is not None and rate != sampling_rate:
                 raise ValueError(
-                    f"Clip {index}: {os.fspath(item)!r} is recorded at {rate} Hz but "
+                    f"Clip {index}: {os.fsdecode(item)!r} is recorded at {rate} Hz but "
                     f"sampling_rate={sampling_rate}; leave sampling_rate=None for WAV files "
                     "(their header gives it)."
                 )
@@ -207,7 +222,7 @@ def check_clips(X, sampling_rate: int | None) -> list[tuple[np.ndarray, int]]:
             raise ValueError(f"Clip {index} has shape {wav.shape}; expected {FORMS}.")
         if len(wav) == 0:
             raise ValueError(f"Clip {index} is empty (no samples); drop it.")
-        wav = _as_float(wav, index, from_file=isinstance(item, (str, os.PathLike)))
+        wav = _as_float(wav, index, from_file=isinstance(item, (str, bytes, os.PathLike)))
         if not wav.any():
             raise ValueError(f"Clip {index} is all silence (every sample 0); drop it.")
         clips.append((wav, int(rate)))

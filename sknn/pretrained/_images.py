@@ -3,9 +3,12 @@
 Accepted: a list (or tuple, Series, or the one-column 2-D object array that
 ``ColumnTransformer`` passes) of arrays of any sizes, or one array holding a
 batch of same-sized images, first axis samples. Each image is ``uint8`` in
-[0, 255] or float in [0, 1], of shape ``(H, W)`` (grayscale, replicated to
-three channels), ``(H, W, 1)``, ``(H, W, 3)`` (RGB) or ``(H, W, 4)`` (RGBA;
-alpha dropped).
+[0, 255], float in [0, 1] or bool (True white, as scikit-image reads it), of
+shape ``(H, W)`` (grayscale, replicated to three channels), ``(H, W, 1)``,
+``(H, W, 3)`` (RGB) or ``(H, W, 4)`` (RGBA; alpha dropped). A PIL image is
+read by its mode: 16-bit and 32-bit ones (``I;16``, ``I``, ``F``) as their
+numbers, which must then be uint8-ranged or float in [0, 1] as above (PIL's
+own conversion to RGB would clip them to black and white).
 
 Refused, naming the image's position and the fix: a missing image (None,
 NaN), a file name (files are not read), an empty image (no rows or columns),
@@ -36,7 +39,7 @@ MEAN = 0.5
 STD = 0.5
 FORMS = (
     "images as a list of arrays (any sizes) or one array of shape (n, H, W) or (n, H, W, C); "
-    "each image uint8 in [0, 255] or float in [0, 1], grayscale (H, W) or (H, W, 1), RGB "
+    "each image uint8 in [0, 255], float in [0, 1] or bool, grayscale (H, W) or (H, W, 1), RGB "
     "(H, W, 3) or RGBA (H, W, 4)"
 )
 
@@ -46,7 +49,9 @@ _CONVERT = (
     "convert it to uint8 in [0, 255] (for 16-bit pixels (image // 257).astype(np.uint8)) or "
     "to float in [0, 1] (image / image.max())"
 )
-_PIL_MODES = ("RGB", "RGBA", "L")  # read as they are; other modes are converted to RGB
+# read as they are (16- and 32-bit numbers checked as arrays: PIL's convert("RGB") clips
+# them to 0 and 255); other modes (palette, bilevel, CMYK...) are converted to RGB
+_PIL_MODES = ("RGB", "RGBA", "L", "I", "I;16", "I;16B", "I;16L", "I;16N", "F")
 
 
 def _check_image(image, position: int) -> np.ndarray:
@@ -62,6 +67,7 @@ def _check_image(image, position: int) -> np.ndarray:
             "here: load the images first, e.g. [skimage.io.imread(path) for path in paths]."
         )
     if hasattr(image, "mode") and hasattr(image, "convert"):  # a PIL image: by its mode
+        where += f" (a PIL image of mode {image.mode!r}, read as np.asarray(image))"
         image = np.array(image if image.mode in _PIL_MODES else image.convert("RGB"))
     try:
         array = np.asarray(image)
@@ -83,6 +89,11 @@ def _check_image(image, position: int) -> np.ndarray:
     if array.ndim != 3 and array.ndim != 2:
         raise ValueError(f"{where} has shape {array.shape}; expected {FORMS}.")
     if array.ndim == 3 and array.shape[2] not in COLOUR_CHANNELS:
+        if array.shape[0] in COLOUR_CHANNELS:
+            raise ValueError(
+                f"{where} has shape {array.shape}: channels first, as torch keeps them; "
+                f"images here are channels last (H, W, C): pass image.transpose(1, 2, 0)."
+            )
         raise ValueError(
             f"{where} has shape {array.shape}: {array.shape[2]} channels, where 1 "
             f"(grayscale), 3 (RGB) or 4 (RGBA) are accepted; expected {FORMS}."
@@ -94,6 +105,8 @@ def _check_image(image, position: int) -> np.ndarray:
         )
     if array.dtype == np.uint8:
         return array
+    if array.dtype == np.bool_:  # a mask: True white
+        return array.astype(np.float32)
     if array.dtype.kind != "f":
         raise ValueError(f"{where} has dtype {array.dtype}; {_CONVERT}. Expected {FORMS}.")
     if not np.isfinite(array).all():
@@ -216,9 +229,10 @@ def check_batch(images: torch.Tensor) -> None:
 def to_tensor(images: torch.Tensor) -> torch.Tensor:
     """A batch ``(n, H, W)`` or ``(n, H, W, C)`` as float ``(n, 3, H, W)`` in [0, 1].
 
-    Integer tensors are read as uint8 values (0-255); float ones as [0, 1].
+    Integer tensors are read as uint8 values (0-255); float and bool ones as [0, 1].
     """
-    x = images.float() / 255.0 if not images.is_floating_point() else images.float()
+    scale = images.is_floating_point() or images.dtype == torch.bool
+    x = images.float() if scale else images.float() / 255.0
     if x.ndim == 3:
         x = x[..., None]
     x = x[..., :3]  # alpha dropped
