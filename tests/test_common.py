@@ -48,3 +48,30 @@ def test_discovery_finds_every_public_estimator():
         "NeuralNetRegressor",
         "TabularEncoder",
     } <= names
+
+
+def test_tags_say_what_the_estimators_take():
+    from torch import nn
+
+    from sknn import MLPRegressor, NeuralNetClassifier, NeuralNetRegressor
+
+    class Net(nn.Module):
+        def __init__(self, n_features_in, n_outputs):
+            super().__init__()
+            self.out = nn.Linear(n_features_in, n_outputs)
+
+        def forward(self, x):
+            return self.out(x)
+
+    # a multilabel indicator, not multiclass-multioutput (refused), as scikit-learn's MLP
+    assert not NeuralNetClassifier().__sklearn_tags__().target_tags.multi_output
+    assert NeuralNetRegressor().__sklearn_tags__().target_tags.multi_output
+    for Est in (NeuralNetClassifier, NeuralNetRegressor):
+        own, module = Est().__sklearn_tags__().input_tags, Est(module=Net).__sklearn_tags__()
+        assert own.allow_nan and own.sparse and own.string and own.categorical
+        # a module of one's own takes numeric arrays of any shape, or dicts of them
+        taken = module.input_tags
+        assert not (taken.allow_nan or taken.sparse or taken.string or taken.categorical)
+        assert taken.three_d_array and taken.dict
+    assert MLPRegressor(loss="poisson").__sklearn_tags__().target_tags.positive_only
+    assert not MLPRegressor().__sklearn_tags__().target_tags.positive_only

@@ -328,6 +328,23 @@ def test_fitted_weight_dtypes_match(config):
         assert sn_dtypes == sk_dtypes, name
 
 
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+@pytest.mark.parametrize("target_dtype", [np.float32, np.float64])
+def test_float32_rows_keep_the_loss_type_of_their_targets(solver, target_dtype):
+    # scikit-learn casts only X: float64 targets beside float32 rows give float64 losses
+    # (sknn's were float32 whenever X was)
+    X, y = _float32_regression()
+    y = y.astype(target_dtype)
+    params = {"hidden_layer_sizes": (5,), "max_iter": 2, "random_state": 0, "solver": solver}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        sk = SkMLPRegressor(**params).fit(X, y)
+        sn = MLPRegressor(**params).fit(X, y)
+    for name in ("loss_", "best_loss_"):
+        assert type(getattr(sn, name)) is type(getattr(sk, name)), name
+    assert type(sn.loss_curve_[0]) is type(sk.loss_curve_[0])
+
+
 @pytest.mark.parametrize("config", list(ATTRIBUTE_CONFIGS))
 def test_prediction_outputs_match(config):
     sk, sn, X, _ = _fitted_pair(config)

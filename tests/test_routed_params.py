@@ -40,6 +40,7 @@ REFUSED = [
     ({"module__dropout": 0.5}, ["module is None", "dropout"]),
     ({"module__width": 16}, ["module is None"]),
     ({"criterion__label_smoothing": 0.2}, ["criterion is None", "label_smoothing"]),
+    ({"criterion__weight": None}, ["criterion is None", "set class_weight="]),
     ({"criterion": nn.CrossEntropyLoss, "criterion__reduction": "sum"}, ["reduction='none'"]),
     ({"criterion": nn.CrossEntropyLoss, "criterion__smoothing": 0.1}, ["label_smoothing"]),
     ({"optimizer__weight_decay": 0.1}, ["weight_decay instead"]),
@@ -227,3 +228,14 @@ def test_settings_of_sknns_network_beside_a_module_of_ones_own_are_refused(param
     with pytest.raises(ValueError, match=f"{next(iter(params))} set sknn's own network"):
         est.fit(X, y)
     NeuralNetClassifier(module=Net, max_iter=1).fit(X, y)  # the defaults are fine
+
+
+@pytest.mark.parametrize("Est", [NeuralNetClassifier, NeuralNetRegressor])
+def test_set_params_of_get_params_leaves_the_estimator_as_it_was(Est):
+    # get_params(deep=True) lists the encoder's defaults; set back, they were stored as
+    # settings: the repr grew, and a later module= was refused for encoder__clip_numeric
+    est = Est(max_iter=2)
+    before, shown = est.get_params(deep=False), repr(est)
+    est.set_params(**est.get_params(deep=True))
+    assert est.get_params(deep=False) == before and repr(est) == shown
+    est.set_params(module=Net).fit(X, y)

@@ -36,9 +36,13 @@ class SklearnEpochEnd(Callback):
         Training rows per epoch (added to ``t_``).
     early_stopping : bool
         Watch the validation score instead of the training loss.
+    float32_targets : bool
+        The targets are float32 (with float32 rows, a regressor's losses are).
     """
 
-    def __init__(self, estimator, optimizer, n_train: int, *, early_stopping: bool):
+    def __init__(
+        self, estimator, optimizer, n_train: int, *, early_stopping: bool, float32_targets: bool
+    ):
         self.estimator = estimator
         self.optimizer = optimizer
         self.n_train = n_train
@@ -48,10 +52,12 @@ class SklearnEpochEnd(Callback):
         self.best_state: dict[str, torch.Tensor] | None = None
         self.stopped = False
         # scikit-learn's losses are numpy scalars of its arithmetic's dtype: a
-        # regressor's float32 targets keep float32, a classifier's 0/1 labels
-        # (int64) make float64
-        regressor_in_float32 = estimator.coefs_[0].dtype == np.float32 and not is_classifier(
-            estimator
+        # regressor's float32 rows and targets keep float32; float64 targets (beside
+        # float32 rows) and a classifier's 0/1 labels (int64) make float64
+        regressor_in_float32 = (
+            estimator.coefs_[0].dtype == np.float32
+            and float32_targets
+            and not is_classifier(estimator)
         )
         self.loss_type = np.float32 if regressor_in_float32 else np.float64
 

@@ -204,6 +204,11 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         "loss": SklearnMLPRegressor._parameter_constraints["loss"],  # its messages too
     }
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.positive_only = self.loss == "poisson"  # negative targets refused
+        return tags
+
     def _validate_input(self, X, y, incremental, reset):
         check_numeric_targets(y, type(self).__name__)
         X, y = validate_data(

@@ -43,7 +43,13 @@ def fit_stochastic(est, X, y, sample_weight, incremental: bool, device, raw=None
     module = build_module(est.coefs_, est.intercepts_, est.activation, device)
     # the L2 term's strength changes by batch (alpha / sw_sum): _with_l2 sets it
     optimizer = est._optimizer.start(module, 0.0, device)
-    epoch_end = SklearnEpochEnd(est, est._optimizer, n_samples, early_stopping=est.early_stopping)
+    epoch_end = SklearnEpochEnd(
+        est,
+        est._optimizer,
+        n_samples,
+        early_stopping=est.early_stopping,
+        float32_targets=str(getattr(y, "dtype", "")).endswith("float32"),
+    )
     max_epochs = 1 if incremental else est.max_iter
 
     def snapshot(est):  # coefs_ and intercepts_ as trained so far

@@ -23,7 +23,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from sknn.neural_net import _continue, _cross_fit, _plan, _shape, _untrained, _user_callbacks
 from sknn.neural_net._data_parallel import train_on_dask
 from sknn.neural_net._inputs import input_path
-from sknn.neural_net._outcome import keep_weights
+from sknn.neural_net._outcome import keep_weights, record_validation_scores
 from sknn.neural_net._outputs import as_members
 from sknn.neural_net._persistence import TorchStateMixin
 from sknn.neural_net._routed import NestedParamsMixin, check_nested
@@ -149,7 +149,9 @@ class BaseNeuralNet(
         self.frozen = frozen
         self.lr_multipliers = lr_multipliers
         self.criterion = criterion
-        for key, value in kwargs.items():  # module__*/optimizer__*; checked in fit
+        # routed names, checked in fit and by set_params (scikit-learn's checks ask that
+        # __init__ raise for nothing, even a name that is no parameter)
+        for key, value in kwargs.items():
             setattr(self, key, value)
 
     # ----------------------------------------------------------------- hooks
@@ -188,10 +190,15 @@ class BaseNeuralNet(
     # ------------------------------------------------------------ validation
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        tags.input_tags.allow_nan = True
-        tags.input_tags.categorical = True
-        tags.input_tags.string = True
+        # sknn's own network reads tables (missing values, categories, text, sparse rows);
+        # a module of one's own takes numeric arrays of any shape, or a dict of them
+        own = self.module is None
+        tags.input_tags.sparse = own
+        tags.input_tags.allow_nan = own
+        tags.input_tags.categorical = own
+        tags.input_tags.string = own
+        tags.input_tags.three_d_array = not own
+        tags.input_tags.dict = not own
         tags.target_tags.multi_output = True
         tags.non_deterministic = False
         tags.array_api_support = True  # inputs of any namespace, answers in X's
@@ -362,20 +369,7 @@ class BaseNeuralNet(
         self.loss_curve_ = self.history_.column("train_loss")
         self.best_epoch_ = stopper.best_epoch
         self.history_.best_epoch = stopper.best_epoch
-        self.validation_scores_: list[float] | None
-        self.best_validation_score_: float | None
-        # the scores measured, also before a warm start or partial_fit without validation
-        # (kept, as scikit-learn's MLP keeps them), never the None of an epoch without
-        scores = [r["valid_score"] for r in self.history_ if r.get("valid_score") is not None]
-        self.validation_scores_ = scores or None
-        if has_valid:
-            best = [r for r in self.history_ if r["epoch"] == stopper.best_epoch]
-            if trainer.start_record and stopper.best_epoch == trainer.start_epoch:
-                best = [trainer.start_record]  # the start, kept: as judged on these rows
-            self.best_validation_score_ = best[0]["valid_score"] if best else None
-        else:
-            kept = getattr(self, "best_validation_score_", None)  # measured before, if any
-            self.best_validation_score_ = kept if scores else None
+        record_validation_scores(self, trainer, stopper, has_valid=has_valid)
 
     # ----------------------------------------------------------- prediction
     def _forward(self, X) -> torch.Tensor:

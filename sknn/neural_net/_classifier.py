@@ -209,6 +209,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
+        tags.target_tags.multi_output = False  # multilabel only, as scikit-learn's MLPClassifier
         return tags
 
     # --------------------------------------------------------------- targets

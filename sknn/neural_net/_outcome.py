@@ -63,3 +63,36 @@ def keep_weights(est, trainer: Trainer, stopper: EarlyStopping, *, has_valid: bo
             RuntimeWarning,
             stacklevel=4,
         )
+
+
+def record_validation_scores(
+    est, trainer: Trainer, stopper: EarlyStopping, *, has_valid: bool
+) -> None:
+    """Set ``validation_scores_`` and ``best_validation_score_`` from ``est.history_``.
+
+    The scores measured, also before a warm start or a ``partial_fit`` without
+    validation (kept, as scikit-learn's MLP keeps them), never the None of an
+    epoch without; the best one is the kept epoch's, or the starting weights'
+    as judged on this fit's rows when a warm start kept them.
+
+    Parameters
+    ----------
+    est : NeuralNetClassifier or NeuralNetRegressor
+        The estimator being fitted (``history_`` complete).
+    trainer : Trainer
+        The trainer that ran the epochs.
+    stopper : EarlyStopping
+        The best epoch.
+    has_valid : bool
+        Whether validation rows judged the epochs.
+    """
+    scores = [r["valid_score"] for r in est.history_ if r.get("valid_score") is not None]
+    est.validation_scores_ = scores or None
+    if has_valid:
+        best = [r for r in est.history_ if r["epoch"] == stopper.best_epoch]
+        if trainer.start_record and stopper.best_epoch == trainer.start_epoch:
+            best = [trainer.start_record]  # the start, kept: as judged on these rows
+        est.best_validation_score_ = best[0]["valid_score"] if best else None
+    else:
+        kept = getattr(est, "best_validation_score_", None)  # measured before, if any
+        est.best_validation_score_ = kept if scores else None

@@ -131,8 +131,13 @@ class NestedParamsMixin:
         extra = {k: v for k, v in params.items() if k not in declared and "__" in k}
         view = {**self.get_params(deep=False), **params}
         check_routed(type(self).__name__, declared, view, extra)
+        defaults = encoder_defaults()
         for key, value in extra.items():
-            setattr(self, key, value)
+            name = key.removeprefix("encoder__")
+            if name != key and name in defaults and same_setting(value, defaults[name]):
+                vars(self).pop(key, None)  # the encoder's default: nothing to store
+            else:
+                setattr(self, key, value)
         return super().set_params(**{k: v for k, v in params.items() if k not in extra})
 
 
@@ -295,7 +300,14 @@ def _did_you_mean(name: str, candidates) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+# a torch loss's keyword and the estimator's parameter that sets it
+_OWN_FOR_LOSS = {"weight": "class_weight", "pos_weight": "class_weight", "delta": "huber_delta"}
+
+
 def _own(name: str, declared) -> str:
     """``"; set dropout=... instead"`` when the estimator has a parameter of that name."""
+    if name in _OWN_FOR_LOSS:
+        own = _OWN_FOR_LOSS[name]
+        return f"; set {own}=... instead" if own in declared else ""
     close = difflib.get_close_matches(name, list(declared), n=1)
     return f"; set {close[0]}=... instead" if close else ""

@@ -8,7 +8,7 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from sknn.sklearn_glue.input_types import ImagesLike, Self, TextsLike
@@ -113,3 +113,13 @@ class PretrainedEstimator(BaseEstimator):
         self._validate_params()
         self._check(X)
         return self
+
+
+class PretrainedTransformerMixin(TransformerMixin):
+    """scikit-learn's ``TransformerMixin`` for outputs of a dtype of their own (float32
+    embeddings, int64 token ids): no input dtype is preserved."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = []
+        return tags

@@ -14,11 +14,15 @@ from numbers import Integral
 
 import numpy as np
 import torch
-from sklearn.base import TransformerMixin
 from sklearn.utils._param_validation import Interval
 from torch import nn
 
-from sknn.pretrained._base import PretrainedEstimator, batch_starts, is_missing_item
+from sknn.pretrained._base import (
+    PretrainedEstimator,
+    PretrainedTransformerMixin,
+    batch_starts,
+    is_missing_item,
+)
 from sknn.pretrained._reference import PretrainedModule
 from sknn.pretrained._weights import minilm_state, minilm_tokenizer, pretrained_minilm
 from sknn.sklearn_glue.input_types import TextsLike
@@ -111,7 +115,7 @@ class _TextInput(PretrainedEstimator):
         return check_texts(X)
 
 
-class TextEmbedder(TransformerMixin, _TextInput):
+class TextEmbedder(PretrainedTransformerMixin, _TextInput):
     """Texts to 384-number sentence embeddings (all-MiniLM-L6-v2, L2-normalised).
 
     A transformer for ``Pipeline`` and ``ColumnTransformer``: pretrained
@@ -202,7 +206,7 @@ class TextEmbedder(TransformerMixin, _TextInput):
         return np.asarray([f"textembedder{i}" for i in range(EMBEDDING_DIM)], dtype=object)
 
 
-class TextTokenizer(TransformerMixin, _TextInput):
+class TextTokenizer(PretrainedTransformerMixin, _TextInput):
     """Texts to token ids and attention masks for :class:`TextBackbone`.
 
     The step before ``NeuralNetClassifier(module=TextBackbone)`` in a

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from sklearn.base import ClassifierMixin, TransformerMixin
+from sklearn.base import ClassifierMixin
 
 from sknn.nn.efficientnet import HEAD_CHANNELS
-from sknn.pretrained._base import PretrainedEstimator, batch_starts
+from sknn.pretrained._base import PretrainedEstimator, PretrainedTransformerMixin, batch_starts
 from sknn.pretrained._images import check_images, image_batch
 from sknn.pretrained._weights import imagenet_class_names, pretrained_efficientnet
 from sknn.sklearn_glue.input_types import ImagesLike
@@ -89,6 +89,11 @@ class ImageNetClassifier(ClassifierMixin, _PretrainedImageNetwork):
     'espresso'
     """
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = False  # its classes are ImageNet's: fit reads no y
+        return tags
+
     @property
     def classes_(self) -> np.ndarray:
         return np.arange(1000)
@@ -113,6 +118,22 @@ class ImageNetClassifier(ClassifierMixin, _PretrainedImageNetwork):
         logits = torch.from_numpy(self._forward(X, features=False)).double()
         return torch.softmax(logits, dim=1).numpy()
 
+    def predict_log_proba(self, X: ImagesLike) -> np.ndarray:
+        """Log-probabilities of the 1,000 classes.
+
+        Parameters
+        ----------
+        X : list of array-like or ndarray
+            Images (see :mod:`sknn.pretrained`).
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_images, 1000)
+            Log-softmax of the logits, in the order of ``classes_``.
+        """
+        logits = torch.from_numpy(self._forward(X, features=False)).double()
+        return torch.log_softmax(logits, dim=1).numpy()
+
     def predict(self, X: ImagesLike) -> np.ndarray:
         """The most probable class of each image.
 
@@ -129,7 +150,7 @@ class ImageNetClassifier(ClassifierMixin, _PretrainedImageNetwork):
         return self._forward(X, features=False).argmax(axis=1)
 
 
-class ImageEmbedder(TransformerMixin, _PretrainedImageNetwork):
+class ImageEmbedder(PretrainedTransformerMixin, _PretrainedImageNetwork):
     """Images to 1,280 pooled EfficientNet-Lite0 features each (pretrained on ImageNet).
 
     A transformer for ``Pipeline``: frozen pretrained features then any

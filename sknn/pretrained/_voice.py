@@ -12,7 +12,6 @@ from numbers import Integral
 
 import numpy as np
 import torch
-from sklearn.base import TransformerMixin
 from sklearn.utils._param_validation import Interval
 from torch import nn
 
@@ -29,7 +28,7 @@ from sknn.pretrained._audio import (
     resample,
     trim_long_silences,
 )
-from sknn.pretrained._base import PretrainedEstimator, batch_starts
+from sknn.pretrained._base import PretrainedEstimator, PretrainedTransformerMixin, batch_starts
 from sknn.pretrained._reference import PretrainedModule
 from sknn.pretrained._weights import pretrained_voice_encoder, voice_encoder_state
 from sknn.sklearn_glue.input_types import ClipsLike
@@ -45,7 +44,7 @@ def _voice_network():
     return MelFrontEnd(), pretrained_voice_encoder()
 
 
-class VoiceEmbedder(TransformerMixin, PretrainedEstimator):
+class VoiceEmbedder(PretrainedTransformerMixin, PretrainedEstimator):
     """Sounds to 256-d speaker embeddings from Resemblyzer's pretrained GE2E encoder.
 
     A transformer for ``Pipeline``: frozen pretrained voice features, then
@@ -108,7 +107,6 @@ class VoiceEmbedder(TransformerMixin, PretrainedEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = True  # a batch of same-length waveforms
         tags.input_tags.allow_nan = False
-        tags.transformer_tags.preserves_dtype = []  # embeddings are float32 whatever comes in
         return tags
 
     def _check(self, X) -> list:
