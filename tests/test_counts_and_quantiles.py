@@ -7,6 +7,7 @@ values are refused before training; models survive clone, pickle and skops.
 
 import pickle
 import warnings
+from fractions import Fraction
 
 import numpy as np
 import onnxruntime as ort
@@ -240,6 +241,8 @@ def test_too_few_validation_rows_give_an_infinite_interval_and_say_so():
         ({"loss": "squared_error", "quantile": 0.9}, MEAN, "loss='quantile'"),
         ({"loss": "poisson", "power": 1.2}, MEAN, "loss='tweedie'"),
         ({"loss": "gamma", "huber_delta": 1.0}, MEAN, "loss='huber'"),
+        # a set has no order for the quantile axis: numpy's TypeError named neither
+        ({"loss": "quantile", "quantile": {0.1, 0.9}}, MEAN, "non-empty list"),
     ],
 )
 def test_bad_values_are_refused_before_training(params, y, match):
@@ -247,6 +250,20 @@ def test_bad_values_are_refused_before_training(params, y, match):
     with pytest.raises(ValueError, match=match):
         est.fit(X, y)
     assert not hasattr(est, "module_")
+
+
+def test_true_is_no_power_or_delta_and_any_real_coverage_is_one():
+    # power=True trained as power 1, huber_delta=True as a delta of 1; a Fraction or a
+    # 0-d array of coverage was "not a number"
+    for params in ({"loss": "tweedie", "power": True}, {"loss": "huber", "huber_delta": True}):
+        with pytest.raises(TypeError, match=r"=True; give a number"):
+            NeuralNetRegressor(max_iter=1, **params).fit(X, MEAN)
+    est = NeuralNetRegressor(max_iter=2, early_stopping=True, random_state=0).fit(X, MEAN)
+    expected = est.predict_interval(X[:5], coverage=0.9)
+    for coverage in (Fraction(9, 10), np.array(0.9)):
+        np.testing.assert_array_equal(est.predict_interval(X[:5], coverage=coverage), expected)
+    with pytest.raises(ValueError, match="coverage must be a number"):
+        est.predict_interval(X[:5], coverage=True)
 
 
 def test_loss_parameters_are_checked_on_a_warm_start_and_a_partial_fit_too():

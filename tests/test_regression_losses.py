@@ -111,3 +111,14 @@ def test_a_target_whose_spread_is_tiny_beside_its_size_is_still_learnt(offset, s
     assert r2_score(signal, (est.predict(features) - offset) / spread) > 0.9
     constant = NeuralNetRegressor(random_state=0, max_iter=5).fit(features, np.full(1000, 1e-6))
     np.testing.assert_allclose(constant.predict(features), 1e-6, rtol=0.05)
+
+
+def test_targets_near_1e160_are_learnt_as_the_same_targets_scaled():
+    # their squares overflowed: an infinite scale, predictions inf (or "Input contains
+    # infinity" though y held none)
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(300, 3))
+    y = features[:, 0] + 3
+    huge = NeuralNetRegressor(max_iter=3, random_state=0).fit(features, y * 1e160)
+    plain = NeuralNetRegressor(max_iter=3, random_state=0).fit(features, y)
+    np.testing.assert_allclose(huge.predict(features) / 1e160, plain.predict(features), rtol=1e-9)

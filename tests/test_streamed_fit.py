@@ -681,3 +681,17 @@ def test_a_dask_table_left_empty_by_a_filter_is_refused_as_an_empty_frame():
         TabularEncoder().fit(empty[["x", "city"]])
     with pytest.raises(ValueError, match="0 rows.*NeuralNetClassifier"):
         NeuralNetClassifier(**STREAMED).fit(empty[["x", "city"]], empty["label"])
+
+
+def test_a_rare_count_missed_by_the_sample_is_no_column_of_zeros():
+    # two counts among 300,000 rows: the 100,000-row sample held none, and the fit was
+    # refused as "0 on every (weighted) row", which only the sample was
+    rng = np.random.default_rng(0)
+    n = 300_000
+    frame = pd.DataFrame(rng.normal(size=(n, 2)).astype(np.float32), columns=["a", "b"])
+    frame["claims"] = 0.0
+    frame.loc[[17, n - 5], "claims"] = 4.0
+    lazy = _lazy(frame, parts=3)
+    params = {"loss": "poisson", "max_iter": 1, "hidden_layer_sizes": (8,), "n_ensemble": 1}
+    est = NeuralNetRegressor(random_state=0, **params).fit(lazy[["a", "b"]], lazy["claims"])
+    assert np.all(est.predict(frame[["a", "b"]].head()) > 0)

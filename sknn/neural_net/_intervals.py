@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from numbers import Real
 
 import numpy as np
 
@@ -104,12 +105,15 @@ def uncalibrated(band: bool, coverage: float, levels) -> None:
 
 
 def check_coverage(coverage) -> float:
-    if not (isinstance(coverage, (int, float, np.floating)) and 0 < coverage < 1):
+    """``coverage`` as a float in (0, 1): any real number (a Fraction, a 0-d array), no bool."""
+    value = coverage.item() if isinstance(coverage, np.ndarray) and coverage.ndim == 0 else coverage
+    number = float(value) if isinstance(value, Real) and not isinstance(value, bool) else None
+    if number is None or not 0 < number < 1:
         raise ValueError(
             f"coverage must be a number strictly between 0 and 1 (0.9 for a 90% interval), "
             f"got {coverage!r}."
         )
-    return float(coverage)
+    return number
 
 
 def interval(

@@ -47,7 +47,12 @@ def quantile_levels(quantile) -> tuple[np.ndarray, bool]:
     if quantile is None:
         return np.array([0.5]), False
     several = not isinstance(quantile, Real)
-    levels = np.atleast_1d(np.asarray(quantile, dtype=np.float64))
+    try:
+        if isinstance(quantile, (set, frozenset, dict)):
+            raise TypeError("no order")  # the quantile axis follows the order given
+        levels = np.atleast_1d(np.asarray(quantile, dtype=np.float64))
+    except (TypeError, ValueError):
+        levels = np.empty((0, 0))
     if levels.ndim != 1 or levels.size == 0:
         raise ValueError(
             f"quantile must be a number in (0, 1) or a non-empty list of them, got {quantile!r}."
@@ -70,6 +75,8 @@ _OWN_PARAMETER = {"huber_delta": ("huber",), "quantile": ("quantile",), "power":
 def check_loss_params(est) -> None:
     """Refuse a parameter given for a loss other than the one chosen (it would be ignored)."""
     for name, losses in _OWN_PARAMETER.items():
+        if isinstance(getattr(est, name), bool):  # an int to Python: power 1, delta 1
+            raise TypeError(f"{name}={getattr(est, name)!r}; give a number, or None.")
         if getattr(est, name) is not None and est.loss not in losses:
             raise ValueError(
                 f"{name}={getattr(est, name)!r} is read only with loss={losses[0]!r}, but "
@@ -257,7 +264,10 @@ loss : {"squared_error", "absolute_error", "huber", "quantile", "poisson", \
     deviance (positive amounts) or the Tweedie deviance of ``power``
     (amounts with exact zeros). A target outside the loss's range is a
     ``ValueError`` before training. ``score`` stays R^2, as scikit-learn's,
-    except with several quantiles (see :meth:`score`).""",
+    except with ``loss="quantile"``, scored by D^2 pinball (see :meth:`score`):
+    a search over ``loss`` that includes quantiles compares two measures
+    (the median's D^2 pinball runs below R^2 for the same fit), so give it
+    one, e.g. ``scoring="neg_mean_absolute_error"``.""",
     "huber_delta": """\
 huber_delta : float > 0 or None, default=None
     With ``loss="huber"``: where the loss turns from quadratic to linear, in

@@ -196,11 +196,14 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         """The chosen loss on the encoded targets (see :mod:`._regression_losses`)."""
         return training_loss(self) or super()._plain_loss()
 
-    def _encode_targets(self, y, *, reset: bool, classes=None, sample_weight=None):
+    def _encode_targets(
+        self, y, *, reset: bool, classes=None, sample_weight=None, sample: bool = False
+    ):
+        """``sample``: ``y`` is a streamed fit's sample; the pass's exact mean is checked."""
         y = np.asarray(y, dtype=np.float64)
         y2 = y.reshape(-1, 1) if y.ndim == 1 else y
         check_loss_params(self)  # every fit: a warm start or partial_fit may have new ones
-        check_targets(self.loss, self.power, y2, sample_weight, whole=reset)
+        check_targets(self.loss, self.power, y2, sample_weight, whole=reset and not sample)
         if reset:
             self.n_outputs_ = y2.shape[1]
             levels, several = quantile_levels(self.quantile)

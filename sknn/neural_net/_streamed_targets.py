@@ -74,7 +74,10 @@ def check_partition_targets(est, y2: np.ndarray, weight: np.ndarray) -> None:
             "whose index y lacks (y from another frame, or with its index reset) have no "
             "target; take y from the same Dask DataFrame as X (y = ddf['target'])."
         ) from exc
-    check_targets(est.loss, est.power, y2.astype(np.float64), weight, whole=False)
+    try:
+        check_targets(est.loss, est.power, y2.astype(np.float64), weight, whole=False)
+    except ValueError as exc:  # counted in this partition, not the whole of y
+        raise ValueError(f"In one partition of y: {exc}") from exc
 
 
 def target_facts(est, y2: np.ndarray, weight: np.ndarray):
@@ -108,7 +111,10 @@ def encode_targets(est, summary, y_columns: list[str], one_d: bool, classes) -> 
         if classes is not None and not est._multilabel:
             class_codes(seen, est.classes_)
         return
-    est._encode_targets(y_sample, reset=True, sample_weight=w_sample)
+    # a rare count may be 0 on every sampled row: the pass's mean is checked below, and
+    # replaces the sample's (a zero there divides by zero, for nothing)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        est._encode_targets(y_sample, reset=True, sample_weight=w_sample, sample=True)
     mean = facts.mean
     if est._log_link:
         check_targets(est.loss, est.power, mean[None, :], np.ones(1))  # a column of zeros

@@ -161,8 +161,14 @@ def unless_equal(weight) -> np.ndarray | None:
 def standardization(y: np.ndarray, sample_weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Weighted mean and standard deviation of each target column (see :func:`usable_scale`)."""
     mean = np.average(y, axis=0, weights=sample_weight)
-    scale = np.sqrt(np.average((y - mean) ** 2, axis=0, weights=sample_weight))
-    return mean, usable_scale(scale, mean)
+    # squared in units of a power of two near the largest deviation: the squares of
+    # targets near 1e160 overflowed (an infinite scale, every prediction inf); a power of
+    # two scales each square and sum exactly, so other targets' scales are unchanged
+    deviation = y - mean
+    top = np.max(np.abs(deviation), axis=0, initial=0.0)
+    unit = np.exp2(np.floor(np.log2(np.where(top > 0, top, 1.0))))
+    mean_square = np.average((deviation / unit) ** 2, axis=0, weights=sample_weight)
+    return mean, usable_scale(unit * np.sqrt(mean_square), mean)
 
 
 def usable_scale(scale: np.ndarray, center: np.ndarray) -> np.ndarray:
