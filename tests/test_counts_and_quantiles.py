@@ -157,6 +157,24 @@ def test_split_conformal_intervals_of_any_loss():
     assert 0.77 <= _coverage(bounds, c_te) <= 0.85  # counts tie at the bounds: at least 0.8
 
 
+@pytest.mark.parametrize("loss", ["poisson", "gamma"])
+def test_intervals_of_counts_and_amounts_widen_with_their_mean(loss):
+    # one width for all: counts predicted under 1 covered 0.99, those of 10 or more
+    # 0.37 (gamma: 1.0 in the lowest third of predicted means, 0.73 in the highest);
+    # residuals in units of the loss's standard deviation cover each third alike
+    rng = np.random.default_rng(1)
+    features = rng.normal(size=(4000, 3))
+    mean = np.exp(1.2 * features[:, 0] + (2 if loss == "gamma" else 0))
+    y = rng.poisson(mean).astype(float) if loss == "poisson" else rng.gamma(4.0, mean / 4)
+    est = NeuralNetRegressor(loss=loss, **FAST).fit(features[:2500], y[:2500])
+    bounds, pred = est.predict_interval(features[2500:]), est.predict(features[2500:])
+    covered = (y[2500:] >= bounds[:, 0]) & (y[2500:] <= bounds[:, 1])
+    thirds = np.quantile(pred, [1 / 3, 2 / 3])
+    by_third = [covered[part].mean() for part in np.split(np.argsort(pred), [500, 1000])]
+    assert 0.87 <= covered.mean() <= 0.94
+    assert min(by_third) > 0.8 and max(by_third) < 0.97, (by_third, thirds)
+
+
 def test_an_interval_needs_validation_rows_or_says_it_is_not_calibrated():
     X_tr, y_tr, X_te, _ = _split(Y_HETERO)
     plain = NeuralNetRegressor(early_stopping=False, max_iter=5, random_state=0).fit(X_tr, y_tr)

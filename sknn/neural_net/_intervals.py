@@ -9,7 +9,12 @@ conformity score per validation row and output (in the targets' units):
   Patterson and Candes, 2019); the band is then widened, or narrowed where
   the quantiles were too cautious, by the scores' conformal quantile;
 - otherwise the absolute residual ``|y - prediction|`` (split conformal): the
-  interval is the prediction plus and minus the residuals' conformal quantile.
+  interval is the prediction plus and minus the residuals' conformal quantile;
+- for a log-link loss, that residual in units of the loss's standard deviation
+  ``prediction ** (power / 2)`` (1 for Poisson, 2 for Gamma, Tweedie's
+  ``power``): counts spread as their mean's square root, amounts as their
+  mean, and one width for all covered small counts always and large ones
+  rarely (Poisson, predicted means of 10 or more: 0.37 at coverage 0.9).
 
 The conformal quantile of ``n`` scores at coverage ``c`` is the
 ``ceil((n + 1) c)``-th smallest: on rows exchangeable with the validation
@@ -27,20 +32,55 @@ from numbers import Real
 
 import numpy as np
 
+from sknn.neural_net._plan import validation_output
+from sknn.neural_net._regression_losses import variance_power
+from sknn.neural_net._targets import unless_equal
 from sknn.preprocessing._user_warnings import warn_user
+from sknn.training.data import predict_in_chunks
 
 
-def conformity_scores(pred: np.ndarray, y: np.ndarray, band: bool) -> np.ndarray:
+def calibrate(est, valid) -> None:
+    """Set ``est``'s conformity scores and weights from its validation rows ``valid``.
+
+    Parameters
+    ----------
+    est : NeuralNetRegressor
+        The fitted regressor (its network and target encoding set).
+    valid : TrainingData
+        The validation rows, targets encoded as the network learnt them.
+    """
+    outputs = predict_in_chunks(est.module_, valid.X).double()
+    combined, weight = validation_output(est, outputs, valid.weight)
+    pred = est._output_link().values_tensor(combined)
+    y = valid.y.double().numpy() * est._y_scale + est._y_mean
+    est._conformity_power = variance_power(est.loss, est.power) if est._log_link else 0.0
+    est.conformity_scores_ = conformity_scores(
+        pred.numpy(), y, band=est._n_quantiles > 1, power=est._conformity_power
+    )
+    est.conformity_weights_ = unless_equal(weight)
+
+
+def conformity_scores(
+    pred: np.ndarray, y: np.ndarray, band: bool, power: float = 0.0
+) -> np.ndarray:
     """Scores of ``(n, n_outputs)`` targets against their predictions.
 
     ``pred`` is ``(n, n_outputs)``, or ``(n, n_outputs, n_levels)`` with
-    ``band`` (the outermost levels bound the band).
+    ``band`` (the outermost levels bound the band); ``power``: a log-link
+    loss's variance power, the residuals in units of ``pred ** (power / 2)``.
     """
     if band:
         low, high = pred.min(axis=-1), pred.max(axis=-1)
         return np.maximum(low - y, y - high)
     point = pred[..., 0] if pred.ndim == 3 else pred
-    return np.abs(y - point)
+    return np.abs(y - point) / _spread(point, power)
+
+
+def _spread(point: np.ndarray, power: float) -> np.ndarray:
+    """The standard deviation's shape ``point ** (power / 2)`` (1 for power 0)."""
+    if not power:
+        return np.ones_like(point)
+    return np.maximum(point, np.finfo(np.float64).tiny) ** (power / 2)
 
 
 def conformal_quantile(
@@ -124,11 +164,13 @@ def interval(
     band: bool,
     positive: bool,
     weights: np.ndarray | None = None,
+    power: float = 0.0,
 ) -> np.ndarray:
     """``(n, n_outputs, 2)`` lower and upper bounds around ``pred`` (see the module).
 
     ``scores`` None: the band of the quantiles as they are (only with
-    ``band``; the caller has warned); ``weights``: the scores' row weights.
+    ``band``; the caller has warned); ``weights``: the scores' row weights;
+    ``power``: the scores' units, as :func:`conformity_scores` took them.
     A band narrowed by more than its width shrinks to its midpoint, never
     past it (a lower bound above the upper one would cover nothing).
     ``positive``: bounds below 0 are raised to 0, where every target is 0
@@ -139,7 +181,7 @@ def interval(
     else:
         low = high = pred[..., 0] if pred.ndim == 3 else pred
     if scores is not None:
-        margin = conformal_quantile(scores, coverage, weights)
+        margin = conformal_quantile(scores, coverage, weights) * _spread(low, power)
         middle = (low + high) / 2
         low, high = np.minimum(low - margin, middle), np.maximum(high + margin, middle)
     if positive:

@@ -13,7 +13,6 @@ from sknn.neural_net import _intervals
 from sknn.neural_net._base import BaseNeuralNet
 from sknn.neural_net._docs import document_parameters
 from sknn.neural_net._links import RegressorLink
-from sknn.neural_net._plan import validation_output
 from sknn.neural_net._regression_losses import (
     LOG_LINK,
     PARAMETER_DOCS,
@@ -25,13 +24,11 @@ from sknn.neural_net._regression_losses import (
     target_encoding,
     training_loss,
 )
-from sknn.neural_net._targets import unless_equal
 from sknn.sklearn_glue import array_api
 from sknn.sklearn_glue.dask_collections import is_dask, lazy_on_dask, streamed_r2
 from sknn.sklearn_glue.decorators import fit_context
 from sknn.sklearn_glue.input_types import ArrayLike, InputsLike, Self, TargetLike
 from sknn.sklearn_glue.targets import check_numeric_targets
-from sknn.training.data import predict_in_chunks
 from sknn.training.losses import ordered_quantiles
 from sknn.training.metrics import d2_pinball, r2_score
 
@@ -75,8 +72,10 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         last axis; None otherwise.
     conformity_scores_ : ndarray of shape (n_validation, n_outputs) or None
         The validation rows' conformity scores that calibrate
-        :meth:`predict_interval`, in the targets' units; None when the last
-        fit held out no rows, and after ``partial_fit``.
+        :meth:`predict_interval`, in the targets' units (for a log-link loss,
+        in units of ``prediction ** (power / 2)``, the loss's standard
+        deviation's shape); None when the last fit held out no rows, and
+        after ``partial_fit``.
     conformity_weights_ : ndarray of shape (n_validation,) or None
         Those rows' sample weights, which weigh their scores (rows of weight
         0 calibrate nothing); None when all are equal.
@@ -247,16 +246,8 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
     def _calibrate(self, valid) -> None:
         """Keep the validation rows' conformity scores for :meth:`predict_interval`."""
         self.conformity_scores_ = self.conformity_weights_ = None
-        if valid is None:
-            return
-        outputs = predict_in_chunks(self.module_, valid.X).double()
-        combined, weight = validation_output(self, outputs, valid.weight)
-        pred = self._output_link().values_tensor(combined)
-        y = valid.y.double().numpy() * self._y_scale + self._y_mean
-        self.conformity_scores_ = _intervals.conformity_scores(
-            pred.numpy(), y, band=self._n_quantiles > 1
-        )
-        self.conformity_weights_ = unless_equal(weight)
+        if valid is not None:
+            _intervals.calibrate(self, valid)
 
     @array_api.fits_any_namespace
     @fit_context(prefer_skip_nested_validation=True)
@@ -351,8 +342,9 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
             _intervals.uncalibrated(band, coverage, self.quantiles_)
         pred = self._output_link().values_tensor(self._forward(X).double()).numpy()
         weights = getattr(self, "conformity_weights_", None)
+        power = getattr(self, "_conformity_power", 0.0)  # 0: a model saved before it
         bounds = _intervals.interval(
-            pred, scores, coverage, band=band, positive=self._log_link, weights=weights
+            pred, scores, coverage, band=band, positive=self._log_link, weights=weights, power=power
         )
         return bounds[:, 0] if self.n_outputs_ == 1 else bounds
 
