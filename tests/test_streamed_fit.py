@@ -695,3 +695,10 @@ def test_a_rare_count_missed_by_the_sample_is_no_column_of_zeros():
     params = {"loss": "poisson", "max_iter": 1, "hidden_layer_sizes": (8,), "n_ensemble": 1}
     est = NeuralNetRegressor(random_state=0, **params).fit(lazy[["a", "b"]], lazy["claims"])
     assert np.all(est.predict(frame[["a", "b"]].head()) > 0)
+
+
+def test_targets_a_loss_cannot_model_are_counted_in_their_partition_and_said_so():
+    # the count was one partition's (723 of 2,908 zeros) and read as the whole of y's
+    y = pd.Series(np.where(FRAME["x"] > 0, 1.0 + FRAME["x"], 0.0), name="amount")
+    with pytest.raises(ValueError, match=r"In one partition of y: .*values at or below 0"):
+        NeuralNetRegressor(loss="gamma", **FAST).fit(_lazy(FRAME[["x", "n"]]), _lazy(y))
