@@ -177,6 +177,30 @@ def test_smoothing_applies_to_binary_logistic_targets_too():
     assert min(clf.history_.column("train_objective")) > 0.32
 
 
+def test_auto_label_smoothing_smooths_only_where_a_temperature_undoes_it():
+    # 0.1 everywhere: without held-out rows no temperature undid it (1% positives:
+    # mean probability 0.057), and one temperature left a multilabel target's rare
+    # labels at 4-10 times their prevalence, below a constant's log-loss
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(4000, 5))
+    y = (X[:, 0] + 0.5 * rng.normal(size=4000) > 2.3).astype(int)  # about 1% positive
+    fast = {"max_iter": 10, "random_state": 0}
+    held = NeuralNetClassifier(**fast).fit(X, y)
+    assert held.label_smoothing_ == 0.1 and held.temperature_ != 1.0
+    plain = NeuralNetClassifier(early_stopping=False, **fast).fit(X, y)
+    assert plain.label_smoothing_ == 0.0 and plain.temperature_ == 1.0
+    assert plain.predict_proba(X)[:, 1].mean() < 2 * y.mean()
+    chunks = NeuralNetClassifier(**fast).partial_fit(X, y, classes=[0, 1])
+    assert chunks.label_smoothing_ == 0.0
+    labels = NeuralNetClassifier(**fast).fit(X, np.column_stack([y, 1 - y]))
+    assert labels.label_smoothing_ == 0.0
+    with pytest.warns(UserWarning, match="label_smoothing=0.1 pulls predict_proba"):
+        smoothed = NeuralNetClassifier(early_stopping=False, label_smoothing=0.1, **fast)
+        smoothed.fit(X, y)
+    assert smoothed.label_smoothing_ == 0.1  # as given
+    assert smoothed.predict_proba(X)[:, 1].mean() > 3 * y.mean()
+
+
 def _raw_proba(clf, X):
     """Probabilities before temperature scaling: log_proba = log_softmax(log p / T)."""
     log_proba = torch.from_numpy(clf.predict_log_proba(X))

@@ -11,6 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import column_or_1d
 
 from sknn.neural_net._base import BaseNeuralNet
+from sknn.neural_net._classifier_docs import CLASSIFIER_PARAMETERS
 from sknn.neural_net._docs import document_parameters
 from sknn.neural_net._links import ClassifierLink
 from sknn.neural_net._plan import validation_output
@@ -31,52 +32,11 @@ from sknn.training.data import predict_in_chunks
 from sknn.training.losses import task_loss
 from sknn.training.metrics import accuracy
 
+# label_smoothing="auto" where held-out rows fit a temperature that undoes it
+AUTO_LABEL_SMOOTHING = 0.1
 
-@document_parameters(
-    early_stopping="""\
-early_stopping : bool or "auto", default="auto"
-    Hold out ``validation_fraction`` of the data (stratified), stop after
-    ``n_iter_no_change`` epochs without a validation-loss improvement of
-    ``tol``, and restore the weights of the best epoch. ``"auto"`` does so
-    whenever the validation set would have at least 10 rows; otherwise
-    training stops when the training loss stalls. From 64 to 4,999 rows the
-    built-in network (not with periodic embeddings, a callable ``criterion``,
-    ``data_parallel``, or ``n_ensemble`` not a multiple of 4) cross-fits
-    instead: 4 stratified folds, members
-    in 4 groups with embeddings and hidden layers of their own; group ``g``
-    trains on the rows outside fold ``g`` and validates (and calibrates)
-    fold ``g``. Every row trains and validates; predictions average all.""",
-    module="""\
-module : torch.nn.Module class, factory or instance, default=None
-    Your own network instead of the built-in tabular MLP. A class or factory
-    is called with ``module__*`` parameters and, for the arguments its
-    signature names, the sizes inferred from the data (``n_features_in``,
-    ``n_outputs``, ``n_classes``); an instance is copied, never trained in
-    place. It returns logits (sknn applies softmax/sigmoid): ``(n, n_classes)``
-    (for two classes also ``(n,)`` or ``(n, 1)``, the second class's logit),
-    ``(n, n_labels)`` for multilabel targets, or ``(n, k, ...)`` of those
-    for a k-member ensemble; any other shape is a ``ValueError`` at the first
-    batch of ``fit`` and at prediction. ``X`` may
-    then be any numeric array whose first axis is samples (images, token
-    ids) or a dict of arrays passed to ``forward`` as keyword arguments.""",
-    criterion="""\
-criterion : torch loss class or callable, default=None
-    Another loss than cross-entropy; a class is built with
-    ``reduction="none"`` and ``criterion__*`` so sample weights apply. It
-    gets the logits and the class indices.""",
-    class_weight="""\
-class_weight : dict, "balanced" or None, default=None
-    Weights per class, multiplied into ``sample_weight``. ``"balanced"``
-    needs the whole ``y``: :meth:`partial_fit` on in-memory chunks refuses it
-    (pass the dict from :func:`~sklearn.utils.class_weight.compute_class_weight`
-    instead); on a Dask collection it counts the collection's classes.""",
-    label_smoothing="""\
-label_smoothing : float in [0, 1), default=0.1
-    Train against targets that put this much probability mass evenly on
-    all classes; it keeps the network from growing overconfident and
-    usually raises accuracy. The validation loss (and ``valid_loss`` in
-    ``history_``) is the plain cross-entropy. Ignored with a ``criterion``.""",
-)
+
+@document_parameters(**CLASSIFIER_PARAMETERS)
 class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
     """A neural-network classifier with scikit-learn's estimator API.
 
@@ -108,6 +68,8 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         warm start without validation keeps them), else None.
     best_validation_score_ : float or None
         Validation accuracy of the restored epoch.
+    label_smoothing_ : float
+        The label smoothing the last fit trained with (see ``label_smoothing``).
     temperature_ : float
         Divides the logits in :meth:`predict_proba` (temperature scaling):
         fitted on the validation split to minimize its log-loss, shrunk
@@ -132,7 +94,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
     _parameter_constraints = {
         **BaseNeuralNet._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
-        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
     }
 
     def __init__(
@@ -168,7 +130,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         lr_multipliers=None,
         criterion=None,
         class_weight=None,
-        label_smoothing=0.1,
+        label_smoothing="auto",
         **kwargs,
     ):
         super().__init__(
@@ -250,8 +212,10 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
             return y_encoded.astype(np.float32)[:, None]
         return y_encoded
 
-    def _label_smoothing(self) -> float:
-        return self.label_smoothing
+    def _label_smoothing(self, held_out: bool) -> float:
+        if self.label_smoothing != "auto":
+            return self.label_smoothing
+        return AUTO_LABEL_SMOOTHING if held_out and not self._multilabel else 0.0
 
     def _score_fn(self):
         return functools.partial(

@@ -22,6 +22,7 @@ from sknn.neural_net._custom import param_groups, refreeze
 from sknn.neural_net._outputs import probe_output_kind
 from sknn.neural_net._routed import nested
 from sknn.neural_net._shape import TINY_ROWS, micro
+from sknn.preprocessing._user_warnings import warn_user
 from sknn.training import EarlyStopping, History, TrainingData
 from sknn.training.losses import combined_loss, members_loss, out_of_fold, task_loss
 from sknn.training.optim import finite_number, make_optimizer
@@ -286,15 +287,26 @@ def _takes_keyword(cls: type, name: str) -> bool:
     )
 
 
-def losses(est):
+def losses(est, *, held_out: bool):
     """The objective, the same loss without label smoothing, and the ensemble's loss.
 
     Each takes raw network outputs, checks them against the output contract
     and sees them as ``(batch, k, width)``: the first two train (and report)
     every member, the last scores the combined prediction. A ``criterion``
-    replaces the task's loss in all three.
+    replaces the task's loss in all three. ``held_out``: validation rows will
+    fit a temperature, which undoes label smoothing (a classifier's
+    ``label_smoothing_`` is set).
     """
-    kind, smoothing = est._output_kind, est._label_smoothing()
+    kind, smoothing = est._output_kind, est._label_smoothing(held_out)
+    if hasattr(est, "label_smoothing"):
+        est.label_smoothing_ = 0.0 if est.criterion is not None else float(smoothing)
+        if smoothing and not held_out and est.criterion is None:
+            warn_user(
+                f"label_smoothing={smoothing} pulls predict_proba towards uniform "
+                "probabilities, and this fit holds out no rows to fit the temperature that "
+                "undoes it (at 1% positives the mean probability was 0.057): pass "
+                "label_smoothing='auto' (0 here) or 0, or hold out validation rows."
+            )
     plain = est._plain_loss()  # refuses a criterion beside another built-in loss
     if est.criterion is not None:
         plain = objective = user_loss(
