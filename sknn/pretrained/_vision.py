@@ -102,6 +102,9 @@ class ImageNetClassifier(ClassifierMixin, _PretrainedImageNetwork):
     def class_names_(self) -> np.ndarray:
         return np.asarray(imagenet_class_names(), dtype=object)
 
+    def _logits(self, X) -> torch.Tensor:
+        return torch.from_numpy(self._forward(X, features=False)).double()
+
     def predict_proba(self, X: ImagesLike) -> np.ndarray:
         """Probabilities of the 1,000 classes.
 
@@ -115,8 +118,7 @@ class ImageNetClassifier(ClassifierMixin, _PretrainedImageNetwork):
         proba : ndarray of shape (n_images, 1000)
             Softmax of the logits, in the order of ``classes_``.
         """
-        logits = torch.from_numpy(self._forward(X, features=False)).double()
-        return torch.softmax(logits, dim=1).numpy()
+        return torch.softmax(self._logits(X), dim=1).numpy()
 
     def predict_log_proba(self, X: ImagesLike) -> np.ndarray:
         """Log-probabilities of the 1,000 classes.
@@ -131,8 +133,7 @@ class ImageNetClassifier(ClassifierMixin, _PretrainedImageNetwork):
         log_proba : ndarray of shape (n_images, 1000)
             Log-softmax of the logits, in the order of ``classes_``.
         """
-        logits = torch.from_numpy(self._forward(X, features=False)).double()
-        return torch.log_softmax(logits, dim=1).numpy()
+        return torch.log_softmax(self._logits(X), dim=1).numpy()
 
     def predict(self, X: ImagesLike) -> np.ndarray:
         """The most probable class of each image.
