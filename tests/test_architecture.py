@@ -1,6 +1,7 @@
 """The flagship estimators' architecture switches: embeddings, ensembles, smoothing."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -187,6 +188,12 @@ def test_auto_label_smoothing_smooths_only_where_a_temperature_undoes_it():
     fast = {"max_iter": 10, "random_state": 0}
     held = NeuralNetClassifier(**fast).fit(X, y)
     assert held.label_smoothing_ == 0.1 and held.temperature_ != 1.0
+    temperature = held.temperature_
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the kept temperature undoes it: nothing to tell
+        held.partial_fit(X, y)  # goes on as fitted, for the temperature it keeps
+        NeuralNetClassifier(label_smoothing=0.1, **fast).fit(X, y).partial_fit(X, y)
+    assert held.label_smoothing_ == 0.1 and held.temperature_ == temperature
     plain = NeuralNetClassifier(early_stopping=False, **fast).fit(X, y)
     assert plain.label_smoothing_ == 0.0 and plain.temperature_ == 1.0
     assert plain.predict_proba(X)[:, 1].mean() < 2 * y.mean()

@@ -431,3 +431,25 @@ def test_boolean_rows_reach_a_module_as_floats():
     as_floats = NeuralNetClassifier(module=_Rows, max_iter=3, random_state=0)
     as_floats.fit(X.astype(np.float32), y)
     np.testing.assert_allclose(clf.predict_proba(X), as_floats.predict_proba(X), atol=1e-6)
+
+
+class _MaskEmbedding(nn.Module):
+    def __init__(self, n_outputs: int = 2):
+        super().__init__()
+        self.embed = nn.Embedding(2, 4)
+        self.out = nn.Linear(4, n_outputs)
+
+    def forward(self, x):
+        return self.out(self.embed(x).mean(dim=1))
+
+
+def test_boolean_rows_meant_as_indices_are_told_to_be_integers():
+    # booleans reach a module as float32 (a Linear takes them); an embedding of them
+    # needs integers, and torch's "Expected tensor for argument #1 'indices'" said so
+    # without the fix
+    rng = np.random.default_rng(0)
+    X = rng.random((120, 6)) > 0.5
+    y = X[:, 0].astype(int)
+    with pytest.raises(TypeError, match=r"X.astype\(np.int64\)"):
+        NeuralNetClassifier(module=_MaskEmbedding, max_iter=1).fit(X, y)
+    NeuralNetClassifier(module=_MaskEmbedding, max_iter=1).fit(X.astype(np.int64), y)

@@ -144,6 +144,7 @@ def test_a_clip_shorter_than_one_partial_is_padded_and_silences_can_be_trimmed(w
         (pd.Series(np.full(16_000, 0.1)), {"sampling_rate": 16_000}, r"pass \[wav\]"),
         ([0.1] * 16_000, {"sampling_rate": 16_000}, r"16000 samples.*pass \[wav\]"),
         (b"voice.wav", {}, r"pass \[b'voice.wav'\]"),
+        ([np.nan, np.full(16_000, 0.1)], {"sampling_rate": 16_000}, "Clip 0 is missing"),
     ],
 )
 def test_bad_clips_are_refused_with_the_fix(X, kwargs, message):

@@ -174,7 +174,7 @@ class BaseNeuralNet(
         """Targets in the form the fitted output kind trains on."""
         return y_encoded
 
-    def _label_smoothing(self, held_out: bool) -> float:
+    def _label_smoothing(self, held_out: bool, incremental: bool) -> float:
         return 0.0
 
     def _plain_loss(self):
@@ -318,7 +318,9 @@ class BaseNeuralNet(
         self.learning_rate_ = _plan.learning_rate(self, batch_size, len(train), incremental)
         _plan.reset_learning_rate(self, self.optimizer_)
         stopper = _plan.stopper(self, incremental, has_valid=valid is not None)
-        objective, plain, ensemble = _plan.losses(self, held_out=valid is not None)
+        objective, plain, ensemble = _plan.losses(
+            self, held_out=valid is not None, incremental=incremental
+        )
         n_threads, tuner = plan_threads(
             3 * batch_size * self._macs_per_row(), device, self.n_threads
         )

@@ -212,9 +212,11 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
             return y_encoded.astype(np.float32)[:, None]
         return y_encoded
 
-    def _label_smoothing(self, held_out: bool) -> float:
+    def _label_smoothing(self, held_out: bool, incremental: bool) -> float:
         if self.label_smoothing != "auto":
             return self.label_smoothing
+        if incremental and hasattr(self, "label_smoothing_"):  # its kept temperature's
+            return self.label_smoothing_
         return AUTO_LABEL_SMOOTHING if held_out and not self._multilabel else 0.0
 
     def _score_fn(self):

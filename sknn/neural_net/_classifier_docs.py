@@ -48,8 +48,10 @@ label_smoothing : float in [0, 1) or "auto", default="auto"
     each row has one label; else 0: without held-out rows no temperature
     undoes it (at 1% positives the mean probability was 0.057), and one
     temperature cannot undo it for a rare label of a multilabel target.
-    The value used is ``label_smoothing_``; one set here is used as it is
-    (with a warning where no temperature can undo it). The validation loss
+    ``partial_fit`` goes on with the value its model was fitted with (its
+    temperature is kept). The value used is ``label_smoothing_``; one set
+    here is used as it is (with a warning where no held-out rows fit a
+    temperature, and none is kept). The validation loss
     (and ``valid_loss`` in ``history_``) is the plain cross-entropy.
     Ignored with a ``criterion``.""",
 )

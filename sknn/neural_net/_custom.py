@@ -238,5 +238,7 @@ def conform(X: Inputs, layout: dict | None, name: str) -> Inputs:
                     f"{what} holds floats, but {name} was fitted on integers (passed to the "
                     f"module as int64, e.g. token ids); pass {what}.astype(np.int64)."
                 )
+        if kind == "int" and array.dtype.kind == "b":  # fitted when booleans were int64
+            array = array.astype(np.int64)
         conformed[key] = array
     return conformed if isinstance(X, dict) else conformed[_ONE]

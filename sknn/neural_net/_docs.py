@@ -195,9 +195,9 @@ warm_start : bool, default=False
     A continued fit draws on from the first fit's random stream and replays
     its validation split (a new ``random_state`` applies from the next new
     network); it warns when the rows it validates may be ones an earlier
-    fit trained on (after ``early_stopping=False`` or ``partial_fit``, or
-    another ``validation_fraction``). A fit that raises leaves the
-    previous model as it was.""",
+    fit of a table of as many rows trained on (after ``early_stopping=False``
+    or ``partial_fit``, or another ``validation_fraction``). A fit that
+    raises leaves the previous model as it was.""",
     "categorical_features": """\
 categorical_features : "from_dtype", array-like of str, int or bool, or None, \
         default="from_dtype"

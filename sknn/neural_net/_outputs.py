@@ -56,11 +56,13 @@ def probe_output_kind(module: torch.nn.Module, X_sample: Inputs, task: str, n_ou
             out = call(module, X_sample)
     except RuntimeError as error:
         integers = [t for t in _tensors(X_sample) if not t.is_floating_point()]
-        if integers and "dtype" in str(error):
+        indices = "indices" in str(error) and "Long" in str(error)  # floats for an embedding
+        if (integers and "dtype" in str(error)) or indices:
             raise TypeError(
                 f"The module could not take X ({error}). sknn passes integer arrays to a "
-                "module as int64 (token ids, for an embedding) and floats as float32; for "
-                "layers that take numbers, pass X.astype(np.float32)."
+                "module as int64 (token ids, for an embedding) and floats and booleans as "
+                "float32; for layers that take numbers, pass X.astype(np.float32), for "
+                "indices X.astype(np.int64)."
             ) from error
         raise
     finally:

@@ -287,20 +287,22 @@ def _takes_keyword(cls: type, name: str) -> bool:
     )
 
 
-def losses(est, *, held_out: bool):
+def losses(est, *, held_out: bool, incremental: bool):
     """The objective, the same loss without label smoothing, and the ensemble's loss.
 
     Each takes raw network outputs, checks them against the output contract
     and sees them as ``(batch, k, width)``: the first two train (and report)
     every member, the last scores the combined prediction. A ``criterion``
     replaces the task's loss in all three. ``held_out``: validation rows will
-    fit a temperature, which undoes label smoothing (a classifier's
-    ``label_smoothing_`` is set).
+    fit a temperature, which undoes label smoothing; ``incremental``: a
+    ``partial_fit``, which keeps the temperature fitted before (a
+    classifier's ``label_smoothing_`` is set).
     """
-    kind, smoothing = est._output_kind, est._label_smoothing(held_out)
+    kind, smoothing = est._output_kind, est._label_smoothing(held_out, incremental)
     if hasattr(est, "label_smoothing"):
+        kept = incremental and getattr(est, "temperature_", 1.0) != 1.0  # undoes it still
         est.label_smoothing_ = 0.0 if est.criterion is not None else float(smoothing)
-        if smoothing and not held_out and est.criterion is None:
+        if smoothing and not held_out and not kept and est.criterion is None:
             warn_user(
                 f"label_smoothing={smoothing} pulls predict_proba towards uniform "
                 "probabilities, and this fit holds out no rows to fit the temperature that "

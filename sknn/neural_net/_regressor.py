@@ -305,7 +305,9 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         lowest to the highest quantile, widened or narrowed so that it
         covers the validation targets at ``coverage`` (conformalized
         quantile regression). Otherwise: the prediction plus and minus the
-        conformal quantile of the validation rows' absolute residuals. On
+        conformal quantile of the validation rows' absolute residuals (for
+        Poisson, Gamma and Tweedie, residuals in units of ``prediction **
+        (power / 2)``, so a row's width follows its mean's spread). On
         new rows like the validation rows, the interval holds the target with
         probability at least ``coverage``. Log-link losses never give a
         bound below 0.

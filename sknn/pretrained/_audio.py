@@ -191,7 +191,9 @@ def check_clips(X, sampling_rate: int | None) -> list[tuple[np.ndarray, int]]:
     items = _as_items(X)
     if not items:
         raise ValueError(f"Got no clips; expected {FORMS}.")
-    if isinstance(items[0], (int, float, np.number)) and not isinstance(items[0], bool):
+    first = items[0]
+    number = isinstance(first, (int, float, np.number)) and not isinstance(first, bool)
+    if number and not is_missing_item(first):
         raise ValueError(_one_waveform(len(items)))  # a list of samples
     clips = []
     for index, item in enumerate(items):
