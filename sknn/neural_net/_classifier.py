@@ -22,6 +22,7 @@ from sknn.neural_net._targets import (
     label_kind,
     multilabel_indicators,
 )
+from sknn.preprocessing._user_warnings import warn_user
 from sknn.sklearn_glue import array_api
 from sknn.sklearn_glue.dask_collections import is_dask, lazy_on_dask, streamed_accuracy
 from sknn.sklearn_glue.decorators import fit_context
@@ -213,11 +214,25 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         return y_encoded
 
     def _label_smoothing(self, held_out: bool, incremental: bool) -> float:
+        """The smoothing this fit trains with, kept as ``label_smoothing_``; a value set by
+        hand where no temperature is fitted or kept to undo it is told."""
+        smoothing: float
         if self.label_smoothing != "auto":
-            return self.label_smoothing
-        if incremental and hasattr(self, "label_smoothing_"):  # its kept temperature's
-            return self.label_smoothing_
-        return AUTO_LABEL_SMOOTHING if held_out and not self._multilabel else 0.0
+            smoothing = self.label_smoothing
+            kept = incremental and getattr(self, "temperature_", 1.0) != 1.0
+            if smoothing and not held_out and not kept and self.criterion is None:
+                warn_user(
+                    f"label_smoothing={smoothing} pulls predict_proba towards uniform "
+                    "probabilities, and this fit holds out no rows to fit the temperature "
+                    "that undoes it (at 1% positives the mean probability was 0.057): pass "
+                    "label_smoothing='auto' (0 here) or 0, or hold out validation rows."
+                )
+        elif incremental and "label_smoothing_" in vars(self):  # its kept temperature's
+            smoothing = float(vars(self)["label_smoothing_"])
+        else:
+            smoothing = AUTO_LABEL_SMOOTHING if held_out and not self._multilabel else 0.0
+        self.label_smoothing_ = 0.0 if self.criterion is not None else float(smoothing)
+        return smoothing
 
     def _score_fn(self):
         return functools.partial(

@@ -69,8 +69,10 @@ CHUNK_MACS = 2**31
 def run_network(module, X, macs: int, device: torch.device) -> torch.Tensor:
     """Run a fitted network (or its numpy copy) on prepared inputs; the output on the CPU."""
     rows = n_rows(X)
-    chunk = _chunk_rows(macs // max(rows, 1))
-    if not isinstance(module, torch.nn.Module):  # the numpy copy, rows independent
+    # rows a CPU call runs at a time; an accelerator's default
+    chunk = _chunk_rows(macs // max(rows, 1)) if device.type == "cpu" else None
+    if not isinstance(module, torch.nn.Module):  # the numpy copy (CPU), rows independent
+        assert chunk is not None
         if rows <= chunk:
             return torch.from_numpy(module(X))
         return torch.from_numpy(
@@ -84,7 +86,7 @@ def run_network(module, X, macs: int, device: torch.device) -> torch.Tensor:
         # mid-size inputs run on one thread: a spare thread only adds a
         # spin-wait, which stalls badly when another process holds a core
         with torch_threads(recommended_threads(macs, device)):
-            out = predict_in_chunks(module, X, chunk if device.type == "cpu" else None)
+            out = predict_in_chunks(module, X, chunk)
     return out.cpu() if out.device.type != "cpu" else out
 
 

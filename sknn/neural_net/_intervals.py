@@ -76,10 +76,10 @@ def conformity_scores(
     return np.abs(y - point) / _spread(point, power)
 
 
-def _spread(point: np.ndarray, power: float) -> np.ndarray:
+def _spread(point: np.ndarray, power: float) -> np.ndarray | float:
     """The standard deviation's shape ``point ** (power / 2)`` (1 for power 0)."""
     if not power:
-        return np.ones_like(point)
+        return 1.0
     return np.maximum(point, np.finfo(np.float64).tiny) ** (power / 2)
 
 

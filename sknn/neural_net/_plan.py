@@ -22,7 +22,6 @@ from sknn.neural_net._custom import param_groups, refreeze
 from sknn.neural_net._outputs import probe_output_kind
 from sknn.neural_net._routed import nested
 from sknn.neural_net._shape import TINY_ROWS, micro
-from sknn.preprocessing._user_warnings import warn_user
 from sknn.training import EarlyStopping, History, TrainingData
 from sknn.training.losses import combined_loss, members_loss, out_of_fold, task_loss
 from sknn.training.optim import finite_number, make_optimizer
@@ -295,20 +294,9 @@ def losses(est, *, held_out: bool, incremental: bool):
     every member, the last scores the combined prediction. A ``criterion``
     replaces the task's loss in all three. ``held_out``: validation rows will
     fit a temperature, which undoes label smoothing; ``incremental``: a
-    ``partial_fit``, which keeps the temperature fitted before (a
-    classifier's ``label_smoothing_`` is set).
+    ``partial_fit``, which keeps the temperature fitted before.
     """
     kind, smoothing = est._output_kind, est._label_smoothing(held_out, incremental)
-    if hasattr(est, "label_smoothing"):
-        kept = incremental and getattr(est, "temperature_", 1.0) != 1.0  # undoes it still
-        est.label_smoothing_ = 0.0 if est.criterion is not None else float(smoothing)
-        if smoothing and not held_out and not kept and est.criterion is None:
-            warn_user(
-                f"label_smoothing={smoothing} pulls predict_proba towards uniform "
-                "probabilities, and this fit holds out no rows to fit the temperature that "
-                "undoes it (at 1% positives the mean probability was 0.057): pass "
-                "label_smoothing='auto' (0 here) or 0, or hold out validation rows."
-            )
     plain = est._plain_loss()  # refuses a criterion beside another built-in loss
     if est.criterion is not None:
         plain = objective = user_loss(

@@ -47,21 +47,29 @@ _WINDOW = SAMPLING_RATE * 30 // 1000  # 30 ms
 # overshoots [-1, 1] by a few percent (espeak-ng's speech resampled: 1.03)
 MAX_FLOAT_SAMPLE = 2.0
 MAX_CHANNELS = 8  # a 2-D array this narrow is one multichannel clip, not clips
+_PATH = (str, bytes, os.PathLike)  # a WAV file's path
 FORMS = (
     "clips as a list of 1-D waveforms (float in [-1, 1] or int16 PCM, any length) or of "
     "WAV paths, or one 2-D float array of same-length waveforms (first axis clips)"
 )
 
 
-def _as_items(X) -> list:
+def _as_array(X):
+    """A Series, DataFrame, tensor or other array-like as numpy; lists and paths as given."""
     if hasattr(X, "tocsr") or hasattr(X, "to_coo"):  # scipy or pandas sparse
         raise TypeError(
             f"Sparse input is not supported: expected {FORMS}; densify it (X.toarray())."
         )
     if hasattr(X, "to_numpy"):  # a Series or DataFrame
-        X = X.to_numpy()
-    elif hasattr(X, "__array__") and not isinstance(X, (np.ndarray, list, tuple)):
-        X = np.asarray(X)  # a tensor or another array-like
+        return X.to_numpy()
+    if hasattr(X, "__array__") and not isinstance(X, (np.ndarray, list, tuple)):
+        return np.asarray(X)  # a tensor or another array-like
+    return X
+
+
+def _as_items(X) -> list:
+    """The clips of ``X`` (see :func:`_as_array`), one waveform or path refused."""
+    X = _as_array(X)
     if isinstance(X, np.ndarray) and X.dtype != object:
         if X.ndim == 1:
             raise ValueError(_one_waveform(X.shape[0]))
@@ -73,7 +81,7 @@ def _as_items(X) -> list:
                 "row is a clip's samples."
             )
         return list(X)
-    if isinstance(X, (str, bytes, os.PathLike)):
+    if isinstance(X, _PATH):
         raise ValueError(f"Got one path where a list of clips was meant: pass [{X!r}].")
     if isinstance(X, np.ndarray) and X.dtype == object:
         if X.ndim == 2 and X.shape[1] == 1:
@@ -177,9 +185,8 @@ def check_clips(X, sampling_rate: int | None) -> list[tuple[np.ndarray, int]]:
             f"sampling_rate={sampling_rate!r}; give the clips' rate in samples a second, "
             "e.g. sampling_rate=16000."
         )
-    if not isinstance(X, (np.ndarray, list, tuple)) and len(getattr(X, "shape", ())) == 2:
-        as_array = np.asarray(X)  # a DataFrame or tensor of samples, checked as an array
-        X = as_array if as_array.dtype.kind in "fiu" else X
+    if len(getattr(X, "shape", ())) == 2:  # a DataFrame or tensor: checked as its array is
+        X = _as_array(X)
     shape: tuple[int, ...] = tuple(getattr(X, "shape", ()))
     samples = isinstance(X, np.ndarray) and X.dtype.kind in "fiu"  # before any clip's check
     if samples and len(shape) == 2 and 0 < shape[1] <= MAX_CHANNELS:  # one multichannel clip
@@ -199,7 +206,7 @@ def check_clips(X, sampling_rate: int | None) -> list[tuple[np.ndarray, int]]:
     for index, item in enumerate(items):
         if is_missing_item(item):
             raise ValueError(f"Clip {index} is missing (None or NaN); drop or fill it.")
-        if isinstance(item, (str, bytes, os.PathLike)):
+        if isinstance(item, _PATH):
             wav, rate = _read_wav(item, index)
             if sampling_rate is not None and rate != sampling_rate:
                 raise ValueError(
@@ -224,7 +231,7 @@ def check_clips(X, sampling_rate: int | None) -> list[tuple[np.ndarray, int]]:
             raise ValueError(f"Clip {index} has shape {wav.shape}; expected {FORMS}.")
         if len(wav) == 0:
             raise ValueError(f"Clip {index} is empty (no samples); drop it.")
-        wav = _as_float(wav, index, from_file=isinstance(item, (str, bytes, os.PathLike)))
+        wav = _as_float(wav, index, from_file=isinstance(item, _PATH))
         if not wav.any():
             raise ValueError(f"Clip {index} is all silence (every sample 0); drop it.")
         clips.append((wav, int(rate)))
