@@ -343,6 +343,7 @@ class BaseNeuralNet(
             ranks=getattr(self, "_ranks", None),  # a data-parallel fit's rank
             owner=self,  # the estimator a callback scores, a clone's own
             start_epoch=_continue.held_epoch(self, incremental),
+            sparse_tables=path.sparse_tables(self.module_),
         )
         self._training = True  # a callback's predictions run the live network, not a copy
         try:

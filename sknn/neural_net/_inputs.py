@@ -64,6 +64,10 @@ EXACT_ROWS = 4096
 # a CPU prediction's chunk holds at most this many multiply-adds (4,096 rows of
 # networks up to ~500,000 a row: the default on tables of a few hundred columns)
 CHUNK_MACS = 2**31
+# a category embedding of at least this many rows trains by its batches' rows only
+# (sknn.training.lazy_rows): at 65,536 categories in 300,000 rows an epoch took as
+# long either way, at 300,000 in 1,000,000 rows 4.1x less (benchmarks/many_categories.py)
+SPARSE_TABLE_ROWS = 65_536
 
 
 def run_network(module, X, macs: int, device: torch.device) -> torch.Tensor:
@@ -145,6 +149,10 @@ class _InputPath:
         module, Xt = self.prediction_inputs(X, fit_count)
         return run_network(module, Xt, macs, self.estimator.device_)
 
+    def sparse_tables(self, module: torch.nn.Module) -> list[torch.nn.Embedding]:
+        """Embedding tables trained by their batches' rows only (none by default)."""
+        return []
+
 
 class TabularInput(_InputPath):
     """Tables through the fitted :class:`~sknn.preprocessing.TabularEncoder` (``encoder_``)."""
@@ -213,6 +221,11 @@ class TabularInput(_InputPath):
         )
         freeze(module, est.frozen or ())
         return module
+
+    def sparse_tables(self, module: torch.nn.Module) -> list[torch.nn.Embedding]:
+        """The category embeddings of :data:`SPARSE_TABLE_ROWS` rows or more."""
+        tables = getattr(module, "embeddings", ())
+        return [t for t in tables if getattr(t, "num_embeddings", 0) >= SPARSE_TABLE_ROWS]
 
     def lr_multipliers(self, module: torch.nn.Module) -> dict[str, float]:
         """RealMLP's learning-rate factors for the input layers the network has."""

@@ -24,7 +24,8 @@ from sknn.neural_net._routed import nested
 from sknn.neural_net._shape import TINY_ROWS, micro
 from sknn.training import EarlyStopping, History, TrainingData
 from sknn.training.losses import combined_loss, members_loss, out_of_fold, task_loss
-from sknn.training.optim import finite_number, make_optimizer
+from sknn.training.optim import make_optimizer
+from sknn.training.optim_checks import finite_number
 from sknn.training.schedules import Schedule
 
 # "auto" early stopping holds out a validation set only when it would have at

@@ -2,13 +2,16 @@
 
 Lives here: ``trainer.py`` (the loop), ``data.py`` (training data: whole
 tensors on the device, batches sliced by index), ``optim.py`` (fused
-optimizer steps), ``schedules.py``, ``early_stopping.py``, ``divergence.py``,
-``callbacks.py`` and ``history.py``, ``losses.py`` (task losses, regression
-deviances and pinball losses, the ensemble contract), ``streams.py``
-(training data larger than memory), ``metrics.py``, ``calibration.py``
-(temperature scaling), ``device.py``, ``threads.py`` and ``thread_tuner.py``
-(torch's thread count, measured while training), ``generator.py`` (torch's
-global generator, seeded by one block at a time). It knows
+optimizer steps) and ``optim_checks.py`` (their options, refused before a
+step), ``lazy_rows.py`` (embedding tables of many rows stepped by the rows a
+batch meets, the others' steps taken later in closed form), ``schedules.py``,
+``early_stopping.py``, ``divergence.py``, ``callbacks.py`` and ``history.py``,
+``losses.py`` (task losses, regression deviances and pinball losses, the
+ensemble contract), ``streams.py`` (training data larger than memory),
+``metrics.py``, ``calibration.py`` (temperature scaling), ``device.py``,
+``threads.py`` and ``thread_tuner.py`` (torch's thread count, measured while
+training), ``generator.py`` (torch's global generator, seeded by one block at a
+time). It knows
 tensors and modules, nothing of DataFrames or scikit-learn
 (``tests/test_structure.py`` checks it), and imports nothing else of sknn.
 Imported by: both estimator families, :mod:`sknn.sklearn_glue`,

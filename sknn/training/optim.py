@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from typing import cast
 
 import torch
 
+from sknn.training import lazy_rows
+from sknn.training.optim_checks import SGD_MOMENTUM, check_options
+
 OPTIMIZERS = ("adamw", "adam", "sgd")
-# the momentum "sgd" uses unless told otherwise
-SGD_MOMENTUM = 0.9
 
 
 def _like(param: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
@@ -67,22 +67,34 @@ class _FusedOptimizer:
         alone, as torch's optimizers do. A gradient laid out otherwise than its
         parameter (a transposed view, which :func:`torch.autograd.grad` may
         return where ``.grad`` would not) is copied into the parameter's layout
-        first: the fused kernels read memory in the parameter's order.
+        first: the fused kernels read memory in the parameter's order. A sparse
+        gradient (an embedding table's rows, see :func:`sparse_row_gradients`)
+        updates only its rows, where the optimizer :attr:`takes_sparse_rows`.
         """
         start = 0
         for group in self.param_groups:
             n = len(group["params"])
-            chunk = [
-                g if g is None or g.stride() == p.stride() else _like(p, g)
-                for p, g in zip(group["params"], grads[start : start + n], strict=True)
-            ]
+            pairs = list(zip(group["params"], grads[start : start + n], strict=True))
             start += n
-            if all(g is not None for g in chunk):
+            rows = [(p, g) for p, g in pairs if g is not None and g.is_sparse]
+            if rows:
+                pairs = [(p, g) for p, g in pairs if g is None or not g.is_sparse]
+                for p, g in rows:
+                    self._update_rows(group, p, g)
+            chunk = [g if g is None or g.stride() == p.stride() else _like(p, g) for p, g in pairs]
+            if not rows and all(g is not None for g in chunk):
                 self._update(group, cast(list[torch.Tensor], chunk))
                 continue
-            used = [(p, g) for p, g in zip(group["params"], chunk, strict=True) if g is not None]
+            used = [(p, g) for (p, _), g in zip(pairs, chunk, strict=True) if g is not None]
             if used:
                 self._update({**group, "params": [p for p, _ in used]}, [g for _, g in used])
+
+    takes_sparse_rows = False  # whether _update_rows is implemented
+
+    def _update_rows(self, group: dict, param: torch.Tensor, grad: torch.Tensor) -> None:
+        raise TypeError(
+            f"{type(self).__name__} takes no sparse gradients; train the embeddings densely."
+        )
 
     def _update(self, group: dict, grads: list[torch.Tensor]) -> None:
         raise NotImplementedError
@@ -147,22 +159,62 @@ class FusedAdam(_FusedOptimizer):
         self.decoupled = decoupled
         self._kernel = torch._fused_adamw_ if decoupled else torch._fused_adam_
 
+    @property
+    def takes_sparse_rows(self) -> bool:  # type: ignore[override]
+        """Whether every group's missed steps have a closed form (:mod:`lazy_rows`)."""
+        return all(lazy_rows.takes_rows(g, self.decoupled) for g in self.param_groups)
+
+    def _state(self, p: torch.Tensor) -> dict[str, torch.Tensor]:
+        state = self.state.get(p)
+        if state is None:
+            state = self.state[p] = {
+                "step": torch.zeros((), dtype=torch.float32, device=p.device),
+                "exp_avg": torch.zeros_like(p, memory_format=torch.preserve_format),
+                "exp_avg_sq": torch.zeros_like(p, memory_format=torch.preserve_format),
+            }
+        return state
+
     def _update(self, group: dict, grads: list[torch.Tensor]) -> None:
-        states = []
-        for p in group["params"]:
-            state = self.state.get(p)
-            if state is None:
-                state = self.state[p] = {
-                    "step": torch.zeros((), dtype=torch.float32, device=p.device),
-                    "exp_avg": torch.zeros_like(p, memory_format=torch.preserve_format),
-                    "exp_avg_sq": torch.zeros_like(p, memory_format=torch.preserve_format),
-                }
-            states.append(state)
+        states = [self._state(p) for p in group["params"]]
+        for state in states:  # every row steps: none is behind
+            state.pop(lazy_rows.ROW_STEP, None)
         steps = [s["step"] for s in states]
         torch._foreach_add_(steps, 1)
+        self._step(group, group["params"], grads, states, steps)
+
+    def _update_rows(self, group: dict, param: torch.Tensor, grad: torch.Tensor) -> None:
+        """Update the rows of ``param`` that a sparse ``grad`` holds, each first taking
+        the steps it missed (:mod:`sknn.training.lazy_rows`): dense AdamW's result
+        without touching the rows no batch meets."""
+        state = self._state(param)
+        lazy_rows.row_steps(state, param)
+        now = int(state["step"].add_(1).item())
+        grad = grad.coalesce()
+        rows = grad.indices()[0]
+        with torch.no_grad():
+            lazy_rows.take_missed_steps(param, state, rows, now - 1, group)
+            taken = {name: state[name].index_select(0, rows) for name in ("exp_avg", "exp_avg_sq")}
+            weights = param.index_select(0, rows)
+            values = grad.values().to(param.dtype)
+            self._step(group, [weights], [values], [taken], [state["step"]])
+            param.index_copy_(0, rows, weights)
+            for name, part in taken.items():
+                state[name].index_copy_(0, rows, part)
+            state[lazy_rows.ROW_STEP].index_fill_(0, rows, now)
+
+    def settle_rows(self) -> None:
+        """Bring every row of the tables trained by rows to the current step (at the end
+        of an epoch: before the rate changes and before anything reads the weights)."""
+        with torch.no_grad():
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p in self.state:
+                        lazy_rows.settle(p, self.state[p], group)
+
+    def _step(self, group: dict, params: list, grads: list, states: list, steps: list) -> None:
         beta1, beta2 = group["betas"]
         self._kernel(
-            group["params"],
+            params,
             grads,
             [s["exp_avg"] for s in states],
             [s["exp_avg_sq"] for s in states],
@@ -237,78 +289,6 @@ class FusedSGD(_FusedOptimizer):
             is_first_step=first_step,
             grad_scale=None,
             found_inf=None,
-        )
-
-
-def finite_number(value) -> float | None:
-    """``value`` as a float, or None for a bool, a string, a non-finite or a non-number."""
-    if isinstance(value, (bool, str, bytes)):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def check_options(name: str, options: dict, weight_decay: float = 0.0, prefix: str = "") -> None:
-    """Refuse the values ``torch.optim`` would refuse (and a momentum above 1), for a
-    named optimizer.
-
-    The fused optimizers skip ``torch.optim``'s own checks, so a negative
-    ``eps`` or momentum, or a beta outside ``[0, 1)``, would otherwise train
-    silently badly or diverge.
-
-    Parameters
-    ----------
-    name : {"adamw", "adam", "sgd"}
-        The optimizer.
-    options : dict
-        Its keyword arguments (``betas``, ``eps``, ``momentum``, ``nesterov``).
-    weight_decay : float, default=0.0
-        The weight decay, which must be finite and non-negative.
-    prefix : str, default=""
-        Put before an option's name in messages (``"optimizer__"`` for an estimator).
-
-    Raises
-    ------
-    ValueError
-        Naming the option, its value and the range it must be in.
-    """
-    decay = finite_number(weight_decay)
-    if decay is None or decay < 0:
-        raise ValueError(f"weight_decay={weight_decay!r} must be a finite number >= 0.")
-    if "eps" in options:
-        eps = finite_number(options["eps"])
-        if eps is None or eps < 0:
-            raise ValueError(
-                f"{prefix}eps={options['eps']!r} must be a finite number >= 0 (it keeps "
-                f"{name}'s division stable); the default is 1e-8."
-            )
-    if "betas" in options:
-        betas = options["betas"]
-        pair = [finite_number(b) for b in betas] if isinstance(betas, (tuple, list)) else []
-        if len(pair) != 2 or any(b is None or not 0 <= b < 1 for b in pair):
-            raise ValueError(
-                f"{prefix}betas={betas!r} must be a pair (beta1, beta2) of numbers, each "
-                "in [0, 1), such as (0.9, 0.95)."
-            )
-    if "momentum" in options:
-        momentum = finite_number(options["momentum"])
-        if momentum is None or not 0 <= momentum <= 1:  # above 1 the steps grow without end
-            raise ValueError(
-                f"{prefix}momentum={options['momentum']!r} must be a number in [0, 1], "
-                f"such as {SGD_MOMENTUM} (the default)."
-            )
-    nesterov = options.get("nesterov", False)
-    if not isinstance(nesterov, bool):
-        raise ValueError(f"{prefix}nesterov={nesterov!r} must be True or False.")
-    momentum = options.get("momentum", SGD_MOMENTUM if name == "sgd" else 0.0)
-    if nesterov and momentum <= 0:
-        raise ValueError(
-            f"{prefix}nesterov=True requires a positive momentum, got {prefix}momentum="
-            f"{momentum!r}; set {prefix}momentum > 0 (e.g. {SGD_MOMENTUM}) or "
-            f"{prefix}nesterov=False."
         )
 
 

@@ -21,6 +21,7 @@ from sknn.training.data import (
 from sknn.training.divergence import DivergenceGuard
 from sknn.training.early_stopping import EarlyStopping, Stopper
 from sknn.training.history import History
+from sknn.training.lazy_rows import RowTraining
 from sknn.training.optim import Stepper
 from sknn.training.schedules import Schedule
 
@@ -89,6 +90,10 @@ class Trainer:
         them unless one of its epochs does better (a warm start with too high
         a rate ended worse than it began); ``start_record`` holds their
         validation loss and score, on this fit's validation data.
+    sparse_tables : sequence of nn.Embedding, default=()
+        Embedding tables of ``module`` trained by their batches' rows only, where
+        the optimizer takes sparse gradients and the fit is not data-parallel
+        (see :class:`~sknn.training.lazy_rows.RowTraining`); otherwise dense.
     """
 
     def __init__(
@@ -112,6 +117,7 @@ class Trainer:
         ranks: Any = None,
         owner: Any = None,
         start_epoch: int | None = None,
+        sparse_tables: Sequence[nn.Embedding] = (),
     ):
         self.module = module
         self.loss_fn = loss_fn
@@ -122,6 +128,7 @@ class Trainer:
         self.finished = 0  # epochs of this fit that ended (an interruption may come first)
         self.start_record: dict[str, Any] | None = None  # the starting weights, as judged
         self.stepper = Stepper(optimizer, None if ranks is None else ranks.gradients)
+        self.sparse_tables = list(sparse_tables) if ranks is None else []
         self.batch_size = batch_size
         self.max_epochs = max_epochs
         self.schedule = schedule
@@ -272,6 +279,7 @@ class Trainer:
         for cb in self.callbacks:
             cb.on_train_begin(dict(begin))  # each its own, as before
         self.module.train()
+        by_rows = RowTraining(self.sparse_tables, self.optimizer)
         try:
             for offset in range(self.max_epochs):
                 self.epoch = first_epoch + offset
@@ -280,6 +288,7 @@ class Trainer:
                 tic = time.perf_counter()
                 lr = self._base_lr()
                 objective, reported = self._epoch(train)
+                by_rows.settle()  # rows no batch met take their steps before anything reads them
                 train_loss = (objective if reported is None else reported).item()
                 valid_loss = valid_score = None
                 if valid is not None:
@@ -336,6 +345,7 @@ class Trainer:
             self.failure = f"{type(error).__name__}: {error}"
             raise
         finally:
+            by_rows.close()  # an interrupted epoch's rows too
             self.module.eval()
             history.best_epoch = self.stopper.best_epoch
             info = {
