@@ -106,7 +106,7 @@ def test_a_column_of_many_categories_fits_by_rows_as_well_as_dense_adamw():
 
 
 def test_warm_starts_and_partial_fit_go_on_by_rows_after_any_optimizer():
-    X, y = _many_categories(2 * LEVELS)
+    X, y = _many_categories(LEVELS)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # few rows a category
         est = NeuralNetClassifier(max_iter=1, random_state=0, optimizer="sgd")
@@ -120,7 +120,7 @@ def test_warm_starts_and_partial_fit_go_on_by_rows_after_any_optimizer():
 
 
 def test_an_interrupted_fit_leaves_its_table_dense_and_settled():
-    X, y = _many_categories(2 * LEVELS)
+    X, y = _many_categories(LEVELS)
 
     class CtrlCMidEpoch(Callback):
         def on_batch_end(self, info):

@@ -77,8 +77,8 @@ optimizer : {"adamw", "adam", "sgd"} or a torch.optim class, default="adamw"
     ``momentum`` outside [0, 1]) are refused before training. A class gets
     ``weight_decay`` only if it takes one (set ``weight_decay=0`` for one
     that does not); one whose ``step`` needs a closure (LBFGS) is refused.
-    Under ``"adamw"`` (or ``"adam"`` without weight decay) a categorical
-    column of 65,534 levels or more steps only the embedding rows each batch
+    Under ``"adamw"`` (or ``"adam"`` without weight decay) on the CPU, a
+    categorical column of 65,534 levels or more steps only the embedding rows each batch
     meets; the others take the steps they missed in closed form when a batch
     next meets them or the epoch ends: AdamW's steps (to float rounding, up to
     ``eps`` where gradients are below about 1e-6) at a cost set by the

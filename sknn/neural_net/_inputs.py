@@ -223,9 +223,16 @@ class TabularInput(_InputPath):
         return module
 
     def sparse_tables(self, module: torch.nn.Module) -> list[torch.nn.Embedding]:
-        """The category embeddings of :data:`SPARSE_TABLE_ROWS` rows or more."""
+        """The category embeddings of :data:`SPARSE_TABLE_ROWS` rows or more, on the CPU
+        (an accelerator steps a whole table in microseconds, and the rows' bookkeeping
+        waits on it a few times a step: unmeasured there, so left dense)."""
         tables = getattr(module, "embeddings", ())
-        return [t for t in tables if getattr(t, "num_embeddings", 0) >= SPARSE_TABLE_ROWS]
+        return [
+            t
+            for t in tables
+            if getattr(t, "num_embeddings", 0) >= SPARSE_TABLE_ROWS
+            and t.weight.device.type == "cpu"
+        ]
 
     def lr_multipliers(self, module: torch.nn.Module) -> dict[str, float]:
         """RealMLP's learning-rate factors for the input layers the network has."""
