@@ -68,33 +68,38 @@ class _FusedOptimizer:
         parameter (a transposed view, which :func:`torch.autograd.grad` may
         return where ``.grad`` would not) is copied into the parameter's layout
         first: the fused kernels read memory in the parameter's order. A sparse
-        gradient (an embedding table's rows, see :func:`sparse_row_gradients`)
-        updates only its rows, where the optimizer :attr:`takes_sparse_rows`.
+        gradient (an embedding table's) steps only its rows where the table is
+        trained by rows (:class:`~sknn.training.lazy_rows.RowTraining`), and is
+        made dense otherwise.
         """
         start = 0
         for group in self.param_groups:
             n = len(group["params"])
             pairs = list(zip(group["params"], grads[start : start + n], strict=True))
             start += n
-            rows = [(p, g) for p, g in pairs if g is not None and g.is_sparse]
-            if rows:
-                pairs = [(p, g) for p, g in pairs if g is None or not g.is_sparse]
-                for p, g in rows:
-                    self._update_rows(group, p, g)
+            by_rows = False
+            if any(g is not None and g.is_sparse for _, g in pairs):
+                taken = []
+                for p, g in pairs:
+                    if g is not None and g.is_sparse:
+                        g = self._sparse(group, p, g)
+                        if g is None:  # its rows stepped
+                            by_rows = True
+                            continue
+                    taken.append((p, g))
+                pairs = taken
             chunk = [g if g is None or g.stride() == p.stride() else _like(p, g) for p, g in pairs]
-            if not rows and all(g is not None for g in chunk):
+            if not by_rows and all(g is not None for g in chunk):
                 self._update(group, cast(list[torch.Tensor], chunk))
                 continue
             used = [(p, g) for (p, _), g in zip(pairs, chunk, strict=True) if g is not None]
             if used:
                 self._update({**group, "params": [p for p, _ in used]}, [g for _, g in used])
 
-    takes_sparse_rows = False  # whether _update_rows is implemented
-
-    def _update_rows(self, group: dict, param: torch.Tensor, grad: torch.Tensor) -> None:
-        raise TypeError(
-            f"{type(self).__name__} takes no sparse gradients; train the embeddings densely."
-        )
+    def _sparse(self, group: dict, param: torch.Tensor, grad: torch.Tensor) -> torch.Tensor | None:
+        """Take a sparse gradient: ``None`` where its rows were stepped, else it made
+        dense (a table this optimizer does not train by rows steps as a dense one)."""
+        return grad.to_dense()
 
     def _update(self, group: dict, grads: list[torch.Tensor]) -> None:
         raise NotImplementedError
@@ -130,7 +135,7 @@ class _FusedOptimizer:
         }
 
 
-class FusedAdam(_FusedOptimizer):
+class FusedAdam(lazy_rows.RowSteps, _FusedOptimizer):
     """Adam or AdamW on torch's fused kernel, as ``torch.optim.Adam``/``AdamW``.
 
     Parameters
@@ -158,11 +163,7 @@ class FusedAdam(_FusedOptimizer):
         super().__init__(params, defaults)
         self.decoupled = decoupled
         self._kernel = torch._fused_adamw_ if decoupled else torch._fused_adam_
-
-    @property
-    def takes_sparse_rows(self) -> bool:  # type: ignore[override]
-        """Whether every group's missed steps have a closed form (:mod:`lazy_rows`)."""
-        return all(lazy_rows.takes_rows(g, self.decoupled) for g in self.param_groups)
+        self._by_rows: dict[torch.Tensor, dict] = {}  # tables trained by rows: their settings
 
     def _state(self, p: torch.Tensor) -> dict[str, torch.Tensor]:
         state = self.state.get(p)
@@ -181,35 +182,6 @@ class FusedAdam(_FusedOptimizer):
         steps = [s["step"] for s in states]
         torch._foreach_add_(steps, 1)
         self._step(group, group["params"], grads, states, steps)
-
-    def _update_rows(self, group: dict, param: torch.Tensor, grad: torch.Tensor) -> None:
-        """Update the rows of ``param`` that a sparse ``grad`` holds, each first taking
-        the steps it missed (:mod:`sknn.training.lazy_rows`): dense AdamW's result
-        without touching the rows no batch meets."""
-        state = self._state(param)
-        lazy_rows.row_steps(state, param)
-        now = int(state["step"].add_(1).item())
-        grad = grad.coalesce()
-        rows = grad.indices()[0]
-        with torch.no_grad():
-            lazy_rows.take_missed_steps(param, state, rows, now - 1, group)
-            taken = {name: state[name].index_select(0, rows) for name in ("exp_avg", "exp_avg_sq")}
-            weights = param.index_select(0, rows)
-            values = grad.values().to(param.dtype)
-            self._step(group, [weights], [values], [taken], [state["step"]])
-            param.index_copy_(0, rows, weights)
-            for name, part in taken.items():
-                state[name].index_copy_(0, rows, part)
-            state[lazy_rows.ROW_STEP].index_fill_(0, rows, now)
-
-    def settle_rows(self) -> None:
-        """Bring every row of the tables trained by rows to the current step (at the end
-        of an epoch: before the rate changes and before anything reads the weights)."""
-        with torch.no_grad():
-            for group in self.param_groups:
-                for p in group["params"]:
-                    if p in self.state:
-                        lazy_rows.settle(p, self.state[p], group)
 
     def _step(self, group: dict, params: list, grads: list, states: list, steps: list) -> None:
         beta1, beta2 = group["betas"]

@@ -339,6 +339,7 @@ class Trainer:
                     self.schedule.step(self.optimizer, offset, loss)
         except (KeyboardInterrupt, TrainingInterrupted) as interruption:
             self.interrupted = interruption
+            by_rows.settle()  # the interrupted epoch's rows, before any weights are restored
             if self.stop_on_divergence and not self.diverged and not self._weights_finite():
                 self._diverge("a weight became NaN or inf", train, valid)  # mid-epoch
         except Exception as error:  # a callback's, or the data's: the bar says so
