@@ -14,7 +14,8 @@ import pytest
 import torch
 
 from sknn import NeuralNetClassifier, NeuralNetRegressor
-from sknn.nn import GroupedLinear
+from sknn.nn import GroupedLinear, TabularMLP
+from sknn.nn.inference import inference_copy
 
 LARGE = 4097  # rows: past the float64 path
 
@@ -150,3 +151,41 @@ def test_predictions_follow_a_replaced_layer_and_pruning(table):
     prune.l1_unstructured(linear, "weight", amount=0.9)
     assert not np.allclose(reg.predict(df[:5]), after_swap)
     agree(reg)
+
+
+@pytest.mark.parametrize(("members", "groups"), [(1, 1), (3, 1), (4, 4), (8, 4), (6, 2)])
+@pytest.mark.parametrize("embedding", ["periodic", "piecewise", None])
+def test_the_numpy_copy_is_the_float64_network_for_every_layout(members, groups, embedding):
+    # randomised weights (a fit of a few epochs barely moves the feature scale off 1), more
+    # members than groups (their rows repeated per member), category codes beside numbers
+    if embedding == "periodic" and groups > 1:
+        pytest.skip("groups of members take piecewise-linear or no numeric embeddings")
+    torch.manual_seed(0)
+    n_dense, cardinalities = 4, [5, 12]
+    n_periodic = 3 if embedding else 0
+    edges = torch.sort(torch.randn(n_periodic, 6), 1).values if embedding == "piecewise" else None
+    module = TabularMLP(
+        n_dense,
+        cardinalities,
+        3,
+        (8, 8),
+        "relu",
+        n_periodic=n_periodic,
+        feature_scale=True,
+        n_ensemble=members,
+        bin_edges=edges,
+        n_groups=groups,
+    )
+    with torch.no_grad():
+        for p in module.parameters():
+            p.add_(torch.randn_like(p) * 0.3)
+    rng = np.random.default_rng(0)
+    x = np.hstack(
+        [
+            rng.normal(scale=3, size=(37, n_dense)),
+            np.column_stack([rng.integers(0, c, 37) for c in cardinalities]),
+        ]
+    )
+    copy = inference_copy(module.eval(), fit_count=1)
+    expected = copy.torch(torch.as_tensor(x)).detach().numpy()
+    np.testing.assert_allclose(copy.numpy(x), expected, rtol=1e-12, atol=1e-12)
