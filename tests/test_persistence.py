@@ -8,6 +8,7 @@ import copyreg
 import io
 import pickle
 import warnings
+import zipfile
 
 import joblib
 import numpy as np
@@ -436,3 +437,25 @@ def test_categories_of_pandas_and_python_scalars_save_and_load_with_skops():
     assert loaded.encoder_.categories_ == est.encoder_.categories_
     again = pickle.loads(pickle.dumps(loaded))
     np.testing.assert_array_equal(again.predict_proba(X), est.predict_proba(X))
+
+
+def test_many_string_categories_are_saved_packed_and_load_exactly():
+    # an ID-like column: one JSON node per category made 100,000 levels 65 MB of schema
+    # (twice: the column plan and the encoder's categories_); now two arrays
+    rng = np.random.default_rng(0)
+    levels = [f"s{i:05d}" for i in range(1500)]
+    levels += ["é", "日本", "🙂", "a\x00", "tab\tx", " lead"]
+    X = pd.DataFrame({"shop": rng.choice(levels, 4000), "x": rng.normal(size=4000)})
+    X["shop"] = X["shop"].astype("category")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # ID-like
+        est = NeuralNetRegressor(max_iter=1, random_state=0).fit(X, X["x"])
+    blob = sio.dumps(est)
+    with zipfile.ZipFile(io.BytesIO(blob)) as saved:
+        assert saved.getinfo("schema.json").file_size < 300_000
+    loaded = sio.loads(blob, trusted=sio.get_untrusted_types(data=blob))
+    assert loaded.encoder_.categories_ == est.encoder_.categories_
+    assert all(type(c) is str for c in loaded.encoder_.categories_[0])
+    np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+    again = pickle.loads(pickle.dumps(loaded))
+    np.testing.assert_array_equal(again.predict(X), est.predict(X))

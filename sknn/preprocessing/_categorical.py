@@ -9,11 +9,9 @@ embedding-table code columns are both built from these codes.
 
 from __future__ import annotations
 
-import datetime
-import decimal
-from collections.abc import Callable
+import functools
 from numbers import Real
-from typing import Any, Protocol, cast
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -39,6 +37,43 @@ def _categorical_values(series: pd.Series, as_str: bool) -> pd.Series:
     return series.astype(object).astype(str) if as_str else compared_values(series)
 
 
+class _Lookup:
+    """What matching values to a column's fitted categories reads, built once per fitted
+    column (:func:`_lookup`): building it each call cost a 1-row predict 40 ms at
+    300,000 categories."""
+
+    def __init__(self, categories: tuple):
+        self.categories = categories
+        self.index = pd.Index(list(categories), dtype=object)
+        self.strings = all(isinstance(c, str) for c in categories)
+        self.all_bool = bool(categories) and all(isinstance(c, bool | np.bool_) for c in categories)
+        self.has_blank = "" in self.index
+        self.floats = [c for c in categories if isinstance(c, float | np.floating)]
+
+    @functools.cached_property
+    def seen(self) -> frozenset:
+        return frozenset(self.categories)
+
+    @functools.cached_property
+    def float32_keys(self) -> dict[float, object]:
+        """Each float category by its float32 value (``None`` where two share one)."""
+        rounded: dict[float, object] = {}
+        for category in self.floats:
+            key = float(np.float32(category))
+            rounded[key] = None if key in rounded else category
+        return rounded
+
+
+def _lookup(column: CategoricalColumn) -> _Lookup:
+    """The column's :class:`_Lookup`, kept on it (not saved) while its categories stay."""
+    kept = getattr(column, "__dict__", {}).get("_lookup")
+    if kept is None or kept.categories is not column.categories:
+        kept = _Lookup(column.categories)
+        if hasattr(column, "__dict__"):
+            column.__dict__["_lookup"] = kept
+    return kept
+
+
 def compared_values(series: pd.Series) -> pd.Series:
     """Dates and datetimes as pandas Timestamps, durations as Timedeltas, whichever a
     library gave: polars and datetime64 columns give datetimes, ``pyarrow.Table.to_pandas()``
@@ -62,11 +97,12 @@ def _as_seen(series: pd.Series, column: CategoricalColumn) -> pd.Series:
     batch holds (and ``1`` the ``1.0``).
     """
     values = _categorical_values(series, column.as_str)
+    lookup = _lookup(column)
     if not column.as_str:
-        if _all_bool(column.categories):
+        if lookup.all_bool:
             return _bools_as_seen(values)
-        return _floats_as_seen(values, column.categories)
-    seen = set(column.categories)
+        return _floats_as_seen(values, lookup)
+    seen = lookup.seen
 
     def form(value, text: str) -> str:
         if text in seen or isinstance(value, bool | np.bool_) or not isinstance(value, Real):
@@ -79,7 +115,7 @@ def _as_seen(series: pd.Series, column: CategoricalColumn) -> pd.Series:
     return pd.Series(forms, index=series.index, dtype=object)
 
 
-def _floats_as_seen(values: pd.Series, categories: tuple) -> pd.Series:
+def _floats_as_seen(values: pd.Series, lookup: _Lookup) -> pd.Series:
     """Float categories matched at float32 where they do not match exactly.
 
     The same rates arrive as float32 at predict (polars ``Float32``, a downcast
@@ -88,29 +124,20 @@ def _floats_as_seen(values: pd.Series, categories: tuple) -> pd.Series:
     and a category that round to the same float32 match (as the ONNX graph,
     whose float keys are float32, matches them), unless two categories do.
     """
-    floats = [c for c in categories if isinstance(c, float | np.floating)]
-    if not floats or values.dtype.kind != "f":
+    if not lookup.floats or values.dtype.kind != "f":
         return values
-    unmatched = pd.Index(list(categories), dtype=object).get_indexer(values) < 0
+    unmatched = lookup.index.get_indexer(values) < 0
     unmatched &= values.notna().to_numpy()
     if not unmatched.any():
         return values
-    rounded: dict[float, object] = {}
-    for category in floats:
-        key = float(np.float32(category))
-        rounded[key] = None if key in rounded else category  # two alike: neither
     positions = np.flatnonzero(unmatched)
-    near = values.iloc[positions].astype(np.float32).astype(np.float64).map(rounded)
+    near = values.iloc[positions].astype(np.float32).astype(np.float64).map(lookup.float32_keys)
     found = near.notna().to_numpy()
     if not found.any():
         return values
     matched = values.astype(object)  # by position: an index may repeat labels
     matched.iloc[positions[found]] = near.to_numpy()[found]
     return matched
-
-
-def _all_bool(categories: tuple) -> bool:
-    return bool(categories) and all(isinstance(c, bool | np.bool_) for c in categories)
 
 
 def _bools_as_seen(values: pd.Series) -> pd.Series:
@@ -141,7 +168,7 @@ def _warn_on_another_type(series: pd.Series, column: CategoricalColumn) -> bool:
     True when it warned."""
     if column.as_str or not column.categories:
         return False
-    strings_at_fit = all(isinstance(c, str) for c in column.categories)
+    strings_at_fit = _lookup(column).strings
     observed = series[series.notna()]
     if not len(observed):
         return False
@@ -154,7 +181,7 @@ def _warn_on_another_type(series: pd.Series, column: CategoricalColumn) -> bool:
     before, now = ("strings", _kind_of(series)) if strings_at_fit else ("numbers", "strings")
     whole = all(float(c).is_integer() for c in column.categories if isinstance(c, Real))
     convert = ".astype(str)" if strings_at_fit else (".astype(int)" if whole else ".astype(float)")
-    if _all_bool(column.categories):
+    if _lookup(column).all_bool:
         before, convert = "booleans", ".map({'True': True, 'False': False})"
     which = "every value is" if n_other == len(observed) else f"{n_other} of its values are"
     _tell_once(
@@ -206,7 +233,7 @@ def _blanks_as_missing(series: pd.Series, column: CategoricalColumn) -> pd.Serie
     read with ``keep_default_na=False``), and the ONNX graph's string inputs mark a
     missing value with it: both read it as missing, not as a category never seen.
     """
-    if "" in column.categories or not (
+    if _lookup(column).has_blank or not (
         pd.api.types.is_object_dtype(series.dtype)
         or pd.api.types.is_string_dtype(series.dtype)
         or isinstance(series.dtype, pd.CategoricalDtype)
@@ -234,9 +261,13 @@ def _kind_of(series: pd.Series) -> str:
 def category_codes(series: pd.Series, column: CategoricalColumn) -> np.ndarray:
     """0 for missing (an empty string never seen at fit too), 1 for categories not seen at
     fit, 2.. for the seen ones."""
+    if isinstance(series.dtype, pd.CategoricalDtype) and len(series) < len(series.cat.categories):
+        # a few rows of a pandas categorical of many categories: pandas' own conversions
+        # turn every category into an object first (10 ms a row at 300,000 categories)
+        series = pd.Series(np.asarray(series, dtype=object), index=series.index, name=series.name)
     series = _blanks_as_missing(series, column)
     warned = _warn_on_another_type(series, column)
-    index = pd.Index(list(column.categories), dtype=object)
+    index = _lookup(column).index
     # an object Index of the values, as pandas 3 builds it (pandas 2 inferred a dtype
     # from an object Series of dates, durations or intervals, warning at every predict)
     target = pd.Index(_as_seen(series, column), dtype=object)
@@ -252,7 +283,7 @@ def unseen_values(series: pd.Series, column: CategoricalColumn) -> list:
     """The distinct non-missing values of ``series`` not seen at fit, sorted by str form."""
     series = _blanks_as_missing(series, column)
     values = _as_seen(series[series.notna()], column)
-    seen = pd.Index(list(column.categories), dtype=object)
+    seen = _lookup(column).index
     new = pd.unique(values[~pd.Index(values, dtype=object).isin(seen)].astype(object))
     return sorted(np.asarray(new, dtype=object).tolist(), key=str)
 
@@ -275,91 +306,3 @@ def one_hot(series: pd.Series, column: CategoricalColumn) -> np.ndarray:
     codes = category_codes(series, column)
     seen = np.arange(len(column.categories)) + FIRST_SEEN_CODE
     return codes[:, None] == seen
-
-
-def _period(text: str) -> pd.Period:
-    freq, value = text.split("|", 1)
-    return pd.Period(value, freq=freq)
-
-
-# category types skops would not rebuild (pandas' Timestamp, Timedelta) or would list as
-# untrusted, by name: their saved string and how it is read back
-_SAVED_SCALARS: dict[type, tuple[str, Callable[[Any], str], Callable[[str], Any]]] = {
-    pd.Timestamp: ("timestamp", pd.Timestamp.isoformat, pd.Timestamp),
-    pd.Timedelta: ("timedelta", pd.Timedelta.isoformat, pd.Timedelta),
-    pd.Period: ("period", lambda p: f"{p.freqstr}|{p}", _period),
-    decimal.Decimal: ("decimal", str, decimal.Decimal),
-    datetime.time: ("time", datetime.time.isoformat, datetime.time.fromisoformat),
-}
-_READ_BACK = {kind: read for kind, _, read in _SAVED_SCALARS.values()}
-
-
-def saved_categories(categories: tuple) -> tuple[tuple, list[str] | None]:
-    """Categories as a saved state holds them: pandas' Timestamps, Timedeltas and Periods,
-    Decimals and times as strings, which skops loads without a type to trust (it cannot
-    rebuild a Timestamp or a Timedelta at all), and which kind each was (None when none)."""
-    kinds = [_SAVED_SCALARS[type(c)][0] if type(c) in _SAVED_SCALARS else "" for c in categories]
-    if not any(kinds):
-        return categories, None
-    saved = tuple(
-        _SAVED_SCALARS[type(c)][1](c) if kind else c
-        for c, kind in zip(categories, kinds, strict=True)
-    )
-    return saved, kinds
-
-
-def upgraded_categories(categories: tuple) -> tuple:
-    """Categories saved before dates and durations were compared as pandas Timestamps and
-    Timedeltas (12eb437 and earlier), as they are compared now, in the same order: a
-    Period as its start, a ``datetime.date`` or numpy datetime as a Timestamp, a
-    ``datetime.timedelta`` or numpy duration as a Timedelta."""
-
-    def upgraded(c):
-        if isinstance(c, pd.Period):
-            return c.start_time
-        if isinstance(c, datetime.date | np.datetime64) and not isinstance(c, pd.Timestamp):
-            return pd.Timestamp(c)
-        if isinstance(c, datetime.timedelta | np.timedelta64) and not isinstance(c, pd.Timedelta):
-            return pd.Timedelta(c)
-        return c
-
-    return tuple(upgraded(c) for c in categories)
-
-
-def restored_categories(saved: tuple, kinds: list[str] | None) -> tuple:
-    """The categories :func:`saved_categories` saved, of their own types again (a
-    tz-aware Timestamp at its UTC offset: equal, and of the same str form)."""
-    if not kinds:
-        return saved
-    return tuple(_READ_BACK[k](c) if k else c for c, k in zip(saved, kinds, strict=True))
-
-
-def loaded_categories(state: dict) -> tuple:
-    """The categories of a saved column plan's ``state``, its ``_category_types`` taken
-    out; a state saved before them (12eb437 or earlier) upgraded."""
-    if "_category_types" not in state:
-        return upgraded_categories(state["categories"])
-    return restored_categories(state["categories"], state.pop("_category_types"))
-
-
-class SavedCategories:
-    """A mixin saving an encoder's ``categories_`` as :func:`saved_categories` does."""
-
-    def __getstate__(self) -> dict:
-        state = cast(dict, super().__getstate__())
-        if "categories_" in state:
-            saved = [saved_categories(tuple(c)) for c in state["categories_"]]
-            state["categories_"] = [list(c) for c, _ in saved]
-            state["_category_types"] = [kinds for _, kinds in saved]
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        kinds = state.pop("_category_types", None)
-        if kinds is not None:
-            pairs = zip(state["categories_"], kinds, strict=True)
-            state["categories_"] = [list(restored_categories(tuple(c), k)) for c, k in pairs]
-        elif "categories_" in state:  # saved before: the categories as now compared
-            state["categories_"] = [
-                list(upgraded_categories(tuple(c))) for c in state["categories_"]
-            ]
-        super().__setstate__(state)  # type: ignore[misc]

@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as pdt
 
-from sknn.preprocessing._categorical import loaded_categories, saved_categories, seen_categories
+from sknn.preprocessing._categorical import seen_categories
 from sknn.preprocessing._datetime import DATETIME_PARTS, is_period, time_zone
 from sknn.preprocessing._frame import refuse_nested
+from sknn.preprocessing._saved_categories import loaded_categories, saved_categories
 from sknn.preprocessing._user_warnings import warn_user
 
 # pandas.api.types.infer_dtype results of an object column that holds...
@@ -58,7 +59,8 @@ class ColumnPlan:
         return {"datetime": len(DATETIME_PARTS), "onehot": 0, "code": 0}.get(self.kind, 1)
 
     def __getstate__(self) -> dict:  # Timestamp categories as strings skops can load
-        state = {k: v for k, v in self.__dict__.items() if k != "_told"}  # warnings told
+        # not the warnings told, nor the categories' lookup built for predictions
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_told", "_lookup")}
         state["categories"], state["_category_types"] = saved_categories(self.categories)
         return state
 

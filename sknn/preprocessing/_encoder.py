@@ -23,7 +23,7 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 
-from sknn.preprocessing._categorical import SavedCategories, unseen_values
+from sknn.preprocessing._categorical import unseen_values
 from sknn.preprocessing._columns import encoder_categorical, plan_columns
 from sknn.preprocessing._frame import validate_frame
 from sknn.preprocessing._layout import assemble, describe_columns, feature_names_out
@@ -37,6 +37,7 @@ from sknn.preprocessing._numeric import (
     robust_stats,
     scaled_by,
 )
+from sknn.preprocessing._saved_categories import SavedCategories
 from sknn.preprocessing._sparse import encode_sparse, fit_sparse
 from sknn.preprocessing._streamed import fit_encoder_on_stream
 from sknn.preprocessing._tensors import (
