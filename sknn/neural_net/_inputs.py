@@ -66,7 +66,7 @@ EXACT_ROWS = 4096
 CHUNK_MACS = 2**31
 # a category embedding of at least this many rows trains by its batches' rows only
 # (sknn.training.lazy_rows): at 65,536 categories in 300,000 rows an epoch took as
-# long either way, at 300,000 in 1,000,000 rows 2.8x less (benchmarks/many_categories.py)
+# long either way, at 300,000 in 1,000,000 rows 2.9x less (benchmarks/many_categories.py)
 SPARSE_TABLE_ROWS = 65_536
 
 
