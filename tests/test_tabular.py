@@ -8,6 +8,7 @@ are covered in test_preprocessing.py; here everything goes through ``fit`` and
 ``predict``.
 """
 
+import datetime
 import itertools
 import pickle
 import re
@@ -795,3 +796,28 @@ def test_column_warnings_inside_cross_validation_point_at_the_users_line():
         cross_val_score(NeuralNetClassifier(max_iter=2, random_state=0), X, np.arange(40) % 2, cv=2)
     said = [w for w in record if "'code'" in str(w.message)]
     assert said and all(w.filename == __file__ for w in said)  # not into joblib's parallel.py
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [pd.Period("2024-01", "M"), pd.Period("2024-02", "M"), pd.Period("2024-03", "M")],
+        [datetime.date(2024, 1, 1), datetime.date(2024, 2, 1), datetime.date(2024, 3, 1)],
+        ["north", "south", "west"],
+        [1.5, 2.5, 3.5],
+    ],
+)
+def test_a_categorical_row_alone_is_coded_as_in_a_batch(values):
+    # a draft read a few rows of a pandas categorical as objects, from which pandas
+    # inferred Periods and dates anew: a row alone was a category never seen (10.55
+    # alone, 10.01 in a batch)
+    rng = np.random.default_rng(0)
+    picks = rng.integers(0, 3, 300)
+    X = pd.DataFrame(
+        {"when": pd.Categorical([values[i] for i in picks]), "x": rng.normal(size=300)}
+    )
+    y = picks * 2.0 + X["x"]
+    est = NeuralNetRegressor(max_iter=2, random_state=0).fit(X, y)
+    batch = est.predict(X[:20])
+    alone = np.concatenate([est.predict(X[i : i + 1]) for i in range(20)])
+    np.testing.assert_allclose(alone, batch, rtol=1e-6, atol=1e-6)

@@ -262,9 +262,10 @@ def category_codes(series: pd.Series, column: CategoricalColumn) -> np.ndarray:
     """0 for missing (an empty string never seen at fit too), 1 for categories not seen at
     fit, 2.. for the seen ones."""
     if isinstance(series.dtype, pd.CategoricalDtype) and len(series) < len(series.cat.categories):
-        # a few rows of a pandas categorical of many categories: pandas' own conversions
-        # turn every category into an object first (10 ms a row at 300,000 categories)
-        series = pd.Series(np.asarray(series, dtype=object), index=series.index, name=series.name)
+        # a few rows of a pandas categorical of many categories: pandas' conversions turn
+        # every category into an object (10 ms a row at 300,000 categories); the used
+        # ones keep their types (an object array of Periods or dates was inferred anew)
+        series = series.cat.remove_unused_categories()
     series = _blanks_as_missing(series, column)
     warned = _warn_on_another_type(series, column)
     index = _lookup(column).index
