@@ -173,13 +173,14 @@ class RowSteps:
     def _bring(self, param: torch.Tensor, rows, state: dict, taken: dict) -> None:
         group = cast(dict, self._group_of(param))
         now = int(state["step"].item())
-        if settings(group) != taken:
+        if settings(group) != taken:  # every row's missed steps under the old settings
             every = torch.arange(param.shape[0], device=param.device)
             take_missed_steps(param, state, every, now, taken)
             if not takes_rows(group, self.decoupled):
                 self._by_rows.pop(param)
-                return
-            taken = self._by_rows[param] = settings(group)
+            else:
+                self._by_rows[param] = settings(group)
+            return  # every row is current
         if rows is None:
             rows = torch.arange(param.shape[0], device=param.device)
         take_missed_steps(param, state, rows, now, taken)
@@ -196,12 +197,10 @@ class RowSteps:
         grad = grad.coalesce()
         rows = grad.indices()[0]
         with torch.no_grad():
-            self._state(param)
-            self.bring_rows(param, rows)
+            state = self._state(param)
+            self.bring_rows(param, rows)  # also starts the rows' steps of a new table
             if param not in self._by_rows:
                 return grad.to_dense()
-            state = self._state(param)
-            row_steps(state, param)
             now = int(state["step"].add_(1).item())
             taken = {name: state[name].index_select(0, rows) for name in ("exp_avg", "exp_avg_sq")}
             weights = param.index_select(0, rows)
