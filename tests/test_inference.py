@@ -185,12 +185,44 @@ def test_the_numpy_copy_is_the_float64_network_for_every_layout(members, groups,
         for p in module.parameters():
             p.add_(torch.randn_like(p) * 0.3)
     rng = np.random.default_rng(0)
+    n = 1_100  # the numpy copy takes rows a few hundred at a time: two passes and a part
     x = np.hstack(
         [
-            rng.normal(scale=3, size=(37, n_dense)),
-            np.column_stack([rng.integers(0, c, 37) for c in cardinalities]),
+            rng.normal(scale=3, size=(n, n_dense)),
+            np.column_stack([rng.integers(0, c, n) for c in cardinalities]),
         ]
     )
     copy = inference_copy(module.eval(), fit_count=1)
     expected = copy.torch(torch.as_tensor(x)).detach().numpy()
     np.testing.assert_allclose(copy.numpy(x), expected, rtol=1e-12, atol=1e-12)
+    assert copy.numpy(x[:0]).shape == (0, *expected.shape[1:])  # no rows: none out
+
+
+def test_predictions_leave_numpys_threads_as_they_were(table):
+    # the numpy copy runs its matrix products on one thread and sets numpy's threads
+    # back after; predictions in worker threads must leave them as they were too
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    df, y = table
+    clf = NeuralNetClassifier(max_iter=2, random_state=0).fit(df, y)
+
+    def blas_threads():
+        return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+    before = blas_threads()  # numpy's own (inside a limit set here, the bug did not show)
+    with ThreadPoolExecutor(4) as pool:  # worker threads first (a server's)
+        answers = list(pool.map(lambda i: clf.predict_proba(df[: 1 + i % 50]), range(400)))
+    assert blas_threads() == before
+    expected = clf.predict_proba(df)
+    assert blas_threads() == before
+
+    def limited_elsewhere():  # another thread's limit still holds after a prediction here
+        with threadpool_limits(limits=1, user_api="blas"):
+            return blas_threads()
+
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(limited_elsewhere).result() == {1}
+    for i, answer in enumerate(answers):
+        np.testing.assert_allclose(answer, expected[: 1 + i % 50], rtol=1e-12, atol=1e-15)

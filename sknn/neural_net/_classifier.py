@@ -13,6 +13,7 @@ from sklearn.utils.validation import column_or_1d
 from sknn.neural_net._base import BaseNeuralNet
 from sknn.neural_net._classifier_docs import CLASSIFIER_PARAMETERS
 from sknn.neural_net._docs import document_parameters
+from sknn.neural_net._inputs import few_rows_on_one_thread
 from sknn.neural_net._links import ClassifierLink
 from sknn.neural_net._plan import validation_output
 from sknn.neural_net._targets import (
@@ -300,6 +301,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
 
     @array_api.answers_in_namespace
     @lazy_on_dask
+    @few_rows_on_one_thread
     def predict_proba(self, X: InputsLike) -> np.ndarray:
         """Class probabilities.
 
@@ -320,6 +322,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
 
     @array_api.answers_in_namespace
     @lazy_on_dask
+    @few_rows_on_one_thread
     def predict_log_proba(self, X: InputsLike) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`, computed stably.
 
@@ -339,6 +342,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
 
     @array_api.answers_in_namespace
     @lazy_on_dask
+    @few_rows_on_one_thread
     def predict(self, X: InputsLike) -> np.ndarray:
         """Predicted labels.
 

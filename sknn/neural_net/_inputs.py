@@ -14,6 +14,11 @@ tensors and runs the fitted network for predictions.
 
 from __future__ import annotations
 
+import functools
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import numpy as np
 import scipy.sparse as sp
 import torch
@@ -22,6 +27,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import (
     _check_feature_names,
     _check_y,
+    _num_samples,
     check_consistent_length,
     validate_data,
 )
@@ -75,13 +81,8 @@ def run_network(module, X, macs: int, device: torch.device) -> torch.Tensor:
     rows = n_rows(X)
     # rows a CPU call runs at a time; an accelerator's default
     chunk = _chunk_rows(macs // max(rows, 1)) if device.type == "cpu" else None
-    if not isinstance(module, torch.nn.Module):  # the numpy copy (CPU), rows independent
-        assert chunk is not None
-        if rows <= chunk:
-            return torch.from_numpy(module(X))
-        return torch.from_numpy(
-            np.concatenate([module(X[i : i + chunk]) for i in range(0, rows, chunk)])
-        )
+    if not isinstance(module, torch.nn.Module):  # the numpy copy (CPU), in chunks of its own
+        return torch.from_numpy(module(X))
     if macs < TINY_MACS:
         # too small for torch to parallelise; changing the thread count
         # would cost more (~45 us) than the whole forward pass
@@ -92,6 +93,32 @@ def run_network(module, X, macs: int, device: torch.device) -> torch.Tensor:
         with torch_threads(recommended_threads(macs, device)):
             out = predict_in_chunks(module, X, chunk)
     return out.cpu() if out.device.type != "cpu" else out
+
+
+Method = TypeVar("Method", bound=Callable[..., Any])
+
+
+def few_rows_on_one_thread(method: Method) -> Method:
+    """Run a prediction method on one torch thread when ``X`` takes the float64 path.
+
+    The numpy copy computes those rows; what torch does after (the members'
+    combination, softmax, the link) is on tensors of a few thousand values,
+    where a parallel kernel only wakes torch's second thread. Beside a process
+    holding a core, that wake-up stalled one call in ten for 7 ms (1 row) to
+    27 ms (100 rows) instead of 0.15 and 1 ms (``benchmarks/predict_latency.py``).
+    """
+
+    @functools.wraps(method)
+    def predict(self, X, *args, **kwargs):
+        # in the main thread only: torch's count is also the default a thread reads at its
+        # first torch call, and a worker starting while the count was 1 kept 1 for good
+        main = threading.current_thread() is threading.main_thread()
+        if not main or not input_path(self).in_float64(X):
+            return method(self, X, *args, **kwargs)
+        with torch_threads(1):
+            return method(self, X, *args, **kwargs)
+
+    return predict  # type: ignore[return-value]
 
 
 def _chunk_rows(macs_per_row: int) -> int:
@@ -152,6 +179,10 @@ class _InputPath:
     def sparse_tables(self, module: torch.nn.Module) -> list[torch.nn.Embedding]:
         """Embedding tables trained by their batches' rows only (none by default)."""
         return []
+
+    def in_float64(self, X) -> bool:
+        """Whether a prediction on ``X`` runs a float64 copy of the network (no by default)."""
+        return False
 
 
 class TabularInput(_InputPath):
@@ -246,6 +277,19 @@ class TabularInput(_InputPath):
         if sp.issparse(X):  # rows of a sparse encoding stay sparse
             return SparseRows.from_scipy(X[rows], device=device)
         return torch.as_tensor(X[rows], device=device)
+
+    def in_float64(self, X) -> bool:
+        """Whether a prediction on ``X`` runs a float64 copy: a few CPU rows, after a fit."""
+        est = self.estimator
+        device = getattr(est, "device_", None)  # None: not fitted, the method says so
+        if device is None or device.type != "cpu" or est.__dict__.get("_training"):
+            return False
+        if sp.issparse(X) and fitted_sparse(est):  # run by torch, its threads its own
+            return False
+        try:
+            return _num_samples(X) <= EXACT_ROWS
+        except TypeError:  # not a table: the method refuses it
+            return False
 
     def prediction_inputs(self, X, fit_count: int | None):
         """The module to run and its input: a float64 copy for a few CPU rows."""

@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 from sknn.neural_net import _intervals
 from sknn.neural_net._base import BaseNeuralNet
 from sknn.neural_net._docs import document_parameters
+from sknn.neural_net._inputs import few_rows_on_one_thread
 from sknn.neural_net._links import RegressorLink
 from sknn.neural_net._regression_losses import (
     LOG_LINK,
@@ -276,6 +277,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
 
     @array_api.answers_in_namespace
     @lazy_on_dask
+    @few_rows_on_one_thread
     def predict(self, X: InputsLike) -> np.ndarray:
         """Predicted targets.
 
@@ -298,6 +300,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
 
     @array_api.answers_in_namespace
     @lazy_on_dask
+    @few_rows_on_one_thread
     def predict_interval(self, X: InputsLike, coverage: float | None = None) -> np.ndarray:
         """Prediction intervals, calibrated on the validation rows (split conformal).
 
