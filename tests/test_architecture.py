@@ -12,7 +12,7 @@ from sklearn.model_selection import GridSearchCV
 
 from sknn import NeuralNetClassifier, NeuralNetRegressor
 from sknn.nn import GroupedLinear, PeriodicEmbedding, PiecewiseLinearEmbedding
-from sknn.training.calibration import fit_temperature
+from sknn.training.calibration import calibrated_loss, fit_temperature
 from sknn.training.losses import cross_entropy, members_loss
 
 
@@ -166,7 +166,8 @@ def test_label_smoothing_trains_on_soft_targets_and_reports_the_plain_loss():
         return np.median(_raw_proba(clf, X).max(axis=1))
 
     assert raw_confidence(smooth) < 0.95 < raw_confidence(sharp)
-    # validation loss is plain cross-entropy, comparable across settings
+    # the validation loss is the plain cross-entropy (after the epoch's temperature),
+    # not the smoothed objective
     valid = [r["valid_loss"] for r in smooth.history_]
     assert min(valid) < 0.32
 
@@ -274,3 +275,44 @@ def test_temperature_prior_shrinks_towards_one_on_small_validation_splits():
     clf = NeuralNetClassifier(n_ensemble=2, max_iter=10, random_state=0).fit(X, y)
     assert clf.best_validation_score_ == 1.0
     assert 0.2 < clf.temperature_ < 1.0
+
+
+def test_the_temperature_search_finds_a_fine_grids_minimum_and_reports_its_loss():
+    rng = torch.Generator().manual_seed(0)
+    truth = torch.randn(2000, 3, generator=rng, dtype=torch.float64)
+    y = torch.distributions.Categorical(logits=truth).sample()
+    loss = cross_entropy()
+    for scale, prior_rows in [(3.0, 0.0), (0.5, 0.0), (3.0, 300.0)]:
+        logits = scale * truth  # over- or underconfident by the scale
+        grid = np.exp(np.linspace(np.log(0.2), np.log(5.0), 4001))
+        prior = prior_rows / len(y) * np.log(grid) ** 2
+        penalized = [float(loss(logits / t, y, None)) for t in grid] + prior
+        best = grid[np.argmin(penalized)]
+        temperature = fit_temperature(logits, y, None, loss, prior_rows=prior_rows)
+        assert temperature == pytest.approx(best, rel=2e-3)
+        found = calibrated_loss(logits, y, None, loss, prior_rows=prior_rows)
+        assert found == pytest.approx(float(loss(logits / temperature, y, None)), rel=1e-12)
+        assert found < float(loss(logits, y, None))
+    assert fit_temperature(truth, y, None, loss, prior_rows=0.0) == pytest.approx(1.0, abs=0.05)
+
+
+def test_early_stopping_judges_each_epoch_after_its_temperature_on_a_rare_class():
+    # under label smoothing (0.1) every negative row's raw loss is at least -log(0.95):
+    # at 1% positives that floor sat above what the epochs learnt, and early stopping
+    # picked its epoch by noise around it (test log-loss 9% worse at 0.5% positives)
+    X, y = make_classification(
+        n_samples=8000,
+        n_features=10,
+        n_informative=6,
+        weights=[0.99],
+        flip_y=0,
+        class_sep=1.0,
+        random_state=0,
+    )
+    clf = NeuralNetClassifier(max_iter=8, random_state=0).fit(X, y)
+    assert clf.label_smoothing_ == 0.1 and clf.temperature_ < 1.0
+    rate = y.mean()
+    constant = -(rate * np.log(rate) + (1 - rate) * np.log(1 - rate))  # the base rate's
+    valid = clf.history_.column("valid_loss")
+    assert min(valid) < 0.8 * constant < -0.99 * np.log(0.95)
+    assert valid[clf.best_epoch_ - 1] == min(valid)

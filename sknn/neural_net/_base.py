@@ -187,6 +187,9 @@ class BaseNeuralNet(
     def _calibrate(self, valid) -> None:
         """Adjust outputs on the validation data (if any) after a fit; classifiers do."""
 
+    def _calibrates(self, *, held_out: bool, incremental: bool) -> bool:
+        return False  # whether a temperature is fitted to the held-out rows after the fit
+
     # ------------------------------------------------------------ validation
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -15,7 +15,7 @@ from sknn.neural_net._classifier_docs import CLASSIFIER_PARAMETERS
 from sknn.neural_net._docs import document_parameters
 from sknn.neural_net._inputs import few_rows_on_one_thread
 from sknn.neural_net._links import ClassifierLink
-from sknn.neural_net._plan import validation_output
+from sknn.neural_net._plan import temperature_inputs
 from sknn.neural_net._targets import (
     by_class_weight,
     check_partial_fit_call,
@@ -77,7 +77,8 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         fitted on the validation split to minimize its log-loss, shrunk
         towards 1 when that split is small; 1 without a validation split or
         with a ``criterion`` (whose outputs need not be logits). It never
-        changes :meth:`predict`; ``partial_fit`` keeps it.
+        changes :meth:`predict`; ``partial_fit`` keeps it. Early stopping
+        judges each epoch after a temperature fitted the same way.
 
     See Also
     --------
@@ -246,14 +247,14 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         See :func:`sknn.training.calibration.fit_temperature`.
         """
         self.temperature_ = 1.0
-        if valid is None or self.criterion is not None:
+        if not self._calibrates(held_out=valid is not None, incremental=False):
             return
-        weight = None if valid.weight is None else valid.weight.double()
-        logits, weight = validation_output(
-            self, predict_in_chunks(self.module_, valid.X).double(), weight
-        )
-        y = valid.y.double() if valid.y.is_floating_point() else valid.y
+        out = predict_in_chunks(self.module_, valid.X)
+        logits, y, weight = temperature_inputs(self, out, valid.y, valid.weight)
         self.temperature_ = fit_temperature(logits, y, weight, task_loss(self._output_kind))
+
+    def _calibrates(self, *, held_out: bool, incremental: bool) -> bool:
+        return held_out and not incremental and self.criterion is None
 
     @array_api.fits_any_namespace
     @fit_context(prefer_skip_nested_validation=True)

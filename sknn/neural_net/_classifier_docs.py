@@ -51,7 +51,11 @@ label_smoothing : float in [0, 1) or "auto", default="auto"
     ``partial_fit`` goes on with the value its model was fitted with (its
     temperature is kept). The value used is ``label_smoothing_``; one set
     here is used as it is (with a warning where no held-out rows fit a
-    temperature, and none is kept). The validation loss
-    (and ``valid_loss`` in ``history_``) is the plain cross-entropy.
+    temperature, and none is kept). The validation loss early stopping
+    watches (``valid_loss`` in ``history_``) is the plain cross-entropy
+    after the temperature fitted to that epoch: what ``predict_proba``
+    would score on the held-out rows had the fit ended there, whatever the
+    smoothing (the raw loss judged epochs mostly by the smoothing's pull:
+    at 0.5% positives every negative row cost about -log(0.95)).
     Ignored with a ``criterion``.""",
 )

@@ -283,8 +283,10 @@ n_groups_ : int
     Groups of members with embeddings and hidden layers of their own: 4
     for a cross-fitted fit (see ``early_stopping``), else 1.
 history_ : sknn.training.History
-    One dict per epoch: ``train_loss`` (the plain loss, comparable with
-    ``valid_loss``), ``valid_loss``, ``valid_score``, ``lr`` (the
+    One dict per epoch: ``train_loss`` (the plain loss), ``valid_loss``
+    (the same loss of the held-out rows; for a classifier that fits
+    ``temperature_``, after the temperature fitted to that epoch),
+    ``valid_score``, ``lr`` (the
     learning rate of the epoch: ``learning_rate_`` times the schedule),
     ``seconds``, and ``train_objective`` when label smoothing changes
     the loss being minimized; ``history_.plot()`` draws the losses and

@@ -23,6 +23,7 @@ from sknn.neural_net._outputs import probe_output_kind
 from sknn.neural_net._routed import nested
 from sknn.neural_net._shape import TINY_ROWS, micro
 from sknn.training import EarlyStopping, History, TrainingData
+from sknn.training.calibration import calibrated_loss
 from sknn.training.losses import combined_loss, members_loss, out_of_fold, task_loss
 from sknn.training.optim import make_optimizer
 from sknn.training.optim_checks import finite_number
@@ -292,7 +293,8 @@ def losses(est, *, held_out: bool, incremental: bool):
 
     Each takes raw network outputs, checks them against the output contract
     and sees them as ``(batch, k, width)``: the first two train (and report)
-    every member, the last scores the combined prediction. A ``criterion``
+    every member, the last scores the combined prediction (after its
+    temperature, where one is fitted after the fit: :func:`after_temperature`). A ``criterion``
     replaces the task's loss in all three. ``held_out``: validation rows will
     fit a temperature, which undoes label smoothing; ``incremental``: a
     ``partial_fit``, which keeps the temperature fitted before.
@@ -310,7 +312,30 @@ def losses(est, *, held_out: bool, incremental: bool):
         return lambda out, y, weight: loss(est._as_members(out), y, weight)
 
     report = None if objective is plain else on_members(members_loss(plain))
-    return on_members(members_loss(objective)), report, on_members(combined_loss(plain, kind))
+    ensemble = on_members(combined_loss(plain, kind))
+    if est._calibrates(held_out=held_out, incremental=incremental):
+        ensemble = after_temperature(est)
+    return on_members(members_loss(objective)), report, ensemble
+
+
+def after_temperature(est):
+    """The ensemble's validation loss after the temperature fitted to it: what early
+    stopping judges a classifier by when a temperature calibrates it after the fit
+    (see :func:`~sknn.training.calibration.calibrated_loss`)."""
+    loss = task_loss(est._output_kind)
+
+    def calibrated(out, y, weight):
+        return torch.tensor(calibrated_loss(*temperature_inputs(est, out, y, weight), loss))
+
+    return calibrated
+
+
+def temperature_inputs(est, out: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | None):
+    """``(logits, y, weight)`` of validation outputs, in float64, as temperature
+    scaling takes them (see :func:`validation_output`)."""
+    weight = None if weight is None else weight.double()
+    logits, rows = validation_output(est, out.double(), weight)
+    return logits, (y.double() if y.is_floating_point() else y), rows
 
 
 def validation_output(est, out: torch.Tensor, weight: torch.Tensor | None):

@@ -11,8 +11,9 @@ _KEYS = {"epoch", "train_loss", "train_objective", "valid_loss", "valid_score", 
 class History(list):
     """A list with one dict per epoch.
 
-    Keys: ``epoch``, ``train_loss`` (the task's plain loss, comparable with
-    ``valid_loss``), ``valid_loss``, ``valid_score``, ``lr`` (the learning
+    Keys: ``epoch``, ``train_loss`` (the task's plain loss), ``valid_loss``
+    (the trainer's ``eval_loss_fn`` of the validation set: the plain loss, or
+    after a fitted temperature), ``valid_score``, ``lr`` (the learning
     rate of that epoch: ``learning_rate`` times the schedule's factor) and
     ``seconds``; ``train_objective`` too when the optimized loss differs from
     the plain one (label smoothing). Validation entries are ``None`` without a
