@@ -154,7 +154,7 @@ def test_label_smoothing_trains_on_soft_targets_and_reports_the_plain_loss():
     smooth = NeuralNetClassifier(label_smoothing=0.2, max_iter=60, random_state=0).fit(X, y)
     sharp = NeuralNetClassifier(label_smoothing=0.0, max_iter=60, random_state=0).fit(X, y)
     # the smoothed targets (0.9 / 0.1) have entropy 0.325: the objective cannot go below;
-    # train_loss (and loss_curve_) is the plain cross-entropy, comparable with valid_loss
+    # train_loss (and loss_curve_) is the plain cross-entropy
     assert min(smooth.history_.column("train_objective")) > 0.32
     assert min(smooth.loss_curve_) < 0.32
     assert smooth.loss_curve_ == smooth.history_.column("train_loss")
@@ -262,7 +262,7 @@ def test_temperature_is_fitted_on_validation_and_never_changes_labels():
 
 def test_temperature_prior_shrinks_towards_one_on_small_validation_splits():
     # every validation row right: the bare log-loss always prefers a lower
-    # temperature, down to the grid's end; the prior stops it part of the way
+    # temperature, down to the range's end; the prior stops it part of the way
     logits = torch.tensor([[2.0, -1.0], [-1.5, 1.0], [1.0, -0.5]] * 5, dtype=torch.float64)
     y = logits.argmax(dim=1)
     loss = cross_entropy()
@@ -279,9 +279,12 @@ def test_temperature_prior_shrinks_towards_one_on_small_validation_splits():
 
 def test_the_temperature_search_finds_a_fine_grids_minimum_and_reports_its_loss():
     rng = torch.Generator().manual_seed(0)
-    truth = torch.randn(2000, 3, generator=rng, dtype=torch.float64)
-    y = torch.distributions.Categorical(logits=truth).sample()
+    truth = torch.randn(20000, 3, generator=rng, dtype=torch.float64)
+    y = torch.multinomial(truth.softmax(dim=1), 1, generator=rng)[:, 0]
     loss = cross_entropy()
+    # labels drawn from the logits themselves: calibrated as they are
+    assert fit_temperature(truth, y, None, loss, prior_rows=0.0) == pytest.approx(1.0, abs=0.05)
+    truth, y = truth[:2000], y[:2000]
     for scale, prior_rows in [(3.0, 0.0), (0.5, 0.0), (3.0, 300.0)]:
         logits = scale * truth  # over- or underconfident by the scale
         grid = np.exp(np.linspace(np.log(0.2), np.log(5.0), 4001))
@@ -293,7 +296,6 @@ def test_the_temperature_search_finds_a_fine_grids_minimum_and_reports_its_loss(
         found = calibrated_loss(logits, y, None, loss, prior_rows=prior_rows)
         assert found == pytest.approx(float(loss(logits / temperature, y, None)), rel=1e-12)
         assert found < float(loss(logits, y, None))
-    assert fit_temperature(truth, y, None, loss, prior_rows=0.0) == pytest.approx(1.0, abs=0.05)
 
 
 def test_early_stopping_judges_each_epoch_after_its_temperature_on_a_rare_class():

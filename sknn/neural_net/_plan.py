@@ -325,17 +325,19 @@ def after_temperature(est):
     loss = task_loss(est._output_kind)
 
     def calibrated(out, y, weight):
-        return torch.tensor(calibrated_loss(*temperature_inputs(est, out, y, weight), loss))
+        value = calibrated_loss(*temperature_inputs(est, out, y, weight), loss)
+        return torch.tensor(value, dtype=torch.float64)
 
     return calibrated
 
 
 def temperature_inputs(est, out: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | None):
-    """``(logits, y, weight)`` of validation outputs, in float64, as temperature
-    scaling takes them (see :func:`validation_output`)."""
-    weight = None if weight is None else weight.double()
-    logits, rows = validation_output(est, out.double(), weight)
-    return logits, (y.double() if y.is_floating_point() else y), rows
+    """``(logits, y, weight)`` of validation outputs, in float64 (float32 on MPS, which
+    has no float64), as temperature scaling takes them (see :func:`validation_output`)."""
+    exact = torch.float32 if out.device.type == "mps" else torch.float64
+    weight = None if weight is None else weight.to(exact)
+    logits, rows = validation_output(est, out.to(exact), weight)
+    return logits, (y.to(exact) if y.is_floating_point() else y), rows
 
 
 def validation_output(est, out: torch.Tensor, weight: torch.Tensor | None):

@@ -242,8 +242,13 @@ class Trainer:
             stopper.forget()
 
     def _loss_on_first_rows(self, train: TrainingData) -> float:
-        """The loss on the first rows of ``train``: before any step, the explosion baseline."""
-        return self.evaluate(train.head(CPU_EVAL_CHUNK), score=False)[0]
+        """The training loss (as ``train_loss`` reports it) on the first rows of ``train``:
+        before any step, the explosion baseline. Not ``eval_loss_fn``, which may fit
+        something to the rows it scores (a temperature)."""
+        head = train.head(CPU_EVAL_CHUNK)
+        outputs = predict_in_chunks(self.module, head.X)
+        with torch.inference_mode():
+            return (self.report_loss_fn or self.loss_fn)(outputs, head.y, head.weight).item()
 
     def evaluate(self, data: TrainingData, score: bool = True) -> tuple[float, float | None]:
         """Return the weighted mean loss and (unless ``score=False``) the score on ``data``."""
