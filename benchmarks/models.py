@@ -208,6 +208,42 @@ class Patched:
         return getattr(self.model, name)
 
 
+def _raw_validation_loss(est):
+    """A classifier's validation loss before round 8: the combined prediction's raw
+    log-loss, no temperature."""
+    from sknn.training.losses import combined_loss
+
+    loss = combined_loss(est._plain_loss(), est._output_kind)
+    return lambda out, y, weight: loss(est._as_members(out), y, weight)
+
+
+def _grid_temperature(logits, y, weight, loss, prior_rows=3.0):
+    """The temperature before round 8: the best of 161 on a grid of log(T) (Brent's
+    method today), the same prior."""
+    grid = torch.linspace(np.log(0.2), np.log(5.0), 161, dtype=torch.float64).exp()
+    prior = prior_rows / len(y) * grid.log() ** 2
+    with torch.inference_mode():
+        values = [float(loss(logits / t, y, weight)) for t in grid]
+        losses = torch.tensor(values, dtype=torch.float64) + prior
+        untouched = float(loss(logits, y, weight))
+    best = losses.argmin()
+    return float(grid[best]) if torch.isfinite(losses[best]) and losses[best] < untouched else 1.0
+
+
+def make_sknn_before_round8(task: str, seed: int, n_classes: int, **params):
+    """sknn's defaults before round 8 of the wide benchmark: a classifier's early stopping
+    watched the raw validation loss (today: after the epoch's temperature)."""
+    return Patched(
+        Patched(
+            make_sknn(task, seed, n_classes, **params),
+            "sknn.neural_net._plan",
+            after_temperature=lambda m: _raw_validation_loss,
+        ),
+        "sknn.neural_net._classifier",
+        fit_temperature=lambda m: _grid_temperature,
+    )
+
+
 MODELS = {
     "sknn": make_sknn,
     "sklearn MLP": make_sklearn_mlp,

@@ -62,10 +62,20 @@ from models import (  # noqa: E402
     make_hgb,
     make_lightgbm,
     make_sknn,
+    make_sknn_before_round8,
     scaled_target,
     standard_preprocessing,
 )
-from wide_report import HELD_OUT, NOW, PREVIOUS, ROUND3, ROUND4, ROUND5, TWO_MEMBERS  # noqa: E402
+from wide_report import (  # noqa: E402
+    HELD_OUT,
+    NOW,
+    PREVIOUS,
+    ROUND3,
+    ROUND4,
+    ROUND5,
+    ROUND7,
+    TWO_MEMBERS,
+)
 from wide_tables import MAX_TRAIN, TABLES  # noqa: E402
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
@@ -409,8 +419,13 @@ MODELS[ROUND4] = lambda task, seed, n_classes: Patched(
     "sknn.neural_net._cross_fit",
     CROSS_FIT_ROWS=lambda m: m.CROSS_FIT_ROWS_CLASSIFIER,
 )
-# round 5's: today's but for the rate
+# round 5's: round 6's but for the rate
 MODELS[ROUND5] = lambda task, seed, n_classes: _earlier_rate(make_sknn(task, seed, n_classes))
+
+
+# round 7's: today's but for a classifier's early stopping, which watched the raw
+# validation loss (round8_lines in wide_report.py)
+MODELS[ROUND7] = make_sknn_before_round8
 
 
 class _FromRows(_BelowRows):
