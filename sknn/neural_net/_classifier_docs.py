@@ -54,8 +54,10 @@ label_smoothing : float in [0, 1) or "auto", default="auto"
     temperature, and none is kept). The validation loss early stopping
     watches (``valid_loss`` in ``history_``) is the plain cross-entropy
     after the temperature fitted to that epoch: what ``predict_proba``
-    would score on the held-out rows had the fit ended there, whatever the
-    smoothing (the raw loss judged epochs mostly by the smoothing's pull:
-    at 0.5% positives every negative row cost about -log(0.95)).
+    would score on the held-out rows had the fit ended there (weighted as
+    the fit weighs them; a cross-fitted fit scores each row out of fold),
+    whatever the smoothing (the raw loss judged epochs mostly by the
+    smoothing's pull: at 0.5% positives every negative row cost about
+    -log(0.95)).
     Ignored with a ``criterion``.""",
 )
