@@ -78,11 +78,10 @@ SPARSE_TABLE_ROWS = 65_536
 
 def run_network(module, X, macs: int, device: torch.device) -> torch.Tensor:
     """Run a fitted network (or its numpy copy) on prepared inputs; the output on the CPU."""
-    rows = n_rows(X)
-    # rows a CPU call runs at a time; an accelerator's default
-    chunk = _chunk_rows(macs // max(rows, 1)) if device.type == "cpu" else None
     if not isinstance(module, torch.nn.Module):  # the numpy copy (CPU), in chunks of its own
         return torch.from_numpy(module(X))
+    # rows a CPU call runs at a time; an accelerator's default
+    chunk = _chunk_rows(macs // max(n_rows(X), 1)) if device.type == "cpu" else None
     if macs < TINY_MACS:
         # too small for torch to parallelise; changing the thread count
         # would cost more (~45 us) than the whole forward pass

@@ -24,6 +24,7 @@ from sknn.neural_net._routed import nested
 from sknn.neural_net._shape import TINY_ROWS, micro
 from sknn.training import EarlyStopping, History, TrainingData
 from sknn.training.calibration import calibrated_loss
+from sknn.training.device import exact_float
 from sknn.training.losses import combined_loss, members_loss, out_of_fold, task_loss
 from sknn.training.optim import make_optimizer
 from sknn.training.optim_checks import finite_number
@@ -334,7 +335,7 @@ def after_temperature(est):
 def temperature_inputs(est, out: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | None):
     """``(logits, y, weight)`` of validation outputs, in float64 (float32 on MPS, which
     has no float64), as temperature scaling takes them (see :func:`validation_output`)."""
-    exact = torch.float32 if out.device.type == "mps" else torch.float64
+    exact = exact_float(out.device)
     weight = None if weight is None else weight.to(exact)
     logits, rows = validation_output(est, out.to(exact), weight)
     return logits, (y.to(exact) if y.is_floating_point() else y), rows

@@ -1,4 +1,4 @@
-"""Choosing the torch device."""
+"""Choosing the torch device, and the float type it computes exactly in."""
 
 from __future__ import annotations
 
@@ -101,3 +101,8 @@ def available_or_cpu(device: str | torch.device) -> torch.device:
         if mps is None or not mps.is_available():
             return torch.device("cpu")
     return device
+
+
+def exact_float(device: torch.device) -> torch.dtype:
+    """float64 where ``device`` has it; float32 on MPS, which has none."""
+    return torch.float32 if device.type == "mps" else torch.float64

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from sknn.training.data import weighted_mean
+from sknn.training.device import exact_float
 
 
 def r2_score(pred: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | None) -> float:
@@ -38,7 +39,7 @@ def accuracy(
         correct = out.argmax(dim=1) == y
     # counted in float64 where the device has it: 4 right of 5 is 0.8, not float32's
     # 0.800000011920929
-    exact = torch.float32 if out.device.type == "mps" else torch.float64
+    exact = exact_float(out.device)
     return weighted_mean(correct.to(exact), None if weight is None else weight.to(exact)).item()
 
 
