@@ -202,6 +202,47 @@ def test_bad_inputs_for_a_custom_module_are_refused_clearly():
         )
 
 
+class Sequences(nn.Module):
+    """A GRU over (n, steps, features) samples, or a linear layer in float64."""
+
+    def __init__(self, n_outputs: int, float64: bool = False):
+        super().__init__()
+        self.gru = nn.GRU(4, 8, batch_first=True)
+        self.out = nn.Linear(8, n_outputs, dtype=torch.float64 if float64 else None)
+
+    def forward(self, x):
+        return self.out(self.gru(x)[0][:, -1])
+
+
+def test_a_modules_other_mistakes_are_named_with_their_fix():
+    # each was a torch RuntimeError or fnmatch's TypeError, or (a grad tensor in a dict)
+    # accepted where a plain one is refused
+    X = np.random.default_rng(0).normal(size=(60, 5, 4)).astype(np.float32)
+    y = X[:, 0, 0]
+    with pytest.raises(TypeError, match=r"parameters are torch.float64.*module.float\(\)"):
+        NeuralNetRegressor(module=Sequences, module__float64=True, max_iter=1).fit(X, y)
+    reg = NeuralNetRegressor(module=Sequences, max_iter=1, random_state=0).fit(X, y)
+    assert reg.predict(X[:3, :2]).shape == (3,)  # other sequence lengths are the module's
+    with pytest.raises(ValueError, match=r"samples shaped \(5,\), fitted on \(5, 4\)"):
+        reg.predict(X[:, :, 0])
+    with pytest.raises(ValueError, match="frozen entry 0 must be a glob pattern string"):
+        NeuralNetRegressor(module=Sequences, frozen=[0], max_iter=1).fit(X, y)
+    gru_frozen = NeuralNetRegressor(
+        module=Sequences, frozen=["gru.*"], lr_multipliers={"gru.*": 0.1}, max_iter=1
+    )
+    with pytest.raises(ValueError, match="match no trainable parameter; every one is frozen"):
+        NeuralNetRegressor(
+            module=Sequences, frozen=["*"], lr_multipliers={"out.*": 0.1}, max_iter=1
+        ).fit(X, y)
+    with pytest.raises(ValueError, match=r"trainable parameter names are \['out.weight'"):
+        gru_frozen.fit(X, y)
+    clf = NeuralNetClassifier(module=TwoInputs, max_iter=1)
+    tokens = torch.zeros((4, 2), dtype=torch.int64)
+    dense = torch.ones((4, 3), requires_grad=True)
+    with pytest.raises(TypeError, match=r"X\['dense'\] is a torch tensor that requires grad"):
+        clf.fit({"dense": dense, "tokens": tokens}, [0, 1, 0, 1])
+
+
 def test_lr_multipliers_scale_chosen_groups(digits_images):
     X, y = digits_images
     torch.manual_seed(0)

@@ -1,5 +1,6 @@
 """The output contract for a user's module: every accepted shape trains right, every
-wrong width is a ValueError naming the shapes, at fit and at predict."""
+wrong width, or output that mixes rows, is a ValueError naming the shapes, at fit and at
+predict."""
 
 import numpy as np
 import pytest
@@ -21,6 +22,10 @@ class Linear(nn.Module):
 
     def forward(self, x):
         out = self.linear(x)
+        if self.shape == "pooled" or (self.shape == "pooled beyond 2 rows" and len(x) > 2):
+            return out.mean(0, keepdim=True)  # one row for the batch
+        if self.shape == "members first":
+            return out.view(len(x), self.members, self.width).transpose(0, 1)
         if self.shape == "1d":
             return out[:, 0]
         if self.shape == "3d":
@@ -137,3 +142,29 @@ def test_a_changed_output_shape_is_refused_at_predict():
         reg.module_.width = 3
     with pytest.raises(ValueError, match=r"returned outputs of shape \(400, 3\)"):
         reg.predict(X)
+
+
+@pytest.mark.parametrize("shape", ["pooled", "members first", "pooled beyond 2 rows"])
+@pytest.mark.parametrize("task", ["regression", "classification"])
+def test_outputs_that_mix_the_rows_are_refused_at_fit(task, shape):
+    # torch broadcast a pooled regression output against the targets with only a warning,
+    # and the fitted model predicted one value for five rows
+    X, y = _linear_data(1)
+    params = {"shape": shape, "members": 1 if shape.endswith("rows") else 2, "width": 1}
+    if task == "regression":
+        est = _regressor(**params)
+    else:
+        est = NeuralNetClassifier(
+            module=Linear, max_iter=2, **{f"module__{k}": v for k, v in params.items()}
+        )
+    # the probe of 2 rows, or (for what only a larger batch shows) the first batch
+    with pytest.raises(ValueError, match=r"shape \(.*\) for \d+ rows of input; its first"):
+        est.fit(X, y if task == "regression" else y > 3)
+
+
+def test_outputs_that_mix_the_rows_are_refused_at_predict():
+    X, y = _linear_data(1)
+    reg = _regressor(width=1).fit(X, y)
+    reg.module_.shape = "pooled"
+    with pytest.raises(ValueError, match=r"shape \(1, 1\) for 5 rows of input"):
+        reg.predict(X[:5])

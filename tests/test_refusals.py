@@ -237,7 +237,7 @@ def test_ordinary_categorical_columns_are_not_called_identifiers(X):
     assert _id_warnings(X) == []
 
 
-def test_dates_for_a_regressors_targets_records_for_x_and_bool_widths_are_refused():
+def test_dates_for_a_regressors_targets_records_or_dicts_for_x_and_bool_widths_are_refused():
     # dates and durations trained as nanoseconds, silently; a list of dicts got
     # "Expected 2D array"; hidden_layer_sizes=True built a layer of one unit
     X, labels = RNG.normal(size=(40, 2)), np.arange(40) % 2
@@ -249,6 +249,11 @@ def test_dates_for_a_regressors_targets_records_for_x_and_bool_widths_are_refuse
         NeuralNetClassifier(max_iter=1).fit(records, labels)
     with pytest.raises(TypeError, match="list of records"):
         TabularEncoder().fit(records)
+    columns = {"a": X[:, 0], "b": X[:, 1]}  # got scikit-learn's "KeyError: 0"
+    with pytest.raises(TypeError, match=r"dict of arrays.*module=.*pd.DataFrame\(X\)"):
+        NeuralNetClassifier(max_iter=1).fit(columns, labels)
+    with pytest.raises(TypeError, match="dict of arrays"):
+        TabularEncoder().fit(columns)
     for widths in (True, [True], (8, False)):
         with pytest.raises(ValueError, match="hidden_layer_sizes must be a positive int"):
             NeuralNetClassifier(hidden_layer_sizes=widths, max_iter=1).fit(X, labels)

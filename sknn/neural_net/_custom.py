@@ -51,6 +51,12 @@ def build_module(spec, inferred: dict, params: dict) -> nn.Module:
 
 def freeze(module: nn.Module, patterns) -> list[str]:
     """Turn off gradients of parameters whose names match a glob pattern."""
+    for pattern in patterns:
+        if not isinstance(pattern, str):  # fnmatch's TypeError named no parameter
+            raise ValueError(
+                f"frozen entry {pattern!r} must be a glob pattern string of parameter "
+                "names, such as 'backbone.*'."
+            )
     frozen = []
     for name, param in module.named_parameters():
         if any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns):
@@ -96,9 +102,10 @@ def param_groups(
         groups.setdefault(pattern, []).append(param)
     unused = set(multipliers) - set(groups)
     if unused:
+        names = [name for name, _ in named]
+        found = f"trainable parameter names are {names}" if names else "every one is frozen"
         raise ValueError(
-            f"lr_multipliers patterns {sorted(unused)} match no trainable parameter; "
-            f"parameter names are {[name for name, _ in named]}."
+            f"lr_multipliers patterns {sorted(unused)} match no trainable parameter; {found}."
         )
     if set(groups) <= {None}:  # no pattern matched: one plain group
         return [p for _, p in named]
@@ -190,6 +197,21 @@ def input_layout(X: Inputs) -> dict[str, tuple[tuple[int, ...], str]]:
         key: (tuple(a.shape[1:]), "float" if a.dtype.kind in "fb" else "int")
         for key, a in arrays.items()
     }
+
+
+def layout_change(X: Inputs, layout: dict | None) -> str | None:
+    """How the samples of ``X`` differ in shape from the fit's :func:`input_layout`
+    (None where they do not, or nothing was recorded), for a module's error."""
+    if layout is None:
+        return None
+    arrays = X if isinstance(X, dict) else {_ONE: X}
+    changes = [
+        f"{f'X[{key!r}]' if isinstance(X, dict) else 'X'} has samples shaped "
+        f"{tuple(array.shape[1:])}, fitted on {layout[key][0]}"
+        for key, array in arrays.items()
+        if key in layout and tuple(array.shape[1:]) != tuple(layout[key][0])
+    ]
+    return "; ".join(changes) or None
 
 
 def conform(X: Inputs, layout: dict | None, name: str) -> Inputs:

@@ -38,8 +38,10 @@ from sknn.neural_net._custom import (
     conform,
     freeze,
     input_layout,
+    layout_change,
     to_tensors,
 )
+from sknn.neural_net._outputs import check_rows
 from sknn.neural_net._routed import nested
 from sknn.neural_net._shape import fitted_sparse
 from sknn.neural_net._targets import plain_labels
@@ -173,7 +175,9 @@ class _InputPath:
     def predict(self, X, fit_count: int | None, macs: int) -> torch.Tensor:
         """The network's raw output for encoded ``X``, on the CPU."""
         module, Xt = self.prediction_inputs(X, fit_count)
-        return run_network(module, Xt, macs, self.estimator.device_)
+        out = run_network(module, Xt, macs, self.estimator.device_)
+        check_rows(tuple(out.shape), n_rows(Xt))
+        return out
 
     def sparse_tables(self, module: torch.nn.Module) -> list[torch.nn.Embedding]:
         """Embedding tables trained by their batches' rows only (none by default)."""
@@ -369,6 +373,21 @@ class ModuleInput(_InputPath):
 
     def tensors(self, X, rows, device: torch.device):
         return to_tensors(X, rows, device)
+
+    def predict(self, X, fit_count: int | None, macs: int) -> torch.Tensor:
+        """The module's raw output; its error on samples shaped otherwise than at fit says so."""
+        try:
+            return super().predict(X, fit_count, macs)
+        except torch.cuda.OutOfMemoryError:
+            raise
+        except RuntimeError as error:
+            change = layout_change(X, getattr(self.estimator, "_input_layout", None))
+            if change is None:
+                raise
+            raise ValueError(
+                f"The module could not take X ({error}): {change}. Pass samples shaped as "
+                "at fit (a single one as X[None]), or a module that takes both."
+            ) from error
 
     def prediction_inputs(self, X, fit_count: int | None):
         """The fitted module as built, in float32."""

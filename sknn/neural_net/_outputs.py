@@ -8,16 +8,17 @@ Any network, built-in or the user's, may return ``(n,)``, ``(n, width)`` or
 - binary classification: 1 (the logit of the second class) or 2 (softmax);
 - multiclass: ``n_classes``; multilabel: ``n_labels``.
 
-A wrong width is a ``ValueError`` naming the expected and received shapes, at
-the first batch of ``fit`` and at every prediction: never a broadcast that
-trains silently wrong, never a torch ``IndexError``.
+A wrong width, or another number of rows than the input's, is a ``ValueError``
+naming the expected and received shapes, at the first batch of ``fit``, at every
+batch and at every prediction: never a broadcast that trains silently wrong, never
+a torch ``IndexError``.
 """
 
 from __future__ import annotations
 
 import torch
 
-from sknn.training.data import Inputs, call
+from sknn.training.data import Inputs, call, n_rows
 from sknn.training.losses import KINDS
 
 
@@ -64,6 +65,13 @@ def probe_output_kind(module: torch.nn.Module, X_sample: Inputs, task: str, n_ou
                 "float32; for layers that take numbers, pass X.astype(np.float32), for "
                 "indices X.astype(np.int64)."
             ) from error
+        other = sorted({str(p.dtype) for p in module.parameters() if p.dtype != torch.float32})
+        if other and "dtype" in str(error):
+            raise TypeError(
+                f"The module could not take X ({error}): its parameters are {other[0]}, but "
+                "sknn passes floats to a module as float32 and trains it so. Build the "
+                "module in float32 (torch's default dtype; module.float() converts one)."
+            ) from error
         raise
     finally:
         module.train(was_training)
@@ -74,7 +82,25 @@ def probe_output_kind(module: torch.nn.Module, X_sample: Inputs, task: str, n_ou
             "out[0] or out['logits'] in the module's forward, or wrap the module in one "
             "that does."
         )
+    check_rows(tuple(out.shape), n_rows(X_sample))
     return output_kind(task, n_outputs, tuple(out.shape))
+
+
+def check_rows(shape: tuple[int, ...], rows: int) -> None:
+    """Raise a ``ValueError`` unless an output of ``shape`` has one row per input row.
+
+    A module that pools or reshapes across the batch (a mean over axis 0, members
+    first) returned outputs that torch broadcast against the targets, with only a
+    warning, and predicted fewer rows than it was given.
+    """
+    if len(shape) and shape[0] == rows:
+        return
+    raise ValueError(
+        f"The network returned outputs of shape {tuple(shape)} for {rows} rows of input; "
+        "its first axis must be the rows, (n, width) or (n, k, width) for n rows and an "
+        "ensemble of k members. Keep the batch axis first and whole in the module's "
+        "forward: no mean, sum or reshape across it, members after the rows."
+    )
 
 
 def _tensors(X: Inputs) -> list[torch.Tensor]:

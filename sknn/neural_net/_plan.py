@@ -19,7 +19,7 @@ from sklearn.model_selection import train_test_split
 from sknn.neural_net import _continue
 from sknn.neural_net._criterion import criterion_contract, user_loss
 from sknn.neural_net._custom import param_groups, refreeze
-from sknn.neural_net._outputs import probe_output_kind
+from sknn.neural_net._outputs import check_rows, probe_output_kind
 from sknn.neural_net._routed import nested
 from sknn.neural_net._shape import TINY_ROWS, micro
 from sknn.training import EarlyStopping, History, TrainingData
@@ -310,7 +310,11 @@ def losses(est, *, held_out: bool, incremental: bool):
         objective = task_loss(kind, smoothing) if smoothing else plain
 
     def on_members(loss):
-        return lambda out, y, weight: loss(est._as_members(out), y, weight)
+        def on_rows(out, y, weight):
+            check_rows(tuple(out.shape), len(y))
+            return loss(est._as_members(out), y, weight)
+
+        return on_rows
 
     report = None if objective is plain else on_members(members_loss(plain))
     ensemble = on_members(combined_loss(plain, kind))

@@ -40,7 +40,7 @@ def _zoned(utc: np.ndarray, zone: str) -> pd.Series:
 
 def refuse_lazy(X) -> None:
     """A TypeError for a lazy frame other than Dask's (which streams): collect it first;
-    and for a list of records (dicts), which is a table by another name; and
+    for a list of records (dicts), which is a table by another name, and a dict; and
     :func:`refuse_repeated_names` (after: a lazy frame's names would resolve its schema)."""
     if isinstance(X, list | tuple) and X and all(isinstance(row, dict) for row in X[:1]):
         raise TypeError(
@@ -52,6 +52,12 @@ def refuse_lazy(X) -> None:
         raise TypeError(  # a dict of arrays feeds a module of your own; one of values is a row
             "X is one record (a dict of single values); make it a one-row table first: "
             "pd.DataFrame([X]), whose columns are the record's keys."
+        )
+    if one_record:  # sklearn's validation read it as one scalar, then failed on a KeyError
+        raise TypeError(
+            "X is a dict of arrays, which feeds a module of your own (module=...); sknn's "
+            "own network and TabularEncoder take a table: pd.DataFrame(X) when each value "
+            "is a column (one entry a row)."
         )
     import narwhals as nw  # scikit-learn >= 1.9 depends on it
 

@@ -75,7 +75,8 @@ def _is_foreign(a: object) -> bool:
 
 
 def refuse_unusable(name: str, a: object) -> None:
-    """Refuse a tensor that requires grad, and (without dispatch) one off the CPU.
+    """Refuse a tensor (or a dict's tensor) that requires grad, and (without dispatch) one
+    off the CPU.
 
     Parameters
     ----------
@@ -84,14 +85,14 @@ def refuse_unusable(name: str, a: object) -> None:
     a : object
         The argument.
     """
+    if isinstance(a, dict):  # a module's inputs: each a tensor that may require grad
+        for key, value in a.items():
+            if is_torch_array(value) and value.requires_grad:
+                _refuse_grad(f"{name}[{key!r}]")
     if not is_torch_array(a):
         return
     if a.requires_grad:
-        raise TypeError(
-            f"{name} is a torch tensor that requires grad; sknn trains its own network "
-            f"and cannot send gradients back into the graph that made {name}. Pass "
-            f"{name}.detach() (or compute it under torch.no_grad())."
-        )
+        _refuse_grad(name)
     if a.device.type != "cpu" and not get_config()["array_api_dispatch"]:
         raise TypeError(
             f"{name} is a torch tensor on {a.device}, which numpy cannot read. Either turn "
@@ -99,6 +100,14 @@ def refuse_unusable(name: str, a: object) -> None:
             "then sklearn.set_config(array_api_dispatch=True)) to fit and predict on the "
             f"tensor's device, or pass {name}.cpu()."
         )
+
+
+def _refuse_grad(name: str) -> None:
+    raise TypeError(
+        f"{name} is a torch tensor that requires grad; sknn trains its own network "
+        f"and cannot send gradients back into the graph that made {name}. Pass "
+        f"{name}.detach() (or compute it under torch.no_grad())."
+    )
 
 
 def to_host(a: Any) -> Any:
