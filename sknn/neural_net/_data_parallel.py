@@ -161,9 +161,10 @@ def _refuse(est) -> None:
 
 
 def _await_rank_0(client, futures: list, worker: str) -> None:
-    """Wait for rank 0's task: raise a failure of another rank that never joined the group
-    (rank 0 would wait for it in vain), and a ``RuntimeError`` when rank 0's worker leaves
-    the cluster (its task, bound to that worker, would wait for it for ever)."""
+    """Wait for rank 0's task (or the port it listens on): raise a failure of another rank
+    that never joined the group (rank 0 would wait for it in vain), and a ``RuntimeError``
+    when rank 0's worker leaves the cluster (its task, bound to that worker, would wait for
+    it for ever: under load the worker of a test left before the port was found)."""
     from distributed import wait
     from distributed.scheduler import KilledWorker
 
@@ -174,7 +175,7 @@ def _await_rank_0(client, futures: list, worker: str) -> None:
         except TimeoutError:
             if worker not in client.scheduler_info()["workers"]:
                 raise RuntimeError(
-                    f"rank 0's worker {worker} left the cluster while it trained"
+                    f"rank 0's worker {worker} left the cluster during the fit"
                 ) from None
         for done in [f for f in others if f.status != "pending"]:
             others.discard(done)
@@ -206,7 +207,9 @@ def train_on_dask(
 
     est.device_ = torch.device("cpu")  # where the shipped network lives
     # rank 0 listens on its worker's host, which every worker already reaches
-    port = client.submit(_free_port, workers=[workers[0]], pure=False).result()
+    port = client.submit(_free_port, workers=[workers[0]], pure=False)
+    _await_rank_0(client, [port], workers[0])  # bound to that worker too: it may leave
+    port = port.result()
     address = f"{urlsplit(workers[0]).hostname}:{port}"
     rank_data = functools.partial(ShardedData, train) if isinstance(train, TrainingData) else train
     shipped = client.scatter([est, rank_data, valid], broadcast=True)
