@@ -439,6 +439,26 @@ def test_categories_of_pandas_and_python_scalars_save_and_load_with_skops():
     np.testing.assert_array_equal(again.predict_proba(X), est.predict_proba(X))
 
 
+@pytest.mark.parametrize("zone", ["dateutil/Europe/London", "Europe/London", "+02:00", "UTC"])
+def test_a_tz_aware_column_of_any_zone_saves_and_loads_with_skops(zone):
+    # a dateutil zone (tz_localize("dateutil/..."), dateutil.tz.gettz) was kept as its
+    # object, which skops could not save: "a class that defines __slots__ ..."
+    from sknn import TabularEncoder
+
+    stamps = pd.Series(pd.date_range("2020-03-20", periods=200, freq="7h", tz="UTC"))
+    stamps = stamps.dt.tz_convert(zone)  # across a change to summer time
+    X = pd.DataFrame({"when": stamps, "x": np.random.default_rng(0).normal(size=200)})
+    est = NeuralNetClassifier(max_iter=2, random_state=0).fit(X, np.arange(200) % 2)
+    loaded, untrusted = skops_round_trip(est)
+    assert all(t.startswith(("sknn.", "zoneinfo.", "datetime.")) for t in untrusted), untrusted
+    np.testing.assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
+    encoder, _ = skops_round_trip(TabularEncoder().fit(X))
+    later = X.assign(when=X["when"].dt.tz_convert("Asia/Tokyo"))  # converted to the fit's zone
+    np.testing.assert_array_equal(encoder.transform(later), est.encoder_.transform(X))
+    again = pickle.loads(pickle.dumps(loaded))
+    np.testing.assert_array_equal(again.predict_proba(later), est.predict_proba(X))
+
+
 def test_many_string_categories_are_saved_packed_and_load_exactly():
     # an ID-like column: one JSON node per category made 100,000 levels 65 MB of schema
     # (twice: the column plan and the encoder's categories_); now two arrays

@@ -16,7 +16,13 @@ import pandas as pd
 from pandas.api import types as pdt
 
 from sknn.preprocessing._categorical import seen_categories
-from sknn.preprocessing._datetime import DATETIME_PARTS, is_period, time_zone
+from sknn.preprocessing._datetime import (
+    DATETIME_PARTS,
+    is_period,
+    loaded_zone,
+    saved_zone,
+    time_zone,
+)
 from sknn.preprocessing._frame import refuse_nested
 from sknn.preprocessing._saved_categories import loaded_categories, saved_categories
 from sknn.preprocessing._user_warnings import warn_user
@@ -58,14 +64,16 @@ class ColumnPlan:
         """Number of raw numeric features (0 for categorical columns)."""
         return {"datetime": len(DATETIME_PARTS), "onehot": 0, "code": 0}.get(self.kind, 1)
 
-    def __getstate__(self) -> dict:  # Timestamp categories as strings skops can load
+    def __getstate__(self) -> dict:  # Timestamp categories, dateutil zones as skops reads them
         # not the warnings told, nor the categories' lookup built for predictions
         state = {k: v for k, v in self.__dict__.items() if k not in ("_told", "_lookup")}
         state["categories"], state["_category_types"] = saved_categories(self.categories)
+        state["tz"] = saved_zone(self.tz)
         return state
 
     def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state, categories=loaded_categories(state))
+        tz = loaded_zone(state.get("tz"))
+        self.__dict__.update(state, categories=loaded_categories(state), tz=tz)
 
 
 @dataclass(frozen=True)

@@ -203,6 +203,24 @@ def time_zone(series: pd.Series, name: str) -> object:
     return _to_datetime(series, name).dt.tz
 
 
+def saved_zone(tz: object) -> object:
+    """A time zone as skops can save it: dateutil's zone files (``tz_localize("dateutil/...")``,
+    ``dateutil.tz.gettz``), whose ``__slots__`` skops could not read, by their pandas name
+    ``"dateutil/<key>"``; every other zone (zoneinfo's, fixed offsets, None) as it is."""
+    filename = getattr(tz, "_filename", None)
+    if type(tz).__name__ != "tzfile" or not isinstance(filename, str):
+        return tz
+    key = filename.split("zoneinfo/", 1)[1] if "zoneinfo/" in filename else filename
+    return f"dateutil/{key}"
+
+
+def loaded_zone(saved: object) -> object:
+    """The time zone :func:`saved_zone` saved (the same dateutil zone from its name)."""
+    if isinstance(saved, str) and saved.startswith("dateutil/"):
+        return pd.Timestamp(0, tz=saved).tz
+    return saved
+
+
 def as_datetime(series: pd.Series, tz, name: str) -> pd.Series:
     """Column as datetime64, converted to the time zone ``tz`` it had at fit."""
     series = _to_datetime(series, name, zoned=tz is not None)
