@@ -49,6 +49,19 @@ def test_gamma_recovers_the_means_of_positive_amounts():
     assert _relative_error_of_mean(NeuralNetRegressor(loss="gamma", **FAST), y) < 0.08
 
 
+@pytest.mark.parametrize("loss", ["poisson", "gamma"])
+def test_amounts_of_small_spread_train_as_long_as_their_deviance_needs(loss):
+    # prices spread 1% about their mean have a deviance of 1e-4 at the mean; an absolute
+    # tol of 1e-4 called every epoch after the 7th no gain: R^2 0.77 (gamma), 0.74
+    # (poisson), against 0.999 by squared error
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000, 6))
+    signal = X @ rng.normal(size=6)
+    y = 100 * np.exp(0.01 * signal / signal.std()) * (1 + 1e-5 * rng.normal(size=2000))
+    est = NeuralNetRegressor(loss=loss, random_state=0).fit(X[:1500], y[:1500])
+    assert est.score(X[1500:], y[1500:]) > 0.95
+
+
 def test_tweedie_recovers_the_means_of_amounts_with_exact_zeros():
     # compound Poisson-Gamma: a Poisson number of Gamma amounts, zero when none
     counts = RNG.poisson(MEAN / 2.0)

@@ -381,7 +381,7 @@ def schedule(est, max_epochs: int, incremental: bool) -> Schedule:
 def stopper(est, incremental: bool, *, has_valid: bool) -> EarlyStopping:
     return EarlyStopping(
         None if incremental else est.n_iter_no_change,
-        est.tol,
+        est.tol * getattr(est, "_tol_scale", 1.0),  # a log link's deviance at the mean
         monitor="valid_loss" if has_valid else "train_loss",
     )
 

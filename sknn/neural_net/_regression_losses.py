@@ -16,6 +16,7 @@ from __future__ import annotations
 from numbers import Real
 
 import numpy as np
+import torch
 from sklearn.metrics import d2_pinball_score
 from sklearn.utils import check_consistent_length
 
@@ -218,8 +219,30 @@ def training_loss(est):
     return None  # the task's own: squared error
 
 
+def tol_scale(est, encoded: np.ndarray, weight) -> float:
+    """What ``tol`` is relative to: the loss of predicting the mean of the encoded targets.
+
+    1 where the encoding scales the targets (their standard deviation or MAD); for a log
+    link, trained on ``y / mean``, the deviance of predicting 1, which follows the targets'
+    spread: prices with a coefficient of variation of 0.01 have a deviance of 1e-4 at the
+    mean, and an absolute ``tol`` of 1e-4 stopped their fit after 7 epochs (R^2 0.81,
+    against 0.98 relative to it; 0.999 by squared error).
+    """
+    if est.loss not in LOG_LINK:
+        return 1.0
+    w = None if weight is None else torch.as_tensor(weight / np.mean(weight))
+    y = torch.as_tensor(encoded, dtype=torch.float64)
+    return float(training_loss(est)(torch.zeros_like(y), y, w))
+
+
 # the regressor's documentation of its own parameters and of those the losses change
 PARAMETER_DOCS = {
+    "tol": """\
+tol : float, default=1e-4
+    Minimum improvement of the monitored loss, on the encoded targets (standardized
+    for squared error, centred on the median and scaled by the MAD for the robust
+    losses); for a log-link loss, relative to the deviance of predicting the mean
+    of ``y``, so that it means the same for targets of any spread.""",
     "early_stopping": """\
 early_stopping : bool or "auto", default="auto"
     Hold out ``validation_fraction`` of the data, stop after

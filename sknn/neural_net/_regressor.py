@@ -23,6 +23,7 @@ from sknn.neural_net._regression_losses import (
     quantiles_score,
     robust_huber_delta,
     target_encoding,
+    tol_scale,
     training_loss,
 )
 from sknn.sklearn_glue import array_api
@@ -214,6 +215,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
             self._log_link = self.loss in LOG_LINK
             self._y_mean, self._y_scale = target_encoding(self.loss, y2, sample_weight)
             self._huber_default = robust_huber_delta(y2, self._y_scale, sample_weight)
+            self._tol_scale = tol_scale(self, (y2 - self._y_mean) / self._y_scale, sample_weight)
         elif y2.shape[1] != self.n_outputs_:
             raise ValueError(
                 f"y has {y2.shape[1]} target columns but this model was fitted on "
