@@ -782,6 +782,21 @@ def test_warm_start_keeps_the_stopping_state(sk_cls, sknn_cls, learning_rate):
     assert n_iters[1] == n_iters[0]
 
 
+def test_a_warm_start_that_beats_no_earlier_epoch_keeps_the_best_weights():
+    # a documented difference: scikit-learn 1.9.1 restores its best weights by aliasing
+    # coefs_, which a warm start then steps in place; when no epoch of the warm start
+    # beats the earlier fit's best_validation_score_, it returns the last epoch's weights
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(200, 8, n_informative=5, n_classes=3, random_state=0)
+    params = {"hidden_layer_sizes": (12,), "max_iter": 10, "early_stopping": True}
+    est = _fit_quietly(MLPClassifier(random_state=0, warm_start=True, **params), X, y)
+    best, proba = est.best_validation_score_, est.predict_proba(X)
+    _fit_quietly(est, X, y)
+    assert len(est.validation_scores_) == 18 and max(est.validation_scores_[10:]) <= best
+    np.testing.assert_array_equal(est.predict_proba(X), proba)  # the best epoch's weights
+
+
 @pytest.mark.parametrize(("sk_cls", "sknn_cls"), PAIRS)
 def test_warm_start_lbfgs_continues(sk_cls, sknn_cls):
     X, y = _small_data(sk_cls)

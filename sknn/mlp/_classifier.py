@@ -143,7 +143,10 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     ``"adam"`` is torch's (``epsilon`` after the bias correction); negative
     ``sample_weight`` is refused; a fit that raises keeps the model fitted
     before it; ``partial_fit`` with ``"lbfgs"`` raises the ``AttributeError``
-    scikit-learn means to (it never calls its check, and fits in full).
+    scikit-learn means to (it never calls its check, and fits in full); a warm start
+    with ``early_stopping=True`` whose epochs beat none before it keeps the best
+    epoch's weights (scikit-learn's best weights are the fitted arrays themselves,
+    which the warm start steps: it returns the last epoch's).
 
     Examples
     --------
