@@ -202,8 +202,11 @@ warm_start : bool, default=False
     its validation split (a new ``random_state`` applies from the next new
     network); it warns when the rows it validates may be ones an earlier
     fit of a table of as many rows trained on (after ``early_stopping=False``
-    or ``partial_fit``, or another ``validation_fraction``). A fit that
-    raises leaves the previous model as it was.""",
+    or ``partial_fit``, or another ``validation_fraction``). The encoder and
+    a regressor's target scaling stay those of the fit that built the network
+    (new categories warn): targets far from those train slowly, so fit anew
+    (``warm_start=False``) for another scale. A fit that raises leaves the
+    previous model as it was.""",
     "categorical_features": """\
 categorical_features : "from_dtype", array-like of str, int or bool, or None, \
         default="from_dtype"
