@@ -475,3 +475,18 @@ def test_periods_and_zoned_days_declared_categorical_are_served_as_predict_reads
     for served in (X, bare, elsewhere, mixed):
         out = outputs(model, input_feed(served, model=model))
         np.testing.assert_allclose(out["probabilities"], est.predict_proba(served), atol=1e-5)
+
+
+def test_a_sparse_matrix_is_fed_dense_and_a_single_row_must_be_2d():
+    # pandas read a sparse matrix as a scalar ("Must pass 2-d input. shape=()"); a 1-D
+    # row passed through to onnxruntime's "Invalid rank"
+    import scipy.sparse as sp
+
+    rows = sp.random(60, 12, density=0.2, format="csr", random_state=0)
+    est = NeuralNetRegressor(max_iter=2, random_state=0).fit(rows, RNG.normal(size=60))
+    model = to_onnx(est)
+    for fed in (rows[:9], rows[:9].tocoo()):
+        pred = outputs(model, input_feed(fed, model=model))["variable"].ravel()
+        np.testing.assert_allclose(pred, est.predict(rows[:9]), atol=1e-5)
+    with pytest.raises(ValueError, match=r"1 dimension.*reshape\(1, -1\)"):
+        input_feed(rows[0].toarray().ravel(), model=model)

@@ -43,7 +43,8 @@ def check_callbacks(est) -> None:
         raise TypeError(
             f"callbacks[{i}] is a {kind.__module__}.{kind.__qualname__}, not an "
             "sknn.training.Callback (subclass it and override the hooks you need). "
-            "scikit-learn's own callbacks (sklearn.callback) are not sknn callbacks."
+            "scikit-learn's own callbacks (sklearn.callback) are not sknn callbacks: "
+            "give those to est.set_callbacks(...)."
         )
 
 

@@ -263,7 +263,9 @@ def to_onnx(estimator, X_sample=None, *, numeric_inputs: str = "float32") -> onn
         of quantiles: ``variable`` shaped as ``predict``'s answer, ``(batch,
         n_quantiles)`` or ``(batch, n_outputs, n_quantiles)``, and one output
         ``quantile_<level>`` per level (``quantile_0.05``), ``(batch,
-        n_outputs)``.
+        n_outputs)``: the raw quantiles, not ``predict_interval``'s band, which
+        widens or narrows them by a margin calibrated on held-out rows for the
+        coverage asked (serve calibrated intervals from the fitted model).
         ``classes_`` and the feature names are in the model's metadata (JSON
         under "classes" and "feature_names").
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from onnx import ModelProto, TensorProto
 
 from sknn.onnx._columns import category_key, in_utc
@@ -153,6 +154,11 @@ def _matrix(X, frame, kind: str) -> np.ndarray:
         return array.astype(np.float32 if array.dtype.kind in "fb" else np.int64)
     if frame is None:
         array = np.asarray(X)
+        if array.ndim != 2:  # onnxruntime's "Invalid rank" named no fix
+            raise ValueError(
+                f"X has {array.ndim} dimension(s); the graph takes rows of features (2-D). "
+                "Reshape it, e.g. X.reshape(1, -1) for a single row."
+            )
         if array.dtype.kind in "biuf" and kind in _NUMPY_TYPES:
             return array.astype(_NUMPY_TYPES[kind])
         frame = pd.DataFrame(array)
@@ -176,7 +182,9 @@ def input_feed(X, model=None) -> dict[str, np.ndarray]:
         The graph to feed (from :func:`~sknn.onnx.to_onnx` or
         ``skl2onnx.to_onnx``), or the fitted estimator it was exported from:
         each input the graph declares is filled from the column of that
-        name, converted to the input's type. None to follow the convention
+        name, converted to the input's type (an estimator gives the default
+        float32 numbers: pass the graph itself for one exported with
+        ``numeric_inputs="float64"``). None to follow the convention
         of :func:`~sknn.onnx.to_onnx`, judging each column by its dtype as
         the encoder does at fit (a model fitted with ``categorical_features``
         naming a numeric column needs ``model``).
@@ -212,6 +220,8 @@ def input_feed(X, model=None) -> dict[str, np.ndarray]:
     >>> feed["age"].dtype, feed["age"].ravel().tolist(), feed["city"].ravel().tolist()
     (dtype('float32'), [31.0, nan], ['Oslo', ''])
     """
+    if sp.issparse(X):  # a graph's input is dense (pandas read one as a scalar)
+        X = X.toarray()
     frame = as_pandas(X)
     frame = frame if isinstance(frame, pd.DataFrame) else None
     inputs = _declared(model, frame)
