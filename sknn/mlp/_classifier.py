@@ -135,18 +135,15 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
 
     Notes
     -----
-    In float64 on a CPU or CUDA device, a fit is scikit-learn's to rounding:
-    the same Adam and SGD steps (a short last batch and sample weights
-    included), L-BFGS iterations, ``loss_curve_`` (log-losses clipped at eps,
-    several targets' squared errors averaged while stepping by their sum, as
-    scikit-learn does) and stopping epoch. Differences: on another device
-    ``"adam"`` is torch's (``epsilon`` after the bias correction); negative
-    ``sample_weight`` is refused; a fit that raises keeps the model fitted
-    before it; ``partial_fit`` with ``"lbfgs"`` raises the ``AttributeError``
-    scikit-learn means to (it never calls its check, and fits in full); a warm start
-    with ``early_stopping=True`` whose epochs beat none before it keeps the best
-    epoch's weights (scikit-learn's best weights are the fitted arrays themselves,
-    which the warm start steps: it returns the last epoch's).
+    In float64 on a CPU or CUDA device, a fit is scikit-learn's to rounding: the same Adam and
+    SGD steps (a short last batch and sample weights included), L-BFGS iterations,
+    ``loss_curve_`` (log-losses clipped at eps, several targets' squared errors averaged while
+    stepping by their sum, as scikit-learn does) and stopping epoch. Differences: on another
+    device ``"adam"`` is torch's (``epsilon`` after the bias correction); negative
+    ``sample_weight`` is refused; a fit that raises keeps the model fitted before it;
+    ``partial_fit`` with ``"lbfgs"`` raises the ``AttributeError`` scikit-learn means to (it
+    never calls its check, and fits in full); an early-stopped warm start that beats no
+    earlier epoch keeps the best weights (scikit-learn's, aliasing ``coefs_``, are the last).
 
     Examples
     --------

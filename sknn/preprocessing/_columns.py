@@ -1,10 +1,9 @@
 """Column typing: decide how each input column is encoded.
 
-Each input column gets a :class:`ColumnPlan`, fixed at fit: its kind, judged
-by dtype (and for object columns by the values they hold) or named in
-``categorical_features``, plus what it needs at transform (categories, time
-zone, a missing indicator). Object columns mixing strings with numbers become
-categorical compared by ``str``, with a warning pointed at the user's code.
+Each input column gets a :class:`ColumnPlan`, fixed at fit: its kind, judged by dtype (and for
+object columns by the values they hold) or named in ``categorical_features``, plus what it needs
+at transform (categories, time zone, a missing indicator). Object columns mixing strings with
+numbers become categorical compared by ``str``, with a warning pointed at the user's code.
 """
 
 from __future__ import annotations
@@ -15,14 +14,9 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as pdt
 
+from sknn.preprocessing import _datetime
 from sknn.preprocessing._categorical import seen_categories
-from sknn.preprocessing._datetime import (
-    DATETIME_PARTS,
-    is_period,
-    loaded_zone,
-    saved_zone,
-    time_zone,
-)
+from sknn.preprocessing._datetime import DATETIME_PARTS, is_period, time_zone
 from sknn.preprocessing._frame import refuse_nested
 from sknn.preprocessing._saved_categories import loaded_categories, saved_categories
 from sknn.preprocessing._user_warnings import warn_user
@@ -65,14 +59,13 @@ class ColumnPlan:
         return {"datetime": len(DATETIME_PARTS), "onehot": 0, "code": 0}.get(self.kind, 1)
 
     def __getstate__(self) -> dict:  # Timestamp categories, dateutil zones as skops reads them
-        # not the warnings told, nor the categories' lookup built for predictions
-        state = {k: v for k, v in self.__dict__.items() if k not in ("_told", "_lookup")}
+        state = {k: v for k, v in vars(self).items() if k not in ("_told", "_lookup")}  # caches
         state["categories"], state["_category_types"] = saved_categories(self.categories)
-        state["tz"] = saved_zone(self.tz)
+        state["tz"] = _datetime.saved_zone(self.tz)
         return state
 
     def __setstate__(self, state: dict) -> None:
-        tz = loaded_zone(state.get("tz"))
+        tz = _datetime.loaded_zone(state.get("tz"))
         self.__dict__.update(state, categories=loaded_categories(state), tz=tz)
 
 
