@@ -439,7 +439,38 @@ def test_categories_of_pandas_and_python_scalars_save_and_load_with_skops():
     np.testing.assert_array_equal(again.predict_proba(X), est.predict_proba(X))
 
 
-@pytest.mark.parametrize("zone", ["dateutil/Europe/London", "Europe/London", "+02:00", "UTC"])
+def _skops_loads_zones() -> bool:
+    import datetime
+
+    data = sio.dumps({"tz": datetime.UTC})
+    try:  # skops 0.11.0, the extra's floor (.ci/oldest): "timezone() missing ... 'offset'"
+        return sio.loads(data, trusted=sio.get_untrusted_types(data=data))["tz"] == datetime.UTC
+    except TypeError:
+        return False
+
+
+PANDAS_2 = int(pd.__version__.split(".")[0]) < 3
+
+
+@pytest.mark.skipif(
+    not _skops_loads_zones(),
+    reason="this skops cannot load a time zone object (0.11.0: 'timezone() missing required "
+    "argument'), so no tz-aware model loads with it; later versions do",
+)
+@pytest.mark.parametrize(
+    "zone",
+    [
+        pytest.param(
+            "dateutil/Europe/London",
+            marks=pytest.mark.skipif(
+                PANDAS_2, reason="pandas 2.2 fails on this dateutil column at fit, before saving"
+            ),
+        ),
+        "Europe/London",
+        "+02:00",
+        "UTC",
+    ],
+)
 def test_a_tz_aware_column_of_any_zone_saves_and_loads_with_skops(zone):
     # a dateutil zone (tz_localize("dateutil/..."), dateutil.tz.gettz) was kept as its
     # object, which skops could not save: "a class that defines __slots__ ..."
